@@ -1,0 +1,18 @@
+/**
+ * @file classsens.h
+ * @brief Umbrella header of libclasssens: include this one header.
+ *
+ * libclasssens measures which classes of an image data set are sensitive to label noise and
+ * to having less training data, and whether that sensitivity depends on the model.
+ * See the README and docs/ for the protocol; each module has its own header:
+ * - classsens/common.h — status codes, errors, version;
+ * - classsens/dataset.h — data sets, views, batches.
+ */
+#ifndef CLASSSENS_H
+#define CLASSSENS_H
+
+#include <classsens/version.h>
+#include <classsens/common.h>
+#include <classsens/dataset.h>
+
+#endif /* CLASSSENS_H */
