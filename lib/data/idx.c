@@ -127,6 +127,11 @@ int cs__idx_load(cs_dataset **out, const char *images_path, const char *labels_p
         goto cleanup;
     }
     size_t n = ih.dims[0], bytes;
+    if (n == 0 || ih.dims[1] == 0 || ih.dims[2] == 0) {
+        status = cs__error(CS_ERR_FORMAT, "%s: holds no images (%u x %u x %u)", images_path,
+                           (unsigned)ih.dims[0], (unsigned)ih.dims[1], (unsigned)ih.dims[2]);
+        goto cleanup;
+    }
     status = cs__dataset_check_shape(n, 1, ih.dims[1], ih.dims[2], &bytes, images_path);
     if (status != CS_OK)
         goto cleanup;

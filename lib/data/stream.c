@@ -12,6 +12,33 @@
 /* Decompressor buffer: large enough that reading a 26 MB gzip file is not syscall-bound. */
 #define CS__STREAM_BUFFER (256u * 1024u)
 
+/* zlib's gzerror() text starts with the path it was opened with; drop that. */
+static const char *gz_message(cs__stream *s, int *zerr)
+{
+    const char *msg = gzerror(s->gz, zerr);
+    size_t len = strlen(s->path);
+    if (strncmp(msg, s->path, len) == 0 && msg[len] == ':' && msg[len + 1] == ' ')
+        msg += len + 2;
+    return msg;
+}
+
+/* Turn the stream's zlib error into a status and message at the current offset. */
+static int gz_failure(cs__stream *s)
+{
+    int zerr = Z_OK;
+    const char *msg = gz_message(s, &zerr);
+    unsigned long long at = (unsigned long long)s->offset;
+    if (zerr == Z_BUF_ERROR)
+        return cs__error(CS_ERR_TRUNCATED, "%s: gzip stream ends early, after %llu uncompressed bytes (%s)",
+                         s->path, at, msg);
+    if (zerr == Z_ERRNO)
+        return cs__error(CS_ERR_IO, "%s: read error at byte %llu: %s", s->path, at, strerror(errno));
+    if (zerr == Z_MEM_ERROR)
+        return cs__error(CS_ERR_OUT_OF_MEMORY, "%s: zlib ran out of memory", s->path);
+    return cs__error(CS_ERR_CORRUPT, "%s: corrupt gzip stream near uncompressed byte %llu: %s",
+                     s->path, at, msg);
+}
+
 int cs__stream_open(cs__stream *s, const char *path)
 {
     memset(s, 0, sizeof *s);
@@ -35,16 +62,11 @@ int cs__stream_open(cs__stream *s, const char *path)
     /* gzdirect() is only meaningful once zlib has looked at the first bytes. */
     unsigned char first;
     int c = gzread(s->gz, &first, 1);
-    if (c == 1) {
+    if (c == 1)
         gzungetc(first, s->gz);
-    }
     s->compressed = gzdirect(s->gz) == 0;
     if (c < 0) {
-        int zerr;
-        const char *msg = gzerror(s->gz, &zerr);
-        int status = cs__error(zerr == Z_ERRNO ? CS_ERR_IO : CS_ERR_CORRUPT,
-                               "%s: cannot read the first byte: %s", path,
-                               zerr == Z_ERRNO ? strerror(errno) : msg);
+        int status = gz_failure(s);
         cs__stream_close(s);
         return status;
     }
@@ -77,21 +99,12 @@ int cs__stream_read(cs__stream *s, void *buf, size_t n, size_t *got)
         int r = gzread(s->gz, p + total, (unsigned)want);
         if (r < 0 || (size_t)r < want) {
             int zerr = Z_OK;
-            const char *msg = gzerror(s->gz, &zerr);
+            gzerror(s->gz, &zerr);
             if (r > 0)
                 total += (size_t)r;
             s->offset += total;
-            if (zerr == Z_BUF_ERROR)
-                return cs__error(CS_ERR_TRUNCATED,
-                                 "%s: gzip stream ends early, after %llu uncompressed bytes (%s)",
-                                 s->path, (unsigned long long)s->offset, msg);
-            if (zerr == Z_ERRNO)
-                return cs__error(CS_ERR_IO, "%s: read error at byte %llu: %s", s->path,
-                                 (unsigned long long)s->offset, strerror(errno));
             if (zerr != Z_OK)
-                return cs__error(CS_ERR_CORRUPT,
-                                 "%s: corrupt gzip stream near uncompressed byte %llu: %s",
-                                 s->path, (unsigned long long)s->offset, msg);
+                return gz_failure(s);
             *got = total;
             return CS_OK;
         }

@@ -1,0 +1,66 @@
+/* Test support: temporary directories and writers for the exact on-disk formats the loaders
+ * read (IDX, CIFAR-10 binary batches, tar and tar.gz archives), so that tests need no
+ * downloaded data. */
+#ifndef CS_TEST_FIXTURES_H
+#define CS_TEST_FIXTURES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <check.h>
+
+/* A fresh directory under $TMPDIR (or /tmp); free with cs_test_rmtree + free. */
+char *cs_test_tmpdir(void);
+/* Remove a directory tree made by the tests. */
+void cs_test_rmtree(const char *dir);
+/* dir/name in a malloc'd string. */
+char *cs_test_path(const char *dir, const char *name);
+
+/* Write bytes to path, gzip-compressed when gzip is non-zero; aborts the test on failure. */
+void cs_test_write(const char *path, const void *data, size_t n, int gzip);
+/* Read a whole file; aborts the test on failure. */
+uint8_t *cs_test_read(const char *path, size_t *n);
+
+/* Deterministic test bytes: value of byte i of stream `seed`. */
+uint8_t cs_test_byte(uint32_t seed, size_t i);
+
+/* An IDX file in memory: magic (0, 0, type, ndims), big-endian dims, then data bytes
+ * cs_test_byte(seed, i) (or `data` when non-NULL). Returns a malloc'd buffer of *len bytes. */
+uint8_t *cs_test_idx(size_t *len, uint8_t type, int ndims, const uint32_t *dims,
+                     const uint8_t *data, uint32_t seed);
+
+/* A CIFAR-10 batch of n records; record r has label labels[r] (or r % 10 when labels is NULL)
+ * and pixels cs_test_byte(seed, r * 3072 + j). */
+uint8_t *cs_test_cifar_batch(size_t *len, size_t n, const uint8_t *labels, uint32_t seed);
+
+/* A tar archive built in memory (ustar; names over 100 bytes use a GNU 'L' record). */
+typedef struct cs_test_tar {
+    uint8_t *data;
+    size_t len, cap;
+} cs_test_tar;
+void cs_test_tar_add(cs_test_tar *t, const char *name, char type, const void *data, size_t n);
+void cs_test_tar_finish(cs_test_tar *t);
+void cs_test_tar_free(cs_test_tar *t);
+
+/* Assert that `call` returns `status` and that cs_last_error() contains `needle`. */
+#define cs_assert_fails(call, status, needle)                                                 \
+    do {                                                                                      \
+        int cs_rc_ = (call);                                                                  \
+        ck_assert_msg(cs_rc_ == (status), "%s returned %s (%d), expected %s; message: %s",    \
+                      #call, cs_status_str(cs_rc_), cs_rc_, cs_status_str(status),            \
+                      cs_last_error());                                                       \
+        ck_assert_msg(strstr(cs_last_error(), (needle)) != NULL,                              \
+                      "message of %s lacks \"%s\": %s", #call, (needle), cs_last_error());    \
+    } while (0)
+
+#define cs_assert_ok(call)                                                                    \
+    do {                                                                                      \
+        int cs_rc_ = (call);                                                                  \
+        ck_assert_msg(cs_rc_ == CS_OK, "%s failed: %s: %s", #call, cs_status_str(cs_rc_),     \
+                      cs_last_error());                                                       \
+    } while (0)
+
+/* Run one suite and return the process exit status. */
+int cs_test_run(Suite *s);
+
+#endif
