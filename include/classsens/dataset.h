@@ -150,7 +150,10 @@ CS_API int cs_dataset_from_memory(cs_dataset **out, const uint8_t *pixels, const
 CS_API int cs_dataset_view(cs_dataset **out, const cs_dataset *parent, const size_t *indices,
                            size_t n, const int32_t *labels);
 
-/** @brief Free a data set or view. Accepts NULL. Pixels are freed with their last user. */
+/**
+ * @brief Free a data set or view. Pixels are freed with their last user.
+ * @param ds The data set or view; NULL is accepted and ignored.
+ */
 CS_API void cs_dataset_destroy(cs_dataset *ds);
 
 /**
@@ -260,7 +263,7 @@ CS_API int cs_dataset_channel_stats(const cs_dataset *ds, double *mean, double *
  * probability 1/2. The padding is zero in byte space, so it becomes −mean/std after
  * normalisation, as in torchvision where padding happens before `Normalize`.
  *
- * Randomness comes from a counter-based generator (Philox-4×32-10) keyed by @ref seed: the
+ * Randomness comes from a counter-based generator (Philox-4×32-10) keyed by `seed`: the
  * image at position j of a call uses counter `counter + j`, so a batch's augmentation does not
  * depend on threads, call order or batch splitting.
  */

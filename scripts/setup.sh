@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Install what libclasssens needs on Debian 12 (apt packages only; nothing is downloaded from
+# anywhere else). Safe to run repeatedly: it installs only what is missing.
+set -euo pipefail
+
+packages=(
+  build-essential   # gcc, g++ (the C++ header check), make
+  cmake pkg-config binutils tar
+  zlib1g-dev        # gzip streams: IDX .gz files, cifar-10-binary.tar.gz
+  libopenblas-dev   # sgemm for the layer core
+  check             # the unit test framework
+  doxygen           # the API reference (cmake --build build --target docs)
+  dataset-fashion-mnist  # the default data set, in /usr/share/datasets/fashion-mnist
+)
+names=()
+for p in "${packages[@]}"; do
+  names+=("${p%% *}")
+done
+
+missing=()
+for p in "${names[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all packages present"
+  exit 0
+fi
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+echo "setup: installing ${missing[*]}"
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

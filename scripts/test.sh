@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: install the packages, then
+#   1. the Doxygen reference of the public headers (warnings are errors);
+#   2. a Release build with warnings as errors, and every test (unit, packaging, examples);
+#   3. a Debug build with AddressSanitizer + UndefinedBehaviorSanitizer, and every test again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+./scripts/setup.sh
+
+echo "== release build (-Werror)"
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$jobs"
+
+echo "== API reference (Doxygen, warnings are errors)"
+cmake --build --preset release --target docs
+
+echo "== tests, release build"
+ctest --preset release -j "$jobs"
+
+echo "== tests, AddressSanitizer + UndefinedBehaviorSanitizer build"
+cmake --preset asan >/dev/null
+cmake --build --preset asan -j "$jobs"
+ctest --preset asan -j "$jobs"
