@@ -313,6 +313,59 @@ START_TEST(damaged_archives_are_refused)
 }
 END_TEST
 
+/* Random damage to a tar.gz and a plain tar: CS_OK or a negative status with a message for
+ * every variant, never a crash or a leak. */
+START_TEST(random_damage_never_crashes)
+{
+    cs_test_tar t = { 0 };
+    build_tar(&t, 0, meta);
+    char *gzp = cs_test_path(dir, "good.tar.gz");
+    cs_test_write(gzp, t.data, t.len, 1);
+    size_t gzlen;
+    uint8_t *gz = cs_test_read(gzp, &gzlen);
+    free(gzp);
+    char *p = cs_test_path(dir, "damaged");
+    int failures_seen = 0;
+    for (int f = 0; f < 2; f++) {
+        const uint8_t *orig = f ? gz : t.data;
+        size_t len = f ? gzlen : t.len;
+        uint8_t *buf = malloc(len);
+        for (uint32_t trial = 0; trial < 60; trial++) {
+            memcpy(buf, orig, len);
+            size_t cut = len;
+            if (cs_test_byte(trial, 0) < 64)
+                cut = (size_t)cs_test_byte(trial, 1) * len / 256;
+            /* Aim the flips at the headers of the plain tar, where they matter most. */
+            for (int k = 0; k < 3; k++) {
+                size_t at = ((size_t)cs_test_byte(trial, 3 + (size_t)k) << 16 |
+                             (size_t)cs_test_byte(trial, 6 + (size_t)k) << 8 | cs_test_byte(trial, 9 + (size_t)k)) % len;
+                if (!f && (trial & 1))
+                    at = at / 512 * 512 + (at % 512) % 160;
+                buf[at] ^= (uint8_t)(1u << (cs_test_byte(trial, 12 + (size_t)k) % 8));
+            }
+            cs_test_write(p, buf, cut, 0);
+            cs_dataset *ds = NULL;
+            cs_error_clear();
+            int rc = cs_dataset_open_cifar10(&ds, p, (trial % 3) ? CS_SPLIT_TRAIN : CS_SPLIT_TEST);
+            if (rc == CS_OK) {
+                cs_dataset_destroy(ds);
+            } else {
+                ck_assert_int_lt(rc, 0);
+                ck_assert_ptr_null(ds);
+                ck_assert_str_ne(cs_status_str(rc), "CS_ERR_UNKNOWN");
+                ck_assert_str_ne(cs_last_error(), "no error");
+                failures_seen++;
+            }
+        }
+        free(buf);
+    }
+    ck_assert_int_gt(failures_seen, 30);
+    free(p);
+    free(gz);
+    cs_test_tar_free(&t);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cifar10");
@@ -326,6 +379,7 @@ int main(void)
     tcase_add_test(tc, missing_batches_and_members_are_named);
     tcase_add_test(tc, bad_records_are_refused_with_offsets);
     tcase_add_test(tc, damaged_archives_are_refused);
+    tcase_add_test(tc, random_damage_never_crashes);
     suite_add_tcase(s, tc);
     return cs_test_run(s);
 }
