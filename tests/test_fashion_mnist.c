@@ -68,19 +68,6 @@ START_TEST(real_test_split)
 }
 END_TEST
 
-static char *dir;
-
-static void setup(void)
-{
-    dir = cs_test_tmpdir();
-}
-
-static void teardown(void)
-{
-    cs_test_rmtree(dir);
-    free(dir);
-}
-
 /* Small stand-in files named like the release: n images of 28x28, labels from `labels`. */
 static void write_standins(const char *prefix, uint32_t n, const uint8_t *labels, int gz)
 {
@@ -89,13 +76,13 @@ static void write_standins(const char *prefix, uint32_t n, const uint8_t *labels
     size_t len;
     uint8_t *buf = cs_test_idx(&len, 0x08, 3, idims, NULL, 5);
     snprintf(name, sizeof name, "%s-images-idx3-ubyte%s", prefix, gz ? ".gz" : "");
-    char *p = cs_test_path(dir, name);
+    char *p = cs_test_path(cs_test_dir, name);
     cs_test_write(p, buf, len, gz);
     free(p);
     free(buf);
     buf = cs_test_idx(&len, 0x08, 1, ldims, labels, 0);
     snprintf(name, sizeof name, "%s-labels-idx1-ubyte%s", prefix, gz ? ".gz" : "");
-    p = cs_test_path(dir, name);
+    p = cs_test_path(cs_test_dir, name);
     cs_test_write(p, buf, len, gz);
     free(p);
     free(buf);
@@ -107,17 +94,17 @@ START_TEST(directory_argument_and_environment_are_honoured)
     write_standins("train", 4, labels, 1);   /* gzip, as Debian ships them */
     write_standins("t10k", 4, labels, 0);    /* uncompressed, as some mirrors do */
     cs_dataset *ds = NULL;
-    cs_assert_ok(cs_dataset_open_fashion_mnist(&ds, dir, CS_SPLIT_TRAIN));
+    cs_assert_ok(cs_dataset_open_fashion_mnist(&ds, cs_test_dir, CS_SPLIT_TRAIN));
     ck_assert_uint_eq(cs_dataset_size(ds), 4);
     ck_assert_str_eq(cs_dataset_class_name(ds, cs_dataset_label(ds, 0)), "Dress");
     cs_dataset_destroy(ds);
-    ck_assert_int_eq(setenv(CS_FASHION_MNIST_ENV, dir, 1), 0);
+    ck_assert_int_eq(setenv(CS_FASHION_MNIST_ENV, cs_test_dir, 1), 0);
     cs_assert_ok(cs_dataset_open_fashion_mnist(&ds, NULL, CS_SPLIT_TEST));
     ck_assert_uint_eq(cs_dataset_size(ds), 4);
     ck_assert_int_eq(cs_dataset_label(ds, 2), 4);
     cs_dataset_destroy(ds);
     /* An explicit directory wins over the environment. */
-    char *empty = cs_test_path(dir, "empty");
+    char *empty = cs_test_path(cs_test_dir, "empty");
     mkdir(empty, 0755);
     cs_assert_fails(cs_dataset_open_fashion_mnist(&ds, empty, CS_SPLIT_TEST), CS_ERR_NOT_FOUND,
                     "dataset-fashion-mnist");
@@ -140,10 +127,10 @@ START_TEST(labels_beyond_ten_classes_are_refused)
     uint8_t labels[3] = { 0, 10, 1 };
     write_standins("train", 3, labels, 1);
     cs_dataset *ds = NULL;
-    cs_assert_fails(cs_dataset_open_fashion_mnist(&ds, dir, CS_SPLIT_TRAIN), CS_ERR_OUT_OF_RANGE,
+    cs_assert_fails(cs_dataset_open_fashion_mnist(&ds, cs_test_dir, CS_SPLIT_TRAIN), CS_ERR_OUT_OF_RANGE,
                     "label 10 of record 1 (byte offset 9) is outside 0..9");
-    cs_assert_fails(cs_dataset_open_fashion_mnist(&ds, dir, (cs_split)-1), CS_ERR_INVALID_ARGUMENT, "split is -1");
-    cs_assert_fails(cs_dataset_open_fashion_mnist(NULL, dir, CS_SPLIT_TRAIN), CS_ERR_INVALID_ARGUMENT, "out");
+    cs_assert_fails(cs_dataset_open_fashion_mnist(&ds, cs_test_dir, (cs_split)-1), CS_ERR_INVALID_ARGUMENT, "split is -1");
+    cs_assert_fails(cs_dataset_open_fashion_mnist(NULL, cs_test_dir, CS_SPLIT_TRAIN), CS_ERR_INVALID_ARGUMENT, "out");
 }
 END_TEST
 
@@ -156,7 +143,7 @@ int main(void)
     tcase_add_test(real, real_test_split);
     suite_add_tcase(s, real);
     TCase *tc = tcase_create("lookup");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, cs_test_dir_setup, cs_test_dir_teardown);
     tcase_add_test(tc, directory_argument_and_environment_are_honoured);
     tcase_add_test(tc, labels_beyond_ten_classes_are_refused);
     suite_add_tcase(s, tc);

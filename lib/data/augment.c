@@ -68,21 +68,12 @@ int cs_dataset_batch(const cs_dataset *ds, float *out, const size_t *indices, si
 {
     if (!ds || !out)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_dataset_batch: %s is NULL", !ds ? "ds" : "out");
-    if (n == 0)
-        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_dataset_batch: n is 0");
-    if (!indices && n > ds->n)
-        return cs__error(CS_ERR_OUT_OF_RANGE,
-                         "cs_dataset_batch: n is %zu without an index list, data set has %zu records",
-                         n, ds->n);
-    if (indices)
-        for (size_t j = 0; j < n; j++)
-            if (indices[j] >= ds->n)
-                return cs__error(CS_ERR_OUT_OF_RANGE,
-                                 "cs_dataset_batch: indices[%zu] is %zu, data set has %zu records",
-                                 j, indices[j], ds->n);
+    int status = cs__dataset_check_indices(ds, indices, n, "cs_dataset_batch");
+    if (status != CS_OK)
+        return status;
     const int c = ds->px->c, h = ds->px->h, w = ds->px->w;
     cs_batch_options o;
-    int status = check_options(&o, opts, c, h, w);
+    status = check_options(&o, opts, c, h, w);
     if (status != CS_OK)
         return status;
 

@@ -67,6 +67,22 @@ int cs__dataset_check_shape(size_t n, long long c, long long h, long long w, siz
     return CS_OK;
 }
 
+int cs__dataset_check_indices(const cs_dataset *ds, const size_t *indices, size_t n, const char *fn)
+{
+    if (n == 0)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: n is 0, at least one record is needed", fn);
+    if (!indices && n > ds->n)
+        return cs__error(CS_ERR_OUT_OF_RANGE,
+                         "%s: n is %zu without an index list, the data set has only %zu records",
+                         fn, n, ds->n);
+    if (indices)
+        for (size_t i = 0; i < n; i++)
+            if (indices[i] >= ds->n)
+                return cs__error(CS_ERR_OUT_OF_RANGE, "%s: indices[%zu] is %zu, the data set has %zu records",
+                                 fn, i, indices[i], ds->n);
+    return CS_OK;
+}
+
 int cs__dataset_adopt(cs_dataset **out, uint8_t *pixels, int32_t *labels, size_t n,
                       int c, int h, int w, int k, const char *const *names)
 {
@@ -139,18 +155,9 @@ int cs_dataset_view(cs_dataset **out, const cs_dataset *parent, const size_t *in
     *out = NULL;
     if (!parent)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_dataset_view: parent is NULL");
-    if (n == 0)
-        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_dataset_view: n is 0, a view needs a record");
-    if (!indices && n > parent->n)
-        return cs__error(CS_ERR_OUT_OF_RANGE,
-                         "cs_dataset_view: n is %zu without an index list, parent has only %zu records",
-                         n, parent->n);
-    if (indices)
-        for (size_t i = 0; i < n; i++)
-            if (indices[i] >= parent->n)
-                return cs__error(CS_ERR_OUT_OF_RANGE,
-                                 "cs_dataset_view: indices[%zu] is %zu, parent has %zu records",
-                                 i, indices[i], parent->n);
+    int status = cs__dataset_check_indices(parent, indices, n, "cs_dataset_view");
+    if (status != CS_OK)
+        return status;
     if (labels)
         for (size_t i = 0; i < n; i++)
             if (labels[i] < 0 || labels[i] >= parent->k)

@@ -39,4 +39,8 @@ int cs__dataset_adopt(cs_dataset **out, uint8_t *pixels, int32_t *labels, size_t
 int cs__dataset_check_shape(size_t n, long long c, long long h, long long w, size_t *total_bytes,
                             const char *what);
 
+/* Check an index list for a call named `fn`: n >= 1 and every index (or, when indices is
+ * NULL, the prefix 0..n-1) inside ds. */
+int cs__dataset_check_indices(const cs_dataset *ds, const size_t *indices, size_t n, const char *fn);
+
 #endif

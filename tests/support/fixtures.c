@@ -19,6 +19,34 @@ char *cs_test_tmpdir(void)
     return path;
 }
 
+char *cs_test_dir;
+
+void cs_test_dir_setup(void)
+{
+    cs_test_dir = cs_test_tmpdir();
+}
+
+void cs_test_dir_teardown(void)
+{
+    cs_test_rmtree(cs_test_dir);
+    free(cs_test_dir);
+    cs_test_dir = NULL;
+}
+
+int cs_test_check_outcome(int rc, cs_dataset *ds)
+{
+    if (rc == CS_OK) {
+        ck_assert_ptr_nonnull(ds);
+        cs_dataset_destroy(ds);
+        return 0;
+    }
+    ck_assert_int_lt(rc, 0);
+    ck_assert_ptr_null(ds);
+    ck_assert_str_ne(cs_status_str(rc), "CS_ERR_UNKNOWN");
+    ck_assert_str_ne(cs_last_error(), "no error");
+    return 1;
+}
+
 void cs_test_rmtree(const char *dir)
 {
     DIR *d = opendir(dir);

@@ -9,10 +9,17 @@
 
 #include <check.h>
 
+#include <classsens.h>
+
 /* A fresh directory under $TMPDIR (or /tmp); free with cs_test_rmtree + free. */
 char *cs_test_tmpdir(void);
 /* Remove a directory tree made by the tests. */
 void cs_test_rmtree(const char *dir);
+/* A per-test temporary directory: cs_test_dir_setup/teardown as a Check checked fixture
+ * create and remove cs_test_dir. */
+extern char *cs_test_dir;
+void cs_test_dir_setup(void);
+void cs_test_dir_teardown(void);
 /* dir/name in a malloc'd string. */
 char *cs_test_path(const char *dir, const char *name);
 
@@ -59,6 +66,10 @@ void cs_test_tar_free(cs_test_tar *t);
         ck_assert_msg(cs_rc_ == CS_OK, "%s failed: %s: %s", #call, cs_status_str(cs_rc_),     \
                       cs_last_error());                                                       \
     } while (0)
+
+/* The outcome of loading damaged input must be CS_OK with a data set (destroyed here) or a
+ * known negative status with a message and no data set. Returns 1 for a failure, 0 for OK. */
+int cs_test_check_outcome(int rc, cs_dataset *ds);
 
 /* Run one suite and return the process exit status. */
 int cs_test_run(Suite *s);
