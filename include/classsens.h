@@ -6,7 +6,8 @@
  * to having less training data, and whether that sensitivity depends on the model.
  * See the README and docs/ for the protocol; each module has its own header:
  * - classsens/common.h — status codes, errors, version;
- * - classsens/dataset.h — data sets, views, batches.
+ * - classsens/dataset.h — data sets, views, batches;
+ * - classsens/perturb.h — label noise and data reduction, with their reports.
  */
 #ifndef CLASSSENS_H
 #define CLASSSENS_H
@@ -14,5 +15,6 @@
 #include <classsens/version.h>
 #include <classsens/common.h>
 #include <classsens/dataset.h>
+#include <classsens/perturb.h>
 
 #endif /* CLASSSENS_H */
