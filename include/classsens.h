@@ -7,7 +7,9 @@
  * See the README and docs/ for the protocol; each module has its own header:
  * - classsens/common.h — status codes, errors, version;
  * - classsens/dataset.h — data sets, views, batches;
- * - classsens/perturb.h — label noise and data reduction, with their reports.
+ * - classsens/perturb.h — label noise and data reduction, with their reports;
+ * - classsens/confusion.h — confusion matrices and what they show;
+ * - classsens/analysis.h — replicate statistics, weakest classes, cross-model agreement.
  */
 #ifndef CLASSSENS_H
 #define CLASSSENS_H
@@ -16,5 +18,7 @@
 #include <classsens/common.h>
 #include <classsens/dataset.h>
 #include <classsens/perturb.h>
+#include <classsens/confusion.h>
+#include <classsens/analysis.h>
 
 #endif /* CLASSSENS_H */

@@ -1,0 +1,211 @@
+/**
+ * @file classsens/analysis.h
+ * @brief Statistics over replicates and models: seed-averaged confusion matrices with
+ *        confidence intervals, weakest-class rankings, and cross-model agreement.
+ *
+ * The reference study repeats every experiment over several seeds. This header turns those
+ * replicates into numbers with honest uncertainty:
+ * - cs_confusion_average(): mean and standard deviation of the counts (counts are averaged
+ *   first, normalised after), per-class accuracy (recall) with a confidence interval;
+ * - cs_rank_weakest(): classes ranked by accuracy or by sensitivity (accuracy drop from a
+ *   baseline), each score with its interval;
+ * - cs_agreement_compute(): whether several models rank the classes alike (Kendall's W with
+ *   its p-value, pairwise Spearman ρ and Kendall τ-b, top-k Jaccard overlap).
+ */
+#ifndef CLASSSENS_ANALYSIS_H
+#define CLASSSENS_ANALYSIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <classsens/common.h>
+#include <classsens/confusion.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @brief How confidence intervals over replicates are computed. */
+typedef enum cs_interval {
+    /** Student t: mean ± t(1−(1−c)/2, r−1) · s / √r over the r replicate values. */
+    CS_INTERVAL_T = 0,
+    /** Percentile bootstrap: resample the r replicates with replacement B times, take the
+     *  (1−c)/2 and (1+c)/2 quantiles of the resampled means (linear interpolation). */
+    CS_INTERVAL_BOOTSTRAP = 1
+} cs_interval;
+
+/** @brief Options of cs_confusion_average(). Initialise with ::CS_AVERAGE_OPTIONS_INIT. */
+typedef struct cs_average_options {
+    size_t struct_size;       /**< sizeof(cs_average_options). */
+    double confidence;        /**< Interval coverage in (0, 1); default 0.95. */
+    cs_interval interval;     /**< ::CS_INTERVAL_T (default) or ::CS_INTERVAL_BOOTSTRAP. */
+    int bootstrap_resamples;  /**< B for the bootstrap, >= 100; default 2000. */
+    uint64_t seed;            /**< Seed of the bootstrap resampling; default 0. */
+} cs_average_options;
+
+/** @brief Defaults: 95 % Student-t intervals. */
+#define CS_AVERAGE_OPTIONS_INIT { sizeof(cs_average_options), 0.95, CS_INTERVAL_T, 2000, 0u }
+
+/** @brief Opaque summary of replicate confusion matrices of one (model, condition). */
+typedef struct cs_confusion_stats cs_confusion_stats;
+
+/**
+ * @brief Average r replicate confusion matrices.
+ *
+ * The mean matrix is the cell-wise mean of the counts; its normalisations are taken after
+ * averaging. Per-class accuracy is the recall of each replicate, summarised by its mean and
+ * an interval; with one replicate the interval is NaN (no spread can be estimated).
+ * When every replicate has the same class totals (one test set), the mean of the replicate
+ * recalls equals the recall of the mean matrix.
+ *
+ * @param[out] out  The summary; NULL on failure. Owned: free with cs_confusion_stats_destroy().
+ * @param cms       r matrices with the same K.
+ * @param r         Number of replicates, >= 1.
+ * @param opts      Options, or NULL for ::CS_AVERAGE_OPTIONS_INIT.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL entries, r = 0, confidence outside (0, 1),
+ *         fewer than 100 resamples); ::CS_ERR_SIZE_MISMATCH when the matrices' K differ
+ *         (the message names the first that differs); ::CS_ERR_UNSUPPORTED for a newer
+ *         options struct; ::CS_ERR_OUT_OF_MEMORY.
+ */
+CS_API int cs_confusion_average(cs_confusion_stats **out, const cs_confusion *const *cms, size_t r,
+                                const cs_average_options *opts);
+
+/** @brief Free a summary. @param s The summary; NULL is accepted. */
+CS_API void cs_confusion_stats_destroy(cs_confusion_stats *s);
+
+/**
+ * @brief Number of replicates r.
+ * @param s The summary.
+ * @return r; 0 when @p s is NULL.
+ */
+CS_API size_t cs_confusion_stats_replicates(const cs_confusion_stats *s);
+
+/**
+ * @brief The mean matrix (cell-wise mean of the replicate counts).
+ * @param s The summary.
+ * @return A matrix borrowed from @p s (valid while it lives); NULL when @p s is NULL.
+ */
+CS_API const cs_confusion *cs_confusion_stats_mean(const cs_confusion_stats *s);
+
+/**
+ * @brief Cell-wise sample standard deviation of the counts (r − 1 in the denominator).
+ * @param s        The summary.
+ * @param[out] out k×k values, row-major [true][pred]; NaN when r = 1.
+ * @param k        Must equal the matrices' K.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH.
+ */
+CS_API int cs_confusion_stats_sd(const cs_confusion_stats *s, double *out, int k);
+
+/**
+ * @brief Per-class accuracy (recall) over the replicates: mean and interval bounds.
+ * @param s        The summary.
+ * @param[out] mean k means (or NULL).
+ * @param[out] lo   k lower bounds (or NULL); NaN when r = 1 or a class is absent.
+ * @param[out] hi   k upper bounds (or NULL).
+ * @param k        Must equal the matrices' K.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH.
+ */
+CS_API int cs_confusion_stats_class_accuracy(const cs_confusion_stats *s, double *mean, double *lo,
+                                             double *hi, int k);
+
+/**
+ * @brief Overall accuracy over the replicates: mean and interval bounds.
+ * @param s         The summary.
+ * @param[out] mean Mean accuracy (or NULL).
+ * @param[out] lo   Lower bound (or NULL); NaN when r = 1.
+ * @param[out] hi   Upper bound (or NULL).
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT.
+ */
+CS_API int cs_confusion_stats_accuracy(const cs_confusion_stats *s, double *mean, double *lo,
+                                       double *hi);
+
+/** @brief One class's score in a ranking. */
+typedef struct cs_class_score {
+    int cls;        /**< Class index. */
+    double score;   /**< Accuracy (by accuracy) or accuracy drop from the baseline (by sensitivity). */
+    double lo;      /**< Lower bound of the score's interval (NaN when it cannot be estimated). */
+    double hi;      /**< Upper bound. */
+} cs_class_score;
+
+/**
+ * @brief Rank classes from weakest to strongest.
+ *
+ * Without a baseline, by mean accuracy, lowest first, with the interval of
+ * cs_confusion_stats_class_accuracy(). With a baseline, by sensitivity
+ * d(t) = acc_base(t) − acc(t), largest drop first; its interval is Welch's t interval for
+ * the difference of two independent means (replicates of the two conditions are trained
+ * independently), or a bootstrap of the difference when the summaries were made with
+ * ::CS_INTERVAL_BOOTSTRAP. Ties are broken by class index; classes absent from the test set
+ * (NaN scores) come last. Take the first k entries for a top-k list.
+ *
+ * @param s         Summary of the condition.
+ * @param base      Summary of the baseline (same K), or NULL to rank by accuracy.
+ * @param[out] out  K entries, weakest first.
+ * @param k         Must equal the matrices' K.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH; ::CS_ERR_OUT_OF_MEMORY
+ *         (bootstrap intervals only).
+ */
+CS_API int cs_rank_weakest(const cs_confusion_stats *s, const cs_confusion_stats *base,
+                           cs_class_score *out, int k);
+
+/** @brief Opaque result of a cross-model agreement analysis. */
+typedef struct cs_agreement cs_agreement;
+
+/**
+ * @brief How much M models agree on per-class scores (e.g. their sensitivities).
+ *
+ * Each model's K scores are turned into average ranks (ties share their mean rank).
+ * - Kendall's W = 12·S / (M²(K³ − K) − M·ΣT), S = Σ_t (R_t − R̄)², R_t the rank sum of class
+ *   t over models, T = Σ(τ³ − τ) over each model's tie groups of size τ. W = 1: identical
+ *   rankings; W = 0: no agreement. p-value: P(χ²_{K−1} >= M(K−1)W) (Friedman's chi-square).
+ * - Spearman ρ per model pair: Pearson correlation of the average ranks.
+ * - Kendall τ-b per pair: (n_c − n_d) / √((n_0 − n_1)(n_0 − n_2)), n_0 = K(K−1)/2, n_1, n_2
+ *   the tied pairs within each model.
+ * - Jaccard overlap of the top-@p top_k sets per pair: |A ∩ B| / |A ∪ B|, where a model's top
+ *   set holds its @p top_k highest scores (ties broken by class index, the lower first).
+ *
+ * @param[out] out  The result; NULL on failure. Owned: free with cs_agreement_destroy().
+ * @param scores    m×k values, row-major: row i is model i's score per class. Finite.
+ * @param m         Number of models, >= 2.
+ * @param k         Number of classes, >= 2.
+ * @param top_k     Size of the top sets, 1..k.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (bad sizes, non-finite scores: the message names
+ *         the model and class); ::CS_ERR_OUT_OF_MEMORY.
+ */
+CS_API int cs_agreement_compute(cs_agreement **out, const double *scores, int m, int k, int top_k);
+
+/** @brief Free a result. @param a The result; NULL is accepted. */
+CS_API void cs_agreement_destroy(cs_agreement *a);
+
+/**
+ * @brief Kendall's coefficient of concordance W (tie-corrected).
+ * @param a The result.
+ * @return W in [0, 1]; NaN when @p a is NULL or every model ranks every class equal.
+ */
+CS_API double cs_agreement_kendall_w(const cs_agreement *a);
+
+/**
+ * @brief The chi-square p-value of W: P(χ²_{K−1} >= M(K−1)W).
+ * @param a The result.
+ * @return The p-value; NaN when W is NaN or @p a is NULL.
+ */
+CS_API double cs_agreement_p_value(const cs_agreement *a);
+
+/**
+ * @brief Pairwise statistics between models, each an m×m symmetric matrix (diagonal 1).
+ * @param a              The result.
+ * @param[out] spearman  m×m Spearman ρ (or NULL); NaN for a pair where a model has all
+ *                       ties (the diagonal stays 1).
+ * @param[out] kendall   m×m Kendall τ-b (or NULL); NaN likewise.
+ * @param[out] jaccard   m×m top-k Jaccard overlaps (or NULL).
+ * @param m              Must equal the number of models.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH.
+ */
+CS_API int cs_agreement_pairwise(const cs_agreement *a, double *spearman, double *kendall,
+                                 double *jaccard, int m);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CLASSSENS_ANALYSIS_H */

@@ -1,0 +1,140 @@
+/* Weakest-class rankings: by mean accuracy, or by sensitivity (the accuracy drop from a
+ * baseline) with Welch or bootstrap intervals for the difference of two independent means. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "analysis/confusion_internal.h"
+#include "analysis/stats.h"
+#include "core/error.h"
+#include "core/memory.h"
+
+/* NaN scores (classes absent from the test set) after every number; equal scores by class. */
+static int nan_last_then_class(const cs_class_score *a, const cs_class_score *b)
+{
+    int an = isnan(a->score), bn = isnan(b->score);
+    if (an != bn)
+        return an - bn;
+    return (a->cls > b->cls) - (a->cls < b->cls);
+}
+
+static int lowest_first(const void *pa, const void *pb)
+{
+    const cs_class_score *a = pa, *b = pb;
+    if (a->score < b->score)
+        return -1;
+    if (a->score > b->score)
+        return 1;
+    return nan_last_then_class(a, b);
+}
+
+static int highest_first(const void *pa, const void *pb)
+{
+    const cs_class_score *a = pa, *b = pb;
+    if (a->score > b->score)
+        return -1;
+    if (a->score < b->score)
+        return 1;
+    return nan_last_then_class(a, b);
+}
+
+/* Welch's t interval for d = mean(base) − mean(cond) of class t, with the
+ * Welch–Satterthwaite degrees of freedom. */
+static void welch(cs_class_score *sc, const cs_confusion_stats *s, const cs_confusion_stats *base,
+                  size_t t)
+{
+    double m, sd_c, sd_b;
+    cs__stats_mean_sd(s->recall + t * s->r, s->r, &m, &sd_c);
+    cs__stats_mean_sd(base->recall + t * base->r, base->r, &m, &sd_b);
+    const double vc = sd_c * sd_c / (double)s->r, vb = sd_b * sd_b / (double)base->r;
+    const double se = sqrt(vc + vb);
+    if (se == 0.0) {
+        /* No spread in either condition: the difference is known exactly, while the degrees
+         * of freedom would be 0/0. */
+        sc->lo = sc->hi = sc->score;
+        return;
+    }
+    const double df = (vc + vb) * (vc + vb) /
+                      (vc * vc / (double)(s->r - 1) + vb * vb / (double)(base->r - 1));
+    const double half = cs__stats_t_quantile(0.5 * (1.0 + s->opts.confidence), df) * se;
+    sc->lo = sc->score - half;
+    sc->hi = sc->score + half;
+}
+
+/* Percentile bootstrap of the difference: each resample draws the condition's and the
+ * baseline's replicates independently (they were trained independently), the same draws for
+ * every class. */
+static int bootstrap(cs_class_score *out, const cs_confusion_stats *s,
+                     const cs_confusion_stats *base)
+{
+    const size_t b = (size_t)s->opts.bootstrap_resamples, rc = s->r, rb = base->r;
+    size_t nc, nb, n_idx, idx_bytes;
+    if (!cs__mul_size(&nc, b, rc) || !cs__mul_size(&nb, b, rb) || !cs__add_size(&n_idx, nc, nb) ||
+        !cs__mul_size(&idx_bytes, n_idx, sizeof(size_t)))
+        return cs__error_oom("cs_rank_weakest: the bootstrap resamples", SIZE_MAX);
+    size_t *idx = malloc(idx_bytes);
+    double *work = malloc(b * sizeof *work);
+    int status = CS_OK;
+    if (!idx || !work) {
+        status = cs__error_oom("cs_rank_weakest: the bootstrap resamples",
+                               idx_bytes + b * sizeof *work);
+        goto cleanup;
+    }
+    cs__rng rng;
+    cs__rng_init(&rng, s->opts.seed, CS__PURPOSE_BOOT_DIFF);
+    cs__seed_average_resample(idx, b, rc, &rng);
+    cs__seed_average_resample(idx + nc, b, rb, &rng);
+    for (int t = 0; t < s->k; t++) {
+        cs_class_score *sc = &out[t];
+        if (isnan(sc->score))
+            continue;
+        const double *vc = s->recall + (size_t)t * rc, *vb = base->recall + (size_t)t * rb;
+        for (size_t j = 0; j < b; j++) {
+            double sum_c = 0.0, sum_b = 0.0;
+            for (size_t i = 0; i < rc; i++)
+                sum_c += vc[idx[j * rc + i]];
+            for (size_t i = 0; i < rb; i++)
+                sum_b += vb[idx[nc + j * rb + i]];
+            work[j] = sum_b / (double)rb - sum_c / (double)rc;
+        }
+        cs__seed_average_percentiles(work, b, s->opts.confidence, &sc->lo, &sc->hi);
+    }
+cleanup:
+    free(idx);
+    free(work);
+    return status;
+}
+
+int cs_rank_weakest(const cs_confusion_stats *s, const cs_confusion_stats *base,
+                    cs_class_score *out, int k)
+{
+    static const char fn[] = "cs_rank_weakest";
+    if (!s || !out)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: %s is NULL", fn, !s ? "s" : "out");
+    if (base && base->k != s->k)
+        return cs__error(CS_ERR_SIZE_MISMATCH, "%s: base has %d classes, s has %d", fn, base->k,
+                         s->k);
+    if (k != s->k)
+        return cs__error(CS_ERR_SIZE_MISMATCH, "%s: k is %d, the matrices have %d classes", fn, k,
+                         s->k);
+    if (!base) {
+        for (int t = 0; t < k; t++)
+            out[t] = (cs_class_score){ t, s->class_mean[t], s->class_lo[t], s->class_hi[t] };
+        qsort(out, (size_t)k, sizeof *out, lowest_first);
+        return CS_OK;
+    }
+    for (int t = 0; t < k; t++)
+        out[t] = (cs_class_score){ t, base->class_mean[t] - s->class_mean[t], NAN, NAN };
+    if (s->r >= 2 && base->r >= 2) {
+        if (s->opts.interval == CS_INTERVAL_BOOTSTRAP) {
+            int status = bootstrap(out, s, base);
+            if (status != CS_OK)
+                return status;
+        } else {
+            for (int t = 0; t < k; t++)
+                if (!isnan(out[t].score))
+                    welch(&out[t], s, base, (size_t)t);
+        }
+    }
+    qsort(out, (size_t)k, sizeof *out, highest_first);
+    return CS_OK;
+}
