@@ -3,7 +3,7 @@
  * (drawn like the reference study's figures) — and average the noise over several seeds.
  * It also times each step, which is how the numbers in docs/performance.md are measured.
  *
- *   perturb_report [--seeds R] [--repeat N] [SPEC ...]
+ *   perturb_report [--seeds R] [--repeat N] [--bootstrap] [SPEC ...]
  *
  * SPEC is a perturbation string (shuffle:0.3, pairflip:cyclic:0.2, reduce:stratified:0.1, …);
  * the default is shuffle:0.1 shuffle:0.3 reduce:uniform:0.4. */
@@ -78,6 +78,7 @@ static int show_transitions(const cs_perturb_report *r, const cs_dataset *ds)
 int main(int argc, char **argv)
 {
     int seeds = 5, repeat = 21;
+    cs_average_options avg = CS_AVERAGE_OPTIONS_INIT;
     const char *defaults[] = { "shuffle:0.1", "shuffle:0.3", "reduce:uniform:0.4" };
     const char **specs = defaults;
     int nspecs = 3;
@@ -85,11 +86,13 @@ int main(int argc, char **argv)
     int ngiven = 0;
     for (int a = 1; a < argc; a++) {
         if (strcmp(argv[a], "--help") == 0) {
-            printf("usage: perturb_report [--seeds R] [--repeat N] [SPEC ...]\n");
+            printf("usage: perturb_report [--seeds R] [--repeat N] [--bootstrap] [SPEC ...]\n");
             free(given);
             return 0;
         } else if (strcmp(argv[a], "--seeds") == 0 && a + 1 < argc) {
             seeds = atoi(argv[++a]);
+        } else if (strcmp(argv[a], "--bootstrap") == 0) {
+            avg.interval = CS_INTERVAL_BOOTSTRAP;
         } else if (strcmp(argv[a], "--repeat") == 0 && a + 1 < argc) {
             repeat = atoi(argv[++a]);
         } else if (argv[a][0] == '-') {
@@ -167,14 +170,14 @@ int main(int argc, char **argv)
         if (status == CS_OK && cms[0]) {
             cs_confusion_stats *st = NULL;
             double t0 = now_ms();
-            status = cs_confusion_average(&st, (const cs_confusion *const *)cms, (size_t)seeds, NULL);
+            status = cs_confusion_average(&st, (const cs_confusion *const *)cms, (size_t)seeds, &avg);
             double took = now_ms() - t0;
             double mean = 0, lo = 0, hi = 0;
             if (status == CS_OK)
                 status = cs_confusion_stats_accuracy(st, &mean, &lo, &hi);
             if (status == CS_OK)
-                printf("labels left intact over %d seeds: %.4f (95%% CI %.4f .. %.4f); averaging took %.3f ms\n\n",
-                       seeds, mean, lo, hi, took);
+                printf("labels left intact over %d seeds: %.4f (95%% %s interval %.4f .. %.4f); averaging took %.3f ms\n\n",
+                       seeds, mean, avg.interval == CS_INTERVAL_BOOTSTRAP ? "bootstrap" : "t", lo, hi, took);
             cs_confusion_stats_destroy(st);
         }
         for (int i = 0; i < seeds; i++) {
