@@ -586,6 +586,174 @@ START_TEST(report_accessors_reject_bad_input)
 }
 END_TEST
 
+START_TEST(noise_selections_are_nested_across_rates)
+{
+    cs_dataset *ds = make_balanced(100, 6);
+    static const char *const kinds[2] = { "symmetric", "targeted:1+4" };
+    for (int m = 0; m < 2; m++) {
+        cs_dataset *lo = NULL, *hi = NULL;
+        char text[64];
+        snprintf(text, sizeof text, "%s:0.1", kinds[m]);
+        apply(&lo, NULL, ds, text, 8);
+        snprintf(text, sizeof text, "%s:0.2", kinds[m]);
+        apply(&hi, NULL, ds, text, 8);
+        size_t changed_lo = 0;
+        for (size_t i = 0; i < cs_dataset_size(ds); i++) {
+            if (cs_dataset_label(lo, i) == cs_dataset_label(ds, i))
+                continue;
+            changed_lo++;
+            /* Chosen at 0.1 means chosen at 0.2, with the same new label. */
+            ck_assert_msg(cs_dataset_label(hi, i) == cs_dataset_label(lo, i),
+                          "%s: record %zu flipped at 0.1 but not the same way at 0.2", kinds[m], i);
+        }
+        ck_assert_uint_gt(changed_lo, 0);
+        cs_dataset_destroy(lo);
+        cs_dataset_destroy(hi);
+    }
+    /* Targeted reductions nest like the others. */
+    cs_dataset *big = NULL, *small = NULL;
+    apply(&big, NULL, ds, "reduce:targeted:2+3:0.5", 8);
+    apply(&small, NULL, ds, "reduce:targeted:2+3:0.2", 8);
+    char *in_big = calloc(cs_dataset_size(ds), 1);
+    for (size_t i = 0; i < cs_dataset_size(big); i++)
+        in_big[cs_dataset_source_index(big, i)] = 1;
+    for (size_t i = 0; i < cs_dataset_size(small); i++)
+        ck_assert(in_big[cs_dataset_source_index(small, i)]);
+    free(in_big);
+    cs_dataset_destroy(big);
+    cs_dataset_destroy(small);
+    cs_dataset_destroy(ds);
+}
+END_TEST
+
+START_TEST(composed_perturbations_choose_independently)
+{
+    /* A stratified reduction then pairflip noise, both with the same seed: the noise must not
+     * fall preferentially on the records the reduction ranks first (its nested 5 % subset).
+     * Over 40 seeds, the share of the 5 % subset that is flipped should be ~the rate 0.1. */
+    cs_dataset *ds = make_balanced(200, 10);
+    size_t in_small_flipped = 0, in_small = 0;
+    for (uint64_t seed = 0; seed < 40; seed++) {
+        cs_dataset *half = NULL, *small = NULL, *noisy = NULL;
+        apply(&half, NULL, ds, "reduce:stratified:0.5", seed);
+        apply(&small, NULL, ds, "reduce:stratified:0.05", seed);
+        apply(&noisy, NULL, half, "pairflip:cyclic:0.1", seed);
+        char *small_set = calloc(cs_dataset_size(ds), 1);
+        for (size_t i = 0; i < cs_dataset_size(small); i++)
+            small_set[cs_dataset_source_index(small, i)] = 1;
+        for (size_t i = 0; i < cs_dataset_size(half); i++) {
+            if (!small_set[cs_dataset_source_index(half, i)])
+                continue;
+            in_small++;
+            in_small_flipped += cs_dataset_label(noisy, i) != cs_dataset_label(half, i);
+        }
+        free(small_set);
+        cs_dataset_destroy(half);
+        cs_dataset_destroy(small);
+        cs_dataset_destroy(noisy);
+    }
+    double share = (double)in_small_flipped / (double)in_small;
+    /* 400 records per seed x 40 seeds: 10 % +- 1.5 % is > 6 sigma either way. */
+    ck_assert_msg(share > 0.085 && share < 0.115, "%.4f of the nested subset flipped, expected ~0.1", share);
+    cs_dataset_destroy(ds);
+}
+END_TEST
+
+START_TEST(long_and_odd_spec_strings_are_handled)
+{
+    /* A long level is parsed whole, never cut to a prefix that happens to be valid. */
+    char text[512];
+    snprintf(text, sizeof text, "shuffle:0.3%0100dgarbage", 0);
+    cs_perturb_spec *s = (cs_perturb_spec *)&s;
+    cs_assert_fails(cs_perturb_spec_parse(&s, text), CS_ERR_INVALID_ARGUMENT, "is not a number");
+    ck_assert_ptr_null(s);
+    snprintf(text, sizeof text, "shuffle:0.3%0100d1e5", 0);
+    cs_assert_fails(cs_perturb_spec_parse(&s, text), CS_ERR_OUT_OF_RANGE, "outside [0, 1]");
+    snprintf(text, sizeof text, "reduce:uniform:0.%0100d5", 0);
+    s = parse(text);
+    ck_assert_double_eq(cs_perturb_spec_level(s), 5e-101);
+    cs_perturb_spec_destroy(s);
+    /* Long inputs keep the diagnosis in the message. */
+    char *huge = malloc(5000);
+    memset(huge, 'x', 4999);
+    huge[4999] = '\0';
+    cs_assert_fails(cs_perturb_spec_parse(&s, huge), CS_ERR_INVALID_ARGUMENT, "unknown kind");
+    memcpy(huge, "matrix:", 7);
+    for (int i = 7; i < 4999; i++)
+        huge[i] = '/';
+    cs_assert_fails(cs_perturb_spec_parse(&s, huge), CS_ERR_INVALID_ARGUMENT, "entries");
+    free(huge);
+    static const struct {
+        const char *text;
+        int status;
+        const char *needle;
+    } odd[] = {
+        { "targeted:1+:0.1", CS_ERR_INVALID_ARGUMENT, "expected a class index" },
+        { "matrix:;", CS_ERR_INVALID_ARGUMENT, "needs 4 entries" },
+        { "matrix:1", CS_ERR_INVALID_ARGUMENT, "k is 1" },
+        { "reduce:targeted::0.5", CS_ERR_INVALID_ARGUMENT, "expected a class index" },
+        { "shuffle: 0.5", CS_ERR_INVALID_ARGUMENT, "is not a number" },
+        { "shuffle:0.5 ", CS_ERR_INVALID_ARGUMENT, "is not a number" },
+        { "shuffle:1e-400", CS_ERR_OUT_OF_RANGE, "outside the range of a double" },
+        { "targeted:70000:0.1", CS_ERR_INVALID_ARGUMENT, "expected a class index (0..65535)" },
+    };
+    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+        int rc = cs_perturb_spec_parse(&s, odd[i].text);
+        ck_assert_msg(rc == odd[i].status && strstr(cs_last_error(), odd[i].needle),
+                      "\"%s\": %s: %s", odd[i].text, cs_status_str(rc), cs_last_error());
+    }
+    /* Hexadecimal floats are numbers too; -0 is normalised to 0. */
+    s = parse("shuffle:0x1p-3");
+    ck_assert_double_eq(cs_perturb_spec_level(s), 0.125);
+    cs_perturb_spec_destroy(s);
+    s = parse("shuffle:-0");
+    char buf[32];
+    cs_assert_ok(cs_perturb_spec_format(s, buf, sizeof buf, NULL));
+    ck_assert_str_eq(buf, "shuffle:0");
+    cs_perturb_spec_destroy(s);
+    /* A class list longer than any fixed buffer. */
+    char *many = malloc(8 * 400 + 32);
+    int at = snprintf(many, 32, "targeted:");
+    for (int c = 0; c < 400; c++)
+        at += snprintf(many + at, 16, c ? "+%d" : "%d", c);
+    snprintf(many + at, 16, ":0.5");
+    s = parse(many);
+    size_t needed = 0;
+    ck_assert_int_eq(cs_perturb_spec_format(s, NULL, 0, &needed), CS_ERR_SIZE_MISMATCH);
+    ck_assert_uint_eq(needed, strlen(many) + 1);
+    cs_perturb_spec_destroy(s);
+    free(many);
+}
+END_TEST
+
+START_TEST(incomplete_specs_do_not_format)
+{
+    cs_perturb_spec *s = NULL;
+    char buf[64];
+    cs_assert_ok(cs_perturb_spec_create(&s, CS_NOISE_TARGETED, 0.3));
+    cs_assert_fails(cs_perturb_spec_format(s, buf, sizeof buf, NULL), CS_ERR_INVALID_ARGUMENT, "has no classes yet");
+    cs_perturb_spec_destroy(s);
+    cs_assert_ok(cs_perturb_spec_create(&s, CS_NOISE_MATRIX, 0));
+    cs_assert_fails(cs_perturb_spec_format(s, buf, sizeof buf, NULL), CS_ERR_INVALID_ARGUMENT, "has no matrix yet");
+    cs_perturb_spec_destroy(s);
+    /* A setter-built user map formats as its moved pairs. */
+    cs_assert_ok(cs_perturb_spec_create(&s, CS_NOISE_PAIRFLIP, 0.5));
+    int map[4] = { 1, 1, 2, 0 };
+    cs_assert_ok(cs_perturb_spec_set_map(s, CS_PAIRFLIP_USER, map, 4));
+    cs_assert_ok(cs_perturb_spec_format(s, buf, sizeof buf, NULL));
+    ck_assert_str_eq(buf, "pairflip:0>1+3>0:0.5");
+    cs_perturb_spec_destroy(s);
+    /* A matched reduction needs a noise report. */
+    cs_dataset *ds = make_balanced(10, 2), *out = NULL;
+    cs_perturb_report *r = NULL;
+    apply(&out, &r, ds, "none", 1);
+    cs_assert_fails(cs_perturb_matched_reduction(&s, r), CS_ERR_INVALID_ARGUMENT, "of no perturbation");
+    cs_perturb_report_destroy(r);
+    cs_dataset_destroy(out);
+    cs_dataset_destroy(ds);
+}
+END_TEST
+
 /* ---- properties on the real Fashion-MNIST training labels ------------------------------- */
 
 static cs_dataset *fashion;
@@ -690,6 +858,10 @@ int main(void)
     tcase_add_test(tc, matched_reduction_removes_what_noise_corrupted);
     tcase_add_test(tc, perturbations_compose_on_views);
     tcase_add_test(tc, report_accessors_reject_bad_input);
+    tcase_add_test(tc, noise_selections_are_nested_across_rates);
+    tcase_add_test(tc, composed_perturbations_choose_independently);
+    tcase_add_test(tc, long_and_odd_spec_strings_are_handled);
+    tcase_add_test(tc, incomplete_specs_do_not_format);
     suite_add_tcase(s, tc);
     TCase *real = tcase_create("real_labels");
     tcase_set_timeout(real, 120);

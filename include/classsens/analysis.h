@@ -134,9 +134,10 @@ typedef struct cs_class_score {
  * cs_confusion_stats_class_accuracy(). With a baseline, by sensitivity
  * d(t) = acc_base(t) − acc(t), largest drop first; its interval is Welch's t interval for
  * the difference of two independent means (replicates of the two conditions are trained
- * independently), or a bootstrap of the difference when the summaries were made with
- * ::CS_INTERVAL_BOOTSTRAP. Ties are broken by class index; classes absent from the test set
- * (NaN scores) come last. Take the first k entries for a top-k list.
+ * independently), or a bootstrap of the difference when @p s was made with
+ * ::CS_INTERVAL_BOOTSTRAP. The condition's options (confidence, interval kind, resamples,
+ * seed) rule; the baseline's are not consulted. Ties are broken by class index; classes
+ * absent from the test set (NaN scores) come last. Take the first k entries for a top-k list.
  *
  * @param s         Summary of the condition.
  * @param base      Summary of the baseline (same K), or NULL to rank by accuracy.

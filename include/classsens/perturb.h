@@ -36,12 +36,17 @@
  *
  * Randomness: every choice derives from the seed given to cs_perturb_apply() through a
  * counter-based generator, so the same (seed, spec, input) always gives the same view,
- * whatever the thread count. Reductions with the same seed are nested: each class (or, for
+ * whatever the thread count. The streams also depend on the kind, so two different
+ * perturbations composed with the same seed (a reduction, then noise on it) make independent
+ * choices. Reductions with the same seed are nested: each class (or, for
  * uniform, the whole set) is put in one seeded random order and the first records are kept,
  * so the 10 % subset lies inside the 40 % subset. Noise selections are nested the same way:
  * the records chosen at rate 0.1 are among those chosen at 0.2.
  *
  * Rounding: round(v) is half away from zero (C's llround).
+ *
+ * Numbers in spec strings are always read and written in the C locale ('.' as the decimal
+ * point), whatever the host program set with setlocale().
  *
  * Spec strings (cs_perturb_spec_parse(), cs_perturb_spec_format()); class lists use '+':
  * | string | meaning |
@@ -51,6 +56,7 @@
  * | `symmetric:0.2` | ::CS_NOISE_SYMMETRIC |
  * | `pairflip:cifar10:0.2`, `pairflip:cyclic:0.2` | ::CS_NOISE_PAIRFLIP with a built-in map |
  * | `pairflip:9>1+2>0+3>5+5>3:0.2` | ::CS_NOISE_PAIRFLIP with a user map (unlisted classes keep their label) |
+ * | `asymmetric:…` | accepted as another name of `pairflip:…` (formatted back as `pairflip`) |
  * | `targeted:3+5:0.4` | ::CS_NOISE_TARGETED on classes 3 and 5 |
  * | `matrix:0.8/0.2;0.1/0.9` | ::CS_NOISE_MATRIX, rows separated by ';', entries by '/' |
  * | `reduce:uniform:0.4` | ::CS_REDUCE_UNIFORM to f = 0.4 |
@@ -120,11 +126,17 @@ CS_API int cs_perturb_spec_parse(cs_perturb_spec **out, const char *text);
 /**
  * @brief Write the canonical string of a spec; parsing it gives back an equal spec.
  *        Levels are written with up to 17 significant digits (shortest that round-trips).
+ *
+ * A user map set with cs_perturb_spec_set_map() is written as its moved pairs (`9>1+…`); the
+ * parsed spec applies the same relabelling but no longer insists that K equals the map's
+ * length.
  * @param spec        The spec.
  * @param[out] buf    Destination (may be NULL when @p cap is 0).
  * @param cap         Capacity in bytes.
  * @param[out] needed Bytes needed including the NUL (may be NULL).
- * @return ::CS_OK; ::CS_ERR_SIZE_MISMATCH when @p cap is too small; ::CS_ERR_INVALID_ARGUMENT.
+ * @return ::CS_OK; ::CS_ERR_SIZE_MISMATCH when @p cap is too small; ::CS_ERR_INVALID_ARGUMENT
+ *         for NULL or an incomplete spec (a targeted kind without classes, a matrix kind
+ *         without its matrix).
  */
 CS_API int cs_perturb_spec_format(const cs_perturb_spec *spec, char *buf, size_t cap, size_t *needed);
 
@@ -148,7 +160,7 @@ CS_API double cs_perturb_spec_level(const cs_perturb_spec *spec);
 /**
  * @brief Choose the classes of a targeted spec (::CS_NOISE_TARGETED, ::CS_REDUCE_TARGETED).
  * @param spec     The spec.
- * @param classes  n distinct class indices >= 0 (copied; checked against K when applied).
+ * @param classes  n distinct class indices in 0..65535 (copied; checked against K when applied).
  * @param n        Number of classes, >= 1.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (wrong kind, NULL, n < 1, a negative or repeated
  *         class); ::CS_ERR_OUT_OF_MEMORY.
@@ -196,9 +208,9 @@ typedef struct cs_perturb_report cs_perturb_report;
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL, or a spec missing its classes, map or
  *         matrix); ::CS_ERR_OUT_OF_RANGE for targeted classes or map entries >= K;
  *         ::CS_ERR_SIZE_MISMATCH when a map or matrix is not K wide; ::CS_ERR_UNSUPPORTED for
- *         the CIFAR-10 map on K ≠ 10 or symmetric noise with K < 2; ::CS_ERR_OUT_OF_RANGE
- *         when a reduction that keeps every (chosen) class would leave one empty (the message
- *         names the class and its size); ::CS_ERR_OUT_OF_MEMORY.
+ *         the CIFAR-10 map on K ≠ 10; ::CS_ERR_OUT_OF_RANGE when a reduction that keeps every
+ *         (chosen) class would leave one empty (the message names the class and its size),
+ *         or when a uniform reduction would keep no record; ::CS_ERR_OUT_OF_MEMORY.
  */
 CS_API int cs_perturb_apply(cs_dataset **out, cs_perturb_report **report, const cs_dataset *in,
                             const cs_perturb_spec *spec, uint64_t seed);
@@ -210,7 +222,8 @@ CS_API int cs_perturb_apply(cs_dataset **out, cs_perturb_report **report, const 
  * Training on it separates "less good data" from "bad labels confuse the model".
  * @param[out] out     The reduction spec; NULL on failure. Owned.
  * @param noise_report The report of a noise perturbation.
- * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL, or a report of a reduction);
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL, or a report of a reduction or of
+ *         ::CS_PERTURB_NONE);
  *         ::CS_ERR_OUT_OF_RANGE when every record was flipped (f would be 0).
  */
 CS_API int cs_perturb_matched_reduction(cs_perturb_spec **out, const cs_perturb_report *noise_report);

@@ -21,13 +21,19 @@ void cs__perturb_shuffle(size_t *a, size_t n, uint64_t seed, uint64_t stream)
     }
 }
 
-size_t cs__perturb_class_members(const int32_t *labels, size_t n, int c, size_t *members)
+void cs__perturb_group_by_class(const int32_t *labels, size_t n, int k, size_t *order, size_t *start)
 {
-    size_t count = 0;
+    memset(start, 0, ((size_t)k + 1) * sizeof *start);
     for (size_t i = 0; i < n; i++)
-        if (labels[i] == c)
-            members[count++] = i;
-    return count;
+        start[labels[i] + 1]++;
+    for (int c = 0; c < k; c++)
+        start[c + 1] += start[c];
+    /* Fill with start[c] as the running insertion point, then shift back. */
+    for (size_t i = 0; i < n; i++)
+        order[start[labels[i]]++] = i;
+    for (int c = k; c > 0; c--)
+        start[c] = start[c - 1];
+    start[0] = 0;
 }
 
 /* Records eligible for noise, in input order: all, or those whose class is targeted. */
@@ -89,17 +95,18 @@ int cs__perturb_noise(int32_t *labels, size_t n, int k, const cs_perturb_spec *s
     bool *targeted = malloc((size_t)k * sizeof *targeted);
     int *map = malloc((size_t)k * sizeof *map);
     size_t *counts = malloc((size_t)k * sizeof *counts);
+    size_t *start = malloc(((size_t)k + 1) * sizeof *start);
     double *remainder = malloc((size_t)k * sizeof *remainder);
     int32_t *original = malloc((n ? n : 1) * sizeof *original);
     int32_t *pool = NULL;
     int status = CS_OK;
-    if (!order || !targeted || !map || !counts || !remainder || !original) {
+    if (!order || !targeted || !map || !counts || !remainder || !original || !start) {
         status = cs__error_oom("label noise work space", n * (sizeof *order + sizeof *original));
         goto cleanup;
     }
     memcpy(original, labels, n * sizeof *original);
     cs__rng r;
-    cs__rng_init(&r, seed, CS__STREAM_LABELS);
+    cs__rng_init(&r, seed, cs__perturb_stream(spec->kind, CS__STREAM_LABELS));
     *selected = 0;
 
     switch (spec->kind) {
@@ -108,7 +115,7 @@ int cs__perturb_noise(int32_t *labels, size_t n, int k, const cs_perturb_spec *s
     case CS_NOISE_TARGETED: {
         size_t eligible = eligible_records(labels, n, k, spec, order, targeted);
         size_t m = cs__perturb_round(spec->level * (double)eligible);
-        cs__perturb_shuffle(order, eligible, seed, CS__STREAM_SELECT);
+        cs__perturb_shuffle(order, eligible, seed, cs__perturb_stream(spec->kind, CS__STREAM_SELECT));
         if (spec->kind == CS_NOISE_SHUFFLE) {
             /* Permute the chosen records' labels among themselves. */
             pool = malloc((m ? m : 1) * sizeof *pool);
@@ -138,32 +145,31 @@ int cs__perturb_noise(int32_t *labels, size_t n, int k, const cs_perturb_spec *s
         break;
     }
     case CS_NOISE_PAIRFLIP:
-        cs__perturb_spec_full_map(spec, k, map);
-        for (int c = 0; c < k; c++) {
-            if (map[c] == c)
-                continue;
-            /* Members come from the original labels: cat<->dog must not pick up the
-             * records it has just relabelled. */
-            size_t members = cs__perturb_class_members(original, n, c, order);
-            size_t m = cs__perturb_round(spec->level * (double)members);
-            cs__perturb_shuffle(order, members, seed, CS__STREAM_CLASS + (uint64_t)c);
-            for (size_t i = 0; i < m; i++)
-                labels[order[i]] = map[c];
-            *selected += m;
-        }
-        break;
     case CS_NOISE_MATRIX:
+        /* Classes are grouped from the original labels, so cat<->dog never picks up records it
+         * has just relabelled. */
+        cs__perturb_group_by_class(original, n, k, order, start);
+        if (spec->kind == CS_NOISE_PAIRFLIP)
+            cs__perturb_spec_full_map(spec, k, map);
         for (int c = 0; c < k; c++) {
-            size_t members = cs__perturb_class_members(original, n, c, order);
-            if (members == 0)
+            size_t *members = order + start[c], count = start[c + 1] - start[c];
+            if (count == 0 || (spec->kind == CS_NOISE_PAIRFLIP && map[c] == c))
                 continue;
-            matrix_counts(spec->matrix + (size_t)c * (size_t)k, k, members, counts, remainder);
-            cs__perturb_shuffle(order, members, seed, CS__STREAM_CLASS + (uint64_t)c);
+            cs__perturb_shuffle(members, count, seed,
+                                cs__perturb_stream(spec->kind, CS__STREAM_CLASS + (uint64_t)c));
+            if (spec->kind == CS_NOISE_PAIRFLIP) {
+                size_t m = cs__perturb_round(spec->level * (double)count);
+                for (size_t i = 0; i < m; i++)
+                    labels[members[i]] = map[c];
+                *selected += m;
+                continue;
+            }
+            matrix_counts(spec->matrix + (size_t)c * (size_t)k, k, count, counts, remainder);
             size_t at = 0;
             for (int j = 0; j < k; j++)
                 for (size_t q = 0; q < counts[j]; q++, at++)
-                    labels[order[at]] = j;
-            *selected += members - counts[c];
+                    labels[members[at]] = j;
+            *selected += count - counts[c];
         }
         break;
     default:
@@ -178,6 +184,7 @@ cleanup:
     free(counts);
     free(remainder);
     free(original);
+    free(start);
     free(pool);
     return status;
 }

@@ -8,14 +8,23 @@
 
 #include <classsens/perturb.h>
 
-/* Random streams of one perturbation (Philox counter word 2-3), so that choosing records,
- * drawing labels and ordering each class never share random numbers. */
+/* Random streams of one perturbation (Philox counter words 2-3): the kind in the high half,
+ * the purpose in the low half. Choosing records, drawing labels and ordering each class never
+ * share random numbers, and neither do two kinds applied with the same seed (a stratified
+ * reduction followed by pairflip noise must not flip exactly the records the reduction put
+ * first). Within one kind the streams do not depend on the level, which is what nests the
+ * subsets of different rates and fractions. */
 enum {
     CS__STREAM_SELECT = 1,        /* which records get noise */
     CS__STREAM_LABELS = 2,        /* which labels they get */
     CS__STREAM_KEEP = 3,          /* uniform reduction order */
     CS__STREAM_CLASS = 0x10000    /* + class: per-class order (pairflip, matrix, stratified) */
 };
+
+static inline uint64_t cs__perturb_stream(cs_perturb_kind kind, uint64_t purpose)
+{
+    return (uint64_t)kind << 32 | purpose;
+}
 
 struct cs_perturb_spec {
     cs_perturb_kind kind;
@@ -71,7 +80,8 @@ int cs__perturb_reduce(size_t **kept, size_t *kept_n, const int32_t *labels, siz
 /* Permute a[0..n) in place, uniformly at random (Fisher-Yates on the given stream). */
 void cs__perturb_shuffle(size_t *a, size_t n, uint64_t seed, uint64_t stream);
 
-/* Positions of the records of class c, in input order; returns how many. */
-size_t cs__perturb_class_members(const int32_t *labels, size_t n, int c, size_t *members);
+/* Group records by class in one pass (a stable counting sort): the records of class c are
+ * order[start[c] .. start[c + 1]), in input order. order has n entries, start k + 1. */
+void cs__perturb_group_by_class(const int32_t *labels, size_t n, int k, size_t *order, size_t *start);
 
 #endif

@@ -16,18 +16,19 @@ int cs__perturb_reduce(size_t **kept, size_t *kept_n, const int32_t *labels, siz
                        const cs_perturb_spec *spec, uint64_t seed)
 {
     size_t *keep = malloc((n ? n : 1) * sizeof *keep);
-    size_t *members = malloc((n ? n : 1) * sizeof *members);
+    size_t *order = malloc((n ? n : 1) * sizeof *order);
+    size_t *start = malloc(((size_t)k + 1) * sizeof *start);
     bool *reduced = calloc((size_t)k, sizeof *reduced);
     int status = CS_OK;
     size_t count = 0;
-    if (!keep || !members || !reduced) {
+    if (!keep || !order || !start || !reduced) {
         status = cs__error_oom("reduction work space", 2 * n * sizeof *keep);
         goto cleanup;
     }
     if (spec->kind == CS_REDUCE_UNIFORM) {
         for (size_t i = 0; i < n; i++)
             keep[i] = i;
-        cs__perturb_shuffle(keep, n, seed, CS__STREAM_KEEP);
+        cs__perturb_shuffle(keep, n, seed, cs__perturb_stream(spec->kind, CS__STREAM_KEEP));
         count = cs__perturb_round(spec->level * (double)n);
         if (count == 0) {
             status = cs__error(CS_ERR_OUT_OF_RANGE,
@@ -41,8 +42,9 @@ int cs__perturb_reduce(size_t **kept, size_t *kept_n, const int32_t *labels, siz
         else
             for (int i = 0; i < spec->num_classes; i++)
                 reduced[spec->classes[i]] = true;
+        cs__perturb_group_by_class(labels, n, k, order, start);
         for (int c = 0; c < k; c++) {
-            size_t m = cs__perturb_class_members(labels, n, c, members);
+            size_t *members = order + start[c], m = start[c + 1] - start[c];
             if (m == 0)
                 continue;
             size_t take = m;
@@ -57,7 +59,8 @@ int cs__perturb_reduce(size_t **kept, size_t *kept_n, const int32_t *labels, siz
                                        spec->kind == CS_REDUCE_STRATIFIED ? "" : "targeted ");
                     goto cleanup;
                 }
-                cs__perturb_shuffle(members, m, seed, CS__STREAM_CLASS + (uint64_t)c);
+                cs__perturb_shuffle(members, m, seed,
+                                    cs__perturb_stream(spec->kind, CS__STREAM_CLASS + (uint64_t)c));
             }
             memcpy(keep + count, members, take * sizeof *keep);
             count += take;
@@ -71,7 +74,8 @@ int cs__perturb_reduce(size_t **kept, size_t *kept_n, const int32_t *labels, siz
 
 cleanup:
     free(keep);
-    free(members);
+    free(order);
+    free(start);
     free(reduced);
     return status;
 }

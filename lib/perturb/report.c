@@ -126,9 +126,10 @@ int cs_perturb_matched_reduction(cs_perturb_spec **out, const cs_perturb_report 
     *out = NULL;
     if (!noise_report)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_perturb_matched_reduction: noise_report is NULL");
-    if (cs__perturb_is_reduction(noise_report->kind))
+    if (!cs__perturb_is_noise(noise_report->kind))
         return cs__error(CS_ERR_INVALID_ARGUMENT,
-                         "cs_perturb_matched_reduction: the report is of a reduction, expected label noise");
+                         "cs_perturb_matched_reduction: the report is of %s, expected label noise",
+                         noise_report->kind == CS_PERTURB_NONE ? "no perturbation" : "a reduction");
     double f = 1.0 - cs_perturb_report_flip_rate(noise_report);
     if (!(f > 0.0))
         return cs__error(CS_ERR_OUT_OF_RANGE,

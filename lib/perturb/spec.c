@@ -2,6 +2,7 @@
  * used on the command line and in result files. */
 #include <ctype.h>
 #include <errno.h>
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,7 +66,7 @@ int cs_perturb_spec_create(cs_perturb_spec **out, cs_perturb_kind kind, double l
     if (!s)
         return cs__error_oom("a perturbation spec", sizeof *s);
     s->kind = kind;
-    s->level = kind == CS_PERTURB_NONE || kind == CS_NOISE_MATRIX ? 0.0 : level;
+    s->level = kind == CS_PERTURB_NONE || kind == CS_NOISE_MATRIX ? 0.0 : level + 0.0; /* no -0 */
     s->map_kind = CS_PAIRFLIP_CYCLIC;
     *out = s;
     return CS_OK;
@@ -103,9 +104,9 @@ int cs_perturb_spec_set_classes(cs_perturb_spec *spec, const int *classes, int n
     if (n < 1)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_perturb_spec_set_classes: n is %d, expected >= 1", n);
     for (int i = 0; i < n; i++) {
-        if (classes[i] < 0)
-            return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_perturb_spec_set_classes: classes[%d] is %d",
-                             i, classes[i]);
+        if (classes[i] < 0 || classes[i] > 65535)
+            return cs__error(CS_ERR_INVALID_ARGUMENT,
+                             "cs_perturb_spec_set_classes: classes[%d] is %d, expected 0..65535", i, classes[i]);
         for (int j = 0; j < i; j++)
             if (classes[j] == classes[i])
                 return cs__error(CS_ERR_INVALID_ARGUMENT,
@@ -139,9 +140,9 @@ int cs_perturb_spec_set_map(cs_perturb_spec *spec, cs_pairflip_map which, const 
     }
     if (which != CS_PAIRFLIP_USER)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_perturb_spec_set_map: unknown map %d", (int)which);
-    if (!map || k < 2)
+    if (!map || k < 2 || k > 65536)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_perturb_spec_set_map: %s",
-                         !map ? "map is NULL" : "k must be at least 2");
+                         !map ? "map is NULL" : "k must be 2..65536");
     for (int c = 0; c < k; c++)
         if (map[c] < 0 || map[c] >= k)
             return cs__error(CS_ERR_OUT_OF_RANGE, "cs_perturb_spec_set_map: map[%d] is %d, expected 0..%d",
@@ -284,17 +285,46 @@ static bool next_field(fields *f, char *buf, size_t cap)
 
 static int parse_error(const char *text, const char *what)
 {
-    return cs__error(CS_ERR_INVALID_ARGUMENT, "perturbation spec \"%s\": %s", text, what);
+    return cs__error(CS_ERR_INVALID_ARGUMENT, "perturbation spec \"%.100s\": %s", text, what);
+}
+
+/* Spec strings are data (result files, command lines): their numbers are read and written in
+ * the C locale whatever the host program set with setlocale(), using the thread's own locale
+ * (uselocale) so that other threads are not affected. */
+typedef struct c_numeric {
+    locale_t c, old;
+} c_numeric;
+
+static void c_numeric_enter(c_numeric *l)
+{
+    l->c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    l->old = l->c ? uselocale(l->c) : (locale_t)0;
+}
+
+static void c_numeric_leave(c_numeric *l)
+{
+    if (l->c) {
+        uselocale(l->old);
+        freelocale(l->c);
+    }
 }
 
 static int parse_number(const char *text, const char *field, double *out)
 {
     char *end;
+    c_numeric l;
+    c_numeric_enter(&l);
     errno = 0;
     double v = strtod(field, &end);
-    if (field[0] == '\0' || *end != '\0' || errno == ERANGE || !isfinite(v) || isspace((unsigned char)field[0]))
-        return cs__error(CS_ERR_INVALID_ARGUMENT, "perturbation spec \"%s\": \"%s\" is not a number", text, field);
-    *out = v;
+    int range = errno == ERANGE;
+    c_numeric_leave(&l);
+    if (field[0] == '\0' || *end != '\0' || !isfinite(v) || isspace((unsigned char)field[0]))
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "perturbation spec \"%.100s\": \"%.40s\" is not a number",
+                         text, field);
+    if (range)
+        return cs__error(CS_ERR_OUT_OF_RANGE,
+                         "perturbation spec \"%.100s\": \"%.40s\" is outside the range of a double", text, field);
+    *out = v + 0.0; /* -0 becomes 0 */
     return CS_OK;
 }
 
@@ -305,77 +335,99 @@ static int parse_int(const char *text, const char *s, const char **end, int *out
     long v = strtol(s, &e, 10);
     if (e == s || errno == ERANGE || v < 0 || v > 65535 || !isdigit((unsigned char)s[0]))
         return cs__error(CS_ERR_INVALID_ARGUMENT,
-                         "perturbation spec \"%s\": expected a class index (0..65535) at \"%s\"", text, s);
+                         "perturbation spec \"%.100s\": expected a class index (0..65535) at \"%s\"", text, s);
     *out = (int)v;
     *end = e;
     return CS_OK;
 }
 
+/* Entries of a '+'-joined list. */
+static int list_length(const char *field)
+{
+    int n = 1;
+    for (const char *p = field; *p; p++)
+        n += *p == '+';
+    return n;
+}
+
 /* "3+5+7" -> classes */
 static int parse_classes(const char *text, const char *field, cs_perturb_spec *spec)
 {
-    int classes[256], n = 0;
-    const char *p = field;
-    for (;;) {
-        if (n == (int)(sizeof classes / sizeof classes[0]))
-            return parse_error(text, "more than 256 targeted classes");
-        int status = parse_int(text, p, &p, &classes[n++]);
-        if (status != CS_OK)
-            return status;
-        if (*p == '\0')
+    int n = list_length(field), count = 0;
+    int *classes = malloc((size_t)n * sizeof *classes);
+    if (!classes)
+        return cs__error_oom("a class list", (size_t)n * sizeof *classes);
+    int status = CS_OK;
+    for (const char *p = field;;) {
+        status = parse_int(text, p, &p, &classes[count++]);
+        if (status != CS_OK || *p == '\0')
             break;
-        if (*p != '+')
-            return cs__error(CS_ERR_INVALID_ARGUMENT,
-                             "perturbation spec \"%s\": classes are joined by '+', found '%c'", text, *p);
+        if (*p != '+') {
+            status = cs__error(CS_ERR_INVALID_ARGUMENT,
+                               "perturbation spec \"%.100s\": classes are joined by '+', found '%c'", text, *p);
+            break;
+        }
         p++;
     }
-    return cs_perturb_spec_set_classes(spec, classes, n);
+    if (status == CS_OK)
+        status = cs_perturb_spec_set_classes(spec, classes, count);
+    free(classes);
+    return status;
 }
 
-/* "9>1+2>0" -> a sparse user map */
+/* "9>1+2>0" -> a sparse user map: classes not listed keep their label */
 static int parse_map(const char *text, const char *field, cs_perturb_spec *spec)
 {
-    int src[256], dst[256], n = 0, len = 0;
-    const char *p = field;
-    for (;;) {
-        if (n == 256)
-            return parse_error(text, "more than 256 map entries");
-        int status = parse_int(text, p, &p, &src[n]);
+    int n = list_length(field), count = 0, len = 0;
+    int *pairs = malloc(2 * (size_t)n * sizeof *pairs), *map = NULL;
+    if (!pairs)
+        return cs__error_oom("a class map", 2 * (size_t)n * sizeof *pairs);
+    int status = CS_OK;
+    for (const char *p = field;;) {
+        int *src = &pairs[2 * count], *dst = &pairs[2 * count + 1];
+        status = parse_int(text, p, &p, src);
+        if (status == CS_OK && *p != '>')
+            status = cs__error(CS_ERR_INVALID_ARGUMENT,
+                               "perturbation spec \"%.100s\": a map entry is FROM>TO, e.g. 9>1", text);
+        if (status == CS_OK)
+            status = parse_int(text, p + 1, &p, dst);
+        for (int j = 0; status == CS_OK && j < count; j++)
+            if (pairs[2 * j] == *src)
+                status = cs__error(CS_ERR_INVALID_ARGUMENT,
+                                   "perturbation spec \"%.100s\": class %d is mapped twice", text, *src);
         if (status != CS_OK)
-            return status;
-        if (*p != '>')
-            return cs__error(CS_ERR_INVALID_ARGUMENT,
-                             "perturbation spec \"%s\": a map entry is FROM>TO, e.g. 9>1", text);
-        status = parse_int(text, p + 1, &p, &dst[n]);
-        if (status != CS_OK)
-            return status;
-        for (int j = 0; j < n; j++)
-            if (src[j] == src[n])
-                return cs__error(CS_ERR_INVALID_ARGUMENT,
-                                 "perturbation spec \"%s\": class %d is mapped twice", text, src[n]);
-        if (src[n] + 1 > len)
-            len = src[n] + 1;
-        n++;
+            goto cleanup;
+        if (*src + 1 > len)
+            len = *src + 1;
+        count++;
         if (*p == '\0')
             break;
-        if (*p != '+')
-            return cs__error(CS_ERR_INVALID_ARGUMENT,
-                             "perturbation spec \"%s\": map entries are joined by '+', found '%c'", text, *p);
+        if (*p != '+') {
+            status = cs__error(CS_ERR_INVALID_ARGUMENT,
+                               "perturbation spec \"%.100s\": map entries are joined by '+', found '%c'", text, *p);
+            goto cleanup;
+        }
         p++;
     }
-    int *map = malloc((size_t)len * sizeof *map);
-    if (!map)
-        return cs__error_oom("a class map", (size_t)len * sizeof *map);
+    map = malloc((size_t)len * sizeof *map);
+    if (!map) {
+        status = cs__error_oom("a class map", (size_t)len * sizeof *map);
+        goto cleanup;
+    }
     for (int c = 0; c < len; c++)
         map[c] = c;
-    for (int j = 0; j < n; j++)
-        map[src[j]] = dst[j];
+    for (int j = 0; j < count; j++)
+        map[pairs[2 * j]] = pairs[2 * j + 1];
     free(spec->map);
     spec->map = map;
+    map = NULL;
     spec->map_len = len;
     spec->map_len_fixed = false;
     spec->map_kind = CS_PAIRFLIP_USER;
-    return CS_OK;
+cleanup:
+    free(pairs);
+    free(map);
+    return status;
 }
 
 /* "0.8/0.2;0.1/0.9" */
@@ -388,7 +440,7 @@ static int parse_matrix(const char *text, const char *field, cs_perturb_spec *sp
     }
     if ((size_t)rows * (size_t)rows != (size_t)entries)
         return cs__error(CS_ERR_INVALID_ARGUMENT,
-                         "perturbation spec \"%s\": a matrix of %d rows needs %d entries, found %d",
+                         "perturbation spec \"%.100s\": a matrix of %d rows needs %d entries, found %d",
                          text, rows, rows * rows, entries);
     double *t = malloc((size_t)entries * sizeof *t);
     char *copy = malloc(strlen(field) + 1);
@@ -410,7 +462,7 @@ static int parse_matrix(const char *text, const char *field, cs_perturb_spec *sp
         if (sep == ';' || sep == '\0') {
             if (col != rows) {
                 status = cs__error(CS_ERR_INVALID_ARGUMENT,
-                                   "perturbation spec \"%s\": matrix row %d has %d entries, expected %d",
+                                   "perturbation spec \"%.100s\": matrix row %d has %d entries, expected %d",
                                    text, row, col, rows);
                 goto cleanup;
             }
@@ -429,21 +481,22 @@ cleanup:
 }
 
 /* Build the spec of `kind` from the fields after its name: an argument (class list, map or
- * matrix) where the kind has one, then the level. */
+ * matrix) where the kind has one, then the level. `arg` holds two buffers of strlen(text) + 1
+ * bytes: the argument's, then the level's. */
 static int parse_rest(cs_perturb_spec **out, const char *text, fields *f, cs_perturb_kind kind, char *arg)
 {
     bool has_arg = kind == CS_NOISE_PAIRFLIP || kind == CS_NOISE_TARGETED || kind == CS_REDUCE_TARGETED ||
                    kind == CS_NOISE_MATRIX;
     if (has_arg && !next_field(f, arg, strlen(text) + 1))
-        return cs__error(CS_ERR_INVALID_ARGUMENT, "perturbation spec \"%s\": %s", text,
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "perturbation spec \"%.100s\": %s", text,
                          kind == CS_NOISE_PAIRFLIP ? "pairflip needs a map: pairflip:cifar10|cyclic|FROM>TO+...:RATE"
                          : kind == CS_NOISE_MATRIX ? "matrix needs rows: matrix:a/b;c/d"
                                                    : "targeted needs classes: targeted:C+C:LEVEL");
     double level = 0.0;
-    char level_text[64];
+    char *level_text = arg + strlen(text) + 1;
     if (kind != CS_PERTURB_NONE && kind != CS_NOISE_MATRIX) {
-        if (!next_field(f, level_text, sizeof level_text))
-            return cs__error(CS_ERR_INVALID_ARGUMENT, "perturbation spec \"%s\": the %s is missing (%s)", text,
+        if (!next_field(f, level_text, strlen(text) + 1))
+            return cs__error(CS_ERR_INVALID_ARGUMENT, "perturbation spec \"%.100s\": the %s is missing (%s)", text,
                              cs__perturb_is_noise(kind) ? "noise rate" : "kept fraction",
                              kind == CS_NOISE_PAIRFLIP     ? "pairflip:cifar10|cyclic|FROM>TO+...:RATE"
                              : kind == CS_NOISE_TARGETED   ? "targeted:C+C:RATE"
@@ -455,7 +508,7 @@ static int parse_rest(cs_perturb_spec **out, const char *text, fields *f, cs_per
             return status;
     }
     if (f->at)
-        return cs__error(CS_ERR_INVALID_ARGUMENT, "perturbation spec \"%s\": unexpected \":%s\" at the end",
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "perturbation spec \"%.100s\": unexpected \":%s\" at the end",
                          text, f->at);
     char context[128];
     snprintf(context, sizeof context, "perturbation spec \"%.100s\"", text);
@@ -506,7 +559,7 @@ int cs_perturb_spec_parse(cs_perturb_spec **out, const char *text)
             kind = CS_REDUCE_TARGETED;
         else
             return cs__error(CS_ERR_INVALID_ARGUMENT,
-                             "perturbation spec \"%s\": unknown reduction \"%s\" (expected uniform, stratified or targeted)",
+                             "perturbation spec \"%.100s\": unknown reduction \"%s\" (expected uniform, stratified or targeted)",
                              text, head);
     } else if (strcmp(head, "none") == 0) {
         kind = CS_PERTURB_NONE;
@@ -522,25 +575,29 @@ int cs_perturb_spec_parse(cs_perturb_spec **out, const char *text)
         kind = CS_NOISE_MATRIX;
     } else {
         return cs__error(CS_ERR_INVALID_ARGUMENT,
-                         "perturbation spec \"%s\": unknown kind \"%s\" (expected none, shuffle, symmetric, "
+                         "perturbation spec \"%.100s\": unknown kind \"%s\" (expected none, shuffle, symmetric, "
                          "pairflip, targeted, matrix or reduce)", text, head);
     }
-    char *arg = malloc(strlen(text) + 1);
+    /* Two fields as long as the whole text: the argument, then the level (never truncated). */
+    char *arg = malloc(2 * (strlen(text) + 1));
     if (!arg)
-        return cs__error_oom("a perturbation spec", strlen(text) + 1);
+        return cs__error_oom("a perturbation spec", 2 * (strlen(text) + 1));
     int status = parse_rest(out, text, &f, kind, arg);
     free(arg);
     return status;
 }
 
-/* Shortest "%.*g" that reads back as the same double. */
+/* Shortest "%.*g" that reads back as the same double (in the C locale). */
 static void format_number(char *buf, size_t cap, double v)
 {
+    c_numeric l;
+    c_numeric_enter(&l);
     for (int precision = 1; precision <= 17; precision++) {
         snprintf(buf, cap, "%.*g", precision, v);
         if (strtod(buf, NULL) == v)
-            return;
+            break;
     }
+    c_numeric_leave(&l);
 }
 
 /* An appending writer that keeps counting past the end of the buffer. */
@@ -571,9 +628,15 @@ int cs_perturb_spec_format(const cs_perturb_spec *spec, char *buf, size_t cap, s
 {
     if (!spec || (!buf && cap > 0))
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_perturb_spec_format: %s is NULL", !spec ? "spec" : "buf");
-    writer w = { buf, cap, 0 };
     if (cap > 0)
         buf[0] = '\0';
+    if ((spec->kind == CS_NOISE_TARGETED || spec->kind == CS_REDUCE_TARGETED) && !spec->classes)
+        return cs__error(CS_ERR_INVALID_ARGUMENT,
+                         "cs_perturb_spec_format: the targeted spec has no classes yet (cs_perturb_spec_set_classes)");
+    if (spec->kind == CS_NOISE_MATRIX && !spec->matrix)
+        return cs__error(CS_ERR_INVALID_ARGUMENT,
+                         "cs_perturb_spec_format: the matrix spec has no matrix yet (cs_perturb_spec_set_matrix)");
+    writer w = { buf, cap, 0 };
     char num[32];
     if (cs__perturb_is_reduction(spec->kind))
         put(&w, "reduce:");
@@ -606,7 +669,7 @@ int cs_perturb_spec_format(const cs_perturb_spec *spec, char *buf, size_t cap, s
             if (first) /* an identity map: write one fixed point so that it parses */
                 put(&w, "0>0");
         }
-    } else if (spec->kind == CS_NOISE_MATRIX && spec->matrix) {
+    } else if (spec->kind == CS_NOISE_MATRIX) {
         put(&w, ":");
         for (int i = 0; i < spec->matrix_k; i++)
             for (int j = 0; j < spec->matrix_k; j++) {
