@@ -1,0 +1,150 @@
+/* bench_kernels: speed of the layer core's convolution on the shapes that dominate training
+ * (ResNet18 at 32x32 and LeNet, batch 64), next to a plain square sgemm that calibrates what
+ * this machine's OpenBLAS reaches right now. Prints milliseconds (median of --repeat runs)
+ * and GFLOP/s counted as 2*M*N*K per GEMM (forward 1 GEMM, backward 2: dX and dW).
+ *
+ *   bench_kernels [--threads T] [--repeat R] [--batch N]
+ *
+ * It links the static library and its internal headers: the kernels are not public API.
+ * Machines are shared and noisy; compare ratios measured in one sitting. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cblas.h>
+
+#include "tensor/kernels.h"
+
+/* OpenBLAS's own controls (declared in its cblas.h on Debian). */
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static float *filled(size_t n, unsigned seed)
+{
+    float *p = malloc((n ? n : 1) * sizeof *p);
+    if (!p) {
+        fprintf(stderr, "bench_kernels: out of memory (%zu floats)\n", n);
+        exit(1);
+    }
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        p[i] = (float)((seed >> 8) & 0xFFFF) / 65536.0f - 0.5f;
+    }
+    return p;
+}
+
+typedef struct conv_case {
+    const char *name;
+    int c_in, side, c_out, k, stride, pad;
+} conv_case;
+
+int main(int argc, char **argv)
+{
+    int threads = 0, repeat = 5, batch = 64;
+    for (int a = 1; a < argc; a++) {
+        if (strcmp(argv[a], "--threads") == 0 && a + 1 < argc)
+            threads = atoi(argv[++a]);
+        else if (strcmp(argv[a], "--repeat") == 0 && a + 1 < argc)
+            repeat = atoi(argv[++a]);
+        else if (strcmp(argv[a], "--batch") == 0 && a + 1 < argc)
+            batch = atoi(argv[++a]);
+        else {
+            fprintf(stderr, "usage: bench_kernels [--threads T] [--repeat R] [--batch N]\n");
+            return 2;
+        }
+    }
+    if (repeat < 1 || repeat > 1000 || batch < 1 || batch > 4096 || threads < 0 || threads > 256) {
+        fprintf(stderr, "bench_kernels: --repeat 1..1000, --batch 1..4096, --threads 0..256\n");
+        return 2;
+    }
+    if (threads > 0)
+        openblas_set_num_threads(threads);
+    printf("OpenBLAS threads: %d, batch %d, median of %d runs\n\n", openblas_get_num_threads(), batch, repeat);
+
+    double *t = malloc((size_t)repeat * sizeof *t);
+    /* Calibration: a square sgemm of 2048. */
+    {
+        const int n = 2048;
+        float *a = filled((size_t)n * n, 1), *b = filled((size_t)n * n, 2), *c = filled((size_t)n * n, 3);
+        for (int r = 0; r < repeat; r++) {
+            double t0 = now_ms();
+            cs__sgemm(false, false, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+            t[r] = now_ms() - t0;
+        }
+        qsort(t, (size_t)repeat, sizeof *t, cmp_double);
+        printf("%-26s %9.2f ms %8.1f GFLOP/s\n\n", "sgemm 2048^3", t[repeat / 2],
+               2.0 * n * n * n / (t[repeat / 2] * 1e6));
+        free(a);
+        free(b);
+        free(c);
+    }
+
+    static const conv_case cases[] = {
+        { "resnet18 stem 3->64 32x32", 3, 32, 64, 3, 1, 1 },
+        { "resnet18 layer1 64 32x32", 64, 32, 64, 3, 1, 1 },
+        { "resnet18 layer2 128 16x16", 128, 16, 128, 3, 1, 1 },
+        { "resnet18 layer3 256 8x8", 256, 8, 256, 3, 1, 1 },
+        { "resnet18 layer4 512 4x4", 512, 4, 512, 3, 1, 1 },
+        { "resnet18 shortcut 1x1 s2", 64, 32, 128, 1, 2, 0 },
+        { "googlenet 1x1 480->192 8x8", 480, 8, 192, 1, 1, 0 },
+        { "lenet conv1 3->6 5x5 32", 3, 32, 6, 5, 1, 0 },
+        { "lenet conv2 6->16 5x5 14", 6, 14, 16, 5, 1, 0 },
+    };
+    printf("%-26s %12s %10s %12s %10s\n", "convolution", "forward ms", "GFLOP/s", "backward ms", "GFLOP/s");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const conv_case *cc = &cases[i];
+        cs__conv_shape s;
+        if (!cs__conv_shape_init(&s, batch, cc->c_in, cc->side, cc->side, cc->c_out, cc->k, cc->k, cc->stride,
+                                 cc->pad))
+            continue;
+        size_t nx = (size_t)batch * cc->c_in * cc->side * cc->side;
+        size_t ny = (size_t)batch * cc->c_out * s.h_out * s.w_out;
+        size_t nw = (size_t)cc->c_out * cc->c_in * cc->k * cc->k;
+        float *x = filled(nx, 4), *w = filled(nw, 5), *y = filled(ny, 6), *dy = filled(ny, 7);
+        float *dx = filled(nx, 8), *dw = filled(nw, 9), *db = filled((size_t)cc->c_out, 10);
+        float *work = filled(cs__conv_workspace(&s), 11);
+        double flop = 2.0 * (double)cc->c_out * (double)cc->c_in * cc->k * cc->k * (double)s.h_out * s.w_out * batch;
+        for (int r = 0; r < repeat; r++) {
+            double t0 = now_ms();
+            cs__conv2d_forward(y, x, w, NULL, &s, work);
+            t[r] = now_ms() - t0;
+        }
+        qsort(t, (size_t)repeat, sizeof *t, cmp_double);
+        double fwd = t[repeat / 2];
+        for (int r = 0; r < repeat; r++) {
+            double t0 = now_ms();
+            cs__conv2d_backward(dx, dw, db, dy, x, w, &s, work);
+            t[r] = now_ms() - t0;
+        }
+        qsort(t, (size_t)repeat, sizeof *t, cmp_double);
+        double bwd = t[repeat / 2];
+        printf("%-26s %12.2f %10.1f %12.2f %10.1f\n", cc->name, fwd, flop / (fwd * 1e6), bwd,
+               2.0 * flop / (bwd * 1e6));
+        free(x);
+        free(w);
+        free(y);
+        free(dy);
+        free(dx);
+        free(dw);
+        free(db);
+        free(work);
+    }
+    free(t);
+    return 0;
+}

@@ -1,0 +1,170 @@
+/* Element-wise kernels: ReLU, the residual addition, channel concatenation and inverted
+ * dropout. Each one is a single pass over contiguous memory in index order, so results do not
+ * depend on how a caller splits the work. Where PyTorch 1.13 has a defined answer for the odd
+ * inputs (NaN, -0.0, infinities) the kernels give the same one, because the trainer relies on
+ * NaN reaching the loss to detect divergence. */
+#include <string.h>
+
+#include "core/rng.h"
+#include "tensor/kernels.h"
+
+/* ---- ReLU -------------------------------------------------------------------------------- */
+
+void cs__relu_forward(float *y /* (count) */, const float *x /* (count) */, size_t count)
+{
+    /* `x < 0 ? 0 : x` rather than fmaxf: like torch.relu (clamp_min) it keeps NaN and keeps
+     * -0.0 as -0.0, and it reads x[i] before writing y[i], so y may alias x. */
+    for (size_t i = 0; i < count; i++)
+        y[i] = x[i] < 0.0f ? 0.0f : x[i];
+}
+
+void cs__relu_backward(float *dx /* (count) */, const float *dy /* (count) */,
+                       const float *y /* (count) */, size_t count)
+{
+    if (dx == NULL)
+        return;
+    /* The mask comes from the output so that the forward pass may overwrite its input. The
+     * test is PyTorch's threshold_backward (zero where y <= 0), which equals "y > 0" except
+     * that a NaN output passes its gradient on, as it does in PyTorch. */
+    for (size_t i = 0; i < count; i++)
+        if (!(y[i] <= 0.0f))
+            dx[i] += dy[i];
+}
+
+/* ---- residual addition ------------------------------------------------------------------- */
+
+void cs__add_forward(float *y /* (count) */, const float *a /* (count) */,
+                     const float *b /* (count) */, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        y[i] = a[i] + b[i];
+}
+
+void cs__add_backward(float *da /* (count) */, float *db /* (count) */,
+                      const float *dy /* (count) */, size_t count)
+{
+    /* Two separate passes, so that da == db (y = a + a) correctly receives 2 dy. */
+    if (da != NULL)
+        for (size_t i = 0; i < count; i++)
+            da[i] += dy[i];
+    if (db != NULL)
+        for (size_t i = 0; i < count; i++)
+            db[i] += dy[i];
+}
+
+/* ---- channel concatenation --------------------------------------------------------------- */
+
+static size_t total_channels(const int *channels, int parts)
+{
+    size_t c = 0;
+    for (int p = 0; p < parts; p++)
+        c += (size_t)channels[p];
+    return c;
+}
+
+void cs__concat_forward(float *y /* (N, sum C_i, HW) */,
+                        const float *const *x /* [parts] (N, C_i, HW) */, const int *channels,
+                        int parts, int n, int hw)
+{
+    size_t plane = (size_t)hw;
+    size_t c_total = total_channels(channels, parts);
+    for (size_t s = 0; s < (size_t)n; s++) {
+        /* Within one sample the parts are consecutive runs of C_i * HW floats. */
+        float *dst = y + s * c_total * plane;
+        for (int p = 0; p < parts; p++) {
+            size_t run = (size_t)channels[p] * plane;
+            memcpy(dst, x[p] + s * run, run * sizeof *dst);
+            dst += run;
+        }
+    }
+}
+
+void cs__concat_backward(float *const *dx /* [parts] (N, C_i, HW) */,
+                         const float *dy /* (N, sum C_i, HW) */, const int *channels, int parts,
+                         int n, int hw)
+{
+    if (dx == NULL)
+        return;
+    size_t plane = (size_t)hw;
+    size_t c_total = total_channels(channels, parts);
+    for (size_t s = 0; s < (size_t)n; s++) {
+        const float *src = dy + s * c_total * plane;
+        for (int p = 0; p < parts; p++) {
+            size_t run = (size_t)channels[p] * plane;
+            if (dx[p] != NULL) {
+                float *dst = dx[p] + s * run;
+                for (size_t i = 0; i < run; i++)
+                    dst[i] += src[i];
+            }
+            src += run;
+        }
+    }
+}
+
+/* ---- inverted dropout -------------------------------------------------------------------- */
+
+/* Counter word 2 of every dropout block. cs__rng streams put their stream id in words 2-3, so
+ * a fixed tag here keeps dropout's numbers apart from stream 0 of a generator that happens to
+ * share the seed. */
+#define CS__DROPOUT_TAG 0x44524F50u /* "DROP" */
+
+/* The keep threshold on a uniform 32-bit word: element kept iff word >= threshold, i.e. with
+ * probability 1 - round(p 2^32) / 2^32, within 2^-33 of 1 - p. p outside [0, 1) breaks the
+ * contract; it is clamped here only so that the conversion below stays defined. */
+static uint32_t keep_threshold(double p)
+{
+    if (!(p > 0.0))
+        return 0;
+    double t = p * 4294967296.0 + 0.5;
+    return t >= 4294967295.0 ? UINT32_MAX : (uint32_t)t;
+}
+
+/* The factor PyTorch's CPU dropout multiplies by: it draws a 0/1 noise tensor, divides it by
+ * the Python float 1 - p (rounded to float by the kernel) and multiplies the input by the
+ * noise. Multiplying dropped elements by 0 (not storing 0) is what lets NaN and infinity
+ * through, as there. p is a double, as PyTorch's is: from a float p the factor would differ
+ * (1 / (1 - 0.9f) = 9.999998, where PyTorch has 10). */
+static float keep_scale(double p)
+{
+    return 1.0f / (float)(1.0 - p);
+}
+
+void cs__dropout_forward(float *y /* (count) */, uint8_t *mask /* (count) */,
+                         const float *x /* (count) */, size_t count, double p, uint64_t seed,
+                         uint64_t counter)
+{
+    uint32_t key[2];
+    cs__philox_key(key, seed);
+    uint32_t threshold = keep_threshold(p);
+    float scale = keep_scale(p);
+    /* Element i uses global index g = counter + i (mod 2^64): word g % 4 of the Philox block
+     * whose counter is (g / 4 as two words, TAG, 0). Its decision is therefore a function of
+     * (seed, counter + i) alone, whatever count and counter are, so a tensor may be processed
+     * in pieces, by any number of threads, with identical masks; consecutive calls need
+     * counters at least `count` apart to draw fresh numbers. An unaligned start simply begins
+     * in the middle of a block. */
+    size_t i = 0;
+    while (i < count) {
+        uint64_t g = counter + (uint64_t)i;
+        uint64_t block = g >> 2;
+        const uint32_t ctr[4] = { (uint32_t)block, (uint32_t)(block >> 32), CS__DROPOUT_TAG, 0u };
+        uint32_t word[4];
+        cs__philox4x32_10(word, ctr, key);
+        for (unsigned lane = (unsigned)(g & 3u); lane < 4u && i < count; lane++, i++) {
+            uint8_t keep = word[lane] >= threshold;
+            mask[i] = keep;
+            y[i] = x[i] * (keep ? scale : 0.0f);
+        }
+    }
+}
+
+void cs__dropout_backward(float *dx /* (count) */, const float *dy /* (count) */,
+                          const uint8_t *mask /* (count) */, size_t count, double p)
+{
+    if (dx == NULL)
+        return;
+    /* The gradient of x * noise: dy times the same noise value, 1/(1-p) or 0. */
+    float scale = keep_scale(p);
+    for (size_t i = 0; i < count; i++)
+        dx[i] += dy[i] * (mask[i] ? scale : 0.0f);
+}

@@ -1,0 +1,34 @@
+/* The one entry to BLAS: every matrix product of the numeric core goes through cs__sgemm, so
+ * that swapping the BLAS, counting FLOPs or pinning threads happens in one place. */
+#include <cblas.h>
+
+#include "tensor/kernels.h"
+
+void cs__sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a,
+               int lda, const float *b, int ldb, float beta, float *c, int ldc)
+{
+    /* An empty C is a no-op. Returning here rather than calling BLAS matters: cblas_sgemm
+     * validates ldc >= max(1, n) even when there is nothing to do, and OpenBLAS reports a
+     * failed check by printing from inside the library. */
+    if (m <= 0 || n <= 0)
+        return;
+    /* An empty inner dimension leaves C = beta * C. The same leading-dimension checks (lda or
+     * ldb >= max(1, k)) would reject the natural lda = 0 of a K = 0 operand, and OpenBLAS
+     * would then leave C unscaled; so scale here. beta == 0 overwrites, as BLAS specifies, so
+     * that a NaN in uninitialised C does not survive. */
+    if (k <= 0) {
+        for (int i = 0; i < m; i++) {
+            float *row = c + (size_t)i * (size_t)ldc;
+            if (beta == 0.0f) {
+                for (int j = 0; j < n; j++)
+                    row[j] = 0.0f;
+            } else if (beta != 1.0f) {
+                for (int j = 0; j < n; j++)
+                    row[j] *= beta;
+            }
+        }
+        return;
+    }
+    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+                trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}

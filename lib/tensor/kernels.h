@@ -1,0 +1,195 @@
+/* Internal: the layer kernels of the numeric core, as forward/backward pairs.
+ *
+ * Conventions (STYLE.md, "The numeric core"):
+ * - Kernels are pure functions; arguments in the order outputs, saved state, inputs,
+ *   parameters, shape. Tensors are float, contiguous, row-major, and every pointer names its
+ *   shape in a comment: (N, C, H, W) for activations, PyTorch's layouts for parameters
+ *   (conv weights (C_out, C_in, KH, KW), linear weights (OUT, IN)).
+ * - Backward functions ACCUMULATE (+=) into every gradient they write, activations' included,
+ *   so a tensor read by several layers (residual branches, inception branches) gets the sum of
+ *   its gradients; the caller zeroes gradients explicitly before a backward pass. Any gradient
+ *   pointer may be NULL when it is not wanted (e.g. dx of the first layer).
+ * - Gradients are true dL/dx (no sign flips); the loss is the mean over the batch.
+ * - No kernel allocates: scratch space comes from the caller, sized by the *_workspace
+ *   functions once per model and batch size.
+ * - Every GEMM goes through cs__sgemm (one entry to cblas_sgemm).
+ * - Results are deterministic for a fixed OpenBLAS thread count: fixed loop orders,
+ *   reductions in a fixed order, no atomics. (OpenBLAS splits a GEMM among its threads in a
+ *   way that depends on their number, so a different thread count may change the last bits.)
+ */
+#ifndef CS_TENSOR_KERNELS_H
+#define CS_TENSOR_KERNELS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- GEMM ------------------------------------------------------------------------------ */
+
+/* C = alpha * op(A) * op(B) + beta * C, row-major; op(X) = X or X^T. A is M x K after op,
+ * B is K x N after op, C is M x N; lda, ldb, ldc are the row strides of the stored arrays.
+ * M or N = 0 does nothing; K = 0 sets C = beta * C (beta 0 overwrites, clearing NaN). */
+void cs__sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda,
+               const float *b, int ldb, float beta, float *c, int ldc);
+
+/* ---- 2-D convolution --------------------------------------------------------------------- */
+
+typedef struct cs__conv_shape {
+    int n, c_in, h_in, w_in;      /* input (N, C_in, H, W) */
+    int c_out, kh, kw;            /* weight (C_out, C_in, KH, KW) */
+    int stride, pad;              /* same on both axes; zero padding */
+    int h_out, w_out;             /* (H + 2 pad - KH) / stride + 1, likewise W */
+} cs__conv_shape;
+
+/* Fill a shape and compute the output size; false if the output would be empty, a size is
+ * not positive, or a size is too large for int indexing and GEMM dimensions. */
+bool cs__conv_shape_init(cs__conv_shape *s, int n, int c_in, int h_in, int w_in, int c_out, int kh,
+                         int kw, int stride, int pad);
+
+/* Floats of scratch the forward and backward passes need (0 on the 1x1 stride-1 no-padding
+ * fast path, which multiplies the input directly). */
+size_t cs__conv_workspace(const cs__conv_shape *s);
+
+/* y (N, C_out, H_out, W_out) = conv(x (N, C_in, H, W), w (C_out, C_in, KH, KW)) + b (C_out).
+ * b may be NULL (no bias). Overwrites y. */
+void cs__conv2d_forward(float *y, const float *x, const float *w, const float *b,
+                        const cs__conv_shape *s, float *work);
+
+/* dx (N, C_in, H, W) += dL/dx; dw (C_out, C_in, KH, KW) += dL/dw; db (C_out) += dL/db.
+ * Any of dx, dw, db may be NULL. */
+void cs__conv2d_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
+                         const float *w, const cs__conv_shape *s, float *work);
+
+/* ---- batch normalisation (per channel over N, H, W) --------------------------------------- */
+
+/* Training mode: normalise with the batch statistics (biased variance), save the batch mean
+ * and 1/sqrt(var + eps) for backward, and update the running statistics as PyTorch does:
+ * running = (1 - momentum) * running + momentum * batch, with the UNBIASED batch variance
+ * (m / (m - 1), m = N*H*W) in running_var. x, y (N, C, HW); gamma, beta (C, required);
+ * running_* (C, or NULL for none). momentum and eps are doubles, as in PyTorch (0.1f is not
+ * 0.1). With m = 1 the running variance becomes NaN: PyTorch refuses such a batch ("Expected
+ * more than 1 value per channel when training") and so must the caller. */
+void cs__bn_forward_train(float *y, float *save_mean, float *save_invstd, float *running_mean,
+                          float *running_var, const float *x, const float *gamma, const float *beta,
+                          int n, int c, int hw, double momentum, double eps);
+
+/* Evaluation mode: normalise with the running statistics. */
+void cs__bn_forward_eval(float *y, const float *x, const float *gamma, const float *beta,
+                         const float *running_mean, const float *running_var, int n, int c, int hw,
+                         double eps);
+
+/* Backward of the training-mode forward: dx (N, C, HW), dgamma, dbeta (C) accumulate. */
+void cs__bn_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *x,
+                     const float *save_mean, const float *save_invstd, const float *gamma, int n,
+                     int c, int hw);
+
+/* ---- pooling ------------------------------------------------------------------------------ */
+
+/* Output side of a pooling window: (in + 2 pad - k) / stride + 1 (floor, as PyTorch's
+ * default ceil_mode=False; ceil_mode is not supported); 0 if the window does not fit or
+ * pad > k / 2 (which PyTorch rejects). */
+int cs__pool_out(int in, int k, int stride, int pad);
+
+/* Max pooling over k x k windows; padding is -infinity (never selected). argmax (N, C, Ho, Wo)
+ * saves the flat input offset (within the plane) of each maximum for backward; ties go to the
+ * first in row-major order. */
+void cs__maxpool_forward(float *y, int32_t *argmax, const float *x, int n, int c, int h, int w,
+                         int k, int stride, int pad);
+void cs__maxpool_backward(float *dx, const float *dy, const int32_t *argmax, int n, int c, int h,
+                          int w, int h_out, int w_out);
+
+/* Average pooling over k x k windows, padding counted in the divisor (PyTorch's default
+ * count_include_pad=True). */
+void cs__avgpool_forward(float *y, const float *x, int n, int c, int h, int w, int k, int stride,
+                         int pad);
+void cs__avgpool_backward(float *dx, const float *dy, int n, int c, int h, int w, int k, int stride,
+                          int pad);
+
+/* Global average pooling: y (N, C) = mean of x (N, C, HW) over HW. */
+void cs__global_avgpool_forward(float *y, const float *x, int n, int c, int hw);
+void cs__global_avgpool_backward(float *dx, const float *dy, int n, int c, int hw);
+
+/* ---- fully connected ---------------------------------------------------------------------- */
+
+/* y (N, OUT) = x (N, IN) w^T (w: (OUT, IN)) + b (OUT); b may be NULL. Overwrites y. */
+void cs__linear_forward(float *y, const float *x, const float *w, const float *b, int n, int in,
+                        int out);
+void cs__linear_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
+                         const float *w, int n, int in, int out);
+
+/* ---- element-wise ------------------------------------------------------------------------- */
+
+/* y = max(x, 0) (y may alias x; NaN passes through, -0 stays -0, as torch.relu). Backward
+ * uses the output: dx += dy except where y <= 0 (a NaN output passes its gradient). */
+void cs__relu_forward(float *y, const float *x, size_t count);
+void cs__relu_backward(float *dx, const float *dy, const float *y, size_t count);
+
+/* y = a + b (the residual addition; y may alias a or b). Backward: da += dy, db += dy. */
+void cs__add_forward(float *y, const float *a, const float *b, size_t count);
+void cs__add_backward(float *da, float *db, const float *dy, size_t count);
+
+/* Channel concatenation of `parts` tensors x[i] (N, C_i, HW) into y (N, sum C_i, HW), and
+ * its backward (dx[i] += the matching slice of dy; a NULL dx[i] is skipped). */
+void cs__concat_forward(float *y, const float *const *x, const int *channels, int parts, int n,
+                        int hw);
+void cs__concat_backward(float *const *dx, const float *dy, const int *channels, int parts, int n,
+                         int hw);
+
+/* Inverted dropout with drop probability p in [0, 1): y = x * mask / (1 - p), mask[i] kept
+ * with probability 1 - p, drawn from Philox keyed by seed at counter + i (deterministic,
+ * independent of threads): element g = counter + i uses word g % 4 of the block at Philox
+ * counter (g / 4, "DROP", 0). Consecutive calls on one stream must advance counter by at
+ * least count. mask (count bytes) is saved for backward. p is a double, as in PyTorch. */
+void cs__dropout_forward(float *y, uint8_t *mask, const float *x, size_t count, double p,
+                         uint64_t seed, uint64_t counter);
+void cs__dropout_backward(float *dx, const float *dy, const uint8_t *mask, size_t count, double p);
+
+/* ---- loss ----------------------------------------------------------------------------------- */
+
+/* Softmax cross-entropy, mean over the batch. probs (N, K) saves the softmax for backward;
+ * logits (N, K); labels (N) in [0, K). Returns the mean loss (accumulated in double; NaN or
+ * inf propagate so that the trainer can detect divergence). n <= 0 or a label outside
+ * [0, K) returns NaN without touching memory out of bounds. */
+double cs__softmax_ce_forward(float *probs, const float *logits, const int32_t *labels, int n,
+                              int k);
+/* dlogits (N, K) += (probs - onehot(labels)) / N. */
+void cs__softmax_ce_backward(float *dlogits, const float *probs, const int32_t *labels, int n, int k);
+
+/* ---- optimiser -------------------------------------------------------------------------------- */
+
+/* One step of torch.optim.SGD on `count` parameters, exactly as PyTorch 1.13 does it:
+ *   d = grad + weight_decay * param
+ *   if momentum != 0: buf = first_step ? d : momentum * buf + (1 - dampening) * d
+ *                     d = nesterov ? d + momentum * buf : buf
+ *   param -= lr * d
+ * Every "a + alpha * b" is a fused multiply-add, as in PyTorch's vectorised CPU kernel, which
+ * makes the result bit-identical to PyTorch on AVX2/AVX-512 machines. grad is not modified.
+ * buf (count) is the momentum buffer (may be NULL when momentum is 0). PyTorch refuses
+ * nesterov with momentum 0 or dampening != 0; the caller must too. */
+void cs__sgd_step(float *param, float *buf, const float *grad, size_t count, float lr,
+                  float momentum, float dampening, float weight_decay, bool nesterov, bool first_step);
+
+/* Learning-rate schedules, evaluated per epoch (0-based) like PyTorch's schedulers stepped
+ * once per epoch. */
+typedef enum cs__lr_kind { CS__LR_CONSTANT, CS__LR_STEP, CS__LR_COSINE } cs__lr_kind;
+typedef struct cs__lr_schedule {
+    cs__lr_kind kind;
+    double base_lr;
+    int total_epochs;       /* cosine: T_max */
+    double eta_min;         /* cosine floor */
+    int step_size;          /* step: decay every step_size epochs ... */
+    double gamma;           /* ... by this factor */
+    int warmup_epochs;      /* linear warm-up from warmup_start * base over these epochs */
+    double warmup_start;    /* start factor in (0, 1] */
+} cs__lr_schedule;
+
+/* The learning rate of `epoch`: warm-up (LinearLR) for the first warmup_epochs, then the
+ * schedule (CosineAnnealingLR's closed form with T_max = total_epochs - warmup_epochs, or
+ * StepLR) counted from the end of warm-up. Edge cases: T_max <= 0 keeps the base rate; past
+ * T_max the cosine rises again with period 2 T_max, as PyTorch's does; step_size <= 0 never
+ * decays; a negative epoch counts as 0; warmup_epochs <= 0 means no warm-up (warmup_start is
+ * then ignored); the last warm-up epoch is still below the base rate, as with PyTorch's
+ * SequentialLR. */
+double cs__lr_at(const cs__lr_schedule *s, int epoch);
+
+#endif

@@ -1,0 +1,190 @@
+/* Max, average and global average pooling with PyTorch's semantics (torch.nn.MaxPool2d,
+ * AvgPool2d with count_include_pad=True, ceil_mode=False, and AdaptiveAvgPool2d(1)).
+ *
+ * Window bounds follow ATen's CPU kernels: a window starts at o * stride - pad, is clipped to
+ * the input, and for max pooling the padding is never a candidate. */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tensor/kernels.h"
+
+/* PyTorch rejects pad > k / 2 ("pad should be at most half of effective kernel size"): such a
+ * window can lie wholly in the padding, where max pooling has no element to pick. Returning
+ * 0 makes the caller's shape check fail the same way. */
+int cs__pool_out(int in, int k, int stride, int pad)
+{
+    if (in <= 0 || k <= 0 || stride <= 0 || pad < 0 || pad > k / 2)
+        return 0;
+    const long span = (long)in + 2L * pad - k;
+    if (span < 0)
+        return 0;
+    return (int)(span / stride + 1);
+}
+
+static int imin(int a, int b)
+{
+    return a < b ? a : b;
+}
+
+static int imax(int a, int b)
+{
+    return a > b ? a : b;
+}
+
+void cs__maxpool_forward(float *y, int32_t *argmax, const float *x, int n, int c, int h, int w,
+                         int k, int stride, int pad)
+{
+    const int h_out = cs__pool_out(h, k, stride, pad);
+    const int w_out = cs__pool_out(w, k, stride, pad);
+    const size_t in_plane = (size_t)h * (size_t)w;
+    const size_t out_plane = (size_t)h_out * (size_t)w_out;
+    const size_t planes = (size_t)n * (size_t)c;
+
+    for (size_t p = 0; p < planes; p++) {
+        const float *xp = x + p * in_plane;
+        float *yp = y + p * out_plane;
+        int32_t *ap = argmax + p * out_plane;
+        for (int oh = 0; oh < h_out; oh++) {
+            const int h0 = imax(oh * stride - pad, 0);
+            const int h1 = imin(oh * stride - pad + k, h);
+            for (int ow = 0; ow < w_out; ow++) {
+                const int w0 = imax(ow * stride - pad, 0);
+                const int w1 = imin(ow * stride - pad + k, w);
+                /* As ATen: start below every value with the first in-bounds element as the
+                 * index, take strictly greater values (ties keep the first in row-major
+                 * order), and let NaN win so that it propagates to the output. A window of
+                 * -inf thus reports -inf at its first element. */
+                float best = -INFINITY;
+                int32_t best_at = (int32_t)(h0 * w + w0);
+                for (int ih = h0; ih < h1; ih++) {
+                    for (int iw = w0; iw < w1; iw++) {
+                        const float v = xp[(size_t)ih * (size_t)w + (size_t)iw];
+                        if (v > best || isnan(v)) {
+                            best = v;
+                            best_at = (int32_t)(ih * w + iw);
+                        }
+                    }
+                }
+                yp[(size_t)oh * (size_t)w_out + (size_t)ow] = best;
+                ap[(size_t)oh * (size_t)w_out + (size_t)ow] = best_at;
+            }
+        }
+    }
+}
+
+/* Overlapping windows (stride < k) can route several outputs to one input; they are added in
+ * output order, so the sum is the same on every run. */
+void cs__maxpool_backward(float *dx, const float *dy, const int32_t *argmax, int n, int c, int h,
+                          int w, int h_out, int w_out)
+{
+    if (dx == NULL)
+        return;
+    const size_t in_plane = (size_t)h * (size_t)w;
+    const size_t out_plane = (size_t)h_out * (size_t)w_out;
+    const size_t planes = (size_t)n * (size_t)c;
+    for (size_t p = 0; p < planes; p++) {
+        float *dxp = dx + p * in_plane;
+        const float *dyp = dy + p * out_plane;
+        const int32_t *ap = argmax + p * out_plane;
+        for (size_t o = 0; o < out_plane; o++)
+            dxp[ap[o]] += dyp[o];
+    }
+}
+
+/* The divisor counts padded positions but not the part of a window past input + pad, as
+ * ATen's pool_size; with ceil_mode=False no window reaches that far, so it is k * k. */
+static int avg_divisor(int o, int k, int stride, int pad, int in)
+{
+    const int start = o * stride - pad;
+    return imin(start + k, in + pad) - start;
+}
+
+void cs__avgpool_forward(float *y, const float *x, int n, int c, int h, int w, int k, int stride,
+                         int pad)
+{
+    const int h_out = cs__pool_out(h, k, stride, pad);
+    const int w_out = cs__pool_out(w, k, stride, pad);
+    const size_t in_plane = (size_t)h * (size_t)w;
+    const size_t out_plane = (size_t)h_out * (size_t)w_out;
+    const size_t planes = (size_t)n * (size_t)c;
+
+    for (size_t p = 0; p < planes; p++) {
+        const float *xp = x + p * in_plane;
+        float *yp = y + p * out_plane;
+        for (int oh = 0; oh < h_out; oh++) {
+            const int h0 = imax(oh * stride - pad, 0);
+            const int h1 = imin(oh * stride - pad + k, h);
+            const int dh = avg_divisor(oh, k, stride, pad, h);
+            for (int ow = 0; ow < w_out; ow++) {
+                const int w0 = imax(ow * stride - pad, 0);
+                const int w1 = imin(ow * stride - pad + k, w);
+                const int dw = avg_divisor(ow, k, stride, pad, w);
+                double sum = 0.0;
+                for (int ih = h0; ih < h1; ih++)
+                    for (int iw = w0; iw < w1; iw++)
+                        sum += xp[(size_t)ih * (size_t)w + (size_t)iw];
+                yp[(size_t)oh * (size_t)w_out + (size_t)ow] = (float)(sum / ((double)dh * dw));
+            }
+        }
+    }
+}
+
+void cs__avgpool_backward(float *dx, const float *dy, int n, int c, int h, int w, int k, int stride,
+                          int pad)
+{
+    if (dx == NULL)
+        return;
+    const int h_out = cs__pool_out(h, k, stride, pad);
+    const int w_out = cs__pool_out(w, k, stride, pad);
+    const size_t in_plane = (size_t)h * (size_t)w;
+    const size_t out_plane = (size_t)h_out * (size_t)w_out;
+    const size_t planes = (size_t)n * (size_t)c;
+
+    for (size_t p = 0; p < planes; p++) {
+        float *dxp = dx + p * in_plane;
+        const float *dyp = dy + p * out_plane;
+        for (int oh = 0; oh < h_out; oh++) {
+            const int h0 = imax(oh * stride - pad, 0);
+            const int h1 = imin(oh * stride - pad + k, h);
+            const int dh = avg_divisor(oh, k, stride, pad, h);
+            for (int ow = 0; ow < w_out; ow++) {
+                const int w0 = imax(ow * stride - pad, 0);
+                const int w1 = imin(ow * stride - pad + k, w);
+                const int dw = avg_divisor(ow, k, stride, pad, w);
+                /* The share of each input, as ATen computes it: one quotient per output. */
+                const float share = dyp[(size_t)oh * (size_t)w_out + (size_t)ow] / (float)(dh * dw);
+                for (int ih = h0; ih < h1; ih++)
+                    for (int iw = w0; iw < w1; iw++)
+                        dxp[(size_t)ih * (size_t)w + (size_t)iw] += share;
+            }
+        }
+    }
+}
+
+void cs__global_avgpool_forward(float *y, const float *x, int n, int c, int hw)
+{
+    const size_t plane = (size_t)hw;
+    const size_t planes = (size_t)n * (size_t)c;
+    for (size_t p = 0; p < planes; p++) {
+        const float *xp = x + p * plane;
+        double sum = 0.0;
+        for (size_t j = 0; j < plane; j++)
+            sum += xp[j];
+        y[p] = (float)(sum / (double)hw);
+    }
+}
+
+void cs__global_avgpool_backward(float *dx, const float *dy, int n, int c, int hw)
+{
+    if (dx == NULL)
+        return;
+    const size_t plane = (size_t)hw;
+    const size_t planes = (size_t)n * (size_t)c;
+    for (size_t p = 0; p < planes; p++) {
+        const float share = dy[p] / (float)hw;
+        float *dxp = dx + p * plane;
+        for (size_t j = 0; j < plane; j++)
+            dxp[j] += share;
+    }
+}

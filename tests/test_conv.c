@@ -1,0 +1,573 @@
+/* GEMM and 2-D convolution kernels: cs__sgemm against a naive product, convolution forward
+ * against a direct convolution in double, backward against finite differences in double, and
+ * the contract of kernels.h (accumulation, NULL gradients, exact workspace, determinism). */
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixtures.h"
+#include "tensor/kernels.h"
+
+/* ---- test data ------------------------------------------------------------------------------ */
+
+/* malloc that fails the test rather than returning NULL (and is never asked for 0 bytes). */
+static void *test_malloc(size_t bytes)
+{
+    void *p = malloc(bytes ? bytes : 1);
+    ck_assert_ptr_nonnull(p);
+    return p;
+}
+
+/* Free `count` blocks. */
+static void free_all(int count, ...)
+{
+    va_list ap;
+    va_start(ap, count);
+    for (int i = 0; i < count; i++)
+        free(va_arg(ap, void *));
+    va_end(ap);
+}
+
+/* splitmix64: a seeded stream, so every test sees the same numbers on every run. */
+static uint64_t next_u64(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15u);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+}
+
+/* n floats uniform in [-1, 1); malloc'd. */
+static float *random_floats(size_t n, uint64_t seed)
+{
+    float *p = test_malloc(n * sizeof *p);
+    for (size_t i = 0; i < n; i++)
+        p[i] = (float)((double)(next_u64(&seed) >> 40) / (double)(1u << 23) - 1.0);
+    return p;
+}
+
+static float *zero_floats(size_t n)
+{
+    float *p = calloc(n ? n : 1, sizeof *p);
+    ck_assert_ptr_nonnull(p);
+    return p;
+}
+
+static double *to_double(const float *p, size_t n)
+{
+    double *d = test_malloc(n * sizeof *d);
+    for (size_t i = 0; i < n; i++)
+        d[i] = p[i];
+    return d;
+}
+
+/* max |got - want| / max |want|: the error relative to the scale of the whole tensor, so that
+ * entries that cancel to almost 0 are not held to a relative precision float cannot give.
+ * Infinite where got holds a NaN (which fmax would silently skip). */
+static double rel_err(const float *got, const double *want, size_t n)
+{
+    double err = 0.0, scale = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const double d = fabs((double)got[i] - want[i]);
+        if (isnan(d))
+            return INFINITY;
+        err = fmax(err, d);
+        scale = fmax(scale, fabs(want[i]));
+    }
+    return err / (scale > 0.0 ? scale : 1.0);
+}
+
+/* ---- GEMM ------------------------------------------------------------------------------------ */
+
+/* Element (i, j) of op(X), X stored row-major with row stride ld. */
+static double at(const float *x, int ld, bool trans, int i, int j)
+{
+    return trans ? x[(size_t)j * ld + i] : x[(size_t)i * ld + j];
+}
+
+static void check_sgemm(int m, int n, int k, float alpha, float beta, uint64_t seed)
+{
+    for (int t = 0; t < 4; t++) {
+        const bool ta = t & 1, tb = t & 2;
+        /* Leading dimensions beyond the minimum, so that a wrapper ignoring them fails. */
+        const int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 2, ldc = n + 5;
+        const int a_rows = ta ? k : m, b_rows = tb ? n : k;
+        float *a = random_floats((size_t)a_rows * lda, seed + 1);
+        float *b = random_floats((size_t)b_rows * ldb, seed + 2);
+        float *c = random_floats((size_t)m * ldc, seed + 3);
+        float *c0 = test_malloc((size_t)m * ldc * sizeof *c0);
+        memcpy(c0, c, (size_t)m * ldc * sizeof *c0);
+
+        cs__sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < ldc; j++) {
+                const size_t ij = (size_t)i * ldc + j;
+                if (j >= n) { /* the stride padding of C is not C */
+                    ck_assert_msg(memcmp(&c[ij], &c0[ij], sizeof *c) == 0,
+                                  "trans %d%d wrote C's padding at (%d, %d)", ta, tb, i, j);
+                    continue;
+                }
+                double want = beta * (double)c0[ij], mag = fabs(want);
+                for (int p = 0; p < k; p++) {
+                    const double term = alpha * at(a, lda, ta, i, p) * at(b, ldb, tb, p, j);
+                    want += term;
+                    mag += fabs(term);
+                }
+                /* float rounding: a few ulps of the sum of the magnitudes of the terms */
+                ck_assert_msg(fabs(c[ij] - want) <= 1e-6 * (mag + 1.0),
+                              "trans %d%d m%d n%d k%d: C(%d, %d) = %.9g, want %.9g", ta, tb, m,
+                              n, k, i, j, (double)c[ij], want);
+            }
+        }
+        free(a);
+        free(b);
+        free(c);
+        free(c0);
+    }
+}
+
+START_TEST(sgemm_matches_naive_product_for_all_transposes)
+{
+    check_sgemm(7, 5, 9, 0.75f, -1.25f, 10);
+    check_sgemm(1, 13, 3, -2.0f, 0.5f, 20);
+    check_sgemm(67, 45, 133, 1.5f, 1.0f, 30); /* big enough for OpenBLAS's blocked kernels */
+}
+END_TEST
+
+START_TEST(sgemm_with_beta_zero_ignores_the_old_c)
+{
+    float a[6] = { 1, 2, 3, 4, 5, 6 }, b[6] = { 1, 0, 0, 1, 1, 1 }; /* (2x3) (3x2) */
+    float c[4] = { NAN, NAN, INFINITY, NAN };
+    cs__sgemm(false, false, 2, 2, 3, 2.0f, a, 3, b, 2, 0.0f, c, 2);
+    const float want[4] = { 8, 10, 20, 22 };
+    for (int i = 0; i < 4; i++)
+        ck_assert_float_eq(c[i], want[i]);
+}
+END_TEST
+
+START_TEST(sgemm_with_empty_inner_dimension_scales_c)
+{
+    float c[2 * 4] = { 1, 2, 3, 99, -4, 5, -6, 99 }; /* 2 x 3, ldc 4 */
+    cs__sgemm(false, true, 2, 3, 0, 1.0f, NULL, 0, NULL, 0, -0.5f, c, 4);
+    const float scaled[8] = { -0.5f, -1, -1.5f, 99, 2, -2.5f, 3, 99 };
+    for (int i = 0; i < 8; i++)
+        ck_assert_float_eq(c[i], scaled[i]);
+    cs__sgemm(true, false, 2, 3, 0, 1.0f, NULL, 0, NULL, 0, 1.0f, c, 4);
+    for (int i = 0; i < 8; i++)
+        ck_assert_float_eq(c[i], scaled[i]);
+    c[0] = NAN;
+    cs__sgemm(false, false, 2, 3, 0, 1.0f, NULL, 0, NULL, 0, 0.0f, c, 4);
+    const float zeroed[8] = { 0, 0, 0, 99, 0, 0, 0, 99 };
+    for (int i = 0; i < 8; i++)
+        ck_assert_float_eq(c[i], zeroed[i]);
+    /* An empty C touches nothing, not even through NULL operands. */
+    cs__sgemm(false, false, 0, 3, 2, 1.0f, NULL, 2, NULL, 3, 0.0f, NULL, 3);
+    cs__sgemm(false, false, 2, 0, 2, 1.0f, NULL, 2, NULL, 0, 0.0f, c, 0);
+    for (int i = 0; i < 8; i++)
+        ck_assert_float_eq(c[i], zeroed[i]);
+}
+END_TEST
+
+/* ---- convolution shapes and the double reference -------------------------------------------- */
+
+typedef struct conv_case {
+    const char *name;
+    int n, c_in, h, w, c_out, kh, kw, stride, pad;
+} conv_case;
+
+/* Small enough for finite differences over every input, weight and bias. Between them they
+ * cover the fast path, one-image tiles (HWo >= 256), multi-image tiles with a short last
+ * tile, windows wholly in the padding, strides larger than the kernel and kh != kw. */
+static const conv_case grad_cases[] = {
+    { "3x3 pad 1 stride 1", 2, 2, 5, 5, 3, 3, 3, 1, 1 },
+    { "3x3 pad 1 stride 2, 7x6 input", 3, 2, 7, 6, 3, 3, 3, 2, 1 },
+    { "5x5 pad 0 (LeNet)", 2, 2, 9, 9, 3, 5, 5, 1, 0 },
+    { "5x5 pad 2, tiles of 4 + 1 images", 5, 1, 8, 8, 2, 5, 5, 1, 2 },
+    { "1x1 stride 1 (fast path)", 2, 3, 4, 5, 2, 1, 1, 1, 0 },
+    { "1x1 stride 2 (projection)", 2, 3, 5, 5, 2, 1, 1, 2, 0 },
+    { "7x7 pad 3 stride 2 (stem)", 2, 2, 8, 8, 2, 7, 7, 2, 3 },
+    { "3x3 pad 1, non-square 5x7", 3, 2, 5, 7, 3, 3, 3, 1, 1 },
+    { "2x3 pad 2 stride 3", 2, 2, 6, 5, 3, 2, 3, 3, 2 },
+    { "3x3 pad 1, one-image tiles", 2, 1, 16, 16, 2, 3, 3, 1, 1 },
+    { "1x3 pad 1, output rows all padding", 2, 2, 4, 5, 2, 1, 3, 1, 1 },
+};
+
+/* Forward only: realistic sizes on top of the gradient cases. */
+static const conv_case forward_cases[] = {
+    { "LeNet conv1", 2, 3, 32, 32, 6, 5, 5, 1, 0 },
+    { "LeNet conv2", 3, 6, 14, 14, 16, 5, 5, 1, 0 },
+    { "ResNet18 layer1, 8 channels", 2, 8, 32, 32, 8, 3, 3, 1, 1 },
+    { "ResNet18 stem 7x7 stride 2", 2, 3, 32, 32, 8, 7, 7, 2, 3 },
+    { "ResNet18 layer4-like 4x4", 3, 16, 4, 4, 12, 3, 3, 1, 1 },
+    { "GoogLeNet 1x1", 3, 12, 8, 8, 10, 1, 1, 1, 0 },
+};
+
+static cs__conv_shape shape_of(const conv_case *c)
+{
+    cs__conv_shape s;
+    ck_assert_msg(cs__conv_shape_init(&s, c->n, c->c_in, c->h, c->w, c->c_out, c->kh, c->kw,
+                                      c->stride, c->pad),
+                  "%s: shape rejected", c->name);
+    return s;
+}
+
+static size_t x_count(const cs__conv_shape *s)
+{
+    return (size_t)s->n * s->c_in * s->h_in * s->w_in;
+}
+static size_t y_count(const cs__conv_shape *s)
+{
+    return (size_t)s->n * s->c_out * s->h_out * s->w_out;
+}
+static size_t w_count(const cs__conv_shape *s)
+{
+    return (size_t)s->c_out * s->c_in * s->kh * s->kw;
+}
+
+/* The workspace, exactly as large as cs__conv_workspace says, so that ASan catches overruns;
+ * NULL where it says 0 (the fast path), so that any use of it crashes. It starts as NaN, so
+ * that a kernel reading scratch it has not written spoils its results. */
+static float *workspace(const cs__conv_shape *s)
+{
+    const size_t n = cs__conv_workspace(s);
+    if (n == 0)
+        return NULL;
+    float *p = test_malloc(n * sizeof *p);
+    for (size_t i = 0; i < n; i++)
+        p[i] = NAN;
+    return p;
+}
+
+/* The definition of the convolution, written directly in double. */
+static void ref_conv(double *y, const double *x, const double *w, const double *b,
+                     const cs__conv_shape *s)
+{
+    const size_t x_img = (size_t)s->c_in * s->h_in * s->w_in;
+    const size_t w_filter = (size_t)s->c_in * s->kh * s->kw;
+    for (int n = 0; n < s->n; n++)
+        for (int co = 0; co < s->c_out; co++)
+            for (int oh = 0; oh < s->h_out; oh++)
+                for (int ow = 0; ow < s->w_out; ow++) {
+                    const double *xn = x + (size_t)n * x_img, *wf = w + (size_t)co * w_filter;
+                    double acc = b ? b[co] : 0.0;
+                    for (int ci = 0; ci < s->c_in; ci++)
+                        for (int ki = 0; ki < s->kh; ki++)
+                            for (int kj = 0; kj < s->kw; kj++) {
+                                const int ih = oh * s->stride - s->pad + ki;
+                                const int iw = ow * s->stride - s->pad + kj;
+                                if (ih < 0 || ih >= s->h_in || iw < 0 || iw >= s->w_in)
+                                    continue;
+                                acc += xn[((size_t)ci * s->h_in + ih) * s->w_in + iw] *
+                                       wf[((size_t)ci * s->kh + ki) * s->kw + kj];
+                            }
+                    y[((size_t)(n * s->c_out + co) * s->h_out + oh) * s->w_out + ow] = acc;
+                }
+}
+
+/* ---- forward --------------------------------------------------------------------------------- */
+
+static void check_forward(const conv_case *c, bool bias, uint64_t seed)
+{
+    const cs__conv_shape s = shape_of(c);
+    float *x = random_floats(x_count(&s), seed), *w = random_floats(w_count(&s), seed + 1);
+    float *b = random_floats((size_t)s.c_out, seed + 2), *work = workspace(&s);
+    float *y = test_malloc(y_count(&s) * sizeof *y);
+    for (size_t i = 0; i < y_count(&s); i++)
+        y[i] = NAN; /* the forward overwrites y */
+    double *xd = to_double(x, x_count(&s)), *wd = to_double(w, w_count(&s));
+    double *bd = to_double(b, (size_t)s.c_out), *yd = test_malloc(y_count(&s) * sizeof *yd);
+
+    cs__conv2d_forward(y, x, w, bias ? b : NULL, &s, work);
+    ref_conv(yd, xd, wd, bias ? bd : NULL, &s);
+    /* Each output sums at most C_in*KH*KW + 1 = 151 float products of magnitude <= 1;
+     * float rounding leaves them about 1e-7 (a few ulps) of the tensor's scale apart from
+     * the exact value; 1e-5 is that with a wide margin, while any indexing slip is O(1). */
+    const double err = rel_err(y, yd, y_count(&s));
+    ck_assert_msg(err < 1e-5, "%s%s: forward error %.3g", c->name, bias ? " + bias" : "", err);
+
+    free_all(9, x, w, b, work, y, xd, wd, bd, yd);
+}
+
+START_TEST(forward_matches_direct_convolution_in_double)
+{
+    for (size_t i = 0; i < sizeof grad_cases / sizeof *grad_cases; i++) {
+        check_forward(&grad_cases[i], true, 100 + 10 * i);
+        check_forward(&grad_cases[i], false, 200 + 10 * i);
+    }
+    for (size_t i = 0; i < sizeof forward_cases / sizeof *forward_cases; i++) {
+        check_forward(&forward_cases[i], true, 300 + 10 * i);
+        check_forward(&forward_cases[i], false, 400 + 10 * i);
+    }
+}
+END_TEST
+
+/* ---- backward: finite differences in double -------------------------------------------------- */
+
+/* L = sum(y * g) on the double reference; scratch yd (y_count). */
+static double ref_loss(double *yd, const double *x, const double *w, const double *b,
+                       const double *g, const cs__conv_shape *s)
+{
+    ref_conv(yd, x, w, b, s);
+    double l = 0.0;
+    for (size_t i = 0; i < y_count(s); i++)
+        l += yd[i] * g[i];
+    return l;
+}
+
+/* Central differences of L with respect to each of the n entries of p (one of x, w, b). */
+static void numeric_grad(double *grad, double *p, size_t n, double *yd, double *x, double *w,
+                         double *b, const double *g, const cs__conv_shape *s)
+{
+    const double eps = 1e-4;
+    for (size_t i = 0; i < n; i++) {
+        const double v = p[i];
+        p[i] = v + eps;
+        const double up = ref_loss(yd, x, w, b, g, s);
+        p[i] = v - eps;
+        const double down = ref_loss(yd, x, w, b, g, s);
+        p[i] = v;
+        grad[i] = (up - down) / (2.0 * eps);
+    }
+}
+
+START_TEST(backward_matches_finite_differences_in_double)
+{
+    for (size_t t = 0; t < sizeof grad_cases / sizeof *grad_cases; t++) {
+        const conv_case *c = &grad_cases[t];
+        const cs__conv_shape s = shape_of(c);
+        const size_t nx = x_count(&s), nw = w_count(&s), nb = (size_t)s.c_out, ny = y_count(&s);
+        const uint64_t seed = 1000 + 10 * t;
+        float *x = random_floats(nx, seed), *w = random_floats(nw, seed + 1);
+        float *g = random_floats(ny, seed + 3), *work = workspace(&s);
+        float *dx = zero_floats(nx), *dw = zero_floats(nw), *db = zero_floats(nb);
+        double *xd = to_double(x, nx), *wd = to_double(w, nw), *gd = to_double(g, ny);
+        double *bd = to_double(g, nb); /* any bias: L is linear in it */
+        double *yd = test_malloc(ny * sizeof *yd), *num = test_malloc((nx + nw + nb) * sizeof *num);
+
+        cs__conv2d_backward(dx, dw, db, g, x, w, &s, work);
+        numeric_grad(num, xd, nx, yd, xd, wd, bd, gd, &s);
+        numeric_grad(num + nx, wd, nw, yd, xd, wd, bd, gd, &s);
+        numeric_grad(num + nx + nw, bd, nb, yd, xd, wd, bd, gd, &s);
+
+        /* L is linear in each of x, w and b, so the central difference has no truncation
+         * error: it is exact up to double rounding, |L| * 1e-16 / eps ~ 1e-10. What remains
+         * is the kernel's float rounding over sums of at most 512 products (dW), measured at
+         * 1e-7 of the gradient's scale. 1e-4 leaves three orders of magnitude of margin and
+         * still fails any misplaced or missing term, which is O(1). */
+        const double ex = rel_err(dx, num, nx), ew = rel_err(dw, num + nx, nw);
+        const double eb = rel_err(db, num + nx + nw, nb);
+        ck_assert_msg(ex < 1e-4, "%s: dx error %.3g", c->name, ex);
+        ck_assert_msg(ew < 1e-4, "%s: dw error %.3g", c->name, ew);
+        ck_assert_msg(eb < 1e-4, "%s: db error %.3g", c->name, eb);
+
+        free_all(13, x, w, g, work, dx, dw, db, xd, wd, gd, bd, yd, num);
+    }
+}
+END_TEST
+
+/* ---- backward: the accumulation contract ----------------------------------------------------- */
+
+/* Runs of backward on one case's data, keeping the inputs fixed. */
+typedef struct bwd_run {
+    cs__conv_shape s;
+    float *x, *w, *dy, *work;
+} bwd_run;
+
+static bwd_run bwd_setup(const conv_case *c, uint64_t seed)
+{
+    bwd_run r = { .s = shape_of(c) };
+    r.x = random_floats(x_count(&r.s), seed);
+    r.w = random_floats(w_count(&r.s), seed + 1);
+    r.dy = random_floats(y_count(&r.s), seed + 2);
+    r.work = workspace(&r.s);
+    return r;
+}
+
+static void bwd_free(bwd_run *r)
+{
+    free_all(4, r->x, r->w, r->dy, r->work);
+}
+
+static void expect_close(const float *got, const float *want, size_t n, const char *what,
+                         const char *name)
+{
+    double *wd = to_double(want, n);
+    const double err = rel_err(got, wd, n);
+    ck_assert_msg(err < 1e-6, "%s: %s off by %.3g", name, what, err);
+    free(wd);
+}
+
+START_TEST(backward_accumulates_into_every_gradient)
+{
+    for (size_t t = 0; t < sizeof grad_cases / sizeof *grad_cases; t++) {
+        const conv_case *c = &grad_cases[t];
+        bwd_run r = bwd_setup(c, 2000 + 10 * t);
+        const size_t n[3] = { x_count(&r.s), w_count(&r.s), (size_t)r.s.c_out };
+        const char *names[3] = { "dx", "dw", "db" };
+        float *once[3], *held[3], *acc[3], *want[3];
+        for (int i = 0; i < 3; i++) {
+            once[i] = zero_floats(n[i]);
+            held[i] = random_floats(n[i], 2100 + i); /* gradients the caller already holds */
+            acc[i] = test_malloc(n[i] * sizeof *acc[i]);
+            memcpy(acc[i], held[i], n[i] * sizeof *acc[i]);
+            want[i] = test_malloc(n[i] * sizeof *want[i]);
+        }
+        cs__conv2d_backward(once[0], once[1], once[2], r.dy, r.x, r.w, &r.s, r.work);
+        /* After k calls each gradient is what it held plus k times one call's gradient (up
+         * to float rounding of the additions, hence a tolerance rather than equality). */
+        for (int calls = 1; calls <= 2; calls++) {
+            cs__conv2d_backward(acc[0], acc[1], acc[2], r.dy, r.x, r.w, &r.s, r.work);
+            for (int i = 0; i < 3; i++) {
+                for (size_t j = 0; j < n[i]; j++)
+                    want[i][j] = held[i][j] + (float)calls * once[i][j];
+                expect_close(acc[i], want[i], n[i], names[i], c->name);
+            }
+        }
+        for (int i = 0; i < 3; i++)
+            free_all(4, once[i], held[i], acc[i], want[i]);
+        bwd_free(&r);
+    }
+}
+END_TEST
+
+START_TEST(backward_skips_null_gradients)
+{
+    for (size_t t = 0; t < sizeof grad_cases / sizeof *grad_cases; t++) {
+        const conv_case *c = &grad_cases[t];
+        bwd_run r = bwd_setup(c, 3000 + 10 * t);
+        const size_t n[3] = { x_count(&r.s), w_count(&r.s), (size_t)r.s.c_out };
+        float *all[3], *some[3];
+        for (int i = 0; i < 3; i++)
+            all[i] = zero_floats(n[i]);
+        cs__conv2d_backward(all[0], all[1], all[2], r.dy, r.x, r.w, &r.s, r.work);
+        /* Every subset of the gradients, the empty one included: those asked for come out
+         * bit-identical to a full call's (each is computed on its own). */
+        for (int mask = 0; mask < 8; mask++) {
+            for (int i = 0; i < 3; i++)
+                some[i] = (mask >> i) & 1 ? zero_floats(n[i]) : NULL;
+            cs__conv2d_backward(some[0], some[1], some[2], r.dy, r.x, r.w, &r.s, r.work);
+            for (int i = 0; i < 3; i++) {
+                if (!some[i])
+                    continue;
+                ck_assert_msg(memcmp(some[i], all[i], n[i] * sizeof *all[i]) == 0,
+                              "%s: gradient %d differs when the mask is %d", c->name, i, mask);
+                free(some[i]);
+            }
+        }
+        for (int i = 0; i < 3; i++)
+            free(all[i]);
+        bwd_free(&r);
+    }
+}
+END_TEST
+
+START_TEST(results_are_bit_identical_across_runs)
+{
+    const conv_case cases[] = {
+        { "tiles of several images", 7, 3, 6, 6, 4, 3, 3, 1, 1 },
+        { "one-image tiles", 2, 4, 17, 16, 5, 3, 3, 1, 1 },
+        { "fast path", 3, 16, 8, 8, 8, 1, 1, 1, 0 },
+    };
+    for (size_t t = 0; t < sizeof cases / sizeof *cases; t++) {
+        bwd_run r = bwd_setup(&cases[t], 4000 + 10 * t);
+        float *b = random_floats((size_t)r.s.c_out, 4100);
+        const size_t n[4] = { y_count(&r.s), x_count(&r.s), w_count(&r.s), (size_t)r.s.c_out };
+        float *out[2][4];
+        for (int run = 0; run < 2; run++) {
+            for (int i = 0; i < 4; i++)
+                out[run][i] = zero_floats(n[i]);
+            cs__conv2d_forward(out[run][0], r.x, r.w, b, &r.s, r.work);
+            cs__conv2d_backward(out[run][1], out[run][2], out[run][3], r.dy, r.x, r.w, &r.s,
+                                r.work);
+        }
+        for (int i = 0; i < 4; i++) {
+            ck_assert_msg(memcmp(out[0][i], out[1][i], n[i] * sizeof(float)) == 0,
+                          "%s: output %d differs between runs", cases[t].name, i);
+            free_all(2, out[0][i], out[1][i]);
+        }
+        free(b);
+        bwd_free(&r);
+    }
+}
+END_TEST
+
+/* ---- shapes and workspace ------------------------------------------------------------------- */
+
+START_TEST(shape_init_computes_output_size)
+{
+    cs__conv_shape s;
+    ck_assert(cs__conv_shape_init(&s, 64, 64, 32, 32, 64, 3, 3, 1, 1));
+    ck_assert_int_eq(s.h_out, 32);
+    ck_assert_int_eq(s.w_out, 32);
+    ck_assert(cs__conv_shape_init(&s, 1, 3, 32, 32, 64, 7, 7, 2, 3));
+    ck_assert_int_eq(s.h_out, 16);
+    ck_assert(cs__conv_shape_init(&s, 1, 1, 5, 7, 1, 3, 2, 2, 0)); /* floor, per axis */
+    ck_assert_int_eq(s.h_out, 2);
+    ck_assert_int_eq(s.w_out, 3);
+    ck_assert(cs__conv_shape_init(&s, 1, 1, 28, 28, 6, 5, 5, 1, 2));
+    ck_assert_int_eq(s.h_out, 28);
+    ck_assert_int_eq(s.kh, 5);
+    ck_assert_int_eq(s.c_out, 6);
+    ck_assert(cs__conv_shape_init(&s, 1, 1, 1, 1, 1, 3, 3, 1, 1)); /* window exactly fits */
+    ck_assert_int_eq(s.h_out, 1);
+}
+END_TEST
+
+START_TEST(shape_init_rejects_empty_and_oversized_shapes)
+{
+    cs__conv_shape s;
+    ck_assert(!cs__conv_shape_init(&s, 0, 3, 8, 8, 4, 3, 3, 1, 1));
+    ck_assert(!cs__conv_shape_init(&s, 1, 0, 8, 8, 4, 3, 3, 1, 1));
+    ck_assert(!cs__conv_shape_init(&s, 1, 3, 8, -8, 4, 3, 3, 1, 1));
+    ck_assert(!cs__conv_shape_init(&s, 1, 3, 8, 8, 0, 3, 3, 1, 1));
+    ck_assert(!cs__conv_shape_init(&s, 1, 3, 8, 8, 4, 0, 3, 1, 1));
+    ck_assert(!cs__conv_shape_init(&s, 1, 3, 8, 8, 4, 3, 3, 0, 1));
+    ck_assert(!cs__conv_shape_init(&s, 1, 3, 8, 8, 4, 3, 3, 1, -1));
+    ck_assert(!cs__conv_shape_init(&s, 1, 3, 4, 4, 4, 7, 7, 1, 1)); /* empty output */
+    ck_assert(!cs__conv_shape_init(&s, 1, 3, 8, 4, 4, 3, 7, 1, 1));
+    /* Sizes that would overflow the int index and GEMM arithmetic are refused, not wrapped. */
+    ck_assert(!cs__conv_shape_init(&s, 1, 1, 8, 8, 1, 3, 3, 1, INT_MAX));
+    ck_assert(!cs__conv_shape_init(&s, 1, INT_MAX, 8, 8, 1, 3, 3, 1, 1));
+    ck_assert(!cs__conv_shape_init(&s, 1, 1, 65536, 65536, 1, 1, 1, 1, 0));
+}
+END_TEST
+
+START_TEST(workspace_is_per_tile_and_zero_on_the_fast_path)
+{
+    cs__conv_shape s;
+    ck_assert(cs__conv_shape_init(&s, 64, 64, 32, 32, 256, 1, 1, 1, 0));
+    ck_assert_uint_eq(cs__conv_workspace(&s), 0);
+    ck_assert(cs__conv_shape_init(&s, 64, 64, 32, 32, 128, 1, 1, 2, 0)); /* projection */
+    ck_assert_uint_eq(cs__conv_workspace(&s), 64 * 256);
+    /* ResNet18 layer1: one image's column matrix, not the batch's (64 times larger). */
+    ck_assert(cs__conv_shape_init(&s, 64, 64, 32, 32, 64, 3, 3, 1, 1));
+    ck_assert_uint_eq(cs__conv_workspace(&s), (size_t)576 * 1024);
+    /* ResNet18 layer4: small planes share a tile, still far from the whole batch. */
+    ck_assert(cs__conv_shape_init(&s, 64, 512, 4, 4, 512, 3, 3, 1, 1));
+    ck_assert_uint_ge(cs__conv_workspace(&s), (size_t)4608 * 16);
+    ck_assert_uint_le(cs__conv_workspace(&s), (size_t)4608 * 16 * 64 / 2);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("conv");
+    TCase *tc = tcase_create("conv");
+    tcase_add_test(tc, sgemm_matches_naive_product_for_all_transposes);
+    tcase_add_test(tc, sgemm_with_beta_zero_ignores_the_old_c);
+    tcase_add_test(tc, sgemm_with_empty_inner_dimension_scales_c);
+    tcase_add_test(tc, shape_init_computes_output_size);
+    tcase_add_test(tc, shape_init_rejects_empty_and_oversized_shapes);
+    tcase_add_test(tc, workspace_is_per_tile_and_zero_on_the_fast_path);
+    tcase_add_test(tc, forward_matches_direct_convolution_in_double);
+    tcase_add_test(tc, backward_matches_finite_differences_in_double);
+    tcase_add_test(tc, backward_accumulates_into_every_gradient);
+    tcase_add_test(tc, backward_skips_null_gradients);
+    tcase_add_test(tc, results_are_bit_identical_across_runs);
+    suite_add_tcase(s, tc);
+    return cs_test_run(s);
+}
