@@ -9,7 +9,8 @@
  * - classsens/dataset.h — data sets, views, batches;
  * - classsens/perturb.h — label noise and data reduction, with their reports;
  * - classsens/confusion.h — confusion matrices and what they show;
- * - classsens/analysis.h — replicate statistics, weakest classes, cross-model agreement.
+ * - classsens/analysis.h — replicate statistics, weakest classes, cross-model agreement;
+ * - classsens/model.h — the architectures, training, prediction, checkpoints.
  */
 #ifndef CLASSSENS_H
 #define CLASSSENS_H
@@ -20,5 +21,6 @@
 #include <classsens/perturb.h>
 #include <classsens/confusion.h>
 #include <classsens/analysis.h>
+#include <classsens/model.h>
 
 #endif /* CLASSSENS_H */

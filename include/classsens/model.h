@@ -1,0 +1,286 @@
+/**
+ * @file classsens/model.h
+ * @brief Image classifiers: the five architectures of the study, their parameters under
+ *        PyTorch's state_dict names, one training step's pieces, full training, prediction
+ *        and checkpoints.
+ *
+ * Architectures (see docs/models.md for the layer tables): `lenet`, `resnet18`,
+ * `unresnet18` (ResNet18 with every shortcut removed), `googlenet`, `custom` (the reference
+ * study's small Keras-style CNN). Each works for any input (C, H, W) large enough for its
+ * downsampling and any number of classes K, and takes a width multiplier w: every channel
+ * and hidden-feature count c becomes max(1, round(c·w)).
+ *
+ * Parameters and BatchNorm running statistics are exposed as named tensors in the order and
+ * layout of the PyTorch `state_dict` of the kuangliu/pytorch-cifar modules (without
+ * `num_batches_tracked`), so weights can be exchanged with PyTorch and results cross-checked.
+ *
+ * A model is not thread-safe: use one model per thread.
+ */
+#ifndef CLASSSENS_MODEL_H
+#define CLASSSENS_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <classsens/common.h>
+#include <classsens/dataset.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @brief Opaque handle to a model: architecture, parameters, optimiser state, work space. */
+typedef struct cs_model cs_model;
+
+/** @brief Options of cs_model_create(). Initialise with ::CS_MODEL_OPTIONS_INIT. */
+typedef struct cs_model_options {
+    size_t struct_size;   /**< sizeof(cs_model_options). */
+    double width;         /**< Width multiplier (> 0); default 1. */
+    uint64_t seed;        /**< Seed of the initial weights (PyTorch's default init rules); default 0. */
+} cs_model_options;
+
+/** @brief Defaults: width 1, seed 0. */
+#define CS_MODEL_OPTIONS_INIT { sizeof(cs_model_options), 1.0, 0u }
+
+/**
+ * @brief Create a model with freshly initialised weights.
+ *
+ * Conv and linear weights and biases are drawn uniformly from ±1/√fan_in (PyTorch's
+ * default rules), BatchNorm weights 1, biases 0, running mean 0, running variance 1.
+ * @param[out] out      The model; NULL on failure. Owned: free with cs_model_destroy().
+ * @param arch          "lenet", "resnet18", "unresnet18", "googlenet" or "custom".
+ * @param c             Input channels, >= 1.
+ * @param h             Input height, >= 1.
+ * @param w             Input width, >= 1.
+ * @param num_classes   K, 2..65536.
+ * @param opts          Options, or NULL for ::CS_MODEL_OPTIONS_INIT.
+ * @return ::CS_OK; ::CS_ERR_NOT_FOUND for an unknown architecture (the message lists the
+ *         known ones); ::CS_ERR_INVALID_ARGUMENT for bad sizes or width; ::CS_ERR_UNSUPPORTED
+ *         for an input too small for the architecture (the message names the layer) or a
+ *         newer options struct; ::CS_ERR_OUT_OF_MEMORY.
+ */
+CS_API int cs_model_create(cs_model **out, const char *arch, int c, int h, int w, int num_classes,
+                           const cs_model_options *opts);
+
+/** @brief Free a model. @param m The model; NULL is accepted. */
+CS_API void cs_model_destroy(cs_model *m);
+
+/**
+ * @brief The architecture name given at creation.
+ * @param m The model.
+ * @return A string borrowed from @p m; NULL when @p m is NULL.
+ */
+CS_API const char *cs_model_arch(const cs_model *m);
+
+/**
+ * @brief Number of trainable scalars.
+ * @param m The model.
+ * @return The count; 0 when @p m is NULL.
+ */
+CS_API size_t cs_model_num_params(const cs_model *m);
+
+/**
+ * @brief Number of named tensors: parameters and BatchNorm running statistics, in PyTorch
+ *        state_dict order, without `num_batches_tracked`.
+ * @param m The model.
+ * @return The count; 0 when @p m is NULL.
+ */
+CS_API int cs_model_num_tensors(const cs_model *m);
+
+/**
+ * @brief The state_dict key of tensor i, e.g. "layer1.0.conv1.weight", "a3.b2.3.weight".
+ * @param m The model.
+ * @param i Tensor index in [0, cs_model_num_tensors()).
+ * @return A string borrowed from @p m; NULL when @p m is NULL or @p i is out of range.
+ */
+CS_API const char *cs_model_tensor_name(const cs_model *m, int i);
+
+/**
+ * @brief The shape of tensor i in PyTorch's layout (conv weights OIHW, linear (out, in)).
+ * @param m         The model.
+ * @param i         Tensor index.
+ * @param[out] dims Up to @p max_dims sizes (may be NULL when @p max_dims is 0).
+ * @param max_dims  Capacity of @p dims.
+ * @return The number of dimensions (1..4), which may exceed @p max_dims (then only the first
+ *         @p max_dims are written); a negative ::cs_status for a NULL model or bad index.
+ */
+CS_API int cs_model_tensor_shape(const cs_model *m, int i, int64_t *dims, int max_dims);
+
+/**
+ * @brief The data of tensor i, writable (to load weights).
+ * @param m The model.
+ * @param i Tensor index.
+ * @return A pointer borrowed from @p m (valid while it lives); NULL when out of range.
+ */
+CS_API float *cs_model_tensor_data(cs_model *m, int i);
+
+/**
+ * @brief The gradient of tensor i, accumulated by cs_model_backward().
+ * @param m The model.
+ * @param i Tensor index.
+ * @return A pointer borrowed from @p m; NULL for running statistics or when out of range.
+ */
+CS_API const float *cs_model_tensor_grad(const cs_model *m, int i);
+
+/**
+ * @brief Set every gradient to 0 (cs_model_backward() accumulates).
+ * @param m The model.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT for NULL.
+ */
+CS_API int cs_model_zero_grad(cs_model *m);
+
+/**
+ * @brief Forward pass on n already-normalised inputs.
+ * @param m           The model.
+ * @param[out] logits n × K floats.
+ * @param x           n × C × H × W floats (N, C, H, W).
+ * @param n           Batch size, >= 1.
+ * @param training    Non-zero: BatchNorm uses batch statistics (n·H·W > 1 per channel is
+ *                    required) and updates its running statistics, dropout is active;
+ *                    zero: evaluation mode.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_OUT_OF_MEMORY (work space grows with
+ *         the largest batch seen).
+ */
+CS_API int cs_model_forward(cs_model *m, float *logits, const float *x, int n, int training);
+
+/**
+ * @brief Backward pass of the last training-mode forward: the mean softmax cross-entropy of
+ *        its logits against @p labels, and its gradient accumulated into every parameter's.
+ * @param m          The model.
+ * @param[out] loss  The mean cross-entropy (may be NULL).
+ * @param labels     n labels in [0, K).
+ * @param n          Must equal the batch size of that forward.
+ * @return ::CS_OK; ::CS_ERR_STATE without a preceding training forward of n samples;
+ *         ::CS_ERR_OUT_OF_RANGE for a label outside [0, K) (the message gives its index);
+ *         ::CS_ERR_DIVERGED when the loss is NaN or infinite (gradients are then left
+ *         untouched); ::CS_ERR_INVALID_ARGUMENT.
+ */
+CS_API int cs_model_backward(cs_model *m, float *loss, const int32_t *labels, int n);
+
+/**
+ * @brief One torch.optim.SGD step (dampening 0, no Nesterov) on every parameter, using the
+ *        accumulated gradients: d = g + weight_decay·p; buf = momentum·buf + d (buf = d at the
+ *        first step); p −= lr·buf.
+ * @param m            The model.
+ * @param lr           Learning rate, finite and >= 0.
+ * @param momentum     Momentum in [0, 1).
+ * @param weight_decay L2 penalty, >= 0.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT.
+ */
+CS_API int cs_model_sgd_step(cs_model *m, float lr, float momentum, float weight_decay);
+
+/** @brief Learning-rate schedules of ::cs_train_options (per epoch, like PyTorch's schedulers). */
+typedef enum cs_lr_schedule {
+    CS_LR_CONSTANT = 0,   /**< lr throughout. */
+    CS_LR_STEP = 1,       /**< StepLR: lr · gamma^⌊epoch / step_size⌋. */
+    CS_LR_COSINE = 2      /**< CosineAnnealingLR to 0 over the epochs after warm-up. */
+} cs_lr_schedule;
+
+/** @brief What cs_model_train() reports after every epoch. */
+typedef struct cs_epoch_report {
+    int epoch;            /**< 1-based epoch just finished. */
+    int epochs;           /**< Total epochs. */
+    double loss;          /**< Mean training loss over the epoch's batches (weighted by batch size). */
+    double accuracy;      /**< Training accuracy of the epoch's (augmented) batches, in [0, 1]. */
+    double lr;            /**< The learning rate used in this epoch. */
+    double seconds;       /**< Wall time of the epoch. */
+} cs_epoch_report;
+
+/**
+ * @brief Progress callback of cs_model_train(), called after every epoch.
+ * @param report  The epoch's numbers (valid during the call).
+ * @param payload The caller's pointer from ::cs_train_options.
+ * @return 0 to go on; non-zero to stop training (cs_model_train() then returns
+ *         ::CS_ERR_CANCELLED and the model keeps the weights reached so far).
+ */
+typedef int (*cs_progress_fn)(const cs_epoch_report *report, void *payload);
+
+/** @brief Options of cs_model_train(). Initialise with ::CS_TRAIN_OPTIONS_INIT. */
+typedef struct cs_train_options {
+    size_t struct_size;       /**< sizeof(cs_train_options). */
+    int epochs;               /**< Epochs, >= 1; default 1. */
+    int batch_size;           /**< Mini-batch size, >= 1; default 64. The last batch may be smaller;
+                                   a last batch of one record is merged into the one before it,
+                                   since BatchNorm needs more than one value per channel. */
+    double lr;                /**< Base learning rate; 0 (default) means 0.1 for architectures with
+                                   BatchNorm and 0.01 for lenet and custom. */
+    double momentum;          /**< SGD momentum in [0, 1); default 0.9. */
+    double weight_decay;      /**< L2 penalty >= 0; default 5e-4. */
+    int nesterov;             /**< Non-zero: Nesterov momentum; default 0. */
+    cs_lr_schedule schedule;  /**< Default ::CS_LR_COSINE. */
+    int step_size;            /**< ::CS_LR_STEP: epochs between decays; default 30. */
+    double gamma;             /**< ::CS_LR_STEP: decay factor; default 0.1. */
+    int warmup_epochs;        /**< Linear warm-up epochs (from lr/10); default 0. */
+    int crop_padding;         /**< Random-crop augmentation padding (0 = off); default 4. */
+    int horizontal_flip;      /**< Non-zero: random horizontal flips; default 1. */
+    uint64_t seed;            /**< Seed of shuffling, augmentation and dropout; default 0. */
+    int threads;              /**< Threads for the whole step (BLAS included); 0 = leave the BLAS
+                                   setting as it is. The previous BLAS setting is restored. */
+    cs_progress_fn progress;  /**< Called after every epoch, or NULL. */
+    void *payload;            /**< Passed to @ref progress. */
+} cs_train_options;
+
+/** @brief Defaults: the study's recipe (SGD 0.9, weight decay 5e-4, cosine, batch 64, crop + flip). */
+#define CS_TRAIN_OPTIONS_INIT                                                                    \
+    { sizeof(cs_train_options), 1, 64, 0.0, 0.9, 5e-4, 0, CS_LR_COSINE, 30, 0.1, 0, 4, 1, 0u, 0,  \
+      NULL, NULL }
+
+/**
+ * @brief Train on a data set from the model's current weights.
+ *
+ * Each epoch visits every record once in an order shuffled by a stream derived from
+ * (seed, epoch); batches are normalised with the per-channel mean and standard deviation of
+ * @p train (computed once and stored in the model, so that cs_model_predict() and checkpoints
+ * use the same normalisation) and augmented as configured; SGD with the configured schedule
+ * updates the weights after every batch. The same seed and thread count give bit-identical
+ * weights. Every call starts a fresh optimiser (momentum buffers restart, as with a new
+ * torch.optim.SGD); a step whose loss or gradients are not finite is not applied.
+ * @param m      The model (its input shape and K must match the data set).
+ * @param train  The training set (a view is fine).
+ * @param opts   Options, or NULL for ::CS_TRAIN_OPTIONS_INIT.
+ * @return ::CS_OK; ::CS_ERR_SIZE_MISMATCH for a data set of another shape or K;
+ *         ::CS_ERR_INVALID_ARGUMENT for bad options; ::CS_ERR_DIVERGED when the loss becomes
+ *         NaN or infinite (the message gives the epoch and batch; the weights are those
+ *         before the failing step); ::CS_ERR_CANCELLED when the callback asks to stop;
+ *         ::CS_ERR_UNSUPPORTED for a newer options struct; ::CS_ERR_OUT_OF_MEMORY.
+ */
+CS_API int cs_model_train(cs_model *m, const cs_dataset *train, const cs_train_options *opts);
+
+/**
+ * @brief Predict the class of every record of a data set (evaluation mode).
+ *
+ * Inputs are normalised with the statistics stored by the last cs_model_train() (or loaded
+ * from a checkpoint); a model never trained uses byte / 255 without normalisation.
+ * @param m          The model.
+ * @param[out] pred  cs_dataset_size(ds) predicted classes.
+ * @param ds         The data set (same shape as the model's input).
+ * @return ::CS_OK; ::CS_ERR_SIZE_MISMATCH; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_OUT_OF_MEMORY.
+ */
+CS_API int cs_model_predict(cs_model *m, int32_t *pred, const cs_dataset *ds);
+
+/**
+ * @brief Save a checkpoint: architecture, input shape, classes, width, normalisation, every
+ *        named tensor, and a CRC-32, zlib-compressed (format in docs/formats.md).
+ * @param m     The model.
+ * @param path  File to write (replaced atomically: written to a temporary file, then renamed).
+ * @return ::CS_OK; ::CS_ERR_IO (the message names the path and the OS error);
+ *         ::CS_ERR_INVALID_ARGUMENT.
+ */
+CS_API int cs_model_save(const cs_model *m, const char *path);
+
+/**
+ * @brief Load a checkpoint written by cs_model_save().
+ * @param[out] out The model; NULL on failure. Owned.
+ * @param path     The file.
+ * @return ::CS_OK; ::CS_ERR_NOT_FOUND; ::CS_ERR_IO; ::CS_ERR_FORMAT for a file that is not a
+ *         checkpoint or of an unknown version; ::CS_ERR_TRUNCATED; ::CS_ERR_CORRUPT for a
+ *         checksum mismatch or damaged compression; ::CS_ERR_SIZE_MISMATCH when a tensor's
+ *         name or shape does not match the architecture; ::CS_ERR_OUT_OF_MEMORY.
+ */
+CS_API int cs_model_load(cs_model **out, const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CLASSSENS_MODEL_H */

@@ -1,0 +1,24 @@
+/* Internal: the architectures, each built with the net.h builder. */
+#ifndef CS_MODELS_MODELS_H
+#define CS_MODELS_MODELS_H
+
+#include "models/net.h"
+
+/* Channels (or hidden features) times the width multiplier: max(1, round(channels * width)). */
+int cs__model_scale(int channels, double width);
+
+/* Build architecture `arch` ("lenet", "resnet18", "unresnet18", "googlenet", "custom") for
+ * input (c, h, w) and k classes at width multiplier `width` (> 0), finish it (allocating its
+ * blocks) but do not initialise the parameters. CS_ERR_NOT_FOUND for an unknown name (the
+ * message lists the known ones), CS_ERR_INVALID_ARGUMENT for bad sizes or a width <= 0,
+ * CS_ERR_UNSUPPORTED for an input too small for the architecture (the message says which
+ * layer runs out of pixels). On failure the net is freed. */
+int cs__model_build(cs__net *net, const char *arch, int c, int h, int w, int k, double width);
+
+/* The architecture builders (registry.c dispatches to them). */
+int cs__lenet_build(cs__net *net, int k, double width);
+int cs__resnet18_build(cs__net *net, int k, double width, bool skip);
+int cs__googlenet_build(cs__net *net, int k, double width);
+int cs__custom_build(cs__net *net, int k, double width);
+
+#endif

@@ -1,0 +1,672 @@
+/* The network builder and executor (see net.h). */
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/memory.h"
+#include "core/rng.h"
+#include "models/net.h"
+
+/* PyTorch's BatchNorm2d defaults. */
+#define BN_MOMENTUM 0.1
+#define BN_EPS 1e-5
+
+/* ---- building ---------------------------------------------------------------------------- */
+
+static bool grow(void **items, int *cap, int need, size_t size)
+{
+    if (need <= *cap)
+        return true;
+    int next = *cap ? *cap * 2 : 16;
+    while (next < need)
+        next *= 2;
+    void *p = realloc(*items, (size_t)next * size);
+    if (!p)
+        return false;
+    *items = p;
+    *cap = next;
+    return true;
+}
+
+/* Record the first failure; every later builder call returns it. */
+static int fail(cs__net *net, int status)
+{
+    if (net->status == CS_OK)
+        net->status = status;
+    return net->status;
+}
+
+static int add_act(cs__net *net, int c, int h, int w)
+{
+    if (!grow((void **)&net->acts, &net->cap_acts, net->n_acts + 1, sizeof *net->acts))
+        return fail(net, cs__error_oom("network activations", sizeof *net->acts));
+    net->acts[net->n_acts] = (cs__act_shape){ c, h, w };
+    return net->n_acts++;
+}
+
+static cs__node *add_node(cs__net *net, cs__op op, const int *in, int n_in)
+{
+    if (!grow((void **)&net->nodes, &net->cap_nodes, net->n_nodes + 1, sizeof *net->nodes)) {
+        fail(net, cs__error_oom("network nodes", sizeof *net->nodes));
+        return NULL;
+    }
+    cs__node *node = &net->nodes[net->n_nodes++];
+    memset(node, 0, sizeof *node);
+    node->op = op;
+    node->n_in = n_in;
+    for (int i = 0; i < n_in; i++)
+        node->in[i] = in[i];
+    node->first_tensor = -1;
+    return node;
+}
+
+/* Append the named tensor prefix.suffix with the given dims. */
+static int add_tensor(cs__net *net, cs__node *node, const char *prefix, const char *suffix, bool trainable,
+                      int ndim, const int64_t *dims)
+{
+    if (!grow((void **)&net->tensors, &net->cap_tensors, net->n_tensors + 1, sizeof *net->tensors))
+        return fail(net, cs__error_oom("network tensors", sizeof *net->tensors));
+    cs__named_tensor *t = &net->tensors[net->n_tensors];
+    memset(t, 0, sizeof *t);
+    int len = snprintf(t->name, sizeof t->name, "%s.%s", prefix, suffix);
+    if (len < 0 || (size_t)len >= sizeof t->name)
+        return fail(net, cs__error(CS_ERR_INVALID_ARGUMENT, "network: tensor name %s.%s is too long", prefix, suffix));
+    t->ndim = ndim;
+    t->count = 1;
+    for (int d = 0; d < ndim; d++) {
+        t->dims[d] = dims[d];
+        t->count *= (size_t)dims[d];
+    }
+    t->trainable = trainable;
+    t->offset = trainable ? net->n_params : net->n_buffers;
+    if (trainable)
+        net->n_params += t->count;
+    else
+        net->n_buffers += t->count;
+    if (node->first_tensor < 0)
+        node->first_tensor = net->n_tensors;
+    net->n_tensors++;
+    return CS_OK;
+}
+
+static bool valid_act(const cs__net *net, int id)
+{
+    return id >= 0 && id < net->n_acts;
+}
+
+/* Common entry of every builder call: the sticky status and the input ids. */
+static int check_inputs(cs__net *net, const int *in, int n, const char *what)
+{
+    if (net->status != CS_OK)
+        return net->status;
+    for (int i = 0; i < n; i++)
+        if (!valid_act(net, in[i]))
+            return fail(net, cs__error(CS_ERR_INVALID_ARGUMENT, "network: %s input %d is not an activation",
+                                       what, in[i]));
+    return CS_OK;
+}
+
+int cs__net_init(cs__net *net, int c, int h, int w)
+{
+    memset(net, 0, sizeof *net);
+    net->logits = -1;
+    if (c < 1 || h < 1 || w < 1)
+        return fail(net, cs__error(CS_ERR_INVALID_ARGUMENT, "network: input %dx%dx%d must be at least 1x1x1", c, h, w));
+    net->input = (cs__act_shape){ c, h, w };
+    cs__node *node = add_node(net, CS__OP_INPUT, NULL, 0);
+    if (!node)
+        return net->status;
+    node->out = add_act(net, c, h, w);
+    return node->out;
+}
+
+int cs__net_conv(cs__net *net, int in, const char *name, int c_out, int k, int stride, int pad, bool bias)
+{
+    int status = check_inputs(net, &in, 1, name);
+    if (status != CS_OK)
+        return status;
+    cs__act_shape x = net->acts[in];
+    cs__conv_shape s;
+    if (c_out < 1 || !cs__conv_shape_init(&s, 1, x.c, x.h, x.w, c_out, k, k, stride, pad))
+        return fail(net, cs__error(CS_ERR_UNSUPPORTED,
+                                   "network: %s (%dx%d kernel, stride %d, padding %d) gets a %dx%d input, too small "
+                                   "for it; use a larger input or an architecture with fewer downsamplings",
+                                   name, k, k, stride, pad, x.h, x.w));
+    cs__node *node = add_node(net, CS__OP_CONV, &in, 1);
+    if (!node)
+        return net->status;
+    node->c_out = c_out;
+    node->k = k;
+    node->stride = stride;
+    node->pad = pad;
+    node->bias = bias;
+    int64_t wd[4] = { c_out, x.c, k, k }, bd[1] = { c_out };
+    add_tensor(net, node, name, "weight", true, 4, wd);
+    if (bias)
+        add_tensor(net, node, name, "bias", true, 1, bd);
+    node->out = add_act(net, c_out, s.h_out, s.w_out);
+    return net->status == CS_OK ? node->out : net->status;
+}
+
+int cs__net_bn(cs__net *net, int in, const char *name)
+{
+    int status = check_inputs(net, &in, 1, name);
+    if (status != CS_OK)
+        return status;
+    cs__act_shape x = net->acts[in];
+    cs__node *node = add_node(net, CS__OP_BN, &in, 1);
+    if (!node)
+        return net->status;
+    int64_t d[1] = { x.c };
+    add_tensor(net, node, name, "weight", true, 1, d);
+    add_tensor(net, node, name, "bias", true, 1, d);
+    add_tensor(net, node, name, "running_mean", false, 1, d);
+    add_tensor(net, node, name, "running_var", false, 1, d);
+    node->out = add_act(net, x.c, x.h, x.w);
+    return net->status == CS_OK ? node->out : net->status;
+}
+
+/* A node without parameters whose output has the given shape. */
+static int simple(cs__net *net, cs__op op, const int *in, int n_in, cs__act_shape out, const char *what)
+{
+    int status = check_inputs(net, in, n_in, what);
+    if (status != CS_OK)
+        return status;
+    cs__node *node = add_node(net, op, in, n_in);
+    if (!node)
+        return net->status;
+    node->out = add_act(net, out.c, out.h, out.w);
+    return net->status == CS_OK ? node->out : net->status;
+}
+
+int cs__net_relu(cs__net *net, int in)
+{
+    if (check_inputs(net, &in, 1, "relu") != CS_OK)
+        return net->status;
+    return simple(net, CS__OP_RELU, &in, 1, net->acts[in], "relu");
+}
+
+static int pool(cs__net *net, cs__op op, int in, int k, int stride, int pad, const char *what)
+{
+    int status = check_inputs(net, &in, 1, what);
+    if (status != CS_OK)
+        return status;
+    cs__act_shape x = net->acts[in];
+    int ho = cs__pool_out(x.h, k, stride, pad), wo = cs__pool_out(x.w, k, stride, pad);
+    if (ho < 1 || wo < 1)
+        return fail(net, cs__error(CS_ERR_UNSUPPORTED,
+                                   "network: %s (%dx%d window, stride %d, padding %d) gets a %dx%d input, too small for it",
+                                   what, k, k, stride, pad, x.h, x.w));
+    int out = simple(net, op, &in, 1, (cs__act_shape){ x.c, ho, wo }, what);
+    if (out >= 0) {
+        cs__node *node = &net->nodes[net->n_nodes - 1];
+        node->k = k;
+        node->stride = stride;
+        node->pad = pad;
+    }
+    return out;
+}
+
+int cs__net_maxpool(cs__net *net, int in, int k, int stride, int pad)
+{
+    return pool(net, CS__OP_MAXPOOL, in, k, stride, pad, "max pool");
+}
+
+int cs__net_avgpool(cs__net *net, int in, int k, int stride, int pad)
+{
+    return pool(net, CS__OP_AVGPOOL, in, k, stride, pad, "average pool");
+}
+
+int cs__net_gap(cs__net *net, int in)
+{
+    if (check_inputs(net, &in, 1, "global average pool") != CS_OK)
+        return net->status;
+    return simple(net, CS__OP_GAP, &in, 1, (cs__act_shape){ net->acts[in].c, 1, 1 }, "global average pool");
+}
+
+int cs__net_flatten(cs__net *net, int in)
+{
+    if (check_inputs(net, &in, 1, "flatten") != CS_OK)
+        return net->status;
+    cs__act_shape x = net->acts[in];
+    if ((long long)x.c * x.h * x.w > INT_MAX)
+        return fail(net, cs__error(CS_ERR_OVERFLOW, "network: flattening %dx%dx%d exceeds INT_MAX features",
+                                   x.c, x.h, x.w));
+    return simple(net, CS__OP_FLATTEN, &in, 1, (cs__act_shape){ x.c * x.h * x.w, 1, 1 }, "flatten");
+}
+
+int cs__net_linear(cs__net *net, int in, const char *name, int out, bool bias)
+{
+    int status = check_inputs(net, &in, 1, name);
+    if (status != CS_OK)
+        return status;
+    cs__act_shape x = net->acts[in];
+    if (x.h != 1 || x.w != 1 || out < 1)
+        return fail(net, cs__error(CS_ERR_INVALID_ARGUMENT,
+                                   "network: %s needs a flat input and out >= 1 (got %dx%dx%d, out %d)", name, x.c,
+                                   x.h, x.w, out));
+    cs__node *node = add_node(net, CS__OP_LINEAR, &in, 1);
+    if (!node)
+        return net->status;
+    node->c_out = out;
+    node->bias = bias;
+    int64_t wd[2] = { out, x.c }, bd[1] = { out };
+    add_tensor(net, node, name, "weight", true, 2, wd);
+    if (bias)
+        add_tensor(net, node, name, "bias", true, 1, bd);
+    node->out = add_act(net, out, 1, 1);
+    return net->status == CS_OK ? node->out : net->status;
+}
+
+int cs__net_add(cs__net *net, int a, int b)
+{
+    int in[2] = { a, b };
+    if (check_inputs(net, in, 2, "residual add") != CS_OK)
+        return net->status;
+    cs__act_shape x = net->acts[a], y = net->acts[b];
+    if (x.c != y.c || x.h != y.h || x.w != y.w)
+        return fail(net, cs__error(CS_ERR_INVALID_ARGUMENT, "network: residual add of %dx%dx%d and %dx%dx%d",
+                                   x.c, x.h, x.w, y.c, y.h, y.w));
+    return simple(net, CS__OP_ADD, in, 2, x, "residual add");
+}
+
+int cs__net_concat(cs__net *net, const int *in, int n)
+{
+    if (n < 1 || n > CS__NET_MAX_INPUTS)
+        return fail(net, cs__error(CS_ERR_INVALID_ARGUMENT, "network: concat of %d inputs (1..%d)", n,
+                                   CS__NET_MAX_INPUTS));
+    if (check_inputs(net, in, n, "concat") != CS_OK)
+        return net->status;
+    cs__act_shape out = net->acts[in[0]];
+    for (int i = 1; i < n; i++) {
+        cs__act_shape x = net->acts[in[i]];
+        if (x.h != out.h || x.w != out.w)
+            return fail(net, cs__error(CS_ERR_INVALID_ARGUMENT, "network: concat of %dx%d and %dx%d planes",
+                                       out.h, out.w, x.h, x.w));
+        out.c += x.c;
+    }
+    return simple(net, CS__OP_CONCAT, in, n, out, "concat");
+}
+
+int cs__net_dropout(cs__net *net, int in, double p)
+{
+    if (!(p >= 0.0 && p < 1.0))
+        return fail(net, cs__error(CS_ERR_INVALID_ARGUMENT, "network: dropout probability %g is outside [0, 1)", p));
+    if (check_inputs(net, &in, 1, "dropout") != CS_OK)
+        return net->status;
+    int out = simple(net, CS__OP_DROPOUT, &in, 1, net->acts[in], "dropout");
+    if (out >= 0)
+        net->nodes[net->n_nodes - 1].p = p;
+    return out;
+}
+
+int cs__net_finish(cs__net *net, int logits)
+{
+    if (net->status != CS_OK)
+        return net->status;
+    if (!valid_act(net, logits) || net->acts[logits].h != 1 || net->acts[logits].w != 1)
+        return fail(net, cs__error(CS_ERR_INVALID_ARGUMENT, "network: the output must be a flat activation"));
+    net->logits = logits;
+    size_t pbytes = (net->n_params ? net->n_params : 1) * sizeof(float);
+    size_t bbytes = (net->n_buffers ? net->n_buffers : 1) * sizeof(float);
+    net->params = cs__aligned_alloc(pbytes);
+    net->grads = cs__aligned_alloc(pbytes);
+    net->momentum = cs__aligned_alloc(pbytes);
+    net->buffers = cs__aligned_alloc(bbytes);
+    if (!net->params || !net->grads || !net->momentum || !net->buffers)
+        return fail(net, cs__error_oom("network parameters, gradients and momentum", 3 * pbytes + bbytes));
+    memset(net->params, 0, pbytes);
+    memset(net->grads, 0, pbytes);
+    memset(net->momentum, 0, pbytes);
+    memset(net->buffers, 0, bbytes);
+    return CS_OK;
+}
+
+float *cs__net_tensor_data(cs__net *net, int i)
+{
+    const cs__named_tensor *t = &net->tensors[i];
+    return (t->trainable ? net->params : net->buffers) + t->offset;
+}
+
+float *cs__net_tensor_grad(cs__net *net, int i)
+{
+    const cs__named_tensor *t = &net->tensors[i];
+    return t->trainable ? net->grads + t->offset : NULL;
+}
+
+void cs__net_init_params(cs__net *net, uint64_t seed)
+{
+    for (int n = 0; n < net->n_nodes; n++) {
+        const cs__node *node = &net->nodes[n];
+        int t = node->first_tensor;
+        if (t < 0)
+            continue;
+        if (node->op == CS__OP_BN) {
+            int c = (int)net->tensors[t].count;
+            float *gamma = cs__net_tensor_data(net, t), *beta = cs__net_tensor_data(net, t + 1);
+            float *mean = cs__net_tensor_data(net, t + 2), *var = cs__net_tensor_data(net, t + 3);
+            for (int i = 0; i < c; i++) {
+                gamma[i] = 1.0f;
+                beta[i] = 0.0f;
+                mean[i] = 0.0f;
+                var[i] = 1.0f;
+            }
+            continue;
+        }
+        /* Conv and linear: weight, then bias; both bounded by 1/sqrt(fan_in). */
+        const cs__named_tensor *w = &net->tensors[t];
+        size_t fan_in = w->count / (size_t)w->dims[0];
+        double bound = 1.0 / sqrt((double)fan_in);
+        int last = node->bias ? t + 1 : t;
+        for (int i = t; i <= last; i++) {
+            cs__rng r;
+            cs__rng_init(&r, seed, (uint64_t)i);
+            float *data = cs__net_tensor_data(net, i);
+            for (size_t j = 0; j < net->tensors[i].count; j++)
+                data[j] = (float)((2.0 * cs__rng_uniform(&r) - 1.0) * bound);
+        }
+    }
+}
+
+static void free_runtime(cs__net *net)
+{
+    for (int i = 0; net->act && i < net->n_acts; i++) {
+        cs__aligned_free(i == 0 ? NULL : net->act[i]);
+        cs__aligned_free(net->dact[i]);
+    }
+    for (int n = 0; net->saved && n < net->n_nodes; n++) {
+        free(net->saved[n]);
+        free(net->argmax[n]);
+        free(net->mask[n]);
+    }
+    free(net->act);
+    free(net->dact);
+    free(net->saved);
+    free(net->argmax);
+    free(net->mask);
+    cs__aligned_free(net->work);
+    net->act = net->dact = NULL;
+    net->saved = NULL;
+    net->argmax = NULL;
+    net->mask = NULL;
+    net->work = NULL;
+    net->work_floats = 0;
+    net->batch = 0;
+}
+
+void cs__net_free(cs__net *net)
+{
+    if (!net)
+        return;
+    free_runtime(net);
+    free(net->nodes);
+    free(net->acts);
+    free(net->tensors);
+    cs__aligned_free(net->params);
+    cs__aligned_free(net->grads);
+    cs__aligned_free(net->momentum);
+    cs__aligned_free(net->buffers);
+    memset(net, 0, sizeof *net);
+}
+
+/* ---- running ------------------------------------------------------------------------------ */
+
+static size_t act_count(const cs__net *net, int id)
+{
+    const cs__act_shape *a = &net->acts[id];
+    return (size_t)a->c * (size_t)a->h * (size_t)a->w;
+}
+
+static void conv_shape(const cs__net *net, const cs__node *node, int n, cs__conv_shape *s)
+{
+    const cs__act_shape *x = &net->acts[node->in[0]];
+    cs__conv_shape_init(s, n, x->c, x->h, x->w, node->c_out, node->k, node->k, node->stride, node->pad);
+}
+
+int cs__net_prepare(cs__net *net, int batch)
+{
+    if (batch < 1)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "network: batch size %d must be at least 1", batch);
+    if (batch <= net->batch)
+        return CS_OK;
+    free_runtime(net);
+    int status = CS_OK;
+    net->act = calloc((size_t)net->n_acts, sizeof *net->act);
+    net->dact = calloc((size_t)net->n_acts, sizeof *net->dact);
+    net->saved = calloc((size_t)net->n_nodes, sizeof *net->saved);
+    net->argmax = calloc((size_t)net->n_nodes, sizeof *net->argmax);
+    net->mask = calloc((size_t)net->n_nodes, sizeof *net->mask);
+    if (!net->act || !net->dact || !net->saved || !net->argmax || !net->mask) {
+        status = cs__error_oom("network run-time tables", (size_t)net->n_acts * 2 * sizeof(float *));
+        goto cleanup;
+    }
+    for (int i = 1; i < net->n_acts; i++) {
+        size_t floats;
+        if (!cs__mul_size(&floats, act_count(net, i), (size_t)batch) || floats > SIZE_MAX / sizeof(float)) {
+            status = cs__error(CS_ERR_OVERFLOW, "network: activation %d at batch %d overflows", i, batch);
+            goto cleanup;
+        }
+        net->act[i] = cs__aligned_alloc(floats * sizeof(float));
+        net->dact[i] = cs__aligned_alloc(floats * sizeof(float));
+        if (!net->act[i] || !net->dact[i]) {
+            status = cs__error_oom("network activations", 2 * floats * sizeof(float));
+            goto cleanup;
+        }
+    }
+    size_t work = 0;
+    for (int n = 0; n < net->n_nodes; n++) {
+        const cs__node *node = &net->nodes[n];
+        size_t out = act_count(net, node->out) * (size_t)batch;
+        if (node->op == CS__OP_CONV) {
+            cs__conv_shape s;
+            conv_shape(net, node, batch, &s);
+            size_t need = cs__conv_workspace(&s);
+            work = need > work ? need : work;
+        } else if (node->op == CS__OP_BN) {
+            net->saved[n] = malloc(2 * (size_t)net->acts[node->out].c * sizeof(float));
+        } else if (node->op == CS__OP_MAXPOOL) {
+            net->argmax[n] = malloc(out * sizeof(int32_t));
+        } else if (node->op == CS__OP_DROPOUT) {
+            net->mask[n] = malloc(out);
+        }
+        if ((node->op == CS__OP_BN && !net->saved[n]) || (node->op == CS__OP_MAXPOOL && !net->argmax[n]) ||
+            (node->op == CS__OP_DROPOUT && !net->mask[n])) {
+            status = cs__error_oom("network saved state", out * sizeof(float));
+            goto cleanup;
+        }
+    }
+    if (work > 0) {
+        net->work = cs__aligned_alloc(work * sizeof(float));
+        if (!net->work) {
+            status = cs__error_oom("convolution workspace", work * sizeof(float));
+            goto cleanup;
+        }
+    }
+    net->work_floats = work;
+    net->batch = batch;
+cleanup:
+    if (status != CS_OK)
+        free_runtime(net);
+    return status;
+}
+
+/* The weight and bias of a conv or linear node. */
+static const float *weight_of(cs__net *net, const cs__node *node)
+{
+    return cs__net_tensor_data(net, node->first_tensor);
+}
+
+static const float *bias_of(cs__net *net, const cs__node *node)
+{
+    return node->bias ? cs__net_tensor_data(net, node->first_tensor + 1) : NULL;
+}
+
+const float *cs__net_forward(cs__net *net, const float *x, int n, bool training, uint64_t dropout_seed,
+                             uint64_t dropout_counter)
+{
+    net->act[0] = (float *)(uintptr_t)x; /* read only: no node writes its input */
+    for (int i = 1; i < net->n_nodes; i++) {
+        const cs__node *node = &net->nodes[i];
+        const cs__act_shape *in = &net->acts[node->in[0]];
+        const float *src = net->act[node->in[0]];
+        float *y = net->act[node->out];
+        size_t count = act_count(net, node->out) * (size_t)n;
+        int hw = in->h * in->w;
+        switch (node->op) {
+        case CS__OP_CONV: {
+            cs__conv_shape s;
+            conv_shape(net, node, n, &s);
+            cs__conv2d_forward(y, src, weight_of(net, node), bias_of(net, node), &s, net->work);
+            break;
+        }
+        case CS__OP_BN: {
+            int t = node->first_tensor;
+            const float *gamma = cs__net_tensor_data(net, t), *beta = cs__net_tensor_data(net, t + 1);
+            float *mean = cs__net_tensor_data(net, t + 2), *var = cs__net_tensor_data(net, t + 3);
+            if (training)
+                cs__bn_forward_train(y, net->saved[i], net->saved[i] + in->c, mean, var, src, gamma, beta, n, in->c, hw,
+                                     BN_MOMENTUM, BN_EPS);
+            else
+                cs__bn_forward_eval(y, src, gamma, beta, mean, var, n, in->c, hw, BN_EPS);
+            break;
+        }
+        case CS__OP_RELU:
+            cs__relu_forward(y, src, count);
+            break;
+        case CS__OP_MAXPOOL:
+            cs__maxpool_forward(y, net->argmax[i], src, n, in->c, in->h, in->w, node->k, node->stride, node->pad);
+            break;
+        case CS__OP_AVGPOOL:
+            cs__avgpool_forward(y, src, n, in->c, in->h, in->w, node->k, node->stride, node->pad);
+            break;
+        case CS__OP_GAP:
+            cs__global_avgpool_forward(y, src, n, in->c, hw);
+            break;
+        case CS__OP_FLATTEN:
+            memcpy(y, src, count * sizeof *y);
+            break;
+        case CS__OP_LINEAR:
+            cs__linear_forward(y, src, weight_of(net, node), bias_of(net, node), n, in->c, node->c_out);
+            break;
+        case CS__OP_ADD:
+            cs__add_forward(y, src, net->act[node->in[1]], count);
+            break;
+        case CS__OP_CONCAT: {
+            const float *parts[CS__NET_MAX_INPUTS];
+            int channels[CS__NET_MAX_INPUTS];
+            for (int p = 0; p < node->n_in; p++) {
+                parts[p] = net->act[node->in[p]];
+                channels[p] = net->acts[node->in[p]].c;
+            }
+            cs__concat_forward(y, parts, channels, node->n_in, n, hw);
+            break;
+        }
+        case CS__OP_DROPOUT:
+            /* Each (seed, step, node) has its own key, so masks never repeat across layers. */
+            if (training && node->p > 0.0)
+                cs__dropout_forward(y, net->mask[i], src, count, node->p,
+                                    cs__seed_derive(cs__seed_derive(dropout_seed, (uint64_t)i), dropout_counter), 0);
+            else
+                memcpy(y, src, count * sizeof *y);
+            break;
+        case CS__OP_INPUT:
+            break;
+        }
+    }
+    return net->act[net->logits];
+}
+
+void cs__net_backward(cs__net *net, const float *dlogits, int n)
+{
+    for (int i = 1; i < net->n_acts; i++)
+        memset(net->dact[i], 0, act_count(net, i) * (size_t)n * sizeof(float));
+    memcpy(net->dact[net->logits], dlogits, act_count(net, net->logits) * (size_t)n * sizeof(float));
+    for (int i = net->n_nodes - 1; i >= 1; i--) {
+        const cs__node *node = &net->nodes[i];
+        const cs__act_shape *in = &net->acts[node->in[0]];
+        /* The network input needs no gradient. */
+        float *dx = node->in[0] == 0 ? NULL : net->dact[node->in[0]];
+        const float *x = net->act[node->in[0]], *dy = net->dact[node->out];
+        size_t count = act_count(net, node->out) * (size_t)n;
+        int hw = in->h * in->w;
+        switch (node->op) {
+        case CS__OP_CONV: {
+            cs__conv_shape s;
+            conv_shape(net, node, n, &s);
+            float *dw = cs__net_tensor_grad(net, node->first_tensor);
+            float *db = node->bias ? cs__net_tensor_grad(net, node->first_tensor + 1) : NULL;
+            cs__conv2d_backward(dx, dw, db, dy, x, weight_of(net, node), &s, net->work);
+            break;
+        }
+        case CS__OP_BN: {
+            int t = node->first_tensor;
+            cs__bn_backward(dx, cs__net_tensor_grad(net, t), cs__net_tensor_grad(net, t + 1), dy, x, net->saved[i],
+                            net->saved[i] + in->c, cs__net_tensor_data(net, t), n, in->c, hw);
+            break;
+        }
+        case CS__OP_RELU:
+            if (dx)
+                cs__relu_backward(dx, dy, net->act[node->out], count);
+            break;
+        case CS__OP_MAXPOOL:
+            if (dx)
+                cs__maxpool_backward(dx, dy, net->argmax[i], n, in->c, in->h, in->w, net->acts[node->out].h,
+                                     net->acts[node->out].w);
+            break;
+        case CS__OP_AVGPOOL:
+            if (dx)
+                cs__avgpool_backward(dx, dy, n, in->c, in->h, in->w, node->k, node->stride, node->pad);
+            break;
+        case CS__OP_GAP:
+            if (dx)
+                cs__global_avgpool_backward(dx, dy, n, in->c, hw);
+            break;
+        case CS__OP_FLATTEN:
+            if (dx)
+                cs__add_backward(dx, NULL, dy, count);
+            break;
+        case CS__OP_LINEAR: {
+            float *dw = cs__net_tensor_grad(net, node->first_tensor);
+            float *db = node->bias ? cs__net_tensor_grad(net, node->first_tensor + 1) : NULL;
+            cs__linear_backward(dx, dw, db, dy, x, weight_of(net, node), n, in->c, node->c_out);
+            break;
+        }
+        case CS__OP_ADD:
+            cs__add_backward(dx, node->in[1] == 0 ? NULL : net->dact[node->in[1]], dy, count);
+            break;
+        case CS__OP_CONCAT: {
+            float *parts[CS__NET_MAX_INPUTS];
+            int channels[CS__NET_MAX_INPUTS];
+            for (int p = 0; p < node->n_in; p++) {
+                parts[p] = node->in[p] == 0 ? NULL : net->dact[node->in[p]];
+                channels[p] = net->acts[node->in[p]].c;
+            }
+            cs__concat_backward(parts, dy, channels, node->n_in, n, hw);
+            break;
+        }
+        case CS__OP_DROPOUT:
+            if (dx && node->p > 0.0)
+                cs__dropout_backward(dx, dy, net->mask[i], count, node->p);
+            else if (dx)
+                cs__add_backward(dx, NULL, dy, count);
+            break;
+        case CS__OP_INPUT:
+            break;
+        }
+    }
+}
+
+void cs__net_zero_grad(cs__net *net)
+{
+    memset(net->grads, 0, net->n_params * sizeof(float));
+}
+
+void cs__net_sgd_step(cs__net *net, float lr, float momentum, float dampening, float weight_decay, bool nesterov)
+{
+    cs__sgd_step(net->params, net->momentum, net->grads, net->n_params, lr, momentum, dampening, weight_decay,
+                 nesterov, !net->momentum_started);
+    net->momentum_started = true;
+}

@@ -1,0 +1,150 @@
+/* Internal: a network as data. An architecture is built by calling the builder functions
+ * below in PyTorch module-registration order; the builder infers every shape, names every
+ * parameter and buffer exactly like the state_dict of the kuangliu/pytorch-cifar module, and
+ * lays them out in one parameter block (with one gradient block and one momentum block of
+ * the same layout) and one buffer block (BN running statistics). The executor runs the
+ * nodes forward in order and backward in reverse, calling the kernels of tensor/kernels.h.
+ *
+ * Error handling in the builder is sticky: after the first failure every builder call
+ * returns the same negative status without doing anything, so architecture code can chain
+ * calls and check once (at cs__net_finish or via net->status). */
+#ifndef CS_MODELS_NET_H
+#define CS_MODELS_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tensor/kernels.h"
+
+#define CS__NET_MAX_INPUTS 4      /* concat of the four inception branches */
+#define CS__NET_NAME_MAX 96
+
+typedef enum cs__op {
+    CS__OP_INPUT,
+    CS__OP_CONV,
+    CS__OP_BN,
+    CS__OP_RELU,
+    CS__OP_MAXPOOL,
+    CS__OP_AVGPOOL,
+    CS__OP_GAP,        /* global average pool: (C, H, W) -> (C, 1, 1) */
+    CS__OP_FLATTEN,    /* (C, H, W) -> (C*H*W, 1, 1); no data movement (row-major already) */
+    CS__OP_LINEAR,
+    CS__OP_ADD,
+    CS__OP_CONCAT,
+    CS__OP_DROPOUT
+} cs__op;
+
+/* Per-sample shape of an activation; the batch dimension is added at run time. */
+typedef struct cs__act_shape {
+    int c, h, w;
+} cs__act_shape;
+
+typedef struct cs__node {
+    cs__op op;
+    int in[CS__NET_MAX_INPUTS];
+    int n_in;
+    int out;                  /* activation id */
+    int c_out;                /* conv output channels, linear output features */
+    int k, stride, pad;       /* conv and pooling */
+    bool bias;                /* conv and linear */
+    double p;                 /* dropout probability */
+    int first_tensor;         /* index of this node's first named tensor, -1 if none */
+} cs__node;
+
+typedef struct cs__named_tensor {
+    char name[CS__NET_NAME_MAX];  /* e.g. "layer1.0.bn1.running_mean" */
+    int ndim;
+    int64_t dims[4];              /* PyTorch layout: conv OIHW, linear (out, in), others (C) */
+    size_t count;
+    bool trainable;               /* a parameter (in params/grads) or a buffer (in buffers) */
+    size_t offset;                /* floats into params (trainable) or buffers */
+} cs__named_tensor;
+
+typedef struct cs__net {
+    int status;                   /* sticky builder status (CS_OK while building succeeds) */
+    cs__act_shape input;
+    cs__node *nodes;
+    int n_nodes, cap_nodes;
+    cs__act_shape *acts;          /* activation id -> per-sample shape; id 0 is the input */
+    int n_acts, cap_acts;
+    cs__named_tensor *tensors;    /* in state_dict order */
+    int n_tensors, cap_tensors;
+    size_t n_params, n_buffers;   /* floats */
+    int logits;                   /* activation id of the output, set by cs__net_finish */
+
+    /* Set by cs__net_finish. */
+    float *params, *grads, *momentum, *buffers;
+    bool momentum_started;
+
+    /* Set by cs__net_prepare: activations and their gradients for `batch` samples, kernel
+     * saved state, and one shared kernel workspace. */
+    int batch;
+    float **act, **dact;          /* per activation id */
+    float **saved;                /* per node: BN (mean, invstd) or softmax-free state */
+    int32_t **argmax;             /* per node: max-pool argmax */
+    uint8_t **mask;               /* per node: dropout mask */
+    float *work;
+    size_t work_floats;
+} cs__net;
+
+/* ---- building ---------------------------------------------------------------------------- */
+
+/* Start a network whose input is (c, h, w) per sample; returns activation id 0. */
+int cs__net_init(cs__net *net, int c, int h, int w);
+
+/* Each returns the id of its output activation (>= 0), or the sticky negative status.
+ * `name` is the module path used as the prefix of its tensors ("layer1.0.conv1"). */
+int cs__net_conv(cs__net *net, int in, const char *name, int c_out, int k, int stride, int pad, bool bias);
+int cs__net_bn(cs__net *net, int in, const char *name);
+int cs__net_relu(cs__net *net, int in);
+int cs__net_maxpool(cs__net *net, int in, int k, int stride, int pad);
+int cs__net_avgpool(cs__net *net, int in, int k, int stride, int pad);
+int cs__net_gap(cs__net *net, int in);
+int cs__net_flatten(cs__net *net, int in);
+int cs__net_linear(cs__net *net, int in, const char *name, int out, bool bias);
+int cs__net_add(cs__net *net, int a, int b);
+int cs__net_concat(cs__net *net, const int *in, int n);
+int cs__net_dropout(cs__net *net, int in, double p);
+
+/* Mark `logits` (a (K, 1, 1) activation) as the output and allocate the parameter, gradient,
+ * momentum and buffer blocks. Returns the sticky status. */
+int cs__net_finish(cs__net *net, int logits);
+
+/* PyTorch's default initialisation, from Philox keyed by `seed` (tensor i uses stream i):
+ * conv and linear weights and biases U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (kaiming_uniform
+ * with a = sqrt(5), and the matching bias rule); BN weight 1, bias 0, running mean 0,
+ * running variance 1. */
+void cs__net_init_params(cs__net *net, uint64_t seed);
+
+void cs__net_free(cs__net *net);
+
+/* ---- running ------------------------------------------------------------------------------ */
+
+/* Size activations, gradients, saved state and the workspace for up to `batch` samples
+ * (allocates only when batch grows). CS_OK or CS_ERR_OUT_OF_MEMORY / CS_ERR_OVERFLOW. */
+int cs__net_prepare(cs__net *net, int batch);
+
+/* Forward n <= batch samples x (N, C, H, W); returns the logits (N, K) inside the network
+ * (valid until the next forward). training: BN uses batch statistics and updates running
+ * ones, dropout is active with masks from (dropout_seed, counter base dropout_counter). */
+const float *cs__net_forward(cs__net *net, const float *x, int n, bool training,
+                             uint64_t dropout_seed, uint64_t dropout_counter);
+
+/* Backward of the last (training) forward: zeroes the activation gradients, seeds the
+ * output gradient with dlogits (N, K), and accumulates into net->grads. */
+void cs__net_backward(cs__net *net, const float *dlogits, int n);
+
+/* Zero the parameter gradients. */
+void cs__net_zero_grad(cs__net *net);
+
+/* One torch.optim.SGD step on every parameter (weight decay applies to all, as PyTorch's
+ * default parameter group does). */
+void cs__net_sgd_step(cs__net *net, float lr, float momentum, float dampening, float weight_decay,
+                      bool nesterov);
+
+/* The named tensor i's data (params or buffers) and gradient (NULL for buffers). */
+float *cs__net_tensor_data(cs__net *net, int i);
+float *cs__net_tensor_grad(cs__net *net, int i);
+
+#endif
