@@ -222,6 +222,30 @@ START_TEST(prepare_grows_and_smaller_batches_run)
 }
 END_TEST
 
+START_TEST(backward_does_not_read_the_callers_input_again)
+{
+    /* The caller may reuse its input buffer between forward and backward. */
+    cs__net a, b;
+    build(&a, 0.0);
+    build(&b, 0.0);
+    float x[N * C * H * W], probs[N * K], dlogits[N * K];
+    memcpy(x, inputs(), sizeof x);
+    cs__softmax_ce_forward(probs, cs__net_forward(&a, x, N, true, 1, 0), labels, N, K);
+    memset(dlogits, 0, sizeof dlogits);
+    cs__softmax_ce_backward(dlogits, probs, labels, N, K);
+    cs__net_zero_grad(&a);
+    cs__net_backward(&a, dlogits, N);
+    cs__net_forward(&b, x, N, true, 1, 0);
+    for (size_t i = 0; i < sizeof x / sizeof x[0]; i++)
+        x[i] = 1e6f;
+    cs__net_zero_grad(&b);
+    cs__net_backward(&b, dlogits, N);
+    ck_assert(memcmp(a.grads, b.grads, a.n_params * sizeof(float)) == 0);
+    cs__net_free(&a);
+    cs__net_free(&b);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("net");
@@ -232,6 +256,7 @@ int main(void)
     tcase_add_test(tc, backward_matches_finite_differences_through_the_whole_graph);
     tcase_add_test(tc, sgd_learns_and_is_bit_reproducible);
     tcase_add_test(tc, prepare_grows_and_smaller_batches_run);
+    tcase_add_test(tc, backward_does_not_read_the_callers_input_again);
     suite_add_tcase(s, tc);
     return cs_test_run(s);
 }

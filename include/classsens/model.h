@@ -215,7 +215,9 @@ typedef struct cs_train_options {
     int horizontal_flip;      /**< Non-zero: random horizontal flips; default 1. */
     uint64_t seed;            /**< Seed of shuffling, augmentation and dropout; default 0. */
     int threads;              /**< Threads for the whole step (BLAS included); 0 = leave the BLAS
-                                   setting as it is. The previous BLAS setting is restored. */
+                                   setting as it is. The previous BLAS setting is restored.
+                                   OpenBLAS's thread count is process-wide: do not train
+                                   concurrently in one process with different values. */
     cs_progress_fn progress;  /**< Called after every epoch, or NULL. */
     void *payload;            /**< Passed to @ref progress. */
 } cs_train_options;

@@ -10,6 +10,7 @@
  * is bounded by what the file can still hold before anything is allocated for it. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,10 +142,16 @@ int cs_model_save(const cs_model *m, const char *path)
     char *tmp = malloc(tmp_len);
     if (!tmp)
         return cs__error_oom("temporary file name", tmp_len);
-    snprintf(tmp, tmp_len, "%s.tmp.%ld", path, (long)getpid());
+    /* mkstemp: a fresh name per save, created exclusively, so concurrent saves to one path
+     * never share a temporary file and a planted symlink is never followed. */
+    snprintf(tmp, tmp_len, "%s.tmp.XXXXXX", path);
 
     int status = CS_OK;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    int fd = mkstemp(tmp);
+    if (fd >= 0) {
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+        fchmod(fd, 0644); /* mkstemp creates 0600; a checkpoint is an ordinary data file */
+    }
     if (fd < 0) {
         status = cs__error(CS_ERR_IO, "cs_model_save: cannot create %s: %s", tmp, strerror(errno));
         free(tmp);

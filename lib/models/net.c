@@ -373,14 +373,20 @@ void cs__net_init_params(cs__net *net, uint64_t seed)
 
 static void free_runtime(cs__net *net)
 {
-    for (int i = 0; net->act && i < net->n_acts; i++) {
-        cs__aligned_free(i == 0 ? NULL : net->act[i]);
-        cs__aligned_free(net->dact[i]);
+    /* Any of the tables may be missing when prepare failed half way. */
+    for (int i = 0; i < net->n_acts; i++) {
+        if (net->act)
+            cs__aligned_free(net->act[i]);
+        if (net->dact && i > 0)
+            cs__aligned_free(net->dact[i]);
     }
-    for (int n = 0; net->saved && n < net->n_nodes; n++) {
-        free(net->saved[n]);
-        free(net->argmax[n]);
-        free(net->mask[n]);
+    for (int n = 0; n < net->n_nodes; n++) {
+        if (net->saved)
+            free(net->saved[n]);
+        if (net->argmax)
+            free(net->argmax[n]);
+        if (net->mask)
+            free(net->mask[n]);
     }
     free(net->act);
     free(net->dact);
@@ -485,6 +491,16 @@ int cs__net_prepare(cs__net *net, int batch)
             goto cleanup;
         }
     }
+    {
+        /* Training forwards copy their input: backward reads it again (first conv's weight
+         * gradient), and the caller may reuse its buffer in between. */
+        size_t floats = (size_t)net->input.c * (size_t)net->input.h * (size_t)net->input.w * (size_t)batch;
+        net->act[0] = cs__aligned_alloc(floats * sizeof(float));
+        if (!net->act[0]) {
+            status = cs__error_oom("network input copy", floats * sizeof(float));
+            goto cleanup;
+        }
+    }
     net->work_floats = work;
     net->batch = batch;
 cleanup:
@@ -507,11 +523,17 @@ static const float *bias_of(cs__net *net, const cs__node *node)
 const float *cs__net_forward(cs__net *net, const float *x, int n, bool training, uint64_t dropout_seed,
                              uint64_t dropout_counter)
 {
-    net->act[0] = (float *)(uintptr_t)x; /* read only: no node writes its input */
+    /* Evaluation reads the caller's input in place (read only); training keeps a copy for
+     * backward. */
+    const float *input = x;
+    if (training) {
+        memcpy(net->act[0], x, act_count(net, 0) * (size_t)n * sizeof *x);
+        input = net->act[0];
+    }
     for (int i = 1; i < net->n_nodes; i++) {
         const cs__node *node = &net->nodes[i];
         const cs__act_shape *in = &net->acts[node->in[0]];
-        const float *src = net->act[node->in[0]];
+        const float *src = node->in[0] == 0 ? input : net->act[node->in[0]];
         float *y = net->act[node->out];
         size_t count = act_count(net, node->out) * (size_t)n;
         int hw = in->h * in->w;
@@ -552,13 +574,13 @@ const float *cs__net_forward(cs__net *net, const float *x, int n, bool training,
             cs__linear_forward(y, src, weight_of(net, node), bias_of(net, node), n, in->c, node->c_out);
             break;
         case CS__OP_ADD:
-            cs__add_forward(y, src, net->act[node->in[1]], count);
+            cs__add_forward(y, src, node->in[1] == 0 ? input : net->act[node->in[1]], count);
             break;
         case CS__OP_CONCAT: {
             const float *parts[CS__NET_MAX_INPUTS];
             int channels[CS__NET_MAX_INPUTS];
             for (int p = 0; p < node->n_in; p++) {
-                parts[p] = net->act[node->in[p]];
+                parts[p] = node->in[p] == 0 ? input : net->act[node->in[p]];
                 channels[p] = net->acts[node->in[p]].c;
             }
             cs__concat_forward(y, parts, channels, node->n_in, n, hw);

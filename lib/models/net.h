@@ -127,7 +127,8 @@ int cs__net_prepare(cs__net *net, int batch);
 
 /* Forward n <= batch samples x (N, C, H, W); returns the logits (N, K) inside the network
  * (valid until the next forward). training: BN uses batch statistics and updates running
- * ones, dropout is active with masks from (dropout_seed, counter base dropout_counter). */
+ * ones, dropout is active with masks from (dropout_seed, counter base dropout_counter), and
+ * x is copied (backward needs it after the caller may have reused its buffer). */
 const float *cs__net_forward(cs__net *net, const float *x, int n, bool training,
                              uint64_t dropout_seed, uint64_t dropout_counter);
 
