@@ -7,6 +7,7 @@
 #include <classsens.h>
 
 #include "fixtures.h"
+#include "models/model_internal.h"
 #include "tensor/kernels.h"
 
 /* From OpenBLAS, which the library links. */
@@ -234,6 +235,38 @@ START_TEST(huge_learning_rate_diverges_with_finite_weights)
 }
 END_TEST
 
+START_TEST(a_failure_before_any_step_keeps_the_old_normalisation)
+{
+    cs_dataset *a = synthetic(60, SIDE, 3, 5);
+    cs_model *m = model("lenet", SIDE, 3, 0.5, 3);
+    cs_train_options o = CS_TRAIN_OPTIONS_INIT;
+    o.batch_size = 10;
+    cs_assert_ok(cs_model_train(m, a, &o));
+    float mean = m->norm_mean[0], sd = m->norm_std[0];
+    /* A NaN weight makes the very first loss NaN: nothing is applied, so the statistics of
+     * the other (all-255) data set must not replace those the weights were trained with. */
+    size_t bytes = 60 * SIDE * SIDE;
+    uint8_t *px = malloc(bytes);
+    int32_t lab[60];
+    memset(px, 255, bytes);
+    for (int i = 0; i < 60; i++)
+        lab[i] = i % 3;
+    cs_dataset *b = NULL;
+    cs_assert_ok(cs_dataset_from_memory(&b, px, lab, 60, 1, SIDE, SIDE, 3));
+    float *w = cs_model_tensor_data(m, 0), keep = w[0];
+    w[0] = NAN;
+    cs_assert_fails(cs_model_train(m, b, &o), CS_ERR_DIVERGED, "batch 1 of");
+    w[0] = keep;
+    ck_assert_float_eq(m->norm_mean[0], mean);
+    ck_assert_float_eq(m->norm_std[0], sd);
+    ck_assert(m->has_norm);
+    free(px);
+    cs_dataset_destroy(b);
+    cs_model_destroy(m);
+    cs_dataset_destroy(a);
+}
+END_TEST
+
 static int stop_now(const cs_epoch_report *r, void *payload)
 {
     (void)r;
@@ -400,6 +433,7 @@ int main(void)
     tcase_add_test(tc, callback_can_cancel_and_model_stays_usable);
     tcase_add_test(tc, same_seed_and_threads_give_identical_weights);
     tcase_add_test(tc, huge_learning_rate_diverges_with_finite_weights);
+    tcase_add_test(tc, a_failure_before_any_step_keeps_the_old_normalisation);
     tcase_add_test(tc, threads_option_restores_blas_setting);
     tcase_add_test(tc, single_record_last_batch_is_merged_for_batchnorm);
     tcase_add_test(tc, bad_options_are_refused);

@@ -214,10 +214,11 @@ typedef struct epoch_plan {
     size_t n, batches;           /* records, batches per epoch */
     int batch_size;
     float lr;
+    size_t steps;                /* SGD steps applied so far in this call */
 } epoch_plan;
 
 /* One epoch: fills the report's loss and accuracy. */
-static int run_epoch(cs_model *m, train_buffers *b, const epoch_plan *p, int epoch, cs_epoch_report *report)
+static int run_epoch(cs_model *m, train_buffers *b, epoch_plan *p, int epoch, cs_epoch_report *report)
 {
     cs__net *net = &m->net;
     const int k = m->k;
@@ -272,6 +273,7 @@ static int run_epoch(cs_model *m, train_buffers *b, const epoch_plan *p, int epo
                              epoch + 1, p->o->epochs, bi + 1, p->batches, (double)p->lr, loss);
         }
         cs__net_sgd_step(net, p->lr, (float)p->o->momentum, 0.0f, (float)p->o->weight_decay, p->o->nesterov != 0);
+        p->steps++;
         loss_sum += loss * (double)count;
         for (size_t j = 0; j < count; j++)
             correct += argmax(logits + j * (size_t)k, k) == b->labels[j];
@@ -308,10 +310,19 @@ int cs_model_train(cs_model *m, const cs_dataset *train, const cs_train_options 
                          "batches of at least 2 records (batch_size is %d, the data set has %zu)",
                          m->arch, m->h, m->w, o.batch_size, n);
 
-    /* Everything that can fail comes before the first change to the model. */
+    /* Everything that can fail comes before the first change to the model. The previous
+     * normalisation is kept until a step has been applied: a call that fails before changing
+     * any weight must not leave the old weights with new statistics. */
     double *stats = malloc(2 * (size_t)m->c * sizeof *stats);
-    if (!stats)
+    float *old_norm = malloc(2 * (size_t)m->c * sizeof *old_norm);
+    bool old_has_norm = m->has_norm;
+    if (!stats || !old_norm) {
+        free(stats);
+        free(old_norm);
         return cs__error_oom("channel statistics", 2 * (size_t)m->c * sizeof *stats);
+    }
+    memcpy(old_norm, m->norm_mean, (size_t)m->c * sizeof *old_norm);
+    memcpy(old_norm + m->c, m->norm_std, (size_t)m->c * sizeof *old_norm);
     status = cs_dataset_channel_stats(train, stats, stats + m->c, m->c);
     train_buffers b;
     if (status == CS_OK)
@@ -322,6 +333,7 @@ int cs_model_train(cs_model *m, const cs_dataset *train, const cs_train_options 
         status = cs__model_prepare(m, (int)max_batch);
     if (status != CS_OK) {
         free(stats);
+        free(old_norm);
         free_buffers(&b);
         return status;
     }
@@ -342,7 +354,7 @@ int cs_model_train(cs_model *m, const cs_dataset *train, const cs_train_options 
     sched.kind = o.schedule == CS_LR_STEP ? CS__LR_STEP : o.schedule == CS_LR_COSINE ? CS__LR_COSINE : CS__LR_CONSTANT;
     if (sched.base_lr == 0.0)
         sched.base_lr = has_bn(&m->net) ? 0.1 : 0.01;
-    epoch_plan plan = { train, &o, n, batches, o.batch_size, 0.0f };
+    epoch_plan plan = { train, &o, n, batches, o.batch_size, 0.0f, 0 };
 
     /* OpenBLAS's thread count is process-wide: set it for this call only. */
     int previous_threads = o.threads > 0 ? openblas_get_num_threads() : 0;
@@ -365,6 +377,12 @@ int cs_model_train(cs_model *m, const cs_dataset *train, const cs_train_options 
 cleanup:
     if (o.threads > 0)
         openblas_set_num_threads(previous_threads);
+    if (status != CS_OK && plan.steps == 0) {
+        memcpy(m->norm_mean, old_norm, (size_t)m->c * sizeof *old_norm);
+        memcpy(m->norm_std, old_norm + m->c, (size_t)m->c * sizeof *old_norm);
+        m->has_norm = old_has_norm;
+    }
+    free(old_norm);
     free_buffers(&b);
     return status;
 }
