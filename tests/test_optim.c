@@ -339,6 +339,27 @@ START_TEST(schedule_edge_cases_are_defined)
 }
 END_TEST
 
+START_TEST(sgd_finiteness_check_predicts_the_step)
+{
+    float param[3] = { 1.0f, -2.0f, 0.5f }, buf[3] = { 0.1f, 0.2f, 0.3f }, grad[3] = { 1e30f, -3.0f, 2.0f };
+    /* A finite gradient and a learning rate that overflows the parameter. */
+    ck_assert(!cs__sgd_step_is_finite(param, buf, grad, 3, 1e10f, 0.9f, 0.0f, 0.0f, false, false));
+    /* A momentum buffer that overflows although the parameter stays finite is refused too. */
+    float big[3] = { 3e38f, 0.0f, 0.0f }, small[3] = { 3e38f, 0.0f, 0.0f };
+    ck_assert(!cs__sgd_step_is_finite(param, big, small, 3, 0.0f, 0.9f, 0.0f, 0.0f, false, false));
+    /* A sane step is finite, and the check wrote nothing. */
+    grad[0] = 1.0f;
+    float p0[3], b0[3];
+    memcpy(p0, param, sizeof p0);
+    memcpy(b0, buf, sizeof b0);
+    ck_assert(cs__sgd_step_is_finite(param, buf, grad, 3, 0.1f, 0.9f, 0.0f, 5e-4f, true, false));
+    ck_assert(memcmp(p0, param, sizeof p0) == 0 && memcmp(b0, buf, sizeof b0) == 0);
+    cs__sgd_step(param, buf, grad, 3, 0.1f, 0.9f, 0.0f, 5e-4f, true, false);
+    for (int i = 0; i < 3; i++)
+        ck_assert(isfinite(param[i]) && isfinite(buf[i]));
+}
+END_TEST
+
 static Suite *optim_suite(void)
 {
     Suite *s = suite_create("optim");
@@ -349,6 +370,7 @@ static Suite *optim_suite(void)
     tcase_add_test(sgd, sgd_without_momentum_matches_torch_and_needs_no_buffer);
     tcase_add_test(sgd, sgd_zero_weight_decay_leaves_infinite_parameter_alone);
     tcase_add_test(sgd, sgd_empty_step_touches_nothing);
+    tcase_add_test(sgd, sgd_finiteness_check_predicts_the_step);
     suite_add_tcase(s, sgd);
     TCase *lr = tcase_create("lr");
     tcase_add_test(lr, cosine_matches_torch_including_past_t_max);

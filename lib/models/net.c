@@ -692,3 +692,10 @@ void cs__net_sgd_step(cs__net *net, float lr, float momentum, float dampening, f
                  nesterov, !net->momentum_started);
     net->momentum_started = true;
 }
+
+bool cs__net_sgd_step_is_finite(const cs__net *net, float lr, float momentum, float dampening, float weight_decay,
+                                bool nesterov)
+{
+    return cs__sgd_step_is_finite(net->params, net->momentum, net->grads, net->n_params, lr, momentum, dampening,
+                                  weight_decay, nesterov, !net->momentum_started);
+}

@@ -144,6 +144,10 @@ void cs__net_zero_grad(cs__net *net);
 void cs__net_sgd_step(cs__net *net, float lr, float momentum, float dampening, float weight_decay,
                       bool nesterov);
 
+/* Whether that step would keep every parameter and momentum value finite (nothing written). */
+bool cs__net_sgd_step_is_finite(const cs__net *net, float lr, float momentum, float dampening, float weight_decay,
+                                bool nesterov);
+
 /* The named tensor i's data (params or buffers) and gradient (NULL for buffers). */
 float *cs__net_tensor_data(cs__net *net, int i);
 float *cs__net_tensor_grad(cs__net *net, int i);

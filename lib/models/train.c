@@ -259,9 +259,12 @@ static int run_epoch(cs_model *m, train_buffers *b, epoch_plan *p, int epoch, cs
             cs__softmax_ce_backward(m->dlogits, m->probs, b->labels, nb, k);
             cs__net_zero_grad(net);
             cs__net_backward(net, m->dlogits, nb);
-            /* A finite loss can still give an overflowing gradient; stepping with it would
-             * poison the weights. */
-            finite = all_finite(net->grads, net->n_params);
+            /* A finite loss can still give an overflowing gradient, and a finite gradient a
+             * step that overflows (a huge learning rate or momentum): refuse the step rather
+             * than poison the weights. */
+            finite = all_finite(net->grads, net->n_params) &&
+                     cs__net_sgd_step_is_finite(net, p->lr, (float)p->o->momentum, 0.0f, (float)p->o->weight_decay,
+                                                p->o->nesterov != 0);
         }
         if (!finite) {
             if (net->n_buffers)
@@ -269,7 +272,8 @@ static int run_epoch(cs_model *m, train_buffers *b, epoch_plan *p, int epoch, cs
             return cs__error(CS_ERR_DIVERGED,
                              "cs_model_train: %s at epoch %d of %d, batch %zu of %zu (lr %g, loss %g); the weights "
                              "are those before this step; try a lower learning rate",
-                             isfinite(loss) ? "a gradient became NaN or infinite" : "the loss became NaN or infinite",
+                             isfinite(loss) ? "a gradient or the step would become NaN or infinite"
+                                            : "the loss became NaN or infinite",
                              epoch + 1, p->o->epochs, bi + 1, p->batches, (double)p->lr, loss);
         }
         cs__net_sgd_step(net, p->lr, (float)p->o->momentum, 0.0f, (float)p->o->weight_decay, p->o->nesterov != 0);

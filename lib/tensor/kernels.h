@@ -169,6 +169,11 @@ void cs__softmax_ce_backward(float *dlogits, const float *probs, const int32_t *
 void cs__sgd_step(float *param, float *buf, const float *grad, size_t count, float lr,
                   float momentum, float dampening, float weight_decay, bool nesterov, bool first_step);
 
+/* Whether the same step would leave every parameter and momentum value finite, computed
+ * without writing anything, so that a trainer can refuse a step instead of undoing it. */
+bool cs__sgd_step_is_finite(const float *param, const float *buf, const float *grad, size_t count, float lr,
+                            float momentum, float dampening, float weight_decay, bool nesterov, bool first_step);
+
 /* Learning-rate schedules, evaluated per epoch (0-based) like PyTorch's schedulers stepped
  * once per epoch. */
 typedef enum cs__lr_kind { CS__LR_CONSTANT, CS__LR_STEP, CS__LR_COSINE } cs__lr_kind;

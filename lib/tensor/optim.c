@@ -10,26 +10,52 @@
  * against torch 1.13.1 on an AVX2 CPU by tests/reference/optim_reference.py); a separate
  * multiply and add would differ by an ulp here and there, and over thousands of steps the
  * trajectories would drift apart. buf.mul_(momentum) is a plain float product. */
+/* One element's update: returns the new parameter and stores the new momentum in *b_out. */
+static inline float sgd_update(float p, float b_in, float g, float *b_out, float neg_lr, float momentum,
+                               float keep, float weight_decay, bool nesterov, bool first_step)
+{
+    float d = g;
+    /* Skipped at 0, as in PyTorch: 0 * param would turn an infinite parameter into NaN. */
+    if (weight_decay != 0.0f)
+        d = fmaf(p, weight_decay, d);
+    if (momentum != 0.0f) {
+        /* The first step clones d into the buffer (no dampening), as PyTorch does when the
+         * buffer does not exist yet. */
+        float b = first_step ? d : fmaf(d, keep, b_in * momentum);
+        *b_out = b;
+        d = nesterov ? fmaf(b, momentum, d) : b;
+    }
+    return fmaf(d, neg_lr, p);
+}
+
 void cs__sgd_step(float *param /* (count) */, float *buf /* (count) */,
                   const float *grad /* (count) */, size_t count, float lr, float momentum,
                   float dampening, float weight_decay, bool nesterov, bool first_step)
 {
-    float neg_lr = -lr;
-    float keep = 1.0f - dampening;
+    const float neg_lr = -lr, keep = 1.0f - dampening;
     for (size_t i = 0; i < count; i++) {
-        float d = grad[i];
-        /* Skipped at 0, as in PyTorch: 0 * param would turn an infinite parameter into NaN. */
-        if (weight_decay != 0.0f)
-            d = fmaf(param[i], weight_decay, d);
-        if (momentum != 0.0f) {
-            /* The first step clones d into the buffer (no dampening), as PyTorch does when
-             * the buffer does not exist yet. buf is untouched (may be NULL) without momentum. */
-            float b = first_step ? d : fmaf(d, keep, buf[i] * momentum);
+        /* buf is untouched (and may be NULL) without momentum. */
+        float b = 0.0f;
+        float b_in = momentum != 0.0f && !first_step ? buf[i] : 0.0f;
+        param[i] = sgd_update(param[i], b_in, grad[i], &b, neg_lr, momentum, keep, weight_decay, nesterov,
+                              first_step);
+        if (momentum != 0.0f)
             buf[i] = b;
-            d = nesterov ? fmaf(b, momentum, d) : b;
-        }
-        param[i] = fmaf(d, neg_lr, param[i]);
     }
+}
+
+bool cs__sgd_step_is_finite(const float *param, const float *buf, const float *grad, size_t count, float lr,
+                            float momentum, float dampening, float weight_decay, bool nesterov, bool first_step)
+{
+    const float neg_lr = -lr, keep = 1.0f - dampening;
+    for (size_t i = 0; i < count; i++) {
+        float b = 0.0f;
+        float b_in = momentum != 0.0f && !first_step ? buf[i] : 0.0f;
+        float p = sgd_update(param[i], b_in, grad[i], &b, neg_lr, momentum, keep, weight_decay, nesterov, first_step);
+        if (!isfinite(p) || !isfinite(b))
+            return false;
+    }
+    return true;
 }
 
 /* LinearLR(start_factor, end_factor = 1, total_iters = warm) at epoch e < warm. PyTorch
