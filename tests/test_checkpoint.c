@@ -354,6 +354,18 @@ START_TEST(hand_crafted_mismatches_are_named)
     cs_assert_fails(load(&m, "wide"), CS_ERR_SIZE_MISMATCH, "conv1.weight has shape (3, 1, 5, 5) in the "
                     "checkpoint but (6, 1, 5, 5)");
     ck_assert_ptr_null(m);
+    /* Width 1000 describes a lenet of about 5e10 parameters: refused from the layout
+     * alone, before anything of that size is allocated (ASan would abort on the attempt). */
+    memcpy(edit, raw, len);
+    double huge = 1000.0;
+    memcpy(&bits, &huge, sizeof bits);
+    for (int i = 0; i < 8; i++)
+        edit[OFF_WIDTH + i] = (uint8_t)(bits >> (8 * i));
+    fix_crc(edit, len);
+    write_file("huge", edit, len, 1);
+    cs_assert_fails(load(&m, "huge"), CS_ERR_SIZE_MISMATCH, "conv1.weight has shape (3, 1, 5, 5) in the "
+                    "checkpoint but (6000, 1, 5, 5)");
+    ck_assert_ptr_null(m);
     /* A renamed tensor. */
     memcpy(edit, raw, len);
     uint8_t *name = find(edit, len, "fc1.bias");

@@ -24,6 +24,7 @@
 #include "data/dataset_internal.h"
 #include "data/stream.h"
 #include "models/model_internal.h"
+#include "models/models.h"
 
 #define MAGIC "CSCKPT01"
 #define MAGIC_LEN 8
@@ -459,18 +460,19 @@ static void format_shape(char *buf, size_t size, int ndim, const int64_t *dims)
 }
 
 /* Copy the file's tensors into a freshly built model after checking names and shapes. */
-static int fill_model(cs_model *m, const contents *f, const char *path)
+/* Every tensor of the file must be the layout's tensor of the same index: same name, same
+ * shape. Checked on a layout-only network, before any parameter block is allocated. */
+static int check_layout(const cs__net *net, const char *arch, const contents *f, const char *path)
 {
-    cs__net *net = &m->net;
     if (f->n != net->n_tensors)
         return cs__error(CS_ERR_SIZE_MISMATCH, "%s: the checkpoint has %d tensors, %s at %ux%ux%u has %d", path, f->n,
-                         m->arch, f->h.c, f->h.h, f->h.w, net->n_tensors);
+                         arch, f->h.c, f->h.h, f->h.w, net->n_tensors);
     for (int i = 0; i < f->n; i++) {
         const record *t = &f->t[i];
         const cs__named_tensor *mt = &net->tensors[i];
         if (strcmp(t->name, mt->name) != 0)
             return cs__error(CS_ERR_SIZE_MISMATCH, "%s: tensor %d is %s in the checkpoint but %s in %s", path, i,
-                             t->name, mt->name, m->arch);
+                             t->name, mt->name, arch);
         bool same = t->ndim == mt->ndim;
         for (int d = 0; same && d < t->ndim; d++)
             same = t->dims[d] == mt->dims[d];
@@ -479,17 +481,22 @@ static int fill_model(cs_model *m, const contents *f, const char *path)
             format_shape(a, sizeof a, t->ndim, t->dims);
             format_shape(b, sizeof b, mt->ndim, mt->dims);
             return cs__error(CS_ERR_SIZE_MISMATCH, "%s: tensor %s has shape %s in the checkpoint but %s in %s", path,
-                             t->name, a, b, m->arch);
+                             t->name, a, b, arch);
         }
     }
+    return CS_OK;
+}
+
+/* Copy the (already checked) tensors and the normalisation into a model of that layout. */
+static void fill_model(cs_model *m, const contents *f)
+{
     for (int i = 0; i < f->n; i++)
-        memcpy(cs__net_tensor_data(net, i), f->t[i].data, f->t[i].count * sizeof(float));
+        memcpy(cs__net_tensor_data(&m->net, i), f->t[i].data, f->t[i].count * sizeof(float));
     m->has_norm = f->h.has_norm != 0;
     for (int ch = 0; ch < m->c; ch++) {
         m->norm_mean[ch] = m->has_norm ? f->h.norm[ch] : 0.0f;
         m->norm_std[ch] = m->has_norm ? f->h.norm[m->c + ch] : 0.0f;
     }
-    return CS_OK;
 }
 
 int cs_model_load(cs_model **out, const char *path)
@@ -512,6 +519,22 @@ int cs_model_load(cs_model **out, const char *path)
     if (status == CS_OK)
         status = check_header(&f.h, path);
     if (status == CS_OK) {
+        /* Lay the architecture out first and compare it with the tensors the file holds: a
+         * hand-made header (a huge width or input) must not make this allocate more than the
+         * file itself justifies. */
+        cs__net layout;
+        status = cs__model_layout(&layout, f.h.arch, (int)f.h.c, (int)f.h.h, (int)f.h.w, (int)f.h.k, f.h.width);
+        if (status != CS_OK && status != CS_ERR_OUT_OF_MEMORY && status != CS_ERR_OVERFLOW) {
+            char reason[256];
+            snprintf(reason, sizeof reason, "%s", cs_last_error());
+            status = cs__error(CS_ERR_FORMAT, "%s: the checkpoint describes a model this library cannot build: %s",
+                               path, reason);
+        }
+        if (status == CS_OK)
+            status = check_layout(&layout, f.h.arch, &f, path);
+        cs__net_free(&layout);
+    }
+    if (status == CS_OK) {
         status = cs__model_create(&m, f.h.arch, (int)f.h.c, (int)f.h.h, (int)f.h.w, (int)f.h.k, f.h.width, f.h.seed);
         /* The file is intact, so a model it describes but this library cannot build is a
          * checkpoint of another library version or a hand-made file. */
@@ -524,7 +547,7 @@ int cs_model_load(cs_model **out, const char *path)
         }
     }
     if (status == CS_OK)
-        status = fill_model(m, &f, path);
+        fill_model(m, &f);
     if (status == CS_OK)
         *out = m;
     else

@@ -15,6 +15,9 @@ int cs__model_scale(int channels, double width);
  * layer runs out of pixels). On failure the net is freed. */
 int cs__model_build(cs__net *net, const char *arch, int c, int h, int w, int k, double width);
 
+/* As cs__model_build, but only lays the network out (no parameter blocks are allocated). */
+int cs__model_layout(cs__net *net, const char *arch, int c, int h, int w, int k, double width);
+
 /* The architecture builders (registry.c dispatches to them). */
 int cs__lenet_build(cs__net *net, int k, double width);
 int cs__resnet18_build(cs__net *net, int k, double width, bool skip);

@@ -303,13 +303,21 @@ int cs__net_dropout(cs__net *net, int in, double p)
     return out;
 }
 
-int cs__net_finish(cs__net *net, int logits)
+int cs__net_finish_layout(cs__net *net, int logits)
 {
     if (net->status != CS_OK)
         return net->status;
     if (!valid_act(net, logits) || net->acts[logits].h != 1 || net->acts[logits].w != 1)
         return fail(net, cs__error(CS_ERR_INVALID_ARGUMENT, "network: the output must be a flat activation"));
     net->logits = logits;
+    return CS_OK;
+}
+
+int cs__net_finish(cs__net *net, int logits)
+{
+    int status = cs__net_finish_layout(net, logits);
+    if (status != CS_OK)
+        return status;
     size_t pbytes = (net->n_params ? net->n_params : 1) * sizeof(float);
     size_t bbytes = (net->n_buffers ? net->n_buffers : 1) * sizeof(float);
     net->params = cs__aligned_alloc(pbytes);

@@ -111,6 +111,10 @@ int cs__net_dropout(cs__net *net, int in, double p);
  * momentum and buffer blocks. Returns the sticky status. */
 int cs__net_finish(cs__net *net, int logits);
 
+/* The same without allocating: names, shapes and sizes only (to compare with a checkpoint
+ * before committing memory to what it describes). */
+int cs__net_finish_layout(cs__net *net, int logits);
+
 /* PyTorch's default initialisation, from Philox keyed by `seed` (tensor i uses stream i):
  * conv and linear weights and biases U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (kaiming_uniform
  * with a = sqrt(5), and the matching bias rule); BN weight 1, bias 0, running mean 0,

@@ -80,7 +80,7 @@ static int too_small(const cs__net *net, const char *name, int c, int h, int w)
                      name, c, h, w, after, detail);
 }
 
-int cs__model_build(cs__net *net, const char *arch_name, int c, int h, int w, int k, double width)
+static int build(cs__net *net, const char *arch_name, int c, int h, int w, int k, double width, bool allocate)
 {
     if (!net)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "model: net is NULL");
@@ -118,7 +118,7 @@ int cs__model_build(cs__net *net, const char *arch_name, int c, int h, int w, in
     if (rc >= 0)
         rc = a->build(net, k, width);
     if (rc >= 0)
-        rc = cs__net_finish(net, rc);
+        rc = allocate ? cs__net_finish(net, rc) : cs__net_finish_layout(net, rc);
     if (rc < 0) {
         if (rc == CS_ERR_UNSUPPORTED)
             too_small(net, a->name, c, h, w);
@@ -126,4 +126,14 @@ int cs__model_build(cs__net *net, const char *arch_name, int c, int h, int w, in
         return rc;
     }
     return CS_OK;
+}
+
+int cs__model_build(cs__net *net, const char *arch_name, int c, int h, int w, int k, double width)
+{
+    return build(net, arch_name, c, h, w, k, width, true);
+}
+
+int cs__model_layout(cs__net *net, const char *arch_name, int c, int h, int w, int k, double width)
+{
+    return build(net, arch_name, c, h, w, k, width, false);
 }
