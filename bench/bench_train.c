@@ -1,0 +1,195 @@
+/* bench_train: training and inference speed of the architectures, the numbers issue 3 asks
+ * for: images per second for a training step (forward + backward + SGD, batch 64) and for
+ * inference (batch 256), achieved GFLOP/s (forward FLOPs x 3 for training), and the peak
+ * resident memory of each configuration, measured in a child process of its own.
+ *
+ *   bench_train [--arch lenet,resnet18,...] [--shape 1x28x28,3x32x32] [--width 1]
+ *               [--threads T] [--batch 64] [--infer-batch 256] [--seconds 10]
+ *
+ * Each configuration runs training steps until about --seconds have passed (at least 3
+ * after one warm-up step), then inference the same way. bench/bench_train_pytorch.py measures
+ * PyTorch on the same configurations; run both in one sitting and compare ratios. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cblas.h>
+
+#include <classsens.h>
+
+#include "models/model_internal.h"
+
+void openblas_set_num_threads(int num_threads);
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Multiply-adds x 2 of one image's forward pass: convolutions and linear layers. */
+static double forward_flops(const cs_model *m)
+{
+    const cs__net *net = &m->net;
+    double flops = 0.0;
+    for (int i = 0; i < net->n_nodes; i++) {
+        const cs__node *node = &net->nodes[i];
+        const cs__act_shape *in = &net->acts[node->in[0]], *out = &net->acts[node->out];
+        if (node->op == CS__OP_CONV)
+            flops += 2.0 * node->c_out * in->c * node->k * node->k * out->h * out->w;
+        else if (node->op == CS__OP_LINEAR)
+            flops += 2.0 * in->c * node->c_out;
+    }
+    return flops;
+}
+
+static int run(const char *arch, int c, int h, int w, double width, int batch, int infer_batch, double budget)
+{
+    cs_model *m = NULL;
+    cs_model_options mo = CS_MODEL_OPTIONS_INIT;
+    mo.width = width;
+    int status = cs_model_create(&m, arch, c, h, w, 10, &mo);
+    if (status != CS_OK) {
+        fprintf(stderr, "bench_train: %s: %s\n", arch, cs_last_error());
+        return 1;
+    }
+    int big = batch > infer_batch ? batch : infer_batch;
+    size_t image = (size_t)c * h * w;
+    float *x = malloc((size_t)big * image * sizeof *x), *logits = malloc((size_t)big * 10 * sizeof *logits);
+    int32_t *labels = malloc((size_t)batch * sizeof *labels);
+    if (!x || !logits || !labels) {
+        fprintf(stderr, "bench_train: out of memory\n");
+        return 1;
+    }
+    for (size_t i = 0; i < (size_t)big * image; i++)
+        x[i] = (float)((i * 2654435761u) % 1000) / 500.0f - 1.0f;
+    for (int i = 0; i < batch; i++)
+        labels[i] = i % 10;
+
+    /* Training: one warm-up step, then steps until the budget is spent. */
+    int steps = 0;
+    double t0 = 0.0, train_s = 0.0;
+    for (int s = 0;; s++) {
+        if (s == 1)
+            t0 = now_s();
+        status = cs_model_zero_grad(m);
+        if (status == CS_OK)
+            status = cs_model_forward(m, logits, x, batch, 1);
+        if (status == CS_OK)
+            status = cs_model_backward(m, NULL, labels, batch);
+        if (status == CS_OK)
+            status = cs_model_sgd_step(m, 0.01f, 0.9f, 5e-4f);
+        if (status != CS_OK) {
+            fprintf(stderr, "bench_train: %s: %s\n", arch, cs_last_error());
+            return 1;
+        }
+        if (s >= 1) {
+            steps = s;
+            train_s = now_s() - t0;
+            if (steps >= 3 && train_s >= budget)
+                break;
+        }
+    }
+    int passes = 0;
+    double infer_s = 0.0;
+    for (int s = 0;; s++) {
+        if (s == 1)
+            t0 = now_s();
+        status = cs_model_forward(m, logits, x, infer_batch, 0);
+        if (status != CS_OK) {
+            fprintf(stderr, "bench_train: %s: %s\n", arch, cs_last_error());
+            return 1;
+        }
+        if (s >= 1) {
+            passes = s;
+            infer_s = now_s() - t0;
+            if (passes >= 3 && infer_s >= budget / 2)
+                break;
+        }
+    }
+    double train_ips = steps * (double)batch / train_s, infer_ips = passes * (double)infer_batch / infer_s;
+    double fwd = forward_flops(m);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("%-11s %2dx%2dx%-2d %5.2f %11zu %9.1f %11.1f %8.1f %10.1f %8.0f\n", arch, c, h, w, width,
+           cs_model_num_params(m), fwd / 1e6, train_ips, 3.0 * fwd * train_ips / 1e9, infer_ips,
+           (double)ru.ru_maxrss / 1024.0);
+    fflush(stdout);
+    free(x);
+    free(logits);
+    free(labels);
+    cs_model_destroy(m);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *archs = "lenet,custom,resnet18,unresnet18,googlenet", *shapes = "1x28x28,3x32x32";
+    double width = 1.0, budget = 10.0;
+    int threads = 0, batch = 64, infer_batch = 256;
+    for (int a = 1; a + 1 < argc; a += 2) {
+        if (strcmp(argv[a], "--arch") == 0)
+            archs = argv[a + 1];
+        else if (strcmp(argv[a], "--shape") == 0)
+            shapes = argv[a + 1];
+        else if (strcmp(argv[a], "--width") == 0)
+            width = atof(argv[a + 1]);
+        else if (strcmp(argv[a], "--threads") == 0)
+            threads = atoi(argv[a + 1]);
+        else if (strcmp(argv[a], "--batch") == 0)
+            batch = atoi(argv[a + 1]);
+        else if (strcmp(argv[a], "--infer-batch") == 0)
+            infer_batch = atoi(argv[a + 1]);
+        else if (strcmp(argv[a], "--seconds") == 0)
+            budget = atof(argv[a + 1]);
+        else {
+            fprintf(stderr, "bench_train: unknown option %s\n", argv[a]);
+            return 2;
+        }
+    }
+    if ((argc - 1) % 2 != 0 || batch < 2 || infer_batch < 1 || !(budget > 0) || !(width > 0) || threads < 0) {
+        fprintf(stderr, "usage: bench_train [--arch A,B] [--shape CxHxW,...] [--width W] [--threads T] [--batch B]\n"
+                        "                   [--infer-batch B] [--seconds S]\n");
+        return 2;
+    }
+    if (threads > 0)
+        openblas_set_num_threads(threads);
+    if (threads > 0)
+        printf("libclasssens %s, OpenBLAS threads %d, train batch %d, inference batch %d\n", cs_version_string(),
+               threads, batch, infer_batch);
+    else
+        printf("libclasssens %s, OpenBLAS threads as configured, train batch %d, inference batch %d\n",
+               cs_version_string(), batch, infer_batch);
+    printf("%-11s %-8s %5s %11s %9s %11s %8s %10s %8s\n", "arch", "input", "width", "params", "MFLOP/img",
+           "train img/s", "GFLOP/s", "infer img/s", "peak MiB");
+    char *alist = strdup(archs), *save_a = NULL;
+    int rc = 0;
+    for (char *arch = strtok_r(alist, ",", &save_a); arch; arch = strtok_r(NULL, ",", &save_a)) {
+        char *slist = strdup(shapes), *save_s = NULL;
+        for (char *shape = strtok_r(slist, ",", &save_s); shape; shape = strtok_r(NULL, ",", &save_s)) {
+            int c, h, w;
+            if (sscanf(shape, "%dx%dx%d", &c, &h, &w) != 3) {
+                fprintf(stderr, "bench_train: bad shape %s (want CxHxW)\n", shape);
+                rc = 2;
+                continue;
+            }
+            /* A child per configuration, so that its peak resident memory is its own. */
+            pid_t pid = fork();
+            if (pid == 0)
+                _exit(run(arch, c, h, w, width, batch, infer_batch, budget));
+            int st = 0;
+            if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+                rc = 1;
+        }
+        free(slist);
+    }
+    free(alist);
+    return rc;
+}
