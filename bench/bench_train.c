@@ -180,7 +180,9 @@ int main(int argc, char **argv)
                 rc = 2;
                 continue;
             }
-            /* A child per configuration, so that its peak resident memory is its own. */
+            /* A child per configuration, so that its peak resident memory is its own (stdout is
+             * flushed first, or the child would print the parent's buffered lines again). */
+            fflush(stdout);
             pid_t pid = fork();
             if (pid == 0)
                 _exit(run(arch, c, h, w, width, batch, infer_batch, budget));
