@@ -524,7 +524,10 @@ int cs_model_load(cs_model **out, const char *path)
          * file itself justifies. */
         cs__net layout;
         status = cs__model_layout(&layout, f.h.arch, (int)f.h.c, (int)f.h.h, (int)f.h.w, (int)f.h.k, f.h.width);
+        /* The file is intact, so a model it describes but this library cannot build is a
+         * checkpoint of another library version or a hand-made file. */
         if (status != CS_OK && status != CS_ERR_OUT_OF_MEMORY && status != CS_ERR_OVERFLOW) {
+            /* The reason is the current last error, which the new message replaces. */
             char reason[256];
             snprintf(reason, sizeof reason, "%s", cs_last_error());
             status = cs__error(CS_ERR_FORMAT, "%s: the checkpoint describes a model this library cannot build: %s",
@@ -535,16 +538,8 @@ int cs_model_load(cs_model **out, const char *path)
         cs__net_free(&layout);
     }
     if (status == CS_OK) {
+        /* The same build as the layout: only memory can fail here. */
         status = cs__model_create(&m, f.h.arch, (int)f.h.c, (int)f.h.h, (int)f.h.w, (int)f.h.k, f.h.width, f.h.seed);
-        /* The file is intact, so a model it describes but this library cannot build is a
-         * checkpoint of another library version or a hand-made file. */
-        if (status != CS_OK && status != CS_ERR_OUT_OF_MEMORY && status != CS_ERR_OVERFLOW) {
-            /* The reason is the current last error, which the new message replaces. */
-            char reason[256];
-            snprintf(reason, sizeof reason, "%s", cs_last_error());
-            status = cs__error(CS_ERR_FORMAT, "%s: the checkpoint describes a model this library cannot build: %s",
-                               path, reason);
-        }
     }
     if (status == CS_OK)
         fill_model(m, &f);
