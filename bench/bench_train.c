@@ -23,7 +23,6 @@
 
 #include <classsens.h>
 
-#include "models/model_internal.h"
 
 void openblas_set_num_threads(int num_threads);
 
@@ -34,21 +33,6 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Multiply-adds x 2 of one image's forward pass: convolutions and linear layers. */
-static double forward_flops(const cs_model *m)
-{
-    const cs__net *net = &m->net;
-    double flops = 0.0;
-    for (int i = 0; i < net->n_nodes; i++) {
-        const cs__node *node = &net->nodes[i];
-        const cs__act_shape *in = &net->acts[node->in[0]], *out = &net->acts[node->out];
-        if (node->op == CS__OP_CONV)
-            flops += 2.0 * node->c_out * in->c * node->k * node->k * out->h * out->w;
-        else if (node->op == CS__OP_LINEAR)
-            flops += 2.0 * in->c * node->c_out;
-    }
-    return flops;
-}
 
 static int run(const char *arch, int c, int h, int w, double width, int batch, int infer_batch, double budget)
 {
@@ -115,7 +99,7 @@ static int run(const char *arch, int c, int h, int w, double width, int batch, i
         }
     }
     double train_ips = steps * (double)batch / train_s, infer_ips = passes * (double)infer_batch / infer_s;
-    double fwd = forward_flops(m);
+    double fwd = cs_model_forward_flops(m);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("%-11s %2dx%2dx%-2d %5.2f %11zu %9.1f %11.1f %8.1f %10.1f %8.0f\n", arch, c, h, w, width,

@@ -10,7 +10,9 @@
  * - classsens/perturb.h — label noise and data reduction, with their reports;
  * - classsens/confusion.h — confusion matrices and what they show;
  * - classsens/analysis.h — replicate statistics, weakest classes, cross-model agreement;
- * - classsens/model.h — the architectures, training, prediction, checkpoints.
+ * - classsens/model.h — the architectures, training, prediction, checkpoints;
+ * - classsens/study.h — studies: cells run in parallel into a resumable store, read back;
+ * - classsens/report.h — HTML report, SVG figures, CSV and JSON from a store.
  */
 #ifndef CLASSSENS_H
 #define CLASSSENS_H
@@ -22,5 +24,7 @@
 #include <classsens/confusion.h>
 #include <classsens/analysis.h>
 #include <classsens/model.h>
+#include <classsens/study.h>
+#include <classsens/report.h>
 
 #endif /* CLASSSENS_H */

@@ -1,7 +1,18 @@
 #!/usr/bin/env bash
 # Install what libclasssens needs on Debian 12 (apt packages only; nothing is downloaded from
 # anywhere else). Safe to run repeatedly: it installs only what is missing.
+# Usage: setup.sh [--with-browser]
+#   --with-browser  also install Chromium, which the report tests render report.html with
+#                   (without it those checks report "skipped")
 set -euo pipefail
+
+with_browser=0
+for arg in "$@"; do
+  case "$arg" in
+    --with-browser) with_browser=1 ;;
+    *) echo "setup: unknown option '$arg' (usage: setup.sh [--with-browser])" >&2; exit 2 ;;
+  esac
+done
 
 packages=(
   build-essential   # gcc, g++ (the C++ header check), make
@@ -12,6 +23,9 @@ packages=(
   doxygen           # the API reference (cmake --build build --target docs)
   dataset-fashion-mnist  # the default data set, in /usr/share/datasets/fashion-mnist
 )
+if [ "$with_browser" -eq 1 ]; then
+  packages+=(chromium)   # headless rendering check of report.html (tests/report)
+fi
 names=()
 for p in "${packages[@]}"; do
   names+=("${p%% *}")

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: install the packages, then
+# The whole test suite, as CI runs it: install the packages (Chromium included, for the report
+# rendering check), then
 #   1. the Doxygen reference of the public headers (warnings are errors);
 #   2. a Release build with warnings as errors, and every test (unit, packaging, examples);
 #   3. a Debug build with AddressSanitizer + UndefinedBehaviorSanitizer, and every test again.
@@ -7,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
 
-./scripts/setup.sh
+./scripts/setup.sh --with-browser
 
 echo "== release build (-Werror)"
 cmake --preset release >/dev/null

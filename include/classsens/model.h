@@ -80,6 +80,14 @@ CS_API const char *cs_model_arch(const cs_model *m);
 CS_API size_t cs_model_num_params(const cs_model *m);
 
 /**
+ * @brief Floating-point operations of one image's forward pass: 2 × the multiply-adds of the
+ *        convolutions and linear layers (the usual FLOP count; training costs about 3×).
+ * @param m The model.
+ * @return The count; 0 for NULL.
+ */
+CS_API double cs_model_forward_flops(const cs_model *m);
+
+/**
  * @brief Number of named tensors: parameters and BatchNorm running statistics, in PyTorch
  *        state_dict order, without `num_batches_tracked`.
  * @param m The model.

@@ -1,6 +1,7 @@
 /* Status names and the thread-local last error. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/error.h"
 
@@ -49,14 +50,18 @@ void cs_error_clear(void)
 
 int cs__error(int status, const char *fmt, ...)
 {
+    /* Format into a scratch buffer first: an argument may be cs_last_error() itself, when a
+     * caller adds context to a message from a lower layer. */
+    static _Thread_local char scratch[sizeof last_message];
     va_list ap;
     va_start(ap, fmt);
-    int len = vsnprintf(last_message, sizeof last_message, fmt, ap);
+    int len = vsnprintf(scratch, sizeof scratch, fmt, ap);
     va_end(ap);
     if (len < 0)
-        snprintf(last_message, sizeof last_message, "%s", cs_status_str(status));
-    else if ((size_t)len >= sizeof last_message)
-        snprintf(last_message + sizeof last_message - 4, 4, "...");
+        snprintf(scratch, sizeof scratch, "%s", cs_status_str(status));
+    else if ((size_t)len >= sizeof scratch)
+        snprintf(scratch + sizeof scratch - 4, 4, "...");
+    memcpy(last_message, scratch, sizeof last_message);
     last_status = status;
     return status;
 }

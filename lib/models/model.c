@@ -133,6 +133,11 @@ size_t cs_model_num_params(const cs_model *m)
     return m ? m->net.n_params : 0;
 }
 
+double cs_model_forward_flops(const cs_model *m)
+{
+    return m ? cs__net_forward_flops(&m->net) : 0.0;
+}
+
 int cs_model_num_tensors(const cs_model *m)
 {
     return m ? m->net.n_tensors : 0;

@@ -707,3 +707,25 @@ bool cs__net_sgd_step_is_finite(const cs__net *net, float lr, float momentum, fl
     return cs__sgd_step_is_finite(net->params, net->momentum, net->grads, net->n_params, lr, momentum, dampening,
                                   weight_decay, nesterov, !net->momentum_started);
 }
+
+double cs__net_forward_flops(const cs__net *net)
+{
+    double flops = 0.0;
+    for (int i = 0; i < net->n_nodes; i++) {
+        const cs__node *node = &net->nodes[i];
+        const cs__act_shape *in = &net->acts[node->in[0]], *out = &net->acts[node->out];
+        if (node->op == CS__OP_CONV)
+            flops += 2.0 * node->c_out * in->c * node->k * node->k * out->h * out->w;
+        else if (node->op == CS__OP_LINEAR)
+            flops += 2.0 * in->c * node->c_out;
+    }
+    return flops;
+}
+
+bool cs__net_has_bn(const cs__net *net)
+{
+    for (int i = 0; i < net->n_nodes; i++)
+        if (net->nodes[i].op == CS__OP_BN)
+            return true;
+    return false;
+}

@@ -123,6 +123,13 @@ void cs__net_init_params(cs__net *net, uint64_t seed);
 
 void cs__net_free(cs__net *net);
 
+/* Multiply-adds x 2 of one sample's forward pass through the convolutions and linear layers
+ * (works on a layout-only net too). */
+double cs__net_forward_flops(const cs__net *net);
+
+/* True when the net has a BatchNorm layer (decides the default learning rate). */
+bool cs__net_has_bn(const cs__net *net);
+
 /* ---- running ------------------------------------------------------------------------------ */
 
 /* Size activations, gradients, saved state and the workspace for up to `batch` samples

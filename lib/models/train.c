@@ -52,14 +52,6 @@ int openblas_get_num_threads(void);
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-static bool has_bn(const cs__net *net)
-{
-    for (int i = 0; i < net->n_nodes; i++)
-        if (net->nodes[i].op == CS__OP_BN)
-            return true;
-    return false;
-}
-
 /* True when some BatchNorm layer normalises 1x1 planes, where a batch of one sample gives a
  * single value per channel. */
 static bool bn_needs_pairs(const cs__net *net)
@@ -357,7 +349,7 @@ int cs_model_train(cs_model *m, const cs_dataset *train, const cs_train_options 
                               WARMUP_START };
     sched.kind = o.schedule == CS_LR_STEP ? CS__LR_STEP : o.schedule == CS_LR_COSINE ? CS__LR_COSINE : CS__LR_CONSTANT;
     if (sched.base_lr == 0.0)
-        sched.base_lr = has_bn(&m->net) ? 0.1 : 0.01;
+        sched.base_lr = cs__net_has_bn(&m->net) ? 0.1 : 0.01;
     epoch_plan plan = { train, &o, n, batches, o.batch_size, 0.0f, 0 };
 
     /* OpenBLAS's thread count is process-wide: set it for this call only. */

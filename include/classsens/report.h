@@ -1,0 +1,71 @@
+/**
+ * @file classsens/report.h
+ * @brief Reports from a results store: one self-contained HTML page with inline SVG
+ *        figures, every figure as its own SVG file, a tidy CSV and a JSON summary.
+ *
+ * Everything is computed from the store alone (see cs_results_open()), so a report can be
+ * rebuilt at any time without training, and a partial store gives a partial report (cells
+ * not yet finished are left out and counted).
+ */
+#ifndef CLASSSENS_REPORT_H
+#define CLASSSENS_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <classsens/analysis.h>
+#include <classsens/common.h>
+#include <classsens/study.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @brief Options of cs_report_write(). Initialise with ::CS_REPORT_OPTIONS_INIT. */
+typedef struct cs_report_options {
+    size_t struct_size;       /**< sizeof(cs_report_options). */
+    double confidence;        /**< Coverage of every interval, in (0, 1); default 0.95. */
+    cs_interval interval;     /**< Replicate intervals: ::CS_INTERVAL_T (default) or bootstrap. */
+    int top_k;                /**< Weakest classes listed and compared across models; default 3. */
+    double merge_threshold;   /**< Merge candidates: pairs whose symmetric confusion, as a
+                                   fraction of the two classes' test records, is at least this;
+                                   default 0.05. */
+    int figures;              /**< Non-zero (default): also write every figure as an SVG file
+                                   under `figures/`. */
+    const char *title;        /**< Page title; NULL: "Class sensitivity: " + the data set's name. */
+} cs_report_options;
+
+/** @brief Defaults: 95 % t intervals, top 3, merge threshold 0.05, figure files, default title. */
+#define CS_REPORT_OPTIONS_INIT { sizeof(cs_report_options), 0.95, CS_INTERVAL_T, 3, 0.05, 1, NULL }
+
+/**
+ * @brief Write the report of a store.
+ *
+ * Files written into @p out_dir (created when missing, one level), each atomically:
+ * - `report.html`: Table 1 (baseline accuracy, epochs and batch size per model), baseline
+ *   confusion matrices, the mean and relative confusion matrix of every condition and model,
+ *   the weakest classes at the strongest noise and the strongest reduction side by side,
+ *   per-class accuracy curves against the noise rate and the fraction kept with confidence
+ *   bands, directional confusions, merge candidates, and cross-model agreement (Kendall's W,
+ *   its p-value, pairwise Spearman ρ) with a one-sentence reading. No script, no network.
+ * - `figures/NAME.svg`: every figure of the page (when figures are on).
+ * - `results.csv`: model, condition, level, replicate, true, pred, count — one row per cell
+ *   and matrix entry.
+ * - `summary.json`: per model and condition, accuracy and per-class accuracy with intervals,
+ *   weakest-class rankings, relative accuracy, and the agreement statistics.
+ * Confusion matrices are drawn as in the reference study: ground truth along the bottom,
+ * predictions on the left, class names on both axes, counts in the cells, a colour scale.
+ * @param r        The results.
+ * @param out_dir  The output directory (often the store itself).
+ * @param opts     Options, or NULL for ::CS_REPORT_OPTIONS_INIT.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_STATE when no baseline cell is
+ *         finished yet; ::CS_ERR_IO; ::CS_ERR_UNSUPPORTED for a newer options struct;
+ *         ::CS_ERR_OUT_OF_MEMORY.
+ */
+CS_API int cs_report_write(const cs_results *r, const char *out_dir, const cs_report_options *opts);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CLASSSENS_REPORT_H */

@@ -1,0 +1,242 @@
+/* Growing text buffer, atomic file writes and whole-file reads for the writers. */
+#include "buf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "memory.h"
+
+static int reserve(cs__buf *b, size_t extra)
+{
+    if (b->failed)
+        return 0;
+    size_t need;
+    if (!cs__add_size(&need, b->len, extra) || !cs__add_size(&need, need, 1)) {
+        b->failed = 1;
+        return 0;
+    }
+    if (need <= b->cap)
+        return 1;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < need) {
+        if (cap > SIZE_MAX / 2) {
+            cap = need;
+            break;
+        }
+        cap *= 2;
+    }
+    char *p = realloc(b->data, cap);
+    if (!p) {
+        b->failed = 1;
+        return 0;
+    }
+    b->data = p;
+    b->cap = cap;
+    return 1;
+}
+
+void cs__buf_free(cs__buf *b)
+{
+    if (!b)
+        return;
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->failed = 0;
+}
+
+void cs__buf_reset(cs__buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+void cs__buf_append(cs__buf *b, const char *s, size_t n)
+{
+    if (!reserve(b, n))
+        return;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void cs__buf_puts(cs__buf *b, const char *s)
+{
+    cs__buf_append(b, s, strlen(s));
+}
+
+void cs__buf_putc(cs__buf *b, char c)
+{
+    cs__buf_append(b, &c, 1);
+}
+
+void cs__buf_vprintf(cs__buf *b, const char *fmt, va_list ap)
+{
+    va_list copy;
+    va_copy(copy, ap);
+    int n = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    if (n < 0) {
+        b->failed = 1;
+        return;
+    }
+    if (!reserve(b, (size_t)n))
+        return;
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+}
+
+void cs__buf_printf(cs__buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cs__buf_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+void cs__buf_xml(cs__buf *b, const char *s)
+{
+    for (const char *p = s; *p; ++p) {
+        switch (*p) {
+        case '&': cs__buf_puts(b, "&amp;"); break;
+        case '<': cs__buf_puts(b, "&lt;"); break;
+        case '>': cs__buf_puts(b, "&gt;"); break;
+        case '"': cs__buf_puts(b, "&quot;"); break;
+        case '\'': cs__buf_puts(b, "&#39;"); break;
+        default: cs__buf_putc(b, *p); break;
+        }
+    }
+}
+
+/* printf's %g follows LC_NUMERIC; the library never changes the locale, but a program may.
+ * Replace a decimal comma (or any other single-byte separator) by '.'. */
+static void c_locale_number(char *s)
+{
+    for (char *p = s; *p; ++p)
+        if (*p != '-' && *p != '+' && *p != 'e' && *p != 'E' && (*p < '0' || *p > '9'))
+            *p = '.';
+}
+
+void cs__buf_double(cs__buf *b, double v)
+{
+    char tmp[40];
+    if (v == 0.0) {
+        cs__buf_puts(b, "0");
+        return;
+    }
+    /* snprintf and strtod share the current locale, so the round-trip test is exact in any
+     * locale; the separator is made '.' afterwards. */
+    for (int prec = 15; prec <= 17; ++prec) {
+        snprintf(tmp, sizeof tmp, "%.*g", prec, v);
+        if (strtod(tmp, NULL) == v)
+            break;
+    }
+    c_locale_number(tmp);
+    cs__buf_puts(b, tmp);
+}
+
+int cs__buf_status(const cs__buf *b, const char *what)
+{
+    if (b->failed)
+        return cs__error(CS_ERR_OUT_OF_MEMORY, "out of memory while writing %s (%zu bytes so far)",
+                         what, b->len);
+    return CS_OK;
+}
+
+const char *cs__buf_str(const cs__buf *b)
+{
+    return b->data ? b->data : "";
+}
+
+int cs__buf_write_file(const cs__buf *b, const char *path)
+{
+    int status = cs__buf_status(b, path);
+    if (status != CS_OK)
+        return status;
+    size_t tmp_len = strlen(path) + 16;
+    char *tmp = malloc(tmp_len);
+    if (!tmp)
+        return cs__error_oom("temporary file name", tmp_len);
+    snprintf(tmp, tmp_len, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        status = cs__error(CS_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+        free(tmp);
+        return status;
+    }
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    fchmod(fd, 0644);
+    const char *p = cs__buf_str(b);
+    size_t left = b->len;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            status = cs__error(CS_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+            break;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (status == CS_OK && fsync(fd) != 0)
+        status = cs__error(CS_ERR_IO, "cannot flush %s to disk: %s", tmp, strerror(errno));
+    if (close(fd) != 0 && status == CS_OK)
+        status = cs__error(CS_ERR_IO, "cannot close %s: %s", tmp, strerror(errno));
+    if (status == CS_OK && rename(tmp, path) != 0)
+        status = cs__error(CS_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+    if (status != CS_OK)
+        remove(tmp);
+    free(tmp);
+    return status;
+}
+
+int cs__read_file(char **out, size_t *len, const char *path, size_t max_bytes)
+{
+    *out = NULL;
+    if (len)
+        *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return cs__error(errno == ENOENT ? CS_ERR_NOT_FOUND : CS_ERR_IO, "cannot open %s: %s", path,
+                         strerror(errno));
+    cs__buf b = CS__BUF_INIT;
+    char chunk[65536];
+    int status = CS_OK;
+    for (;;) {
+        size_t n = fread(chunk, 1, sizeof chunk, f);
+        if (n > 0) {
+            if (b.len + n > max_bytes) {
+                status = cs__error(CS_ERR_OVERFLOW, "%s is larger than %zu bytes", path, max_bytes);
+                break;
+            }
+            cs__buf_append(&b, chunk, n);
+        }
+        if (n < sizeof chunk) {
+            if (ferror(f))
+                status = cs__error(CS_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+            break;
+        }
+    }
+    fclose(f);
+    if (status == CS_OK)
+        status = cs__buf_status(&b, path);
+    if (status == CS_OK && !b.data)
+        cs__buf_append(&b, "", 0);
+    if (status == CS_OK)
+        status = cs__buf_status(&b, path);
+    if (status != CS_OK) {
+        cs__buf_free(&b);
+        return status;
+    }
+    *out = b.data;
+    if (len)
+        *len = b.len;
+    return CS_OK;
+}

@@ -1,0 +1,49 @@
+/* Internal: a growing text buffer for writers (JSON, CSV, SVG, HTML).
+ *
+ * Errors are sticky: after a failed allocation every append is a no-op and
+ * cs__buf_status() reports CS_ERR_OUT_OF_MEMORY, so writers append freely and check once. */
+#ifndef CS_CORE_BUF_H
+#define CS_CORE_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "error.h"
+
+typedef struct cs__buf {
+    char *data;     /* NUL-terminated while len < cap; NULL before the first append */
+    size_t len;
+    size_t cap;
+    int failed;     /* an allocation failed; the content is incomplete */
+} cs__buf;
+
+#define CS__BUF_INIT { NULL, 0, 0, 0 }
+
+void cs__buf_free(cs__buf *b);
+void cs__buf_reset(cs__buf *b);                 /* len = 0, keeps the storage and the error */
+void cs__buf_append(cs__buf *b, const char *s, size_t n);
+void cs__buf_puts(cs__buf *b, const char *s);
+void cs__buf_putc(cs__buf *b, char c);
+void cs__buf_printf(cs__buf *b, const char *fmt, ...) CS__PRINTF(2, 3);
+void cs__buf_vprintf(cs__buf *b, const char *fmt, va_list ap);
+/* Text escaped for XML/HTML element content and attribute values (& < > " '). */
+void cs__buf_xml(cs__buf *b, const char *s);
+/* A double in the shortest "%.{15,16,17}g" form that reads back to the same value, always in
+ * the C locale's notation ('.' decimal point); "nan"/"inf" are never produced: callers decide
+ * how non-finite values are written. */
+void cs__buf_double(cs__buf *b, double v);
+/* CS_OK, or CS_ERR_OUT_OF_MEMORY (with the thread's last error set) after a failed append. */
+int cs__buf_status(const cs__buf *b, const char *what);
+/* Text = data, or "" when nothing was appended. */
+const char *cs__buf_str(const cs__buf *b);
+
+/* Write the buffer to `path` atomically: a temporary file in the same directory, fsync,
+ * rename. CS_OK or CS_ERR_IO naming the path and the OS error. */
+int cs__buf_write_file(const cs__buf *b, const char *path);
+
+/* Read a whole file (up to max_bytes) into a NUL-terminated malloc'd block. CS_OK;
+ * CS_ERR_NOT_FOUND, CS_ERR_IO, CS_ERR_OVERFLOW (larger than max_bytes), CS_ERR_OUT_OF_MEMORY,
+ * each with a message naming the path. */
+int cs__read_file(char **out, size_t *len, const char *path, size_t max_bytes);
+
+#endif

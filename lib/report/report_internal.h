@@ -1,0 +1,75 @@
+/* Internal: what a report shows, computed once from a store (report.c) and written as HTML
+ * with figures (html.c), CSV and JSON (tables.c). */
+#ifndef CS_REPORT_INTERNAL_H
+#define CS_REPORT_INTERNAL_H
+
+#include <classsens/analysis.h>
+#include <classsens/report.h>
+
+#include "core/buf.h"
+
+/* One (model, condition): the replicates that finished, summarised. */
+typedef struct cs__rep_cell {
+    cs_confusion_stats *stats;   /* NULL when no replicate finished */
+    int finished;                /* replicates in the store */
+    double acc, acc_lo, acc_hi;  /* overall accuracy over replicates */
+    double *class_acc, *class_lo, *class_hi;       /* k each */
+    double *relative;            /* k*k relative confusion vs the baseline (NULL for the baseline or
+                                    when either is missing) */
+    double *rel_acc;             /* k per-class relative accuracy (same conditions) */
+    cs_class_score *by_accuracy; /* k, weakest first */
+    cs_class_score *by_drop;     /* k, largest accuracy drop from the baseline first (NULL as relative) */
+    double flip_rate;            /* mean realised flip rate over replicates (noise) */
+    double train_size;           /* mean training records */
+    double train_seconds;        /* mean training wall time */
+} cs__rep_cell;
+
+/* Agreement of the models on one condition's per-class scores. */
+typedef struct cs__rep_agreement {
+    int cond;                    /* condition index; the baseline means "difficulty" (1 − accuracy) */
+    int m;                       /* models included (those with the cells) */
+    int *models;                 /* m model indices */
+    double w, p;                 /* Kendall's W and its p-value */
+    double *spearman, *kendall, *jaccard; /* m*m */
+} cs__rep_agreement;
+
+/* A group of conditions of one family and kind that form a curve (e.g. shuffle at 0.1, 0.2, 0.3). */
+typedef struct cs__rep_series {
+    char kind[96];               /* the condition name without its level, e.g. "shuffle", "reduce:uniform" */
+    cs_condition_family family;
+    int n;                       /* points, the baseline first */
+    int *conds;                  /* n condition indices, by level (noise ascending, fraction descending) */
+} cs__rep_series;
+
+typedef struct cs__report {
+    const cs_results *r;
+    cs_report_options opts;
+    int k, n_models, n_conds, reps;
+    const char **class_names;    /* k, borrowed */
+    cs__rep_cell *cells;         /* n_models * n_conds */
+    cs__rep_agreement *agree;    /* n_conds entries; agree[j].m == 0 when not computed */
+    cs__rep_series *series;
+    int n_series;
+    int strongest_noise;         /* condition index, -1 when none */
+    int strongest_reduction;     /* condition index, -1 when none */
+} cs__report;
+
+static inline cs__rep_cell *cs__rep_at(const cs__report *rep, int model, int cond)
+{
+    return &rep->cells[(size_t)model * (size_t)rep->n_conds + (size_t)cond];
+}
+
+/* Build and free the analysis. */
+int cs__report_prepare(cs__report *rep, const cs_results *r, const cs_report_options *opts);
+void cs__report_free(cs__report *rep);
+
+/* The writers: each fills `out` (appending). */
+int cs__report_csv(cs__buf *out, const cs__report *rep);
+int cs__report_summary_json(cs__buf *out, const cs__report *rep);
+/* The page; when fig_dir is not NULL every figure is also written there as its own file. */
+int cs__report_html(cs__buf *out, const cs__report *rep, const char *fig_dir);
+
+/* A one-sentence reading of Kendall's W and its p-value for m models and k classes. */
+void cs__report_agreement_sentence(cs__buf *out, double w, double p, int m, const char *what);
+
+#endif

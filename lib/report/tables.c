@@ -1,0 +1,233 @@
+/* The machine-readable outputs: results.csv (tidy counts of every finished cell) and
+ * summary.json (the statistics the page shows). */
+#include <math.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "report/report_internal.h"
+
+/* RFC 4180: quote a field that holds a comma, a quote or a line break. */
+static void csv_field(cs__buf *out, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        cs__buf_puts(out, s);
+        return;
+    }
+    cs__buf_putc(out, '"');
+    for (const char *p = s; *p; ++p) {
+        if (*p == '"')
+            cs__buf_putc(out, '"');
+        cs__buf_putc(out, *p);
+    }
+    cs__buf_putc(out, '"');
+}
+
+int cs__report_csv(cs__buf *out, const cs__report *rep)
+{
+    const cs_results *r = rep->r;
+    const int k = rep->k;
+    cs__buf_puts(out, "model,condition,level,replicate,true,pred,count\n");
+    for (int mi = 0; mi < rep->n_models; ++mi)
+        for (int ci = 0; ci < rep->n_conds; ++ci)
+            for (int ri = 0; ri < rep->reps; ++ri) {
+                cs_cell_result c;
+                c.struct_size = sizeof c;
+                if (cs_results_cell(r, mi, ci, ri, &c) != CS_OK)
+                    continue;
+                for (int t = 0; t < k; ++t)
+                    for (int p = 0; p < k; ++p) {
+                        csv_field(out, cs_results_model_name(r, mi));
+                        cs__buf_putc(out, ',');
+                        csv_field(out, cs_results_condition_name(r, ci));
+                        cs__buf_putc(out, ',');
+                        cs__buf_double(out, cs_results_condition_level(r, ci));
+                        cs__buf_printf(out, ",%d,", ri);
+                        csv_field(out, rep->class_names[t]);
+                        cs__buf_putc(out, ',');
+                        csv_field(out, rep->class_names[p]);
+                        cs__buf_printf(out, ",%.0f\n", cs_confusion_count(c.confusion, t, p));
+                    }
+            }
+    cs_error_clear();
+    return cs__buf_status(out, "results.csv");
+}
+
+static void interval(cs__json_writer *w, const char *key, double mean, double lo, double hi)
+{
+    cs__jw_key(w, key);
+    cs__jw_begin_object(w);
+    cs__jw_key(w, "mean");
+    cs__jw_double(w, mean);
+    cs__jw_key(w, "lo");
+    cs__jw_double(w, lo);
+    cs__jw_key(w, "hi");
+    cs__jw_double(w, hi);
+    cs__jw_end_object(w);
+}
+
+static void ranking(cs__json_writer *w, const char *key, const cs__report *rep, const cs_class_score *s)
+{
+    cs__jw_key(w, key);
+    cs__jw_begin_array(w);
+    for (int i = 0; s && i < rep->k; ++i) {
+        cs__jw_begin_object(w);
+        cs__jw_key(w, "class");
+        cs__jw_string(w, rep->class_names[s[i].cls]);
+        cs__jw_key(w, "score");
+        cs__jw_double(w, s[i].score);
+        cs__jw_key(w, "lo");
+        cs__jw_double(w, s[i].lo);
+        cs__jw_key(w, "hi");
+        cs__jw_double(w, s[i].hi);
+        cs__jw_end_object(w);
+    }
+    cs__jw_end_array(w);
+}
+
+static void condition_json(cs__json_writer *w, const cs__report *rep, int mi, int ci)
+{
+    const cs_results *r = rep->r;
+    const cs__rep_cell *c = cs__rep_at(rep, mi, ci);
+    cs__jw_begin_object(w);
+    cs__jw_key(w, "condition");
+    cs__jw_string(w, cs_results_condition_name(r, ci));
+    cs__jw_key(w, "family");
+    cs_condition_family f = cs_results_condition_family(r, ci);
+    cs__jw_string(w, f == CS_CONDITION_BASELINE ? "baseline" : f == CS_CONDITION_NOISE ? "noise" :
+                     f == CS_CONDITION_REDUCTION ? "reduction" : "control");
+    cs__jw_key(w, "level");
+    cs__jw_double(w, cs_results_condition_level(r, ci));
+    cs__jw_key(w, "replicates");
+    cs__jw_int(w, c->finished);
+    if (!c->stats) {
+        cs__jw_end_object(w);
+        return;
+    }
+    cs__jw_key(w, "train_records");
+    cs__jw_double(w, c->train_size);
+    if (f == CS_CONDITION_NOISE) {
+        cs__jw_key(w, "flip_rate");
+        cs__jw_double(w, c->flip_rate);
+    }
+    interval(w, "accuracy", c->acc, c->acc_lo, c->acc_hi);
+    cs__jw_key(w, "class_accuracy");
+    cs__jw_begin_array(w);
+    for (int t = 0; t < rep->k; ++t) {
+        cs__jw_begin_object(w);
+        cs__jw_key(w, "class");
+        cs__jw_string(w, rep->class_names[t]);
+        cs__jw_key(w, "mean");
+        cs__jw_double(w, c->class_acc[t]);
+        cs__jw_key(w, "lo");
+        cs__jw_double(w, c->class_lo[t]);
+        cs__jw_key(w, "hi");
+        cs__jw_double(w, c->class_hi[t]);
+        if (c->rel_acc) {
+            cs__jw_key(w, "relative_accuracy");
+            cs__jw_double(w, c->rel_acc[t]);
+        }
+        cs__jw_end_object(w);
+    }
+    cs__jw_end_array(w);
+    ranking(w, "weakest_by_accuracy", rep, c->by_accuracy);
+    if (c->by_drop)
+        ranking(w, "weakest_by_sensitivity", rep, c->by_drop);
+    cs__jw_end_object(w);
+}
+
+int cs__report_summary_json(cs__buf *out, const cs__report *rep)
+{
+    const cs_results *r = rep->r;
+    cs__json_writer w;
+    cs__jw_init(&w, out);
+    cs__jw_begin_object(&w);
+    cs__jw_key(&w, "format");
+    cs__jw_string(&w, "classsens-summary");
+    cs__jw_key(&w, "version");
+    cs__jw_int(&w, 1);
+    cs__jw_key(&w, "data");
+    cs__jw_string(&w, cs_results_data_name(r));
+    cs__jw_key(&w, "config_hash");
+    cs__jw_string(&w, cs_results_config_hash(r));
+    cs__jw_key(&w, "cells_finished");
+    cs__jw_int(&w, cs_results_cells_finished(r));
+    cs__jw_key(&w, "cells_total");
+    cs__jw_int(&w, rep->n_models * rep->n_conds * rep->reps);
+    cs__jw_key(&w, "train_records");
+    cs__jw_uint(&w, cs_results_train_size(r));
+    cs__jw_key(&w, "test_records");
+    cs__jw_uint(&w, cs_results_test_size(r));
+    cs__jw_key(&w, "confidence");
+    cs__jw_double(&w, rep->opts.confidence);
+    cs__jw_key(&w, "interval");
+    cs__jw_string(&w, rep->opts.interval == CS_INTERVAL_BOOTSTRAP ? "bootstrap" : "t");
+    cs__jw_key(&w, "classes");
+    cs__jw_begin_array(&w);
+    for (int t = 0; t < rep->k; ++t)
+        cs__jw_string(&w, rep->class_names[t]);
+    cs__jw_end_array(&w);
+
+    cs__jw_key(&w, "models");
+    cs__jw_begin_array(&w);
+    for (int mi = 0; mi < rep->n_models; ++mi) {
+        cs_train_options t = CS_TRAIN_OPTIONS_INIT;
+        cs_results_model_train_options(r, mi, &t);
+        cs__jw_begin_object(&w);
+        cs__jw_key(&w, "name");
+        cs__jw_string(&w, cs_results_model_name(r, mi));
+        cs__jw_key(&w, "arch");
+        cs__jw_string(&w, cs_results_model_arch(r, mi));
+        cs__jw_key(&w, "width");
+        cs__jw_double(&w, cs_results_model_width(r, mi));
+        cs__jw_key(&w, "epochs");
+        cs__jw_int(&w, t.epochs);
+        cs__jw_key(&w, "batch_size");
+        cs__jw_int(&w, t.batch_size);
+        cs__jw_key(&w, "lr");
+        cs__jw_double(&w, t.lr);
+        cs__jw_key(&w, "conditions");
+        cs__jw_begin_array(&w);
+        for (int ci = 0; ci < rep->n_conds; ++ci)
+            condition_json(&w, rep, mi, ci);
+        cs__jw_end_array(&w);
+        cs__jw_end_object(&w);
+    }
+    cs__jw_end_array(&w);
+
+    cs__jw_key(&w, "agreement");
+    cs__jw_begin_array(&w);
+    for (int ci = 0; ci < rep->n_conds; ++ci) {
+        const cs__rep_agreement *a = &rep->agree[ci];
+        if (a->m < 2)
+            continue;
+        cs__jw_begin_object(&w);
+        cs__jw_key(&w, "condition");
+        cs__jw_string(&w, cs_results_condition_name(r, ci));
+        cs__jw_key(&w, "score");
+        cs__jw_string(&w, ci == 0 ? "difficulty (1 - class accuracy)" : "sensitivity (accuracy drop from baseline)");
+        cs__jw_key(&w, "models");
+        cs__jw_begin_array(&w);
+        for (int i = 0; i < a->m; ++i)
+            cs__jw_string(&w, cs_results_model_name(r, a->models[i]));
+        cs__jw_end_array(&w);
+        cs__jw_key(&w, "kendall_w");
+        cs__jw_double(&w, a->w);
+        cs__jw_key(&w, "p_value");
+        cs__jw_double(&w, a->p);
+        const char *keys[3] = { "spearman", "kendall_tau", "top_k_jaccard" };
+        const double *mats[3] = { a->spearman, a->kendall, a->jaccard };
+        for (int q = 0; q < 3; ++q) {
+            cs__jw_key(&w, keys[q]);
+            cs__jw_begin_array(&w);
+            for (int i = 0; i < a->m; ++i)
+                cs__jw_doubles(&w, mats[q] + (size_t)i * (size_t)a->m, (size_t)a->m);
+            cs__jw_end_array(&w);
+        }
+        cs__jw_key(&w, "top_k");
+        cs__jw_int(&w, rep->opts.top_k < rep->k ? rep->opts.top_k : rep->k);
+        cs__jw_end_object(&w);
+    }
+    cs__jw_end_array(&w);
+    cs__jw_end_object(&w);
+    return cs__buf_status(out, "summary.json");
+}

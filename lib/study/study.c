@@ -1,0 +1,1001 @@
+/* The study runner: configuration, seeds, the worker pool, and the cells.
+ *
+ * Cells run in worker threads, each with its own model; the data sets are shared read-only.
+ * OpenBLAS's thread count is process-wide, so cells run in groups of equal thread count:
+ * the count is set once per group (before its workers start) and restored at the end, and
+ * cs_model_train() is told to leave it alone. A cell's result depends only on its seeds and
+ * thread count, never on the group's size or order. */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <classsens/version.h>
+
+#include "core/json.h"
+#include "core/memory.h"
+#include "core/rng.h"
+#include "models/models.h"
+#include "models/net.h"
+#include "study/study_internal.h"
+
+/* OpenBLAS's own thread control (not in cblas.h). */
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
+
+/* Purposes of the derived seeds (part of the documented protocol: changing one changes every
+ * result). */
+enum {
+    PURPOSE_TRAIN_SUBSET = 1,
+    PURPOSE_TEST_SUBSET = 2,
+    PURPOSE_PERTURB = 3,
+    PURPOSE_CONTROL = 4,
+    PURPOSE_INIT = 5,
+    PURPOSE_TRAIN = 6
+};
+
+/* Models of at least this many forward FLOPs per image get two BLAS threads by default. */
+#define BIG_MODEL_FLOPS 100e6
+
+struct cs_study {
+    cs__study_config cfg;
+    const cs_dataset *train_full, *test_full;
+    cs_dataset *train_sub, *test_sub;       /* owned subset views, or NULL */
+    const cs_dataset *train, *test;         /* what the cells use */
+    cs_perturb_spec **specs;                /* per condition; NULL for baseline and controls */
+    int jobs;
+    cs_study_progress_fn progress;
+    void *payload;
+    int ran;
+};
+
+static const char *version_string(void)
+{
+    return cs_version_string();
+}
+
+/* ---- seeds ------------------------------------------------------------------------------ */
+
+static uint64_t name_key(const char *name)
+{
+    return cs__fnv1a64(CS__FNV1A64_INIT, name, strlen(name));
+}
+
+static uint64_t seed_of(uint64_t study_seed, uint64_t purpose, const char *model, const char *cond,
+                        int replicate)
+{
+    uint64_t s = cs__seed_derive(study_seed, purpose);
+    if (model)
+        s = cs__seed_derive(s, name_key(model));
+    if (cond)
+        s = cs__seed_derive(s, name_key(cond));
+    return cs__seed_derive(s, (uint64_t)replicate);
+}
+
+/* ---- creation and configuration --------------------------------------------------------- */
+
+static uint64_t fingerprint(const cs_dataset *ds)
+{
+    int c, h, w;
+    cs_dataset_shape(ds, &c, &h, &w);
+    const size_t bytes = (size_t)c * (size_t)h * (size_t)w;
+    const size_t n = cs_dataset_size(ds);
+    const int32_t *labels = cs_dataset_labels(ds);
+    uint64_t f = CS__FNV1A64_INIT;
+    for (size_t i = 0; i < n; ++i) {
+        uint8_t le[4] = { (uint8_t)labels[i], (uint8_t)(labels[i] >> 8), (uint8_t)(labels[i] >> 16),
+                          (uint8_t)(labels[i] >> 24) };
+        f = cs__fnv1a64(f, le, 4);
+        f = cs__fnv1a64(f, cs_dataset_image(ds, i), bytes);
+    }
+    return f;
+}
+
+static int subset(cs_dataset **out, const cs_dataset *ds, size_t want, uint64_t seed, const char *which)
+{
+    *out = NULL;
+    const size_t n = cs_dataset_size(ds);
+    if (want == 0 || want == n)
+        return CS_OK;
+    if (want > n)
+        return cs__error(CS_ERR_OUT_OF_RANGE, "cs_study_create: %s subset of %zu records; the split has %zu",
+                         which, want, n);
+    cs_perturb_spec *spec = NULL;
+    int rc = cs_perturb_spec_create(&spec, CS_REDUCE_STRATIFIED, (double)want / (double)n);
+    if (rc == CS_OK)
+        rc = cs_perturb_apply(out, NULL, ds, spec, seed);
+    cs_perturb_spec_destroy(spec);
+    if (rc != CS_OK)
+        return cs__error(rc == CS_ERR_OUT_OF_MEMORY ? rc : CS_ERR_OUT_OF_RANGE,
+                         "cs_study_create: %s subset of %zu records: %s", which, want, cs_last_error());
+    return CS_OK;
+}
+
+static int printable(const char *s, size_t max)
+{
+    size_t n = 0;
+    for (; s[n]; ++n)
+        if (n >= max || s[n] < 0x20 || s[n] > 0x7e)
+            return 0;
+    return n > 0;
+}
+
+int cs_study_create(cs_study **out, const cs_dataset *train, const cs_dataset *test,
+                    const char *data_name, const cs_study_options *opts)
+{
+    if (!out)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_create: out is NULL");
+    *out = NULL;
+    if (!train || !test || !data_name)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_create: %s is NULL",
+                         !train ? "train" : !test ? "test" : "data_name");
+    if (!printable(data_name, CS__STUDY_DATA_NAME_MAX))
+        return cs__error(CS_ERR_INVALID_ARGUMENT,
+                         "cs_study_create: data_name must be 1..%d printable ASCII characters",
+                         CS__STUDY_DATA_NAME_MAX);
+    cs_study_options o = CS_STUDY_OPTIONS_INIT;
+    if (opts) {
+        int rc = cs__options_copy(&o, sizeof o, opts, sizeof(size_t) + sizeof(int), "cs_study_options");
+        if (rc != CS_OK)
+            return rc;
+    }
+    if (o.replicates < 1 || o.replicates > 1000)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_create: replicates %d; expected 1..1000", o.replicates);
+    if (o.jobs < 0 || o.jobs > 1024)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_create: jobs %d; expected 0 (one per CPU) .. 1024",
+                         o.jobs);
+    int c, h, w, tc, th, tw;
+    cs_dataset_shape(train, &c, &h, &w);
+    cs_dataset_shape(test, &tc, &th, &tw);
+    const int k = cs_dataset_num_classes(train);
+    if (c != tc || h != th || w != tw || k != cs_dataset_num_classes(test))
+        return cs__error(CS_ERR_SIZE_MISMATCH,
+                         "cs_study_create: the training split is %dx%dx%d with %d classes but the test split "
+                         "is %dx%dx%d with %d classes",
+                         c, h, w, k, tc, th, tw, cs_dataset_num_classes(test));
+
+    cs_study *s = calloc(1, sizeof *s);
+    if (!s)
+        return cs__error_oom("study", sizeof *s);
+    int rc = CS_OK;
+    cs__study_config *cfg = &s->cfg;
+    snprintf(cfg->data_name, sizeof cfg->data_name, "%s", data_name);
+    cfg->c = c;
+    cfg->h = h;
+    cfg->w = w;
+    cfg->k = k;
+    cfg->seed = o.seed;
+    cfg->replicates = o.replicates;
+    cfg->train_subset = o.train_subset;
+    cfg->test_subset = o.test_subset;
+    cfg->matched_controls = o.matched_controls != 0;
+    cfg->train_full = cs_dataset_size(train);
+    cfg->test_full = cs_dataset_size(test);
+    s->train_full = train;
+    s->test_full = test;
+    s->jobs = o.jobs > 0 ? o.jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (s->jobs < 1)
+        s->jobs = 1;
+    s->progress = o.progress;
+    s->payload = o.payload;
+
+    cfg->class_names = calloc((size_t)k, sizeof *cfg->class_names);
+    if (!cfg->class_names) {
+        rc = cs__error_oom("class names", sizeof(char *) * (size_t)k);
+        goto fail;
+    }
+    for (int i = 0; i < k; ++i) {
+        const char *name = cs_dataset_class_name(train, i);
+        cfg->class_names[i] = strdup(name ? name : "");
+        if (!cfg->class_names[i]) {
+            rc = cs__error_oom("class name", strlen(name ? name : "") + 1);
+            goto fail;
+        }
+    }
+    cfg->train_fingerprint = fingerprint(train);
+    cfg->test_fingerprint = fingerprint(test);
+    rc = subset(&s->train_sub, train, o.train_subset, seed_of(o.seed, PURPOSE_TRAIN_SUBSET, NULL, NULL, 0),
+                "training");
+    if (rc == CS_OK)
+        rc = subset(&s->test_sub, test, o.test_subset, seed_of(o.seed, PURPOSE_TEST_SUBSET, NULL, NULL, 0),
+                    "test");
+    if (rc != CS_OK)
+        goto fail;
+    s->train = s->train_sub ? s->train_sub : train;
+    s->test = s->test_sub ? s->test_sub : test;
+    cfg->train_size = cs_dataset_size(s->train);
+    cfg->test_size = cs_dataset_size(s->test);
+
+    cfg->conds = calloc(1, sizeof *cfg->conds);
+    s->specs = calloc(1, sizeof *s->specs);
+    if (!cfg->conds || !s->specs) {
+        rc = cs__error_oom("conditions", sizeof *cfg->conds);
+        goto fail;
+    }
+    cfg->conds[0].name = strdup("baseline");
+    if (!cfg->conds[0].name) {
+        rc = cs__error_oom("condition name", 9);
+        goto fail;
+    }
+    cfg->conds[0].family = CS_CONDITION_BASELINE;
+    cfg->conds[0].noise = -1;
+    cfg->n_conds = 1;
+    *out = s;
+    return CS_OK;
+fail:
+    cs_study_destroy(s);
+    return rc;
+}
+
+void cs_study_destroy(cs_study *s)
+{
+    if (!s)
+        return;
+    if (s->specs)
+        for (int i = 0; i < s->cfg.n_conds; ++i)
+            cs_perturb_spec_destroy(s->specs[i]);
+    free(s->specs);
+    cs_dataset_destroy(s->train_sub);
+    cs_dataset_destroy(s->test_sub);
+    cs__study_config_free(&s->cfg);
+    free(s);
+}
+
+static int valid_model_name(const char *name)
+{
+    size_t n = 0;
+    for (; name[n]; ++n) {
+        char c = name[n];
+        if (n >= CS__STUDY_NAME_MAX ||
+            !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+              c == '_' || c == '-' || c == ':' || c == '+'))
+            return 0;
+    }
+    return n > 0;
+}
+
+int cs_study_add_model(cs_study *s, const char *name, const char *arch, double width,
+                       const cs_train_options *train)
+{
+    if (!s || !arch)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_add_model: %s is NULL", !s ? "study" : "arch");
+    if (s->ran)
+        return cs__error(CS_ERR_STATE, "cs_study_add_model: the study has already run");
+    cs_train_options t = CS_TRAIN_OPTIONS_INIT;
+    if (train) {
+        int rc = cs__options_copy(&t, sizeof t, train, sizeof(size_t) + sizeof(int), "cs_train_options");
+        if (rc != CS_OK)
+            return rc;
+    }
+    cs__study_model m;
+    memset(&m, 0, sizeof m);
+    if (name) {
+        if (!valid_model_name(name))
+            return cs__error(CS_ERR_INVALID_ARGUMENT,
+                             "cs_study_add_model: name \"%s\" must be 1..%d letters, digits or ._-:+", name,
+                             CS__STUDY_NAME_MAX);
+        snprintf(m.name, sizeof m.name, "%s", name);
+    } else if (width == 1.0) {
+        snprintf(m.name, sizeof m.name, "%.31s", arch);
+    } else {
+        snprintf(m.name, sizeof m.name, "%.31s:%g", arch, width);
+    }
+    char file_name[CS__STUDY_NAME_MAX + 1];
+    cs__study_file_name(file_name, sizeof file_name, m.name);
+    for (int i = 0; i < s->cfg.n_models; ++i) {
+        char other[CS__STUDY_NAME_MAX + 1];
+        cs__study_file_name(other, sizeof other, s->cfg.models[i].name);
+        if (strcmp(other, file_name) == 0)
+            return cs__error(CS_ERR_INVALID_ARGUMENT,
+                             "cs_study_add_model: model name \"%s\" clashes with \"%s\" (names must differ "
+                             "in letters, digits or ._-)",
+                             m.name, s->cfg.models[i].name);
+    }
+    /* Check the architecture, the input and the width by laying the network out. */
+    cs__net net;
+    int rc = cs__model_layout(&net, arch, s->cfg.c, s->cfg.h, s->cfg.w, s->cfg.k, width);
+    if (rc != CS_OK)
+        return rc;
+    m.flops = cs__net_forward_flops(&net);
+    const int bn = cs__net_has_bn(&net);
+    cs__net_free(&net);
+
+    /* Validate the recipe the way training will, without training: one epoch on nothing is
+     * not possible, so check the fields here with the trainer's ranges. */
+    if (t.epochs < 1 || t.epochs > 100000)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_add_model: epochs %d; expected 1..100000", t.epochs);
+    if (t.batch_size < 1 || t.batch_size > 65536)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_add_model: batch size %d; expected 1..65536",
+                         t.batch_size);
+    if (!(t.lr >= 0.0 && isfinite(t.lr)) || !(t.momentum >= 0.0 && t.momentum < 1.0) ||
+        !(t.weight_decay >= 0.0 && isfinite(t.weight_decay)))
+        return cs__error(CS_ERR_INVALID_ARGUMENT,
+                         "cs_study_add_model: lr %g, momentum %g, weight decay %g; expected lr >= 0, "
+                         "momentum in [0, 1), weight decay >= 0",
+                         t.lr, t.momentum, t.weight_decay);
+    if (t.threads < 0 || t.threads > 256)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_add_model: threads %d; expected 0 (automatic) .. 256",
+                         t.threads);
+    snprintf(m.arch, sizeof m.arch, "%s", arch);
+    m.width = width;
+    m.threads = t.threads > 0 ? t.threads : (m.flops >= BIG_MODEL_FLOPS ? 2 : 1);
+    if (t.lr == 0.0)
+        t.lr = bn ? 0.1 : 0.01;
+    t.seed = 0;
+    t.threads = 0;
+    t.progress = NULL;
+    t.payload = NULL;
+    m.train = t;
+
+    cs__study_model *grown = realloc(s->cfg.models, sizeof *grown * (size_t)(s->cfg.n_models + 1));
+    if (!grown)
+        return cs__error_oom("study models", sizeof *grown * (size_t)(s->cfg.n_models + 1));
+    s->cfg.models = grown;
+    s->cfg.models[s->cfg.n_models++] = m;
+    return CS_OK;
+}
+
+static int append_condition(cs_study *s, char *name, cs_condition_family family, double level, int noise,
+                            cs_perturb_spec *spec)
+{
+    cs__study_condition *conds = realloc(s->cfg.conds, sizeof *conds * (size_t)(s->cfg.n_conds + 1));
+    if (conds)
+        s->cfg.conds = conds;
+    cs_perturb_spec **specs = conds ? realloc(s->specs, sizeof *specs * (size_t)(s->cfg.n_conds + 1)) : NULL;
+    if (specs)
+        s->specs = specs;
+    if (!conds || !specs) {
+        free(name);
+        cs_perturb_spec_destroy(spec);
+        return cs__error_oom("study conditions", sizeof *conds * (size_t)(s->cfg.n_conds + 1));
+    }
+    cs__study_condition *c = &s->cfg.conds[s->cfg.n_conds];
+    c->name = name;
+    c->family = family;
+    c->level = level;
+    c->noise = noise;
+    s->specs[s->cfg.n_conds] = spec;
+    s->cfg.n_conds++;
+    return CS_OK;
+}
+
+static char *format_spec(const cs_perturb_spec *spec)
+{
+    size_t need = 0;
+    if (cs_perturb_spec_format(spec, NULL, 0, &need) != CS_OK && need == 0)
+        return NULL;
+    char *text = malloc(need + 1);
+    if (!text) {
+        cs__error_oom("condition name", need + 1);
+        return NULL;
+    }
+    if (cs_perturb_spec_format(spec, text, need + 1, NULL) != CS_OK) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+int cs_study_add_condition(cs_study *s, const cs_perturb_spec *spec)
+{
+    if (!s || !spec)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_add_condition: %s is NULL", !s ? "study" : "spec");
+    if (s->ran)
+        return cs__error(CS_ERR_STATE, "cs_study_add_condition: the study has already run");
+    cs_perturb_kind kind = cs_perturb_spec_kind(spec);
+    if (kind == CS_PERTURB_NONE)
+        return cs__error(CS_ERR_INVALID_ARGUMENT,
+                         "cs_study_add_condition: the baseline is always part of a study; add perturbations");
+    char *name = format_spec(spec);
+    if (!name)
+        return cs_last_error_status() != CS_OK ? cs_last_error_status() : CS_ERR_INVALID_ARGUMENT;
+    for (int i = 0; i < s->cfg.n_conds; ++i) {
+        char a[256], b[256];
+        cs__study_file_name(a, sizeof a, name);
+        cs__study_file_name(b, sizeof b, s->cfg.conds[i].name);
+        if (strcmp(a, b) == 0) {
+            int rc = cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_add_condition: \"%s\" is already in the study%s%s",
+                               name, strcmp(name, s->cfg.conds[i].name) ? " as " : "",
+                               strcmp(name, s->cfg.conds[i].name) ? s->cfg.conds[i].name : "");
+            free(name);
+            return rc;
+        }
+    }
+    /* Apply it once to the training set: every problem with classes, maps or sizes shows up
+     * now, with the perturbation's own message, instead of in the middle of a run. */
+    cs_perturb_spec *copy = NULL;
+    cs_dataset *probe = NULL;
+    int rc = cs_perturb_spec_parse(&copy, name);
+    if (rc == CS_OK)
+        rc = cs_perturb_apply(&probe, NULL, s->train, copy, 0);
+    cs_dataset_destroy(probe);
+    if (rc != CS_OK) {
+        rc = cs__error(cs_last_error_status(), "cs_study_add_condition: %s: %s", name, cs_last_error());
+        cs_perturb_spec_destroy(copy);
+        free(name);
+        return rc;
+    }
+    const int noise = kind < CS_REDUCE_UNIFORM;
+    const int index = s->cfg.n_conds;
+    rc = append_condition(s, name, noise ? CS_CONDITION_NOISE : CS_CONDITION_REDUCTION,
+                          cs_perturb_spec_level(copy), -1, copy);
+    if (rc != CS_OK || !noise || !s->cfg.matched_controls)
+        return rc;
+    size_t len = strlen(s->cfg.conds[index].name) + sizeof "matched:";
+    char *control = malloc(len);
+    if (!control)
+        return cs__error_oom("condition name", len);
+    snprintf(control, len, "matched:%s", s->cfg.conds[index].name);
+    return append_condition(s, control, CS_CONDITION_CONTROL, s->cfg.conds[index].level, index, NULL);
+}
+
+int cs_study_num_cells(const cs_study *s)
+{
+    return s ? s->cfg.n_models * s->cfg.n_conds * s->cfg.replicates : 0;
+}
+
+/* ---- the store ---------------------------------------------------------------------------- */
+
+static int make_dir(const char *path)
+{
+    if (mkdir(path, 0777) == 0)
+        return CS_OK;
+    int err = errno;
+    struct stat st;
+    if (err == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return CS_OK;
+    if (err == EEXIST)
+        return cs__error(CS_ERR_IO, "cannot use %s as a results store: it exists and is not a directory", path);
+    return cs__error(CS_ERR_IO, "cannot create the directory %s: %s", path, strerror(err));
+}
+
+static char *join(const char *dir, const char *rel)
+{
+    size_t n = strlen(dir) + strlen(rel) + 2;
+    char *p = malloc(n);
+    if (!p) {
+        cs__error_oom("path", n);
+        return NULL;
+    }
+    snprintf(p, n, "%s/%s", dir, rel);
+    return p;
+}
+
+/* The first line where two texts differ, for the "another configuration" message. */
+static void first_difference(char *msg, size_t cap, const char *stored, const char *ours)
+{
+    int line = 1;
+    const char *a = stored, *b = ours;
+    while (*a && *b) {
+        const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
+        size_t la = ea ? (size_t)(ea - a) : strlen(a), lb = eb ? (size_t)(eb - b) : strlen(b);
+        if (la != lb || memcmp(a, b, la) != 0) {
+            while (la && (*a == ' '))
+                ++a, --la;
+            while (lb && (*b == ' '))
+                ++b, --lb;
+            snprintf(msg, cap, "line %d of the configuration: the store has %.*s, this study has %.*s", line,
+                     (int)(la > 120 ? 120 : la), a, (int)(lb > 120 ? 120 : lb), b);
+            return;
+        }
+        if (!ea || !eb)
+            break;
+        a = ea + 1;
+        b = eb + 1;
+        ++line;
+    }
+    snprintf(msg, cap, "the configurations differ in length at line %d", line);
+}
+
+/* Write study.json, or check that the one there describes this study. */
+static int open_store(const char *dir, const cs__buf *config, const char *hash)
+{
+    int rc = make_dir(dir);
+    char *cells = rc == CS_OK ? join(dir, CS__STUDY_CELLS_DIR) : NULL;
+    char *path = rc == CS_OK ? join(dir, CS__STUDY_CONFIG_FILE) : NULL;
+    if (rc == CS_OK && (!cells || !path))
+        rc = CS_ERR_OUT_OF_MEMORY;
+    if (rc == CS_OK)
+        rc = make_dir(cells);
+    char *text = NULL;
+    cs__json *root = NULL;
+    cs__buf stored = CS__BUF_INIT, doc = CS__BUF_INIT;
+    if (rc != CS_OK)
+        goto done;
+    rc = cs__read_file(&text, NULL, path, (size_t)64 << 20);
+    if (rc == CS_ERR_NOT_FOUND) {
+        cs__json_writer w;
+        cs__jw_init(&w, &doc);
+        cs__jw_begin_object(&w);
+        cs__jw_key(&w, "format");
+        cs__jw_string(&w, "classsens-study");
+        cs__jw_key(&w, "version");
+        cs__jw_int(&w, CS__STUDY_FORMAT_VERSION);
+        cs__jw_key(&w, "library");
+        cs__jw_string(&w, version_string());
+        cs__jw_key(&w, "config_hash");
+        cs__jw_string(&w, hash);
+        cs__jw_key(&w, "config");
+        cs__json *cfg_tree = NULL;
+        rc = cs__json_parse(&cfg_tree, cs__buf_str(config), config->len, "the study configuration");
+        if (rc == CS_OK)
+            cs__study_json_node(&w, cfg_tree);
+        cs__json_free(cfg_tree);
+        cs__jw_end_object(&w);
+        if (rc == CS_OK)
+            rc = cs__buf_write_file(&doc, path);
+        goto done;
+    }
+    if (rc != CS_OK)
+        goto done;
+    rc = cs__json_parse(&root, text, strlen(text), path);
+    const char *format = NULL, *stored_hash = NULL;
+    long long version = 0;
+    const cs__json *cfg = NULL;
+    if (rc == CS_OK)
+        rc = cs__json_get_string(root, "format", &format, path);
+    if (rc == CS_OK && strcmp(format, "classsens-study") != 0)
+        rc = cs__error(CS_ERR_FORMAT, "%s is not a classsens study (format \"%s\")", path, format);
+    if (rc == CS_OK)
+        rc = cs__json_get_int(root, "version", 1, 1000000, &version, path);
+    if (rc == CS_OK && version != CS__STUDY_FORMAT_VERSION)
+        rc = cs__error(CS_ERR_FORMAT, "%s has store format version %lld; this library reads version %d", path,
+                       version, CS__STUDY_FORMAT_VERSION);
+    if (rc == CS_OK)
+        rc = cs__json_get_string(root, "config_hash", &stored_hash, path);
+    if (rc == CS_OK)
+        rc = cs__json_get_object(root, "config", &cfg, path);
+    if (rc != CS_OK)
+        goto done;
+    if (strcmp(stored_hash, hash) != 0) {
+        cs__json_writer w;
+        cs__jw_init(&w, &stored);
+        cs__study_json_node(&w, cfg);
+        char diff[400];
+        first_difference(diff, sizeof diff, cs__buf_str(&stored), cs__buf_str(config));
+        rc = cs__error(CS_ERR_STATE,
+                       "the store %s was made by another study configuration (hash %s; this study's is %s): "
+                       "%s. Use another directory, or delete the store to start over",
+                       dir, stored_hash, hash, diff);
+    }
+done:
+    cs__buf_free(&stored);
+    cs__buf_free(&doc);
+    cs__json_free(root);
+    free(text);
+    free(cells);
+    free(path);
+    return rc;
+}
+
+/* A finished cell in the store: it parses and belongs to this configuration and cell. */
+static int read_finished(const char *path, const char *hash, const char *model, const char *cond, int replicate,
+                         double *accuracy)
+{
+    char *text = NULL;
+    cs__json *root = NULL;
+    int rc = cs__read_file(&text, NULL, path, (size_t)64 << 20);
+    if (rc != CS_OK)
+        return rc;
+    rc = cs__json_parse(&root, text, strlen(text), path);
+    const char *h = NULL, *m = NULL, *c = NULL;
+    long long r = -1;
+    double acc = NAN;
+    if (rc == CS_OK)
+        rc = cs__json_get_string(root, "config_hash", &h, path);
+    if (rc == CS_OK)
+        rc = cs__json_get_string(root, "model", &m, path);
+    if (rc == CS_OK)
+        rc = cs__json_get_string(root, "condition", &c, path);
+    if (rc == CS_OK)
+        rc = cs__json_get_int(root, "replicate", 0, 1000000, &r, path);
+    if (rc == CS_OK)
+        rc = cs__json_get_number(root, "test_accuracy", &acc, path);
+    if (rc == CS_OK && (strcmp(h, hash) || strcmp(m, model) || strcmp(c, cond) || r != replicate))
+        rc = cs__error(CS_ERR_CORRUPT,
+                       "%s holds the cell (%s, %s, replicate %lld, configuration %s), not (%s, %s, replicate %d, "
+                       "configuration %s); delete it to train that cell again",
+                       path, m, c, r, h, model, cond, replicate, hash);
+    if (rc != CS_OK && rc != CS_ERR_CORRUPT && rc != CS_ERR_OUT_OF_MEMORY)
+        rc = cs__error(CS_ERR_CORRUPT, "%s; delete the file to train that cell again", cs_last_error());
+    *accuracy = acc;
+    cs__json_free(root);
+    free(text);
+    return rc;
+}
+
+/* ---- running -------------------------------------------------------------------------------- */
+
+typedef struct run_state {
+    cs_study *s;
+    const char *store;
+    char hash[17];
+    int *pending;             /* cell indices of the current group */
+    int n_pending, next;
+    int cells_finished;
+    double work_done, work_total;
+    atomic_int stop;
+    int status;               /* first failure */
+    char message[1024];
+    pthread_mutex_t lock;     /* next, counters, status, and every callback */
+} run_state;
+
+typedef struct cell_ctx {
+    run_state *run;
+    int cell, model, cond, replicate;
+    double work, work_per_epoch;
+    cs_epoch_report *trace;
+    int epochs_done;
+} cell_ctx;
+
+static void cell_coords(const cs_study *s, int cell, int *model, int *cond, int *replicate)
+{
+    const int r = s->cfg.replicates, nc = s->cfg.n_conds;
+    *replicate = cell % r;
+    *cond = (cell / r) % nc;
+    *model = cell / (r * nc);
+}
+
+static double estimate_train_size(const cs_study *s, int cond)
+{
+    const cs__study_condition *c = &s->cfg.conds[cond];
+    const double n = (double)s->cfg.train_size;
+    if (c->family == CS_CONDITION_REDUCTION)
+        return n * c->level;
+    if (c->family == CS_CONDITION_CONTROL)
+        return n * (1.0 - 0.9 * c->level);
+    return n;
+}
+
+static double cell_work(const cs_study *s, int model, int cond)
+{
+    const cs__study_model *m = &s->cfg.models[model];
+    return m->flops * 1e-9 *
+           (3.0 * m->train.epochs * estimate_train_size(s, cond) + (double)s->cfg.test_size);
+}
+
+/* Called with the lock held. */
+static int emit(run_state *run, cs_study_event *ev)
+{
+    cs_study *s = run->s;
+    ev->cells_total = cs_study_num_cells(s);
+    ev->cells_finished = run->cells_finished;
+    ev->work_done = run->work_done;
+    ev->work_total = run->work_total;
+    if (s->progress && s->progress(ev, s->payload) != 0) {
+        atomic_store(&run->stop, 1);
+        if (run->status == CS_OK) {
+            run->status = CS_ERR_CANCELLED;
+            snprintf(run->message, sizeof run->message, "cs_study_run: cancelled by the progress callback");
+        }
+        return 1;
+    }
+    return 0;
+}
+
+static void fill_event(cs_study_event *ev, const cell_ctx *cx, cs_study_event_kind kind)
+{
+    const cs_study *s = cx->run->s;
+    memset(ev, 0, sizeof *ev);
+    ev->kind = kind;
+    ev->cell = cx->cell;
+    ev->model = s->cfg.models[cx->model].name;
+    ev->condition = s->cfg.conds[cx->cond].name;
+    ev->replicate = cx->replicate;
+    ev->threads = s->cfg.models[cx->model].threads;
+    ev->test_accuracy = NAN;
+    ev->seconds = NAN;
+}
+
+static int on_epoch(const cs_epoch_report *report, void *payload)
+{
+    cell_ctx *cx = payload;
+    run_state *run = cx->run;
+    if (report->epoch >= 1 && report->epoch <= report->epochs)
+        cx->trace[report->epoch - 1] = *report;
+    cx->epochs_done = report->epoch;
+    pthread_mutex_lock(&run->lock);
+    run->work_done += cx->work_per_epoch;
+    cs_study_event ev;
+    fill_event(&ev, cx, CS_STUDY_EVENT_EPOCH);
+    ev.epoch = report;
+    emit(run, &ev);
+    int stop = atomic_load(&run->stop);
+    pthread_mutex_unlock(&run->lock);
+    return stop;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The training set of (condition, replicate) and what the perturbation did. */
+static int cell_training_set(const cs_study *s, int cond, int replicate, cs_dataset **out,
+                             cs_perturb_report **report, uint64_t *seed_used)
+{
+    const cs__study_condition *c = &s->cfg.conds[cond];
+    *out = NULL;
+    *report = NULL;
+    *seed_used = 0;
+    if (c->family == CS_CONDITION_BASELINE)
+        return cs_dataset_view(out, s->train, NULL, cs_dataset_size(s->train), NULL);
+    if (c->family != CS_CONDITION_CONTROL) {
+        *seed_used = seed_of(s->cfg.seed, PURPOSE_PERTURB, NULL, c->name, replicate);
+        return cs_perturb_apply(out, report, s->train, s->specs[cond], *seed_used);
+    }
+    /* The control of replicate r removes as many records as replicate r's noise corrupted. */
+    const cs__study_condition *noise = &s->cfg.conds[c->noise];
+    cs_dataset *noisy = NULL;
+    cs_perturb_report *noise_report = NULL;
+    cs_perturb_spec *matched = NULL;
+    int rc = cs_perturb_apply(&noisy, &noise_report, s->train, s->specs[c->noise],
+                              seed_of(s->cfg.seed, PURPOSE_PERTURB, NULL, noise->name, replicate));
+    if (rc == CS_OK)
+        rc = cs_perturb_matched_reduction(&matched, noise_report);
+    if (rc == CS_OK) {
+        *seed_used = seed_of(s->cfg.seed, PURPOSE_CONTROL, NULL, c->name, replicate);
+        rc = cs_perturb_apply(out, report, s->train, matched, *seed_used);
+    }
+    cs_perturb_spec_destroy(matched);
+    cs_perturb_report_destroy(noise_report);
+    cs_dataset_destroy(noisy);
+    return rc;
+}
+
+static int run_cell(cell_ctx *cx)
+{
+    run_state *run = cx->run;
+    cs_study *s = run->s;
+    const cs__study_model *m = &s->cfg.models[cx->model];
+    const cs__study_condition *c = &s->cfg.conds[cx->cond];
+    const int k = s->cfg.k;
+    cs_dataset *train = NULL;
+    cs_perturb_report *report = NULL;
+    cs_model *model = NULL;
+    int32_t *pred = NULL;
+    double *counts = NULL;
+    char *path = NULL;
+    cs__buf text = CS__BUF_INIT;
+    char rel[512];
+    uint64_t seed_perturb = 0;
+    const uint64_t seed_init = seed_of(s->cfg.seed, PURPOSE_INIT, m->name, c->name, cx->replicate);
+    const uint64_t seed_train = seed_of(s->cfg.seed, PURPOSE_TRAIN, m->name, c->name, cx->replicate);
+    const size_t n_test = cs_dataset_size(s->test);
+
+    cx->trace = calloc((size_t)m->train.epochs, sizeof *cx->trace);
+    pred = malloc(sizeof *pred * n_test);
+    counts = calloc((size_t)k * (size_t)k, sizeof *counts);
+    int rc = (!cx->trace || !pred || !counts) ? cs__error_oom("cell buffers", sizeof *pred * n_test) : CS_OK;
+    if (rc == CS_OK)
+        rc = cs__study_cell_path(rel, sizeof rel, m->name, c->name, cx->replicate);
+    if (rc == CS_OK && !(path = join(run->store, rel)))
+        rc = CS_ERR_OUT_OF_MEMORY;
+    if (rc == CS_OK)
+        rc = cell_training_set(s, cx->cond, cx->replicate, &train, &report, &seed_perturb);
+    cs_model_options mo = CS_MODEL_OPTIONS_INIT;
+    mo.width = m->width;
+    mo.seed = seed_init;
+    if (rc == CS_OK)
+        rc = cs_model_create(&model, m->arch, s->cfg.c, s->cfg.h, s->cfg.w, k, &mo);
+    cs_train_options to = m->train;
+    to.seed = seed_train;
+    to.threads = 0; /* the group set the BLAS thread count */
+    to.progress = on_epoch;
+    to.payload = cx;
+    const double t0 = now_seconds();
+    if (rc == CS_OK)
+        rc = cs_model_train(model, train, &to);
+    const double t1 = now_seconds();
+    if (rc == CS_OK)
+        rc = cs_model_predict(model, pred, s->test);
+    const double t2 = now_seconds();
+    double correct = 0.0;
+    if (rc == CS_OK) {
+        const int32_t *truth = cs_dataset_labels(s->test);
+        for (size_t i = 0; i < n_test; ++i) {
+            counts[(size_t)truth[i] * (size_t)k + (size_t)pred[i]] += 1.0;
+            correct += truth[i] == pred[i];
+        }
+        cs__cell_outcome out = { run->hash, m->name, c->name, cx->replicate, seed_perturb, seed_init, seed_train,
+                                 m->threads, cs_dataset_size(train), report, m->train.epochs, cx->trace, k,
+                                 counts, correct / (double)n_test, t1 - t0, t2 - t1 };
+        rc = cs__study_cell_json(&text, &out);
+    }
+    if (rc == CS_OK && atomic_load(&run->stop))
+        rc = CS_ERR_CANCELLED;
+    if (rc == CS_OK)
+        rc = cs__buf_write_file(&text, path);
+
+    pthread_mutex_lock(&run->lock);
+    if (rc == CS_OK) {
+        run->cells_finished++;
+        run->work_done += cx->work - cx->work_per_epoch * cx->epochs_done;
+        cs_study_event ev;
+        fill_event(&ev, cx, CS_STUDY_EVENT_CELL_FINISHED);
+        ev.test_accuracy = correct / (double)n_test;
+        ev.seconds = t2 - t0;
+        emit(run, &ev);
+    } else if (run->status == CS_OK) {
+        run->status = rc;
+        snprintf(run->message, sizeof run->message, "cell (%s, %s, replicate %d): %s", m->name, c->name,
+                 cx->replicate, cs_last_error());
+        atomic_store(&run->stop, 1);
+    }
+    pthread_mutex_unlock(&run->lock);
+
+    cs__buf_free(&text);
+    free(path);
+    free(counts);
+    free(pred);
+    free(cx->trace);
+    cx->trace = NULL;
+    cs_model_destroy(model);
+    cs_perturb_report_destroy(report);
+    cs_dataset_destroy(train);
+    return rc;
+}
+
+static void *worker(void *arg)
+{
+    run_state *run = arg;
+    for (;;) {
+        pthread_mutex_lock(&run->lock);
+        int i = (!atomic_load(&run->stop) && run->next < run->n_pending) ? run->pending[run->next++] : -1;
+        pthread_mutex_unlock(&run->lock);
+        if (i < 0)
+            return NULL;
+        cell_ctx cx;
+        memset(&cx, 0, sizeof cx);
+        cx.run = run;
+        cx.cell = i;
+        cell_coords(run->s, i, &cx.model, &cx.cond, &cx.replicate);
+        cx.work = cell_work(run->s, cx.model, cx.cond);
+        cx.work_per_epoch = cx.work * 0.95 / run->s->cfg.models[cx.model].train.epochs;
+        cx.epochs_done = 0;
+        run_cell(&cx);
+        /* A failed cell's partial work leaves the estimate; the run stops anyway. */
+    }
+}
+
+/* Run one group of cells that share a thread count. */
+static int run_group(run_state *run, int threads)
+{
+    int workers = run->s->jobs / threads;
+    if (workers < 1)
+        workers = 1;
+    if (workers > run->n_pending)
+        workers = run->n_pending;
+    openblas_set_num_threads(threads);
+    pthread_t *tids = calloc((size_t)workers, sizeof *tids);
+    if (!tids)
+        return cs__error_oom("worker threads", sizeof *tids * (size_t)workers);
+    int started = 0;
+    int rc = CS_OK;
+    for (; started < workers; ++started) {
+        int err = pthread_create(&tids[started], NULL, worker, run);
+        if (err != 0) {
+            if (started == 0)
+                rc = cs__error(CS_ERR_OUT_OF_MEMORY, "cs_study_run: cannot start a worker thread: %s", strerror(err));
+            break;
+        }
+    }
+    for (int i = 0; i < started; ++i)
+        pthread_join(tids[i], NULL);
+    free(tids);
+    return rc;
+}
+
+int cs_study_run(cs_study *s, const char *store_dir)
+{
+    if (!s || !store_dir || !*store_dir)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_run: %s", !s ? "study is NULL" :
+                         !store_dir ? "store_dir is NULL" : "store_dir is empty");
+    if (s->cfg.n_models == 0)
+        return cs__error(CS_ERR_STATE, "cs_study_run: the study has no models (add one with cs_study_add_model)");
+    s->ran = 1;
+    run_state run;
+    memset(&run, 0, sizeof run);
+    run.s = s;
+    run.store = store_dir;
+    atomic_init(&run.stop, 0);
+    cs__buf config = CS__BUF_INIT;
+    int rc = cs__study_config_json(&config, &s->cfg);
+    if (rc != CS_OK) {
+        cs__buf_free(&config);
+        return rc;
+    }
+    cs__study_hash_hex(run.hash, cs__buf_str(&config), config.len);
+    rc = open_store(store_dir, &config, run.hash);
+    cs__buf_free(&config);
+    if (rc != CS_OK)
+        return rc;
+
+    const int total = cs_study_num_cells(s);
+    int *todo = malloc(sizeof *todo * (size_t)total);
+    if (!todo)
+        return cs__error_oom("cell list", sizeof *todo * (size_t)total);
+    int n_todo = 0;
+    pthread_mutex_init(&run.lock, NULL);
+    for (int i = 0; i < total && rc == CS_OK; ++i) {
+        int mi, ci, ri;
+        cell_coords(s, i, &mi, &ci, &ri);
+        char rel[512];
+        rc = cs__study_cell_path(rel, sizeof rel, s->cfg.models[mi].name, s->cfg.conds[ci].name, ri);
+        char *path = rc == CS_OK ? join(store_dir, rel) : NULL;
+        if (rc == CS_OK && !path)
+            rc = CS_ERR_OUT_OF_MEMORY;
+        double acc = NAN;
+        int found = rc == CS_OK ? read_finished(path, run.hash, s->cfg.models[mi].name, s->cfg.conds[ci].name, ri, &acc)
+                                : rc;
+        free(path);
+        if (rc != CS_OK)
+            break;
+        if (found == CS_ERR_NOT_FOUND) {
+            todo[n_todo++] = i;
+            run.work_total += cell_work(s, mi, ci);
+        } else if (found == CS_OK) {
+            run.cells_finished++;
+            cs_study_event ev;
+            memset(&ev, 0, sizeof ev);
+            ev.kind = CS_STUDY_EVENT_CELL_SKIPPED;
+            ev.cell = i;
+            ev.model = s->cfg.models[mi].name;
+            ev.condition = s->cfg.conds[ci].name;
+            ev.replicate = ri;
+            ev.threads = s->cfg.models[mi].threads;
+            ev.test_accuracy = acc;
+            ev.seconds = NAN;
+            if (emit(&run, &ev))
+                rc = CS_ERR_CANCELLED;
+        } else {
+            rc = found;
+        }
+    }
+    /* Work totals include every cell still to train, so the estimate is known up front. */
+    const int saved_threads = openblas_get_num_threads();
+    run.pending = malloc(sizeof *run.pending * (size_t)(n_todo > 0 ? n_todo : 1));
+    if (rc == CS_OK && !run.pending)
+        rc = cs__error_oom("cell list", sizeof *run.pending * (size_t)n_todo);
+    /* Groups by thread count, fewest threads first; cells keep their order within a group. */
+    int done = 0;
+    while (rc == CS_OK && done < n_todo && !atomic_load(&run.stop)) {
+        int threads = 0;
+        for (int i = 0; i < n_todo; ++i) {
+            int mi, ci, ri;
+            cell_coords(s, todo[i], &mi, &ci, &ri);
+            int t = s->cfg.models[mi].threads;
+            if (todo[i] >= 0 && (threads == 0 || t < threads))
+                threads = t;
+        }
+        run.n_pending = 0;
+        run.next = 0;
+        for (int i = 0; i < n_todo; ++i) {
+            if (todo[i] < 0)
+                continue;
+            int mi, ci, ri;
+            cell_coords(s, todo[i], &mi, &ci, &ri);
+            if (s->cfg.models[mi].threads == threads) {
+                run.pending[run.n_pending++] = todo[i];
+                todo[i] = -1;
+                ++done;
+            }
+        }
+        rc = run_group(&run, threads);
+    }
+    openblas_set_num_threads(saved_threads);
+    if (rc == CS_OK && run.status != CS_OK)
+        rc = cs__error(run.status, "%s", run.message);
+    pthread_mutex_destroy(&run.lock);
+    free(run.pending);
+    free(todo);
+    return rc;
+}

@@ -1,0 +1,95 @@
+/* Internal: a study's configuration, shared by the runner (study.c), the store writer
+ * (store.c) and the store reader (results.c). */
+#ifndef CS_STUDY_INTERNAL_H
+#define CS_STUDY_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <classsens/study.h>
+
+#include "core/buf.h"
+#include "core/json.h"
+
+#define CS__STUDY_NAME_MAX 64
+#define CS__STUDY_DATA_NAME_MAX 200
+#define CS__STUDY_FORMAT_VERSION 1
+
+typedef struct cs__study_model {
+    char name[CS__STUDY_NAME_MAX + 1];
+    char arch[32];
+    double width;
+    int threads;               /* BLAS threads of its cells (resolved, never 0) */
+    cs_train_options train;    /* seed 0, no callback; threads 0 */
+    double flops;              /* forward FLOPs of one image (estimates only, not in the config) */
+} cs__study_model;
+
+typedef struct cs__study_condition {
+    char *name;                /* "baseline", spec text, or "matched:" + the noise's name */
+    cs_condition_family family;
+    double level;
+    int noise;                 /* CONTROL: index of its noise condition; -1 otherwise */
+} cs__study_condition;
+
+typedef struct cs__study_config {
+    char data_name[CS__STUDY_DATA_NAME_MAX + 1];
+    int c, h, w, k;
+    char **class_names;        /* k */
+    size_t train_full, test_full;      /* split sizes before subsets */
+    uint64_t train_fingerprint, test_fingerprint;
+    size_t train_size, test_size;      /* after subsets */
+    uint64_t seed;
+    int replicates;
+    size_t train_subset, test_subset;
+    int matched_controls;
+    cs__study_model *models;
+    int n_models;
+    cs__study_condition *conds;
+    int n_conds;
+} cs__study_config;
+
+void cs__study_config_free(cs__study_config *cfg);
+
+/* FNV-1a, 64 bits: the configuration hash and the data fingerprints (identity, not security). */
+uint64_t cs__fnv1a64(uint64_t h, const void *data, size_t n);
+#define CS__FNV1A64_INIT 0xcbf29ce484222325ull
+
+/* The configuration as canonical JSON text (the object only), and its hash as 16 hex digits. */
+int cs__study_config_json(cs__buf *out, const cs__study_config *cfg);
+void cs__study_hash_hex(char hex[17], const char *text, size_t len);
+
+/* Names in file names: every byte outside [A-Za-z0-9._-] becomes '-'. */
+void cs__study_file_name(char *dst, size_t cap, const char *name);
+/* "cells/<model>__<condition>__r<replicate>.json" below the store (relative path). */
+int cs__study_cell_path(char *dst, size_t cap, const char *model, const char *cond, int replicate);
+
+/* Names of the files of a store. */
+#define CS__STUDY_CONFIG_FILE "study.json"
+#define CS__STUDY_CELLS_DIR "cells"
+
+/* One finished cell, as the runner hands it to the store writer. */
+typedef struct cs__cell_outcome {
+    const char *config_hash;
+    const char *model, *condition;
+    int replicate;
+    uint64_t seed_perturb, seed_init, seed_train;
+    int threads;
+    size_t train_size;                 /* after the perturbation */
+    const cs_perturb_report *report;   /* NULL for the baseline */
+    int epochs;
+    const cs_epoch_report *trace;      /* epochs entries */
+    int k;
+    const double *confusion;           /* k x k counts [true][pred] */
+    double test_accuracy;
+    double train_seconds, test_seconds;
+} cs__cell_outcome;
+
+int cs__study_cell_json(cs__buf *out, const cs__cell_outcome *cell);
+
+/* Write a parsed JSON value back (the store's canonical layout: integers as integers). */
+void cs__study_json_node(cs__json_writer *w, const cs__json *v);
+
+/* Condition family names in the configuration. */
+const char *cs__condition_family_name(cs_condition_family f);
+
+#endif

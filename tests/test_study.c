@@ -1,0 +1,698 @@
+/* Studies: the store, resume, cancellation, parallel = serial, seeds shared across models,
+ * results read back, reports written, and every bad input. */
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <classsens.h>
+
+#include "core/json.h"
+#include "fixtures.h"
+
+#define SIDE 12
+#define K 3
+
+/* Learnable data: class c lights up a band of rows, plus seeded noise. */
+static cs_dataset *data(size_t n, uint32_t seed)
+{
+    const size_t plane = SIDE * SIDE;
+    uint8_t *px = malloc(n * plane);
+    int32_t *labels = malloc(n * sizeof *labels);
+    for (size_t i = 0; i < n; i++) {
+        labels[i] = (int32_t)(i % K);
+        for (size_t j = 0; j < plane; j++) {
+            int row = (int)(j / SIDE);
+            int lit = row / 4 == labels[i];
+            px[i * plane + j] = (uint8_t)((lit ? 150 : 20) + cs_test_byte(seed, i * plane + j) % 90);
+        }
+    }
+    cs_dataset *ds = NULL;
+    cs_assert_ok(cs_dataset_from_memory(&ds, px, labels, n, 1, SIDE, SIDE, K));
+    free(px);
+    free(labels);
+    const char *names[K] = { "top", "middle, wide", "bottom \"low\"" };
+    cs_assert_ok(cs_dataset_set_class_names(ds, names, K));
+    return ds;
+}
+
+typedef struct events {
+    int skipped, started, epochs, finished;
+    int cancel_after;     /* cancel when this many cells have finished in this run (0: never) */
+    double last_work_done, work_total;
+    int work_decreased;
+} events;
+
+static int on_event(const cs_study_event *ev, void *payload)
+{
+    events *e = payload;
+    switch (ev->kind) {
+    case CS_STUDY_EVENT_CELL_SKIPPED: e->skipped++; break;
+    case CS_STUDY_EVENT_CELL_STARTED: e->started++; break;
+    case CS_STUDY_EVENT_EPOCH: e->epochs++; break;
+    case CS_STUDY_EVENT_CELL_FINISHED: e->finished++; break;
+    }
+    if (ev->work_done < e->last_work_done)
+        e->work_decreased = 1;
+    e->last_work_done = ev->work_done;
+    e->work_total = ev->work_total;
+    return e->cancel_after > 0 && e->finished >= e->cancel_after;
+}
+
+typedef struct fixture {
+    cs_dataset *train, *test;
+} fixture;
+
+static fixture fx;
+
+static void data_setup(void)
+{
+    cs_test_dir_setup();
+    fx.train = data(150, 1);
+    fx.test = data(60, 2);
+}
+
+static void data_teardown(void)
+{
+    cs_dataset_destroy(fx.train);
+    cs_dataset_destroy(fx.test);
+    cs_test_dir_teardown();
+}
+
+/* Two lenets, shuffle noise, a uniform reduction, matched controls, 2 replicates. */
+static cs_study *make_study(int jobs, int replicates, events *ev)
+{
+    cs_study_options so = CS_STUDY_OPTIONS_INIT;
+    so.replicates = replicates;
+    so.seed = 7;
+    so.jobs = jobs;
+    so.matched_controls = 1;
+    so.progress = ev ? on_event : NULL;
+    so.payload = ev;
+    cs_study *s = NULL;
+    cs_assert_ok(cs_study_create(&s, fx.train, fx.test, "tiny", &so));
+    cs_train_options to = CS_TRAIN_OPTIONS_INIT;
+    to.epochs = 2;
+    to.batch_size = 16;
+    to.crop_padding = 0;
+    to.horizontal_flip = 0;
+    cs_assert_ok(cs_study_add_model(s, NULL, "lenet", 0.5, &to));
+    to.epochs = 1;
+    cs_assert_ok(cs_study_add_model(s, "small", "lenet", 0.25, &to));
+    const char *specs[] = { "shuffle:0.3", "reduce:uniform:0.5" };
+    for (int i = 0; i < 2; i++) {
+        cs_perturb_spec *spec = NULL;
+        cs_assert_ok(cs_perturb_spec_parse(&spec, specs[i]));
+        cs_assert_ok(cs_study_add_condition(s, spec));
+        cs_perturb_spec_destroy(spec);
+    }
+    return s;
+}
+
+static char *store(const char *name)
+{
+    return cs_test_path(cs_test_dir, name);
+}
+
+/* A file's lines without the timing members (they differ between runs). */
+static char *without_timings(const char *path)
+{
+    size_t n = 0;
+    char *text = (char *)cs_test_read(path, &n);
+    char *out = calloc(n + 1, 1);
+    size_t o = 0;
+    for (char *line = text; line < text + n;) {
+        char *end = memchr(line, '\n', (size_t)(text + n - line));
+        size_t len = end ? (size_t)(end - line) + 1 : (size_t)(text + n - line);
+        char saved = line[len - 1];
+        line[len - 1] = '\0';
+        int timing = strstr(line, "seconds") != NULL;
+        line[len - 1] = saved;
+        if (!timing) {
+            memcpy(out + o, line, len);
+            o += len;
+        }
+        line += len;
+    }
+    free(text);
+    return out;
+}
+
+static int count_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/* Every cell file of store a equals the one of store b, timings aside. */
+static void assert_same_cells(const char *a, const char *b)
+{
+    char *ca = cs_test_path(a, "cells"), *cb = cs_test_path(b, "cells");
+    ck_assert_int_eq(count_files(ca), count_files(cb));
+    DIR *d = opendir(ca);
+    struct dirent *e;
+    int compared = 0;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *pa = cs_test_path(ca, e->d_name), *pb = cs_test_path(cb, e->d_name);
+        char *ta = without_timings(pa), *tb = without_timings(pb);
+        ck_assert_msg(strcmp(ta, tb) == 0, "%s differs between the stores", e->d_name);
+        free(ta);
+        free(tb);
+        free(pa);
+        free(pb);
+        compared++;
+    }
+    closedir(d);
+    ck_assert_int_gt(compared, 0);
+    free(ca);
+    free(cb);
+}
+
+static void assert_same_file(const char *a, const char *b, const char *name)
+{
+    char *pa = cs_test_path(a, name), *pb = cs_test_path(b, name);
+    size_t na = 0, nb = 0;
+    uint8_t *ta = cs_test_read(pa, &na), *tb = cs_test_read(pb, &nb);
+    ck_assert_msg(na == nb && memcmp(ta, tb, na) == 0, "%s differs between %s and %s", name, a, b);
+    free(ta);
+    free(tb);
+    free(pa);
+    free(pb);
+}
+
+static int exists(const char *dir, const char *name)
+{
+    char *p = cs_test_path(dir, name);
+    struct stat st;
+    int ok = stat(p, &st) == 0 && st.st_size > 0;
+    free(p);
+    return ok;
+}
+
+START_TEST(study_runs_every_cell_and_reads_back)
+{
+    events ev = { 0 };
+    cs_study *s = make_study(1, 2, &ev);
+    /* baseline, shuffle, its control, reduction: 4 conditions x 2 models x 2 replicates */
+    ck_assert_int_eq(cs_study_num_cells(s), 16);
+    char *dir = store("a");
+    cs_assert_ok(cs_study_run(s, dir));
+    ck_assert_int_eq(ev.finished, 16);
+    ck_assert_int_eq(ev.skipped, 0);
+    ck_assert_int_eq(ev.epochs, 2 * 8 + 1 * 8);
+    ck_assert(!ev.work_decreased);
+    ck_assert_double_eq_tol(ev.last_work_done, ev.work_total, 1e-9 * ev.work_total);
+    cs_study_destroy(s);
+
+    cs_results *r = NULL;
+    cs_assert_ok(cs_results_open(&r, dir));
+    ck_assert_str_eq(cs_results_data_name(r), "tiny");
+    ck_assert_int_eq(cs_results_num_classes(r), K);
+    ck_assert_str_eq(cs_results_class_name(r, 1), "middle, wide");
+    ck_assert_int_eq(cs_results_num_models(r), 2);
+    ck_assert_str_eq(cs_results_model_name(r, 0), "lenet:0.5");
+    ck_assert_str_eq(cs_results_model_name(r, 1), "small");
+    ck_assert_str_eq(cs_results_model_arch(r, 1), "lenet");
+    ck_assert_double_eq(cs_results_model_width(r, 1), 0.25);
+    ck_assert_int_eq(cs_results_num_conditions(r), 4);
+    ck_assert_str_eq(cs_results_condition_name(r, 0), "baseline");
+    ck_assert_str_eq(cs_results_condition_name(r, 1), "shuffle:0.3");
+    ck_assert_str_eq(cs_results_condition_name(r, 2), "matched:shuffle:0.3");
+    ck_assert_str_eq(cs_results_condition_name(r, 3), "reduce:uniform:0.5");
+    ck_assert_int_eq(cs_results_condition_family(r, 2), CS_CONDITION_CONTROL);
+    ck_assert_double_eq(cs_results_condition_level(r, 3), 0.5);
+    ck_assert_int_eq(cs_results_cells_finished(r), 16);
+    ck_assert_uint_eq(cs_results_test_size(r), 60);
+    cs_train_options t = CS_TRAIN_OPTIONS_INIT;
+    cs_assert_ok(cs_results_model_train_options(r, 0, &t));
+    ck_assert_int_eq(t.epochs, 2);
+    ck_assert_int_eq(t.batch_size, 16);
+    ck_assert_double_eq(t.lr, 0.01); /* resolved default of a model without BatchNorm */
+
+    for (int m = 0; m < 2; m++)
+        for (int c = 0; c < 4; c++)
+            for (int i = 0; i < 2; i++) {
+                cs_cell_result cell;
+                cell.struct_size = sizeof cell;
+                cs_assert_ok(cs_results_cell(r, m, c, i, &cell));
+                ck_assert_double_eq(cs_confusion_total(cell.confusion), 60);
+                ck_assert_double_eq_tol(cell.test_accuracy, cs_confusion_accuracy(cell.confusion), 1e-12);
+                ck_assert_int_eq(cell.epochs, m == 0 ? 2 : 1);
+                ck_assert(isfinite(cell.trace[0].loss));
+                ck_assert_int_eq(cell.threads, 1);
+                if (c == 0)
+                    ck_assert_uint_eq(cell.train_size, 150);
+                if (c == 1) {
+                    ck_assert_uint_eq(cell.train_size, 150);
+                    ck_assert(cell.flip_rate > 0.0 && cell.flip_rate <= 0.3);
+                }
+                if (c == 3)
+                    ck_assert_uint_eq(cell.train_size, 75);
+            }
+    /* The matched control removes as many records as that replicate's noise changed. */
+    for (int i = 0; i < 2; i++) {
+        cs_cell_result noise, control;
+        noise.struct_size = control.struct_size = sizeof noise;
+        cs_assert_ok(cs_results_cell(r, 0, 1, i, &noise));
+        cs_assert_ok(cs_results_cell(r, 0, 2, i, &control));
+        ck_assert_uint_eq(control.train_size, 150 - noise.changed);
+    }
+    cs_results_destroy(r);
+    free(dir);
+}
+END_TEST
+
+START_TEST(perturbed_training_sets_are_shared_across_models)
+{
+    cs_study *s = make_study(1, 2, NULL);
+    char *dir = store("a");
+    cs_assert_ok(cs_study_run(s, dir));
+    cs_study_destroy(s);
+    cs_results *r = NULL;
+    cs_assert_ok(cs_results_open(&r, dir));
+    for (int c = 1; c < 4; c++) {
+        cs_cell_result a0, b0;
+        a0.struct_size = b0.struct_size = sizeof a0;
+        cs_assert_ok(cs_results_cell(r, 0, c, 0, &a0));
+        cs_assert_ok(cs_results_cell(r, 1, c, 0, &b0));
+        ck_assert_uint_eq(a0.train_size, b0.train_size);
+        ck_assert_uint_eq(a0.changed, b0.changed);
+        ck_assert_double_eq(a0.flip_rate, b0.flip_rate);
+    }
+    cs_results_destroy(r);
+    /* The perturbation seed of a cell leaves the model out; init and training seeds do not. */
+    char *pa = cs_test_path(dir, "cells/lenet-0.5__shuffle-0.3__r1.json");
+    char *pb = cs_test_path(dir, "cells/small__shuffle-0.3__r1.json");
+    size_t na, nb;
+    char *ta = (char *)cs_test_read(pa, &na), *tb = (char *)cs_test_read(pb, &nb);
+    cs__json *ja = NULL, *jb = NULL;
+    cs_assert_ok(cs__json_parse(&ja, ta, na, pa));
+    cs_assert_ok(cs__json_parse(&jb, tb, nb, pb));
+    const cs__json *sa = cs__json_get(ja, "seeds"), *sb = cs__json_get(jb, "seeds");
+    ck_assert_str_eq(cs__json_string(cs__json_get(sa, "perturbation")), cs__json_string(cs__json_get(sb, "perturbation")));
+    ck_assert_str_ne(cs__json_string(cs__json_get(sa, "init")), cs__json_string(cs__json_get(sb, "init")));
+    ck_assert_str_ne(cs__json_string(cs__json_get(sa, "training")), cs__json_string(cs__json_get(sb, "training")));
+    /* Same noisy labels: the realised transition counts agree. */
+    const cs__json *pta = cs__json_get(cs__json_get(ja, "perturbation"), "transitions");
+    const cs__json *ptb = cs__json_get(cs__json_get(jb, "perturbation"), "transitions");
+    ck_assert_uint_eq(cs__json_len(pta), K);
+    for (size_t i = 0; i < K; i++)
+        for (size_t j = 0; j < K; j++)
+            ck_assert_double_eq(cs__json_number(cs__json_at(cs__json_at(pta, i), j)),
+                                cs__json_number(cs__json_at(cs__json_at(ptb, i), j)));
+    cs__json_free(ja);
+    cs__json_free(jb);
+    free(ta);
+    free(tb);
+    free(pa);
+    free(pb);
+    free(dir);
+}
+END_TEST
+
+START_TEST(parallel_run_equals_serial_run)
+{
+    char *a = store("serial"), *b = store("parallel");
+    cs_study *s = make_study(1, 2, NULL);
+    cs_assert_ok(cs_study_run(s, a));
+    cs_study_destroy(s);
+    s = make_study(2, 2, NULL);
+    cs_assert_ok(cs_study_run(s, b));
+    cs_study_destroy(s);
+    assert_same_file(a, b, "study.json");
+    assert_same_cells(a, b);
+    free(a);
+    free(b);
+}
+END_TEST
+
+START_TEST(cancelled_study_resumes_to_the_same_store)
+{
+    char *a = store("whole"), *b = store("interrupted");
+    cs_study *s = make_study(1, 2, NULL);
+    cs_assert_ok(cs_study_run(s, a));
+    cs_study_destroy(s);
+
+    events ev = { 0 };
+    ev.cancel_after = 5;
+    s = make_study(1, 2, &ev);
+    cs_assert_fails(cs_study_run(s, b), CS_ERR_CANCELLED, "cancelled");
+    cs_study_destroy(s);
+    char *cells = cs_test_path(b, "cells");
+    ck_assert_int_eq(count_files(cells), 5); /* finished cells kept, nothing half-written */
+    free(cells);
+
+    events again = { 0 };
+    s = make_study(1, 2, &again);
+    cs_assert_ok(cs_study_run(s, b));
+    cs_study_destroy(s);
+    ck_assert_int_eq(again.skipped, 5);
+    ck_assert_int_eq(again.finished, 11);
+    assert_same_file(a, b, "study.json");
+    assert_same_cells(a, b);
+
+    /* Reports built from both stores are identical where they carry no timings. */
+    cs_results *ra = NULL, *rb = NULL;
+    cs_assert_ok(cs_results_open(&ra, a));
+    cs_assert_ok(cs_results_open(&rb, b));
+    cs_assert_ok(cs_report_write(ra, a, NULL));
+    cs_assert_ok(cs_report_write(rb, b, NULL));
+    assert_same_file(a, b, "summary.json");
+    assert_same_file(a, b, "results.csv");
+    cs_results_destroy(ra);
+    cs_results_destroy(rb);
+    free(a);
+    free(b);
+}
+END_TEST
+
+START_TEST(store_of_another_configuration_is_refused)
+{
+    char *dir = store("a");
+    cs_study *s = make_study(1, 1, NULL);
+    cs_assert_ok(cs_study_run(s, dir));
+    cs_study_destroy(s);
+    s = make_study(1, 2, NULL);
+    cs_assert_fails(cs_study_run(s, dir), CS_ERR_STATE, "another study configuration");
+    ck_assert_ptr_nonnull(strstr(cs_last_error(), "\"replicates\": 1"));
+    cs_study_destroy(s);
+    /* The same configuration resumes (nothing to do). */
+    events ev = { 0 };
+    s = make_study(1, 1, &ev);
+    cs_assert_ok(cs_study_run(s, dir));
+    ck_assert_int_eq(ev.skipped, 8);
+    ck_assert_int_eq(ev.finished, 0);
+    cs_study_destroy(s);
+    free(dir);
+}
+END_TEST
+
+START_TEST(report_writes_every_output)
+{
+    char *dir = store("a");
+    cs_study *s = make_study(2, 2, NULL);
+    cs_assert_ok(cs_study_run(s, dir));
+    cs_study_destroy(s);
+    cs_results *r = NULL;
+    cs_assert_ok(cs_results_open(&r, dir));
+    char *out = store("report");
+    cs_assert_ok(cs_report_write(r, out, NULL));
+    const char *files[] = { "report.html", "results.csv", "summary.json", "figures/confusion_lenet-0.5_baseline.svg",
+                            "figures/relative_small_shuffle-0.3.svg", "figures/weakest_reduce-uniform-0.5.svg",
+                            "figures/weakest_small.svg", "figures/curves_lenet-0.5_shuffle.svg",
+                            "figures/curves_small_reduce-uniform.svg", "figures/agreement_baseline.svg",
+                            "figures/confusion_small_matched-shuffle-0.3.svg" };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        ck_assert_msg(exists(out, files[i]), "%s is missing or empty", files[i]);
+
+    /* results.csv: a header and K*K rows per cell, class names quoted where needed. */
+    char *csv_path = cs_test_path(out, "results.csv");
+    size_t n = 0;
+    char *csv = (char *)cs_test_read(csv_path, &n);
+    ck_assert(strncmp(csv, "model,condition,level,replicate,true,pred,count\n", 48) == 0);
+    int lines = 0;
+    for (size_t i = 0; i < n; i++)
+        lines += csv[i] == '\n';
+    ck_assert_int_eq(lines, 1 + 16 * K * K);
+    ck_assert_ptr_nonnull(strstr(csv, "\nsmall,reduce:uniform:0.5,0.5,1,\"middle, wide\",\"bottom \"\"low\"\"\","));
+    free(csv);
+    free(csv_path);
+
+    /* summary.json agrees with the store. */
+    char *js_path = cs_test_path(out, "summary.json");
+    char *js = (char *)cs_test_read(js_path, &n);
+    cs__json *root = NULL;
+    cs_assert_ok(cs__json_parse(&root, js, n, js_path));
+    ck_assert_int_eq((int)cs__json_number(cs__json_get(root, "cells_finished")), 16);
+    const cs__json *models = cs__json_get(root, "models");
+    ck_assert_uint_eq(cs__json_len(models), 2);
+    for (int m = 0; m < 2; m++) {
+        const cs__json *conds = cs__json_get(cs__json_at(models, (size_t)m), "conditions");
+        ck_assert_uint_eq(cs__json_len(conds), 4);
+        for (int c = 0; c < 4; c++) {
+            const cs__json *cj = cs__json_at(conds, (size_t)c);
+            double mean = cs__json_number(cs__json_get(cs__json_get(cj, "accuracy"), "mean"));
+            double expect = 0.0;
+            for (int i = 0; i < 2; i++) {
+                cs_cell_result cell;
+                cell.struct_size = sizeof cell;
+                cs_assert_ok(cs_results_cell(r, m, c, i, &cell));
+                expect += cell.test_accuracy / 2;
+            }
+            ck_assert_double_eq_tol(mean, expect, 1e-12);
+            const cs__json *ca = cs__json_get(cj, "class_accuracy");
+            ck_assert_uint_eq(cs__json_len(ca), K);
+            ck_assert_uint_eq(cs__json_len(cs__json_get(cj, "weakest_by_accuracy")), K);
+            if (c > 0)
+                ck_assert_uint_eq(cs__json_len(cs__json_get(cj, "weakest_by_sensitivity")), K);
+        }
+    }
+    const cs__json *agree = cs__json_get(root, "agreement");
+    ck_assert_uint_eq(cs__json_len(agree), 4);
+    double w = cs__json_number(cs__json_get(cs__json_at(agree, 0), "kendall_w"));
+    ck_assert(isnan(w) || (w >= 0.0 && w <= 1.0));
+    cs__json_free(root);
+    free(js);
+    free(js_path);
+
+    /* The page is self-contained: no script, no external reference. */
+    char *html_path = cs_test_path(out, "report.html");
+    char *html = (char *)cs_test_read(html_path, &n);
+    ck_assert_ptr_null(strstr(html, "<script"));
+    ck_assert_ptr_null(strstr(html, "href=\"http"));
+    ck_assert_ptr_null(strstr(html, "src=\""));
+    ck_assert_ptr_nonnull(strstr(html, "Table 1"));
+    ck_assert_ptr_nonnull(strstr(html, "Kendall"));
+    ck_assert_ptr_nonnull(strstr(html, "middle, wide"));
+    ck_assert_ptr_nonnull(strstr(html, "bottom &quot;low&quot;"));
+    free(html);
+    free(html_path);
+
+    cs_results_destroy(r);
+    free(out);
+    free(dir);
+}
+END_TEST
+
+START_TEST(partial_store_gives_a_partial_report)
+{
+    char *dir = store("a");
+    events ev = { 0 };
+    ev.cancel_after = 3;
+    cs_study *s = make_study(1, 2, &ev);
+    cs_assert_fails(cs_study_run(s, dir), CS_ERR_CANCELLED, "cancelled");
+    cs_study_destroy(s);
+    cs_results *r = NULL;
+    cs_assert_ok(cs_results_open(&r, dir));
+    ck_assert_int_eq(cs_results_cells_finished(r), 3);
+    cs_cell_result cell;
+    cell.struct_size = sizeof cell;
+    cs_assert_fails(cs_results_cell(r, 1, 3, 1, &cell), CS_ERR_NOT_FOUND, "not finished");
+    cs_assert_ok(cs_report_write(r, dir, NULL));
+    ck_assert(exists(dir, "report.html"));
+    cs_results_destroy(r);
+    free(dir);
+}
+END_TEST
+
+START_TEST(bad_arguments_are_refused)
+{
+    cs_study *s = NULL;
+    cs_study_options so = CS_STUDY_OPTIONS_INIT;
+    cs_assert_fails(cs_study_create(NULL, fx.train, fx.test, "x", NULL), CS_ERR_INVALID_ARGUMENT, "out is NULL");
+    cs_assert_fails(cs_study_create(&s, NULL, fx.test, "x", NULL), CS_ERR_INVALID_ARGUMENT, "train is NULL");
+    cs_assert_fails(cs_study_create(&s, fx.train, fx.test, "", NULL), CS_ERR_INVALID_ARGUMENT, "data_name");
+    cs_assert_fails(cs_study_create(&s, fx.train, fx.test, "a\nb", NULL), CS_ERR_INVALID_ARGUMENT, "printable");
+    so.replicates = 0;
+    cs_assert_fails(cs_study_create(&s, fx.train, fx.test, "x", &so), CS_ERR_INVALID_ARGUMENT, "replicates 0");
+    so = (cs_study_options)CS_STUDY_OPTIONS_INIT;
+    so.jobs = -1;
+    cs_assert_fails(cs_study_create(&s, fx.train, fx.test, "x", &so), CS_ERR_INVALID_ARGUMENT, "jobs -1");
+    so = (cs_study_options)CS_STUDY_OPTIONS_INIT;
+    so.train_subset = 1000;
+    cs_assert_fails(cs_study_create(&s, fx.train, fx.test, "x", &so), CS_ERR_OUT_OF_RANGE, "the split has 150");
+    so = (cs_study_options)CS_STUDY_OPTIONS_INIT;
+    so.struct_size = sizeof so + 8;
+    cs_assert_fails(cs_study_create(&s, fx.train, fx.test, "x", &so), CS_ERR_UNSUPPORTED, "cs_study_options");
+    cs_dataset *other = NULL;
+    uint8_t px[4 * 2 * 8 * 8] = { 0 };
+    int32_t labels[4] = { 0, 1, 2, 0 };
+    cs_assert_ok(cs_dataset_from_memory(&other, px, labels, 4, 2, 8, 8, K));
+    cs_assert_fails(cs_study_create(&s, fx.train, other, "x", NULL), CS_ERR_SIZE_MISMATCH, "test split is 2x8x8");
+    cs_dataset_destroy(other);
+    ck_assert_ptr_null(s);
+
+    cs_assert_ok(cs_study_create(&s, fx.train, fx.test, "x", NULL));
+    char *dir = store("a");
+    cs_assert_fails(cs_study_run(s, dir), CS_ERR_STATE, "no models");
+    cs_assert_fails(cs_study_add_model(s, NULL, "transformer", 1.0, NULL), CS_ERR_NOT_FOUND, "transformer");
+    cs_assert_fails(cs_study_add_model(s, "bad name", "lenet", 1.0, NULL), CS_ERR_INVALID_ARGUMENT, "bad name");
+    cs_assert_fails(cs_study_add_model(s, NULL, "lenet", -1.0, NULL), CS_ERR_INVALID_ARGUMENT, "width");
+    cs_train_options to = CS_TRAIN_OPTIONS_INIT;
+    to.epochs = 0;
+    cs_assert_fails(cs_study_add_model(s, NULL, "lenet", 1.0, &to), CS_ERR_INVALID_ARGUMENT, "epochs 0");
+    to = (cs_train_options)CS_TRAIN_OPTIONS_INIT;
+    to.momentum = 1.5;
+    cs_assert_fails(cs_study_add_model(s, NULL, "lenet", 1.0, &to), CS_ERR_INVALID_ARGUMENT, "momentum 1.5");
+    cs_assert_ok(cs_study_add_model(s, "a:b", "lenet", 1.0, NULL));
+    cs_assert_fails(cs_study_add_model(s, "a-b", "lenet", 1.0, NULL), CS_ERR_INVALID_ARGUMENT, "clashes");
+    cs_assert_fails(cs_study_add_condition(s, NULL), CS_ERR_INVALID_ARGUMENT, "spec is NULL");
+    cs_perturb_spec *spec = NULL;
+    cs_assert_ok(cs_perturb_spec_parse(&spec, "targeted:7:0.3"));
+    cs_assert_fails(cs_study_add_condition(s, spec), CS_ERR_OUT_OF_RANGE, "targeted:7:0.3");
+    cs_perturb_spec_destroy(spec);
+    cs_assert_ok(cs_perturb_spec_parse(&spec, "shuffle:0.2"));
+    cs_assert_ok(cs_study_add_condition(s, spec));
+    cs_assert_fails(cs_study_add_condition(s, spec), CS_ERR_INVALID_ARGUMENT, "already in the study");
+    cs_perturb_spec_destroy(spec);
+    cs_assert_ok(cs_perturb_spec_create(&spec, CS_PERTURB_NONE, 0.0));
+    cs_assert_fails(cs_study_add_condition(s, spec), CS_ERR_INVALID_ARGUMENT, "baseline");
+    cs_perturb_spec_destroy(spec);
+    cs_assert_fails(cs_study_run(s, NULL), CS_ERR_INVALID_ARGUMENT, "store_dir is NULL");
+    /* A file where the store should be. */
+    char *file = store("file");
+    cs_test_write(file, "x", 1, 0);
+    cs_assert_fails(cs_study_run(s, file), CS_ERR_IO, "not a directory");
+    cs_assert_fails(cs_study_add_model(s, NULL, "lenet", 0.5, NULL), CS_ERR_STATE, "already run");
+    cs_study_destroy(s);
+    cs_study_destroy(NULL);
+    ck_assert_int_eq(cs_study_num_cells(NULL), 0);
+    free(file);
+    free(dir);
+}
+END_TEST
+
+START_TEST(damaged_stores_are_refused)
+{
+    cs_results *r = NULL;
+    char *missing = store("missing");
+    cs_assert_fails(cs_results_open(&r, missing), CS_ERR_NOT_FOUND, "is not a results store");
+    ck_assert_ptr_null(r);
+    free(missing);
+
+    char *dir = store("a");
+    cs_study *s = make_study(1, 1, NULL);
+    cs_assert_ok(cs_study_run(s, dir));
+    cs_study_destroy(s);
+
+    /* A damaged cell file: the reader names it; the runner refuses to resume over it. */
+    char *cell = cs_test_path(dir, "cells/small__baseline__r0.json");
+    size_t n = 0;
+    uint8_t *orig = cs_test_read(cell, &n);
+    cs_test_write(cell, orig, n / 2, 0);
+    cs_assert_fails(cs_results_open(&r, dir), CS_ERR_FORMAT, "small__baseline__r0.json");
+    s = make_study(1, 1, NULL);
+    cs_assert_fails(cs_study_run(s, dir), CS_ERR_CORRUPT, "delete the file");
+    cs_study_destroy(s);
+    /* A count changed by hand no longer adds up to the test set. */
+    char *text = malloc(n + 1);
+    memcpy(text, orig, n);
+    text[n] = '\0';
+    char *conf = strstr(text, "\"confusion\"");
+    ck_assert_ptr_nonnull(conf);
+    char *digit = strpbrk(conf, "123456789");
+    *digit = *digit == '9' ? '8' : (char)(*digit + 1);
+    cs_test_write(cell, text, n, 0);
+    cs_assert_fails(cs_results_open(&r, dir), CS_ERR_CORRUPT, "test records");
+    cs_test_write(cell, orig, n, 0);
+    cs_assert_ok(cs_results_open(&r, dir));
+    cs_results_destroy(r);
+    r = NULL;
+
+    /* An edited configuration is detected by its hash. */
+    char *cfg = cs_test_path(dir, "study.json");
+    uint8_t *ctext = cs_test_read(cfg, &n);
+    char *edit = malloc(n + 1);
+    memcpy(edit, ctext, n);
+    edit[n] = '\0';
+    char *reps = strstr(edit, "\"replicates\": 1");
+    ck_assert_ptr_nonnull(reps);
+    reps[strlen("\"replicates\": ")] = '2';
+    cs_test_write(cfg, edit, n, 0);
+    cs_assert_fails(cs_results_open(&r, dir), CS_ERR_CORRUPT, "edited or damaged");
+    cs_test_write(cfg, "{\"format\": \"something-else\"}", 29, 0);
+    cs_assert_fails(cs_results_open(&r, dir), CS_ERR_FORMAT, "something-else");
+    cs_test_write(cfg, "{not json", 9, 0);
+    cs_assert_fails(cs_results_open(&r, dir), CS_ERR_FORMAT, "study.json:1:2");
+    ck_assert_ptr_null(r);
+
+    cs_assert_fails(cs_report_write(NULL, dir, NULL), CS_ERR_INVALID_ARGUMENT, "results is NULL");
+    free(edit);
+    free(ctext);
+    free(cfg);
+    free(text);
+    free(orig);
+    free(cell);
+    free(dir);
+}
+END_TEST
+
+START_TEST(report_needs_a_baseline_and_valid_options)
+{
+    char *dir = store("a");
+    cs_study_options so = CS_STUDY_OPTIONS_INIT;
+    so.replicates = 1;
+    cs_study *s = NULL;
+    cs_assert_ok(cs_study_create(&s, fx.train, fx.test, "tiny", &so));
+    cs_train_options to = CS_TRAIN_OPTIONS_INIT;
+    to.epochs = 1;
+    cs_assert_ok(cs_study_add_model(s, NULL, "lenet", 0.25, &to));
+    cs_perturb_spec *spec = NULL;
+    cs_assert_ok(cs_perturb_spec_parse(&spec, "shuffle:0.2"));
+    cs_assert_ok(cs_study_add_condition(s, spec));
+    cs_perturb_spec_destroy(spec);
+    cs_assert_ok(cs_study_run(s, dir));
+    cs_study_destroy(s);
+    cs_results *r = NULL;
+    cs_assert_ok(cs_results_open(&r, dir));
+    cs_report_options ro = CS_REPORT_OPTIONS_INIT;
+    ro.confidence = 1.5;
+    cs_assert_fails(cs_report_write(r, dir, &ro), CS_ERR_INVALID_ARGUMENT, "confidence 1.5");
+    ro = (cs_report_options)CS_REPORT_OPTIONS_INIT;
+    ro.top_k = 0;
+    cs_assert_fails(cs_report_write(r, dir, &ro), CS_ERR_INVALID_ARGUMENT, "top_k 0");
+    ro = (cs_report_options)CS_REPORT_OPTIONS_INIT;
+    ro.merge_threshold = 2;
+    cs_assert_fails(cs_report_write(r, dir, &ro), CS_ERR_INVALID_ARGUMENT, "merge threshold");
+    cs_results_destroy(r);
+
+    /* Remove the baseline cell: the report refuses. */
+    char *cell = cs_test_path(dir, "cells/lenet-0.25__baseline__r0.json");
+    ck_assert_int_eq(remove(cell), 0);
+    cs_assert_ok(cs_results_open(&r, dir));
+    cs_assert_fails(cs_report_write(r, dir, NULL), CS_ERR_STATE, "no finished baseline");
+    cs_results_destroy(r);
+    free(cell);
+    free(dir);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("study");
+    TCase *tc = tcase_create("study");
+    tcase_add_checked_fixture(tc, data_setup, data_teardown);
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, study_runs_every_cell_and_reads_back);
+    tcase_add_test(tc, perturbed_training_sets_are_shared_across_models);
+    tcase_add_test(tc, parallel_run_equals_serial_run);
+    tcase_add_test(tc, cancelled_study_resumes_to_the_same_store);
+    tcase_add_test(tc, store_of_another_configuration_is_refused);
+    tcase_add_test(tc, report_writes_every_output);
+    tcase_add_test(tc, partial_store_gives_a_partial_report);
+    tcase_add_test(tc, bad_arguments_are_refused);
+    tcase_add_test(tc, damaged_stores_are_refused);
+    tcase_add_test(tc, report_needs_a_baseline_and_valid_options);
+    suite_add_tcase(s, tc);
+    return cs_test_run(s);
+}
