@@ -11,14 +11,12 @@
  * Exit codes: 0 done; 1 a library failure (the line names the status and cs_last_error());
  * 2 bad arguments; 130 interrupted (the store keeps the finished cells).
  *
- * Uses only the public API. */
+ * This file holds the profiles, the subcommands and the progress display; the parsers of
+ * options, data sets, model and perturbation lists are in cli_args.c. Uses only the public
+ * API. */
 #define _XOPEN_SOURCE 700 /* POSIX.1-2008 with realpath() */
 
-#include <errno.h>
-#include <limits.h>
-#include <math.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +25,9 @@
 
 #include <classsens.h>
 
-#define EXIT_LIBRARY 1
-#define EXIT_USAGE 2
-#define EXIT_INTERRUPTED 130
+#include "cli_args.h"
 
-#define MAX_MODELS 32
-#define MAX_CONDITIONS 64
+#define EXIT_INTERRUPTED 130
 #define MAX_LISTS 16
 
 /* ---- profiles ------------------------------------------------------------------------------
@@ -64,379 +59,11 @@ static const profile PROFILES[] = {
 };
 #define NUM_PROFILES (sizeof PROFILES / sizeof PROFILES[0])
 
-static const char *const ARCHS[] = { "lenet", "custom", "resnet18", "unresnet18", "googlenet" };
-#define NUM_ARCHS (sizeof ARCHS / sizeof ARCHS[0])
-
-/* ---- messages ----------------------------------------------------------------------------- */
-
-/* Bad arguments: one line, exit code 2. */
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("classsens: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return EXIT_USAGE;
-}
-
-/* Library failures: one line naming the status, exit code 1. */
-static int library_error(int status)
-{
-    fprintf(stderr, "classsens: %s: %s\n", cs_status_str(status), cs_last_error());
-    return EXIT_LIBRARY;
-}
-
 static double now_seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* ---- option scanning ----------------------------------------------------------------------
- * Options are `--name VALUE` or `--name=VALUE`; anything not starting with '-' is positional. */
-typedef struct option_def {
-    const char *name; /* without the leading dashes */
-    int has_value;
-} option_def;
-
-typedef struct scanner {
-    int argc, i;
-    char **argv;
-    const char *command;
-} scanner;
-
-enum { SCAN_END = 0, SCAN_OPTION = 1, SCAN_POSITIONAL = 2, SCAN_HELP = 3, SCAN_ERROR = -1 };
-
-/* Next argument: an option (its index in defs and its value) or a positional argument. */
-static int scan_next(scanner *sc, const option_def *defs, int n_defs, int *which, const char **value)
-{
-    if (sc->i >= sc->argc)
-        return SCAN_END;
-    const char *arg = sc->argv[sc->i++];
-    *value = NULL;
-    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
-        return SCAN_HELP;
-    if (arg[0] != '-' || arg[1] == '\0') {
-        *value = arg;
-        return SCAN_POSITIONAL;
-    }
-    if (arg[1] != '-') {
-        usage_error("%s: unknown option '%s' (see classsens %s --help)", sc->command, arg, sc->command);
-        return SCAN_ERROR;
-    }
-    const char *name = arg + 2, *eq = strchr(name, '=');
-    size_t len = eq ? (size_t)(eq - name) : strlen(name);
-    for (int d = 0; d < n_defs; d++) {
-        if (strlen(defs[d].name) != len || strncmp(defs[d].name, name, len) != 0)
-            continue;
-        *which = d;
-        if (!defs[d].has_value) {
-            if (eq) {
-                usage_error("%s: option --%s takes no value", sc->command, defs[d].name);
-                return SCAN_ERROR;
-            }
-            return SCAN_OPTION;
-        }
-        if (eq) {
-            *value = eq + 1;
-        } else if (sc->i < sc->argc) {
-            *value = sc->argv[sc->i++];
-        } else {
-            usage_error("%s: option --%s needs a value", sc->command, defs[d].name);
-            return SCAN_ERROR;
-        }
-        return SCAN_OPTION;
-    }
-    usage_error("%s: unknown option '%.*s' (see classsens %s --help)", sc->command, (int)(len + 2), arg,
-                sc->command);
-    return SCAN_ERROR;
-}
-
-/* ---- numbers ------------------------------------------------------------------------------ */
-
-static int parse_long(const char *opt, const char *text, long min, long max, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (*text == '\0' || *end != '\0' || errno == ERANGE || v < min || v > max) {
-        if (max >= INT_MAX)
-            return usage_error("%s wants an integer >= %ld, got '%s'", opt, min, text);
-        return usage_error("%s wants an integer in %ld..%ld, got '%s'", opt, min, max, text);
-    }
-    *out = v;
-    return 0;
-}
-
-static int parse_size(const char *opt, const char *text, size_t *out)
-{
-    long v = 0;
-    int rc = parse_long(opt, text, 0, LONG_MAX, &v);
-    if (rc == 0)
-        *out = (size_t)v;
-    return rc;
-}
-
-static int parse_int(const char *opt, const char *text, int min, int *out)
-{
-    long v = 0;
-    int rc = parse_long(opt, text, min, INT_MAX, &v);
-    if (rc == 0)
-        *out = (int)v;
-    return rc;
-}
-
-static int parse_u64(const char *opt, const char *text, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (*text < '0' || *text > '9' || *end != '\0' || errno == ERANGE)
-        return usage_error("%s wants an unsigned integer, got '%s'", opt, text);
-    *out = (uint64_t)v;
-    return 0;
-}
-
-/* A finite number in (lo, hi) — open at both ends. */
-static int parse_open_interval(const char *opt, const char *text, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (*text == '\0' || *end != '\0' || errno == ERANGE || !isfinite(v) || v <= lo || v >= hi) {
-        if (isinf(hi))
-            return usage_error("%s wants a number > %g, got '%s'", opt, lo, text);
-        return usage_error("%s wants a number between %g and %g (exclusive), got '%s'", opt, lo, hi, text);
-    }
-    *out = v;
-    return 0;
-}
-
-/* ---- data sets ---------------------------------------------------------------------------- */
-
-typedef enum data_kind { DATA_FASHION, DATA_CIFAR10, DATA_IDX } data_kind;
-
-typedef struct data_spec {
-    data_kind kind;
-    const char *text;     /* as given */
-    const char *dir;      /* fashion-mnist (NULL: default) and cifar10 */
-    char idx_buf[4096];   /* idx: the paths, NUL-separated in place */
-    const char *idx[4];
-    int idx_paths;        /* 2 or 4 */
-} data_spec;
-
-static const char DATA_SYNTAX[] =
-    "fashion-mnist[:DIR], cifar10:PATH or idx:IMAGES,LABELS[,TEST_IMAGES,TEST_LABELS]";
-
-/* Checks the syntax only; nothing is opened. */
-static int parse_data_spec(data_spec *d, const char *text, int need_test)
-{
-    memset(d, 0, sizeof *d);
-    d->text = text;
-    if (strcmp(text, "fashion-mnist") == 0) {
-        d->kind = DATA_FASHION;
-    } else if (strncmp(text, "fashion-mnist:", 14) == 0 && text[14]) {
-        d->kind = DATA_FASHION;
-        d->dir = text + 14;
-    } else if (strncmp(text, "cifar10:", 8) == 0 && text[8]) {
-        d->kind = DATA_CIFAR10;
-        d->dir = text + 8;
-    } else if (strncmp(text, "idx:", 4) == 0) {
-        d->kind = DATA_IDX;
-        if (strlen(text + 4) >= sizeof d->idx_buf)
-            return usage_error("--data: idx paths too long");
-        strcpy(d->idx_buf, text + 4);
-        char *p = d->idx_buf;
-        int n = 0;
-        for (;;) {
-            char *comma = strchr(p, ',');
-            if (n == 4 || *p == '\0' || p == comma)
-                return usage_error("--data '%s': idx wants 2 or 4 non-empty comma-separated paths", text);
-            d->idx[n++] = p;
-            if (!comma)
-                break;
-            *comma = '\0';
-            p = comma + 1;
-        }
-        if (n != 2 && n != 4)
-            return usage_error("--data '%s': idx wants 2 or 4 comma-separated paths, got %d", text, n);
-        if (need_test && n != 4)
-            return usage_error("--data '%s': a study needs a test split: "
-                               "idx:TRAIN_IMAGES,TRAIN_LABELS,TEST_IMAGES,TEST_LABELS", text);
-        d->idx_paths = n;
-    } else {
-        return usage_error("unknown data set '%s' (expected %s)", text, DATA_SYNTAX);
-    }
-    return 0;
-}
-
-/* How the study names the data set: stable when the files move. */
-static void data_name(const data_spec *d, char *buf, size_t cap)
-{
-    if (d->kind == DATA_FASHION) {
-        snprintf(buf, cap, "fashion-mnist");
-    } else if (d->kind == DATA_CIFAR10) {
-        snprintf(buf, cap, "cifar10");
-    } else {
-        const char *base = strrchr(d->idx[0], '/');
-        snprintf(buf, cap, "idx:%.180s", base ? base + 1 : d->idx[0]);
-    }
-}
-
-/* Opens both splits; *test stays NULL for an idx spec without test files. */
-static int open_data(const data_spec *d, cs_dataset **train, cs_dataset **test)
-{
-    *train = *test = NULL;
-    int status;
-    switch (d->kind) {
-    case DATA_FASHION:
-        status = cs_dataset_open_fashion_mnist(train, d->dir, CS_SPLIT_TRAIN);
-        if (status == CS_OK)
-            status = cs_dataset_open_fashion_mnist(test, d->dir, CS_SPLIT_TEST);
-        break;
-    case DATA_CIFAR10:
-        status = cs_dataset_open_cifar10(train, d->dir, CS_SPLIT_TRAIN);
-        if (status == CS_OK)
-            status = cs_dataset_open_cifar10(test, d->dir, CS_SPLIT_TEST);
-        break;
-    default:
-        status = cs_dataset_open_idx(train, d->idx[0], d->idx[1]);
-        /* The test split is read with the training split's K: a test file that lacks the last
-         * class must not change the class count. */
-        if (status == CS_OK && d->idx_paths == 4)
-            status = cs_dataset_open_idx_classes(test, d->idx[2], d->idx[3], cs_dataset_num_classes(*train));
-        break;
-    }
-    if (status != CS_OK) {
-        cs_dataset_destroy(*train);
-        cs_dataset_destroy(*test);
-        *train = *test = NULL;
-    }
-    return status;
-}
-
-/* ---- models and conditions ---------------------------------------------------------------- */
-
-typedef struct model_spec {
-    const char *arch; /* one of ARCHS */
-    double width;
-    int epochs;       /* 0: not given */
-} model_spec;
-
-/* "arch[:width][@epochs],..." */
-static int parse_models(const char *list, model_spec *out, int *n)
-{
-    char buf[1024];
-    if (strlen(list) >= sizeof buf)
-        return usage_error("--models: list too long");
-    strcpy(buf, list);
-    *n = 0;
-    char *p = buf;
-    for (;;) {
-        char *comma = strchr(p, ',');
-        if (comma)
-            *comma = '\0';
-        if (*p == '\0')
-            return usage_error("--models '%s': empty model in the list (expected arch[:width][@epochs],...)", list);
-        if (*n == MAX_MODELS)
-            return usage_error("--models: more than %d models", MAX_MODELS);
-        model_spec *m = &out[*n];
-        m->width = 1.0;
-        m->epochs = 0;
-        char *at = strchr(p, '@');
-        if (at) {
-            *at = '\0';
-            if (parse_int("--models: epochs after '@'", at + 1, 1, &m->epochs) != 0)
-                return EXIT_USAGE;
-        }
-        char *colon = strchr(p, ':');
-        if (colon) {
-            *colon = '\0';
-            if (parse_open_interval("--models: width after ':'", colon + 1, 0.0, INFINITY, &m->width) != 0)
-                return EXIT_USAGE;
-        }
-        m->arch = NULL;
-        for (size_t a = 0; a < NUM_ARCHS; a++)
-            if (strcmp(p, ARCHS[a]) == 0)
-                m->arch = ARCHS[a];
-        if (!m->arch)
-            return usage_error("--models: unknown model '%s' (expected lenet, custom, resnet18, unresnet18 or "
-                               "googlenet)", p);
-        for (int j = 0; j < *n; j++)
-            if (out[j].arch == m->arch && out[j].width == m->width)
-                return usage_error("--models: %s at width %g is listed twice", m->arch, m->width);
-        (*n)++;
-        if (!comma)
-            break;
-        p = comma + 1;
-    }
-    return 0;
-}
-
-static int is_noise(cs_perturb_kind k)
-{
-    return k >= CS_NOISE_SHUFFLE && k <= CS_NOISE_TARGETED;
-}
-
-static int is_reduction(cs_perturb_kind k)
-{
-    return k >= CS_REDUCE_UNIFORM && k <= CS_REDUCE_TARGETED;
-}
-
-/* "MODE:LEVELS": everything up to the last ':' is the mode (e.g. "pairflip:cyclic"), the rest
- * a comma-separated list of levels; each level gives one spec "MODE:LEVEL". For --reduce the
- * mode is prefixed with "reduce:" (given or not). "none" adds nothing. */
-static int parse_conditions(const char *opt, const char *text, int reduce, cs_perturb_spec **specs, int *n)
-{
-    if (strcmp(text, "none") == 0)
-        return 0;
-    const char *colon = strrchr(text, ':');
-    if (!colon || colon == text)
-        return usage_error("%s '%s': expected MODE:LEVELS, e.g. %s", opt, text,
-                           reduce ? "uniform:0.4,0.1" : "shuffle:0.1,0.3");
-    const char *prefix = reduce && strncmp(text, "reduce:", 7) != 0 ? "reduce:" : "";
-    int mode_len = (int)(colon - text);
-    const char *p = colon + 1;
-    for (;;) {
-        const char *comma = strchr(p, ',');
-        int level_len = comma ? (int)(comma - p) : (int)strlen(p);
-        char spec_text[512];
-        if (level_len == 0)
-            return usage_error("%s '%s': empty level in the list", opt, text);
-        if (snprintf(spec_text, sizeof spec_text, "%s%.*s:%.*s", prefix, mode_len, text, level_len, p) >=
-            (int)sizeof spec_text)
-            return usage_error("%s '%s': specification too long", opt, text);
-        if (*n == MAX_CONDITIONS)
-            return usage_error("more than %d conditions", MAX_CONDITIONS);
-        cs_perturb_spec *spec = NULL;
-        int status = cs_perturb_spec_parse(&spec, spec_text);
-        if (status != CS_OK)
-            return usage_error("%s '%s': %s", opt, spec_text, cs_last_error());
-        cs_perturb_kind kind = cs_perturb_spec_kind(spec);
-        if (reduce ? !is_reduction(kind) : !is_noise(kind)) {
-            cs_perturb_spec_destroy(spec);
-            return usage_error("%s '%s' is not a %s", opt, spec_text,
-                               reduce ? "data reduction" : "label-noise mode (data reductions go to --reduce)");
-        }
-        char name[512], other[512];
-        if (cs_perturb_spec_format(spec, name, sizeof name, NULL) == CS_OK) {
-            for (int j = 0; j < *n; j++) {
-                if (cs_perturb_spec_format(specs[j], other, sizeof other, NULL) == CS_OK &&
-                    strcmp(name, other) == 0) {
-                    cs_perturb_spec_destroy(spec);
-                    return usage_error("condition %s is listed twice", name);
-                }
-            }
-        }
-        specs[(*n)++] = spec;
-        if (!comma)
-            break;
-        p = comma + 1;
-    }
-    return 0;
 }
 
 /* ---- progress ----------------------------------------------------------------------------- */
@@ -588,7 +215,7 @@ static void study_help(void)
            "  --quiet             print only errors and the final line\n"
            "\n"
            "Profiles:\n",
-           DATA_SYNTAX);
+           CLI_DATA_SYNTAX);
     for (size_t i = 0; i < NUM_PROFILES; i++) {
         const profile *p = &PROFILES[i];
         printf("  %s: %s\n    --data %s --models %s\n    --noise %s --reduce %s --seeds %d --batch %d\n"
@@ -601,7 +228,7 @@ static void study_help(void)
 
 static int parse_study_args(study_args *a, int argc, char **argv)
 {
-    static const option_def defs[] = {
+    static const cli_option defs[] = {
         { "profile", 1 }, { "data", 1 }, { "models", 1 }, { "noise", 1 }, { "reduce", 1 },
         { "matched", 0 }, { "seeds", 1 }, { "seed", 1 }, { "epochs", 1 }, { "batch", 1 },
         { "train-subset", 1 }, { "test-subset", 1 }, { "jobs", 1 }, { "out", 1 }, { "no-report", 0 },
@@ -611,18 +238,18 @@ static int parse_study_args(study_args *a, int argc, char **argv)
            O_TRAIN_SUBSET, O_TEST_SUBSET, O_JOBS, O_OUT, O_NO_REPORT, O_QUIET };
     memset(a, 0, sizeof *a);
     a->prof = &PROFILES[0];
-    scanner sc = { argc, 0, argv, "study" };
+    cli_scanner sc = { argc, 0, argv, "study" };
     int which = 0, kind, rc = 0;
     const char *v;
-    while (rc == 0 && (kind = scan_next(&sc, defs, (int)(sizeof defs / sizeof defs[0]), &which, &v)) != SCAN_END) {
-        if (kind == SCAN_ERROR)
-            return EXIT_USAGE;
-        if (kind == SCAN_HELP) {
+    while (rc == 0 && (kind = cli_scan_next(&sc, defs, (int)(sizeof defs / sizeof defs[0]), &which, &v)) != CLI_SCAN_END) {
+        if (kind == CLI_SCAN_ERROR)
+            return CLI_EXIT_USAGE;
+        if (kind == CLI_SCAN_HELP) {
             study_help();
             return -1;
         }
-        if (kind == SCAN_POSITIONAL)
-            return usage_error("study: unexpected argument '%s' (see classsens study --help)", v);
+        if (kind == CLI_SCAN_POSITIONAL)
+            return cli_usage_error("study: unexpected argument '%s' (see classsens study --help)", v);
         switch (which) {
         case O_PROFILE:
             a->prof = NULL;
@@ -630,7 +257,7 @@ static int parse_study_args(study_args *a, int argc, char **argv)
                 if (strcmp(v, PROFILES[i].name) == 0)
                     a->prof = &PROFILES[i];
             if (!a->prof)
-                return usage_error("--profile: unknown profile '%s' (expected quick or article)", v);
+                return cli_usage_error("--profile: unknown profile '%s' (expected quick or article)", v);
             break;
         case O_DATA: a->data = v; break;
         case O_MODELS: a->models = v; break;
@@ -639,29 +266,29 @@ static int parse_study_args(study_args *a, int argc, char **argv)
             const char **list = which == O_NOISE ? a->noise : a->reduce;
             int *n = which == O_NOISE ? &a->n_noise : &a->n_reduce;
             if (*n == MAX_LISTS)
-                return usage_error("--%s given more than %d times", defs[which].name, MAX_LISTS);
+                return cli_usage_error("--%s given more than %d times", defs[which].name, MAX_LISTS);
             list[(*n)++] = v;
             break;
         }
         case O_MATCHED: a->matched = 1; break;
-        case O_SEEDS: rc = parse_int("--seeds", v, 1, &a->seeds); a->have_seeds = 1; break;
-        case O_SEED: rc = parse_u64("--seed", v, &a->seed); break;
+        case O_SEEDS: rc = cli_parse_int("--seeds", v, 1, &a->seeds); a->have_seeds = 1; break;
+        case O_SEED: rc = cli_parse_u64("--seed", v, &a->seed); break;
         case O_EPOCHS:
             if (strcmp(v, "per-model") == 0) {
                 a->epochs = NULL;
             } else {
                 int e;
-                rc = parse_int("--epochs", v, 1, &e);
+                rc = cli_parse_int("--epochs", v, 1, &e);
                 a->epochs = v;
             }
             break;
-        case O_BATCH: rc = parse_int("--batch", v, 1, &a->batch); a->have_batch = 1; break;
-        case O_TRAIN_SUBSET: rc = parse_size("--train-subset", v, &a->train_subset); a->have_train_subset = 1; break;
-        case O_TEST_SUBSET: rc = parse_size("--test-subset", v, &a->test_subset); a->have_test_subset = 1; break;
-        case O_JOBS: rc = parse_int("--jobs", v, 0, &a->jobs); break;
+        case O_BATCH: rc = cli_parse_int("--batch", v, 1, &a->batch); a->have_batch = 1; break;
+        case O_TRAIN_SUBSET: rc = cli_parse_size("--train-subset", v, &a->train_subset); a->have_train_subset = 1; break;
+        case O_TEST_SUBSET: rc = cli_parse_size("--test-subset", v, &a->test_subset); a->have_test_subset = 1; break;
+        case O_JOBS: rc = cli_parse_int("--jobs", v, 0, &a->jobs); break;
         case O_OUT:
             if (*v == '\0')
-                return usage_error("--out wants a directory");
+                return cli_usage_error("--out wants a directory");
             a->out = v;
             break;
         case O_NO_REPORT: a->no_report = 1; break;
@@ -689,11 +316,11 @@ static int parse_study_args(study_args *a, int argc, char **argv)
 }
 
 typedef struct study_plan {
-    model_spec models[MAX_MODELS];
+    cli_model_spec models[CLI_MAX_MODELS];
     int n_models;
-    cs_perturb_spec *conds[MAX_CONDITIONS];
+    cs_perturb_spec *conds[CLI_MAX_CONDITIONS];
     int n_conds;
-    data_spec data;
+    cli_data_spec data;
 } study_plan;
 
 static void plan_free(study_plan *pl)
@@ -707,19 +334,19 @@ static void plan_free(study_plan *pl)
 static int make_plan(study_plan *pl, const study_args *a)
 {
     memset(pl, 0, sizeof *pl);
-    int rc = parse_data_spec(&pl->data, a->data, 1);
+    int rc = cli_parse_data_spec(&pl->data, a->data, 1);
     if (rc == 0)
-        rc = parse_models(a->models ? a->models : a->prof->models, pl->models, &pl->n_models);
+        rc = cli_parse_models(a->models ? a->models : a->prof->models, pl->models, &pl->n_models);
     if (rc != 0)
         return rc;
     /* Epochs: the model's own @E given on the command line, then --epochs, then the profile's
      * epochs for that architecture, then 10. */
-    model_spec prof_models[MAX_MODELS];
+    cli_model_spec prof_models[CLI_MAX_MODELS];
     int n_prof = 0;
-    if (parse_models(a->prof->models, prof_models, &n_prof) != 0)
-        return EXIT_USAGE;
+    if (cli_parse_models(a->prof->models, prof_models, &n_prof) != 0)
+        return CLI_EXIT_USAGE;
     for (int i = 0; i < pl->n_models; i++) {
-        model_spec *m = &pl->models[i];
+        cli_model_spec *m = &pl->models[i];
         if (m->epochs > 0 && a->models)
             continue;
         if (a->epochs) {
@@ -737,15 +364,15 @@ static int make_plan(study_plan *pl, const study_args *a)
         }
     }
     for (int i = 0; i < a->n_noise && rc == 0; i++)
-        rc = parse_conditions("--noise", a->noise[i], 0, pl->conds, &pl->n_conds);
+        rc = cli_parse_conditions("--noise", a->noise[i], 0, pl->conds, &pl->n_conds);
     for (int i = 0; i < a->n_reduce && rc == 0; i++)
-        rc = parse_conditions("--reduce", a->reduce[i], 1, pl->conds, &pl->n_conds);
+        rc = cli_parse_conditions("--reduce", a->reduce[i], 1, pl->conds, &pl->n_conds);
     if (rc == 0 && a->matched) {
         int noise = 0;
         for (int i = 0; i < pl->n_conds; i++)
-            noise += is_noise(cs_perturb_spec_kind(pl->conds[i]));
+            noise += cli_is_noise(cs_perturb_spec_kind(pl->conds[i]));
         if (noise == 0)
-            rc = usage_error("--matched needs at least one --noise condition");
+            rc = cli_usage_error("--matched needs at least one --noise condition");
     }
     if (rc != 0)
         plan_free(pl);
@@ -793,9 +420,9 @@ static int cmd_study(int argc, char **argv)
     prog.store = a.out;
     install_sigint();
 
-    int status = open_data(&pl.data, &train, &test);
+    int status = cli_open_data(&pl.data, &train, &test);
     if (status != CS_OK) {
-        rc = library_error(status);
+        rc = cli_library_error(status);
         goto cleanup;
     }
     cs_study_options so = CS_STUDY_OPTIONS_INIT;
@@ -813,20 +440,20 @@ static int cmd_study(int argc, char **argv)
     if (!a.have_test_subset && so.test_subset >= cs_dataset_size(test))
         so.test_subset = 0;
     char name[256];
-    data_name(&pl.data, name, sizeof name);
+    cli_data_name(&pl.data, name, sizeof name);
     status = cs_study_create(&s, train, test, name, &so);
     if (status != CS_OK) {
-        rc = library_error(status);
+        rc = cli_library_error(status);
         goto cleanup;
     }
     for (int i = 0; i < pl.n_models; i++) {
-        const model_spec *m = &pl.models[i];
+        const cli_model_spec *m = &pl.models[i];
         cs_train_options t = CS_TRAIN_OPTIONS_INIT;
         t.epochs = m->epochs;
         t.batch_size = a.batch;
         status = cs_study_add_model(s, NULL, m->arch, m->width, &t);
         if (status != CS_OK) {
-            rc = usage_error("model %s:%g: %s: %s", m->arch, m->width, cs_status_str(status), cs_last_error());
+            rc = cli_usage_error("model %s:%g: %s: %s", m->arch, m->width, cs_status_str(status), cs_last_error());
             goto cleanup;
         }
     }
@@ -835,7 +462,7 @@ static int cmd_study(int argc, char **argv)
         if (status != CS_OK) {
             char spec[512] = "?";
             cs_perturb_spec_format(pl.conds[i], spec, sizeof spec, NULL);
-            rc = usage_error("condition %s: %s: %s", spec, cs_status_str(status), cs_last_error());
+            rc = cli_usage_error("condition %s: %s: %s", spec, cs_status_str(status), cs_last_error());
             goto cleanup;
         }
     }
@@ -854,13 +481,13 @@ static int cmd_study(int argc, char **argv)
     clear_bar(&prog);
     note_resume(&prog);
     if (status == CS_ERR_CANCELLED && interrupted) {
-        fprintf(stderr, "interrupted: %d cells kept in %s; run the same command again to resume\n",
-                prog.cells_finished, a.out);
+        fprintf(stderr, "interrupted: %d cell%s kept in %s; run the same command again to resume\n",
+                prog.cells_finished, prog.cells_finished == 1 ? "" : "s", a.out);
         rc = EXIT_INTERRUPTED;
         goto cleanup;
     }
     if (status != CS_OK) {
-        rc = library_error(status);
+        rc = cli_library_error(status);
         goto cleanup;
     }
     char path[8192];
@@ -871,7 +498,7 @@ static int cmd_study(int argc, char **argv)
         int finished = 0, total = 0;
         status = write_report(a.out, a.out, NULL, &finished, &total);
         if (status != CS_OK) {
-            rc = library_error(status);
+            rc = cli_library_error(status);
             goto cleanup;
         }
         absolute_path(path, sizeof path, a.out, "report.html");
@@ -902,43 +529,43 @@ static void report_help(void)
 
 static int cmd_report(int argc, char **argv)
 {
-    static const option_def defs[] = { { "out", 1 }, { "confidence", 1 }, { "top", 1 } };
+    static const cli_option defs[] = { { "out", 1 }, { "confidence", 1 }, { "top", 1 } };
     enum { O_OUT, O_CONFIDENCE, O_TOP };
     const char *store = NULL, *out = NULL, *v;
     cs_report_options ro = CS_REPORT_OPTIONS_INIT;
-    scanner sc = { argc, 0, argv, "report" };
+    cli_scanner sc = { argc, 0, argv, "report" };
     int which = 0, kind, rc = 0;
-    while (rc == 0 && (kind = scan_next(&sc, defs, 3, &which, &v)) != SCAN_END) {
-        if (kind == SCAN_ERROR)
-            return EXIT_USAGE;
-        if (kind == SCAN_HELP) {
+    while (rc == 0 && (kind = cli_scan_next(&sc, defs, 3, &which, &v)) != CLI_SCAN_END) {
+        if (kind == CLI_SCAN_ERROR)
+            return CLI_EXIT_USAGE;
+        if (kind == CLI_SCAN_HELP) {
             report_help();
             return 0;
         }
-        if (kind == SCAN_POSITIONAL) {
+        if (kind == CLI_SCAN_POSITIONAL) {
             if (store)
-                return usage_error("report: one store directory only (got '%s' and '%s')", store, v);
+                return cli_usage_error("report: one store directory only (got '%s' and '%s')", store, v);
             store = v;
         } else if (which == O_OUT) {
             if (*v == '\0')
-                return usage_error("--out wants a directory");
+                return cli_usage_error("--out wants a directory");
             out = v;
         } else if (which == O_CONFIDENCE) {
-            rc = parse_open_interval("--confidence", v, 0.0, 1.0, &ro.confidence);
+            rc = cli_parse_open_interval("--confidence", v, 0.0, 1.0, &ro.confidence);
         } else {
-            rc = parse_int("--top", v, 1, &ro.top_k);
+            rc = cli_parse_int("--top", v, 1, &ro.top_k);
         }
     }
     if (rc != 0)
         return rc;
     if (!store)
-        return usage_error("report: missing the store directory (classsens report DIR)");
+        return cli_usage_error("report: missing the store directory (classsens report DIR)");
     if (!out)
         out = store;
     int finished = 0, total = 0;
     int status = write_report(store, out, &ro, &finished, &total);
     if (status != CS_OK)
-        return library_error(status);
+        return cli_library_error(status);
     char path[8192];
     absolute_path(path, sizeof path, out, "report.html");
     printf("report: %s (%d of %d cells in %s)\n", path, finished, total, store);
@@ -955,7 +582,7 @@ static void info_help(void)
            "counts, and the per-channel mean and standard deviation (pixel / 255).\n"
            "\n"
            "  DATA  %s\n",
-           DATA_SYNTAX);
+           CLI_DATA_SYNTAX);
 }
 
 static int describe_split(const char *title, const cs_dataset *ds)
@@ -987,31 +614,31 @@ static int describe_split(const char *title, const cs_dataset *ds)
 
 static int cmd_info(int argc, char **argv)
 {
-    scanner sc = { argc, 0, argv, "info" };
+    cli_scanner sc = { argc, 0, argv, "info" };
     const char *spec = NULL, *v;
     int which = 0, kind;
-    while ((kind = scan_next(&sc, NULL, 0, &which, &v)) != SCAN_END) {
-        if (kind == SCAN_ERROR)
-            return EXIT_USAGE;
-        if (kind == SCAN_HELP) {
+    while ((kind = cli_scan_next(&sc, NULL, 0, &which, &v)) != CLI_SCAN_END) {
+        if (kind == CLI_SCAN_ERROR)
+            return CLI_EXIT_USAGE;
+        if (kind == CLI_SCAN_HELP) {
             info_help();
             return 0;
         }
         if (spec)
-            return usage_error("info: one data set only (got '%s' and '%s')", spec, v);
+            return cli_usage_error("info: one data set only (got '%s' and '%s')", spec, v);
         spec = v;
     }
     if (!spec)
-        return usage_error("info: missing the data set (classsens info DATA; DATA is %s)", DATA_SYNTAX);
-    data_spec d;
-    int rc = parse_data_spec(&d, spec, 0);
+        return cli_usage_error("info: missing the data set (classsens info DATA; DATA is %s)", CLI_DATA_SYNTAX);
+    cli_data_spec d;
+    int rc = cli_parse_data_spec(&d, spec, 0);
     if (rc != 0)
         return rc;
     cs_dataset *train = NULL, *test = NULL;
     double t0 = now_seconds();
-    int status = open_data(&d, &train, &test);
+    int status = cli_open_data(&d, &train, &test);
     if (status != CS_OK)
-        return library_error(status);
+        return cli_library_error(status);
     printf("%s (loaded in %.2f s)\n", spec, now_seconds() - t0);
     status = describe_split("train", train);
     if (status == CS_OK && test)
@@ -1020,7 +647,7 @@ static int cmd_info(int argc, char **argv)
         printf("test: none (idx without test files)\n");
     cs_dataset_destroy(train);
     cs_dataset_destroy(test);
-    return status == CS_OK ? 0 : library_error(status);
+    return status == CS_OK ? 0 : cli_library_error(status);
 }
 
 /* ---- main --------------------------------------------------------------------------------- */
@@ -1047,7 +674,7 @@ static void main_help(void)
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        return usage_error("missing command (study, report or info; see classsens --help)");
+        return cli_usage_error("missing command (study, report or info; see classsens --help)");
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         main_help();
@@ -1064,6 +691,6 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "info") == 0)
         return cmd_info(argc - 2, argv + 2);
     if (cmd[0] == '-')
-        return usage_error("unknown option '%s' (see classsens --help)", cmd);
-    return usage_error("unknown command '%s' (expected study, report or info)", cmd);
+        return cli_usage_error("unknown option '%s' (see classsens --help)", cmd);
+    return cli_usage_error("unknown command '%s' (expected study, report or info)", cmd);
 }

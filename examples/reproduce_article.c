@@ -252,8 +252,13 @@ static int write_table1(const cs_results *r, const char *dir, written *w)
         size_t n = 0;
         for (int rep = 0; status == CS_OK && rep < reps; rep++) {
             cs_cell_result cell;
-            if (cs_results_cell(r, i, 0, rep, &cell) == CS_OK)
+            memset(&cell, 0, sizeof cell);
+            cell.struct_size = sizeof cell;
+            status = cs_results_cell(r, i, 0, rep, &cell);
+            if (status == CS_OK)
                 cms[n++] = cell.confusion;
+            else if (status == CS_ERR_NOT_FOUND) /* not finished: left out, as in the report */
+                status = CS_OK;
         }
         double mean = NAN, lo = NAN, hi = NAN;
         cs_confusion_stats *stats = NULL;
@@ -464,9 +469,11 @@ int main(int argc, char **argv)
     fprintf(stderr, "reproduce_article: %d cells (%d models x %d conditions x %ld seeds) on %s into %s\n",
             cs_study_num_cells(s), NUM_MODELS, NUM_CONDITIONS + 1, seeds, cifar ? "cifar10" : "fashion-mnist", out);
     status = cs_study_run(s, out);
+    if (!prog.noted && prog.skipped)
+        fprintf(stderr, "resuming: all %d cells already in %s\n", prog.skipped, out);
     if (status == CS_ERR_CANCELLED && interrupted) {
-        fprintf(stderr, "interrupted: %d cells kept in %s; run the same command again to resume\n", prog.finished,
-                out);
+        fprintf(stderr, "interrupted: %d cell%s kept in %s; run the same command again to resume\n", prog.finished,
+                prog.finished == 1 ? "" : "s", out);
         rc = EXIT_INTERRUPTED;
         goto cleanup;
     }

@@ -525,6 +525,46 @@ START_TEST(maxpool_breaks_ties_and_ignores_padding_as_pytorch)
 }
 END_TEST
 
+/* The interior of a row is computed across the row without branches; compare every
+ * output and index with a window-by-window scan, on values with many ties and some NaN. */
+START_TEST(maxpool_interior_path_matches_window_scan)
+{
+    const int shapes[][5] = { { 9, 11, 3, 1, 1 }, { 8, 8, 2, 2, 0 }, { 10, 7, 3, 2, 1 }, { 6, 13, 5, 1, 2 },
+                              { 5, 5, 5, 1, 0 }, { 12, 12, 3, 3, 0 } };
+    for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
+        const int h = shapes[si][0], w = shapes[si][1], k = shapes[si][2], st = shapes[si][3], pad = shapes[si][4];
+        const int ho = cs__pool_out(h, k, st, pad), wo = cs__pool_out(w, k, st, pad);
+        float *x = malloc(sizeof *x * (size_t)(2 * h * w)), *y = malloc(sizeof *y * (size_t)(2 * ho * wo));
+        int32_t *am = malloc(sizeof *am * (size_t)(2 * ho * wo));
+        for (int i = 0; i < 2 * h * w; i++)
+            x[i] = (i * 7 + (int)si) % 29 == 0 ? NAN : (float)((i * 13 + (int)si) % 5) - 2.0f;
+        cs__maxpool_forward(y, am, x, 1, 2, h, w, k, st, pad);
+        for (int p = 0; p < 2; p++)
+            for (int oh = 0; oh < ho; oh++)
+                for (int ow = 0; ow < wo; ow++) {
+                    float best = -INFINITY;
+                    int h0 = oh * st - pad < 0 ? 0 : oh * st - pad, w0 = ow * st - pad < 0 ? 0 : ow * st - pad;
+                    int at = h0 * w + w0;
+                    for (int ih = h0; ih < oh * st - pad + k && ih < h; ih++)
+                        for (int iw = w0; iw < ow * st - pad + k && iw < w; iw++) {
+                            float v = x[p * h * w + ih * w + iw];
+                            if (v > best || isnan(v)) {
+                                best = v;
+                                at = ih * w + iw;
+                            }
+                        }
+                    const int o = p * ho * wo + oh * wo + ow;
+                    ck_assert_msg(am[o] == at, "shape %zu plane %d (%d, %d): index %d, expected %d", si, p, oh, ow,
+                                  am[o], at);
+                    ck_assert(isnan(best) ? isnan(y[o]) : y[o] == best);
+                }
+        free(x);
+        free(y);
+        free(am);
+    }
+}
+END_TEST
+
 /* Golden values from tests/reference/layers_reference.py (PyTorch 1.13.0a0, Debian 12): max_pool2d
  * (3, stride 2, padding 1, return_indices) of x = i % 6, shape (1, 1, 5, 5), whose windows
  * hold ties; avg_pool2d (3, stride 2, padding 1) of x = ((13 i) % 17 - 8) / 8. */
@@ -682,6 +722,7 @@ int main(void)
     tcase_add_test(tc, pool_out_follows_pytorch_floor_formula);
     tcase_add_loop_test(tc, pools_match_reference_and_finite_differences, 0, 2 * POOL_SHAPES);
     tcase_add_test(tc, maxpool_breaks_ties_and_ignores_padding_as_pytorch);
+    tcase_add_test(tc, maxpool_interior_path_matches_window_scan);
     tcase_add_test(tc, pools_match_pytorch);
     tcase_add_loop_test(tc, global_avgpool_matches_reference_and_finite_differences, 0, 3);
     tcase_add_loop_test(tc, linear_matches_reference_and_finite_differences, 0, 4);

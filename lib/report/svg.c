@@ -221,8 +221,8 @@ static double axis_pos(const axis *a, double v, double p0, double p1)
 
 /* -------------------------------------------------------------------- framing -- */
 
-static void svg_open(cs__buf *b, double w, double h, const char *title, const char *fallback,
-                     const char *desc)
+/* The root element and its <title>; every figure then calls background(). */
+static void svg_open(cs__buf *b, double w, double h, const char *title, const char *fallback)
 {
     w = ceil(w);
     h = ceil(h);
@@ -230,9 +230,12 @@ static void svg_open(cs__buf *b, double w, double h, const char *title, const ch
             "viewBox=\"0 0 %v %v\" font-family=\"sans-serif\" role=\"img\">\n",
          w, h, w, h);
     emit(b, "<title>%x</title>\n", has_text(title) ? title : fallback);
-    if (desc)
-        emit(b, "<desc>%x</desc>\n", desc);
-    emit(b, "<rect width=\"%v\" height=\"%v\" fill=\"#fff\"/>\n", w, h);
+}
+
+/* Opaque white, so that the figure reads the same on a dark page or viewer. */
+static void background(cs__buf *b, double w, double h)
+{
+    emit(b, "<rect width=\"%v\" height=\"%v\" fill=\"#fff\"/>\n", ceil(w), ceil(h));
 }
 
 static void text_at(cs__buf *b, double x, double y, const char *anchor, const char *s)
@@ -265,9 +268,15 @@ static double caption_h(const char *title)
     return has_text(title) ? FS_TITLE + 12 : 0;
 }
 
-static double caption_w(const char *title)
+/* Widens *W to the caption when needed; returns the shift that centres the content. */
+static double fit_caption(double *W, const char *title)
 {
-    return has_text(title) ? text_w(title, FS_TITLE) * 1.05 + 2 * PAD : 0;
+    double need = has_text(title) ? text_w(title, FS_TITLE) * 1.05 + 2 * PAD : 0;
+    if (need <= *W)
+        return 0;
+    double shift = (need - *W) / 2;
+    *W = need;
+    return shift;
 }
 
 /* Ends a figure: checks the buffer and on failure drops what was appended. */
@@ -282,15 +291,25 @@ static int finish(cs__buf *out, size_t start, const char *what)
     return rc;
 }
 
-#define BAD(fn, ...) cs__error(CS_ERR_INVALID_ARGUMENT, fn ": " __VA_ARGS__)
+/* CS_ERR_INVALID_ARGUMENT with a message "fn: ...". */
+static int bad(const char *fn, const char *fmt, ...) CS__PRINTF(2, 3);
+static int bad(const char *fn, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: %s", fn, msg);
+}
 
 static int check_names(const char *fn, const char *arg, const char *const *names, int n)
 {
     if (!names)
-        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: %s is NULL", fn, arg);
+        return bad(fn, "%s is NULL", arg);
     for (int i = 0; i < n; i++)
         if (!names[i])
-            return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: %s[%d] is NULL", fn, arg, i);
+            return bad(fn, "%s[%d] is NULL", arg, i);
     return CS_OK;
 }
 
@@ -301,18 +320,17 @@ enum { MATRIX_CONFUSION, MATRIX_SQUARE };
 static int check_matrix(const char *fn, const cs__svg_matrix *m)
 {
     if (m->k < 1 || m->k > CS__SVG_MAX_CLASSES)
-        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: k is %d, expected 1..%d", fn, m->k,
+        return bad(fn, "k is %d, expected 1..%d", m->k,
                          CS__SVG_MAX_CLASSES);
     int rc = check_names(fn, "names", m->names, m->k);
     if (rc != CS_OK)
         return rc;
     if (!m->values)
-        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: values is NULL", fn);
+        return bad(fn, "values is NULL");
     if (m->label_decimals < 0 || m->label_decimals > 6)
-        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: label_decimals is %d, expected 0..6", fn,
-                         m->label_decimals);
+        return bad(fn, "label_decimals is %d, expected 0..6", m->label_decimals);
     if (isinf(m->vmax))
-        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: vmax is infinite", fn);
+        return bad(fn, "vmax is infinite");
     return CS_OK;
 }
 
@@ -366,6 +384,10 @@ static void draw_matrix(cs__buf *b, const cs__svg_matrix *m, int kind)
         if (need > cell)
             fs_cell = fmax(5, (cell - 6) / (EM * (double)longest));
     }
+    /* Few classes: the grid is at least as long as the axis titles along it. */
+    double title_len = fmax(has_text(xt) ? text_w(xt, FS_AXIS) : 0, has_text(yt) ? text_w(yt, FS_AXIS) : 0);
+    if (k * cell < title_len + 8)
+        cell = ceil((title_len + 8) / k);
     const double G = k * cell;
 
     /* Names: thinned out (every step-th) rather than shrunk below 7 px. */
@@ -378,7 +400,7 @@ static void draw_matrix(cs__buf *b, const cs__svg_matrix *m, int kind)
                                           : k <= 30                   ? SLANT
                                                                       : UPRIGHT;
     const double a = 0.70710678;
-    double xlab_h = xmode == FLAT ? fs_n + 4 : xmode == SLANT ? a * (maxw + fs_n) + 2 : maxw + 2;
+    double xlab_h = xmode == FLAT ? fs_n + 6 : xmode == SLANT ? a * (maxw + fs_n) + 2 : maxw + 2;
     double tick = 4;
 
     /* Horizontal layout. */
@@ -387,7 +409,8 @@ static void draw_matrix(cs__buf *b, const cs__svg_matrix *m, int kind)
         for (int t = 0; t < k; t += step)
             gx = fmax(gx, PAD + a * text_w(m->names[t], fs_n) + 0.2 * fs_n - (t + 0.5) * cell);
     const double gy = PAD + caption_h(m->title);
-    const double bw = 14, bh = fmax(G, 100), bx = gx + G + 20, by = gy;
+    const double bw = 14, bh = fmax(G, 100), by = gy;
+    double bx = gx + G + 20;
 
     /* Colour bar ticks: -vmax..vmax in halves, or 1-2-5 steps over [0, vmax]. */
     axis sc;
@@ -412,27 +435,22 @@ static void draw_matrix(cs__buf *b, const cs__svg_matrix *m, int kind)
         lab_w = fmax(lab_w, text_w(fmt_fixed(tmp, sizeof tmp, v, sc.decimals, MINUS), FS_TICK));
     double st_x = bx + bw + tick + 3 + lab_w + 8 + 0.78 * FS_AXIS;
     double W = (has_text(m->scale_title) ? st_x + 0.25 * FS_AXIS : bx + bw + tick + 3 + lab_w) + PAD;
-    W = fmax(W, caption_w(m->title));
-    double xt_y = gy + G + tick + xlab_h + 6 + 0.8 * FS_AXIS;
+    const double ox = fit_caption(&W, m->title);
+    gx += ox;
+    bx += ox;
+    st_x += ox;
+    double xt_y = gy + G + tick + xlab_h + 8 + 0.8 * FS_AXIS;
     double H = fmax(has_text(xt) ? xt_y + 0.25 * FS_AXIS : gy + G + tick + xlab_h, by + bh + FS_TICK / 2) + PAD;
 
     if (kind == MATRIX_CONFUSION)
         snprintf(tmp, sizeof tmp, "Confusion matrix of %d classes", k);
     else
         snprintf(tmp, sizeof tmp, "Table of %d by %d values", k, k);
-    cs__buf cdesc = CS__BUF_INIT;
-    const char *desc = NULL;
-    if (kind == MATRIX_CONFUSION) {
-        desc = "Ground truth along the bottom (columns), prediction on the left (rows); each "
-               "cell counts the records of its column's class predicted as its row's class.";
-        if (m->x_title || m->y_title) {
-            emit(&cdesc, "%x along the bottom (columns), %x on the left (rows).",
-                 has_text(xt) ? xt : "columns", has_text(yt) ? yt : "rows");
-            desc = cdesc.failed ? NULL : cs__buf_str(&cdesc);
-        }
-    }
-    svg_open(b, W, H, m->title, tmp, desc);
-    cs__buf_free(&cdesc);
+    svg_open(b, W, H, m->title, tmp);
+    if (kind == MATRIX_CONFUSION)
+        emit(b, "<desc>Confusion matrix: %x along the bottom (columns), %x on the left (rows)."
+                "</desc>\n", has_text(xt) ? xt : "columns", has_text(yt) ? yt : "rows");
+    background(b, W, H);
     caption(b, gx + G / 2, ceil(W), m->title);
 
     /* Cells, with a tooltip each while the figure stays small. */
@@ -506,7 +524,7 @@ static void draw_matrix(cs__buf *b, const cs__svg_matrix *m, int kind)
     if (has_text(xt))
         text_at(b, gx + G / 2, xt_y, "middle", xt);
     if (has_text(yt))
-        text_up(b, PAD + 0.78 * FS_AXIS, gy + G / 2, FS_AXIS, yt);
+        text_up(b, ox + PAD + 0.78 * FS_AXIS, gy + G / 2, FS_AXIS, yt);
     emit(b, "</g>\n");
 
     /* Colour bar: discrete steps from the bottom (low) to the top (high). */
@@ -537,9 +555,9 @@ int cs__svg_confusion(cs__buf *out, const cs__svg_matrix *m)
 {
     static const char fn[] = "cs__svg_confusion";
     if (!out)
-        return BAD("cs__svg_confusion", "out is NULL");
+        return bad(fn, "out is NULL");
     if (!m)
-        return BAD("cs__svg_confusion", "m is NULL");
+        return bad(fn, "m is NULL");
     int rc = check_matrix(fn, m);
     if (rc != CS_OK)
         return rc;
@@ -551,12 +569,17 @@ int cs__svg_confusion(cs__buf *out, const cs__svg_matrix *m)
 int cs__svg_square(cs__buf *out, const char *title, int m, const char *const *names,
                    const double *v)
 {
+    static const char fn[] = "cs__svg_square";
     if (!out)
-        return BAD("cs__svg_square", "out is NULL");
-    cs__svg_matrix mx = { title, m, names, v, NULL, 2, 1, 1.0, "", "", NULL };
-    int rc = check_matrix("cs__svg_square", &mx);
+        return bad(fn, "out is NULL");
+    if (m < 1 || m > CS__SVG_MAX_CLASSES)
+        return bad(fn, "m is %d, expected 1..%d", m, CS__SVG_MAX_CLASSES);
+    int rc = check_names(fn, "names", names, m);
     if (rc != CS_OK)
         return rc;
+    if (!v)
+        return bad(fn, "v is NULL");
+    cs__svg_matrix mx = { title, m, names, v, NULL, 2, 1, 1.0, "", "", NULL };
     size_t start = out->len;
     draw_matrix(out, &mx, MATRIX_SQUARE);
     return finish(out, start, "a table figure");
@@ -567,8 +590,7 @@ int cs__svg_square(cs__buf *out, const char *title, int m, const char *const *na
 static int check_pair(const char *fn, const char *what, int i, const double *lo, const double *hi)
 {
     if ((lo == NULL) != (hi == NULL))
-        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: %s[%d].%s is NULL but .%s is not", fn,
-                         what, i, lo ? "hi" : "lo", lo ? "lo" : "hi");
+        return bad(fn, "%s[%d].%s is NULL but .%s is not", what, i, lo ? "hi" : "lo", lo ? "lo" : "hi");
     return CS_OK;
 }
 
@@ -577,11 +599,9 @@ static int check_range(const char *fn, const char *lo_name, double lo, const cha
                        double hi)
 {
     if (isinf(lo) || isinf(hi))
-        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: %s is infinite", fn,
-                         isinf(lo) ? lo_name : hi_name);
+        return bad(fn, "%s is infinite", isinf(lo) ? lo_name : hi_name);
     if (lo >= hi)
-        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: %s (%g) is not below %s (%g)", fn,
-                         lo_name, lo, hi_name, hi);
+        return bad(fn, "%s (%g) is not below %s (%g)", lo_name, lo, hi_name, hi);
     return CS_OK;
 }
 
@@ -653,15 +673,18 @@ static void draw_bars(cs__buf *b, const char *title, const char *value_title,
         px[p] = x0 + fmax(0, (tw - body) / 2) + lw[p] + 8;
         x0 += fmax(body, tw) + gap;
     }
-    const double right = x0 - gap;
-    const double W = fmax(right + PAD, caption_w(title));
+    double W = x0 - gap + PAD;
+    const double ox = fit_caption(&W, title), left = PAD + ox, right = x0 - gap + ox;
+    for (int p = 0; p < npanels; p++)
+        px[p] += ox;
     const double ax_y = py + PH, xl_y = ax_y + tick + 3 + 0.8 * FS_TICK;
     const double vt_y = xl_y + 0.2 * FS_TICK + 8 + 0.8 * FS_AXIS;
     const double H = (has_text(value_title) ? vt_y + 0.25 * FS_AXIS : xl_y + 0.2 * FS_TICK) + PAD;
 
     snprintf(tmp, sizeof tmp, "Bar chart in %d panel%s", npanels, npanels > 1 ? "s" : "");
-    svg_open(b, W, H, title, tmp, NULL);
-    caption(b, (PAD + right) / 2, ceil(W), title);
+    svg_open(b, W, H, title, tmp);
+    background(b, W, H);
+    caption(b, (left + right) / 2, ceil(W), title);
 
     for (int p = 0; p < npanels; p++) {
         const cs__svg_bar_panel *P = &panels[p];
@@ -726,7 +749,7 @@ static void draw_bars(cs__buf *b, const char *title, const char *value_title,
     }
     if (has_text(value_title))
         emit(b, "<text x=\"%v\" y=\"%v\" font-size=\"%v\" text-anchor=\"middle\" fill=\"%c\">%x</text>\n",
-             (PAD + right) / 2, vt_y, FS_AXIS, C_TEXT, value_title);
+             (left + right) / 2, vt_y, FS_AXIS, C_TEXT, value_title);
     emit(b, "</svg>\n");
 }
 
@@ -735,21 +758,21 @@ int cs__svg_bars(cs__buf *out, const char *title, const char *value_title,
 {
     static const char fn[] = "cs__svg_bars";
     if (!out)
-        return BAD("cs__svg_bars", "out is NULL");
+        return bad(fn, "out is NULL");
     if (!panels)
-        return BAD("cs__svg_bars", "panels is NULL");
+        return bad(fn, "panels is NULL");
     if (npanels < 1 || npanels > CS__SVG_MAX_PANELS)
-        return BAD("cs__svg_bars", "npanels is %d, expected 1..%d", npanels, CS__SVG_MAX_PANELS);
+        return bad(fn, "npanels is %d, expected 1..%d", npanels, CS__SVG_MAX_PANELS);
     for (int p = 0; p < npanels; p++) {
         const cs__svg_bar_panel *P = &panels[p];
         char what[48];
         if (P->n < 1 || P->n > CS__SVG_MAX_CLASSES)
-            return BAD("cs__svg_bars", "panels[%d].n is %d, expected 1..%d", p, P->n,
+            return bad(fn, "panels[%d].n is %d, expected 1..%d", p, P->n,
                        CS__SVG_MAX_CLASSES);
         snprintf(what, sizeof what, "panels[%d].labels", p);
         int rc = check_names(fn, what, P->labels, P->n);
         if (rc == CS_OK && !P->value)
-            rc = BAD("cs__svg_bars", "panels[%d].value is NULL", p);
+            rc = bad(fn, "panels[%d].value is NULL", p);
         if (rc == CS_OK)
             rc = check_pair(fn, "panels", p, P->lo, P->hi);
         if (rc != CS_OK)
@@ -832,13 +855,14 @@ static void draw_lines(cs__buf *b, const char *title, const char *x_title, const
     for (int s = 0; s < nseries; s++)
         nw = fmax(nw, text_w(series[s].name, FS_TICK));
     const double PW = x_labels ? clampd(n * (xlw + 10), 420, 1200) : 420;
-    const double px = PAD + (has_text(y_title) ? FS_AXIS + 8 : 0) + ylw + tick + 4;
+    const double px0 = PAD + (has_text(y_title) ? FS_AXIS + 8 : 0) + ylw + tick + 4;
     const double py = PAD + caption_h(title);
     const int rows = (int)fmax(1, floor((PH - 8) / RH));
     const int ncol = (nseries + rows - 1) / rows;
-    const double colw = 30 + 6 + nw + 10, lx = px + PW + 16;
+    const double colw = 30 + 6 + nw + 10;
     const double lgw = ncol * colw + 6, lgh = (nseries < rows ? nseries : rows) * RH + 8;
-    const double W = fmax(lx + lgw + PAD, caption_w(title));
+    double W = px0 + PW + 16 + lgw + PAD;
+    const double ox = fit_caption(&W, title), px = px0 + ox, lx = px + PW + 16;
     const double xl_y = py + PH + tick + 3 + 0.8 * FS_TICK;
     const double xt_y = xl_y + 0.2 * FS_TICK + 8 + 0.8 * FS_AXIS;
     const double H = (has_text(x_title) ? xt_y + 0.25 * FS_AXIS : xl_y + 0.2 * FS_TICK) + PAD;
@@ -847,7 +871,8 @@ static void draw_lines(cs__buf *b, const char *title, const char *x_title, const
 #define YP(yv) axis_pos(&ya, (yv), bot, py)
 
     snprintf(tmp, sizeof tmp, "Line chart of %d series", nseries);
-    svg_open(b, W, H, title, tmp, NULL);
+    svg_open(b, W, H, title, tmp);
+    background(b, W, H);
     caption(b, px + PW / 2, ceil(W), title);
 
     emit(b, "<path fill=\"none\" stroke=\"%c\" stroke-width=\"1\" shape-rendering=\"crispEdges\" d=\"", C_GRID);
@@ -964,7 +989,7 @@ static void draw_lines(cs__buf *b, const char *title, const char *x_title, const
     if (has_text(x_title))
         text_at(b, px + PW / 2, xt_y, "middle", x_title);
     if (has_text(y_title))
-        text_up(b, PAD + 0.78 * FS_AXIS, py + PH / 2, FS_AXIS, y_title);
+        text_up(b, ox + PAD + 0.78 * FS_AXIS, py + PH / 2, FS_AXIS, y_title);
     emit(b, "</g>\n");
 
     /* Legend. */
@@ -990,30 +1015,30 @@ int cs__svg_lines(cs__buf *out, const char *title, const char *x_title, const ch
 {
     static const char fn[] = "cs__svg_lines";
     if (!out)
-        return BAD("cs__svg_lines", "out is NULL");
+        return bad(fn, "out is NULL");
     if (!x)
-        return BAD("cs__svg_lines", "x is NULL");
+        return bad(fn, "x is NULL");
     if (n < 1 || n > CS__SVG_MAX_POINTS)
-        return BAD("cs__svg_lines", "n is %d, expected 1..%d", n, CS__SVG_MAX_POINTS);
+        return bad(fn, "n is %d, expected 1..%d", n, CS__SVG_MAX_POINTS);
     for (int i = 0; i < n; i++) {
         if (!isfinite(x[i]))
-            return BAD("cs__svg_lines", "x[%d] is not finite", i);
+            return bad(fn, "x[%d] is not finite", i);
         if (i > 0 && x[i] < x[i - 1])
-            return BAD("cs__svg_lines", "x[%d] (%g) is below x[%d] (%g): x must be ascending", i,
+            return bad(fn, "x[%d] (%g) is below x[%d] (%g): x must be ascending", i,
                        x[i], i - 1, x[i - 1]);
     }
     int rc = x_labels ? check_names(fn, "x_labels", x_labels, n) : CS_OK;
     if (rc != CS_OK)
         return rc;
     if (!series)
-        return BAD("cs__svg_lines", "series is NULL");
+        return bad(fn, "series is NULL");
     if (nseries < 1 || nseries > CS__SVG_MAX_SERIES)
-        return BAD("cs__svg_lines", "nseries is %d, expected 1..%d", nseries, CS__SVG_MAX_SERIES);
+        return bad(fn, "nseries is %d, expected 1..%d", nseries, CS__SVG_MAX_SERIES);
     for (int s = 0; s < nseries; s++) {
         if (!series[s].name)
-            return BAD("cs__svg_lines", "series[%d].name is NULL", s);
+            return bad(fn, "series[%d].name is NULL", s);
         if (!series[s].y)
-            return BAD("cs__svg_lines", "series[%d].y is NULL", s);
+            return bad(fn, "series[%d].y is NULL", s);
         if ((rc = check_pair(fn, "series", s, series[s].lo, series[s].hi)) != CS_OK)
             return rc;
     }

@@ -32,6 +32,26 @@ static int imax(int a, int b)
     return a > b ? a : b;
 }
 
+/* The maximum of one window [h0, h1) x [w0, w1) and where it is. As ATen: start below every
+ * value with the first in-bounds element as the index, take strictly greater values (ties keep
+ * the first in row-major order), and let NaN win so that it propagates to the output. A window
+ * of -inf thus reports -inf at its first element. */
+static float window_max(int32_t *at, const float *xp, int w, int h0, int h1, int w0, int w1)
+{
+    float best = -INFINITY;
+    int32_t best_at = (int32_t)(h0 * w + w0);
+    for (int ih = h0; ih < h1; ih++)
+        for (int iw = w0; iw < w1; iw++) {
+            const float v = xp[(size_t)ih * (size_t)w + (size_t)iw];
+            if (v > best || isnan(v)) {
+                best = v;
+                best_at = (int32_t)(ih * w + iw);
+            }
+        }
+    *at = best_at;
+    return best;
+}
+
 void cs__maxpool_forward(float *y, int32_t *argmax, const float *x, int n, int c, int h, int w,
                          int k, int stride, int pad)
 {
@@ -41,6 +61,14 @@ void cs__maxpool_forward(float *y, int32_t *argmax, const float *x, int n, int c
     const size_t out_plane = (size_t)h_out * (size_t)w_out;
     const size_t planes = (size_t)n * (size_t)c;
 
+    /* Output columns whose window lies inside the row: [ow_lo, ow_hi). */
+    int ow_lo = (pad + stride - 1) / stride;
+    int ow_hi = w + pad - k >= 0 ? (w + pad - k) / stride + 1 : 0;
+    if (ow_hi > w_out)
+        ow_hi = w_out;
+    if (ow_lo > ow_hi)
+        ow_lo = ow_hi;
+
     for (size_t p = 0; p < planes; p++) {
         const float *xp = x + p * in_plane;
         float *yp = y + p * out_plane;
@@ -48,26 +76,35 @@ void cs__maxpool_forward(float *y, int32_t *argmax, const float *x, int n, int c
         for (int oh = 0; oh < h_out; oh++) {
             const int h0 = imax(oh * stride - pad, 0);
             const int h1 = imin(oh * stride - pad + k, h);
+            float *restrict yr = yp + (size_t)oh * (size_t)w_out;
+            int32_t *restrict ar = ap + (size_t)oh * (size_t)w_out;
             for (int ow = 0; ow < w_out; ow++) {
-                const int w0 = imax(ow * stride - pad, 0);
-                const int w1 = imin(ow * stride - pad + k, w);
-                /* As ATen: start below every value with the first in-bounds element as the
-                 * index, take strictly greater values (ties keep the first in row-major
-                 * order), and let NaN win so that it propagates to the output. A window of
-                 * -inf thus reports -inf at its first element. */
-                float best = -INFINITY;
-                int32_t best_at = (int32_t)(h0 * w + w0);
-                for (int ih = h0; ih < h1; ih++) {
-                    for (int iw = w0; iw < w1; iw++) {
-                        const float v = xp[(size_t)ih * (size_t)w + (size_t)iw];
-                        if (v > best || isnan(v)) {
-                            best = v;
-                            best_at = (int32_t)(ih * w + iw);
+                if (ow == ow_lo && ow_lo < ow_hi) {
+                    ow = ow_hi - 1;
+                    continue;
+                }
+                yr[ow] = window_max(&ar[ow], xp, w, h0, h1, imax(ow * stride - pad, 0),
+                                    imin(ow * stride - pad + k, w));
+            }
+            /* Interior columns, window element by window element across the row: the same
+             * visiting order and comparisons as window_max, without branches, so that the
+             * compiler vectorises it. */
+            if (ow_lo < ow_hi) {
+                for (int ow = ow_lo; ow < ow_hi; ow++) {
+                    yr[ow] = -INFINITY;
+                    ar[ow] = (int32_t)(h0 * w + ow * stride - pad);
+                }
+                for (int ih = h0; ih < h1; ih++)
+                    for (int dw = 0; dw < k; dw++) {
+                        const float *restrict xr = xp + (size_t)ih * (size_t)w + (size_t)(dw - pad);
+                        const int32_t base = (int32_t)(ih * w + dw - pad);
+                        for (int ow = ow_lo; ow < ow_hi; ow++) {
+                            const float v = xr[(size_t)ow * (size_t)stride];
+                            const int take = (v > yr[ow]) | (v != v);
+                            yr[ow] = take ? v : yr[ow];
+                            ar[ow] = take ? base + ow * stride : ar[ow];
                         }
                     }
-                }
-                yp[(size_t)oh * (size_t)w_out + (size_t)ow] = best;
-                ap[(size_t)oh * (size_t)w_out + (size_t)ow] = best_at;
             }
         }
     }

@@ -172,8 +172,11 @@ step "study with --seeds 3 into A (another configuration)"
 rc=$?
 cat "$work/D.err"
 [ $rc -eq 1 ] || fail "exit code $rc, expected 1"
-[ "$(wc -l < "$work/D.err")" -eq 1 ] || fail "stderr is not one line"
-grep -qi "^classsens: CS_ERR_[A-Z_]*: .*configuration" "$work/D.err" || fail "the message does not mention the configuration"
+# The error is one line, the last; the only other line allowed is the study's header.
+[ "$(grep -c '^classsens: ' "$work/D.err")" -eq 1 ] || fail "not exactly one 'classsens: ' line on stderr"
+tail -n 1 "$work/D.err" | grep -qi "^classsens: CS_ERR_[A-Z_]*: .*configuration" ||
+    fail "the last line is not the error, or it does not mention the configuration"
+[ "$(grep -vc '^study: ' "$work/D.err")" -eq 1 ] || fail "stderr has more than the header and the error"
 [ "$(ls "$work/A"/cells/*.json | wc -l)" -eq $cells ] || fail "the refused run changed A/cells"
 
 if [ $failures -ne 0 ]; then
