@@ -251,12 +251,19 @@ int cli_parse_models(const char *list, cli_model_spec *out, int *n)
         if (comma)
             *comma = '\0';
         if (*p == '\0')
-            return cli_usage_error("--models '%s': empty model in the list (expected arch[:width][@epochs],...)", list);
+            return cli_usage_error("--models '%s': empty model in the list (expected arch[:width][@epochs][/lr],...)", list);
         if (*n == CLI_MAX_MODELS)
             return cli_usage_error("--models: more than %d models", CLI_MAX_MODELS);
         cli_model_spec *m = &out[*n];
         m->width = 1.0;
         m->epochs = 0;
+        m->lr = 0.0;
+        char *slash = strchr(p, '/');
+        if (slash) {
+            *slash = '\0';
+            if (cli_parse_open_interval("--models: learning rate after '/'", slash + 1, 0.0, INFINITY, &m->lr) != 0)
+                return CLI_EXIT_USAGE;
+        }
         char *at = strchr(p, '@');
         if (at) {
             *at = '\0';

@@ -82,9 +82,11 @@ typedef struct cli_model_spec {
     const char *arch; /* one of ARCHS */
     double width;
     int epochs;       /* 0: not given */
+    double lr;        /* 0: not given */
 } cli_model_spec;
 
-/* "arch[:width][@epochs],..." into out[0..*n); refuses unknown architectures and duplicates. */
+/* "arch[:width][@epochs][/lr],..." into out[0..*n); refuses unknown architectures and
+ * duplicates. */
 int cli_parse_models(const char *list, cli_model_spec *out, int *n);
 /* Whether a perturbation kind is label noise / data reduction. */
 int cli_is_noise(cs_perturb_kind k);

@@ -208,6 +208,7 @@ START_TEST(study_runs_every_cell_and_reads_back)
     char *dir = store("a");
     cs_assert_ok(cs_study_run(s, dir));
     ck_assert_int_eq(ev.finished, 16);
+    ck_assert_int_eq(ev.started, 16);
     ck_assert_int_eq(ev.skipped, 0);
     ck_assert_int_eq(ev.epochs, 2 * 8 + 1 * 8);
     ck_assert(!ev.work_decreased);

@@ -240,3 +240,28 @@ int cs__read_file(char **out, size_t *len, const char *path, size_t max_bytes)
         *len = b.len;
     return CS_OK;
 }
+
+int cs__make_dir(const char *path)
+{
+    if (mkdir(path, 0777) == 0)
+        return CS_OK;
+    int err = errno;
+    struct stat st;
+    if (err == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return CS_OK;
+    if (err == EEXIST)
+        return cs__error(CS_ERR_IO, "cannot use %s as a directory: it exists and is not a directory", path);
+    return cs__error(CS_ERR_IO, "cannot create the directory %s: %s", path, strerror(err));
+}
+
+char *cs__path_join(const char *dir, const char *rel)
+{
+    size_t n = strlen(dir) + strlen(rel) + 2;
+    char *p = malloc(n);
+    if (!p) {
+        cs__error_oom("path", n);
+        return NULL;
+    }
+    snprintf(p, n, "%s/%s", dir, rel);
+    return p;
+}

@@ -41,6 +41,13 @@ const char *cs__buf_str(const cs__buf *b);
  * rename. CS_OK or CS_ERR_IO naming the path and the OS error. */
 int cs__buf_write_file(const cs__buf *b, const char *path);
 
+/* Create a directory (one level) unless a directory of that name exists. CS_OK, or CS_ERR_IO
+ * naming the path and why (also when a file of that name is in the way). */
+int cs__make_dir(const char *path);
+
+/* "dir/rel" in a malloc'd string; NULL (with the out-of-memory error set) on failure. */
+char *cs__path_join(const char *dir, const char *rel);
+
 /* Read a whole file (up to max_bytes) into a NUL-terminated malloc'd block. CS_OK;
  * CS_ERR_NOT_FOUND, CS_ERR_IO, CS_ERR_OVERFLOW (larger than max_bytes), CS_ERR_OUT_OF_MEMORY,
  * each with a message naming the path. */

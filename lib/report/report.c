@@ -278,25 +278,11 @@ void cs__report_agreement_sentence(cs__buf *out, double w, double p, int m, cons
                           "depends on the model (or there are too few replicates to tell).");
 }
 
-static int make_dir(const char *path)
-{
-    if (mkdir(path, 0777) == 0)
-        return CS_OK;
-    int err = errno;
-    struct stat st;
-    if (err == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return CS_OK;
-    return cs__error(CS_ERR_IO, "cannot create the directory %s: %s", path,
-                     err == EEXIST ? "a file of that name exists" : strerror(err));
-}
-
 static int write_one(const char *dir, const char *name, const cs__buf *b)
 {
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *path = malloc(n);
+    char *path = cs__path_join(dir, name);
     if (!path)
-        return cs__error_oom("path", n);
-    snprintf(path, n, "%s/%s", dir, name);
+        return CS_ERR_OUT_OF_MEMORY;
     int rc = cs__buf_write_file(b, path);
     free(path);
     return rc;
@@ -345,7 +331,7 @@ int cs_report_write(const cs_results *r, const char *out_dir, const cs_report_op
     char *fig_dir = NULL;
     int rc = cs__report_prepare(&rep, r, &o);
     if (rc == CS_OK)
-        rc = make_dir(out_dir);
+        rc = cs__make_dir(out_dir);
     if (rc == CS_OK && o.figures) {
         size_t n = strlen(out_dir) + sizeof "/figures";
         fig_dir = malloc(n);
@@ -354,7 +340,7 @@ int cs_report_write(const cs_results *r, const char *out_dir, const cs_report_op
         else
             snprintf(fig_dir, n, "%s/figures", out_dir);
         if (rc == CS_OK)
-            rc = make_dir(fig_dir);
+            rc = cs__make_dir(fig_dir);
     }
     if (rc == CS_OK)
         rc = cs__report_csv(&csv, &rep);

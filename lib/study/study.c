@@ -442,31 +442,6 @@ int cs_study_num_cells(const cs_study *s)
 
 /* ---- the store ---------------------------------------------------------------------------- */
 
-static int make_dir(const char *path)
-{
-    if (mkdir(path, 0777) == 0)
-        return CS_OK;
-    int err = errno;
-    struct stat st;
-    if (err == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return CS_OK;
-    if (err == EEXIST)
-        return cs__error(CS_ERR_IO, "cannot use %s as a results store: it exists and is not a directory", path);
-    return cs__error(CS_ERR_IO, "cannot create the directory %s: %s", path, strerror(err));
-}
-
-static char *join(const char *dir, const char *rel)
-{
-    size_t n = strlen(dir) + strlen(rel) + 2;
-    char *p = malloc(n);
-    if (!p) {
-        cs__error_oom("path", n);
-        return NULL;
-    }
-    snprintf(p, n, "%s/%s", dir, rel);
-    return p;
-}
-
 /* The first line where two texts differ, for the "another configuration" message. */
 static void first_difference(char *msg, size_t cap, const char *stored, const char *ours)
 {
@@ -480,7 +455,12 @@ static void first_difference(char *msg, size_t cap, const char *stored, const ch
                 ++a, --la;
             while (lb && (*b == ' '))
                 ++b, --lb;
-            snprintf(msg, cap, "line %d of the configuration: the store has %.*s, this study has %.*s", line,
+            /* Without the separator that ends a member's line. */
+            if (la && a[la - 1] == ',')
+                --la;
+            if (lb && b[lb - 1] == ',')
+                --lb;
+            snprintf(msg, cap, "line %d of the configuration: the store has %.*s; this study has %.*s", line,
                      (int)(la > 120 ? 120 : la), a, (int)(lb > 120 ? 120 : lb), b);
             return;
         }
@@ -496,13 +476,13 @@ static void first_difference(char *msg, size_t cap, const char *stored, const ch
 /* Write study.json, or check that the one there describes this study. */
 static int open_store(const char *dir, const cs__buf *config, const char *hash)
 {
-    int rc = make_dir(dir);
-    char *cells = rc == CS_OK ? join(dir, CS__STUDY_CELLS_DIR) : NULL;
-    char *path = rc == CS_OK ? join(dir, CS__STUDY_CONFIG_FILE) : NULL;
+    int rc = cs__make_dir(dir);
+    char *cells = rc == CS_OK ? cs__path_join(dir, CS__STUDY_CELLS_DIR) : NULL;
+    char *path = rc == CS_OK ? cs__path_join(dir, CS__STUDY_CONFIG_FILE) : NULL;
     if (rc == CS_OK && (!cells || !path))
         rc = CS_ERR_OUT_OF_MEMORY;
     if (rc == CS_OK)
-        rc = make_dir(cells);
+        rc = cs__make_dir(cells);
     char *text = NULL;
     cs__json *root = NULL;
     cs__buf stored = CS__BUF_INIT, doc = CS__BUF_INIT;
@@ -771,13 +751,19 @@ static int run_cell(cell_ctx *cx)
     const uint64_t seed_train = seed_of(s->cfg.seed, PURPOSE_TRAIN, m->name, c->name, cx->replicate);
     const size_t n_test = cs_dataset_size(s->test);
 
+    pthread_mutex_lock(&run->lock);
+    cs_study_event started;
+    fill_event(&started, cx, CS_STUDY_EVENT_CELL_STARTED);
+    emit(run, &started);
+    pthread_mutex_unlock(&run->lock);
+
     cx->trace = calloc((size_t)m->train.epochs, sizeof *cx->trace);
     pred = malloc(sizeof *pred * n_test);
     counts = calloc((size_t)k * (size_t)k, sizeof *counts);
     int rc = (!cx->trace || !pred || !counts) ? cs__error_oom("cell buffers", sizeof *pred * n_test) : CS_OK;
     if (rc == CS_OK)
         rc = cs__study_cell_path(rel, sizeof rel, m->name, c->name, cx->replicate);
-    if (rc == CS_OK && !(path = join(run->store, rel)))
+    if (rc == CS_OK && !(path = cs__path_join(run->store, rel)))
         rc = CS_ERR_OUT_OF_MEMORY;
     if (rc == CS_OK)
         rc = cell_training_set(s, cx->cond, cx->replicate, &train, &report, &seed_perturb);
@@ -930,7 +916,7 @@ int cs_study_run(cs_study *s, const char *store_dir)
         cell_coords(s, i, &mi, &ci, &ri);
         char rel[512];
         rc = cs__study_cell_path(rel, sizeof rel, s->cfg.models[mi].name, s->cfg.conds[ci].name, ri);
-        char *path = rc == CS_OK ? join(store_dir, rel) : NULL;
+        char *path = rc == CS_OK ? cs__path_join(store_dir, rel) : NULL;
         if (rc == CS_OK && !path)
             rc = CS_ERR_OUT_OF_MEMORY;
         double acc = NAN;
