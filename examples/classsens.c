@@ -16,6 +16,7 @@
  * API. */
 #define _XOPEN_SOURCE 700 /* POSIX.1-2008 with realpath() */
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <math.h>
@@ -100,6 +101,11 @@ typedef struct progress {
     double start;
     int skipped, resume_noted, bar_shown;
     int cells_total, cells_finished;
+    /* The bar is redrawn by events and, between them (an epoch of a big model can take half an
+     * hour), once a second by a ticker thread; the lock keeps their output apart. */
+    pthread_mutex_t lock;
+    double frac, frac_at;     /* work fraction at the last event, and when (seconds since start) */
+    int have_frac, stop;
 } progress;
 
 static void format_duration(char *buf, size_t cap, double s)
@@ -123,26 +129,41 @@ static void clear_bar(progress *p)
     }
 }
 
-static void draw_bar(progress *p, const cs_study_event *e)
+/* Called with p->lock held. The ETA extrapolates the pace up to the last event, so it counts
+ * down between events instead of growing with the elapsed time. */
+static void draw_bar(progress *p)
 {
     enum { WIDTH = 24 };
-    double frac = e->work_total > 0 ? e->work_done / e->work_total : 0.0;
-    if (frac < 0)
-        frac = 0;
-    if (frac > 1)
-        frac = 1;
-    double elapsed = now_seconds() - p->start;
+    const double frac = p->frac;
+    const double elapsed = now_seconds() - p->start;
     char bar[WIDTH + 1], el[32], eta[32];
     int filled = (int)(frac * WIDTH + 0.5);
     for (int i = 0; i < WIDTH; i++)
         bar[i] = i < filled ? '#' : '.';
     bar[WIDTH] = '\0';
     format_duration(el, sizeof el, elapsed);
-    format_duration(eta, sizeof eta, frac > 0 ? elapsed * (1.0 - frac) / frac : -1.0);
-    fprintf(stderr, "\r\033[K[%s] %d/%d cells  %5.1f %%  elapsed %s  ETA %s", bar, e->cells_finished,
-            e->cells_total, 100.0 * frac, el, eta);
+    double left = frac > 0 ? p->frac_at / frac - elapsed : -1.0;
+    format_duration(eta, sizeof eta, frac > 0 && left < 0 ? 0.0 : left);
+    fprintf(stderr, "\r\033[K[%s] %d/%d cells  %5.1f %%  elapsed %s  ETA %s", bar, p->cells_finished,
+            p->cells_total, 100.0 * frac, el, eta);
     fflush(stderr);
     p->bar_shown = 1;
+}
+
+static void *ticker(void *arg)
+{
+    progress *p = arg;
+    for (;;) {
+        struct timespec ts = { 1, 0 };
+        nanosleep(&ts, NULL);
+        pthread_mutex_lock(&p->lock);
+        int stop = p->stop;
+        if (!stop && p->have_frac)
+            draw_bar(p);
+        pthread_mutex_unlock(&p->lock);
+        if (stop)
+            return NULL;
+    }
 }
 
 static void note_resume(progress *p)
@@ -159,6 +180,7 @@ static void note_resume(progress *p)
 static int on_event(const cs_study_event *e, void *payload)
 {
     progress *p = payload;
+    pthread_mutex_lock(&p->lock);
     p->cells_total = e->cells_total;
     p->cells_finished = e->cells_finished;
     if (e->kind == CS_STUDY_EVENT_CELL_SKIPPED) {
@@ -172,9 +194,16 @@ static int on_event(const cs_study_event *e, void *payload)
                     e->cells_finished, e->cells_total, e->model, e->condition, e->replicate,
                     100.0 * e->test_accuracy, e->seconds);
         }
+        if (e->work_total > 0) {
+            double frac = e->work_done / e->work_total;
+            p->frac = frac < 0 ? 0 : frac > 1 ? 1 : frac;
+            p->frac_at = now_seconds() - p->start;
+            p->have_frac = 1;
+        }
         if (p->tty && !p->quiet)
-            draw_bar(p, e);
+            draw_bar(p);
     }
+    pthread_mutex_unlock(&p->lock);
     return interrupted ? 1 : 0;
 }
 
@@ -512,7 +541,17 @@ static int cmd_study(int argc, char **argv)
     }
     prog.cells_total = cs_study_num_cells(s);
     prog.start = now_seconds();
+    pthread_mutex_init(&prog.lock, NULL);
+    pthread_t tick;
+    int ticking = prog.tty && !prog.quiet && pthread_create(&tick, NULL, ticker, &prog) == 0;
     status = cs_study_run(s, a.out);
+    if (ticking) {
+        pthread_mutex_lock(&prog.lock);
+        prog.stop = 1;
+        pthread_mutex_unlock(&prog.lock);
+        pthread_join(tick, NULL);
+    }
+    pthread_mutex_destroy(&prog.lock);
     clear_bar(&prog);
     note_resume(&prog);
     if (status == CS_ERR_CANCELLED && interrupted) {
