@@ -192,13 +192,13 @@ typedef enum cs_condition_family {
                                      the noise condition's rate. */
 } cs_condition_family;
 
-/** @brief One finished cell as read from the store. Set @ref struct_size before the call. */
+/** @brief One finished cell as read from the store. Set its struct_size before the call. */
 typedef struct cs_cell_result {
     size_t struct_size;            /**< sizeof(cs_cell_result), set by the caller. */
     const cs_confusion *confusion; /**< Test confusion counts C[true][pred] (borrowed). */
     double test_accuracy;          /**< Accuracy on the clean test set. */
     int epochs;                    /**< Epochs trained. */
-    const cs_epoch_report *trace;  /**< @ref epochs per-epoch reports (borrowed). */
+    const cs_epoch_report *trace;  /**< One report per epoch, `epochs` of them (borrowed). */
     size_t train_size;             /**< Training records after the perturbation. */
     size_t changed;                /**< Labels the perturbation changed (noise) or records it removed. */
     double flip_rate;              /**< Realised flip rate (noise; 0 otherwise). */
