@@ -513,7 +513,7 @@ static void curves_section(page *pg)
                 cs__buf_reset(&pg->fig);
                 pg->status = cs__svg_lines(&pg->fig, title,
                                            s->family == CS_CONDITION_NOISE ? "noise rate" : "training data kept",
-                                           "class accuracy (%)", x, xlp, n, ser, k, NAN, NAN);
+                                           "class accuracy (%)", x, xlp, n, ser, k, 0.0, 100.0);
                 emit_figure(pg, stem, caption);
             }
             cs__buf_puts(o, "</div>\n");

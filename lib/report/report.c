@@ -269,8 +269,10 @@ void cs__report_agreement_sentence(cs__buf *out, double w, double p, int m, cons
 {
     const char *strength = w >= 0.7 ? "strongly" : w >= 0.5 ? "moderately" : w >= 0.3 ? "weakly" : "hardly";
     cs__buf_printf(out, "The %d models %s agree on %s (Kendall's W = %.2f, p = %.2g)", m, strength, what, w, p);
-    if (p < 0.05 && w >= 0.5)
+    if (p < 0.05 && w >= 0.7)
         cs__buf_puts(out, ": the same classes stand out whatever the model, so this is a property of the data.");
+    else if (p < 0.05 && w >= 0.5)
+        cs__buf_puts(out, ": largely the same classes stand out, with differences between models.");
     else if (p < 0.05)
         cs__buf_puts(out, ": there is a shared pattern, but the models also differ in which classes they find hard.");
     else
