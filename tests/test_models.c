@@ -600,7 +600,7 @@ START_TEST(eval_logits_match_pytorch)
     ck_assert_ptr_nonnull(x);
     for (size_t j = 0; j < count; j++)
         x[j] = (float)weyl(j, 0);
-    cs_assert_ok(cs__net_prepare(&net, n));
+    cs_assert_ok(cs__net_prepare(&net, n, true));
     const float *logits = cs__net_forward(&net, x, n, false, 0, 0); /* (N, K) */
     double worst = 0.0;
     for (int j = 0; j < n * K; j++) {
@@ -633,7 +633,7 @@ START_TEST(training_step_on_a_tiny_batch_is_finite)
     ck_assert_ptr_nonnull(x);
     for (size_t j = 0; j < count; j++)
         x[j] = (float)weyl(j, 7);
-    cs_assert_ok(cs__net_prepare(&net, n));
+    cs_assert_ok(cs__net_prepare(&net, n, true));
     const float *logits = cs__net_forward(&net, x, n, true, 1, 0);
     for (int j = 0; j < n * K; j++) {
         ck_assert_msg(isfinite(logits[j]), "%s: logit %d is %g", arch, j, (double)logits[j]);

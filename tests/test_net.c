@@ -36,7 +36,7 @@ static void build(cs__net *net, double dropout)
     int logits = cs__net_linear(net, f, "linear", K, true);
     cs_assert_ok(cs__net_finish(net, logits));
     cs__net_init_params(net, 7);
-    cs_assert_ok(cs__net_prepare(net, N));
+    cs_assert_ok(cs__net_prepare(net, N, true));
 }
 
 static float *inputs(void)
@@ -162,7 +162,7 @@ static double train(cs__net *net, int steps)
     double loss = 0.0, recent = 0.0;
     cs__rng r;
     cs__rng_init(&r, 99, 0);
-    cs_assert_ok(cs__net_prepare(net, B));
+    cs_assert_ok(cs__net_prepare(net, B, true));
     for (int step = 0; step < steps; step++) {
         for (int i = 0; i < B; i++) {
             y[i] = (int32_t)cs__rng_below(&r, K);
@@ -209,15 +209,76 @@ START_TEST(prepare_grows_and_smaller_batches_run)
 {
     cs__net net;
     build(&net, 0.0);
-    cs_assert_ok(cs__net_prepare(&net, 2)); /* smaller: keeps the buffers */
+    cs_assert_ok(cs__net_prepare(&net, 2, true)); /* smaller: keeps the buffers */
     ck_assert_int_eq(net.batch, N);
-    cs_assert_ok(cs__net_prepare(&net, 2 * N));
+    cs_assert_ok(cs__net_prepare(&net, 2 * N, true));
     ck_assert_int_eq(net.batch, 2 * N);
     float *x = inputs();
     const float *logits = cs__net_forward(&net, x, 1, false, 0, 0);
     for (int k = 0; k < K; k++)
         ck_assert(isfinite(logits[k]));
-    ck_assert_int_eq(cs__net_prepare(&net, 0), CS_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(cs__net_prepare(&net, 0, true), CS_ERR_INVALID_ARGUMENT);
+    cs__net_free(&net);
+}
+END_TEST
+
+START_TEST(relu_flatten_and_dropout_run_in_place)
+{
+    cs__net net;
+    build(&net, 0.5);
+    int shared = 0;
+    for (int i = 1; i < net.n_nodes; i++) {
+        const cs__node *node = &net.nodes[i];
+        if (node->op == CS__OP_RELU || node->op == CS__OP_FLATTEN || node->op == CS__OP_DROPOUT) {
+            /* Every one of them here has an input of its own, made by a node that does not read
+             * its output in backward. */
+            ck_assert_ptr_eq(net.act[node->out], net.act[node->in[0]]);
+            ck_assert_ptr_eq(net.dact[node->out], net.dact[node->in[0]]);
+            shared++;
+        } else if (node->op != CS__OP_INPUT) {
+            for (int p = 0; p < node->n_in; p++)
+                ck_assert_ptr_ne(net.act[node->out], net.act[node->in[p]]);
+        }
+    }
+    ck_assert_int_eq(shared, 4);
+    cs__net_free(&net);
+
+    /* A ReLU whose input has a second consumer keeps its own buffer. */
+    int x = cs__net_init(&net, C, H, W);
+    int a = cs__net_conv(&net, x, "conv", 2, 3, 1, 1, true);
+    int r = cs__net_relu(&net, a);
+    int sum = cs__net_add(&net, r, a);
+    int logits = cs__net_linear(&net, cs__net_flatten(&net, cs__net_gap(&net, sum)), "linear", K, true);
+    cs_assert_ok(cs__net_finish(&net, logits));
+    cs_assert_ok(cs__net_prepare(&net, 2, true));
+    ck_assert_ptr_ne(net.act[r], net.act[a]);
+    cs__net_free(&net);
+}
+END_TEST
+
+START_TEST(evaluation_needs_no_activation_gradients)
+{
+    cs__net net;
+    build(&net, 0.0);
+    ck_assert(net.has_grads);
+    float *x = inputs();
+    float before[N * K];
+    memcpy(before, cs__net_forward(&net, x, N, false, 0, 0), sizeof before);
+    /* A larger evaluation batch: activations only. */
+    cs_assert_ok(cs__net_prepare(&net, 4 * N, false));
+    ck_assert(!net.has_grads);
+    ck_assert_int_eq(net.batch, 4 * N);
+    for (int i = 1; i < net.n_acts; i++)
+        ck_assert_ptr_null(net.dact[i]);
+    ck_assert(memcmp(before, cs__net_forward(&net, x, N, false, 0, 0), sizeof before) == 0);
+    /* Smaller evaluation batches keep it; training gets gradients sized for its own batch. */
+    cs_assert_ok(cs__net_prepare(&net, N, false));
+    ck_assert_int_eq(net.batch, 4 * N);
+    cs_assert_ok(cs__net_prepare(&net, N, true));
+    ck_assert(net.has_grads);
+    ck_assert_int_eq(net.batch, N);
+    for (int i = 1; i < net.n_acts; i++)
+        ck_assert_ptr_nonnull(net.dact[i]);
     cs__net_free(&net);
 }
 END_TEST
@@ -256,6 +317,8 @@ int main(void)
     tcase_add_test(tc, backward_matches_finite_differences_through_the_whole_graph);
     tcase_add_test(tc, sgd_learns_and_is_bit_reproducible);
     tcase_add_test(tc, prepare_grows_and_smaller_batches_run);
+    tcase_add_test(tc, relu_flatten_and_dropout_run_in_place);
+    tcase_add_test(tc, evaluation_needs_no_activation_gradients);
     tcase_add_test(tc, backward_does_not_read_the_callers_input_again);
     suite_add_tcase(s, tc);
     return cs_test_run(s);

@@ -64,15 +64,15 @@ cleanup:
     return status;
 }
 
-int cs__model_prepare(cs_model *m, int n)
+int cs__model_prepare(cs_model *m, int n, bool grads)
 {
     if (n < 1)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "model: batch size %d must be at least 1", n);
-    if (n > m->net.batch) {
-        /* Growing replaces the activations a pending backward would need, and a failure
+    if (n > m->net.batch || (grads && !m->net.has_grads)) {
+        /* Reallocating replaces the activations a pending backward would need, and a failure
          * leaves none. */
         m->last_n = 0;
-        int status = cs__net_prepare(&m->net, n);
+        int status = cs__net_prepare(&m->net, n, grads);
         if (status != CS_OK)
             return status;
     }
@@ -236,7 +236,7 @@ int cs_model_forward(cs_model *m, float *logits, const float *x, int n, int trai
                              (int)(dot ? dot - name : (ptrdiff_t)strlen(name)), name, a->h, a->w, n);
         }
     }
-    int status = cs__model_prepare(m, n);
+    int status = cs__model_prepare(m, n, training != 0);
     if (status != CS_OK)
         return status;
     const float *y = cs__net_forward(&m->net, x, n, training != 0, m->dropout_seed, m->dropout_step);

@@ -33,7 +33,8 @@ struct cs_model {
 /* Create a model as cs_model_create does (used by cs_model_load before filling tensors). */
 int cs__model_create(cs_model **out, const char *arch, int c, int h, int w, int k, double width, uint64_t seed);
 
-/* Make sure the network can run batches of n (grows work space and the probs buffer). */
-int cs__model_prepare(cs_model *m, int n);
+/* Make sure the network can run batches of n (grows work space and the probs buffer), with
+ * activation gradients when `grads` (a training forward that backward may follow). */
+int cs__model_prepare(cs_model *m, int n, bool grads);
 
 #endif

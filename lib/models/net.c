@@ -383,6 +383,9 @@ static void free_runtime(cs__net *net)
 {
     /* Any of the tables may be missing when prepare failed half way. */
     for (int i = 0; i < net->n_acts; i++) {
+        /* Buffers shared by an in-place node belong to their owner alone. */
+        if (net->owner && net->owner[i] != i)
+            continue;
         if (net->act)
             cs__aligned_free(net->act[i]);
         if (net->dact && i > 0)
@@ -398,6 +401,8 @@ static void free_runtime(cs__net *net)
     }
     free(net->act);
     free(net->dact);
+    free(net->owner);
+    net->owner = NULL;
     free(net->saved);
     free(net->argmax);
     free(net->mask);
@@ -409,6 +414,7 @@ static void free_runtime(cs__net *net)
     net->work = NULL;
     net->work_floats = 0;
     net->batch = 0;
+    net->has_grads = false;
 }
 
 void cs__net_free(cs__net *net)
@@ -440,11 +446,52 @@ static void conv_shape(const cs__net *net, const cs__node *node, int n, cs__conv
     cs__conv_shape_init(s, n, x->c, x->h, x->w, node->c_out, node->k, node->k, node->stride, node->pad);
 }
 
-int cs__net_prepare(cs__net *net, int batch)
+/* Which ReLU, flatten and dropout nodes run in place, writing their output over their input
+ * (and, in backward, their input's gradient over their output's). Safe when the input is the
+ * node's alone — one consumer, not the network input — and the input's producer does not read
+ * its own output in backward (a ReLU does). Nothing else reads an overwritten value: every
+ * other backward reads its input, saved statistics, indices or masks. Halves the memory of
+ * every conv-BN-ReLU stage's tail. */
+static void plan_in_place(cs__net *net)
+{
+    int *consumers = net->owner; /* reused as a counter first */
+    for (int i = 0; i < net->n_acts; i++)
+        consumers[i] = 0;
+    for (int n = 1; n < net->n_nodes; n++)
+        for (int p = 0; p < net->nodes[n].n_in; p++)
+            consumers[net->nodes[n].in[p]]++;
+    bool *in_place = calloc((size_t)net->n_acts, sizeof *in_place);
+    for (int n = 1; in_place && n < net->n_nodes; n++) {
+        const cs__node *node = &net->nodes[n];
+        const int a = node->in[0];
+        if ((node->op != CS__OP_RELU && node->op != CS__OP_FLATTEN && node->op != CS__OP_DROPOUT) || a == 0 ||
+            consumers[a] != 1 || node->out == net->logits)
+            continue;
+        int producer = -1;
+        for (int q = 1; q < n; q++)
+            if (net->nodes[q].out == a)
+                producer = q;
+        if (producer < 0 || net->nodes[producer].op == CS__OP_RELU)
+            continue;
+        in_place[node->out] = true;
+    }
+    /* Owners in node order, so that a chain of in-place nodes ends at the first real buffer.
+     * Without the flag table (out of memory) every activation keeps its own buffer. */
+    for (int i = 0; i < net->n_acts; i++)
+        net->owner[i] = i;
+    for (int n = 1; in_place && n < net->n_nodes; n++) {
+        const cs__node *node = &net->nodes[n];
+        if (in_place[node->out])
+            net->owner[node->out] = net->owner[node->in[0]];
+    }
+    free(in_place);
+}
+
+int cs__net_prepare(cs__net *net, int batch, bool grads)
 {
     if (batch < 1)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "network: batch size %d must be at least 1", batch);
-    if (batch <= net->batch)
+    if (batch <= net->batch && (net->has_grads || !grads))
         return CS_OK;
     free_runtime(net);
     int status = CS_OK;
@@ -453,22 +500,30 @@ int cs__net_prepare(cs__net *net, int batch)
     net->saved = calloc((size_t)net->n_nodes, sizeof *net->saved);
     net->argmax = calloc((size_t)net->n_nodes, sizeof *net->argmax);
     net->mask = calloc((size_t)net->n_nodes, sizeof *net->mask);
-    if (!net->act || !net->dact || !net->saved || !net->argmax || !net->mask) {
+    net->owner = malloc((size_t)net->n_acts * sizeof *net->owner);
+    if (!net->act || !net->dact || !net->saved || !net->argmax || !net->mask || !net->owner) {
         status = cs__error_oom("network run-time tables", (size_t)net->n_acts * 2 * sizeof(float *));
         goto cleanup;
     }
+    plan_in_place(net);
     for (int i = 1; i < net->n_acts; i++) {
+        if (net->owner[i] != i)
+            continue;
         size_t floats;
         if (!cs__mul_size(&floats, act_count(net, i), (size_t)batch) || floats > SIZE_MAX / sizeof(float)) {
             status = cs__error(CS_ERR_OVERFLOW, "network: activation %d at batch %d overflows", i, batch);
             goto cleanup;
         }
         net->act[i] = cs__aligned_alloc(floats * sizeof(float));
-        net->dact[i] = cs__aligned_alloc(floats * sizeof(float));
-        if (!net->act[i] || !net->dact[i]) {
+        net->dact[i] = grads ? cs__aligned_alloc(floats * sizeof(float)) : NULL;
+        if (!net->act[i] || (grads && !net->dact[i])) {
             status = cs__error_oom("network activations", 2 * floats * sizeof(float));
             goto cleanup;
         }
+    }
+    for (int i = 1; i < net->n_acts; i++) {
+        net->act[i] = net->act[net->owner[i]];
+        net->dact[i] = net->dact[net->owner[i]];
     }
     size_t work = 0;
     for (int n = 0; n < net->n_nodes; n++) {
@@ -511,6 +566,7 @@ int cs__net_prepare(cs__net *net, int batch)
     }
     net->work_floats = work;
     net->batch = batch;
+    net->has_grads = grads;
 cleanup:
     if (status != CS_OK)
         free_runtime(net);
@@ -576,7 +632,8 @@ const float *cs__net_forward(cs__net *net, const float *x, int n, bool training,
             cs__global_avgpool_forward(y, src, n, in->c, hw);
             break;
         case CS__OP_FLATTEN:
-            memcpy(y, src, count * sizeof *y);
+            if (y != src)
+                memcpy(y, src, count * sizeof *y);
             break;
         case CS__OP_LINEAR:
             cs__linear_forward(y, src, weight_of(net, node), bias_of(net, node), n, in->c, node->c_out);
@@ -599,7 +656,7 @@ const float *cs__net_forward(cs__net *net, const float *x, int n, bool training,
             if (training && node->p > 0.0)
                 cs__dropout_forward(y, net->mask[i], src, count, node->p,
                                     cs__seed_derive(cs__seed_derive(dropout_seed, (uint64_t)i), dropout_counter), 0);
-            else
+            else if (y != src)
                 memcpy(y, src, count * sizeof *y);
             break;
         case CS__OP_INPUT:
@@ -612,7 +669,8 @@ const float *cs__net_forward(cs__net *net, const float *x, int n, bool training,
 void cs__net_backward(cs__net *net, const float *dlogits, int n)
 {
     for (int i = 1; i < net->n_acts; i++)
-        memset(net->dact[i], 0, act_count(net, i) * (size_t)n * sizeof(float));
+        if (net->owner[i] == i)
+            memset(net->dact[i], 0, act_count(net, i) * (size_t)n * sizeof(float));
     memcpy(net->dact[net->logits], dlogits, act_count(net, net->logits) * (size_t)n * sizeof(float));
     for (int i = net->n_nodes - 1; i >= 1; i--) {
         const cs__node *node = &net->nodes[i];
@@ -638,7 +696,9 @@ void cs__net_backward(cs__net *net, const float *dlogits, int n)
             break;
         }
         case CS__OP_RELU:
-            if (dx)
+            if (dx == dy)
+                cs__relu_backward_inplace(dx, net->act[node->out], count);
+            else if (dx)
                 cs__relu_backward(dx, dy, net->act[node->out], count);
             break;
         case CS__OP_MAXPOOL:
@@ -655,7 +715,7 @@ void cs__net_backward(cs__net *net, const float *dlogits, int n)
                 cs__global_avgpool_backward(dx, dy, n, in->c, hw);
             break;
         case CS__OP_FLATTEN:
-            if (dx)
+            if (dx && dx != dy)
                 cs__add_backward(dx, NULL, dy, count);
             break;
         case CS__OP_LINEAR: {
@@ -678,9 +738,11 @@ void cs__net_backward(cs__net *net, const float *dlogits, int n)
             break;
         }
         case CS__OP_DROPOUT:
-            if (dx && node->p > 0.0)
+            if (dx == dy && node->p > 0.0)
+                cs__dropout_backward_inplace(dx, net->mask[i], count, node->p);
+            else if (dx && dx != dy && node->p > 0.0)
                 cs__dropout_backward(dx, dy, net->mask[i], count, node->p);
-            else if (dx)
+            else if (dx && dx != dy)
                 cs__add_backward(dx, NULL, dy, count);
             break;
         case CS__OP_INPUT:

@@ -80,7 +80,10 @@ typedef struct cs__net {
     /* Set by cs__net_prepare: activations and their gradients for `batch` samples, kernel
      * saved state, and one shared kernel workspace. */
     int batch;
-    float **act, **dact;          /* per activation id */
+    bool has_grads;               /* dact holds buffers (training); evaluation needs none */
+    float **act, **dact;          /* per activation id; dact entries NULL without has_grads */
+    int *owner;                   /* per activation id: the id whose buffers it uses — itself, or
+                                     for a ReLU, flatten or dropout computed in place, its input's */
     float **saved;                /* per node: BN (mean, invstd) or softmax-free state */
     int32_t **argmax;             /* per node: max-pool argmax */
     uint8_t **mask;               /* per node: dropout mask */
@@ -132,9 +135,12 @@ bool cs__net_has_bn(const cs__net *net);
 
 /* ---- running ------------------------------------------------------------------------------ */
 
-/* Size activations, gradients, saved state and the workspace for up to `batch` samples
- * (allocates only when batch grows). CS_OK or CS_ERR_OUT_OF_MEMORY / CS_ERR_OVERFLOW. */
-int cs__net_prepare(cs__net *net, int batch);
+/* Size activations, saved state and the workspace for up to `batch` samples, and the
+ * activation gradients too when `grads` (training; evaluation needs none, which halves its
+ * memory). Reallocates only when the batch grows or gradients are wanted and missing; a
+ * reallocation for gradients is sized for `batch` exactly, so that a large evaluation batch
+ * does not inflate training. CS_OK or CS_ERR_OUT_OF_MEMORY / CS_ERR_OVERFLOW. */
+int cs__net_prepare(cs__net *net, int batch, bool grads);
 
 /* Forward n <= batch samples x (N, C, H, W); returns the logits (N, K) inside the network
  * (valid until the next forward). training: BN uses batch statistics and updates running

@@ -326,7 +326,7 @@ int cs_model_train(cs_model *m, const cs_dataset *train, const cs_train_options 
     else
         memset(&b, 0, sizeof b);
     if (status == CS_OK)
-        status = cs__model_prepare(m, (int)max_batch);
+        status = cs__model_prepare(m, (int)max_batch, true);
     if (status != CS_OK) {
         free(stats);
         free(old_norm);
@@ -408,7 +408,7 @@ int cs_model_predict(cs_model *m, int32_t *pred, const cs_dataset *ds)
         status = cs__error_oom("prediction batch", chunk * (image * sizeof(float) + sizeof *idx));
         goto cleanup;
     }
-    status = cs__model_prepare(m, (int)chunk);
+    status = cs__model_prepare(m, (int)chunk, false);
     if (status != CS_OK)
         goto cleanup;
     /* The evaluation forwards overwrite what a pending cs_model_backward would need. */

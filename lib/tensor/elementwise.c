@@ -101,6 +101,14 @@ void cs__concat_backward(float *const *dx /* [parts] (N, C_i, HW) */,
     }
 }
 
+void cs__relu_backward_inplace(float *d /* (count) */, const float *y /* (count) */, size_t count)
+{
+    /* 0 + d as in the accumulating form (dx starts at +0), so that -0 becomes +0 there too and
+     * both forms give the same bits. */
+    for (size_t i = 0; i < count; i++)
+        d[i] = y[i] <= 0.0f ? 0.0f : 0.0f + d[i];
+}
+
 /* ---- inverted dropout -------------------------------------------------------------------- */
 
 /* Counter word 2 of every dropout block. cs__rng streams put their stream id in words 2-3, so
@@ -167,4 +175,12 @@ void cs__dropout_backward(float *dx /* (count) */, const float *dy /* (count) */
     float scale = keep_scale(p);
     for (size_t i = 0; i < count; i++)
         dx[i] += dy[i] * (mask[i] ? scale : 0.0f);
+}
+
+void cs__dropout_backward_inplace(float *d /* (count) */, const uint8_t *mask /* (count) */, size_t count,
+                                  double p)
+{
+    float scale = keep_scale(p);
+    for (size_t i = 0; i < count; i++)
+        d[i] = 0.0f + d[i] * (mask[i] ? scale : 0.0f);
 }

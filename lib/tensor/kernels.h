@@ -123,6 +123,9 @@ void cs__linear_backward(float *dx, float *dw, float *db, const float *dy, const
  * uses the output: dx += dy except where y <= 0 (a NaN output passes its gradient). */
 void cs__relu_forward(float *y, const float *x, size_t count);
 void cs__relu_backward(float *dx, const float *dy, const float *y, size_t count);
+/* The same gradient computed in place, when the forward pass overwrote its input: d holds dy
+ * on entry and dx on return (dx did not exist before: nothing to accumulate into). */
+void cs__relu_backward_inplace(float *d, const float *y, size_t count);
 
 /* y = a + b (the residual addition; y may alias a or b). Backward: da += dy, db += dy. */
 void cs__add_forward(float *y, const float *a, const float *b, size_t count);
@@ -143,6 +146,8 @@ void cs__concat_backward(float *const *dx, const float *dy, const int *channels,
 void cs__dropout_forward(float *y, uint8_t *mask, const float *x, size_t count, double p,
                          uint64_t seed, uint64_t counter);
 void cs__dropout_backward(float *dx, const float *dy, const uint8_t *mask, size_t count, double p);
+/* In place, as cs__relu_backward_inplace: d holds dy on entry and dx on return. */
+void cs__dropout_backward_inplace(float *d, const uint8_t *mask, size_t count, double p);
 
 /* ---- loss ----------------------------------------------------------------------------------- */
 
