@@ -76,25 +76,6 @@ static double now_seconds(void)
 
 /* ---- progress ----------------------------------------------------------------------------- */
 
-static volatile sig_atomic_t interrupted = 0;
-
-static void on_sigint(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
-
-/* The first Ctrl-C asks the library to stop cleanly; a second one (default action) kills. */
-static void install_sigint(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigint;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND;
-    sigaction(SIGINT, &sa, NULL);
-}
-
 typedef struct progress {
     int tty, quiet;
     const char *store;
@@ -204,7 +185,7 @@ static int on_event(const cs_study_event *e, void *payload)
             draw_bar(p);
     }
     pthread_mutex_unlock(&p->lock);
-    return interrupted ? 1 : 0;
+    return cli_interrupted ? 1 : 0;
 }
 
 /* ---- study -------------------------------------------------------------------------------- */
@@ -481,7 +462,7 @@ static int cmd_study(int argc, char **argv)
     prog.tty = isatty(STDERR_FILENO);
     prog.quiet = a.quiet;
     prog.store = a.out;
-    install_sigint();
+    cli_install_sigint();
 
     int status = cli_open_data(&pl.data, &train, &test);
     if (status != CS_OK) {
@@ -554,7 +535,7 @@ static int cmd_study(int argc, char **argv)
     pthread_mutex_destroy(&prog.lock);
     clear_bar(&prog);
     note_resume(&prog);
-    if (status == CS_ERR_CANCELLED && interrupted) {
+    if (status == CS_ERR_CANCELLED && cli_interrupted) {
         fprintf(stderr, "interrupted: %d cell%s kept in %s; run the same command again to resume\n",
                 prog.cells_finished, prog.cells_finished == 1 ? "" : "s", a.out);
         rc = EXIT_INTERRUPTED;

@@ -14,12 +14,31 @@
 
 /* ---- messages ----------------------------------------------------------------------------- */
 
+const char *cli_program = "classsens";
+volatile sig_atomic_t cli_interrupted = 0;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    cli_interrupted = 1;
+}
+
+void cli_install_sigint(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &sa, NULL);
+}
+
 /* Bad arguments: one line, exit code 2. */
 int cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("classsens: error: ", stderr);
+    fprintf(stderr, "%s: error: ", cli_program);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
@@ -29,7 +48,18 @@ int cli_usage_error(const char *fmt, ...)
 /* Library failures: one line naming the status, exit code 1. */
 int cli_library_error(int status)
 {
-    fprintf(stderr, "classsens: %s: %s\n", cs_status_str(status), cs_last_error());
+    fprintf(stderr, "%s: %s: %s\n", cli_program, cs_status_str(status), cs_last_error());
+    return CLI_EXIT_LIBRARY;
+}
+
+int cli_own_error(int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: %s: ", cli_program, cs_status_str(status));
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
     return CLI_EXIT_LIBRARY;
 }
 

@@ -5,6 +5,7 @@
 #ifndef CLASSSENS_CLI_ARGS_H
 #define CLASSSENS_CLI_ARGS_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,10 +23,21 @@
 #  define CLI_PRINTF(f, a)
 #endif
 
-/* Bad arguments: prints "classsens: error: MESSAGE" (one line); returns CLI_EXIT_USAGE. */
+/* The program name that starts every message ("classsens" unless a program sets it). */
+extern const char *cli_program;
+
+/* Set by the first Ctrl-C once cli_install_sigint() ran; a second Ctrl-C kills (default
+ * action), so a study stuck in a long epoch can always be stopped. */
+extern volatile sig_atomic_t cli_interrupted;
+void cli_install_sigint(void);
+
+/* Bad arguments: prints "PROGRAM: error: MESSAGE" (one line); returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) CLI_PRINTF(1, 2);
-/* A library failure: prints "classsens: CS_ERR_X: cs_last_error()"; returns CLI_EXIT_LIBRARY. */
+/* A library failure: prints "PROGRAM: CS_ERR_X: cs_last_error()"; returns CLI_EXIT_LIBRARY. */
 int cli_library_error(int status);
+/* The program's own failure in the library's words: "PROGRAM: CS_ERR_X: MESSAGE";
+ * returns CLI_EXIT_LIBRARY. */
+int cli_own_error(int status, const char *fmt, ...) CLI_PRINTF(2, 3);
 
 /* ---- option scanning: `--name VALUE`, `--name=VALUE`, flags, positional arguments ---------- */
 /* One option of a command. */

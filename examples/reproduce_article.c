@@ -27,8 +27,8 @@
 
 #include <classsens.h>
 
-#define EXIT_LIBRARY 1
-#define EXIT_USAGE 2
+#include "cli_args.h"
+
 #define EXIT_INTERRUPTED 130
 
 /* The article's protocol (Table 1 and the experiments' text). */
@@ -49,35 +49,6 @@ static const char *const CONDITIONS[] = { "shuffle:0.1", "shuffle:0.2", "shuffle
 #define NUM_CONDITIONS (int)(sizeof CONDITIONS / sizeof CONDITIONS[0])
 #define ARTICLE_BATCH 64
 #define ARTICLE_SEEDS 5
-
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("reproduce_article: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return EXIT_USAGE;
-}
-
-static int library_error(int status)
-{
-    fprintf(stderr, "reproduce_article: %s: %s\n", cs_status_str(status), cs_last_error());
-    return EXIT_LIBRARY;
-}
-
-/* Our own failures, in the library's words (status name and a precise message). */
-static int own_error(int status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "reproduce_article: %s: ", cs_status_str(status));
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return EXIT_LIBRARY;
-}
 
 static void usage(void)
 {
@@ -105,7 +76,7 @@ static int parse_count(const char *opt, const char *text, long min, long *out)
     errno = 0;
     long v = strtol(text, &end, 10);
     if (*text == '\0' || *end != '\0' || errno == ERANGE || v < min || v > INT_MAX)
-        return usage_error("%s wants an integer >= %ld, got '%s'", opt, min, text);
+        return cli_usage_error("%s wants an integer >= %ld, got '%s'", opt, min, text);
     *out = v;
     return 0;
 }
@@ -116,20 +87,12 @@ static int parse_positive(const char *opt, const char *text, double *out)
     errno = 0;
     double v = strtod(text, &end);
     if (*text == '\0' || *end != '\0' || errno == ERANGE || !isfinite(v) || v <= 0)
-        return usage_error("%s wants a number > 0, got '%s'", opt, text);
+        return cli_usage_error("%s wants a number > 0, got '%s'", opt, text);
     *out = v;
     return 0;
 }
 
 /* ---- progress and Ctrl-C ------------------------------------------------------------------ */
-
-static volatile sig_atomic_t interrupted = 0;
-
-static void on_sigint(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
 
 typedef struct progress {
     int skipped, noted, finished;
@@ -152,7 +115,7 @@ static int on_event(const cs_study_event *e, void *payload)
         fprintf(stderr, "[%*d/%d] %-16s %-20s rep %d  test acc %5.1f %%  (%.1f s)\n", digits, e->cells_finished,
                 e->cells_total, e->model, e->condition, e->replicate, 100.0 * e->test_accuracy, e->seconds);
     }
-    return interrupted ? 1 : 0;
+    return cli_interrupted ? 1 : 0;
 }
 
 /* ---- outputs ------------------------------------------------------------------------------ */
@@ -185,13 +148,13 @@ static int copy_file(const char *from, const char *to)
 {
     FILE *in = fopen(from, "rb");
     if (!in)
-        return own_error(errno == ENOENT ? CS_ERR_NOT_FOUND : CS_ERR_IO, "cannot read %s: %s", from,
+        return cli_own_error(errno == ENOENT ? CS_ERR_NOT_FOUND : CS_ERR_IO, "cannot read %s: %s", from,
                          strerror(errno));
     FILE *out = fopen(to, "wb");
     if (!out) {
         int err = errno;
         fclose(in);
-        return own_error(CS_ERR_IO, "cannot write %s: %s", to, strerror(err));
+        return cli_own_error(CS_ERR_IO, "cannot write %s: %s", to, strerror(err));
     }
     char buf[65536];
     size_t n;
@@ -202,7 +165,7 @@ static int copy_file(const char *from, const char *to)
     bad |= ferror(in);
     fclose(in);
     if (fclose(out) != 0 || bad)
-        return own_error(CS_ERR_IO, "cannot copy %s to %s", from, to);
+        return cli_own_error(CS_ERR_IO, "cannot copy %s to %s", from, to);
     return 0;
 }
 
@@ -237,7 +200,7 @@ static int write_table1(const cs_results *r, const char *dir, written *w)
             fclose(md);
         if (csv)
             fclose(csv);
-        return own_error(CS_ERR_IO, "cannot write %s: %s", md ? csv_path : md_path, strerror(err));
+        return cli_own_error(CS_ERR_IO, "cannot write %s: %s", md ? csv_path : md_path, strerror(err));
     }
     int reps = cs_results_replicates(r), rc = 0;
     fprintf(md, "| Model | Epochs | Batch Size | Accuracy |\n|---|---:|---:|---|\n");
@@ -245,7 +208,7 @@ static int write_table1(const cs_results *r, const char *dir, written *w)
                  "accuracy_percent_ci95_half_width\n");
     const cs_confusion **cms = calloc((size_t)reps, sizeof *cms);
     if (!cms)
-        rc = own_error(CS_ERR_OUT_OF_MEMORY, "table 1: %d replicates", reps);
+        rc = cli_own_error(CS_ERR_OUT_OF_MEMORY, "table 1: %d replicates", reps);
     for (int i = 0; rc == 0 && i < cs_results_num_models(r); i++) {
         cs_train_options t = CS_TRAIN_OPTIONS_INIT;
         int status = cs_results_model_train_options(r, i, &t);
@@ -268,7 +231,7 @@ static int write_table1(const cs_results *r, const char *dir, written *w)
             status = cs_confusion_stats_accuracy(stats, &mean, &lo, &hi);
         cs_confusion_stats_destroy(stats);
         if (status != CS_OK) {
-            rc = library_error(status);
+            rc = cli_library_error(status);
             break;
         }
         const char *arch = cs_results_model_arch(r, i);
@@ -302,7 +265,7 @@ static int write_table1(const cs_results *r, const char *dir, written *w)
     int bad = fclose(md) != 0;
     bad |= fclose(csv) != 0;
     if (rc == 0 && bad)
-        rc = own_error(CS_ERR_IO, "cannot write %s or %s", md_path, csv_path);
+        rc = cli_own_error(CS_ERR_IO, "cannot write %s or %s", md_path, csv_path);
     if (rc == 0) {
         note_written(w, md_path);
         note_written(w, csv_path);
@@ -338,7 +301,7 @@ static int write_figures(const cs_results *r, const char *dir, written *w)
     for (size_t f = 0; f < sizeof FIGS / sizeof FIGS[0]; f++) {
         int j = find_condition(r, FIGS[f].family, FIGS[f].level);
         if (j < 0)
-            return own_error(CS_ERR_NOT_FOUND, "the store has no condition of level %g for the article's figures",
+            return cli_own_error(CS_ERR_NOT_FOUND, "the store has no condition of level %g for the article's figures",
                              FIGS[f].level);
         char cond[256], src[600], dst[600];
         file_name(cond, sizeof cond, cs_results_condition_name(r, j));
@@ -374,6 +337,7 @@ static int write_figures(const cs_results *r, const char *dir, written *w)
 
 int main(int argc, char **argv)
 {
+    cli_program = "reproduce_article";
     const char *cifar = NULL, *out = "article-reproduction";
     double epochs_scale = 1.0, width_scale = 1.0;
     long jobs = 0, train_subset = 0, test_subset = 0, seeds = ARTICLE_SEEDS;
@@ -389,9 +353,9 @@ int main(int argc, char **argv)
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
             known |= strcmp(opt, with_value[k]) == 0;
         if (!known)
-            return usage_error("unknown option '%s' (see reproduce_article --help)", opt);
+            return cli_usage_error("unknown option '%s' (see reproduce_article --help)", opt);
         if (a + 1 >= argc)
-            return usage_error("option %s needs a value", opt);
+            return cli_usage_error("option %s needs a value", opt);
         const char *v = argv[++a];
         int rc = 0;
         if (strcmp(opt, "--cifar10") == 0)
@@ -413,15 +377,10 @@ int main(int argc, char **argv)
         if (rc != 0)
             return rc;
         if (*v == '\0')
-            return usage_error("option %s needs a non-empty value", opt);
+            return cli_usage_error("option %s needs a non-empty value", opt);
     }
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigint;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND;
-    sigaction(SIGINT, &sa, NULL);
+    cli_install_sigint();
 
     cs_dataset *train = NULL, *test = NULL;
     cs_study *s = NULL;
@@ -463,7 +422,7 @@ int main(int argc, char **argv)
         spec = NULL;
     }
     if (status != CS_OK) {
-        rc = library_error(status);
+        rc = cli_library_error(status);
         goto cleanup;
     }
     fprintf(stderr, "reproduce_article: %d cells (%d models x %d conditions x %ld seeds) on %s into %s\n",
@@ -471,7 +430,7 @@ int main(int argc, char **argv)
     status = cs_study_run(s, out);
     if (!prog.noted && prog.skipped)
         fprintf(stderr, "resuming: all %d cells already in %s\n", prog.skipped, out);
-    if (status == CS_ERR_CANCELLED && interrupted) {
+    if (status == CS_ERR_CANCELLED && cli_interrupted) {
         fprintf(stderr, "interrupted: %d cell%s kept in %s; run the same command again to resume\n", prog.finished,
                 prog.finished == 1 ? "" : "s", out);
         rc = EXIT_INTERRUPTED;
@@ -485,7 +444,7 @@ int main(int argc, char **argv)
     if (status == CS_OK)
         status = cs_report_write(r, out, &ro);
     if (status != CS_OK) {
-        rc = library_error(status);
+        rc = cli_library_error(status);
         goto cleanup;
     }
     char report[4096];
