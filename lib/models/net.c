@@ -382,15 +382,24 @@ void cs__net_init_params(cs__net *net, uint64_t seed)
 static void free_runtime(cs__net *net)
 {
     /* Any of the tables may be missing when prepare failed half way. */
-    for (int i = 0; i < net->n_acts; i++) {
-        /* Buffers shared by an in-place node belong to their owner alone. */
-        if (net->owner && net->owner[i] != i)
-            continue;
-        if (net->act)
-            cs__aligned_free(net->act[i]);
-        if (net->dact && i > 0)
-            cs__aligned_free(net->dact[i]);
-    }
+    /* Activations and their gradients live in slots; only the input copy is its own. */
+    if (net->act)
+        cs__aligned_free(net->act[0]);
+    for (int k = 0; net->act_slots && k < net->n_act_slots; k++)
+        cs__aligned_free(net->act_slots[k]);
+    free(net->act_slots);
+    net->act_slots = NULL;
+    net->n_act_slots = 0;
+    for (int k = 0; net->slots && k < net->n_slots; k++)
+        cs__aligned_free(net->slots[k]);
+    free(net->slots);
+    free(net->zero_order);
+    free(net->zero_at);
+    net->slots = NULL;
+    net->n_slots = 0;
+    net->zero_order = NULL;
+    net->zero_at = NULL;
+    net->n_zero = 0;
     for (int n = 0; n < net->n_nodes; n++) {
         if (net->saved)
             free(net->saved[n]);
@@ -487,6 +496,175 @@ static void plan_in_place(cs__net *net)
     free(in_place);
 }
 
+/* Lifetimes of the owner groups in node steps: a group is made by its first node (its root's
+ * producer, first[g]) and read for the last time by its last consumer (last[g]); the logits
+ * are read after the last node (n_nodes). Groups without a node (the input) get -1. */
+static void group_lifetimes(const cs__net *net, int *first, int *last)
+{
+    for (int g = 0; g < net->n_acts; g++)
+        first[g] = last[g] = -1;
+    for (int n = 1; n < net->n_nodes; n++) {
+        const cs__node *node = &net->nodes[n];
+        for (int p = 0; p < node->n_in; p++) {
+            int g = net->owner[node->in[p]];
+            if (n > last[g])
+                last[g] = n;
+        }
+        int g = net->owner[node->out];
+        if (first[g] < 0 || n < first[g])
+            first[g] = n;
+    }
+    last[net->owner[net->logits]] = net->n_nodes;
+    for (int g = 1; g < net->n_acts; g++)
+        if (first[g] >= 0 && last[g] < first[g])
+            last[g] = first[g]; /* never consumed */
+}
+
+/* Greedy interval colouring: group g (an owner with born[g] >= 0) needs count(g) * batch
+ * floats from time born[g] to time dies[g] inclusive (times 0..t_max, in the order the
+ * buffers are used). At each time the groups that died before it free their slots, then every
+ * group born then takes the smallest free slot that fits, else the largest free one (grown),
+ * else a new one. Slots are allocated at the end; *slots and *n_slots receive them and
+ * slot_of[g] each group's slot. Groups alive at the same time never share. */
+static int assign_slots(const cs__net *net, int batch, const int *born, const int *dies, int t_max, float ***slots,
+                        int *n_slots, int *slot_of, const char *what)
+{
+    const int na = net->n_acts;
+    size_t *size = calloc((size_t)na, sizeof *size);
+    bool *busy = calloc((size_t)na, sizeof *busy);
+    float **out = calloc((size_t)na, sizeof *out);
+    int n = 0, status = CS_OK;
+    if (!size || !busy || !out) {
+        status = cs__error_oom(what, (size_t)na * 2 * sizeof(size_t));
+        goto done;
+    }
+    for (int g = 0; g < na; g++)
+        slot_of[g] = -1;
+    for (int t = 0; t <= t_max; t++) {
+        for (int g = 1; g < na; g++)
+            if (slot_of[g] >= 0 && dies[g] == t - 1)
+                busy[slot_of[g]] = false;
+        for (int g = 1; g < na; g++) {
+            if (net->owner[g] != g || born[g] != t)
+                continue;
+            size_t need;
+            if (!cs__mul_size(&need, act_count(net, g), (size_t)batch) || need > SIZE_MAX / sizeof(float)) {
+                status = cs__error(CS_ERR_OVERFLOW, "network: %s of activation %d at batch %d overflow", what, g,
+                                   batch);
+                goto done;
+            }
+            int best = -1;
+            for (int k = 0; k < n; k++) {
+                if (busy[k])
+                    continue;
+                bool fits = size[k] >= need;
+                if (best < 0 || (fits && (size[best] < need || size[k] < size[best])) ||
+                    (!fits && size[best] < need && size[k] > size[best]))
+                    best = k;
+            }
+            if (best < 0)
+                best = n++;
+            if (size[best] < need)
+                size[best] = need;
+            busy[best] = true;
+            slot_of[g] = best;
+        }
+    }
+    for (int k = 0; k < n; k++) {
+        out[k] = cs__aligned_alloc(size[k] * sizeof(float));
+        if (!out[k]) {
+            status = cs__error_oom(what, size[k] * sizeof(float));
+            goto done;
+        }
+    }
+done:
+    if (status != CS_OK && out) {
+        for (int k = 0; k < n; k++)
+            cs__aligned_free(out[k]);
+        free(out);
+        out = NULL;
+        n = 0;
+    }
+    *slots = out;
+    *n_slots = n;
+    free(size);
+    free(busy);
+    return status;
+}
+
+/* Activations. Training keeps every one until backward (each owner its own slot: nothing
+ * dies); evaluation frees an activation's slot for later ones once its last consumer ran, as
+ * a no-grad forward does. */
+static int plan_activations(cs__net *net, int batch, bool training)
+{
+    const int na = net->n_acts;
+    int *first = malloc((size_t)na * sizeof *first), *last = malloc((size_t)na * sizeof *last);
+    int *dies = malloc((size_t)na * sizeof *dies), *slot_of = malloc((size_t)na * sizeof *slot_of);
+    int status = CS_OK;
+    if (!first || !last || !dies || !slot_of) {
+        status = cs__error_oom("activation plan", (size_t)na * 4 * sizeof(int));
+        goto done;
+    }
+    group_lifetimes(net, first, last);
+    for (int g = 0; g < na; g++)
+        dies[g] = training ? net->n_nodes + 1 : last[g];
+    status = assign_slots(net, batch, first, dies, net->n_nodes, &net->act_slots, &net->n_act_slots, slot_of,
+                          "activations");
+    if (status == CS_OK)
+        for (int i = 1; i < na; i++)
+            net->act[i] = slot_of[net->owner[i]] >= 0 ? net->act_slots[slot_of[net->owner[i]]] : NULL;
+done:
+    free(first);
+    free(last);
+    free(dies);
+    free(slot_of);
+    return status;
+}
+
+/* Activation gradients, in backward time (step n_nodes-1 first). The gradient of group g is
+ * first written at the step of its last consumer (accumulating kernels: it is cleared just
+ * before) and last read at the step of its first node; the logits' gradient is set before the
+ * first step. A node's dy and dx are alive together, so they never share a slot unless the
+ * node runs in place (then they are one group). */
+static int plan_gradients(cs__net *net, int batch)
+{
+    const int na = net->n_acts, T = net->n_nodes;
+    int *first = malloc((size_t)na * sizeof *first), *last = malloc((size_t)na * sizeof *last);
+    int *born = malloc((size_t)na * sizeof *born), *dies = malloc((size_t)na * sizeof *dies);
+    int *slot_of = malloc((size_t)na * sizeof *slot_of);
+    net->zero_order = malloc((size_t)na * sizeof *net->zero_order);
+    net->zero_at = malloc((size_t)na * sizeof *net->zero_at);
+    int status = CS_OK;
+    if (!first || !last || !born || !dies || !slot_of || !net->zero_order || !net->zero_at) {
+        status = cs__error_oom("gradient plan", (size_t)na * 7 * sizeof(int));
+        goto done;
+    }
+    group_lifetimes(net, first, last);
+    for (int g = 0; g < na; g++) {
+        born[g] = first[g] < 0 ? -1 : T - last[g];
+        dies[g] = first[g] < 0 ? -1 : T - first[g];
+    }
+    status = assign_slots(net, batch, born, dies, T, &net->slots, &net->n_slots, slot_of, "activation gradients");
+    if (status != CS_OK)
+        goto done;
+    for (int i = 1; i < na; i++)
+        net->dact[i] = slot_of[net->owner[i]] >= 0 ? net->slots[slot_of[net->owner[i]]] : NULL;
+    /* Clearing order: by the step of the last consumer, latest first. */
+    for (int step = T; step >= 1; step--)
+        for (int g = 1; g < na; g++)
+            if (net->owner[g] == g && first[g] >= 0 && last[g] == step) {
+                net->zero_at[g] = step;
+                net->zero_order[net->n_zero++] = g;
+            }
+done:
+    free(first);
+    free(last);
+    free(born);
+    free(dies);
+    free(slot_of);
+    return status;
+}
+
 int cs__net_prepare(cs__net *net, int batch, bool grads)
 {
     if (batch < 1)
@@ -506,24 +684,13 @@ int cs__net_prepare(cs__net *net, int batch, bool grads)
         goto cleanup;
     }
     plan_in_place(net);
-    for (int i = 1; i < net->n_acts; i++) {
-        if (net->owner[i] != i)
-            continue;
-        size_t floats;
-        if (!cs__mul_size(&floats, act_count(net, i), (size_t)batch) || floats > SIZE_MAX / sizeof(float)) {
-            status = cs__error(CS_ERR_OVERFLOW, "network: activation %d at batch %d overflows", i, batch);
+    status = plan_activations(net, batch, grads);
+    if (status != CS_OK)
+        goto cleanup;
+    if (grads) {
+        status = plan_gradients(net, batch);
+        if (status != CS_OK)
             goto cleanup;
-        }
-        net->act[i] = cs__aligned_alloc(floats * sizeof(float));
-        net->dact[i] = grads ? cs__aligned_alloc(floats * sizeof(float)) : NULL;
-        if (!net->act[i] || (grads && !net->dact[i])) {
-            status = cs__error_oom("network activations", 2 * floats * sizeof(float));
-            goto cleanup;
-        }
-    }
-    for (int i = 1; i < net->n_acts; i++) {
-        net->act[i] = net->act[net->owner[i]];
-        net->dact[i] = net->dact[net->owner[i]];
     }
     size_t work = 0;
     for (int n = 0; n < net->n_nodes; n++) {
@@ -668,11 +835,16 @@ const float *cs__net_forward(cs__net *net, const float *x, int n, bool training,
 
 void cs__net_backward(cs__net *net, const float *dlogits, int n)
 {
-    for (int i = 1; i < net->n_acts; i++)
-        if (net->owner[i] == i)
-            memset(net->dact[i], 0, act_count(net, i) * (size_t)n * sizeof(float));
     memcpy(net->dact[net->logits], dlogits, act_count(net, net->logits) * (size_t)n * sizeof(float));
+    int next_zero = 0;
+    while (next_zero < net->n_zero && net->zero_at[net->zero_order[next_zero]] >= net->n_nodes)
+        next_zero++;
     for (int i = net->n_nodes - 1; i >= 1; i--) {
+        /* Gradients first written by this step start from zero (their buffers are shared). */
+        for (; next_zero < net->n_zero && net->zero_at[net->zero_order[next_zero]] == i; next_zero++) {
+            int g = net->zero_order[next_zero];
+            memset(net->dact[g], 0, act_count(net, g) * (size_t)n * sizeof(float));
+        }
         const cs__node *node = &net->nodes[i];
         const cs__act_shape *in = &net->acts[node->in[0]];
         /* The network input needs no gradient. */

@@ -84,6 +84,18 @@ typedef struct cs__net {
     float **act, **dact;          /* per activation id; dact entries NULL without has_grads */
     int *owner;                   /* per activation id: the id whose buffers it uses — itself, or
                                      for a ReLU, flatten or dropout computed in place, its input's */
+    /* Buffers are shared between activations (and between gradients) that are never alive at
+     * the same time: act[i] points into one of n_act_slots slots (in training every activation
+     * keeps its own, for backward; in evaluation a slot is reused once its activation's last
+     * consumer ran), dact[i] into one of n_slots (a gradient lives from the backward step of
+     * its last consumer to that of its producer, and is cleared just before its first write). */
+    float **act_slots;
+    int n_act_slots;
+    float **slots;
+    int n_slots;
+    int *zero_order;              /* owner ids by the backward step that clears them, latest first */
+    int *zero_at;                 /* per activation id (owners): that step; n_nodes for the logits */
+    int n_zero;
     float **saved;                /* per node: BN (mean, invstd) or softmax-free state */
     int32_t **argmax;             /* per node: max-pool argmax */
     uint8_t **mask;               /* per node: dropout mask */
