@@ -595,17 +595,15 @@ done:
 /* Activations. Training keeps every one until backward (each owner its own slot: nothing
  * dies); evaluation frees an activation's slot for later ones once its last consumer ran, as
  * a no-grad forward does. */
-static int plan_activations(cs__net *net, int batch, bool training)
+static int plan_activations(cs__net *net, int batch, bool training, const int *first, const int *last)
 {
     const int na = net->n_acts;
-    int *first = malloc((size_t)na * sizeof *first), *last = malloc((size_t)na * sizeof *last);
     int *dies = malloc((size_t)na * sizeof *dies), *slot_of = malloc((size_t)na * sizeof *slot_of);
     int status = CS_OK;
-    if (!first || !last || !dies || !slot_of) {
-        status = cs__error_oom("activation plan", (size_t)na * 4 * sizeof(int));
+    if (!dies || !slot_of) {
+        status = cs__error_oom("activation plan", (size_t)na * 2 * sizeof(int));
         goto done;
     }
-    group_lifetimes(net, first, last);
     for (int g = 0; g < na; g++)
         dies[g] = training ? net->n_nodes + 1 : last[g];
     status = assign_slots(net, batch, first, dies, net->n_nodes, &net->act_slots, &net->n_act_slots, slot_of,
@@ -614,8 +612,6 @@ static int plan_activations(cs__net *net, int batch, bool training)
         for (int i = 1; i < na; i++)
             net->act[i] = slot_of[net->owner[i]] >= 0 ? net->act_slots[slot_of[net->owner[i]]] : NULL;
 done:
-    free(first);
-    free(last);
     free(dies);
     free(slot_of);
     return status;
@@ -626,20 +622,18 @@ done:
  * before) and last read at the step of its first node; the logits' gradient is set before the
  * first step. A node's dy and dx are alive together, so they never share a slot unless the
  * node runs in place (then they are one group). */
-static int plan_gradients(cs__net *net, int batch)
+static int plan_gradients(cs__net *net, int batch, const int *first, const int *last)
 {
     const int na = net->n_acts, T = net->n_nodes;
-    int *first = malloc((size_t)na * sizeof *first), *last = malloc((size_t)na * sizeof *last);
     int *born = malloc((size_t)na * sizeof *born), *dies = malloc((size_t)na * sizeof *dies);
     int *slot_of = malloc((size_t)na * sizeof *slot_of);
     net->zero_order = malloc((size_t)na * sizeof *net->zero_order);
     net->zero_at = malloc((size_t)na * sizeof *net->zero_at);
     int status = CS_OK;
-    if (!first || !last || !born || !dies || !slot_of || !net->zero_order || !net->zero_at) {
-        status = cs__error_oom("gradient plan", (size_t)na * 7 * sizeof(int));
+    if (!born || !dies || !slot_of || !net->zero_order || !net->zero_at) {
+        status = cs__error_oom("gradient plan", (size_t)na * 5 * sizeof(int));
         goto done;
     }
-    group_lifetimes(net, first, last);
     for (int g = 0; g < na; g++) {
         born[g] = first[g] < 0 ? -1 : T - last[g];
         dies[g] = first[g] < 0 ? -1 : T - first[g];
@@ -657,8 +651,6 @@ static int plan_gradients(cs__net *net, int batch)
                 net->zero_order[net->n_zero++] = g;
             }
 done:
-    free(first);
-    free(last);
     free(born);
     free(dies);
     free(slot_of);
@@ -684,11 +676,18 @@ int cs__net_prepare(cs__net *net, int batch, bool grads)
         goto cleanup;
     }
     plan_in_place(net);
-    status = plan_activations(net, batch, grads);
-    if (status != CS_OK)
-        goto cleanup;
-    if (grads) {
-        status = plan_gradients(net, batch);
+    {
+        int *first = malloc((size_t)net->n_acts * sizeof *first), *last = malloc((size_t)net->n_acts * sizeof *last);
+        if (!first || !last)
+            status = cs__error_oom("activation lifetimes", (size_t)net->n_acts * 2 * sizeof(int));
+        else
+            group_lifetimes(net, first, last);
+        if (status == CS_OK)
+            status = plan_activations(net, batch, grads, first, last);
+        if (status == CS_OK && grads)
+            status = plan_gradients(net, batch, first, last);
+        free(first);
+        free(last);
         if (status != CS_OK)
             goto cleanup;
     }

@@ -293,7 +293,7 @@ static void matrix_figure(page *pg, int mi, int ci, int relative)
     m.names = rep->class_names;
     m.values = vals;
     m.labels = NULL;
-    m.label_decimals = relative ? 1 : (rep->reps > 1 ? 0 : 0);
+    m.label_decimals = relative ? 1 : 0;
     m.diverging = relative;
     m.vmax = NAN;
     m.scale_title = relative ? "Δ share of true class (pp)" : "mean count";

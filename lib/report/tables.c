@@ -5,6 +5,7 @@
 
 #include "core/json.h"
 #include "report/report_internal.h"
+#include "study/study_internal.h"
 
 /* RFC 4180: quote a field that holds a comma, a quote or a line break. */
 static void csv_field(cs__buf *out, const char *s)
@@ -93,8 +94,7 @@ static void condition_json(cs__json_writer *w, const cs__report *rep, int mi, in
     cs__jw_string(w, cs_results_condition_name(r, ci));
     cs__jw_key(w, "family");
     cs_condition_family f = cs_results_condition_family(r, ci);
-    cs__jw_string(w, f == CS_CONDITION_BASELINE ? "baseline" : f == CS_CONDITION_NOISE ? "noise" :
-                     f == CS_CONDITION_REDUCTION ? "reduction" : "control");
+    cs__jw_string(w, cs__condition_family_name(f));
     cs__jw_key(w, "level");
     cs__jw_double(w, cs_results_condition_level(r, ci));
     cs__jw_key(w, "replicates");

@@ -254,28 +254,12 @@ static int read_cell(cell_slot *slot, const char *path, const cs_results *r, con
     if (rc != CS_OK)
         return rc;
     rc = cs__json_parse(&root, text, strlen(text), path);
-    const char *format = NULL, *hash = NULL, *m = NULL, *c = NULL;
-    long long version = 0, rep = -1, threads = 0;
+    long long threads = 0;
     const cs__json *epochs = NULL, *confusion = NULL, *timing = NULL, *pert = NULL;
     const int k = r->cfg.k;
     double *counts = NULL;
     if (rc == CS_OK)
-        rc = cs__json_get_string(root, "format", &format, path);
-    if (rc == CS_OK && strcmp(format, "classsens-cell") != 0)
-        rc = cs__error(CS_ERR_FORMAT, "%s: format \"%s\"; expected \"classsens-cell\"", path, format);
-    if (rc == CS_OK)
-        rc = cs__json_get_int(root, "version", 1, CS__STUDY_FORMAT_VERSION, &version, path);
-    if (rc == CS_OK)
-        rc = cs__json_get_string(root, "config_hash", &hash, path);
-    if (rc == CS_OK)
-        rc = cs__json_get_string(root, "model", &m, path);
-    if (rc == CS_OK)
-        rc = cs__json_get_string(root, "condition", &c, path);
-    if (rc == CS_OK)
-        rc = cs__json_get_int(root, "replicate", 0, 1000000, &rep, path);
-    if (rc == CS_OK && (strcmp(hash, r->hash) || strcmp(m, model) || strcmp(c, cond) || rep != replicate))
-        rc = cs__error(CS_ERR_CORRUPT, "%s holds (%s, %s, replicate %lld, configuration %s); expected (%s, %s, "
-                       "replicate %d, configuration %s)", path, m, c, rep, hash, model, cond, replicate, r->hash);
+        rc = cs__study_cell_check(root, path, r->hash, model, cond, replicate);
     if (rc == CS_OK)
         rc = cs__json_get_int(root, "threads", 1, 256, &threads, path);
     if (rc == CS_OK)

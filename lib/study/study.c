@@ -55,11 +55,6 @@ struct cs_study {
     int ran;
 };
 
-static const char *version_string(void)
-{
-    return cs_version_string();
-}
-
 /* ---- seeds ------------------------------------------------------------------------------ */
 
 static uint64_t name_key(const char *name)
@@ -498,7 +493,7 @@ static int open_store(const char *dir, const cs__buf *config, const char *hash)
         cs__jw_key(&w, "version");
         cs__jw_int(&w, CS__STUDY_FORMAT_VERSION);
         cs__jw_key(&w, "library");
-        cs__jw_string(&w, version_string());
+        cs__jw_string(&w, cs_version_string());
         cs__jw_key(&w, "config_hash");
         cs__jw_string(&w, hash);
         cs__jw_key(&w, "config");
@@ -564,27 +559,12 @@ static int read_finished(const char *path, const char *hash, const char *model, 
     if (rc != CS_OK)
         return rc;
     rc = cs__json_parse(&root, text, strlen(text), path);
-    const char *h = NULL, *m = NULL, *c = NULL;
-    long long r = -1;
-    double acc = NAN;
     if (rc == CS_OK)
-        rc = cs__json_get_string(root, "config_hash", &h, path);
+        rc = cs__study_cell_check(root, path, hash, model, cond, replicate);
     if (rc == CS_OK)
-        rc = cs__json_get_string(root, "model", &m, path);
-    if (rc == CS_OK)
-        rc = cs__json_get_string(root, "condition", &c, path);
-    if (rc == CS_OK)
-        rc = cs__json_get_int(root, "replicate", 0, 1000000, &r, path);
-    if (rc == CS_OK)
-        rc = cs__json_get_number(root, "test_accuracy", &acc, path);
-    if (rc == CS_OK && (strcmp(h, hash) || strcmp(m, model) || strcmp(c, cond) || r != replicate))
-        rc = cs__error(CS_ERR_CORRUPT,
-                       "%s holds the cell (%s, %s, replicate %lld, configuration %s), not (%s, %s, replicate %d, "
-                       "configuration %s); delete it to train that cell again",
-                       path, m, c, r, h, model, cond, replicate, hash);
-    if (rc != CS_OK && rc != CS_ERR_CORRUPT && rc != CS_ERR_OUT_OF_MEMORY)
+        rc = cs__json_get_number(root, "test_accuracy", accuracy, path);
+    if (rc != CS_OK && rc != CS_ERR_OUT_OF_MEMORY)
         rc = cs__error(CS_ERR_CORRUPT, "%s; delete the file to train that cell again", cs_last_error());
-    *accuracy = acc;
     cs__json_free(root);
     free(text);
     return rc;
@@ -956,10 +936,12 @@ int cs_study_run(cs_study *s, const char *store_dir)
     while (rc == CS_OK && done < n_todo && !atomic_load(&run.stop)) {
         int threads = 0;
         for (int i = 0; i < n_todo; ++i) {
+            if (todo[i] < 0)
+                continue;
             int mi, ci, ri;
             cell_coords(s, todo[i], &mi, &ci, &ri);
             int t = s->cfg.models[mi].threads;
-            if (todo[i] >= 0 && (threads == 0 || t < threads))
+            if (threads == 0 || t < threads)
                 threads = t;
         }
         run.n_pending = 0;

@@ -86,6 +86,12 @@ typedef struct cs__cell_outcome {
 
 int cs__study_cell_json(cs__buf *out, const cs__cell_outcome *cell);
 
+/* Check that a parsed cell file (from `path`) is a cell of this format and version and belongs
+ * to (hash, model, cond, replicate). CS_OK; CS_ERR_FORMAT (not a cell file, another version,
+ * a member missing); CS_ERR_CORRUPT (another cell or configuration), naming the file. */
+int cs__study_cell_check(const cs__json *root, const char *path, const char *hash, const char *model,
+                         const char *cond, int replicate);
+
 /* Write a parsed JSON value back (the store's canonical layout: integers as integers). */
 void cs__study_json_node(cs__json_writer *w, const cs__json *v);
 
