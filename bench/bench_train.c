@@ -19,12 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cblas.h>
-
 #include <classsens.h>
 
-
-void openblas_set_num_threads(int num_threads);
 
 static double now_s(void)
 {
@@ -34,12 +30,15 @@ static double now_s(void)
 }
 
 
-static int run(const char *arch, int c, int h, int w, double width, int batch, int infer_batch, double budget)
+static int run(const char *arch, int c, int h, int w, double width, int threads, int batch, int infer_batch,
+               double budget)
 {
     cs_model *m = NULL;
     cs_model_options mo = CS_MODEL_OPTIONS_INIT;
     mo.width = width;
     int status = cs_model_create(&m, arch, c, h, w, 10, &mo);
+    if (status == CS_OK)
+        status = cs_model_set_threads(m, threads);
     if (status != CS_OK) {
         fprintf(stderr, "bench_train: %s: %s\n", arch, cs_last_error());
         return 1;
@@ -144,12 +143,10 @@ int main(int argc, char **argv)
         return 2;
     }
     if (threads > 0)
-        openblas_set_num_threads(threads);
-    if (threads > 0)
-        printf("libclasssens %s, OpenBLAS threads %d, train batch %d, inference batch %d\n", cs_version_string(),
-               threads, batch, infer_batch);
+        printf("libclasssens %s, %d threads (batch split, one BLAS thread each), train batch %d, inference batch "
+               "%d\n", cs_version_string(), threads, batch, infer_batch);
     else
-        printf("libclasssens %s, OpenBLAS threads as configured, train batch %d, inference batch %d\n",
+        printf("libclasssens %s, one thread, OpenBLAS threads as configured, train batch %d, inference batch %d\n",
                cs_version_string(), batch, infer_batch);
     printf("%-11s %-8s %5s %11s %9s %11s %8s %10s %8s\n", "arch", "input", "width", "params", "MFLOP/img",
            "train img/s", "GFLOP/s", "infer img/s", "peak MiB");
@@ -169,7 +166,7 @@ int main(int argc, char **argv)
             fflush(stdout);
             pid_t pid = fork();
             if (pid == 0)
-                _exit(run(arch, c, h, w, width, batch, infer_batch, budget));
+                _exit(run(arch, c, h, w, width, threads, batch, infer_batch, budget));
             int st = 0;
             if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
                 rc = 1;

@@ -1,5 +1,5 @@
 /* Core: status codes, the thread-local last error, version, the Philox generator and the
- * checked-size and options helpers. */
+ * checked-size and options helpers, the thread team. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/memory.h"
 #include "core/rng.h"
+#include "core/team.h"
 #include "fixtures.h"
 
 START_TEST(status_codes_are_pinned_and_named)
@@ -217,6 +218,71 @@ START_TEST(options_copy_accepts_older_structs_and_refuses_newer)
 }
 END_TEST
 
+START_TEST(team_shares_cover_the_range_in_order)
+{
+    for (long long count = 0; count <= 40; count++) {
+        for (int n = 1; n <= 9; n++) {
+            long long next = 0;
+            for (int t = 0; t < n; t++) {
+                long long lo, hi;
+                cs__team_share(count, t, n, &lo, &hi);
+                ck_assert_int_eq(lo, next);
+                ck_assert(hi - lo == count / n || hi - lo == count / n + 1);
+                ck_assert_int_eq(hi - lo > count / n, t < count % n);
+                next = hi;
+            }
+            ck_assert_int_eq(next, count);
+        }
+    }
+}
+END_TEST
+
+enum { ROUNDS = 200, MAX_MEMBERS = 5 };
+typedef struct team_probe {
+    cs__team *team;
+    int value[MAX_MEMBERS];
+    int bad;               /* a member saw another's value of the wrong round */
+    pthread_t who[MAX_MEMBERS];
+} team_probe;
+
+/* Every round each member writes its slot, waits, reads every slot, waits again: a barrier
+ * that let a member through early would show a stale value. */
+static void probe_member(void *arg, int t, int n)
+{
+    team_probe *p = arg;
+    p->who[t] = pthread_self();
+    for (int r = 1; r <= ROUNDS; r++) {
+        p->value[t] = r * 10 + t;
+        cs__team_barrier(p->team);
+        for (int u = 0; u < n; u++)
+            if (p->value[u] != r * 10 + u)
+                __atomic_fetch_add(&p->bad, 1, __ATOMIC_RELAXED);
+        cs__team_barrier(p->team);
+    }
+}
+
+START_TEST(team_runs_every_member_with_working_barriers)
+{
+    for (int members = 1; members <= MAX_MEMBERS; members++) {
+        team_probe p = { 0 };
+        cs_assert_ok(cs__team_create(&p.team, members));
+        ck_assert_int_eq(cs__team_size(p.team), members);
+        for (int run = 0; run < 3; run++) {
+            cs__team_run(p.team, probe_member, &p);
+            ck_assert_int_eq(p.bad, 0);
+            ck_assert(pthread_equal(p.who[0], pthread_self()));
+            for (int t = 1; t < members; t++)
+                ck_assert(!pthread_equal(p.who[t], pthread_self()));
+        }
+        cs__team_destroy(p.team);
+    }
+    cs__team *team = NULL;
+    cs_assert_fails(cs__team_create(&team, 0), CS_ERR_INVALID_ARGUMENT, "0 members");
+    ck_assert_ptr_null(team);
+    cs__team_destroy(NULL);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("core");
@@ -232,6 +298,8 @@ int main(void)
     tcase_add_test(tc, size_arithmetic_detects_overflow);
     tcase_add_test(tc, aligned_blocks_are_aligned);
     tcase_add_test(tc, options_copy_accepts_older_structs_and_refuses_newer);
+    tcase_add_test(tc, team_shares_cover_the_range_in_order);
+    tcase_add_test(tc, team_runs_every_member_with_working_barriers);
     suite_add_tcase(s, tc);
     return cs_test_run(s);
 }

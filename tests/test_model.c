@@ -692,13 +692,118 @@ static void compare(const char *arch, const char *what, const float *got, const 
 
 static const char *const fixture_archs[] = { "lenet", "resnet18", "unresnet18", "googlenet", "custom" };
 
+/* ---- data parallelism ------------------------------------------------------------------------ */
+
+START_TEST(set_threads_checks_its_arguments)
+{
+    cs_model *m = tiny(1);
+    ck_assert_int_eq(cs_model_threads(m), 0);
+    ck_assert_int_eq(cs_model_threads(NULL), 0);
+    cs_assert_fails(cs_model_set_threads(NULL, 2), CS_ERR_INVALID_ARGUMENT, "model is NULL");
+    cs_assert_fails(cs_model_set_threads(m, -1), CS_ERR_INVALID_ARGUMENT, "threads is -1");
+    cs_assert_fails(cs_model_set_threads(m, 257), CS_ERR_INVALID_ARGUMENT, "0 .. 256");
+    ck_assert_int_eq(cs_model_threads(m), 0);
+    cs_assert_ok(cs_model_set_threads(m, 3));
+    ck_assert_int_eq(cs_model_threads(m), 3);
+    /* Another count frees the activations: a pending backward is refused, not run on stale
+     * buffers; the same count keeps them. */
+    float *x = inputs(4 * TC * TH * TW, 1), logits[4 * TK];
+    cs_assert_ok(cs_model_forward(m, logits, x, 4, 1));
+    cs_assert_ok(cs_model_set_threads(m, 3));
+    cs_assert_ok(cs_model_backward(m, NULL, tiny_labels, 4));
+    cs_assert_ok(cs_model_set_threads(m, 2));
+    cs_assert_fails(cs_model_backward(m, NULL, tiny_labels, 4), CS_ERR_STATE, "no training-mode forward");
+    cs_assert_ok(cs_model_set_threads(m, 0));
+    ck_assert_int_eq(cs_model_threads(m), 0);
+    free(x);
+    cs_model_destroy(m);
+}
+END_TEST
+
+/* The largest |a - b| relative to the largest |a| (the scale of the values compared). */
+static double max_rel_diff(const float *a, const float *b, size_t n)
+{
+    double diff = 0.0, scale = 1e-30;
+    for (size_t i = 0; i < n; i++) {
+        diff = fmax(diff, fabs((double)a[i] - (double)b[i]));
+        scale = fmax(scale, fabs((double)a[i]));
+    }
+    return diff / scale;
+}
+
+/* One training step and one evaluation of the same weights and batch with the batch on one
+ * thread and split among several, including more threads than samples (members without rows
+ * still meet the others in every BatchNorm): the same logits, loss, gradients and running
+ * statistics but for rounding; and a split run repeated is bit-identical. */
+START_TEST(split_batches_agree_with_one_thread)
+{
+    static const char *const archs[] = { "lenet", "resnet18", "unresnet18", "googlenet", "custom" };
+    static const struct { int n, threads; } cases[] = { { 6, 2 }, { 5, 3 }, { 2, 4 } };
+    enum { C = 3, S = 16, K = 10 };
+    const int32_t labels[6] = { 3, 1, 4, 1, 5, 9 };
+    for (size_t a = 0; a < sizeof archs / sizeof archs[0]; a++) {
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            const int n = cases[c].n;
+            float *x = inputs((size_t)n * C * S * S, (uint32_t)(a * 10 + c));
+            cs_model *one = create(archs[a], C, S, S, K, 0.1, 9), *split = create(archs[a], C, S, S, K, 0.1, 9);
+            cs_model *again = create(archs[a], C, S, S, K, 0.1, 9);
+            cs_assert_ok(cs_model_set_threads(split, cases[c].threads));
+            cs_assert_ok(cs_model_set_threads(again, cases[c].threads));
+            float l1[6 * K], l2[6 * K], l3[6 * K], loss1, loss2, loss3;
+            cs_model *models[3] = { one, split, again };
+            float *logits[3] = { l1, l2, l3 }, *losses[3] = { &loss1, &loss2, &loss3 };
+            for (int i = 0; i < 3; i++) {
+                cs_assert_ok(cs_model_zero_grad(models[i]));
+                cs_assert_ok(cs_model_forward(models[i], logits[i], x, n, 1));
+                cs_assert_ok(cs_model_backward(models[i], losses[i], labels, n));
+            }
+            const size_t np = cs_model_num_params(one);
+            ck_assert_msg(max_rel_diff(l1, l2, (size_t)n * K) < 1e-5, "%s n %d threads %d: logits differ by %g",
+                          archs[a], n, cases[c].threads, max_rel_diff(l1, l2, (size_t)n * K));
+            ck_assert(fabs(loss1 - loss2) <= 1e-5 * fabs(loss1));
+            ck_assert_msg(max_rel_diff(all_grads(one), all_grads(split), np) < 1e-4,
+                          "%s n %d threads %d: gradients differ by %g", archs[a], n, cases[c].threads,
+                          max_rel_diff(all_grads(one), all_grads(split), np));
+            ck_assert_mem_eq(l2, l3, (size_t)n * K * sizeof *l2);
+            ck_assert_mem_eq(all_grads(split), all_grads(again), np * sizeof(float));
+            size_t ns, na;
+            float *s1 = snapshot(one, &ns), *s2 = snapshot(split, &ns), *s3 = snapshot(again, &na);
+            ck_assert_msg(max_rel_diff(s1, s2, ns) < 1e-5, "%s: running statistics differ", archs[a]);
+            ck_assert_mem_eq(s2, s3, ns * sizeof *s2);
+            /* Evaluation is per sample: the split only changes the products' shapes (convolution
+             * tiles of fewer images), so the logits agree but for rounding, also for a batch of
+             * one on several threads. */
+            cs_assert_ok(cs_model_forward(one, l1, x, n, 0));
+            cs_assert_ok(cs_model_forward(split, l2, x, n, 0));
+            ck_assert_msg(max_rel_diff(l1, l2, (size_t)n * K) < 1e-5, "%s: evaluation differs", archs[a]);
+            cs_assert_ok(cs_model_forward(split, l2, x, 1, 0));
+            ck_assert(max_rel_diff(l1, l2, K) < 1e-5);
+            free(s1);
+            free(s2);
+            free(s3);
+            free(x);
+            cs_model_destroy(one);
+            cs_model_destroy(split);
+            cs_model_destroy(again);
+        }
+    }
+}
+END_TEST
+
+/* Each architecture with the batch on one thread, and split among 2 and 3 (the fixture batch
+ * does not divide by 3). */
+enum { N_FIXTURE_ARCHS = sizeof fixture_archs / sizeof fixture_archs[0] };
+static const int fixture_threads[] = { 0, 2, 3 };
+
 START_TEST(matches_pytorch)
 {
-    const char *arch = fixture_archs[_i];
-    const tolerance *tol = &tolerances[_i];
+    const int a = _i % N_FIXTURE_ARCHS;
+    const char *arch = fixture_archs[a];
+    const tolerance *tol = &tolerances[a];
     fixture f;
     load_fixture(&f, arch);
     cs_model *m = create(arch, f.c, f.h, f.w, f.k, f.width, 0);
+    cs_assert_ok(cs_model_set_threads(m, fixture_threads[_i / N_FIXTURE_ARCHS]));
 
     /* Names, shapes and kinds; then PyTorch's initial tensors in. */
     ck_assert_int_eq(cs_model_num_tensors(m), f.n_tensors);
@@ -771,7 +876,9 @@ int main(void)
     tcase_add_test(tc, training_forward_updates_running_statistics_and_evaluation_does_not);
     tcase_add_test(tc, a_few_steps_fit_a_fixed_batch);
     tcase_add_test(tc, same_seed_gives_identical_models_and_training);
-    tcase_add_loop_test(tc, matches_pytorch, 0, (int)(sizeof fixture_archs / sizeof fixture_archs[0]));
+    tcase_add_test(tc, set_threads_checks_its_arguments);
+    tcase_add_test(tc, split_batches_agree_with_one_thread);
+    tcase_add_loop_test(tc, matches_pytorch, 0, (int)(N_FIXTURE_ARCHS * (sizeof fixture_threads / sizeof fixture_threads[0])));
     suite_add_tcase(s, tc);
     return cs_test_run(s);
 }

@@ -194,6 +194,41 @@ START_TEST(callback_can_cancel_and_model_stays_usable)
 END_TEST
 
 /* custom has dropout, so this also covers the dropout streams. */
+START_TEST(same_seed_and_two_threads_give_identical_weights)
+{
+    /* Split batches (threads 2 and 3; batch 7 does not divide): reproducible run to run, close
+     * to one thread (the partial sums group differently), and the model's own setting is left
+     * as it was. */
+    cs_dataset *train = synthetic(40, SIDE, 3, 4);
+    cs_train_options o = CS_TRAIN_OPTIONS_INIT;
+    o.epochs = 2;
+    o.batch_size = 7;
+    o.seed = 11;
+    static const char *const archs[] = { "custom", "resnet18" };
+    for (int a = 0; a < 2; a++) {
+        for (int threads = 2; threads <= 3; threads++) {
+            cs_model *m1 = model(archs[a], SIDE, 3, 0.1, 5), *m2 = model(archs[a], SIDE, 3, 0.1, 5);
+            o.threads = threads;
+            cs_assert_ok(cs_model_train(m1, train, &o));
+            cs_assert_ok(cs_model_train(m2, train, &o));
+            ck_assert_msg(same_weights(m1, m2), "%s, %d threads: two runs differ", archs[a], threads);
+            ck_assert_int_eq(cs_model_threads(m1), 0);
+            /* The model's own setting is used when the options name none. */
+            cs_model *m3 = model(archs[a], SIDE, 3, 0.1, 5);
+            cs_assert_ok(cs_model_set_threads(m3, threads));
+            o.threads = 0;
+            cs_assert_ok(cs_model_train(m3, train, &o));
+            ck_assert(same_weights(m1, m3));
+            ck_assert_int_eq(cs_model_threads(m3), threads);
+            cs_model_destroy(m1);
+            cs_model_destroy(m2);
+            cs_model_destroy(m3);
+        }
+    }
+    cs_dataset_destroy(train);
+}
+END_TEST
+
 START_TEST(same_seed_and_threads_give_identical_weights)
 {
     cs_dataset *train = synthetic(40, SIDE, 3, 4);
@@ -276,22 +311,28 @@ static int stop_now(const cs_epoch_report *r, void *payload)
 
 START_TEST(threads_option_restores_blas_setting)
 {
+    /* Training runs every product on one BLAS thread and restores the setting it found, also
+     * on error paths. */
     int original = openblas_get_num_threads();
     cs_dataset *train = synthetic(20, SIDE, 3, 6);
     cs_model *m = model("lenet", SIDE, 3, 0.5, 4);
-    openblas_set_num_threads(1);
+    openblas_set_num_threads(2);
     cs_train_options o = CS_TRAIN_OPTIONS_INIT;
     o.batch_size = 10;
     o.threads = 2;
     cs_assert_ok(cs_model_train(m, train, &o));
-    ck_assert_int_eq(openblas_get_num_threads(), 1);
+    ck_assert_int_eq(openblas_get_num_threads(), 2);
     o.progress = stop_now; /* an error path restores it too */
     cs_assert_fails(cs_model_train(m, train, &o), CS_ERR_CANCELLED, "callback");
-    ck_assert_int_eq(openblas_get_num_threads(), 1);
+    ck_assert_int_eq(openblas_get_num_threads(), 2);
     o.progress = NULL;
     o.lr = 1e30;
     cs_assert_fails(cs_model_train(m, train, &o), CS_ERR_DIVERGED, "lower learning rate");
-    ck_assert_int_eq(openblas_get_num_threads(), 1);
+    ck_assert_int_eq(openblas_get_num_threads(), 2);
+    int32_t pred[20];
+    cs_assert_ok(cs_model_set_threads(m, 3));
+    cs_assert_ok(cs_model_predict(m, pred, train));
+    ck_assert_int_eq(openblas_get_num_threads(), 2);
     openblas_set_num_threads(original);
     cs_model_destroy(m);
     cs_dataset_destroy(train);
@@ -349,6 +390,7 @@ START_TEST(bad_options_are_refused)
     REFUSED(crop_padding, -1, "crop_padding");
     REFUSED(crop_padding, 49, "crop_padding");
     REFUSED(threads, -2, "threads");
+    REFUSED(threads, 257, "threads");
     REFUSED(struct_size, 8, "struct_size");
 #undef REFUSED
     cs_train_options d = CS_TRAIN_OPTIONS_INIT;
@@ -432,6 +474,7 @@ int main(void)
     tcase_add_test(tc, default_learning_rates_and_warmup);
     tcase_add_test(tc, callback_can_cancel_and_model_stays_usable);
     tcase_add_test(tc, same_seed_and_threads_give_identical_weights);
+    tcase_add_test(tc, same_seed_and_two_threads_give_identical_weights);
     tcase_add_test(tc, huge_learning_rate_diverges_with_finite_weights);
     tcase_add_test(tc, a_failure_before_any_step_keeps_the_old_normalisation);
     tcase_add_test(tc, threads_option_restores_blas_setting);

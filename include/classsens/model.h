@@ -131,6 +131,40 @@ CS_API float *cs_model_tensor_data(cs_model *m, int i);
 CS_API const float *cs_model_tensor_grad(const cs_model *m, int i);
 
 /**
+ * @brief Run the model's passes on several threads (data parallelism).
+ *
+ * With @p threads >= 1, every forward and backward pass (cs_model_forward(),
+ * cs_model_backward(), cs_model_predict(), and cs_model_train() unless its options name their
+ * own count) cuts the batch into @p threads contiguous shares of whole samples, each run
+ * through the whole network by one thread with single-threaded BLAS; the threads meet in every
+ * BatchNorm layer (batch statistics are over the whole batch, as in PyTorch) and sum their
+ * weight gradients in a fixed order. The same seed and thread count give bit-identical
+ * results; a different count changes the last bits (partial sums are combined in another
+ * grouping). While a pass runs, OpenBLAS's process-wide thread count is 1; the setting found
+ * is restored when the last such pass in the process ends.
+ *
+ * With @p threads 0 (the default) passes run on the calling thread and leave OpenBLAS's thread
+ * count as it is (OpenBLAS may then use its own threads inside each matrix product; results
+ * then depend on OpenBLAS's thread count).
+ *
+ * The threads are started here and kept until the model is destroyed or the count changes;
+ * they sleep between passes and never handle signals. Changing the count frees the
+ * activation buffers, so a pending cs_model_backward() then needs a new forward pass.
+ * @param m       The model.
+ * @param threads 0, or 1 .. 256.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT for NULL or a count outside 0..256;
+ *         ::CS_ERR_OUT_OF_MEMORY when a thread cannot be started.
+ */
+CS_API int cs_model_set_threads(cs_model *m, int threads);
+
+/**
+ * @brief The thread count set by cs_model_set_threads() (0 by default, and after loading).
+ * @param m The model.
+ * @return The count; 0 for NULL.
+ */
+CS_API int cs_model_threads(const cs_model *m);
+
+/**
  * @brief Set every gradient to 0 (cs_model_backward() accumulates).
  * @param m The model.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT for NULL.
@@ -222,10 +256,11 @@ typedef struct cs_train_options {
     int crop_padding;         /**< Random-crop augmentation padding (0 = off); default 4. */
     int horizontal_flip;      /**< Non-zero: random horizontal flips; default 1. */
     uint64_t seed;            /**< Seed of shuffling, augmentation and dropout; default 0. */
-    int threads;              /**< Threads for the whole step (BLAS included); 0 = leave the BLAS
-                                   setting as it is. The previous BLAS setting is restored.
-                                   OpenBLAS's thread count is process-wide: do not train
-                                   concurrently in one process with different values. */
+    int threads;              /**< Threads of every training step, as cs_model_set_threads()
+                                   describes (the batch is split among them, each matrix
+                                   product runs on one BLAS thread); 0 = the model's own
+                                   setting. Results depend on this count, so it is part of a
+                                   reproducible recipe. Default 0. */
     cs_progress_fn progress;  /**< Called after every epoch, or NULL. */
     void *payload;            /**< Passed to @ref progress. */
 } cs_train_options;

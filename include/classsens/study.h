@@ -59,7 +59,7 @@ typedef struct cs_study_event {
     const char *model;            /**< The cell's model name. */
     const char *condition;        /**< The cell's condition name (e.g. "baseline", "shuffle:0.1"). */
     int replicate;                /**< The cell's replicate, 0-based. */
-    int threads;                  /**< BLAS threads the cell runs with. */
+    int threads;                  /**< Threads the cell trains and predicts with (cs_model_set_threads()). */
     const cs_epoch_report *epoch; /**< ::CS_STUDY_EVENT_EPOCH: the epoch's numbers; NULL otherwise. */
     double test_accuracy;         /**< ::CS_STUDY_EVENT_CELL_FINISHED and _SKIPPED: clean test accuracy. */
     double seconds;               /**< ::CS_STUDY_EVENT_CELL_FINISHED: the cell's wall time. */
@@ -204,7 +204,7 @@ typedef struct cs_cell_result {
     double flip_rate;              /**< Realised flip rate (noise; 0 otherwise). */
     double train_seconds;          /**< Wall time of training. */
     double test_seconds;           /**< Wall time of the evaluation. */
-    int threads;                   /**< BLAS threads it ran with. */
+    int threads;                   /**< Threads it ran with (cs_model_set_threads()). */
 } cs_cell_result;
 
 /**

@@ -133,6 +133,25 @@ size_t cs_model_num_params(const cs_model *m)
     return m ? m->net.n_params : 0;
 }
 
+int cs_model_set_threads(cs_model *m, int threads)
+{
+    if (!m)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_model_set_threads: model is NULL");
+    if (threads < 0 || threads > CS__NET_MAX_THREADS)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_model_set_threads: threads is %d, expected 0 .. %d", threads,
+                         CS__NET_MAX_THREADS);
+    const int before = m->net.members;
+    int status = cs__net_set_threads(&m->net, threads);
+    if (status == CS_OK && m->net.members != before)
+        m->last_n = 0; /* the activations a pending backward needed are gone */
+    return status;
+}
+
+int cs_model_threads(const cs_model *m)
+{
+    return m ? m->net.threads : 0;
+}
+
 double cs_model_forward_flops(const cs_model *m)
 {
     return m ? cs__net_forward_flops(&m->net) : 0.0;
@@ -267,7 +286,7 @@ int cs_model_backward(cs_model *m, float *loss, const int32_t *labels, int n)
         if (labels[i] < 0 || labels[i] >= m->k)
             return cs__error(CS_ERR_OUT_OF_RANGE, "cs_model_backward: labels[%d] is %d, outside [0, %d)", i,
                              (int)labels[i], m->k);
-    const float *logits = m->net.act[m->net.logits];
+    const float *logits = cs__net_logits(&m->net);
     double mean = cs__softmax_ce_forward(m->probs, logits, labels, n, m->k);
     if (!isfinite(mean))
         return cs__error(CS_ERR_DIVERGED,

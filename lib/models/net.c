@@ -113,6 +113,7 @@ int cs__net_init(cs__net *net, int c, int h, int w)
 {
     memset(net, 0, sizeof *net);
     net->logits = -1;
+    net->members = 1;
     if (c < 1 || h < 1 || w < 1)
         return fail(net, cs__error(CS_ERR_INVALID_ARGUMENT, "network: input %dx%dx%d must be at least 1x1x1", c, h, w));
     net->input = (cs__act_shape){ c, h, w };
@@ -401,6 +402,8 @@ static void free_runtime(cs__net *net)
     net->zero_at = NULL;
     net->n_zero = 0;
     for (int n = 0; n < net->n_nodes; n++) {
+        if (net->partial)
+            free(net->partial[n]);
         if (net->saved)
             free(net->saved[n]);
         if (net->argmax)
@@ -408,6 +411,15 @@ static void free_runtime(cs__net *net)
         if (net->mask)
             free(net->mask[n]);
     }
+    free(net->partial);
+    net->partial = NULL;
+    free(net->act_stride);
+    free(net->dact_stride);
+    net->act_stride = net->dact_stride = NULL;
+    cs__aligned_free(net->out);
+    net->out = NULL;
+    cs__aligned_free(net->grads_private);
+    net->grads_private = NULL;
     free(net->act);
     free(net->dact);
     free(net->owner);
@@ -422,7 +434,9 @@ static void free_runtime(cs__net *net)
     net->mask = NULL;
     net->work = NULL;
     net->work_floats = 0;
+    net->work_stride = 0;
     net->batch = 0;
+    net->member_rows = 0;
     net->has_grads = false;
 }
 
@@ -431,6 +445,7 @@ void cs__net_free(cs__net *net)
     if (!net)
         return;
     free_runtime(net);
+    cs__team_destroy(net->team);
     free(net->nodes);
     free(net->acts);
     free(net->tensors);
@@ -521,13 +536,14 @@ static void group_lifetimes(const cs__net *net, int *first, int *last)
 }
 
 /* Greedy interval colouring: group g (an owner with born[g] >= 0) needs count(g) * batch
- * floats from time born[g] to time dies[g] inclusive (times 0..t_max, in the order the
+ * floats per member from time born[g] to time dies[g] inclusive (times 0..t_max, in the order the
  * buffers are used). At each time the groups that died before it free their slots, then every
  * group born then takes the smallest free slot that fits, else the largest free one (grown),
  * else a new one. Slots are allocated at the end; *slots and *n_slots receive them and
- * slot_of[g] each group's slot. Groups alive at the same time never share. */
+ * slot_of[g] each group's slot, stride[g] the floats of its slot per member (each slot holds
+ * one region per member, member t's at t * stride). Groups alive at the same time never share. */
 static int assign_slots(const cs__net *net, int batch, const int *born, const int *dies, int t_max, float ***slots,
-                        int *n_slots, int *slot_of, const char *what)
+                        int *n_slots, int *slot_of, size_t *stride, const char *what)
 {
     const int na = net->n_acts;
     size_t *size = calloc((size_t)na, sizeof *size);
@@ -570,13 +586,21 @@ static int assign_slots(const cs__net *net, int batch, const int *born, const in
             slot_of[g] = best;
         }
     }
+    /* One region per member: `batch` is the rows of the largest share. */
     for (int k = 0; k < n; k++) {
-        out[k] = cs__aligned_alloc(size[k] * sizeof(float));
+        size_t floats;
+        if (!cs__mul_size(&floats, size[k], (size_t)net->members) || floats > SIZE_MAX / sizeof(float)) {
+            status = cs__error(CS_ERR_OVERFLOW, "network: %s for %d threads overflow", what, net->members);
+            goto done;
+        }
+        out[k] = cs__aligned_alloc(floats * sizeof(float));
         if (!out[k]) {
-            status = cs__error_oom(what, size[k] * sizeof(float));
+            status = cs__error_oom(what, floats * sizeof(float));
             goto done;
         }
     }
+    for (int g = 0; g < na; g++)
+        stride[g] = slot_of[g] >= 0 ? size[slot_of[g]] : 0;
 done:
     if (status != CS_OK && out) {
         for (int k = 0; k < n; k++)
@@ -607,10 +631,12 @@ static int plan_activations(cs__net *net, int batch, bool training, const int *f
     for (int g = 0; g < na; g++)
         dies[g] = training ? net->n_nodes + 1 : last[g];
     status = assign_slots(net, batch, first, dies, net->n_nodes, &net->act_slots, &net->n_act_slots, slot_of,
-                          "activations");
+                          net->act_stride, "activations");
     if (status == CS_OK)
-        for (int i = 1; i < na; i++)
+        for (int i = 1; i < na; i++) {
             net->act[i] = slot_of[net->owner[i]] >= 0 ? net->act_slots[slot_of[net->owner[i]]] : NULL;
+            net->act_stride[i] = net->act_stride[net->owner[i]];
+        }
 done:
     free(dies);
     free(slot_of);
@@ -638,11 +664,14 @@ static int plan_gradients(cs__net *net, int batch, const int *first, const int *
         born[g] = first[g] < 0 ? -1 : T - last[g];
         dies[g] = first[g] < 0 ? -1 : T - first[g];
     }
-    status = assign_slots(net, batch, born, dies, T, &net->slots, &net->n_slots, slot_of, "activation gradients");
+    status = assign_slots(net, batch, born, dies, T, &net->slots, &net->n_slots, slot_of, net->dact_stride,
+                          "activation gradients");
     if (status != CS_OK)
         goto done;
-    for (int i = 1; i < na; i++)
+    for (int i = 1; i < na; i++) {
         net->dact[i] = slot_of[net->owner[i]] >= 0 ? net->slots[slot_of[net->owner[i]]] : NULL;
+        net->dact_stride[i] = net->dact_stride[net->owner[i]];
+    }
     /* Clearing order: by the step of the last consumer, latest first. */
     for (int step = T; step >= 1; step--)
         for (int g = 1; g < na; g++)
@@ -657,6 +686,24 @@ done:
     return status;
 }
 
+/* An aligned block of `count` x `each` floats, zeroed; false (with the error set) on overflow
+ * or failure. */
+static bool alloc_floats(float **out, size_t count, size_t each, const char *what)
+{
+    size_t floats;
+    if (!cs__mul_size(&floats, count, each) || floats > SIZE_MAX / sizeof(float)) {
+        cs__error(CS_ERR_OVERFLOW, "network: %s overflow", what);
+        return false;
+    }
+    *out = cs__aligned_alloc((floats ? floats : 1) * sizeof(float));
+    if (!*out) {
+        cs__error_oom(what, floats * sizeof(float));
+        return false;
+    }
+    memset(*out, 0, floats * sizeof(float));
+    return true;
+}
+
 int cs__net_prepare(cs__net *net, int batch, bool grads)
 {
     if (batch < 1)
@@ -664,15 +711,21 @@ int cs__net_prepare(cs__net *net, int batch, bool grads)
     if (batch <= net->batch && (net->has_grads || !grads))
         return CS_OK;
     free_runtime(net);
+    const int members = net->members;
+    const int rows = batch / members + (batch % members != 0);
     int status = CS_OK;
     net->act = calloc((size_t)net->n_acts, sizeof *net->act);
     net->dact = calloc((size_t)net->n_acts, sizeof *net->dact);
+    net->act_stride = calloc((size_t)net->n_acts, sizeof *net->act_stride);
+    net->dact_stride = calloc((size_t)net->n_acts, sizeof *net->dact_stride);
     net->saved = calloc((size_t)net->n_nodes, sizeof *net->saved);
+    net->partial = calloc((size_t)net->n_nodes, sizeof *net->partial);
     net->argmax = calloc((size_t)net->n_nodes, sizeof *net->argmax);
     net->mask = calloc((size_t)net->n_nodes, sizeof *net->mask);
     net->owner = malloc((size_t)net->n_acts * sizeof *net->owner);
-    if (!net->act || !net->dact || !net->saved || !net->argmax || !net->mask || !net->owner) {
-        status = cs__error_oom("network run-time tables", (size_t)net->n_acts * 2 * sizeof(float *));
+    if (!net->act || !net->dact || !net->act_stride || !net->dact_stride || !net->saved || !net->partial ||
+        !net->argmax || !net->mask || !net->owner) {
+        status = cs__error_oom("network run-time tables", (size_t)net->n_acts * 4 * sizeof(float *));
         goto cleanup;
     }
     plan_in_place(net);
@@ -683,9 +736,9 @@ int cs__net_prepare(cs__net *net, int batch, bool grads)
         else
             group_lifetimes(net, first, last);
         if (status == CS_OK)
-            status = plan_activations(net, batch, grads, first, last);
+            status = plan_activations(net, rows, grads, first, last);
         if (status == CS_OK && grads)
-            status = plan_gradients(net, batch, first, last);
+            status = plan_gradients(net, rows, first, last);
         free(first);
         free(last);
         if (status != CS_OK)
@@ -695,48 +748,72 @@ int cs__net_prepare(cs__net *net, int batch, bool grads)
     for (int n = 0; n < net->n_nodes; n++) {
         const cs__node *node = &net->nodes[n];
         size_t out = act_count(net, node->out) * (size_t)batch;
+        const size_t c = (size_t)net->acts[node->out].c;
         if (node->op == CS__OP_CONV) {
             cs__conv_shape s;
-            conv_shape(net, node, batch, &s);
+            conv_shape(net, node, rows, &s);
             size_t need = cs__conv_workspace(&s);
             work = need > work ? need : work;
         } else if (node->op == CS__OP_BN) {
-            net->saved[n] = malloc(2 * (size_t)net->acts[node->out].c * sizeof(float));
+            net->saved[n] = malloc((size_t)members * 2 * c * sizeof(float));
+            net->partial[n] = malloc((size_t)members * 4 * c * sizeof(double));
         } else if (node->op == CS__OP_MAXPOOL) {
             net->argmax[n] = malloc(out * sizeof(int32_t));
         } else if (node->op == CS__OP_DROPOUT) {
             net->mask[n] = malloc(out);
         }
-        if ((node->op == CS__OP_BN && !net->saved[n]) || (node->op == CS__OP_MAXPOOL && !net->argmax[n]) ||
-            (node->op == CS__OP_DROPOUT && !net->mask[n])) {
+        if ((node->op == CS__OP_BN && (!net->saved[n] || !net->partial[n])) ||
+            (node->op == CS__OP_MAXPOOL && !net->argmax[n]) || (node->op == CS__OP_DROPOUT && !net->mask[n])) {
             status = cs__error_oom("network saved state", out * sizeof(float));
             goto cleanup;
         }
     }
-    if (work > 0) {
-        net->work = cs__aligned_alloc(work * sizeof(float));
-        if (!net->work) {
-            status = cs__error_oom("convolution workspace", work * sizeof(float));
-            goto cleanup;
-        }
+    /* Each member's workspace starts on a 64-byte boundary. */
+    net->work_stride = (work + 15) / 16 * 16;
+    if (work > 0 && !alloc_floats(&net->work, (size_t)members, net->work_stride, "convolution workspace")) {
+        status = cs_last_error_status();
+        goto cleanup;
     }
-    {
-        /* Training forwards copy their input: backward reads it again (first conv's weight
-         * gradient), and the caller may reuse its buffer in between. */
-        size_t floats = (size_t)net->input.c * (size_t)net->input.h * (size_t)net->input.w * (size_t)batch;
-        net->act[0] = cs__aligned_alloc(floats * sizeof(float));
-        if (!net->act[0]) {
-            status = cs__error_oom("network input copy", floats * sizeof(float));
-            goto cleanup;
-        }
+    /* Training forwards copy their input: backward reads it again (first conv's weight
+     * gradient), and the caller may reuse its buffer in between. One region per member. */
+    net->act_stride[0] = act_count(net, 0) * (size_t)rows;
+    if (!alloc_floats(&net->act[0], (size_t)members, net->act_stride[0], "network input copy") ||
+        !alloc_floats(&net->out, (size_t)batch, act_count(net, net->logits), "network output") ||
+        (grads && members > 1 &&
+         !alloc_floats(&net->grads_private, (size_t)(members - 1), net->n_params, "per-thread gradients"))) {
+        status = cs_last_error_status();
+        goto cleanup;
     }
     net->work_floats = work;
     net->batch = batch;
+    net->member_rows = rows;
     net->has_grads = grads;
 cleanup:
     if (status != CS_OK)
         free_runtime(net);
     return status;
+}
+
+int cs__net_set_threads(cs__net *net, int threads)
+{
+    if (threads < 0 || threads > CS__NET_MAX_THREADS)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "network: %d threads; expected 0 .. %d", threads,
+                         CS__NET_MAX_THREADS);
+    const int members = threads > 0 ? threads : 1;
+    if (members != net->members) {
+        cs__team *team = NULL;
+        if (members > 1) {
+            int status = cs__team_create(&team, members);
+            if (status != CS_OK)
+                return status;
+        }
+        free_runtime(net);
+        cs__team_destroy(net->team);
+        net->team = team;
+        net->members = members;
+    }
+    net->threads = threads;
+    return CS_OK;
 }
 
 /* The weight and bias of a conv or linear node. */
@@ -750,46 +827,161 @@ static const float *bias_of(cs__net *net, const cs__node *node)
     return node->bias ? cs__net_tensor_data(net, node->first_tensor + 1) : NULL;
 }
 
-const float *cs__net_forward(cs__net *net, const float *x, int n, bool training, uint64_t dropout_seed,
-                             uint64_t dropout_counter)
+/* ---- data-parallel passes ------------------------------------------------------------------ */
+
+/* One forward or backward pass as the members see it. */
+typedef struct pass {
+    cs__net *net;
+    const float *x;             /* forward: the caller's input (N, C, H, W) */
+    const float *dlogits;       /* backward: (N, K) */
+    int n;
+    bool training;
+    uint64_t dropout_seed, dropout_counter;
+} pass;
+
+/* Member t's view: its rows [lo, lo + rows) of the batch. */
+typedef struct member {
+    cs__net *net;
+    int t, members;
+    int lo, rows;
+    const float *input;         /* its rows of the network input */
+    float *grads;               /* its parameter-gradient block */
+    float *work;
+} member;
+
+static member member_of(const pass *p, int t, int members)
 {
-    /* Evaluation reads the caller's input in place (read only); training keeps a copy for
-     * backward. */
-    const float *input = x;
-    if (training) {
-        memcpy(net->act[0], x, act_count(net, 0) * (size_t)n * sizeof *x);
-        input = net->act[0];
-    }
+    cs__net *net = p->net;
+    long long lo, hi;
+    cs__team_share(p->n, t, members, &lo, &hi);
+    member me = { net, t, members, (int)lo, (int)(hi - lo), NULL, NULL, NULL };
+    me.grads = t == 0 ? net->grads : net->grads_private + (size_t)(t - 1) * net->n_params;
+    me.work = net->work ? net->work + (size_t)t * net->work_stride : NULL;
+    me.input = p->training || !p->x ? net->act[0] + (size_t)t * net->act_stride[0]
+                                    : p->x + (size_t)me.lo * act_count(net, 0);
+    return me;
+}
+
+/* Member rows of activation g and of its gradient. */
+static float *act_of(const member *me, int g)
+{
+    return g == 0 ? (float *)me->input : me->net->act[g] + (size_t)me->t * me->net->act_stride[g];
+}
+
+static float *dact_of(const member *me, int g)
+{
+    return me->net->dact[g] ? me->net->dact[g] + (size_t)me->t * me->net->dact_stride[g] : NULL;
+}
+
+static float *grad_of(const member *me, int tensor)
+{
+    return me->grads + me->net->tensors[tensor].offset;
+}
+
+static void barrier(const member *me)
+{
+    if (me->members > 1)
+        cs__team_barrier(me->net->team);
+}
+
+/* Run fn on every member, each GEMM single-threaded when the net has a thread count. */
+static void run_members(cs__net *net, cs__team_fn fn, void *arg)
+{
+    if (net->threads > 0)
+        cs__blas_serial_begin();
+    if (net->team)
+        cs__team_run(net->team, fn, arg);
+    else
+        fn(arg, 0, 1);
+    if (net->threads > 0)
+        cs__blas_serial_end();
+}
+
+/* BatchNorm in training mode over the whole batch: shard sums, then the batch mean, shard
+ * squared deviations, then 1/std; every member computes the same statistics into its own copy
+ * of the saved state, member 0 updates the running ones. */
+static void bn_forward_train(const member *me, int i, float *y, const float *x, int n_total)
+{
+    cs__net *net = me->net;
+    const cs__node *node = &net->nodes[i];
+    const int c = net->acts[node->in[0]].c, hw = net->acts[node->in[0]].h * net->acts[node->in[0]].w;
+    const int T = me->members, t = me->t;
+    const int tn = node->first_tensor;
+    const double m = (double)n_total * (double)hw;
+    double *sums = net->partial[i], *ssd = sums + (size_t)T * (size_t)c;
+    float *mean = net->saved[i] + (size_t)t * 2 * (size_t)c, *invstd = mean + c;
+    cs__bn_partial_sums(sums + (size_t)t * (size_t)c, x, me->rows, c, hw);
+    barrier(me);
+    cs__bn_batch_mean(mean, sums, T, c, m);
+    cs__bn_partial_ssd(ssd + (size_t)t * (size_t)c, x, mean, me->rows, c, hw);
+    barrier(me);
+    cs__bn_batch_invstd(invstd, ssd, T, c, m, BN_EPS);
+    if (t == 0)
+        cs__bn_update_running(cs__net_tensor_data(net, tn + 2), cs__net_tensor_data(net, tn + 3), mean, ssd, T, c, m,
+                              BN_MOMENTUM);
+    cs__bn_normalize(y, x, mean, invstd, cs__net_tensor_data(net, tn), cs__net_tensor_data(net, tn + 1), me->rows,
+                     c, hw);
+}
+
+static void bn_backward(const member *me, int i, float *dx, const float *dy, const float *x, int n_total)
+{
+    cs__net *net = me->net;
+    const cs__node *node = &net->nodes[i];
+    const int c = net->acts[node->in[0]].c, hw = net->acts[node->in[0]].h * net->acts[node->in[0]].w;
+    const int T = me->members, t = me->t;
+    const int tn = node->first_tensor;
+    double *sums = net->partial[i] + 2 * (size_t)T * (size_t)c;
+    const float *mean = net->saved[i] + (size_t)t * 2 * (size_t)c, *invstd = mean + c;
+    cs__bn_backward_partial(sums + (size_t)t * 2 * (size_t)c, dy, x, mean, invstd, me->rows, c, hw);
+    barrier(me);
+    if (t == 0)
+        cs__bn_backward_params(cs__net_tensor_grad(net, tn), cs__net_tensor_grad(net, tn + 1), sums, T, c);
+    if (dx)
+        cs__bn_backward_input(dx, dy, x, mean, invstd, cs__net_tensor_data(net, tn), sums, T, me->rows, c, hw,
+                              (double)n_total * (double)hw);
+}
+
+static void forward_member(void *arg, int t, int members)
+{
+    const pass *p = arg;
+    cs__net *net = p->net;
+    const member me = member_of(p, t, members);
+    const int n = me.rows;
+    if (p->training && n > 0)
+        memcpy((float *)me.input, p->x + (size_t)me.lo * act_count(net, 0), act_count(net, 0) * (size_t)n * sizeof(float));
     for (int i = 1; i < net->n_nodes; i++) {
         const cs__node *node = &net->nodes[i];
         const cs__act_shape *in = &net->acts[node->in[0]];
-        const float *src = node->in[0] == 0 ? input : net->act[node->in[0]];
-        float *y = net->act[node->out];
-        size_t count = act_count(net, node->out) * (size_t)n;
-        int hw = in->h * in->w;
+        const float *src = act_of(&me, node->in[0]);
+        float *y = act_of(&me, node->out);
+        const size_t per = act_count(net, node->out), count = per * (size_t)n;
+        const int hw = in->h * in->w;
+        if (node->op == CS__OP_BN && p->training) {
+            bn_forward_train(&me, i, y, src, p->n); /* meets the other members even with no rows */
+            continue;
+        }
+        if (n == 0)
+            continue;
         switch (node->op) {
         case CS__OP_CONV: {
             cs__conv_shape s;
             conv_shape(net, node, n, &s);
-            cs__conv2d_forward(y, src, weight_of(net, node), bias_of(net, node), &s, net->work);
+            cs__conv2d_forward(y, src, weight_of(net, node), bias_of(net, node), &s, me.work);
             break;
         }
         case CS__OP_BN: {
-            int t = node->first_tensor;
-            const float *gamma = cs__net_tensor_data(net, t), *beta = cs__net_tensor_data(net, t + 1);
-            float *mean = cs__net_tensor_data(net, t + 2), *var = cs__net_tensor_data(net, t + 3);
-            if (training)
-                cs__bn_forward_train(y, net->saved[i], net->saved[i] + in->c, mean, var, src, gamma, beta, n, in->c, hw,
-                                     BN_MOMENTUM, BN_EPS);
-            else
-                cs__bn_forward_eval(y, src, gamma, beta, mean, var, n, in->c, hw, BN_EPS);
+            int tn = node->first_tensor;
+            cs__bn_forward_eval(y, src, cs__net_tensor_data(net, tn), cs__net_tensor_data(net, tn + 1),
+                                cs__net_tensor_data(net, tn + 2), cs__net_tensor_data(net, tn + 3), n, in->c, hw,
+                                BN_EPS);
             break;
         }
         case CS__OP_RELU:
             cs__relu_forward(y, src, count);
             break;
         case CS__OP_MAXPOOL:
-            cs__maxpool_forward(y, net->argmax[i], src, n, in->c, in->h, in->w, node->k, node->stride, node->pad);
+            cs__maxpool_forward(y, net->argmax[i] + (size_t)me.lo * per, src, n, in->c, in->h, in->w, node->k,
+                                node->stride, node->pad);
             break;
         case CS__OP_AVGPOOL:
             cs__avgpool_forward(y, src, n, in->c, in->h, in->w, node->k, node->stride, node->pad);
@@ -805,23 +997,25 @@ const float *cs__net_forward(cs__net *net, const float *x, int n, bool training,
             cs__linear_forward(y, src, weight_of(net, node), bias_of(net, node), n, in->c, node->c_out);
             break;
         case CS__OP_ADD:
-            cs__add_forward(y, src, node->in[1] == 0 ? input : net->act[node->in[1]], count);
+            cs__add_forward(y, src, act_of(&me, node->in[1]), count);
             break;
         case CS__OP_CONCAT: {
             const float *parts[CS__NET_MAX_INPUTS];
             int channels[CS__NET_MAX_INPUTS];
-            for (int p = 0; p < node->n_in; p++) {
-                parts[p] = node->in[p] == 0 ? input : net->act[node->in[p]];
-                channels[p] = net->acts[node->in[p]].c;
+            for (int q = 0; q < node->n_in; q++) {
+                parts[q] = act_of(&me, node->in[q]);
+                channels[q] = net->acts[node->in[q]].c;
             }
             cs__concat_forward(y, parts, channels, node->n_in, n, hw);
             break;
         }
         case CS__OP_DROPOUT:
-            /* Each (seed, step, node) has its own key, so masks never repeat across layers. */
-            if (training && node->p > 0.0)
-                cs__dropout_forward(y, net->mask[i], src, count, node->p,
-                                    cs__seed_derive(cs__seed_derive(dropout_seed, (uint64_t)i), dropout_counter), 0);
+            /* Each (seed, step, node) has its own key, so masks never repeat across layers; an
+             * element's mask depends on its place in the batch, not on the member. */
+            if (p->training && node->p > 0.0)
+                cs__dropout_forward(y, net->mask[i] + (size_t)me.lo * per, src, count, node->p,
+                                    cs__seed_derive(cs__seed_derive(p->dropout_seed, (uint64_t)i), p->dropout_counter),
+                                    (uint64_t)me.lo * per);
             else if (y != src)
                 memcpy(y, src, count * sizeof *y);
             break;
@@ -829,12 +1023,52 @@ const float *cs__net_forward(cs__net *net, const float *x, int n, bool training,
             break;
         }
     }
-    return net->act[net->logits];
+    const size_t k = act_count(net, net->logits);
+    if (n > 0)
+        memcpy(net->out + (size_t)me.lo * k, act_of(&me, net->logits), (size_t)n * k * sizeof(float));
 }
 
-void cs__net_backward(cs__net *net, const float *dlogits, int n)
+const float *cs__net_forward(cs__net *net, const float *x, int n, bool training, uint64_t dropout_seed,
+                             uint64_t dropout_counter)
 {
-    memcpy(net->dact[net->logits], dlogits, act_count(net, net->logits) * (size_t)n * sizeof(float));
+    pass p = { net, x, NULL, n, training, dropout_seed, dropout_counter };
+    run_members(net, forward_member, &p);
+    return net->out;
+}
+
+const float *cs__net_logits(const cs__net *net)
+{
+    return net->out;
+}
+
+/* The parameter gradients of members 1.. into grads, in member order, leaving their blocks
+ * zero for the next pass; each member sums its share of the parameters. */
+static void reduce_gradients(const member *me)
+{
+    cs__net *net = me->net;
+    if (me->members == 1)
+        return;
+    barrier(me);
+    long long lo, hi;
+    cs__team_share((long long)net->n_params, me->t, me->members, &lo, &hi);
+    for (int u = 1; u < me->members; u++) {
+        float *priv = net->grads_private + (size_t)(u - 1) * net->n_params;
+        for (long long j = lo; j < hi; j++) {
+            net->grads[j] += priv[j];
+            priv[j] = 0.0f;
+        }
+    }
+}
+
+static void backward_member(void *arg, int t, int members)
+{
+    const pass *p = arg;
+    cs__net *net = p->net;
+    const member me = member_of(p, t, members);
+    const int n = me.rows;
+    const size_t k = act_count(net, net->logits);
+    if (n > 0)
+        memcpy(dact_of(&me, net->logits), p->dlogits + (size_t)me.lo * k, (size_t)n * k * sizeof(float));
     int next_zero = 0;
     while (next_zero < net->n_zero && net->zero_at[net->zero_order[next_zero]] >= net->n_nodes)
         next_zero++;
@@ -842,40 +1076,39 @@ void cs__net_backward(cs__net *net, const float *dlogits, int n)
         /* Gradients first written by this step start from zero (their buffers are shared). */
         for (; next_zero < net->n_zero && net->zero_at[net->zero_order[next_zero]] == i; next_zero++) {
             int g = net->zero_order[next_zero];
-            memset(net->dact[g], 0, act_count(net, g) * (size_t)n * sizeof(float));
+            memset(dact_of(&me, g), 0, act_count(net, g) * (size_t)n * sizeof(float));
         }
         const cs__node *node = &net->nodes[i];
         const cs__act_shape *in = &net->acts[node->in[0]];
         /* The network input needs no gradient. */
-        float *dx = node->in[0] == 0 ? NULL : net->dact[node->in[0]];
-        const float *x = net->act[node->in[0]], *dy = net->dact[node->out];
-        size_t count = act_count(net, node->out) * (size_t)n;
-        int hw = in->h * in->w;
+        float *dx = node->in[0] == 0 ? NULL : dact_of(&me, node->in[0]);
+        const float *x = act_of(&me, node->in[0]), *dy = dact_of(&me, node->out);
+        const size_t per = act_count(net, node->out), count = per * (size_t)n;
+        const int hw = in->h * in->w;
+        if (node->op == CS__OP_BN) {
+            bn_backward(&me, i, dx, dy, x, p->n);
+            continue;
+        }
+        if (n == 0)
+            continue;
         switch (node->op) {
         case CS__OP_CONV: {
             cs__conv_shape s;
             conv_shape(net, node, n, &s);
-            float *dw = cs__net_tensor_grad(net, node->first_tensor);
-            float *db = node->bias ? cs__net_tensor_grad(net, node->first_tensor + 1) : NULL;
-            cs__conv2d_backward(dx, dw, db, dy, x, weight_of(net, node), &s, net->work);
-            break;
-        }
-        case CS__OP_BN: {
-            int t = node->first_tensor;
-            cs__bn_backward(dx, cs__net_tensor_grad(net, t), cs__net_tensor_grad(net, t + 1), dy, x, net->saved[i],
-                            net->saved[i] + in->c, cs__net_tensor_data(net, t), n, in->c, hw);
+            float *db = node->bias ? grad_of(&me, node->first_tensor + 1) : NULL;
+            cs__conv2d_backward(dx, grad_of(&me, node->first_tensor), db, dy, x, weight_of(net, node), &s, me.work);
             break;
         }
         case CS__OP_RELU:
             if (dx == dy)
-                cs__relu_backward_inplace(dx, net->act[node->out], count);
+                cs__relu_backward_inplace(dx, act_of(&me, node->out), count);
             else if (dx)
-                cs__relu_backward(dx, dy, net->act[node->out], count);
+                cs__relu_backward(dx, dy, act_of(&me, node->out), count);
             break;
         case CS__OP_MAXPOOL:
             if (dx)
-                cs__maxpool_backward(dx, dy, net->argmax[i], n, in->c, in->h, in->w, net->acts[node->out].h,
-                                     net->acts[node->out].w);
+                cs__maxpool_backward(dx, dy, net->argmax[i] + (size_t)me.lo * per, n, in->c, in->h, in->w,
+                                     net->acts[node->out].h, net->acts[node->out].w);
             break;
         case CS__OP_AVGPOOL:
             if (dx)
@@ -890,55 +1123,105 @@ void cs__net_backward(cs__net *net, const float *dlogits, int n)
                 cs__add_backward(dx, NULL, dy, count);
             break;
         case CS__OP_LINEAR: {
-            float *dw = cs__net_tensor_grad(net, node->first_tensor);
-            float *db = node->bias ? cs__net_tensor_grad(net, node->first_tensor + 1) : NULL;
-            cs__linear_backward(dx, dw, db, dy, x, weight_of(net, node), n, in->c, node->c_out);
+            float *db = node->bias ? grad_of(&me, node->first_tensor + 1) : NULL;
+            cs__linear_backward(dx, grad_of(&me, node->first_tensor), db, dy, x, weight_of(net, node), n, in->c,
+                                node->c_out);
             break;
         }
         case CS__OP_ADD:
-            cs__add_backward(dx, node->in[1] == 0 ? NULL : net->dact[node->in[1]], dy, count);
+            cs__add_backward(dx, node->in[1] == 0 ? NULL : dact_of(&me, node->in[1]), dy, count);
             break;
         case CS__OP_CONCAT: {
             float *parts[CS__NET_MAX_INPUTS];
             int channels[CS__NET_MAX_INPUTS];
-            for (int p = 0; p < node->n_in; p++) {
-                parts[p] = node->in[p] == 0 ? NULL : net->dact[node->in[p]];
-                channels[p] = net->acts[node->in[p]].c;
+            for (int q = 0; q < node->n_in; q++) {
+                parts[q] = node->in[q] == 0 ? NULL : dact_of(&me, node->in[q]);
+                channels[q] = net->acts[node->in[q]].c;
             }
             cs__concat_backward(parts, dy, channels, node->n_in, n, hw);
             break;
         }
         case CS__OP_DROPOUT:
             if (dx == dy && node->p > 0.0)
-                cs__dropout_backward_inplace(dx, net->mask[i], count, node->p);
+                cs__dropout_backward_inplace(dx, net->mask[i] + (size_t)me.lo * per, count, node->p);
             else if (dx && dx != dy && node->p > 0.0)
-                cs__dropout_backward(dx, dy, net->mask[i], count, node->p);
+                cs__dropout_backward(dx, dy, net->mask[i] + (size_t)me.lo * per, count, node->p);
             else if (dx && dx != dy)
                 cs__add_backward(dx, NULL, dy, count);
             break;
+        case CS__OP_BN:
         case CS__OP_INPUT:
             break;
         }
     }
+    reduce_gradients(&me);
+}
+
+void cs__net_backward(cs__net *net, const float *dlogits, int n)
+{
+    pass p = { net, NULL, dlogits, n, true, 0, 0 };
+    run_members(net, backward_member, &p);
+}
+
+/* Element-wise work over the parameters, split among the members (results do not depend on
+ * the split). */
+typedef struct param_job {
+    cs__net *net;
+    float lr, momentum, dampening, weight_decay;
+    bool nesterov, first, finite[CS__NET_MAX_THREADS];
+    enum { JOB_ZERO, JOB_STEP, JOB_CHECK } kind;
+} param_job;
+
+static void param_member(void *arg, int t, int members)
+{
+    param_job *j = arg;
+    cs__net *net = j->net;
+    long long lo, hi;
+    cs__team_share((long long)net->n_params, t, members, &lo, &hi);
+    const size_t count = (size_t)(hi - lo);
+    float *param = net->params + lo, *grad = net->grads + lo, *buf = net->momentum + lo;
+    if (j->kind == JOB_ZERO)
+        memset(grad, 0, count * sizeof *grad);
+    else if (j->kind == JOB_STEP)
+        cs__sgd_step(param, buf, grad, count, j->lr, j->momentum, j->dampening, j->weight_decay, j->nesterov, j->first);
+    else
+        j->finite[t] = cs__sgd_step_is_finite(param, buf, grad, count, j->lr, j->momentum, j->dampening,
+                                              j->weight_decay, j->nesterov, j->first);
+}
+
+static void run_param_job(cs__net *net, param_job *j)
+{
+    j->net = net;
+    if (net->team)
+        cs__team_run(net->team, param_member, j);
+    else
+        param_member(j, 0, 1);
 }
 
 void cs__net_zero_grad(cs__net *net)
 {
-    memset(net->grads, 0, net->n_params * sizeof(float));
+    param_job j = { .kind = JOB_ZERO };
+    run_param_job(net, &j);
 }
 
 void cs__net_sgd_step(cs__net *net, float lr, float momentum, float dampening, float weight_decay, bool nesterov)
 {
-    cs__sgd_step(net->params, net->momentum, net->grads, net->n_params, lr, momentum, dampening, weight_decay,
-                 nesterov, !net->momentum_started);
+    param_job j = { .kind = JOB_STEP, .lr = lr, .momentum = momentum, .dampening = dampening,
+                    .weight_decay = weight_decay, .nesterov = nesterov, .first = !net->momentum_started };
+    run_param_job(net, &j);
     net->momentum_started = true;
 }
 
-bool cs__net_sgd_step_is_finite(const cs__net *net, float lr, float momentum, float dampening, float weight_decay,
+bool cs__net_sgd_step_is_finite(cs__net *net, float lr, float momentum, float dampening, float weight_decay,
                                 bool nesterov)
 {
-    return cs__sgd_step_is_finite(net->params, net->momentum, net->grads, net->n_params, lr, momentum, dampening,
-                                  weight_decay, nesterov, !net->momentum_started);
+    param_job j = { .kind = JOB_CHECK, .lr = lr, .momentum = momentum, .dampening = dampening,
+                    .weight_decay = weight_decay, .nesterov = nesterov, .first = !net->momentum_started };
+    run_param_job(net, &j);
+    for (int t = 0; t < net->members; t++)
+        if (!j.finite[t])
+            return false;
+    return true;
 }
 
 double cs__net_forward_flops(const cs__net *net)

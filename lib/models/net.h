@@ -15,10 +15,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/team.h"
 #include "tensor/kernels.h"
 
 #define CS__NET_MAX_INPUTS 4      /* concat of the four inception branches */
 #define CS__NET_NAME_MAX 96
+#define CS__NET_MAX_THREADS 256  /* members of the data-parallel team */
 
 typedef enum cs__op {
     CS__OP_INPUT,
@@ -77,9 +79,28 @@ typedef struct cs__net {
     float *params, *grads, *momentum, *buffers;
     bool momentum_started;
 
+    /* Data parallelism (cs__net_set_threads): a batch is cut into `members` contiguous shares
+     * of whole samples (cs__team_share), each run through the whole network by one member of
+     * the team, every GEMM single-threaded; the members meet only in BatchNorm (batch
+     * statistics) and at the end of backward (the parameter gradients of members 1.. are
+     * summed into grads in member order). threads 0: one member and OpenBLAS as configured. */
+    int threads;
+    int members;
+    cs__team *team;
+
     /* Set by cs__net_prepare: activations and their gradients for `batch` samples, kernel
-     * saved state, and one shared kernel workspace. */
+     * saved state, and one kernel workspace per member. Every buffer below that is shared by
+     * several activations holds one region per member (member t's rows at t * stride floats),
+     * so that members never write where another still reads. */
     int batch;
+    int member_rows;              /* rows of the largest share: ceil(batch / members) */
+    size_t *act_stride, *dact_stride; /* per activation id: floats from one member's region to the next */
+    float *out;                   /* (batch, K): the logits gathered from the members */
+    float *grads_private;         /* (members - 1) x n_params gradient blocks of members 1..; zero
+                                     outside backward */
+    double **partial;             /* per BN node: members x 4C shard sums (forward mean, forward
+                                     squared deviations, backward dy and dy * x_hat) */
+    size_t work_stride;           /* floats of workspace per member */
     bool has_grads;               /* dact holds buffers (training); evaluation needs none */
     float **act, **dact;          /* per activation id; dact entries NULL without has_grads */
     int *owner;                   /* per activation id: the id whose buffers it uses — itself, or
@@ -96,7 +117,7 @@ typedef struct cs__net {
     int *zero_order;              /* owner ids by the backward step that clears them, latest first */
     int *zero_at;                 /* per activation id (owners): that step; n_nodes for the logits */
     int n_zero;
-    float **saved;                /* per node: BN (mean, invstd) or softmax-free state */
+    float **saved;                /* per BN node: members x (mean, invstd), one copy per member */
     int32_t **argmax;             /* per node: max-pool argmax */
     uint8_t **mask;               /* per node: dropout mask */
     float *work;
@@ -154,6 +175,11 @@ bool cs__net_has_bn(const cs__net *net);
  * does not inflate training. CS_OK or CS_ERR_OUT_OF_MEMORY / CS_ERR_OVERFLOW. */
 int cs__net_prepare(cs__net *net, int batch, bool grads);
 
+/* Use `threads` members (0: one, with OpenBLAS's own threads inside each product). Frees the
+ * run-time buffers when the member count changes (the next prepare sizes them anew). CS_OK or
+ * the team's error (threads outside 0 .. CS__NET_MAX_THREADS: CS_ERR_INVALID_ARGUMENT). */
+int cs__net_set_threads(cs__net *net, int threads);
+
 /* Forward n <= batch samples x (N, C, H, W); returns the logits (N, K) inside the network
  * (valid until the next forward). training: BN uses batch statistics and updates running
  * ones, dropout is active with masks from (dropout_seed, counter base dropout_counter), and
@@ -165,6 +191,9 @@ const float *cs__net_forward(cs__net *net, const float *x, int n, bool training,
  * output gradient with dlogits (N, K), and accumulates into net->grads. */
 void cs__net_backward(cs__net *net, const float *dlogits, int n);
 
+/* The logits (N, K) of the last forward. */
+const float *cs__net_logits(const cs__net *net);
+
 /* Zero the parameter gradients. */
 void cs__net_zero_grad(cs__net *net);
 
@@ -174,7 +203,7 @@ void cs__net_sgd_step(cs__net *net, float lr, float momentum, float dampening, f
                       bool nesterov);
 
 /* Whether that step would keep every parameter and momentum value finite (nothing written). */
-bool cs__net_sgd_step_is_finite(const cs__net *net, float lr, float momentum, float dampening, float weight_decay,
+bool cs__net_sgd_step_is_finite(cs__net *net, float lr, float momentum, float dampening, float weight_decay,
                                 bool nesterov);
 
 /* The named tensor i's data (params or buffers) and gradient (NULL for buffers). */

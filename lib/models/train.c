@@ -31,10 +31,6 @@
 #include "core/rng.h"
 #include "models/model_internal.h"
 
-/* From OpenBLAS (Debian's cblas.h); declared here so that only this file depends on them. */
-void openblas_set_num_threads(int num_threads);
-int openblas_get_num_threads(void);
-
 /* Purposes mixed into the seed so that the streams of shuffling, augmentation and dropout
  * are independent even though they share the caller's one seed. */
 #define PURPOSE_SHUFFLE 0x53485546u /* "SHUF" */
@@ -135,8 +131,8 @@ static int check_options(cs_train_options *o, const cs_train_options *given, con
     int longest = m->h > m->w ? m->h : m->w;
     if (o->crop_padding < 0 || o->crop_padding > 4 * longest)
         return invalid("crop_padding", o->crop_padding, "0..4 x the image side");
-    if (o->threads < 0)
-        return invalid("threads", o->threads, ">= 0 (0 leaves the BLAS setting as it is)");
+    if (o->threads < 0 || o->threads > CS__NET_MAX_THREADS)
+        return invalid("threads", o->threads, "0 (the model's setting) .. 256");
     return CS_OK;
 }
 
@@ -325,9 +321,14 @@ int cs_model_train(cs_model *m, const cs_dataset *train, const cs_train_options 
         status = alloc_buffers(&b, m, n, max_batch);
     else
         memset(&b, 0, sizeof b);
+    /* The call's own thread count, if it names one; the model's setting comes back at the end. */
+    const int model_threads = m->net.threads;
+    if (status == CS_OK && o.threads > 0)
+        status = cs__net_set_threads(&m->net, o.threads);
     if (status == CS_OK)
         status = cs__model_prepare(m, (int)max_batch, true);
     if (status != CS_OK) {
+        cs__net_set_threads(&m->net, model_threads);
         free(stats);
         free(old_norm);
         free_buffers(&b);
@@ -352,10 +353,10 @@ int cs_model_train(cs_model *m, const cs_dataset *train, const cs_train_options 
         sched.base_lr = cs__net_has_bn(&m->net) ? 0.1 : 0.01;
     epoch_plan plan = { train, &o, n, batches, o.batch_size, 0.0f, 0 };
 
-    /* OpenBLAS's thread count is process-wide: set it for this call only. */
-    int previous_threads = o.threads > 0 ? openblas_get_num_threads() : 0;
-    if (o.threads > 0)
-        openblas_set_num_threads(o.threads);
+    /* One BLAS thread for the whole call (each pass would set it anyway; this saves the
+     * switching). */
+    if (m->net.threads > 0)
+        cs__blas_serial_begin();
     for (int epoch = 0; epoch < o.epochs; epoch++) {
         double t0 = now_seconds();
         cs_epoch_report report = { epoch + 1, o.epochs, 0.0, 0.0, cs__lr_at(&sched, epoch), 0.0 };
@@ -371,8 +372,12 @@ int cs_model_train(cs_model *m, const cs_dataset *train, const cs_train_options 
         }
     }
 cleanup:
+    if (m->net.threads > 0)
+        cs__blas_serial_end();
+    /* Back to the model's setting; going back can only fail to start threads, and then the
+     * model keeps the call's count (still correct, only another speed). */
     if (o.threads > 0)
-        openblas_set_num_threads(previous_threads);
+        cs__net_set_threads(&m->net, model_threads);
     if (status != CS_OK && plan.steps == 0) {
         memcpy(m->norm_mean, old_norm, (size_t)m->c * sizeof *old_norm);
         memcpy(m->norm_std, old_norm + m->c, (size_t)m->c * sizeof *old_norm);

@@ -1,10 +1,10 @@
 /* The study runner: configuration, seeds, the worker pool, and the cells.
  *
  * Cells run in worker threads, each with its own model; the data sets are shared read-only.
- * OpenBLAS's thread count is process-wide, so cells run in groups of equal thread count:
- * the count is set once per group (before its workers start) and restored at the end, and
- * cs_model_train() is told to leave it alone. A cell's result depends only on its seeds and
- * thread count, never on the group's size or order. */
+ * Each model trains and predicts with its configured thread count (cs_model_set_threads: the
+ * batch is split among that many threads, every matrix product single-threaded), so a cell's
+ * result depends only on its seeds and that count, never on which cells run beside it. Cells
+ * run in groups of equal thread count so that `jobs` cores hold jobs / threads cells at once. */
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -25,9 +25,6 @@
 #include "models/net.h"
 #include "study/study_internal.h"
 
-/* OpenBLAS's own thread control (not in cblas.h). */
-void openblas_set_num_threads(int num_threads);
-int openblas_get_num_threads(void);
 
 /* Purposes of the derived seeds (part of the documented protocol: changing one changes every
  * result). */
@@ -40,7 +37,7 @@ enum {
     PURPOSE_TRAIN = 6
 };
 
-/* Models of at least this many forward FLOPs per image get two BLAS threads by default. */
+/* Models of at least this many forward FLOPs per image get two threads by default. */
 #define BIG_MODEL_FLOPS 100e6
 
 struct cs_study {
@@ -752,9 +749,11 @@ static int run_cell(cell_ctx *cx)
     mo.seed = seed_init;
     if (rc == CS_OK)
         rc = cs_model_create(&model, m->arch, s->cfg.c, s->cfg.h, s->cfg.w, k, &mo);
+    if (rc == CS_OK)
+        rc = cs_model_set_threads(model, m->threads);
     cs_train_options to = m->train;
     to.seed = seed_train;
-    to.threads = 0; /* the group set the BLAS thread count */
+    to.threads = 0; /* the model's setting, for prediction too */
     to.progress = on_epoch;
     to.payload = cx;
     const double t0 = now_seconds();
@@ -840,7 +839,6 @@ static int run_group(run_state *run, int threads)
         workers = 1;
     if (workers > run->n_pending)
         workers = run->n_pending;
-    openblas_set_num_threads(threads);
     pthread_t *tids = calloc((size_t)workers, sizeof *tids);
     if (!tids)
         return cs__error_oom("worker threads", sizeof *tids * (size_t)workers);
@@ -927,7 +925,8 @@ int cs_study_run(cs_study *s, const char *store_dir)
         }
     }
     /* Work totals include every cell still to train, so the estimate is known up front. */
-    const int saved_threads = openblas_get_num_threads();
+    /* Every pass sets one BLAS thread; holding it for the whole run saves the switching. */
+    cs__blas_serial_begin();
     run.pending = malloc(sizeof *run.pending * (size_t)(n_todo > 0 ? n_todo : 1));
     if (rc == CS_OK && !run.pending)
         rc = cs__error_oom("cell list", sizeof *run.pending * (size_t)n_todo);
@@ -959,7 +958,7 @@ int cs_study_run(cs_study *s, const char *store_dir)
         }
         rc = run_group(&run, threads);
     }
-    openblas_set_num_threads(saved_threads);
+    cs__blas_serial_end();
     if (rc == CS_OK && run.status != CS_OK)
         rc = cs__error(run.status, "%s", run.message);
     pthread_mutex_destroy(&run.lock);

@@ -15,57 +15,133 @@
 
 #include "tensor/kernels.h"
 
+/* ---- per-channel pieces, shared by the one-call kernels and the phases of a split batch ---- */
+
+static double channel_sum(const float *x, int n, int c, int ch, size_t plane)
+{
+    double sum = 0.0;
+    for (int i = 0; i < n; i++) {
+        const float *xp = x + ((size_t)i * (size_t)c + (size_t)ch) * plane;
+        for (size_t j = 0; j < plane; j++)
+            sum += xp[j];
+    }
+    return sum;
+}
+
+/* Two passes, not sum of squares minus square of sum: that difference cancels badly when
+ * |mean| is large next to the spread, which is the usual case after a ReLU. */
+static double channel_ssd(const float *x, int n, int c, int ch, size_t plane, double mean)
+{
+    double ssd = 0.0;
+    for (int i = 0; i < n; i++) {
+        const float *xp = x + ((size_t)i * (size_t)c + (size_t)ch) * plane;
+        for (size_t j = 0; j < plane; j++) {
+            const double d = (double)xp[j] - mean;
+            ssd += d * d;
+        }
+    }
+    return ssd;
+}
+
+static float batch_invstd(double ssd, double m, double eps)
+{
+    return (float)(1.0 / sqrt(ssd / m + eps));
+}
+
+/* PyTorch updates with the unbiased variance. With m = 1 it is 0/0 = NaN, which is what
+ * ATen's kernel computes too; torch.nn refuses such a batch before it gets here ("Expected
+ * more than 1 value per channel when training"), so callers must too. */
+static void update_running(float *running_mean, float *running_var, int ch, double mean, double ssd, double m,
+                           double mom)
+{
+    if (running_mean != NULL)
+        running_mean[ch] = (float)(mom * mean + (1.0 - mom) * (double)running_mean[ch]);
+    if (running_var != NULL)
+        running_var[ch] = (float)(mom * (ssd / (m - 1.0)) + (1.0 - mom) * (double)running_var[ch]);
+}
+
+/* y = (x - mean) * scale + shift over channel ch. */
+static void affine_channel(float *y, const float *x, int n, int c, int ch, size_t plane, double mean, double scale,
+                           double shift)
+{
+    for (int i = 0; i < n; i++) {
+        const size_t off = ((size_t)i * (size_t)c + (size_t)ch) * plane;
+        const float *xp = x + off;
+        float *yp = y + off;
+        for (size_t j = 0; j < plane; j++)
+            yp[j] = (float)(((double)xp[j] - mean) * scale + shift);
+    }
+}
+
+static void normalize_channel(float *y, const float *x, int n, int c, int ch, size_t plane, double mean,
+                              double invstd, float gamma, float beta)
+{
+    affine_channel(y, x, n, c, ch, plane, mean, invstd * (double)gamma, beta);
+}
+
+/* The sum of `parts` shards' partial sums of channel ch (stored parts x stride), in shard
+ * order; with one part it is that part exactly. */
+static double combine(const double *partial, int parts, size_t stride, int ch)
+{
+    double sum = 0.0;
+    for (int p = 0; p < parts; p++)
+        sum += partial[(size_t)p * stride + (size_t)ch];
+    return sum;
+}
+
 void cs__bn_forward_train(float *y, float *save_mean, float *save_invstd, float *running_mean,
                           float *running_var, const float *x, const float *gamma, const float *beta,
                           int n, int c, int hw, double momentum, double eps)
 {
     const size_t plane = (size_t)hw;
     const double m = (double)n * (double)hw;
-    const double mom = momentum;
-
     for (int ch = 0; ch < c; ch++) {
-        double sum = 0.0;
-        for (int i = 0; i < n; i++) {
-            const float *xp = x + ((size_t)i * (size_t)c + (size_t)ch) * plane;
-            for (size_t j = 0; j < plane; j++)
-                sum += xp[j];
-        }
-        const float mean_f = (float)(sum / m);
-        const double mean = mean_f;
-
-        /* Two passes, not sum of squares minus square of sum: that difference cancels badly
-         * when |mean| is large next to the spread, which is the usual case after a ReLU. */
-        double ssd = 0.0;
-        for (int i = 0; i < n; i++) {
-            const float *xp = x + ((size_t)i * (size_t)c + (size_t)ch) * plane;
-            for (size_t j = 0; j < plane; j++) {
-                const double d = (double)xp[j] - mean;
-                ssd += d * d;
-            }
-        }
-        const float invstd_f = (float)(1.0 / sqrt(ssd / m + (double)eps));
+        const float mean_f = (float)(channel_sum(x, n, c, ch, plane) / m);
+        const double ssd = channel_ssd(x, n, c, ch, plane, mean_f);
+        const float invstd_f = batch_invstd(ssd, m, eps);
         save_mean[ch] = mean_f;
         save_invstd[ch] = invstd_f;
-
-        /* PyTorch updates with the unbiased variance. With m = 1 it is 0/0 = NaN, which is
-         * what ATen's kernel computes too; torch.nn refuses such a batch before it gets here
-         * ("Expected more than 1 value per channel when training"), so callers must too. */
-        if (running_mean != NULL)
-            running_mean[ch] = (float)(mom * mean + (1.0 - mom) * (double)running_mean[ch]);
-        if (running_var != NULL)
-            running_var[ch] =
-                (float)(mom * (ssd / (m - 1.0)) + (1.0 - mom) * (double)running_var[ch]);
-
-        const double scale = (double)invstd_f * (double)gamma[ch];
-        const double shift = beta[ch];
-        for (int i = 0; i < n; i++) {
-            const size_t off = ((size_t)i * (size_t)c + (size_t)ch) * plane;
-            const float *xp = x + off;
-            float *yp = y + off;
-            for (size_t j = 0; j < plane; j++)
-                yp[j] = (float)(((double)xp[j] - mean) * scale + shift);
-        }
+        update_running(running_mean, running_var, ch, mean_f, ssd, m, momentum);
+        normalize_channel(y, x, n, c, ch, plane, mean_f, invstd_f, gamma[ch], beta[ch]);
     }
+}
+
+void cs__bn_partial_sums(double *sums, const float *x, int n, int c, int hw)
+{
+    for (int ch = 0; ch < c; ch++)
+        sums[ch] = channel_sum(x, n, c, ch, (size_t)hw);
+}
+
+void cs__bn_batch_mean(float *mean, const double *sums, int parts, int c, double m)
+{
+    for (int ch = 0; ch < c; ch++)
+        mean[ch] = (float)(combine(sums, parts, (size_t)c, ch) / m);
+}
+
+void cs__bn_partial_ssd(double *ssd, const float *x, const float *mean, int n, int c, int hw)
+{
+    for (int ch = 0; ch < c; ch++)
+        ssd[ch] = channel_ssd(x, n, c, ch, (size_t)hw, mean[ch]);
+}
+
+void cs__bn_batch_invstd(float *invstd, const double *ssd, int parts, int c, double m, double eps)
+{
+    for (int ch = 0; ch < c; ch++)
+        invstd[ch] = batch_invstd(combine(ssd, parts, (size_t)c, ch), m, eps);
+}
+
+void cs__bn_update_running(float *running_mean, float *running_var, const float *mean, const double *ssd,
+                           int parts, int c, double m, double momentum)
+{
+    for (int ch = 0; ch < c; ch++)
+        update_running(running_mean, running_var, ch, mean[ch], combine(ssd, parts, (size_t)c, ch), m, momentum);
+}
+
+void cs__bn_normalize(float *y, const float *x, const float *mean, const float *invstd, const float *gamma,
+                      const float *beta, int n, int c, int hw)
+{
+    for (int ch = 0; ch < c; ch++)
+        normalize_channel(y, x, n, c, ch, (size_t)hw, mean[ch], invstd[ch], gamma[ch], beta[ch]);
 }
 
 void cs__bn_forward_eval(float *y, const float *x, const float *gamma, const float *beta,
@@ -74,16 +150,8 @@ void cs__bn_forward_eval(float *y, const float *x, const float *gamma, const flo
 {
     const size_t plane = (size_t)hw;
     for (int ch = 0; ch < c; ch++) {
-        const double mean = running_mean[ch];
         const double scale = (double)gamma[ch] / sqrt((double)running_var[ch] + (double)eps);
-        const double shift = beta[ch];
-        for (int i = 0; i < n; i++) {
-            const size_t off = ((size_t)i * (size_t)c + (size_t)ch) * plane;
-            const float *xp = x + off;
-            float *yp = y + off;
-            for (size_t j = 0; j < plane; j++)
-                yp[j] = (float)(((double)xp[j] - mean) * scale + shift);
-        }
+        affine_channel(y, x, n, c, ch, plane, running_mean[ch], scale, beta[ch]);
     }
 }
 
@@ -93,6 +161,52 @@ void cs__bn_forward_eval(float *y, const float *x, const float *gamma, const flo
  *   dx     = gamma * invstd * (dy - sum(dy) / m - x_hat * sum(dy * x_hat) / m)
  * which is invstd / m * (m dy gamma - sum(dy gamma) - x_hat sum(dy gamma x_hat)) with gamma
  * taken out of the sums. Each gradient is accumulated in double and rounded once. */
+/* sum dy and sum dy * x_hat of channel ch over n samples. */
+static void channel_backward_sums(double *sum_dy, double *sum_dy_xhat, const float *dy, const float *x, int n,
+                                  int c, int ch, size_t plane, double mean, double invstd)
+{
+    double s = 0.0, sx = 0.0;
+    for (int i = 0; i < n; i++) {
+        const size_t off = ((size_t)i * (size_t)c + (size_t)ch) * plane;
+        const float *xp = x + off;
+        const float *dyp = dy + off;
+        for (size_t j = 0; j < plane; j++) {
+            const double g = dyp[j];
+            s += g;
+            sx += g * (((double)xp[j] - mean) * invstd);
+        }
+    }
+    *sum_dy = s;
+    *sum_dy_xhat = sx;
+}
+
+static void channel_dx(float *dx, const float *dy, const float *x, int n, int c, int ch, size_t plane, double mean,
+                       double invstd, float gamma, double sum_dy, double sum_dy_xhat, double m)
+{
+    const double k = (double)gamma * invstd;
+    const double mean_dy = sum_dy / m;
+    const double mean_dy_xhat = sum_dy_xhat / m;
+    for (int i = 0; i < n; i++) {
+        const size_t off = ((size_t)i * (size_t)c + (size_t)ch) * plane;
+        const float *xp = x + off;
+        const float *dyp = dy + off;
+        float *dxp = dx + off;
+        for (size_t j = 0; j < plane; j++) {
+            const double xhat = ((double)xp[j] - mean) * invstd;
+            const double g = k * ((double)dyp[j] - mean_dy - xhat * mean_dy_xhat);
+            dxp[j] = (float)((double)dxp[j] + g);
+        }
+    }
+}
+
+static void accumulate_params(float *dgamma, float *dbeta, int ch, double sum_dy, double sum_dy_xhat)
+{
+    if (dbeta != NULL)
+        dbeta[ch] = (float)((double)dbeta[ch] + sum_dy);
+    if (dgamma != NULL)
+        dgamma[ch] = (float)((double)dgamma[ch] + sum_dy_xhat);
+}
+
 void cs__bn_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *x,
                      const float *save_mean, const float *save_invstd, const float *gamma, int n,
                      int c, int hw)
@@ -101,41 +215,35 @@ void cs__bn_backward(float *dx, float *dgamma, float *dbeta, const float *dy, co
         return;
     const size_t plane = (size_t)hw;
     const double m = (double)n * (double)hw;
-
     for (int ch = 0; ch < c; ch++) {
-        const double mean = save_mean[ch];
-        const double invstd = save_invstd[ch];
-        double sum_dy = 0.0, sum_dy_xhat = 0.0;
-        for (int i = 0; i < n; i++) {
-            const size_t off = ((size_t)i * (size_t)c + (size_t)ch) * plane;
-            const float *xp = x + off;
-            const float *dyp = dy + off;
-            for (size_t j = 0; j < plane; j++) {
-                const double g = dyp[j];
-                sum_dy += g;
-                sum_dy_xhat += g * (((double)xp[j] - mean) * invstd);
-            }
-        }
-        if (dbeta != NULL)
-            dbeta[ch] = (float)((double)dbeta[ch] + sum_dy);
-        if (dgamma != NULL)
-            dgamma[ch] = (float)((double)dgamma[ch] + sum_dy_xhat);
-        if (dx == NULL)
-            continue;
-
-        const double k = (double)gamma[ch] * invstd;
-        const double mean_dy = sum_dy / m;
-        const double mean_dy_xhat = sum_dy_xhat / m;
-        for (int i = 0; i < n; i++) {
-            const size_t off = ((size_t)i * (size_t)c + (size_t)ch) * plane;
-            const float *xp = x + off;
-            const float *dyp = dy + off;
-            float *dxp = dx + off;
-            for (size_t j = 0; j < plane; j++) {
-                const double xhat = ((double)xp[j] - mean) * invstd;
-                const double g = k * ((double)dyp[j] - mean_dy - xhat * mean_dy_xhat);
-                dxp[j] = (float)((double)dxp[j] + g);
-            }
-        }
+        double sum_dy, sum_dy_xhat;
+        channel_backward_sums(&sum_dy, &sum_dy_xhat, dy, x, n, c, ch, plane, save_mean[ch], save_invstd[ch]);
+        accumulate_params(dgamma, dbeta, ch, sum_dy, sum_dy_xhat);
+        if (dx != NULL)
+            channel_dx(dx, dy, x, n, c, ch, plane, save_mean[ch], save_invstd[ch], gamma[ch], sum_dy, sum_dy_xhat, m);
     }
+}
+
+void cs__bn_backward_partial(double *sums, const float *dy, const float *x, const float *save_mean,
+                             const float *save_invstd, int n, int c, int hw)
+{
+    for (int ch = 0; ch < c; ch++)
+        channel_backward_sums(&sums[ch], &sums[c + ch], dy, x, n, c, ch, (size_t)hw, save_mean[ch],
+                              save_invstd[ch]);
+}
+
+void cs__bn_backward_params(float *dgamma, float *dbeta, const double *sums, int parts, int c)
+{
+    for (int ch = 0; ch < c; ch++)
+        accumulate_params(dgamma, dbeta, ch, combine(sums, parts, 2 * (size_t)c, ch),
+                          combine(sums, parts, 2 * (size_t)c, c + ch));
+}
+
+void cs__bn_backward_input(float *dx, const float *dy, const float *x, const float *save_mean,
+                           const float *save_invstd, const float *gamma, const double *sums, int parts, int n,
+                           int c, int hw, double m)
+{
+    for (int ch = 0; ch < c; ch++)
+        channel_dx(dx, dy, x, n, c, ch, (size_t)hw, save_mean[ch], save_invstd[ch], gamma[ch],
+                   combine(sums, parts, 2 * (size_t)c, ch), combine(sums, parts, 2 * (size_t)c, c + ch), m);
 }

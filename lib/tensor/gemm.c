@@ -1,5 +1,7 @@
 /* The one entry to BLAS: every matrix product of the numeric core goes through cs__sgemm, so
  * that swapping the BLAS, counting FLOPs or pinning threads happens in one place. */
+#include <pthread.h>
+
 #include <cblas.h>
 
 #include "tensor/kernels.h"
@@ -31,4 +33,31 @@ void cs__sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, con
     }
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
                 trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+/* OpenBLAS's own thread control (not in cblas.h). */
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
+
+static pthread_mutex_t serial_lock = PTHREAD_MUTEX_INITIALIZER;
+static int serial_users;
+static int serial_saved;
+
+void cs__blas_serial_begin(void)
+{
+    pthread_mutex_lock(&serial_lock);
+    if (serial_users++ == 0) {
+        serial_saved = openblas_get_num_threads();
+        if (serial_saved != 1)
+            openblas_set_num_threads(1);
+    }
+    pthread_mutex_unlock(&serial_lock);
+}
+
+void cs__blas_serial_end(void)
+{
+    pthread_mutex_lock(&serial_lock);
+    if (--serial_users == 0 && serial_saved != 1)
+        openblas_set_num_threads(serial_saved);
+    pthread_mutex_unlock(&serial_lock);
 }

@@ -32,6 +32,15 @@
 void cs__sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda,
                const float *b, int ldb, float beta, float *c, int ldc);
 
+/* OpenBLAS's thread count is process-wide. The data-parallel executor calls cs__sgemm from
+ * several threads at once and needs every call single-threaded (for speed, and because
+ * OpenBLAS's split of a product depends on its thread count, which would make results depend
+ * on it). cs__blas_serial_begin sets one BLAS thread, remembering the setting it found, and
+ * cs__blas_serial_end restores it; the calls nest and may come from any number of threads
+ * (a count under a lock: the first begin saves, the last end restores). */
+void cs__blas_serial_begin(void);
+void cs__blas_serial_end(void);
+
 /* ---- 2-D convolution --------------------------------------------------------------------- */
 
 typedef struct cs__conv_shape {
@@ -73,6 +82,22 @@ void cs__bn_forward_train(float *y, float *save_mean, float *save_invstd, float 
                           float *running_var, const float *x, const float *gamma, const float *beta,
                           int n, int c, int hw, double momentum, double eps);
 
+/* The same forward split into phases, for a batch cut into `parts` shards of whole samples run
+ * by different threads (the data-parallel executor). Per-shard sums are doubles stored
+ * parts x C in shard order; combining them runs in that order, so the result depends on the
+ * number of shards but not on timing, and with one shard equals cs__bn_forward_train bit for
+ * bit. m is the sample count of the whole batch times H*W. Sequence: every shard
+ * cs__bn_partial_sums; then cs__bn_batch_mean; every shard cs__bn_partial_ssd with that mean;
+ * then cs__bn_batch_invstd, cs__bn_update_running (once), and every shard cs__bn_normalize. */
+void cs__bn_partial_sums(double *sums, const float *x, int n, int c, int hw);
+void cs__bn_batch_mean(float *mean, const double *sums, int parts, int c, double m);
+void cs__bn_partial_ssd(double *ssd, const float *x, const float *mean, int n, int c, int hw);
+void cs__bn_batch_invstd(float *invstd, const double *ssd, int parts, int c, double m, double eps);
+void cs__bn_update_running(float *running_mean, float *running_var, const float *mean, const double *ssd,
+                           int parts, int c, double m, double momentum);
+void cs__bn_normalize(float *y, const float *x, const float *mean, const float *invstd, const float *gamma,
+                      const float *beta, int n, int c, int hw);
+
 /* Evaluation mode: normalise with the running statistics. */
 void cs__bn_forward_eval(float *y, const float *x, const float *gamma, const float *beta,
                          const float *running_mean, const float *running_var, int n, int c, int hw,
@@ -82,6 +107,16 @@ void cs__bn_forward_eval(float *y, const float *x, const float *gamma, const flo
 void cs__bn_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *x,
                      const float *save_mean, const float *save_invstd, const float *gamma, int n,
                      int c, int hw);
+
+/* Backward in phases, as the forward: every shard cs__bn_backward_partial (sums: parts x 2C,
+ * each shard's sum dy then sum dy * x_hat), then cs__bn_backward_params (once) and every shard
+ * cs__bn_backward_input. With one shard equal to cs__bn_backward. */
+void cs__bn_backward_partial(double *sums, const float *dy, const float *x, const float *save_mean,
+                             const float *save_invstd, int n, int c, int hw);
+void cs__bn_backward_params(float *dgamma, float *dbeta, const double *sums, int parts, int c);
+void cs__bn_backward_input(float *dx, const float *dy, const float *x, const float *save_mean,
+                           const float *save_invstd, const float *gamma, const double *sums, int parts, int n,
+                           int c, int hw, double m);
 
 /* ---- pooling ------------------------------------------------------------------------------ */
 
