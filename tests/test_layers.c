@@ -525,12 +525,13 @@ START_TEST(maxpool_breaks_ties_and_ignores_padding_as_pytorch)
 }
 END_TEST
 
-/* The interior of a row is computed across the row without branches; compare every
- * output and index with a window-by-window scan, on values with many ties and some NaN. */
+/* The interior of a row is computed across the row without branches, and 2x2 stride-2 pools
+ * (even and odd planes) by a path of their own; compare every output and index with a
+ * window-by-window scan, on values with many ties and some NaN. */
 START_TEST(maxpool_interior_path_matches_window_scan)
 {
     const int shapes[][5] = { { 9, 11, 3, 1, 1 }, { 8, 8, 2, 2, 0 }, { 10, 7, 3, 2, 1 }, { 6, 13, 5, 1, 2 },
-                              { 5, 5, 5, 1, 0 }, { 12, 12, 3, 3, 0 } };
+                              { 5, 5, 5, 1, 0 }, { 12, 12, 3, 3, 0 }, { 7, 9, 2, 2, 0 }, { 2, 2, 2, 2, 0 } };
     for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
         const int h = shapes[si][0], w = shapes[si][1], k = shapes[si][2], st = shapes[si][3], pad = shapes[si][4];
         const int ho = cs__pool_out(h, k, st, pad), wo = cs__pool_out(w, k, st, pad);

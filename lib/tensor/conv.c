@@ -165,19 +165,23 @@ static void im2col(float *restrict col, size_t ld, const float *restrict x, cons
                     continue;
                 }
                 memset(row, 0, (size_t)lo * (size_t)wo * sizeof *row);
+                /* Output rows are short (28 floats in LeNet, 4 in ResNet's layer4): plain loops,
+                 * not a memcpy and two memsets per row, whose calls cost more than the copying
+                 * (CMakeLists.txt keeps GCC from turning the loops back into such calls). */
                 for (int r = lo; r < hi; r++) {
-                    float *dst = row + (size_t)r * (size_t)wo;
-                    const float *src = xc + (size_t)(r * st - s->pad + ki) * (size_t)s->w_in;
-                    memset(dst, 0, (size_t)ow_lo * sizeof *dst);
+                    float *restrict dst = row + (size_t)r * (size_t)wo;
+                    const float *restrict src = xc + (size_t)(r * st - s->pad + ki) * (size_t)s->w_in;
+                    for (int ow = 0; ow < ow_lo; ow++)
+                        dst[ow] = 0.0f;
                     if (st == 1) {
-                        if (ow_hi > ow_lo) /* else src + off may lie before x */
-                            memcpy(dst + ow_lo, src + (ow_lo + off),
-                                   (size_t)(ow_hi - ow_lo) * sizeof *dst);
+                        for (int ow = ow_lo; ow < ow_hi; ow++)
+                            dst[ow] = src[ow + off];
                     } else {
                         for (int ow = ow_lo; ow < ow_hi; ow++)
                             dst[ow] = src[ow * st + off];
                     }
-                    memset(dst + ow_hi, 0, (size_t)(wo - ow_hi) * sizeof *dst);
+                    for (int ow = ow_hi; ow < wo; ow++)
+                        dst[ow] = 0.0f;
                 }
                 const size_t tail = (size_t)hi * (size_t)wo;
                 memset(row + tail, 0, (hw - tail) * sizeof *row);

@@ -52,6 +52,37 @@ static float window_max(int32_t *at, const float *xp, int w, int h0, int h1, int
     return best;
 }
 
+/* The common 2x2, stride-2, unpadded pool (LeNet, the custom model): each window's four values
+ * compared in window_max's order and by its rules (strictly greater or NaN takes the place),
+ * straight from two input rows. A last odd row or column is never in a window. */
+static void maxpool_2x2(float *restrict y, int32_t *restrict argmax, const float *restrict x, size_t planes, int h,
+                        int w, int h_out, int w_out)
+{
+    const size_t in_plane = (size_t)h * (size_t)w, out_plane = (size_t)h_out * (size_t)w_out;
+    for (size_t p = 0; p < planes; p++) {
+        for (int oh = 0; oh < h_out; oh++) {
+            const float *r0 = x + p * in_plane + (size_t)(2 * oh) * (size_t)w, *r1 = r0 + w;
+            float *yr = y + p * out_plane + (size_t)oh * (size_t)w_out;
+            int32_t *ar = argmax + p * out_plane + (size_t)oh * (size_t)w_out;
+            const int32_t top = (int32_t)(2 * oh * w);
+            for (int ow = 0; ow < w_out; ow++) {
+                const int32_t i0 = top + 2 * ow;
+                const float v[4] = { r0[2 * ow], r0[2 * ow + 1], r1[2 * ow], r1[2 * ow + 1] };
+                const int32_t at[4] = { i0, i0 + 1, i0 + w, i0 + w + 1 };
+                float best = -INFINITY;
+                int32_t best_at = i0;
+                for (int q = 0; q < 4; q++)
+                    if (v[q] > best || isnan(v[q])) {
+                        best = v[q];
+                        best_at = at[q];
+                    }
+                yr[ow] = best;
+                ar[ow] = best_at;
+            }
+        }
+    }
+}
+
 void cs__maxpool_forward(float *y, int32_t *argmax, const float *x, int n, int c, int h, int w,
                          int k, int stride, int pad)
 {
@@ -69,6 +100,10 @@ void cs__maxpool_forward(float *y, int32_t *argmax, const float *x, int n, int c
     if (ow_lo > ow_hi)
         ow_lo = ow_hi;
 
+    if (k == 2 && stride == 2 && pad == 0) {
+        maxpool_2x2(y, argmax, x, planes, h, w, h_out, w_out);
+        return;
+    }
     for (size_t p = 0; p < planes; p++) {
         const float *xp = x + p * in_plane;
         float *yp = y + p * out_plane;
