@@ -130,10 +130,10 @@ CS_API void cs_study_destroy(cs_study *s);
  * From @p train the study takes epochs, batch size, learning rate, momentum, weight decay,
  * Nesterov, schedule, step size, gamma, warm-up, crop padding and flips. Its seed is
  * replaced by the cell's derived seed and its callback by the study's. Its `threads` is the
- * cell's BLAS thread count, part of the configuration because results depend on it
- * (OpenBLAS reduces in another order on more threads); 0 chooses automatically: 1 for models
- * of less than 100 MFLOP per forward pass of one image (they run one per core) and 2 for
- * larger ones (they share cores), a rule that does not depend on the machine.
+ * cell's thread count (cs_model_set_threads(): each batch split among that many threads),
+ * part of the configuration because results depend on it (partial sums group differently);
+ * 0 chooses automatically: 1 for models of less than 100 MFLOP per forward pass of one image
+ * (they run one per core) and 2 for larger ones, a rule that does not depend on the machine.
  * @param s      The study.
  * @param name   Unique name in reports, 1..64 bytes of letters, digits and `._-:+`; NULL:
  *               the architecture, followed by `:width` when the width is not 1.
@@ -168,8 +168,8 @@ CS_API int cs_study_num_cells(const cs_study *s);
  * @brief Run every cell that the store does not hold yet.
  *
  * Creates @p store_dir (one level) when missing, writes `study.json`, and trains the missing
- * cells with up to `jobs` at once; cells with the same thread count run together and the
- * BLAS thread setting is restored afterwards. Killing the process loses at most the cells in
+ * cells with up to `jobs` at once; cells with the same thread count run together (jobs /
+ * threads of them at a time), and OpenBLAS's thread setting is restored afterwards. Killing the process loses at most the cells in
  * flight; running again resumes.
  * @param s          The study (with at least one model).
  * @param store_dir  The results store.
