@@ -6,6 +6,9 @@
  *              [--width 1] [--epochs 10] [--batch 64] [--lr 0 (= default)] [--seed 0]
  *              [--threads 0] [--no-augment] [--limit N] [--save FILE]
  *
+ * --threads T splits every batch among T threads (cs_model_set_threads); 0 runs on one thread
+ * with OpenBLAS's own threading.
+ *
  * Uses only the public API. */
 #define _POSIX_C_SOURCE 200809L
 
@@ -114,6 +117,9 @@ int main(int argc, char **argv)
     mo.seed = t.seed;
     if (status == CS_OK)
         status = cs_model_create(&m, arch, c, h, w, k, &mo);
+    /* Training and the test predictions both split their batches among the threads. */
+    if (status == CS_OK)
+        status = cs_model_set_threads(m, t.threads);
     if (status == CS_OK) {
         printf("%s width %g on %s: %zu training images %dx%dx%d, %d classes, %zu parameters, %d epochs, batch %d\n",
                arch, width, data, cs_dataset_size(train), c, h, w, k, cs_model_num_params(m), t.epochs, t.batch_size);
