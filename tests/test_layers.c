@@ -453,6 +453,73 @@ START_TEST(bn_matches_pytorch)
 }
 END_TEST
 
+/* The phases the data-parallel executor runs, on a batch cut into `parts` shards of whole
+ * samples: with one shard exactly the one-call kernels' bits, with several the same values but
+ * for rounding (the partial sums are grouped by shard). */
+static void bn_in_shards(float *y, float *dx, float *dgamma, float *dbeta, float *rm, float *rv, const float *x,
+                         const float *dy, const float *gamma, const float *beta, int n, int c, int hw, int parts)
+{
+    double sums[4 * 8 * 4], ssd[4 * 8 * 4], back[4 * 2 * 8 * 4];
+    float mean[8], invstd[8];
+    const double m = (double)n * hw;
+    const size_t img = (size_t)c * (size_t)hw;
+    int lo[5];
+    for (int p = 0; p <= parts; p++)
+        lo[p] = n * p / parts;
+    for (int p = 0; p < parts; p++)
+        cs__bn_partial_sums(sums + p * c, x + lo[p] * img, lo[p + 1] - lo[p], c, hw);
+    cs__bn_batch_mean(mean, sums, parts, c, m);
+    for (int p = 0; p < parts; p++)
+        cs__bn_partial_ssd(ssd + p * c, x + lo[p] * img, mean, lo[p + 1] - lo[p], c, hw);
+    cs__bn_batch_invstd(invstd, ssd, parts, c, m, 1e-5);
+    cs__bn_update_running(rm, rv, mean, ssd, parts, c, m, 0.1);
+    for (int p = 0; p < parts; p++)
+        cs__bn_normalize(y + lo[p] * img, x + lo[p] * img, mean, invstd, gamma, beta, lo[p + 1] - lo[p], c, hw);
+    for (int p = 0; p < parts; p++)
+        cs__bn_backward_partial(back + p * 2 * c, dy + lo[p] * img, x + lo[p] * img, mean, invstd,
+                                lo[p + 1] - lo[p], c, hw);
+    cs__bn_backward_params(dgamma, dbeta, back, parts, c);
+    for (int p = 0; p < parts; p++)
+        cs__bn_backward_input(dx + lo[p] * img, dy + lo[p] * img, x + lo[p] * img, mean, invstd, gamma, back, parts,
+                              lo[p + 1] - lo[p], c, hw, m);
+}
+
+START_TEST(bn_phases_match_the_one_call_kernels)
+{
+    enum { N = 7, C = 3, HW = 13, COUNT = N * C * HW };
+    float *x = formula(COUNT, 37, 23, 11, 8), *dy = formula(COUNT, 11, 7, 3, 4);
+    for (int i = 0; i < COUNT; i++)
+        x[i] += 3.0f; /* a mean far from 0, where grouping matters most */
+    const float gamma[C] = { 1.0f, 0.5f, -2.0f }, beta[C] = { 0.0f, 0.25f, 1.0f };
+    float y1[COUNT], dx1[COUNT] = { 0 }, mean[C], invstd[C], rm1[C] = { 0.5f, 1, -1 }, rv1[C] = { 1, 2, 0.5f };
+    float dg1[C] = { 0.5f, 0, 0 }, db1[C] = { 0, -0.5f, 0 };
+    cs__bn_forward_train(y1, mean, invstd, rm1, rv1, x, gamma, beta, N, C, HW, 0.1, 1e-5);
+    cs__bn_backward(dx1, dg1, db1, dy, x, mean, invstd, gamma, N, C, HW);
+    for (int parts = 1; parts <= 4; parts++) {
+        float y[COUNT], dx[COUNT] = { 0 }, rm[C] = { 0.5f, 1, -1 }, rv[C] = { 1, 2, 0.5f };
+        float dg[C] = { 0.5f, 0, 0 }, db[C] = { 0, -0.5f, 0 };
+        bn_in_shards(y, dx, dg, db, rm, rv, x, dy, gamma, beta, N, C, HW, parts);
+        if (parts == 1) {
+            ck_assert_mem_eq(y, y1, sizeof y);
+            ck_assert_mem_eq(dx, dx1, sizeof dx);
+            ck_assert_mem_eq(dg, dg1, sizeof dg);
+            ck_assert_mem_eq(db, db1, sizeof db);
+            ck_assert_mem_eq(rm, rm1, sizeof rm);
+            ck_assert_mem_eq(rv, rv1, sizeof rv);
+            continue;
+        }
+        check_golden("phased y", y, y1, COUNT, FWD_TOL);
+        check_golden("phased dx", dx, dx1, COUNT, FWD_TOL);
+        check_golden("phased dgamma", dg, dg1, C, FWD_TOL);
+        check_golden("phased dbeta", db, db1, C, FWD_TOL);
+        check_golden("phased running_mean", rm, rm1, C, FWD_TOL);
+        check_golden("phased running_var", rv, rv1, C, FWD_TOL);
+    }
+    free(x);
+    free(dy);
+}
+END_TEST
+
 /* ---- pooling --------------------------------------------------------------------------------- */
 
 START_TEST(pool_out_follows_pytorch_floor_formula)
@@ -730,6 +797,7 @@ int main(void)
     tcase_add_loop_test(tc, backward_accumulates_into_every_gradient, 0, CONTRACT_LAYERS);
     tcase_add_loop_test(tc, null_gradients_are_skipped, 0, CONTRACT_LAYERS);
     tcase_add_loop_test(tc, runs_are_bit_identical, 0, CONTRACT_LAYERS);
+    tcase_add_test(tc, bn_phases_match_the_one_call_kernels);
     suite_add_tcase(s, tc);
     return cs_test_run(s);
 }

@@ -148,12 +148,14 @@ CS_API const float *cs_model_tensor_grad(const cs_model *m, int i);
  * then depend on OpenBLAS's thread count).
  *
  * The threads are started here and kept until the model is destroyed or the count changes;
- * they sleep between passes and never handle signals. Changing the count frees the
- * activation buffers, so a pending cs_model_backward() then needs a new forward pass.
+ * they sleep between passes and never handle signals. Changing the number of threads that
+ * run passes (0 and 1 both mean one) frees the activation buffers, so a pending
+ * cs_model_backward() then needs a new forward pass.
  * @param m       The model.
- * @param threads 0, or 1 .. 256.
- * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT for NULL or a count outside 0..256;
- *         ::CS_ERR_OUT_OF_MEMORY when a thread cannot be started.
+ * @param threads 0, or 1 .. 64.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT for NULL or a count outside 0..64;
+ *         ::CS_ERR_STATE when called from the progress callback of cs_model_train() on this
+ *         model; ::CS_ERR_OUT_OF_MEMORY when a thread cannot be started.
  */
 CS_API int cs_model_set_threads(cs_model *m, int threads);
 

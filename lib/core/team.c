@@ -18,10 +18,11 @@
 struct cs__team {
     int members;
     pthread_t *threads;          /* members - 1 */
+    struct member_start *starts; /* their start records */
     int started;                 /* threads actually running */
     pthread_mutex_t lock;
     pthread_cond_t run_cv, done_cv, barrier_cv;
-    unsigned long run_gen;       /* bumped by every run (and by destroy) */
+    unsigned long run_gen;       /* bumped by every run */
     cs__team_fn fn;
     void *arg;
     int pending;                 /* threads still inside the current run */
@@ -34,11 +35,6 @@ typedef struct member_start {
     cs__team *team;
     int index;
 } member_start;
-
-static member_start *starts_of(cs__team *team)
-{
-    return (member_start *)(team->threads + (team->members - 1));
-}
 
 static void *member_main(void *p)
 {
@@ -82,10 +78,10 @@ int cs__team_create(cs__team **out, int members)
         *out = team;
         return CS_OK;
     }
-    /* The thread handles and their start records in one block. */
     size_t bytes = (size_t)(members - 1) * (sizeof(pthread_t) + sizeof(member_start));
-    team->threads = malloc(bytes);
-    if (!team->threads) {
+    team->threads = malloc((size_t)(members - 1) * sizeof(pthread_t));
+    team->starts = malloc((size_t)(members - 1) * sizeof(member_start));
+    if (!team->threads || !team->starts) {
         cs__team_destroy(team);
         return cs__error_oom("thread team", bytes);
     }
@@ -96,7 +92,7 @@ int cs__team_create(cs__team **out, int members)
     pthread_sigmask(SIG_SETMASK, &all, &old);
     int err = 0;
     for (int i = 0; i < members - 1; i++) {
-        member_start *ms = &starts_of(team)[i];
+        member_start *ms = &team->starts[i];
         ms->team = team;
         ms->index = i + 1;
         err = pthread_create(&team->threads[i], NULL, member_main, ms);
@@ -130,6 +126,7 @@ void cs__team_destroy(cs__team *team)
     pthread_cond_destroy(&team->barrier_cv);
     pthread_mutex_destroy(&team->lock);
     free(team->threads);
+    free(team->starts);
     free(team);
 }
 

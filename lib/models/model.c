@@ -140,6 +140,9 @@ int cs_model_set_threads(cs_model *m, int threads)
     if (threads < 0 || threads > CS__NET_MAX_THREADS)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_model_set_threads: threads is %d, expected 0 .. %d", threads,
                          CS__NET_MAX_THREADS);
+    if (m->training)
+        return cs__error(CS_ERR_STATE, "cs_model_set_threads: the model is training (called from its progress "
+                         "callback); set the count before cs_model_train or in its options");
     const int before = m->net.members;
     int status = cs__net_set_threads(&m->net, threads);
     if (status == CS_OK && m->net.members != before)

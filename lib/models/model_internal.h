@@ -28,6 +28,7 @@ struct cs_model {
     uint64_t dropout_seed;  /* key of the dropout masks of cs_model_forward (derived from seed
                                at creation; a trainer may set its own) */
     uint64_t dropout_step;  /* training forwards so far: each gets fresh masks */
+    bool training;          /* inside cs_model_train (its callback must not change threads) */
 };
 
 /* Create a model as cs_model_create does (used by cs_model_load before filling tensors). */

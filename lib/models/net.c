@@ -436,7 +436,6 @@ static void free_runtime(cs__net *net)
     net->work_floats = 0;
     net->work_stride = 0;
     net->batch = 0;
-    net->member_rows = 0;
     net->has_grads = false;
 }
 
@@ -586,8 +585,10 @@ static int assign_slots(const cs__net *net, int batch, const int *born, const in
             slot_of[g] = best;
         }
     }
-    /* One region per member: `batch` is the rows of the largest share. */
+    /* One region per member (`batch` is the rows of the largest share), each starting on a
+     * 64-byte boundary so that members never share a cache line. */
     for (int k = 0; k < n; k++) {
+        size[k] = (size[k] + 15) / 16 * 16;
         size_t floats;
         if (!cs__mul_size(&floats, size[k], (size_t)net->members) || floats > SIZE_MAX / sizeof(float)) {
             status = cs__error(CS_ERR_OVERFLOW, "network: %s for %d threads overflow", what, net->members);
@@ -712,7 +713,9 @@ int cs__net_prepare(cs__net *net, int batch, bool grads)
         return CS_OK;
     free_runtime(net);
     const int members = net->members;
-    const int rows = batch / members + (batch % members != 0);
+    long long lo, hi; /* member 0 has the largest share */
+    cs__team_share(batch, 0, members, &lo, &hi);
+    const int rows = (int)(hi - lo);
     int status = CS_OK;
     net->act = calloc((size_t)net->n_acts, sizeof *net->act);
     net->dact = calloc((size_t)net->n_acts, sizeof *net->dact);
@@ -764,7 +767,8 @@ int cs__net_prepare(cs__net *net, int batch, bool grads)
         }
         if ((node->op == CS__OP_BN && (!net->saved[n] || !net->partial[n])) ||
             (node->op == CS__OP_MAXPOOL && !net->argmax[n]) || (node->op == CS__OP_DROPOUT && !net->mask[n])) {
-            status = cs__error_oom("network saved state", out * sizeof(float));
+            status = cs__error_oom("network saved state", node->op == CS__OP_BN ? (size_t)members * 4 * c * sizeof(double)
+                                                                                 : out * sizeof(float));
             goto cleanup;
         }
     }
@@ -776,7 +780,7 @@ int cs__net_prepare(cs__net *net, int batch, bool grads)
     }
     /* Training forwards copy their input: backward reads it again (first conv's weight
      * gradient), and the caller may reuse its buffer in between. One region per member. */
-    net->act_stride[0] = act_count(net, 0) * (size_t)rows;
+    net->act_stride[0] = (act_count(net, 0) * (size_t)rows + 15) / 16 * 16;
     if (!alloc_floats(&net->act[0], (size_t)members, net->act_stride[0], "network input copy") ||
         !alloc_floats(&net->out, (size_t)batch, act_count(net, net->logits), "network output") ||
         (grads && members > 1 &&
@@ -786,7 +790,6 @@ int cs__net_prepare(cs__net *net, int batch, bool grads)
     }
     net->work_floats = work;
     net->batch = batch;
-    net->member_rows = rows;
     net->has_grads = grads;
 cleanup:
     if (status != CS_OK)
@@ -796,9 +799,6 @@ cleanup:
 
 int cs__net_set_threads(cs__net *net, int threads)
 {
-    if (threads < 0 || threads > CS__NET_MAX_THREADS)
-        return cs__error(CS_ERR_INVALID_ARGUMENT, "network: %d threads; expected 0 .. %d", threads,
-                         CS__NET_MAX_THREADS);
     const int members = threads > 0 ? threads : 1;
     if (members != net->members) {
         cs__team *team = NULL;

@@ -20,7 +20,10 @@
 
 #define CS__NET_MAX_INPUTS 4      /* concat of the four inception branches */
 #define CS__NET_NAME_MAX 96
-#define CS__NET_MAX_THREADS 256  /* members of the data-parallel team */
+/* Members of the data-parallel team at most: every member may be inside OpenBLAS at once, and
+ * OpenBLAS has a fixed number of work buffers (twice its compiled thread limit, 64 or more). */
+#define CS__NET_MAX_THREADS 64
+#define CS__NET_MAX_THREADS_TEXT "64"
 
 typedef enum cs__op {
     CS__OP_INPUT,
@@ -93,12 +96,11 @@ typedef struct cs__net {
      * several activations holds one region per member (member t's rows at t * stride floats),
      * so that members never write where another still reads. */
     int batch;
-    int member_rows;              /* rows of the largest share: ceil(batch / members) */
     size_t *act_stride, *dact_stride; /* per activation id: floats from one member's region to the next */
     float *out;                   /* (batch, K): the logits gathered from the members */
     float *grads_private;         /* (members - 1) x n_params gradient blocks of members 1..; zero
                                      outside backward */
-    double **partial;             /* per BN node: members x 4C shard sums (forward mean, forward
+    double **partial;             /* per BN node: members x 4C shard sums (forward sums, forward
                                      squared deviations, backward dy and dy * x_hat) */
     size_t work_stride;           /* floats of workspace per member */
     bool has_grads;               /* dact holds buffers (training); evaluation needs none */
@@ -175,9 +177,9 @@ bool cs__net_has_bn(const cs__net *net);
  * does not inflate training. CS_OK or CS_ERR_OUT_OF_MEMORY / CS_ERR_OVERFLOW. */
 int cs__net_prepare(cs__net *net, int batch, bool grads);
 
-/* Use `threads` members (0: one, with OpenBLAS's own threads inside each product). Frees the
- * run-time buffers when the member count changes (the next prepare sizes them anew). CS_OK or
- * the team's error (threads outside 0 .. CS__NET_MAX_THREADS: CS_ERR_INVALID_ARGUMENT). */
+/* Use `threads` members (0: one, with OpenBLAS's own threads inside each product), threads in
+ * 0 .. CS__NET_MAX_THREADS (the caller checks). Frees the run-time buffers when the member
+ * count changes (the next prepare sizes them anew). CS_OK or the team's error. */
 int cs__net_set_threads(cs__net *net, int threads);
 
 /* Forward n <= batch samples x (N, C, H, W); returns the logits (N, K) inside the network

@@ -132,7 +132,7 @@ static int check_options(cs_train_options *o, const cs_train_options *given, con
     if (o->crop_padding < 0 || o->crop_padding > 4 * longest)
         return invalid("crop_padding", o->crop_padding, "0..4 x the image side");
     if (o->threads < 0 || o->threads > CS__NET_MAX_THREADS)
-        return invalid("threads", o->threads, "0 (the model's setting) .. 256");
+        return invalid("threads", o->threads, "0 (the model's setting) .. " CS__NET_MAX_THREADS_TEXT);
     return CS_OK;
 }
 
@@ -354,9 +354,12 @@ int cs_model_train(cs_model *m, const cs_dataset *train, const cs_train_options 
     epoch_plan plan = { train, &o, n, batches, o.batch_size, 0.0f, 0 };
 
     /* One BLAS thread for the whole call (each pass would set it anyway; this saves the
-     * switching). */
-    if (m->net.threads > 0)
+     * switching). The callback cannot change the count meanwhile (cs_model_set_threads
+     * refuses), so begin and end pair up. */
+    const bool serial = m->net.threads > 0;
+    if (serial)
         cs__blas_serial_begin();
+    m->training = true;
     for (int epoch = 0; epoch < o.epochs; epoch++) {
         double t0 = now_seconds();
         cs_epoch_report report = { epoch + 1, o.epochs, 0.0, 0.0, cs__lr_at(&sched, epoch), 0.0 };
@@ -372,7 +375,8 @@ int cs_model_train(cs_model *m, const cs_dataset *train, const cs_train_options 
         }
     }
 cleanup:
-    if (m->net.threads > 0)
+    m->training = false;
+    if (serial)
         cs__blas_serial_end();
     /* Back to the model's setting; going back can only fail to start threads, and then the
      * model keeps the call's count (still correct, only another speed). */

@@ -390,9 +390,9 @@ int cs_results_open(cs_results **out, const char *store_dir)
         rc = cs__error(CS_ERR_FORMAT, "%s: format \"%s\"; expected \"classsens-study\"", path, format);
     if (rc == CS_OK)
         rc = cs__json_get_int(root, "version", 1, 1000000, &version, path);
-    if (rc == CS_OK && version != CS__STUDY_FORMAT_VERSION)
-        rc = cs__error(CS_ERR_FORMAT, "%s: store format version %lld; this library reads version %d", path, version,
-                       CS__STUDY_FORMAT_VERSION);
+    if (rc == CS_OK && version > CS__STUDY_FORMAT_VERSION)
+        rc = cs__error(CS_ERR_FORMAT, "%s: store format version %lld; this library reads versions 1 to %d", path,
+                       version, CS__STUDY_FORMAT_VERSION);
     if (rc == CS_OK)
         rc = cs__json_get_string(root, "config_hash", &hash, path);
     if (rc == CS_OK)

@@ -311,8 +311,8 @@ int cs_study_add_model(cs_study *s, const char *name, const char *arch, double w
                          "cs_study_add_model: lr %g, momentum %g, weight decay %g; expected lr >= 0, "
                          "momentum in [0, 1), weight decay >= 0",
                          t.lr, t.momentum, t.weight_decay);
-    if (t.threads < 0 || t.threads > 256)
-        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_add_model: threads %d; expected 0 (automatic) .. 256",
+    if (t.threads < 0 || t.threads > CS__NET_MAX_THREADS)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_add_model: threads %d; expected 0 (automatic) .. " CS__NET_MAX_THREADS_TEXT,
                          t.threads);
     snprintf(m.arch, sizeof m.arch, "%s", arch);
     m.width = width;
@@ -517,8 +517,12 @@ static int open_store(const char *dir, const cs__buf *config, const char *hash)
     if (rc == CS_OK)
         rc = cs__json_get_int(root, "version", 1, 1000000, &version, path);
     if (rc == CS_OK && version != CS__STUDY_FORMAT_VERSION)
-        rc = cs__error(CS_ERR_FORMAT, "%s has store format version %lld; this library reads version %d", path,
-                       version, CS__STUDY_FORMAT_VERSION);
+        rc = cs__error(CS_ERR_FORMAT,
+                       "%s has store format version %lld; this library resumes version %d only (%s): use a new "
+                       "directory (a report can still be made from this one)",
+                       path, version, CS__STUDY_FORMAT_VERSION,
+                       version < CS__STUDY_FORMAT_VERSION ? "its cells were trained with other numerics"
+                                                          : "it was written by a newer library");
     if (rc == CS_OK)
         rc = cs__json_get_string(root, "config_hash", &stored_hash, path);
     if (rc == CS_OK)
