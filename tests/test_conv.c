@@ -181,7 +181,8 @@ typedef struct conv_case {
 
 /* Small enough for finite differences over every input, weight and bias. Between them they
  * cover the fast path, one-image tiles (HWo >= 256), multi-image tiles with a short last
- * tile, windows wholly in the padding, strides larger than the kernel and kh != kw. */
+ * tile, windows wholly in the padding, strides larger than the kernel and kh != kw, and the
+ * wide-grid path of unpadded stride-1 kernels (one- and multi-image tiles). */
 static const conv_case grad_cases[] = {
     { "3x3 pad 1 stride 1", 2, 2, 5, 5, 3, 3, 3, 1, 1 },
     { "3x3 pad 1 stride 2, 7x6 input", 3, 2, 7, 6, 3, 3, 3, 2, 1 },
@@ -194,6 +195,8 @@ static const conv_case grad_cases[] = {
     { "2x3 pad 2 stride 3", 2, 2, 6, 5, 3, 2, 3, 3, 2 },
     { "3x3 pad 1, one-image tiles", 2, 1, 16, 16, 2, 3, 3, 1, 1 },
     { "1x3 pad 1, output rows all padding", 2, 2, 4, 5, 2, 1, 3, 1, 1 },
+    { "2x3 pad 0 (wide grid), tiles of 3 + 1 images", 4, 1, 11, 10, 2, 2, 3, 1, 0 },
+    { "3x3 pad 0 (wide grid), one-image tiles", 1, 2, 20, 18, 2, 3, 3, 1, 0 },
 };
 
 /* Forward only: realistic sizes on top of the gradient cases. */
@@ -204,6 +207,7 @@ static const conv_case forward_cases[] = {
     { "ResNet18 stem 7x7 stride 2", 2, 3, 32, 32, 8, 7, 7, 2, 3 },
     { "ResNet18 layer4-like 4x4", 3, 16, 4, 4, 12, 3, 3, 1, 1 },
     { "GoogLeNet 1x1", 3, 12, 8, 8, 10, 1, 1, 1, 0 },
+    { "custom conv4 3x3 pad 0", 3, 8, 15, 15, 8, 3, 3, 1, 0 },
 };
 
 static cs__conv_shape shape_of(const conv_case *c)

@@ -52,6 +52,31 @@ static int tile_images(const cs__conv_shape *s)
     return images < (size_t)s->n ? (int)images : s->n;
 }
 
+/* Stride 1 without padding and a kernel wider than one column (LeNet's 5x5, the custom
+ * model's unpadded 3x3): computed on a "wide" output grid of H_out rows of W columns, whose
+ * last KW - 1 columns are never used. On that grid every row of col is one contiguous span
+ * of the input plane, x[c][ki][kj] onwards: im2col is C_in*KH*KW copies instead of that many
+ * times H_out short ones, and col2im as many contiguous additions. The output is then
+ * compacted (and dY spread out, with zeros in the unused columns, which makes their share of
+ * dW and dx exactly 0). Costs W / W_out more GEMM work (32/28 for LeNet's conv1), saves most
+ * of im2col, which dominated LeNet (44 % of its training time, row copies of 28 floats). */
+static bool is_wide(const cs__conv_shape *s)
+{
+    return s->stride == 1 && s->pad == 0 && s->kw > 1 && s->w_out < s->w_in;
+}
+
+static size_t wide_plane(const cs__conv_shape *s)
+{
+    return (size_t)s->h_out * (size_t)s->w_in;
+}
+
+static int wide_tile_images(const cs__conv_shape *s)
+{
+    const size_t hw = wide_plane(s);
+    const size_t images = hw >= TILE_COLS ? 1 : (TILE_COLS + hw - 1) / hw;
+    return images < (size_t)s->n ? (int)images : s->n;
+}
+
 bool cs__conv_shape_init(cs__conv_shape *s, int n, int c_in, int h_in, int w_in, int c_out, int kh,
                          int kw, int stride, int pad)
 {
@@ -83,6 +108,11 @@ size_t cs__conv_workspace(const cs__conv_shape *s)
 {
     if (is_pointwise(s))
         return 0;
+    if (is_wide(s)) {
+        const int images = wide_tile_images(s);
+        const size_t cols = (size_t)images * wide_plane(s);
+        return ((size_t)s->c_in * (size_t)s->kh * (size_t)s->kw + (size_t)s->c_out) * cols;
+    }
     const int images = tile_images(s);
     const size_t cols = (size_t)images * out_plane(s);
     const size_t k = (size_t)s->c_in * (size_t)s->kh * (size_t)s->kw;
@@ -237,6 +267,105 @@ static float preset_bias(float *y, const float *b, int c_out, size_t hw)
     return 1.0f;
 }
 
+/* Row r = (c, ki, kj) of the wide col of one image: x from plane offset ki*W + kj on, as far
+ * as the image reaches (the rest, past the last plane, lies in unused columns and is zeroed). */
+static size_t wide_span(const cs__conv_shape *s, int r, size_t *start)
+{
+    const int c = r / (s->kh * s->kw), ki = r / s->kw % s->kh, kj = r % s->kw;
+    const size_t image = (size_t)s->c_in * (size_t)s->h_in * (size_t)s->w_in;
+    *start = (size_t)c * (size_t)s->h_in * (size_t)s->w_in + (size_t)ki * (size_t)s->w_in + (size_t)kj;
+    const size_t len = wide_plane(s);
+    return image - *start < len ? image - *start : len;
+}
+
+static void wide_im2col(float *restrict col, size_t ld, const float *restrict x, const cs__conv_shape *s)
+{
+    const int k = s->c_in * s->kh * s->kw;
+    const size_t len = wide_plane(s);
+    for (int r = 0; r < k; r++) {
+        size_t start;
+        const size_t n = wide_span(s, r, &start);
+        float *row = col + (size_t)r * ld;
+        memcpy(row, x + start, n * sizeof *row);
+        memset(row + n, 0, (len - n) * sizeof *row);
+    }
+}
+
+static void wide_col2im_add(float *restrict dx, const float *restrict col, size_t ld, const cs__conv_shape *s)
+{
+    const int k = s->c_in * s->kh * s->kw;
+    for (int r = 0; r < k; r++) {
+        size_t start;
+        const size_t n = wide_span(s, r, &start);
+        const float *row = col + (size_t)r * ld;
+        float *dst = dx + start;
+        for (size_t j = 0; j < n; j++)
+            dst[j] += row[j];
+    }
+}
+
+static void wide_forward(float *y, const float *x, const float *w, const float *b, const cs__conv_shape *s,
+                         float *work)
+{
+    const size_t hw = out_plane(s), wide = wide_plane(s);
+    const size_t x_img = (size_t)s->c_in * (size_t)s->h_in * (size_t)s->w_in, y_img = (size_t)s->c_out * hw;
+    const int k = s->c_in * s->kh * s->kw, images = wide_tile_images(s);
+    const size_t cols = (size_t)images * wide;
+    float *col = work, *stage = work + (size_t)k * cols;
+    for (int n0 = 0; n0 < s->n; n0 += images) {
+        const int m = s->n - n0 < images ? s->n - n0 : images;
+        for (int i = 0; i < m; i++)
+            wide_im2col(col + (size_t)i * wide, cols, x + (size_t)(n0 + i) * x_img, s);
+        cs__sgemm(false, false, s->c_out, m * (int)wide, k, 1.0f, w, k, col, (int)cols, 0.0f, stage, (int)cols);
+        for (int i = 0; i < m; i++)
+            for (int co = 0; co < s->c_out; co++) {
+                const float bias = b ? b[co] : 0.0f;
+                for (int oh = 0; oh < s->h_out; oh++) {
+                    const float *src = stage + (size_t)co * cols + (size_t)i * wide + (size_t)oh * (size_t)s->w_in;
+                    float *dst = y + (size_t)(n0 + i) * y_img + (size_t)co * hw + (size_t)oh * (size_t)s->w_out;
+                    for (int ow = 0; ow < s->w_out; ow++)
+                        dst[ow] = bias + src[ow];
+                }
+            }
+    }
+}
+
+static void wide_backward(float *dx, float *dw, const float *dy, const float *x, const float *w,
+                          const cs__conv_shape *s, float *work)
+{
+    const size_t hw = out_plane(s), wide = wide_plane(s);
+    const size_t x_img = (size_t)s->c_in * (size_t)s->h_in * (size_t)s->w_in, y_img = (size_t)s->c_out * hw;
+    const int k = s->c_in * s->kh * s->kw, images = wide_tile_images(s);
+    const size_t cols = (size_t)images * wide;
+    float *col = work, *stage = work + (size_t)k * cols;
+    for (int n0 = 0; n0 < s->n; n0 += images) {
+        const int m = s->n - n0 < images ? s->n - n0 : images;
+        const int width = m * (int)wide;
+        /* dY on the wide grid, zero in the unused columns. */
+        for (int i = 0; i < m; i++)
+            for (int co = 0; co < s->c_out; co++)
+                for (int oh = 0; oh < s->h_out; oh++) {
+                    const float *src = dy + (size_t)(n0 + i) * y_img + (size_t)co * hw + (size_t)oh * (size_t)s->w_out;
+                    float *dst = stage + (size_t)co * cols + (size_t)i * wide + (size_t)oh * (size_t)s->w_in;
+                    int ow = 0;
+                    for (; ow < s->w_out; ow++)
+                        dst[ow] = src[ow];
+                    for (; ow < s->w_in; ow++)
+                        dst[ow] = 0.0f;
+                }
+        if (dw) {
+            for (int i = 0; i < m; i++)
+                wide_im2col(col + (size_t)i * wide, cols, x + (size_t)(n0 + i) * x_img, s);
+            cs__sgemm(false, true, s->c_out, k, width, 1.0f, stage, (int)cols, col, (int)cols, 1.0f, dw, k);
+        }
+        if (dx) {
+            cs__sgemm(true, false, k, width, s->c_out, 1.0f, w, k, stage, (int)cols, 0.0f, col, (int)cols);
+            for (int i = 0; i < m; i++)
+                wide_col2im_add(dx + (size_t)(n0 + i) * x_img, col + (size_t)i * wide, cols, s);
+        }
+    }
+}
+
 void cs__conv2d_forward(float *y, const float *x, const float *w, const float *b,
                         const cs__conv_shape *s, float *work)
 {
@@ -245,6 +374,10 @@ void cs__conv2d_forward(float *y, const float *x, const float *w, const float *b
     const size_t y_img = (size_t)s->c_out * hw;
     const int k = s->c_in * s->kh * s->kw;
 
+    if (is_wide(s)) {
+        wide_forward(y, x, w, b, s, work);
+        return;
+    }
     if (is_pointwise(s)) {
         for (int n = 0; n < s->n; n++) {
             float *yn = y + (size_t)n * y_img;
@@ -323,6 +456,10 @@ void cs__conv2d_backward(float *dx, float *dw, float *db, const float *dy, const
         bias_backward(db, dy, s);
     if (!dx && !dw)
         return;
+    if (is_wide(s)) {
+        wide_backward(dx, dw, dy, x, w, s, work);
+        return;
+    }
 
     if (is_pointwise(s)) {
         /* x's plane is its own column matrix and dx's plane its own dcol, so both products
