@@ -44,12 +44,17 @@ static size_t out_plane(const cs__conv_shape *s)
     return (size_t)s->h_out * (size_t)s->w_out;
 }
 
-/* Images per tile: enough for TILE_COLS columns, never more than the batch. */
+/* Images per tile of planes of hw columns: enough for TILE_COLS columns, never more than the
+ * batch. */
+static int images_per_tile(size_t hw, int n)
+{
+    const size_t images = hw >= TILE_COLS ? 1 : (TILE_COLS + hw - 1) / hw;
+    return images < (size_t)n ? (int)images : n;
+}
+
 static int tile_images(const cs__conv_shape *s)
 {
-    const size_t hw = out_plane(s);
-    const size_t images = hw >= TILE_COLS ? 1 : (TILE_COLS + hw - 1) / hw;
-    return images < (size_t)s->n ? (int)images : s->n;
+    return images_per_tile(out_plane(s), s->n);
 }
 
 /* Stride 1 without padding and a kernel wider than one column (LeNet's 5x5, the custom
@@ -72,9 +77,7 @@ static size_t wide_plane(const cs__conv_shape *s)
 
 static int wide_tile_images(const cs__conv_shape *s)
 {
-    const size_t hw = wide_plane(s);
-    const size_t images = hw >= TILE_COLS ? 1 : (TILE_COLS + hw - 1) / hw;
-    return images < (size_t)s->n ? (int)images : s->n;
+    return images_per_tile(wide_plane(s), s->n);
 }
 
 bool cs__conv_shape_init(cs__conv_shape *s, int n, int c_in, int h_in, int w_in, int c_out, int kh,
