@@ -3,6 +3,8 @@
  * depend on how a caller splits the work. Where PyTorch 1.13 has a defined answer for the odd
  * inputs (NaN, -0.0, infinities) the kernels give the same one, because the trainer relies on
  * NaN reaching the loss to detect divergence. */
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/rng.h"
@@ -18,6 +20,30 @@ void cs__relu_forward(float *y /* (count) */, const float *x /* (count) */, size
         y[i] = x[i] < 0.0f ? 0.0f : x[i];
 }
 
+/* a where pass is true, else b, by bit masks: a floating-point select (?:) in a loop is not
+ * vectorised by GCC unless it may assume that comparisons do not trap, a mask is. */
+static inline float select_float(bool pass, float a, float b)
+{
+    uint32_t ua, ub;
+    memcpy(&ua, &a, sizeof ua);
+    memcpy(&ub, &b, sizeof ub);
+    const uint32_t m = -(uint32_t)pass;
+    const uint32_t u = (ua & m) | (ub & ~m);
+    float r;
+    memcpy(&r, &u, sizeof r);
+    return r;
+}
+
+/* dx += dy where the output passed its gradient, as a select between the old and the new
+ * value (no branch, no conditional store: the loop vectorises; dx, dy and y are distinct). */
+static void relu_backward_add(float *restrict dx, const float *restrict dy, const float *restrict y, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        const float old = dx[i];
+        dx[i] = select_float(!(y[i] <= 0.0f), old + dy[i], old);
+    }
+}
+
 void cs__relu_backward(float *dx /* (count) */, const float *dy /* (count) */,
                        const float *y /* (count) */, size_t count)
 {
@@ -26,9 +52,7 @@ void cs__relu_backward(float *dx /* (count) */, const float *dy /* (count) */,
     /* The mask comes from the output so that the forward pass may overwrite its input. The
      * test is PyTorch's threshold_backward (zero where y <= 0), which equals "y > 0" except
      * that a NaN output passes its gradient on, as it does in PyTorch. */
-    for (size_t i = 0; i < count; i++)
-        if (!(y[i] <= 0.0f))
-            dx[i] += dy[i];
+    relu_backward_add(dx, dy, y, count);
 }
 
 /* ---- residual addition ------------------------------------------------------------------- */
@@ -101,12 +125,13 @@ void cs__concat_backward(float *const *dx /* [parts] (N, C_i, HW) */,
     }
 }
 
-void cs__relu_backward_inplace(float *d /* (count) */, const float *y /* (count) */, size_t count)
+void cs__relu_backward_inplace(float *restrict d /* (count) */, const float *restrict y /* (count) */, size_t count)
 {
     /* 0 + d as in the accumulating form (dx starts at +0), so that -0 becomes +0 there too and
-     * both forms give the same bits. */
+     * both forms give the same bits. Both values are computed and one selected, without a
+     * branch, so that the loop vectorises (d and y are distinct buffers). */
     for (size_t i = 0; i < count; i++)
-        d[i] = y[i] <= 0.0f ? 0.0f : 0.0f + d[i];
+        d[i] = select_float(!(y[i] <= 0.0f), 0.0f + d[i], 0.0f);
 }
 
 /* ---- inverted dropout -------------------------------------------------------------------- */
