@@ -573,6 +573,21 @@ START_TEST(bad_arguments_are_refused)
 }
 END_TEST
 
+/* Write `text` (n bytes, a store file) to path with its "version": 2 made 1; returns the
+ * edited copy (NUL-terminated, for the caller to edit further and free). */
+static char *as_version_1(const char *path, const uint8_t *text, size_t n)
+{
+    char *edit = malloc(n + 1);
+    ck_assert_ptr_nonnull(edit);
+    memcpy(edit, text, n);
+    edit[n] = '\0';
+    char *ver = strstr(edit, "\"version\": 2");
+    ck_assert_ptr_nonnull(ver);
+    ver[strlen("\"version\": ")] = '1';
+    cs_test_write(path, edit, n, 0);
+    return edit;
+}
+
 START_TEST(damaged_stores_are_refused)
 {
     cs_results *r = NULL;
@@ -615,22 +630,10 @@ START_TEST(damaged_stores_are_refused)
      * cells say version 1 too. */
     char *cfg = cs_test_path(dir, "study.json");
     uint8_t *ctext = cs_test_read(cfg, &n);
-    char *edit = malloc(n + 1);
-    memcpy(edit, ctext, n);
-    edit[n] = '\0';
-    char *ver = strstr(edit, "\"version\": 2");
-    ck_assert_ptr_nonnull(ver);
-    ver[strlen("\"version\": ")] = '1';
-    cs_test_write(cfg, edit, n, 0);
     size_t cn = 0;
     uint8_t *ctext2 = cs_test_read(cell, &cn);
-    char *cedit = malloc(cn + 1);
-    memcpy(cedit, ctext2, cn);
-    cedit[cn] = '\0';
-    char *cver = strstr(cedit, "\"version\": 2");
-    ck_assert_ptr_nonnull(cver);
-    cver[strlen("\"version\": ")] = '1';
-    cs_test_write(cell, cedit, cn, 0);
+    char *edit = as_version_1(cfg, ctext, n);
+    free(as_version_1(cell, ctext2, cn));
     cs_assert_ok(cs_results_open(&r, dir));
     cs_results_destroy(r);
     r = NULL;
@@ -639,7 +642,6 @@ START_TEST(damaged_stores_are_refused)
     ck_assert_ptr_nonnull(strstr(cs_last_error(), "other numerics"));
     cs_study_destroy(s);
     cs_test_write(cell, ctext2, cn, 0);
-    free(cedit);
     free(ctext2);
     memcpy(edit, ctext, n);
 

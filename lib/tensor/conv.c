@@ -307,14 +307,36 @@ static void wide_col2im_add(float *restrict dx, const float *restrict col, size_
     }
 }
 
+/* Sizes of the wide grid's tiles and the workspace's two matrices: col (K, cols) and the
+ * staging matrix (C_out, cols) of the output (forward) or of dY (backward). */
+typedef struct wide_tiles {
+    size_t hw, wide, x_img, y_img, cols;
+    int k, images;
+    float *col, *stage;
+} wide_tiles;
+
+static wide_tiles wide_tiles_of(const cs__conv_shape *s, float *work)
+{
+    wide_tiles t;
+    t.hw = out_plane(s);
+    t.wide = wide_plane(s);
+    t.x_img = (size_t)s->c_in * (size_t)s->h_in * (size_t)s->w_in;
+    t.y_img = (size_t)s->c_out * t.hw;
+    t.k = s->c_in * s->kh * s->kw;
+    t.images = wide_tile_images(s);
+    t.cols = (size_t)t.images * t.wide;
+    t.col = work;
+    t.stage = work + (size_t)t.k * t.cols;
+    return t;
+}
+
 static void wide_forward(float *y, const float *x, const float *w, const float *b, const cs__conv_shape *s,
                          float *work)
 {
-    const size_t hw = out_plane(s), wide = wide_plane(s);
-    const size_t x_img = (size_t)s->c_in * (size_t)s->h_in * (size_t)s->w_in, y_img = (size_t)s->c_out * hw;
-    const int k = s->c_in * s->kh * s->kw, images = wide_tile_images(s);
-    const size_t cols = (size_t)images * wide;
-    float *col = work, *stage = work + (size_t)k * cols;
+    const wide_tiles t = wide_tiles_of(s, work);
+    const size_t hw = t.hw, wide = t.wide, x_img = t.x_img, y_img = t.y_img, cols = t.cols;
+    const int k = t.k, images = t.images;
+    float *col = t.col, *stage = t.stage;
     for (int n0 = 0; n0 < s->n; n0 += images) {
         const int m = s->n - n0 < images ? s->n - n0 : images;
         for (int i = 0; i < m; i++)
@@ -336,11 +358,10 @@ static void wide_forward(float *y, const float *x, const float *w, const float *
 static void wide_backward(float *dx, float *dw, const float *dy, const float *x, const float *w,
                           const cs__conv_shape *s, float *work)
 {
-    const size_t hw = out_plane(s), wide = wide_plane(s);
-    const size_t x_img = (size_t)s->c_in * (size_t)s->h_in * (size_t)s->w_in, y_img = (size_t)s->c_out * hw;
-    const int k = s->c_in * s->kh * s->kw, images = wide_tile_images(s);
-    const size_t cols = (size_t)images * wide;
-    float *col = work, *stage = work + (size_t)k * cols;
+    const wide_tiles t = wide_tiles_of(s, work);
+    const size_t hw = t.hw, wide = t.wide, x_img = t.x_img, y_img = t.y_img, cols = t.cols;
+    const int k = t.k, images = t.images;
+    float *col = t.col, *stage = t.stage;
     for (int n0 = 0; n0 < s->n; n0 += images) {
         const int m = s->n - n0 < images ? s->n - n0 : images;
         const int width = m * (int)wide;
