@@ -767,8 +767,8 @@ int cs__net_prepare(cs__net *net, int batch, bool grads)
         }
         if ((node->op == CS__OP_BN && (!net->saved[n] || !net->partial[n])) ||
             (node->op == CS__OP_MAXPOOL && !net->argmax[n]) || (node->op == CS__OP_DROPOUT && !net->mask[n])) {
-            status = cs__error_oom("network saved state", node->op == CS__OP_BN ? (size_t)members * 4 * c * sizeof(double)
-                                                                                 : out * sizeof(float));
+            const size_t bytes = node->op == CS__OP_BN ? (size_t)members * 4 * c * sizeof(double) : out * sizeof(float);
+            status = cs__error_oom("network saved state", bytes);
             goto cleanup;
         }
     }
@@ -948,7 +948,8 @@ static void forward_member(void *arg, int t, int members)
     const member me = member_of(p, t, members);
     const int n = me.rows;
     if (p->training && n > 0)
-        memcpy((float *)me.input, p->x + (size_t)me.lo * act_count(net, 0), act_count(net, 0) * (size_t)n * sizeof(float));
+        memcpy((float *)me.input, p->x + (size_t)me.lo * act_count(net, 0),
+               act_count(net, 0) * (size_t)n * sizeof(float));
     for (int i = 1; i < net->n_nodes; i++) {
         const cs__node *node = &net->nodes[i];
         const cs__act_shape *in = &net->acts[node->in[0]];

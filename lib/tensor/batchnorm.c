@@ -2,8 +2,9 @@
  * which is the hw = 1 case).
  *
  * Precision: every per-channel reduction runs in double in a fixed order (sample by sample,
- * then along the plane, in eight interleaved running sums), so a channel's statistics do not drift with N*H*W the way a float
- * running sum does, and the result is the same on every run. Per-element arithmetic is also
+ * then along the plane, in eight interleaved running sums), so a channel's statistics do not
+ * drift with N*H*W the way a float running sum does, and the result is the same on every run.
+ * Per-element arithmetic is also
  * done in double and rounded once to float: converting is cheap next to the convolutions
  * around these layers, and it keeps y and dx within an ulp or two of the exact values.
  *

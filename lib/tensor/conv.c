@@ -334,20 +334,19 @@ static void wide_forward(float *y, const float *x, const float *w, const float *
                          float *work)
 {
     const wide_tiles t = wide_tiles_of(s, work);
-    const size_t hw = t.hw, wide = t.wide, x_img = t.x_img, y_img = t.y_img, cols = t.cols;
-    const int k = t.k, images = t.images;
-    float *col = t.col, *stage = t.stage;
-    for (int n0 = 0; n0 < s->n; n0 += images) {
-        const int m = s->n - n0 < images ? s->n - n0 : images;
+    for (int n0 = 0; n0 < s->n; n0 += t.images) {
+        const int m = s->n - n0 < t.images ? s->n - n0 : t.images;
         for (int i = 0; i < m; i++)
-            wide_im2col(col + (size_t)i * wide, cols, x + (size_t)(n0 + i) * x_img, s);
-        cs__sgemm(false, false, s->c_out, m * (int)wide, k, 1.0f, w, k, col, (int)cols, 0.0f, stage, (int)cols);
+            wide_im2col(t.col + (size_t)i * t.wide, t.cols, x + (size_t)(n0 + i) * t.x_img, s);
+        cs__sgemm(false, false, s->c_out, m * (int)t.wide, t.k, 1.0f, w, t.k, t.col, (int)t.cols, 0.0f, t.stage,
+                  (int)t.cols);
         for (int i = 0; i < m; i++)
             for (int co = 0; co < s->c_out; co++) {
                 const float bias = b ? b[co] : 0.0f;
                 for (int oh = 0; oh < s->h_out; oh++) {
-                    const float *src = stage + (size_t)co * cols + (size_t)i * wide + (size_t)oh * (size_t)s->w_in;
-                    float *dst = y + (size_t)(n0 + i) * y_img + (size_t)co * hw + (size_t)oh * (size_t)s->w_out;
+                    const float *src =
+                        t.stage + (size_t)co * t.cols + (size_t)i * t.wide + (size_t)oh * (size_t)s->w_in;
+                    float *dst = y + (size_t)(n0 + i) * t.y_img + (size_t)co * t.hw + (size_t)oh * (size_t)s->w_out;
                     for (int ow = 0; ow < s->w_out; ow++)
                         dst[ow] = bias + src[ow];
                 }
@@ -359,18 +358,16 @@ static void wide_backward(float *dx, float *dw, const float *dy, const float *x,
                           const cs__conv_shape *s, float *work)
 {
     const wide_tiles t = wide_tiles_of(s, work);
-    const size_t hw = t.hw, wide = t.wide, x_img = t.x_img, y_img = t.y_img, cols = t.cols;
-    const int k = t.k, images = t.images;
-    float *col = t.col, *stage = t.stage;
-    for (int n0 = 0; n0 < s->n; n0 += images) {
-        const int m = s->n - n0 < images ? s->n - n0 : images;
-        const int width = m * (int)wide;
-        /* dY on the wide grid, zero in the unused columns. */
+    for (int n0 = 0; n0 < s->n; n0 += t.images) {
+        const int m = s->n - n0 < t.images ? s->n - n0 : t.images;
+        const int width = m * (int)t.wide;
+        /* dY on the t.wide grid, zero in the unused columns. */
         for (int i = 0; i < m; i++)
             for (int co = 0; co < s->c_out; co++)
                 for (int oh = 0; oh < s->h_out; oh++) {
-                    const float *src = dy + (size_t)(n0 + i) * y_img + (size_t)co * hw + (size_t)oh * (size_t)s->w_out;
-                    float *dst = stage + (size_t)co * cols + (size_t)i * wide + (size_t)oh * (size_t)s->w_in;
+                    const float *src =
+                        dy + (size_t)(n0 + i) * t.y_img + (size_t)co * t.hw + (size_t)oh * (size_t)s->w_out;
+                    float *dst = t.stage + (size_t)co * t.cols + (size_t)i * t.wide + (size_t)oh * (size_t)s->w_in;
                     int ow = 0;
                     for (; ow < s->w_out; ow++)
                         dst[ow] = src[ow];
@@ -379,13 +376,13 @@ static void wide_backward(float *dx, float *dw, const float *dy, const float *x,
                 }
         if (dw) {
             for (int i = 0; i < m; i++)
-                wide_im2col(col + (size_t)i * wide, cols, x + (size_t)(n0 + i) * x_img, s);
-            cs__sgemm(false, true, s->c_out, k, width, 1.0f, stage, (int)cols, col, (int)cols, 1.0f, dw, k);
+                wide_im2col(t.col + (size_t)i * t.wide, t.cols, x + (size_t)(n0 + i) * t.x_img, s);
+            cs__sgemm(false, true, s->c_out, t.k, width, 1.0f, t.stage, (int)t.cols, t.col, (int)t.cols, 1.0f, dw, t.k);
         }
         if (dx) {
-            cs__sgemm(true, false, k, width, s->c_out, 1.0f, w, k, stage, (int)cols, 0.0f, col, (int)cols);
+            cs__sgemm(true, false, t.k, width, s->c_out, 1.0f, w, t.k, t.stage, (int)t.cols, 0.0f, t.col, (int)t.cols);
             for (int i = 0; i < m; i++)
-                wide_col2im_add(dx + (size_t)(n0 + i) * x_img, col + (size_t)i * wide, cols, s);
+                wide_col2im_add(dx + (size_t)(n0 + i) * t.x_img, t.col + (size_t)i * t.wide, t.cols, s);
         }
     }
 }
