@@ -195,9 +195,9 @@ END_TEST
 
 START_TEST(same_seed_and_split_batches_give_identical_weights)
 {
-    /* Split batches (threads 2 and 3; batch 7 does not divide): reproducible run to run, close
-     * to one thread (the partial sums group differently), and the model's own setting is left
-     * as it was. */
+    /* Split batches (threads 2 and 3; batch 7 does not divide): reproducible run to run, the
+     * model's own setting left as it was and used when the options name none. (Agreement with
+     * one thread is checked step by step in test_model.) */
     cs_dataset *train = synthetic(40, SIDE, 3, 4);
     cs_train_options o = CS_TRAIN_OPTIONS_INIT;
     o.epochs = 2;

@@ -433,7 +433,6 @@ static void free_runtime(cs__net *net)
     net->argmax = NULL;
     net->mask = NULL;
     net->work = NULL;
-    net->work_floats = 0;
     net->work_stride = 0;
     net->batch = 0;
     net->has_grads = false;
@@ -788,7 +787,6 @@ int cs__net_prepare(cs__net *net, int batch, bool grads)
         status = cs_last_error_status();
         goto cleanup;
     }
-    net->work_floats = work;
     net->batch = batch;
     net->has_grads = grads;
 cleanup:

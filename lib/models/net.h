@@ -123,7 +123,6 @@ typedef struct cs__net {
     int32_t **argmax;             /* per node: max-pool argmax */
     uint8_t **mask;               /* per node: dropout mask */
     float *work;
-    size_t work_floats;
 } cs__net;
 
 /* ---- building ---------------------------------------------------------------------------- */

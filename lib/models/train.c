@@ -187,14 +187,6 @@ static void shuffle(size_t *order, size_t n, uint64_t seed, int epoch)
     }
 }
 
-static bool all_finite(const float *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(v[i]))
-            return false;
-    return true;
-}
-
 /* Everything one epoch needs besides the model and the buffers. */
 typedef struct epoch_plan {
     const cs_dataset *train;
@@ -249,9 +241,9 @@ static int run_epoch(cs_model *m, train_buffers *b, epoch_plan *p, int epoch, cs
             cs__net_backward(net, m->dlogits, nb);
             /* A finite loss can still give an overflowing gradient, and a finite gradient a
              * step that overflows (a huge learning rate or momentum): refuse the step rather
-             * than poison the weights. */
-            finite = all_finite(net->grads, net->n_params) &&
-                     cs__net_sgd_step_is_finite(net, p->lr, (float)p->o->momentum, 0.0f, (float)p->o->weight_decay,
+             * than poison the weights. One check covers both: a non-finite gradient makes the
+             * computed parameter non-finite too (even at lr 0: 0 * inf is NaN). */
+            finite = cs__net_sgd_step_is_finite(net, p->lr, (float)p->o->momentum, 0.0f, (float)p->o->weight_decay,
                                                 p->o->nesterov != 0);
         }
         if (!finite) {
