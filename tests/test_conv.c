@@ -10,6 +10,7 @@
 
 #include "fixtures.h"
 #include "tensor/kernels.h"
+#include "tensor/winograd.h"
 
 /* ---- test data ------------------------------------------------------------------------------ */
 
@@ -181,8 +182,10 @@ typedef struct conv_case {
 
 /* Small enough for finite differences over every input, weight and bias. Between them they
  * cover the fast path, one-image tiles (HWo >= 256), multi-image tiles with a short last
- * tile, windows wholly in the padding, strides larger than the kernel and kh != kw, and the
- * wide-grid path of unpadded stride-1 kernels (one- and multi-image tiles). */
+ * tile, windows wholly in the padding, strides larger than the kernel and kh != kw, the
+ * wide-grid path of unpadded stride-1 kernels (one- and multi-image tiles), and the Winograd
+ * path of 3x3 pad-1 kernels with 16 or more channels (odd planes, whose last tiles overhang;
+ * planes smaller than one tile row's worth of tiles). */
 static const conv_case grad_cases[] = {
     { "3x3 pad 1 stride 1", 2, 2, 5, 5, 3, 3, 3, 1, 1 },
     { "3x3 pad 1 stride 2, 7x6 input", 3, 2, 7, 6, 3, 3, 3, 2, 1 },
@@ -197,6 +200,8 @@ static const conv_case grad_cases[] = {
     { "1x3 pad 1, output rows all padding", 2, 2, 4, 5, 2, 1, 3, 1, 1 },
     { "2x3 pad 0 (wide grid), tiles of 3 + 1 images", 4, 1, 11, 10, 2, 2, 3, 1, 0 },
     { "3x3 pad 0 (wide grid), one-image tiles", 1, 2, 20, 18, 2, 3, 3, 1, 0 },
+    { "3x3 pad 1 Winograd 16->16, 3x5", 1, 16, 3, 5, 16, 3, 3, 1, 1 },
+    { "3x3 pad 1 Winograd 16->16, two 3x3 planes", 2, 16, 3, 3, 16, 3, 3, 1, 1 },
 };
 
 /* Forward only: realistic sizes on top of the gradient cases. */
@@ -205,7 +210,8 @@ static const conv_case forward_cases[] = {
     { "LeNet conv2", 3, 6, 14, 14, 16, 5, 5, 1, 0 },
     { "ResNet18 layer1, 8 channels", 2, 8, 32, 32, 8, 3, 3, 1, 1 },
     { "ResNet18 stem 7x7 stride 2", 2, 3, 32, 32, 8, 7, 7, 2, 3 },
-    { "ResNet18 layer4-like 4x4", 3, 16, 4, 4, 12, 3, 3, 1, 1 },
+    { "ResNet18 layer4-like 4x4 (Winograd)", 3, 16, 4, 4, 24, 3, 3, 1, 1 },
+    { "ResNet18 layer1-like 32x32 (Winograd)", 2, 16, 32, 32, 16, 3, 3, 1, 1 },
     { "GoogLeNet 1x1", 3, 12, 8, 8, 10, 1, 1, 1, 0 },
     { "custom conv4 3x3 pad 0", 3, 8, 15, 15, 8, 3, 3, 1, 0 },
 };
@@ -474,6 +480,7 @@ START_TEST(results_are_bit_identical_across_runs)
     const conv_case cases[] = {
         { "tiles of several images", 7, 3, 6, 6, 4, 3, 3, 1, 1 },
         { "one-image tiles", 2, 4, 17, 16, 5, 3, 3, 1, 1 },
+        { "Winograd", 3, 16, 7, 6, 16, 3, 3, 1, 1 },
         { "fast path", 3, 16, 8, 8, 8, 1, 1, 1, 0 },
     };
     for (size_t t = 0; t < sizeof cases / sizeof *cases; t++) {
@@ -496,6 +503,84 @@ START_TEST(results_are_bit_identical_across_runs)
         free(b);
         bwd_free(&r);
     }
+}
+END_TEST
+
+/* ---- Winograd: chunks that split tile rows and images -------------------------------------- */
+
+/* dx of the definition, in double: dx[n][ci][ih][iw] = sum of dy[n][co][oh][ow] w[co][ci][ki][kj]
+ * over the outputs that read (ih, iw). */
+static void ref_conv_dx(double *dx, const double *dy, const double *w, const cs__conv_shape *s)
+{
+    memset(dx, 0, x_count(s) * sizeof *dx);
+    for (int n = 0; n < s->n; n++)
+        for (int co = 0; co < s->c_out; co++)
+            for (int oh = 0; oh < s->h_out; oh++)
+                for (int ow = 0; ow < s->w_out; ow++) {
+                    const double g = dy[((size_t)(n * s->c_out + co) * s->h_out + oh) * s->w_out + ow];
+                    for (int ci = 0; ci < s->c_in; ci++)
+                        for (int ki = 0; ki < s->kh; ki++)
+                            for (int kj = 0; kj < s->kw; kj++) {
+                                const int ih = oh * s->stride - s->pad + ki;
+                                const int iw = ow * s->stride - s->pad + kj;
+                                if (ih < 0 || ih >= s->h_in || iw < 0 || iw >= s->w_in)
+                                    continue;
+                                dx[((size_t)(n * s->c_in + ci) * s->h_in + ih) * s->w_in + iw] +=
+                                    g * w[(((size_t)co * s->c_in + ci) * s->kh + ki) * s->kw + kj];
+                            }
+                }
+}
+
+/* 160 channels in and out make chunks of 16 tiles (winograd.c), and a 7x9 plane has 4 x 5 = 20
+ * tiles: chunks start in the middle of tile rows and span two images. Too large for finite
+ * differences, so dx is checked against the definition directly (dW takes the im2col path,
+ * checked above). */
+START_TEST(winograd_matches_direct_convolution_across_chunks)
+{
+    const conv_case c = { "Winograd 160->160 7x9", 3, 160, 7, 9, 160, 3, 3, 1, 1 };
+    const cs__conv_shape s = shape_of(&c);
+    ck_assert(cs__winograd_applies(&s));
+    const size_t nx = x_count(&s), nw = w_count(&s), ny = y_count(&s);
+    float *x = random_floats(nx, 5000), *w = random_floats(nw, 5001), *b = random_floats(160, 5002);
+    float *dy = random_floats(ny, 5003), *work = workspace(&s);
+    float *y = test_malloc(ny * sizeof *y), *dx = random_floats(nx, 5004);
+    double *xd = to_double(x, nx), *wd = to_double(w, nw), *bd = to_double(b, 160);
+    double *dyd = to_double(dy, ny), *dx0 = to_double(dx, nx);
+    double *yd = test_malloc(ny * sizeof *yd), *dxd = test_malloc(nx * sizeof *dxd);
+
+    cs__conv2d_forward(y, x, w, b, &s, work);
+    ref_conv(yd, xd, wd, bd, &s);
+    /* sums of 1441 products of magnitude <= 1: float rounding is ~1e-6 of the scale */
+    const double ey = rel_err(y, yd, ny);
+    ck_assert_msg(ey < 1e-5, "forward error %.3g", ey);
+
+    cs__conv2d_backward(dx, NULL, NULL, dy, x, w, &s, work); /* accumulates onto dx's values */
+    ref_conv_dx(dxd, dyd, wd, &s);
+    for (size_t i = 0; i < nx; i++)
+        dxd[i] += dx0[i];
+    const double ex = rel_err(dx, dxd, nx);
+    ck_assert_msg(ex < 1e-5, "dx error %.3g", ex);
+
+    free_all(13, x, w, b, dy, work, y, dx, xd, wd, bd, dyd, dx0, yd);
+    free(dxd);
+}
+END_TEST
+
+START_TEST(winograd_takes_the_3x3_pad_1_convolutions_with_enough_channels)
+{
+    cs__conv_shape s;
+    ck_assert(cs__conv_shape_init(&s, 64, 64, 32, 32, 64, 3, 3, 1, 1)); /* ResNet18 layer1 */
+    ck_assert(cs__winograd_applies(&s));
+    ck_assert(cs__conv_shape_init(&s, 64, 512, 4, 4, 512, 3, 3, 1, 1)); /* layer4 */
+    ck_assert(cs__winograd_applies(&s));
+    ck_assert(cs__conv_shape_init(&s, 64, 3, 32, 32, 64, 3, 3, 1, 1)); /* the stem: 3 channels */
+    ck_assert(!cs__winograd_applies(&s));
+    ck_assert(cs__conv_shape_init(&s, 64, 64, 32, 32, 128, 3, 3, 2, 1)); /* stride 2 */
+    ck_assert(!cs__winograd_applies(&s));
+    ck_assert(cs__conv_shape_init(&s, 64, 64, 32, 32, 64, 3, 3, 1, 0)); /* unpadded */
+    ck_assert(!cs__winograd_applies(&s));
+    ck_assert(cs__conv_shape_init(&s, 64, 64, 32, 32, 64, 5, 5, 1, 2)); /* 5x5 */
+    ck_assert(!cs__winograd_applies(&s));
 }
 END_TEST
 
@@ -547,13 +632,20 @@ START_TEST(workspace_is_per_tile_and_zero_on_the_fast_path)
     ck_assert_uint_eq(cs__conv_workspace(&s), 0);
     ck_assert(cs__conv_shape_init(&s, 64, 64, 32, 32, 128, 1, 1, 2, 0)); /* projection */
     ck_assert_uint_eq(cs__conv_workspace(&s), 64 * 256);
-    /* ResNet18 layer1: one image's column matrix, not the batch's (64 times larger). */
-    ck_assert(cs__conv_shape_init(&s, 64, 64, 32, 32, 64, 3, 3, 1, 1));
-    ck_assert_uint_eq(cs__conv_workspace(&s), (size_t)576 * 1024);
-    /* ResNet18 layer4: small planes share a tile, still far from the whole batch. */
-    ck_assert(cs__conv_shape_init(&s, 64, 512, 4, 4, 512, 3, 3, 1, 1));
-    ck_assert_uint_ge(cs__conv_workspace(&s), (size_t)4608 * 16);
-    ck_assert_uint_le(cs__conv_workspace(&s), (size_t)4608 * 16 * 64 / 2);
+    /* ResNet18's stem: one image's column matrix, not the batch's (64 times larger). */
+    ck_assert(cs__conv_shape_init(&s, 64, 3, 32, 32, 64, 3, 3, 1, 1));
+    ck_assert_uint_eq(cs__conv_workspace(&s), (size_t)27 * 1024);
+    /* ResNet18's layer1 and layer4 (Winograd forward and dx, im2col dW): the workspace holds
+     * at least one image's column matrix (layer1) or the transformed filters (layer4), and
+     * does not grow with the batch. */
+    const int sides[2] = { 32, 4 }, channels[2] = { 64, 512 };
+    for (int l = 0; l < 2; l++) {
+        ck_assert(cs__conv_shape_init(&s, 64, channels[l], sides[l], sides[l], channels[l], 3, 3, 1, 1));
+        const size_t at64 = cs__conv_workspace(&s);
+        ck_assert_uint_ge(at64, l == 0 ? (size_t)576 * 1024 : (size_t)16 * 512 * 512);
+        ck_assert(cs__conv_shape_init(&s, 256, channels[l], sides[l], sides[l], channels[l], 3, 3, 1, 1));
+        ck_assert_uint_eq(cs__conv_workspace(&s), at64);
+    }
 }
 END_TEST
 
@@ -572,6 +664,8 @@ int main(void)
     tcase_add_test(tc, backward_accumulates_into_every_gradient);
     tcase_add_test(tc, backward_skips_null_gradients);
     tcase_add_test(tc, results_are_bit_identical_across_runs);
+    tcase_add_test(tc, winograd_matches_direct_convolution_across_chunks);
+    tcase_add_test(tc, winograd_takes_the_3x3_pad_1_convolutions_with_enough_channels);
     suite_add_tcase(s, tc);
     return cs_test_run(s);
 }

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "tensor/kernels.h"
+#include "tensor/winograd.h"
 
 /* The fewest columns a tile should give one GEMM: OpenBLAS runs the conv shapes at 85-100 %
  * of its big-matrix speed from 256 columns on, at 30-80 % on 16 to 64. */
@@ -120,7 +121,13 @@ size_t cs__conv_workspace(const cs__conv_shape *s)
     const size_t cols = (size_t)images * out_plane(s);
     const size_t k = (size_t)s->c_in * (size_t)s->kh * (size_t)s->kw;
     /* col, and the staging matrix where a tile holds several images */
-    return k * cols + (images > 1 ? (size_t)s->c_out * cols : 0);
+    const size_t gemm = k * cols + (images > 1 ? (size_t)s->c_out * cols : 0);
+    /* Winograd's forward and dx, then im2col + GEMM's dW, one after the other */
+    if (cs__winograd_applies(s)) {
+        const size_t wino = cs__winograd_workspace(s);
+        return wino > gemm ? wino : gemm;
+    }
+    return gemm;
 }
 
 /* The output positions o in [0, out) whose input position o*stride - pad + k lies in
@@ -399,6 +406,10 @@ void cs__conv2d_forward(float *y, const float *x, const float *w, const float *b
         wide_forward(y, x, w, b, s, work);
         return;
     }
+    if (cs__winograd_applies(s)) {
+        cs__winograd_forward(y, x, w, b, s, work);
+        return;
+    }
     if (is_pointwise(s)) {
         for (int n = 0; n < s->n; n++) {
             float *yn = y + (size_t)n * y_img;
@@ -480,6 +491,12 @@ void cs__conv2d_backward(float *dx, float *dw, float *db, const float *dy, const
     if (is_wide(s)) {
         wide_backward(dx, dw, dy, x, w, s, work);
         return;
+    }
+    if (dx && cs__winograd_applies(s)) {
+        cs__winograd_backward_data(dx, dy, w, s, work);
+        dx = NULL;
+        if (!dw)
+            return;
     }
 
     if (is_pointwise(s)) {

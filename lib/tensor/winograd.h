@@ -1,0 +1,24 @@
+/* Internal: Winograd F(2x2, 3x3) for the 3x3 stride-1 pad-1 convolutions (winograd.c), used
+ * by conv.c for the forward pass and dx; same contracts as cs__conv2d_forward/backward. */
+#ifndef CS_TENSOR_WINOGRAD_H
+#define CS_TENSOR_WINOGRAD_H
+
+#include "tensor/kernels.h"
+
+/* Whether the shape is one this path computes (3x3, stride 1, pad 1). */
+bool cs__winograd_applies(const cs__conv_shape *s);
+
+/* Floats of scratch for either pass: the transformed filters (16 C_in C_out) and one chunk of
+ * transformed tiles. */
+size_t cs__winograd_workspace(const cs__conv_shape *s);
+
+/* y (N, C_out, H, W) = conv(x (N, C_in, H, W), w (C_out, C_in, 3, 3)) + b (C_out, or NULL).
+ * Overwrites y. */
+void cs__winograd_forward(float *y, const float *x, const float *w, const float *b, const cs__conv_shape *s,
+                          float *work);
+
+/* dx (N, C_in, H, W) += dL/dx given dy (N, C_out, H, W). */
+void cs__winograd_backward_data(float *dx, const float *dy, const float *w, const cs__conv_shape *s,
+                                float *work);
+
+#endif
