@@ -65,8 +65,9 @@ typedef struct geom {
 
 static geom geom_of(int n, int c_in, int c_out, int h_in, int w_in, int h_out, int w_out, int pad)
 {
-    geom g = { .n = n, .c_in = c_in, .c_out = c_out, .h_in = h_in, .w_in = w_in,
-               .h_out = h_out, .w_out = w_out, .pad = pad };
+    geom g = {
+        .n = n, .c_in = c_in, .c_out = c_out, .h_in = h_in, .w_in = w_in, .h_out = h_out, .w_out = w_out, .pad = pad
+    };
     g.th = (h_out + 1) / 2;
     g.tw = (w_out + 1) / 2;
     g.tiles = (size_t)g.th * (size_t)g.tw;
@@ -97,16 +98,17 @@ enum { MIN_CHANNELS = 16 };
 bool cs__winograd_applies(const cs__conv_shape *s)
 {
     return s->kh == 3 && s->kw == 3 && s->stride == 1 && s->pad == 1 && s->c_in >= MIN_CHANNELS &&
-           s->c_out >= MIN_CHANNELS;
+        s->c_out >= MIN_CHANNELS;
 }
 
 /* U, then V and M of one chunk, then the row scratch of the transforms (input: 10 (tw + 1),
  * more than the output's 4 tw). */
 static size_t geom_workspace(const geom *g)
 {
-    return (size_t)XI * (skewed((size_t)g->c_out * (size_t)g->c_in) + skewed((size_t)g->c_in * g->chunk) +
-                         skewed((size_t)g->c_out * g->chunk)) +
-           10 * ((size_t)g->tw + 1);
+    return (size_t)XI *
+        (skewed((size_t)g->c_out * (size_t)g->c_in) + skewed((size_t)g->c_in * g->chunk) +
+         skewed((size_t)g->c_out * g->chunk)) +
+        10 * ((size_t)g->tw + 1);
 }
 
 size_t cs__winograd_workspace(const cs__conv_shape *s)
@@ -152,21 +154,52 @@ static int rotated_xi(int xi)
     return p[xi / 4] * 4 + p[xi % 4];
 }
 
-/* A run of tiles in one tile row of one image: columns [tj0, tj1) of row ti of image img. */
+/* A run of tiles in one tile row of one image: columns [tj0, tj1) of row ti of image img, with left
+ * tiles of the chunk from its start on. Runs are walked by next_run rather than computed from the
+ * flat tile number: the divisions cost more than transforming the 2 tiles of a 4x4 plane's tile
+ * row. */
 typedef struct run {
     int img, ti, tj0, tj1;
+    size_t left;
 } run;
 
-/* The first run of tiles at flat tile number p (image-major), ending at most at p_end. */
-static run run_at(const geom *g, size_t p, size_t p_end)
+static run clip(const geom *g, run r)
 {
-    run r;
-    r.img = (int)(p / g->tiles);
+    r.tj1 = (size_t)(g->tw - r.tj0) < r.left ? g->tw : r.tj0 + (int)r.left;
+    return r;
+}
+
+/* The first run of the chunk of np tiles from flat tile number p (image-major). */
+static run first_run(const geom *g, size_t p, size_t np)
+{
     const size_t in_img = p % g->tiles;
-    r.ti = (int)(in_img / (size_t)g->tw);
-    r.tj0 = (int)(in_img % (size_t)g->tw);
-    const size_t left = p_end - p;
-    r.tj1 = (size_t)(g->tw - r.tj0) < left ? g->tw : r.tj0 + (int)left;
+    const run r = { .img = (int)(p / g->tiles),
+                    .ti = (int)(in_img / (size_t)g->tw),
+                    .tj0 = (int)(in_img % (size_t)g->tw),
+                    .left = np };
+    return clip(g, r);
+}
+
+/* The run after r; one with no tiles (tj0 == tj1) past the chunk's end. */
+static run next_run(const geom *g, run r)
+{
+    r.left -= (size_t)(r.tj1 - r.tj0);
+    r.tj0 = 0;
+    if (++r.ti == g->th) {
+        r.ti = 0;
+        r.img++;
+    }
+    return clip(g, r);
+}
+
+/* The first run after r's image (one with no tiles past the chunk's end), and through *tiles how
+ * many tiles of the chunk lie in r's image from r on. */
+static run next_image(const geom *g, run r, size_t *tiles)
+{
+    const int img = r.img;
+    *tiles = 0;
+    for (; r.tj1 > r.tj0 && r.img == img; r = next_run(g, r))
+        *tiles += (size_t)(r.tj1 - r.tj0);
     return r;
 }
 
@@ -197,43 +230,54 @@ static void transform_input(float *restrict v, float *restrict rows, const float
     const size_t in_plane = (size_t)g->h_in * (size_t)g->w_in;
     float *t = rows, *zero = rows + 4 * width;
     memset(zero, 0, (size_t)g->w_in * sizeof *zero);
-    for (size_t p = p0; p < p0 + np;) {
-        const run r = run_at(g, p, p0 + np);
-        const size_t q0 = p - p0, j0 = (size_t)r.tj0, n = (size_t)(r.tj1 - r.tj0);
-        /* padded columns [qa, qz) of the run inside the plane; the rest are 0 */
-        const size_t lo = 2 * j0, hi = 2 * j0 + 2 * n + 2, lead = (size_t)g->pad;
-        const size_t qa = lo > lead ? lo : lead;
-        const size_t qz = hi < (size_t)g->w_in + lead ? hi : (size_t)g->w_in + lead;
+    /* Image by image, and in an image channel by channel: consecutive runs read consecutive rows of
+     * one plane, and small planes (4x4: one cache line) follow each other. */
+    size_t q_img = 0, tiles;
+    for (run start = first_run(g, p0, np), after; start.tj1 > start.tj0; start = after, q_img += tiles) {
+        after = next_image(g, start, &tiles);
         for (int c = 0; c < g->c_in; c++) {
-            const float *plane = in + (size_t)r.img * in_img + (size_t)c * in_plane;
-            const float *rowp[4];
-            for (int i = 0; i < 4; i++) {
-                const int ih = 2 * r.ti - g->pad + i;
-                rowp[i] = ih < 0 || ih >= g->h_in ? zero : plane + (size_t)ih * (size_t)g->w_in;
-            }
-            float *restrict t0 = t, *restrict t1 = t0 + width, *restrict t2 = t1 + width, *restrict t3 = t2 + width;
-            for (size_t q = lo; q < qa; q++)
-                t0[q] = t1[q] = t2[q] = t3[q] = 0.0f;
-            bt_rows(t0 + lead + (qa - lead), t1 + lead + (qa - lead), t2 + lead + (qa - lead),
-                    t3 + lead + (qa - lead), rowp[0] + (qa - lead), rowp[1] + (qa - lead), rowp[2] + (qa - lead),
-                    rowp[3] + (qa - lead), qz - qa);
-            for (size_t q = qz > lo ? qz : lo; q < hi; q++)
-                t0[q] = t1[q] = t2[q] = t3[q] = 0.0f;
-            float *vc = v + (size_t)c * np + q0;
-            for (int a = 0; a < 4; a++) { /* V = t B */
-                const float *restrict ta = t + (size_t)a * width + lo;
-                float *restrict v0 = vc + (size_t)(4 * a) * xi_stride, *restrict v1 = v0 + xi_stride;
-                float *restrict v2 = v1 + xi_stride, *restrict v3 = v2 + xi_stride;
-                for (size_t j = 0; j < n; j++) {
-                    const float e0 = ta[2 * j], o0 = ta[2 * j + 1], e1 = ta[2 * j + 2], o1 = ta[2 * j + 3];
-                    v0[j] = e0 - e1;
-                    v1[j] = o0 + e1;
-                    v2[j] = e1 - o0;
-                    v3[j] = o0 - o1;
+            size_t q0 = q_img;
+            for (run r = start; r.tj1 > r.tj0 && r.img == start.img; r = next_run(g, r)) {
+                const size_t j0 = (size_t)r.tj0, n = (size_t)(r.tj1 - r.tj0);
+                /* padded columns [qa, qz) of the run inside the plane; the rest are 0 */
+                const size_t lo = 2 * j0, hi = 2 * j0 + 2 * n + 2, lead = (size_t)g->pad;
+                const size_t qa = lo > lead ? lo : lead;
+                const size_t qz = hi < (size_t)g->w_in + lead ? hi : (size_t)g->w_in + lead;
+                const float *plane = in + (size_t)r.img * in_img + (size_t)c * in_plane;
+                const float *rowp[4];
+                for (int i = 0; i < 4; i++) {
+                    const int ih = 2 * r.ti - g->pad + i;
+                    rowp[i] = ih < 0 || ih >= g->h_in ? zero : plane + (size_t)ih * (size_t)g->w_in;
+                    /* The same rows of the next plane, one page further: a new stream for the
+                     * hardware prefetcher each time, so the loads would wait on memory. */
+                    if (rowp[i] != zero)
+                        for (size_t q = qa - lead; q < qz - lead; q += 16)
+                            __builtin_prefetch(rowp[i] + in_plane + q);
                 }
+                float *restrict t0 = t, *restrict t1 = t0 + width, *restrict t2 = t1 + width,
+                                *restrict t3 = t2 + width;
+                for (size_t q = lo; q < qa; q++)
+                    t0[q] = t1[q] = t2[q] = t3[q] = 0.0f;
+                bt_rows(t0 + qa, t1 + qa, t2 + qa, t3 + qa, rowp[0] + (qa - lead), rowp[1] + (qa - lead),
+                        rowp[2] + (qa - lead), rowp[3] + (qa - lead), qz - qa);
+                for (size_t q = qz > lo ? qz : lo; q < hi; q++)
+                    t0[q] = t1[q] = t2[q] = t3[q] = 0.0f;
+                float *vc = v + (size_t)c * np + q0;
+                for (int a = 0; a < 4; a++) { /* V = t B */
+                    const float *restrict ta = t + (size_t)a * width + lo;
+                    float *restrict v0 = vc + (size_t)(4 * a) * xi_stride, *restrict v1 = v0 + xi_stride;
+                    float *restrict v2 = v1 + xi_stride, *restrict v3 = v2 + xi_stride;
+                    for (size_t j = 0; j < n; j++) {
+                        const float e0 = ta[2 * j], o0 = ta[2 * j + 1], e1 = ta[2 * j + 2], o1 = ta[2 * j + 3];
+                        v0[j] = e0 - e1;
+                        v1[j] = o0 + e1;
+                        v2[j] = e1 - o0;
+                        v3[j] = o0 - o1;
+                    }
+                }
+                q0 += n;
             }
         }
-        p += n;
     }
 }
 
@@ -247,60 +291,66 @@ static void transform_output(float *out, float *restrict rows, const float *rest
     const size_t out_plane = (size_t)g->h_out * (size_t)g->w_out;
     const size_t out_img = (size_t)g->c_out * out_plane;
     float *restrict ye0 = rows, *restrict yo0 = ye0 + tw, *restrict ye1 = yo0 + tw, *restrict yo1 = ye1 + tw;
-    for (size_t p = p0; p < p0 + np;) {
-        const run r = run_at(g, p, p0 + np);
-        const size_t q0 = p - p0, n = (size_t)(r.tj1 - r.tj0);
-        const int oh = 2 * r.ti, ow0 = 2 * r.tj0;
-        const int ow1 = 2 * r.tj1 < g->w_out ? 2 * r.tj1 : g->w_out;
-        const int rows_in = g->h_out - oh < 2 ? g->h_out - oh : 2;
+    /* image by image, in an image channel by channel (as transform_input) */
+    size_t q_img = 0, tiles;
+    for (run start = first_run(g, p0, np), after; start.tj1 > start.tj0; start = after, q_img += tiles) {
+        after = next_image(g, start, &tiles);
         for (int k = 0; k < g->c_out; k++) {
-            const float *restrict mk = m + (size_t)k * np + q0;
-            for (size_t j = 0; j < n; j++) {
-                float t0[4], t1[4];
-                for (int u = 0; u < 4; u++) { /* t = At m */
-                    const float m0 = mk[(size_t)u * xi_stride + j], m1 = mk[(size_t)(4 + u) * xi_stride + j];
-                    const float m2 = mk[(size_t)(8 + u) * xi_stride + j], m3 = mk[(size_t)(12 + u) * xi_stride + j];
-                    t0[u] = m0 + m1 + m2;
-                    t1[u] = m1 - m2 - m3;
-                }
-                ye0[j] = t0[0] + t0[1] + t0[2]; /* Y = t A */
-                yo0[j] = t0[1] - t0[2] - t0[3];
-                ye1[j] = t1[0] + t1[1] + t1[2];
-                yo1[j] = t1[1] - t1[2] - t1[3];
-            }
-            float *plane = out + (size_t)r.img * out_img + (size_t)k * out_plane;
             const float b = bias ? bias[k] : 0.0f;
-            for (int a = 0; a < rows_in; a++) {
-                float *dst = plane + (size_t)(oh + a) * (size_t)g->w_out + ow0;
-                const float *ye = a ? ye1 : ye0, *yo = a ? yo1 : yo0;
-                /* whole tiles, then the even column of a tile overhanging an odd width */
-                const size_t pairs = (size_t)(ow1 - ow0) / 2, odd = (size_t)(ow1 - ow0) % 2;
-                if (accumulate) {
-                    for (size_t j = 0; j < pairs; j++) {
-                        dst[2 * j] += ye[j];
-                        dst[2 * j + 1] += yo[j];
+            size_t q0 = q_img;
+            for (run r = start; r.tj1 > r.tj0 && r.img == start.img; r = next_run(g, r)) {
+                const size_t n = (size_t)(r.tj1 - r.tj0);
+                const int oh = 2 * r.ti, ow0 = 2 * r.tj0;
+                const int ow1 = 2 * r.tj1 < g->w_out ? 2 * r.tj1 : g->w_out;
+                const int rows_in = g->h_out - oh < 2 ? g->h_out - oh : 2;
+                const float *restrict mk = m + (size_t)k * np + q0;
+                for (size_t j = 0; j < n; j++) {
+                    float t0[4], t1[4];
+                    for (int u = 0; u < 4; u++) { /* t = At m */
+                        const float m0 = mk[(size_t)u * xi_stride + j], m1 = mk[(size_t)(4 + u) * xi_stride + j];
+                        const float m2 = mk[(size_t)(8 + u) * xi_stride + j],
+                                    m3 = mk[(size_t)(12 + u) * xi_stride + j];
+                        t0[u] = m0 + m1 + m2;
+                        t1[u] = m1 - m2 - m3;
                     }
-                    if (odd)
-                        dst[2 * pairs] += ye[pairs];
-                } else {
-                    for (size_t j = 0; j < pairs; j++) {
-                        dst[2 * j] = b + ye[j];
-                        dst[2 * j + 1] = b + yo[j];
-                    }
-                    if (odd)
-                        dst[2 * pairs] = b + ye[pairs];
+                    ye0[j] = t0[0] + t0[1] + t0[2]; /* Y = t A */
+                    yo0[j] = t0[1] - t0[2] - t0[3];
+                    ye1[j] = t1[0] + t1[1] + t1[2];
+                    yo1[j] = t1[1] - t1[2] - t1[3];
                 }
+                float *plane = out + (size_t)r.img * out_img + (size_t)k * out_plane;
+                for (int a = 0; a < rows_in; a++) {
+                    float *dst = plane + (size_t)(oh + a) * (size_t)g->w_out + ow0;
+                    const float *ye = a ? ye1 : ye0, *yo = a ? yo1 : yo0;
+                    /* whole tiles, then the even column of a tile overhanging an odd width */
+                    const size_t pairs = (size_t)(ow1 - ow0) / 2, odd = (size_t)(ow1 - ow0) % 2;
+                    if (accumulate) {
+                        for (size_t j = 0; j < pairs; j++) {
+                            dst[2 * j] += ye[j];
+                            dst[2 * j + 1] += yo[j];
+                        }
+                        if (odd)
+                            dst[2 * pairs] += ye[pairs];
+                    } else {
+                        for (size_t j = 0; j < pairs; j++) {
+                            dst[2 * j] = b + ye[j];
+                            dst[2 * j + 1] = b + yo[j];
+                        }
+                        if (odd)
+                            dst[2 * pairs] = b + ye[pairs];
+                    }
+                }
+                q0 += n;
             }
         }
-        p += n;
     }
 }
 
 /* out = conv(in) [+ bias], or out += conv(in) when accumulate, with U already transformed:
  * the forward's U[xi] (C_out, C_in) of this convolution or, when transposed, the U of the
  * convolution it is the gradient of (see rotated_xi). */
-static void run_conv(float *out, const float *in, const float *u, bool transposed, const float *bias,
-                     bool accumulate, const geom *g, float *work)
+static void run_conv(float *out, const float *in, const float *u, bool transposed, const float *bias, bool accumulate,
+                     const geom *g, float *work)
 {
     float *v = work;
     float *m = v + (size_t)XI * skewed((size_t)g->c_in * g->chunk);
@@ -329,8 +379,7 @@ void cs__winograd_forward(float *y, const float *x, const float *w, const float 
     run_conv(y, x, u, false, b, false, &g, u + (size_t)XI * skewed((size_t)s->c_out * (size_t)s->c_in));
 }
 
-void cs__winograd_backward_data(float *dx, const float *dy, const float *w, const cs__conv_shape *s,
-                                float *work)
+void cs__winograd_backward_data(float *dx, const float *dy, const float *w, const cs__conv_shape *s, float *work)
 {
     const geom g = backward_geom(s);
     float *u = work;
