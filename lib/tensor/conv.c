@@ -112,6 +112,8 @@ size_t cs__conv_workspace(const cs__conv_shape *s)
 {
     if (is_pointwise(s))
         return 0;
+    if (cs__winograd_applies(s))
+        return cs__winograd_workspace(s);
     if (is_wide(s)) {
         const int images = wide_tile_images(s);
         const size_t cols = (size_t)images * wide_plane(s);
@@ -121,13 +123,7 @@ size_t cs__conv_workspace(const cs__conv_shape *s)
     const size_t cols = (size_t)images * out_plane(s);
     const size_t k = (size_t)s->c_in * (size_t)s->kh * (size_t)s->kw;
     /* col, and the staging matrix where a tile holds several images */
-    const size_t gemm = k * cols + (images > 1 ? (size_t)s->c_out * cols : 0);
-    /* Winograd's forward and dx, then im2col + GEMM's dW, one after the other */
-    if (cs__winograd_applies(s)) {
-        const size_t wino = cs__winograd_workspace(s);
-        return wino > gemm ? wino : gemm;
-    }
-    return gemm;
+    return k * cols + (images > 1 ? (size_t)s->c_out * cols : 0);
 }
 
 /* The output positions o in [0, out) whose input position o*stride - pad + k lies in
@@ -492,11 +488,12 @@ void cs__conv2d_backward(float *dx, float *dw, float *db, const float *dy, const
         wide_backward(dx, dw, dy, x, w, s, work);
         return;
     }
-    if (dx && cs__winograd_applies(s)) {
-        cs__winograd_backward_data(dx, dy, w, s, work);
-        dx = NULL;
-        if (!dw)
-            return;
+    if (cs__winograd_applies(s)) {
+        if (dx)
+            cs__winograd_backward_data(dx, dy, w, s, work);
+        if (dw)
+            cs__winograd_backward_weights(dw, dy, x, s, work);
+        return;
     }
 
     if (is_pointwise(s)) {

@@ -346,6 +346,79 @@ static void transform_output(float *out, float *restrict rows, const float *rest
     }
 }
 
+/* Y[xi] (C_out, np) of tiles [p0, p0 + np) for the weight gradient: A dy At of every 2x2
+ * tile of dY (its entries outside an odd-sized plane are 0), with A = At transposed. The
+ * weight gradient of filter (o, i) is then Gt [sum over tiles of Y[xi][o] V[xi][i]] G: the
+ * forward's output is the bilinear form sum over xi of (A dy At) (G g Gt) (Bt d B), so its
+ * derivative with respect to g is Gt [(A dy At) .* (Bt d B)] G. rows is scratch of 4 tw. */
+static void transform_grad(float *restrict ygrad, float *restrict rows, const float *dy, const geom *g, size_t p0,
+                           size_t np)
+{
+    const size_t tw = (size_t)g->tw, xi_stride = skewed((size_t)g->c_out * np);
+    const size_t plane_size = (size_t)g->h_out * (size_t)g->w_out;
+    const size_t img_size = (size_t)g->c_out * plane_size;
+    float *restrict e0 = rows, *restrict o0 = e0 + tw, *restrict e1 = o0 + tw, *restrict o1 = e1 + tw;
+    size_t q_img = 0, tiles;
+    for (run start = first_run(g, p0, np), after; start.tj1 > start.tj0; start = after, q_img += tiles) {
+        after = next_image(g, start, &tiles);
+        for (int k = 0; k < g->c_out; k++) {
+            size_t q0 = q_img;
+            for (run r = start; r.tj1 > r.tj0 && r.img == start.img; r = next_run(g, r)) {
+                const size_t j0 = (size_t)r.tj0, n = (size_t)(r.tj1 - r.tj0);
+                const float *plane = dy + (size_t)r.img * img_size + (size_t)k * plane_size;
+                /* the tile row's two rows of dY, split into even and odd columns, 0 outside */
+                for (int a = 0; a < 2; a++) {
+                    float *e = a ? e1 : e0, *o = a ? o1 : o0;
+                    const int oh = 2 * r.ti + a;
+                    const size_t cols = oh < g->h_out ? (size_t)g->w_out : 0;
+                    const float *row = plane + (size_t)oh * (size_t)g->w_out;
+                    for (size_t j = 0; j < n; j++) {
+                        const size_t ow = 2 * (j0 + j);
+                        e[j] = ow < cols ? row[ow] : 0.0f;
+                        o[j] = ow + 1 < cols ? row[ow + 1] : 0.0f;
+                    }
+                }
+                float *yk = ygrad + (size_t)k * np + q0;
+                for (int a = 0; a < 4; a++) { /* r = A dy, then Y = r At */
+                    float *restrict y0 = yk + (size_t)(4 * a) * xi_stride, *restrict y1 = y0 + xi_stride;
+                    float *restrict y2 = y1 + xi_stride, *restrict y3 = y2 + xi_stride;
+                    for (size_t j = 0; j < n; j++) {
+                        const float re = a == 0 ? e0[j] : a == 1 ? e0[j] + e1[j] : a == 2 ? e0[j] - e1[j] : -e1[j];
+                        const float ro = a == 0 ? o0[j] : a == 1 ? o0[j] + o1[j] : a == 2 ? o0[j] - o1[j] : -o1[j];
+                        y0[j] = re;
+                        y1[j] = re + ro;
+                        y2[j] = re - ro;
+                        y3[j] = -ro;
+                    }
+                }
+                q0 += n;
+            }
+        }
+    }
+}
+
+/* dw (C_out, C_in, 3, 3) += Gt D G of every filter's summed product D, at du + xi * skewed(C_out C_in). */
+static void untransform_filters(float *dw, const float *du, int c_out, int c_in)
+{
+    const size_t plane = skewed((size_t)c_out * (size_t)c_in);
+    for (size_t f = 0; f < (size_t)c_out * (size_t)c_in; f++) {
+        float t[3][4];
+        for (int b = 0; b < 4; b++) { /* t = Gt D */
+            const float d0 = du[(size_t)b * plane + f], d1 = du[(size_t)(4 + b) * plane + f];
+            const float d2 = du[(size_t)(8 + b) * plane + f], d3 = du[(size_t)(12 + b) * plane + f];
+            t[0][b] = d0 + 0.5f * (d1 + d2);
+            t[1][b] = 0.5f * (d1 - d2);
+            t[2][b] = 0.5f * (d1 + d2) + d3;
+        }
+        float *g = dw + f * 9;
+        for (int a = 0; a < 3; a++) { /* dW += t G */
+            g[a * 3 + 0] += t[a][0] + 0.5f * (t[a][1] + t[a][2]);
+            g[a * 3 + 1] += 0.5f * (t[a][1] - t[a][2]);
+            g[a * 3 + 2] += 0.5f * (t[a][1] + t[a][2]) + t[a][3];
+        }
+    }
+}
+
 /* out = conv(in) [+ bias], or out += conv(in) when accumulate, with U already transformed:
  * the forward's U[xi] (C_out, C_in) of this convolution or, when transposed, the U of the
  * convolution it is the gradient of (see rotated_xi). */
@@ -385,4 +458,26 @@ void cs__winograd_backward_data(float *dx, const float *dy, const float *w, cons
     float *u = work;
     transform_filters(u, w, s->c_out, s->c_in);
     run_conv(dx, dy, u, true, NULL, true, &g, u + (size_t)XI * skewed((size_t)s->c_out * (size_t)s->c_in));
+}
+
+void cs__winograd_backward_weights(float *dw, const float *dy, const float *x, const cs__conv_shape *s,
+                                   float *work)
+{
+    const geom g = forward_geom(s);
+    float *du = work;
+    float *v = du + (size_t)XI * skewed((size_t)s->c_out * (size_t)s->c_in);
+    float *yg = v + (size_t)XI * skewed((size_t)g.c_in * g.chunk);
+    float *rows = yg + (size_t)XI * skewed((size_t)g.c_out * g.chunk);
+    const size_t all = g.tiles * (size_t)g.n;
+    for (size_t p0 = 0; p0 < all; p0 += g.chunk) {
+        const size_t np = all - p0 < g.chunk ? all - p0 : g.chunk;
+        transform_input(v, rows, x, &g, p0, np);
+        transform_grad(yg, rows, dy, &g, p0, np);
+        /* dU[xi] (C_out, C_in) (+)= Y[xi] (C_out, np) . V[xi] (C_in, np)^T, summed over chunks in order */
+        for (int xi = 0; xi < XI; xi++)
+            cs__sgemm(false, true, g.c_out, g.c_in, (int)np, 1.0f, yg + (size_t)xi * skewed((size_t)g.c_out * np),
+                      (int)np, v + (size_t)xi * skewed((size_t)g.c_in * np), (int)np, p0 == 0 ? 0.0f : 1.0f,
+                      du + (size_t)xi * skewed((size_t)g.c_out * (size_t)g.c_in), g.c_in);
+    }
+    untransform_filters(dw, du, s->c_out, s->c_in);
 }

@@ -1,5 +1,5 @@
 /* Internal: Winograd F(2x2, 3x3) for the 3x3 stride-1 pad-1 convolutions (winograd.c), used
- * by conv.c for the forward pass and dx; same contracts as cs__conv2d_forward/backward. */
+ * by conv.c for the forward pass, dx and dW; same contracts as cs__conv2d_forward/backward. */
 #ifndef CS_TENSOR_WINOGRAD_H
 #define CS_TENSOR_WINOGRAD_H
 
@@ -20,5 +20,9 @@ void cs__winograd_forward(float *y, const float *x, const float *w, const float 
 /* dx (N, C_in, H, W) += dL/dx given dy (N, C_out, H, W). */
 void cs__winograd_backward_data(float *dx, const float *dy, const float *w, const cs__conv_shape *s,
                                 float *work);
+
+/* dw (C_out, C_in, 3, 3) += dL/dw given dy (N, C_out, H, W) and x (N, C_in, H, W). */
+void cs__winograd_backward_weights(float *dw, const float *dy, const float *x, const cs__conv_shape *s,
+                                   float *work);
 
 #endif
