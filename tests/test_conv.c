@@ -184,8 +184,8 @@ typedef struct conv_case {
  * cover the fast path, one-image tiles (HWo >= 256), multi-image tiles with a short last
  * tile, windows wholly in the padding, strides larger than the kernel and kh != kw, the
  * wide-grid path of unpadded stride-1 kernels (one- and multi-image tiles), and the Winograd
- * path of 3x3 pad-1 kernels with 16 or more channels (an odd plane, whose last tiles
- * overhang; winograd_matches_direct_convolution_across_chunks adds larger shapes). */
+ * path of 3x3 pad-1 kernels with 16 or more channels (odd planes, whose last tiles overhang,
+ * down to 1x1; winograd_matches_direct_convolution_across_chunks adds larger shapes). */
 static const conv_case grad_cases[] = {
     { "3x3 pad 1 stride 1", 2, 2, 5, 5, 3, 3, 3, 1, 1 },
     { "3x3 pad 1 stride 2, 7x6 input", 3, 2, 7, 6, 3, 3, 3, 2, 1 },
@@ -201,6 +201,8 @@ static const conv_case grad_cases[] = {
     { "2x3 pad 0 (wide grid), tiles of 3 + 1 images", 4, 1, 11, 10, 2, 2, 3, 1, 0 },
     { "3x3 pad 0 (wide grid), one-image tiles", 1, 2, 20, 18, 2, 3, 3, 1, 0 },
     { "3x3 pad 1 Winograd 16->16, 3x5", 1, 16, 3, 5, 16, 3, 3, 1, 1 },
+    { "3x3 pad 1 Winograd 16->16, 1x1 planes", 2, 16, 1, 1, 16, 3, 3, 1, 1 },
+    { "3x3 pad 1 Winograd 16->16, 2x1 plane", 1, 16, 2, 1, 16, 3, 3, 1, 1 },
 };
 
 /* Forward only: realistic sizes on top of the gradient cases. */
