@@ -616,6 +616,10 @@ START_TEST(winograd_takes_the_3x3_pad_1_convolutions_with_enough_channels)
     ck_assert(!cs__winograd_applies(&s));
     ck_assert(cs__conv_shape_init(&s, 64, 64, 32, 32, 64, 5, 5, 1, 2)); /* 5x5 */
     ck_assert(!cs__winograd_applies(&s));
+    ck_assert(cs__conv_shape_init(&s, 2, 1024, 4, 4, 1024, 3, 3, 1, 1)); /* the largest */
+    ck_assert(cs__winograd_applies(&s));
+    ck_assert(cs__conv_shape_init(&s, 2, 1024, 4, 4, 1025, 3, 3, 1, 1)); /* filters too large */
+    ck_assert(!cs__winograd_applies(&s));
 }
 END_TEST
 

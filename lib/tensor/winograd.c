@@ -65,9 +65,8 @@ typedef struct geom {
 
 static geom geom_of(int n, int c_in, int c_out, int h_in, int w_in, int h_out, int w_out, int pad)
 {
-    geom g = {
-        .n = n, .c_in = c_in, .c_out = c_out, .h_in = h_in, .w_in = w_in, .h_out = h_out, .w_out = w_out, .pad = pad
-    };
+    geom g = { .n = n, .c_in = c_in, .c_out = c_out, .h_in = h_in, .w_in = w_in,
+               .h_out = h_out, .w_out = w_out, .pad = pad };
     g.th = (h_out + 1) / 2;
     g.tw = (w_out + 1) / 2;
     g.tiles = (size_t)g.th * (size_t)g.tw;
@@ -92,23 +91,25 @@ static geom backward_geom(const cs__conv_shape *s)
 }
 
 /* Few channels make the 16 GEMMs too thin to pay for the transforms: ResNet18's stem (3 in)
- * ran 4x slower this way than by im2col + GEMM. */
+ * ran 4x slower this way than by im2col + GEMM. Very many make the transformed filters (16
+ * C_in C_out floats, in every thread's workspace) larger than the rest of the model's
+ * memory: above 1024 x 1024 channel pairs (64 MiB) the convolution stays with im2col. */
 enum { MIN_CHANNELS = 16 };
+#define MAX_CHANNEL_PAIRS ((size_t)1 << 20)
 
 bool cs__winograd_applies(const cs__conv_shape *s)
 {
     return s->kh == 3 && s->kw == 3 && s->stride == 1 && s->pad == 1 && s->c_in >= MIN_CHANNELS &&
-        s->c_out >= MIN_CHANNELS;
+           s->c_out >= MIN_CHANNELS && (size_t)s->c_in * (size_t)s->c_out <= MAX_CHANNEL_PAIRS;
 }
 
-/* U, then V and M of one chunk, then the row scratch of the transforms (input: 10 (tw + 1),
- * more than the output's 4 tw). */
+/* U (or dU), then V and M (or the gradient's Y) of one chunk, then the row scratch of the
+ * transforms (input: 10 (tw + 1), more than the output's and the gradient's 4 tw). */
 static size_t geom_workspace(const geom *g)
 {
-    return (size_t)XI *
-        (skewed((size_t)g->c_out * (size_t)g->c_in) + skewed((size_t)g->c_in * g->chunk) +
-         skewed((size_t)g->c_out * g->chunk)) +
-        10 * ((size_t)g->tw + 1);
+    return (size_t)XI * (skewed((size_t)g->c_out * (size_t)g->c_in) + skewed((size_t)g->c_in * g->chunk) +
+                         skewed((size_t)g->c_out * g->chunk)) +
+           10 * ((size_t)g->tw + 1);
 }
 
 size_t cs__winograd_workspace(const cs__conv_shape *s)
