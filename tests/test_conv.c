@@ -201,8 +201,8 @@ static const conv_case grad_cases[] = {
     { "2x3 pad 0 (wide grid), tiles of 3 + 1 images", 4, 1, 11, 10, 2, 2, 3, 1, 0 },
     { "3x3 pad 0 (wide grid), one-image tiles", 1, 2, 20, 18, 2, 3, 3, 1, 0 },
     { "3x3 pad 1 Winograd 16->16, 3x5", 1, 16, 3, 5, 16, 3, 3, 1, 1 },
-    { "3x3 pad 1 Winograd 16->16, 1x1 planes", 2, 16, 1, 1, 16, 3, 3, 1, 1 },
-    { "3x3 pad 1 Winograd 16->16, 2x1 plane", 1, 16, 2, 1, 16, 3, 3, 1, 1 },
+    { "3x3 pad 1 Winograd 16->24, 1x1 planes", 2, 16, 1, 1, 24, 3, 3, 1, 1 },
+    { "3x3 pad 1 Winograd 24->16, 2x1 plane", 1, 24, 2, 1, 16, 3, 3, 1, 1 },
 };
 
 /* Forward only: realistic sizes on top of the gradient cases. */
@@ -556,20 +556,21 @@ static void ref_conv_dw(double *dw, const double *dy, const double *x, const cs_
                 }
 }
 
-/* 160 channels in and out make chunks of 16 tiles (winograd.c), and a 7x9 plane has 4 x 5 = 20
+/* 160 channels in and 176 out (unequal, so that a swap of the two in dx's convolution would
+ * show) make chunks of 16 tiles (winograd.c, for every pass), and a 7x9 plane has 4 x 5 = 20
  * tiles: chunks start in the middle of tile rows and span two images, and dW sums over several
  * chunks. Too large for finite differences, so dx and dW are checked against the definition
  * directly. */
 START_TEST(winograd_matches_direct_convolution_across_chunks)
 {
-    const conv_case c = { "Winograd 160->160 7x9", 3, 160, 7, 9, 160, 3, 3, 1, 1 };
+    const conv_case c = { "Winograd 160->176 7x9", 3, 160, 7, 9, 176, 3, 3, 1, 1 };
     const cs__conv_shape s = shape_of(&c);
     ck_assert(cs__winograd_applies(&s));
     const size_t nx = x_count(&s), nw = w_count(&s), ny = y_count(&s);
-    float *x = random_floats(nx, 5000), *w = random_floats(nw, 5001), *b = random_floats(160, 5002);
+    float *x = random_floats(nx, 5000), *w = random_floats(nw, 5001), *b = random_floats(176, 5002);
     float *dy = random_floats(ny, 5003), *work = workspace(&s);
     float *y = test_malloc(ny * sizeof *y), *dx = random_floats(nx, 5004);
-    double *xd = to_double(x, nx), *wd = to_double(w, nw), *bd = to_double(b, 160);
+    double *xd = to_double(x, nx), *wd = to_double(w, nw), *bd = to_double(b, 176);
     double *dyd = to_double(dy, ny), *dx0 = to_double(dx, nx);
     double *yd = test_malloc(ny * sizeof *yd), *dxd = test_malloc(nx * sizeof *dxd);
 

@@ -22,7 +22,8 @@
  *
  * The gradient with respect to the input of a 3x3 stride-1 pad-p convolution is itself a 3x3
  * stride-1 convolution, pad 2 - p, of dY with the filters rotated by 180 degrees and C_in and
- * C_out swapped; so dx runs through the same code. dW stays with im2col + GEMM (conv.c).
+ * C_out swapped; so dx runs through the same code (see rotated_xi). dW reuses the input
+ * transform (see transform_grad).
  *
  * Accuracy: the transforms multiply by 1/2 and add at most 9 terms; measured against the
  * double definition the outputs stay within a few float ulps of the tensor's scale, the same
@@ -39,7 +40,7 @@
  * chunks of 64 tiles, 64 GFLOP/s on 256): CHUNK_FLOATS / (C_in + C_out) tiles. But each
  * GEMM also reads its U[xi] (C_out x C_in) once per chunk, and where that is the larger
  * operand (layer4, 1 MiB) more tiles per chunk pay off: at least C_in C_out / 2048. Within
- * [CHUNK_MIN, CHUNK_MAX], multiples of 16. */
+ * [CHUNK_MIN, CHUNK_MAX], multiples of 16, or all the batch's tiles where they are fewer. */
 enum { CHUNK_FLOATS = 8192, CHUNK_MIN = 16, CHUNK_MAX = 256 };
 
 enum { XI = 16 }; /* positions of a transformed 4x4 tile */
@@ -249,14 +250,14 @@ static void transform_input(float *restrict v, float *restrict rows, const float
                 for (int i = 0; i < 4; i++) {
                     const int ih = 2 * r.ti - g->pad + i;
                     rowp[i] = ih < 0 || ih >= g->h_in ? zero : plane + (size_t)ih * (size_t)g->w_in;
-                    /* The same rows of the next plane, one page further: a new stream for the
-                     * hardware prefetcher each time, so the loads would wait on memory. */
-                    if (rowp[i] != zero)
+                    /* The same rows of the next channel's plane: a new stream for the hardware
+                     * prefetcher each time (at 32x32 a plane is a page, where its streams end),
+                     * so the loads would wait on memory. */
+                    if (rowp[i] != zero && c + 1 < g->c_in)
                         for (size_t q = qa - lead; q < qz - lead; q += 16)
                             __builtin_prefetch(rowp[i] + in_plane + q);
                 }
-                float *restrict t0 = t, *restrict t1 = t0 + width, *restrict t2 = t1 + width,
-                                *restrict t3 = t2 + width;
+                float *t0 = t, *t1 = t0 + width, *t2 = t1 + width, *t3 = t2 + width;
                 for (size_t q = lo; q < qa; q++)
                     t0[q] = t1[q] = t2[q] = t3[q] = 0.0f;
                 bt_rows(t0 + qa, t1 + qa, t2 + qa, t3 + qa, rowp[0] + (qa - lead), rowp[1] + (qa - lead),

@@ -8,8 +8,8 @@
 /* Whether the shape is one this path computes (3x3, stride 1, pad 1). */
 bool cs__winograd_applies(const cs__conv_shape *s);
 
-/* Floats of scratch for either pass: the transformed filters (16 C_in C_out) and one chunk of
- * transformed tiles. */
+/* Floats of scratch for any of the three passes: the transformed filters or their gradient
+ * (16 C_in C_out), one chunk of transformed tiles, and a few rows for the transforms. */
 size_t cs__winograd_workspace(const cs__conv_shape *s);
 
 /* y (N, C_out, H, W) = conv(x (N, C_in, H, W), w (C_out, C_in, 3, 3)) + b (C_out, or NULL).
