@@ -510,33 +510,13 @@ END_TEST
 
 /* ---- Winograd: chunks that split tile rows and images -------------------------------------- */
 
-/* dx of the definition, in double: dx[n][ci][ih][iw] = sum of dy[n][co][oh][ow] w[co][ci][ki][kj]
- * over the outputs that read (ih, iw). */
-static void ref_conv_dx(double *dx, const double *dy, const double *w, const cs__conv_shape *s)
+/* dx and dW of the definition, in double: every output's dy[n][co][oh][ow] times the weight
+ * w[co][ci][ki][kj] goes to the input position (ih, iw) its window put under (ki, kj), and
+ * times x[n][ci][ih][iw] to that weight. */
+static void ref_conv_backward(double *dx, double *dw, const double *dy, const double *x, const double *w,
+                              const cs__conv_shape *s)
 {
     memset(dx, 0, x_count(s) * sizeof *dx);
-    for (int n = 0; n < s->n; n++)
-        for (int co = 0; co < s->c_out; co++)
-            for (int oh = 0; oh < s->h_out; oh++)
-                for (int ow = 0; ow < s->w_out; ow++) {
-                    const double g = dy[((size_t)(n * s->c_out + co) * s->h_out + oh) * s->w_out + ow];
-                    for (int ci = 0; ci < s->c_in; ci++)
-                        for (int ki = 0; ki < s->kh; ki++)
-                            for (int kj = 0; kj < s->kw; kj++) {
-                                const int ih = oh * s->stride - s->pad + ki;
-                                const int iw = ow * s->stride - s->pad + kj;
-                                if (ih < 0 || ih >= s->h_in || iw < 0 || iw >= s->w_in)
-                                    continue;
-                                dx[((size_t)(n * s->c_in + ci) * s->h_in + ih) * s->w_in + iw] +=
-                                    g * w[(((size_t)co * s->c_in + ci) * s->kh + ki) * s->kw + kj];
-                            }
-                }
-}
-
-/* dW of the definition, in double: dw[co][ci][ki][kj] = sum of dy[n][co][oh][ow] x[n][ci][ih][iw]
- * over the outputs whose window puts (ki, kj) on (ih, iw). */
-static void ref_conv_dw(double *dw, const double *dy, const double *x, const cs__conv_shape *s)
-{
     memset(dw, 0, w_count(s) * sizeof *dw);
     for (int n = 0; n < s->n; n++)
         for (int co = 0; co < s->c_out; co++)
@@ -550,8 +530,10 @@ static void ref_conv_dw(double *dw, const double *dy, const double *x, const cs_
                                 const int iw = ow * s->stride - s->pad + kj;
                                 if (ih < 0 || ih >= s->h_in || iw < 0 || iw >= s->w_in)
                                     continue;
-                                dw[(((size_t)co * s->c_in + ci) * s->kh + ki) * s->kw + kj] +=
-                                    g * x[((size_t)(n * s->c_in + ci) * s->h_in + ih) * s->w_in + iw];
+                                const size_t xi = ((size_t)(n * s->c_in + ci) * s->h_in + ih) * s->w_in + iw;
+                                const size_t wi = (((size_t)co * s->c_in + ci) * s->kh + ki) * s->kw + kj;
+                                dx[xi] += g * w[wi];
+                                dw[wi] += g * x[xi];
                             }
                 }
 }
@@ -581,16 +563,16 @@ START_TEST(winograd_matches_direct_convolution_across_chunks)
     ck_assert_msg(ey < 1e-5, "forward error %.3g", ey);
 
     cs__conv2d_backward(dx, NULL, NULL, dy, x, w, &s, work); /* accumulates onto dx's values */
-    ref_conv_dx(dxd, dyd, wd, &s);
+    double *dwd = test_malloc(nw * sizeof *dwd);
+    ref_conv_backward(dxd, dwd, dyd, xd, wd, &s);
     for (size_t i = 0; i < nx; i++)
         dxd[i] += dx0[i];
     const double ex = rel_err(dx, dxd, nx);
     ck_assert_msg(ex < 1e-5, "dx error %.3g", ex);
 
     float *dw = random_floats(nw, 5005);
-    double *dw0 = to_double(dw, nw), *dwd = test_malloc(nw * sizeof *dwd);
+    double *dw0 = to_double(dw, nw);
     cs__conv2d_backward(NULL, dw, NULL, dy, x, w, &s, work);
-    ref_conv_dw(dwd, dyd, xd, &s);
     for (size_t i = 0; i < nw; i++)
         dwd[i] += dw0[i];
     /* sums of 3 * 63 = 189 products per weight */

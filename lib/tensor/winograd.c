@@ -205,6 +205,46 @@ static run next_image(const geom *g, run r, size_t *tiles)
     return r;
 }
 
+/* The order in which the transforms visit a chunk: image by image; in an image, channel by
+ * channel (consecutive runs touch consecutive rows of one plane, and small planes, 4x4: one
+ * cache line, follow each other); in a channel, the image's runs in order. q0 is the run's
+ * first tile within the chunk. */
+typedef struct walk {
+    run start, after, r; /* the image's first run, the next image's, the current one */
+    size_t q_img, tiles, q0;
+    int c, channels;
+} walk;
+
+static walk walk_begin(const geom *g, size_t p0, size_t np, int channels)
+{
+    walk w = { .start = first_run(g, p0, np), .channels = channels };
+    w.after = next_image(g, w.start, &w.tiles);
+    w.r = w.start;
+    return w;
+}
+
+static bool walk_more(const walk *w)
+{
+    return w->r.tj1 > w->r.tj0;
+}
+
+static void walk_next(const geom *g, walk *w)
+{
+    w->q0 += (size_t)(w->r.tj1 - w->r.tj0);
+    w->r = next_run(g, w->r);
+    if (w->r.tj1 > w->r.tj0 && w->r.img == w->start.img)
+        return;
+    if (++w->c == w->channels) { /* the next image */
+        w->c = 0;
+        w->q_img += w->tiles;
+        w->start = w->after;
+        if (w->start.tj1 > w->start.tj0)
+            w->after = next_image(g, w->start, &w->tiles);
+    }
+    w->r = w->start;
+    w->q0 = w->q_img;
+}
+
 /* t = Bt d on n columns of four input rows. */
 static void bt_rows(float *restrict t0, float *restrict t1, float *restrict t2, float *restrict t3,
                     const float *restrict d0, const float *restrict d1, const float *restrict d2,
@@ -232,52 +272,45 @@ static void transform_input(float *restrict v, float *restrict rows, const float
     const size_t in_plane = (size_t)g->h_in * (size_t)g->w_in;
     float *t = rows, *zero = rows + 4 * width;
     memset(zero, 0, (size_t)g->w_in * sizeof *zero);
-    /* Image by image, and in an image channel by channel: consecutive runs read consecutive rows of
-     * one plane, and small planes (4x4: one cache line) follow each other. */
-    size_t q_img = 0, tiles;
-    for (run start = first_run(g, p0, np), after; start.tj1 > start.tj0; start = after, q_img += tiles) {
-        after = next_image(g, start, &tiles);
-        for (int c = 0; c < g->c_in; c++) {
-            size_t q0 = q_img;
-            for (run r = start; r.tj1 > r.tj0 && r.img == start.img; r = next_run(g, r)) {
-                const size_t j0 = (size_t)r.tj0, n = (size_t)(r.tj1 - r.tj0);
-                /* padded columns [qa, qz) of the run inside the plane; the rest are 0 */
-                const size_t lo = 2 * j0, hi = 2 * j0 + 2 * n + 2, lead = (size_t)g->pad;
-                const size_t qa = lo > lead ? lo : lead;
-                const size_t qz = hi < (size_t)g->w_in + lead ? hi : (size_t)g->w_in + lead;
-                const float *plane = in + (size_t)r.img * in_img + (size_t)c * in_plane;
-                const float *rowp[4];
-                for (int i = 0; i < 4; i++) {
-                    const int ih = 2 * r.ti - g->pad + i;
-                    rowp[i] = ih < 0 || ih >= g->h_in ? zero : plane + (size_t)ih * (size_t)g->w_in;
-                    /* The same rows of the next channel's plane: a new stream for the hardware
-                     * prefetcher each time (at 32x32 a plane is a page, where its streams end),
-                     * so the loads would wait on memory. */
-                    if (rowp[i] != zero && c + 1 < g->c_in)
-                        for (size_t q = qa - lead; q < qz - lead; q += 16)
-                            __builtin_prefetch(rowp[i] + in_plane + q);
-                }
-                float *t0 = t, *t1 = t0 + width, *t2 = t1 + width, *t3 = t2 + width;
-                for (size_t q = lo; q < qa; q++)
-                    t0[q] = t1[q] = t2[q] = t3[q] = 0.0f;
-                bt_rows(t0 + qa, t1 + qa, t2 + qa, t3 + qa, rowp[0] + (qa - lead), rowp[1] + (qa - lead),
-                        rowp[2] + (qa - lead), rowp[3] + (qa - lead), qz - qa);
-                for (size_t q = qz > lo ? qz : lo; q < hi; q++)
-                    t0[q] = t1[q] = t2[q] = t3[q] = 0.0f;
-                float *vc = v + (size_t)c * np + q0;
-                for (int a = 0; a < 4; a++) { /* V = t B */
-                    const float *restrict ta = t + (size_t)a * width + lo;
-                    float *restrict v0 = vc + (size_t)(4 * a) * xi_stride, *restrict v1 = v0 + xi_stride;
-                    float *restrict v2 = v1 + xi_stride, *restrict v3 = v2 + xi_stride;
-                    for (size_t j = 0; j < n; j++) {
-                        const float e0 = ta[2 * j], o0 = ta[2 * j + 1], e1 = ta[2 * j + 2], o1 = ta[2 * j + 3];
-                        v0[j] = e0 - e1;
-                        v1[j] = o0 + e1;
-                        v2[j] = e1 - o0;
-                        v3[j] = o0 - o1;
-                    }
-                }
-                q0 += n;
+    for (walk w = walk_begin(g, p0, np, g->c_in); walk_more(&w); walk_next(g, &w)) {
+        const run r = w.r;
+        const int c = w.c;
+        const size_t q0 = w.q0;
+        const size_t j0 = (size_t)r.tj0, n = (size_t)(r.tj1 - r.tj0);
+        /* padded columns [qa, qz) of the run inside the plane; the rest are 0 */
+        const size_t lo = 2 * j0, hi = 2 * j0 + 2 * n + 2, lead = (size_t)g->pad;
+        const size_t qa = lo > lead ? lo : lead;
+        const size_t qz = hi < (size_t)g->w_in + lead ? hi : (size_t)g->w_in + lead;
+        const float *plane = in + (size_t)r.img * in_img + (size_t)c * in_plane;
+        const float *rowp[4];
+        for (int i = 0; i < 4; i++) {
+            const int ih = 2 * r.ti - g->pad + i;
+            rowp[i] = ih < 0 || ih >= g->h_in ? zero : plane + (size_t)ih * (size_t)g->w_in;
+            /* The same rows of the next channel's plane: a new stream for the hardware
+             * prefetcher each time (at 32x32 a plane is a page, where its streams end),
+             * so the loads would wait on memory. */
+            if (rowp[i] != zero && c + 1 < g->c_in)
+                for (size_t q = qa - lead; q < qz - lead; q += 16)
+                    __builtin_prefetch(rowp[i] + in_plane + q);
+        }
+        float *t0 = t, *t1 = t0 + width, *t2 = t1 + width, *t3 = t2 + width;
+        for (size_t q = lo; q < qa; q++)
+            t0[q] = t1[q] = t2[q] = t3[q] = 0.0f;
+        bt_rows(t0 + qa, t1 + qa, t2 + qa, t3 + qa, rowp[0] + (qa - lead), rowp[1] + (qa - lead),
+                rowp[2] + (qa - lead), rowp[3] + (qa - lead), qz - qa);
+        for (size_t q = qz > lo ? qz : lo; q < hi; q++)
+            t0[q] = t1[q] = t2[q] = t3[q] = 0.0f;
+        float *vc = v + (size_t)c * np + q0;
+        for (int a = 0; a < 4; a++) { /* V = t B */
+            const float *restrict ta = t + (size_t)a * width + lo;
+            float *restrict v0 = vc + (size_t)(4 * a) * xi_stride, *restrict v1 = v0 + xi_stride;
+            float *restrict v2 = v1 + xi_stride, *restrict v3 = v2 + xi_stride;
+            for (size_t j = 0; j < n; j++) {
+                const float e0 = ta[2 * j], o0 = ta[2 * j + 1], e1 = ta[2 * j + 2], o1 = ta[2 * j + 3];
+                v0[j] = e0 - e1;
+                v1[j] = o0 + e1;
+                v2[j] = e1 - o0;
+                v3[j] = o0 - o1;
             }
         }
     }
@@ -293,56 +326,50 @@ static void transform_output(float *out, float *restrict rows, const float *rest
     const size_t out_plane = (size_t)g->h_out * (size_t)g->w_out;
     const size_t out_img = (size_t)g->c_out * out_plane;
     float *restrict ye0 = rows, *restrict yo0 = ye0 + tw, *restrict ye1 = yo0 + tw, *restrict yo1 = ye1 + tw;
-    /* image by image, in an image channel by channel (as transform_input) */
-    size_t q_img = 0, tiles;
-    for (run start = first_run(g, p0, np), after; start.tj1 > start.tj0; start = after, q_img += tiles) {
-        after = next_image(g, start, &tiles);
-        for (int k = 0; k < g->c_out; k++) {
-            const float b = bias ? bias[k] : 0.0f;
-            size_t q0 = q_img;
-            for (run r = start; r.tj1 > r.tj0 && r.img == start.img; r = next_run(g, r)) {
-                const size_t n = (size_t)(r.tj1 - r.tj0);
-                const int oh = 2 * r.ti, ow0 = 2 * r.tj0;
-                const int ow1 = 2 * r.tj1 < g->w_out ? 2 * r.tj1 : g->w_out;
-                const int rows_in = g->h_out - oh < 2 ? g->h_out - oh : 2;
-                const float *restrict mk = m + (size_t)k * np + q0;
-                for (size_t j = 0; j < n; j++) {
-                    float t0[4], t1[4];
-                    for (int u = 0; u < 4; u++) { /* t = At m */
-                        const float m0 = mk[(size_t)u * xi_stride + j], m1 = mk[(size_t)(4 + u) * xi_stride + j];
-                        const float m2 = mk[(size_t)(8 + u) * xi_stride + j],
-                                    m3 = mk[(size_t)(12 + u) * xi_stride + j];
-                        t0[u] = m0 + m1 + m2;
-                        t1[u] = m1 - m2 - m3;
-                    }
-                    ye0[j] = t0[0] + t0[1] + t0[2]; /* Y = t A */
-                    yo0[j] = t0[1] - t0[2] - t0[3];
-                    ye1[j] = t1[0] + t1[1] + t1[2];
-                    yo1[j] = t1[1] - t1[2] - t1[3];
+    for (walk w = walk_begin(g, p0, np, g->c_out); walk_more(&w); walk_next(g, &w)) {
+        const run r = w.r;
+        const int k = w.c;
+        const size_t q0 = w.q0;
+        const float b = bias ? bias[k] : 0.0f;
+        const size_t n = (size_t)(r.tj1 - r.tj0);
+        const int oh = 2 * r.ti, ow0 = 2 * r.tj0;
+        const int ow1 = 2 * r.tj1 < g->w_out ? 2 * r.tj1 : g->w_out;
+        const int rows_in = g->h_out - oh < 2 ? g->h_out - oh : 2;
+        const float *restrict mk = m + (size_t)k * np + q0;
+        for (size_t j = 0; j < n; j++) {
+            float t0[4], t1[4];
+            for (int u = 0; u < 4; u++) { /* t = At m */
+                const float m0 = mk[(size_t)u * xi_stride + j], m1 = mk[(size_t)(4 + u) * xi_stride + j];
+                const float m2 = mk[(size_t)(8 + u) * xi_stride + j],
+                            m3 = mk[(size_t)(12 + u) * xi_stride + j];
+                t0[u] = m0 + m1 + m2;
+                t1[u] = m1 - m2 - m3;
+            }
+            ye0[j] = t0[0] + t0[1] + t0[2]; /* Y = t A */
+            yo0[j] = t0[1] - t0[2] - t0[3];
+            ye1[j] = t1[0] + t1[1] + t1[2];
+            yo1[j] = t1[1] - t1[2] - t1[3];
+        }
+        float *plane = out + (size_t)r.img * out_img + (size_t)k * out_plane;
+        for (int a = 0; a < rows_in; a++) {
+            float *dst = plane + (size_t)(oh + a) * (size_t)g->w_out + ow0;
+            const float *ye = a ? ye1 : ye0, *yo = a ? yo1 : yo0;
+            /* whole tiles, then the even column of a tile overhanging an odd width */
+            const size_t pairs = (size_t)(ow1 - ow0) / 2, odd = (size_t)(ow1 - ow0) % 2;
+            if (accumulate) {
+                for (size_t j = 0; j < pairs; j++) {
+                    dst[2 * j] += ye[j];
+                    dst[2 * j + 1] += yo[j];
                 }
-                float *plane = out + (size_t)r.img * out_img + (size_t)k * out_plane;
-                for (int a = 0; a < rows_in; a++) {
-                    float *dst = plane + (size_t)(oh + a) * (size_t)g->w_out + ow0;
-                    const float *ye = a ? ye1 : ye0, *yo = a ? yo1 : yo0;
-                    /* whole tiles, then the even column of a tile overhanging an odd width */
-                    const size_t pairs = (size_t)(ow1 - ow0) / 2, odd = (size_t)(ow1 - ow0) % 2;
-                    if (accumulate) {
-                        for (size_t j = 0; j < pairs; j++) {
-                            dst[2 * j] += ye[j];
-                            dst[2 * j + 1] += yo[j];
-                        }
-                        if (odd)
-                            dst[2 * pairs] += ye[pairs];
-                    } else {
-                        for (size_t j = 0; j < pairs; j++) {
-                            dst[2 * j] = b + ye[j];
-                            dst[2 * j + 1] = b + yo[j];
-                        }
-                        if (odd)
-                            dst[2 * pairs] = b + ye[pairs];
-                    }
+                if (odd)
+                    dst[2 * pairs] += ye[pairs];
+            } else {
+                for (size_t j = 0; j < pairs; j++) {
+                    dst[2 * j] = b + ye[j];
+                    dst[2 * j + 1] = b + yo[j];
                 }
-                q0 += n;
+                if (odd)
+                    dst[2 * pairs] = b + ye[pairs];
             }
         }
     }
@@ -360,40 +387,35 @@ static void transform_grad(float *restrict ygrad, float *restrict rows, const fl
     const size_t plane_size = (size_t)g->h_out * (size_t)g->w_out;
     const size_t img_size = (size_t)g->c_out * plane_size;
     float *restrict e0 = rows, *restrict o0 = e0 + tw, *restrict e1 = o0 + tw, *restrict o1 = e1 + tw;
-    size_t q_img = 0, tiles;
-    for (run start = first_run(g, p0, np), after; start.tj1 > start.tj0; start = after, q_img += tiles) {
-        after = next_image(g, start, &tiles);
-        for (int k = 0; k < g->c_out; k++) {
-            size_t q0 = q_img;
-            for (run r = start; r.tj1 > r.tj0 && r.img == start.img; r = next_run(g, r)) {
-                const size_t j0 = (size_t)r.tj0, n = (size_t)(r.tj1 - r.tj0);
-                const float *plane = dy + (size_t)r.img * img_size + (size_t)k * plane_size;
-                /* the tile row's two rows of dY, split into even and odd columns, 0 outside */
-                for (int a = 0; a < 2; a++) {
-                    float *e = a ? e1 : e0, *o = a ? o1 : o0;
-                    const int oh = 2 * r.ti + a;
-                    const size_t cols = oh < g->h_out ? (size_t)g->w_out : 0;
-                    const float *row = plane + (size_t)oh * (size_t)g->w_out;
-                    for (size_t j = 0; j < n; j++) {
-                        const size_t ow = 2 * (j0 + j);
-                        e[j] = ow < cols ? row[ow] : 0.0f;
-                        o[j] = ow + 1 < cols ? row[ow + 1] : 0.0f;
-                    }
-                }
-                float *yk = ygrad + (size_t)k * np + q0;
-                for (int a = 0; a < 4; a++) { /* r = A dy, then Y = r At */
-                    float *restrict y0 = yk + (size_t)(4 * a) * xi_stride, *restrict y1 = y0 + xi_stride;
-                    float *restrict y2 = y1 + xi_stride, *restrict y3 = y2 + xi_stride;
-                    for (size_t j = 0; j < n; j++) {
-                        const float re = a == 0 ? e0[j] : a == 1 ? e0[j] + e1[j] : a == 2 ? e0[j] - e1[j] : -e1[j];
-                        const float ro = a == 0 ? o0[j] : a == 1 ? o0[j] + o1[j] : a == 2 ? o0[j] - o1[j] : -o1[j];
-                        y0[j] = re;
-                        y1[j] = re + ro;
-                        y2[j] = re - ro;
-                        y3[j] = -ro;
-                    }
-                }
-                q0 += n;
+    for (walk w = walk_begin(g, p0, np, g->c_out); walk_more(&w); walk_next(g, &w)) {
+        const run r = w.r;
+        const int k = w.c;
+        const size_t q0 = w.q0;
+        const size_t j0 = (size_t)r.tj0, n = (size_t)(r.tj1 - r.tj0);
+        const float *plane = dy + (size_t)r.img * img_size + (size_t)k * plane_size;
+        /* the tile row's two rows of dY, split into even and odd columns, 0 outside */
+        for (int a = 0; a < 2; a++) {
+            float *e = a ? e1 : e0, *o = a ? o1 : o0;
+            const int oh = 2 * r.ti + a;
+            const size_t cols = oh < g->h_out ? (size_t)g->w_out : 0;
+            const float *row = plane + (size_t)oh * (size_t)g->w_out;
+            for (size_t j = 0; j < n; j++) {
+                const size_t ow = 2 * (j0 + j);
+                e[j] = ow < cols ? row[ow] : 0.0f;
+                o[j] = ow + 1 < cols ? row[ow + 1] : 0.0f;
+            }
+        }
+        float *yk = ygrad + (size_t)k * np + q0;
+        for (int a = 0; a < 4; a++) { /* r = A dy, then Y = r At */
+            float *restrict y0 = yk + (size_t)(4 * a) * xi_stride, *restrict y1 = y0 + xi_stride;
+            float *restrict y2 = y1 + xi_stride, *restrict y3 = y2 + xi_stride;
+            for (size_t j = 0; j < n; j++) {
+                const float re = a == 0 ? e0[j] : a == 1 ? e0[j] + e1[j] : a == 2 ? e0[j] - e1[j] : -e1[j];
+                const float ro = a == 0 ? o0[j] : a == 1 ? o0[j] + o1[j] : a == 2 ? o0[j] - o1[j] : -o1[j];
+                y0[j] = re;
+                y1[j] = re + ro;
+                y2[j] = re - ro;
+                y3[j] = -ro;
             }
         }
     }
