@@ -573,17 +573,17 @@ START_TEST(bad_arguments_are_refused)
 }
 END_TEST
 
-/* Write `text` (n bytes, a store file) to path with its "version": 2 made 1; returns the
- * edited copy (NUL-terminated, for the caller to edit further and free). */
-static char *as_version_1(const char *path, const uint8_t *text, size_t n)
+/* Write `text` (n bytes, a store file) to path with its "version": 3 made `version` (one
+ * digit); returns the edited copy (NUL-terminated, for the caller to edit further and free). */
+static char *as_version(const char *path, const uint8_t *text, size_t n, char version)
 {
     char *edit = malloc(n + 1);
     ck_assert_ptr_nonnull(edit);
     memcpy(edit, text, n);
     edit[n] = '\0';
-    char *ver = strstr(edit, "\"version\": 2");
+    char *ver = strstr(edit, "\"version\": 3");
     ck_assert_ptr_nonnull(ver);
-    ver[strlen("\"version\": ")] = '1';
+    ver[strlen("\"version\": ")] = version;
     cs_test_write(path, edit, n, 0);
     return edit;
 }
@@ -625,22 +625,26 @@ START_TEST(damaged_stores_are_refused)
     cs_results_destroy(r);
     r = NULL;
 
-    /* A store of version 1 (cells trained before the data-parallel executor, whose numbers
-     * differ in the last bits) is read, but never resumed: that would mix two numerics. Its
-     * cells say version 1 too. */
+    /* Stores of versions 1 and 2 (cells trained before the data-parallel executor, or before
+     * the Winograd convolutions, whose numbers differ in the last bits) are read, but never
+     * resumed: that would mix two numerics. Their cells carry the old version too. */
     char *cfg = cs_test_path(dir, "study.json");
     uint8_t *ctext = cs_test_read(cfg, &n);
     size_t cn = 0;
     uint8_t *ctext2 = cs_test_read(cell, &cn);
-    char *edit = as_version_1(cfg, ctext, n);
-    free(as_version_1(cell, ctext2, cn));
-    cs_assert_ok(cs_results_open(&r, dir));
-    cs_results_destroy(r);
-    r = NULL;
-    s = make_study(1, 1, NULL);
-    cs_assert_fails(cs_study_run(s, dir), CS_ERR_FORMAT, "resumes version 2 only");
-    ck_assert_ptr_nonnull(strstr(cs_last_error(), "other numerics"));
-    cs_study_destroy(s);
+    char *edit = NULL;
+    for (char v = '1'; v <= '2'; v++) {
+        free(edit);
+        edit = as_version(cfg, ctext, n, v);
+        free(as_version(cell, ctext2, cn, v));
+        cs_assert_ok(cs_results_open(&r, dir));
+        cs_results_destroy(r);
+        r = NULL;
+        s = make_study(1, 1, NULL);
+        cs_assert_fails(cs_study_run(s, dir), CS_ERR_FORMAT, "resumes version 3 only");
+        ck_assert_ptr_nonnull(strstr(cs_last_error(), "other numerics"));
+        cs_study_destroy(s);
+    }
     cs_test_write(cell, ctext2, cn, 0);
     free(ctext2);
     memcpy(edit, ctext, n);

@@ -13,10 +13,11 @@
 
 #define CS__STUDY_NAME_MAX 64
 #define CS__STUDY_DATA_NAME_MAX 200
-/* 2: cells trained by the data-parallel executor (a cell's `threads` splits the batch; until 1
- * it was OpenBLAS's thread count), whose numbers differ from version 1's in the last bits.
- * Version 1 stores are still read (reports), never resumed. */
-#define CS__STUDY_FORMAT_VERSION 2
+/* 3: cells trained with the Winograd convolutions (3x3 pad-1 layers with 16 or more channels).
+ * 2: cells trained by the data-parallel executor (a cell's `threads` splits the batch; until 1
+ * it was OpenBLAS's thread count). Each version's numbers differ from the previous one's in the
+ * last bits; older stores are still read (reports), never resumed. */
+#define CS__STUDY_FORMAT_VERSION 3
 
 typedef struct cs__study_model {
     char name[CS__STUDY_NAME_MAX + 1];
