@@ -545,42 +545,50 @@ static void ref_conv_backward(double *dx, double *dw, const double *dy, const do
  * directly. */
 START_TEST(winograd_matches_direct_convolution_across_chunks)
 {
-    const conv_case c = { "Winograd 160->176 7x9", 3, 160, 7, 9, 176, 3, 3, 1, 1 };
-    const cs__conv_shape s = shape_of(&c);
-    ck_assert(cs__winograd_applies(&s));
-    const size_t nx = x_count(&s), nw = w_count(&s), ny = y_count(&s);
-    float *x = random_floats(nx, 5000), *w = random_floats(nw, 5001), *b = random_floats(176, 5002);
-    float *dy = random_floats(ny, 5003), *work = workspace(&s);
-    float *y = test_malloc(ny * sizeof *y), *dx = random_floats(nx, 5004);
-    double *xd = to_double(x, nx), *wd = to_double(w, nw), *bd = to_double(b, 176);
-    double *dyd = to_double(dy, ny), *dx0 = to_double(dx, nx);
-    double *yd = test_malloc(ny * sizeof *yd), *dxd = test_malloc(nx * sizeof *dxd);
+    const conv_case cases[] = {
+        { "Winograd 160->176 7x9", 3, 160, 7, 9, 176, 3, 3, 1, 1 },
+        /* 3 x 4 = 12 tiles: a plane transformed tile by tile (winograd.c, small planes),
+         * chunks of 16 again starting inside images */
+        { "Winograd 160->176 5x7", 3, 160, 5, 7, 176, 3, 3, 1, 1 },
+    };
+    for (size_t t = 0; t < sizeof cases / sizeof *cases; t++) {
+        const conv_case c = cases[t];
+        const cs__conv_shape s = shape_of(&c);
+        ck_assert(cs__winograd_applies(&s));
+        const size_t nx = x_count(&s), nw = w_count(&s), ny = y_count(&s);
+        float *x = random_floats(nx, 5000), *w = random_floats(nw, 5001), *b = random_floats(176, 5002);
+        float *dy = random_floats(ny, 5003), *work = workspace(&s);
+        float *y = test_malloc(ny * sizeof *y), *dx = random_floats(nx, 5004);
+        double *xd = to_double(x, nx), *wd = to_double(w, nw), *bd = to_double(b, 176);
+        double *dyd = to_double(dy, ny), *dx0 = to_double(dx, nx);
+        double *yd = test_malloc(ny * sizeof *yd), *dxd = test_malloc(nx * sizeof *dxd);
 
-    cs__conv2d_forward(y, x, w, b, &s, work);
-    ref_conv(yd, xd, wd, bd, &s);
-    /* sums of 1441 products of magnitude <= 1: float rounding is ~1e-6 of the scale */
-    const double ey = rel_err(y, yd, ny);
-    ck_assert_msg(ey < 1e-5, "forward error %.3g", ey);
+        cs__conv2d_forward(y, x, w, b, &s, work);
+        ref_conv(yd, xd, wd, bd, &s);
+        /* sums of 1441 products of magnitude <= 1: float rounding is ~1e-6 of the scale */
+        const double ey = rel_err(y, yd, ny);
+        ck_assert_msg(ey < 1e-5, "%s: forward error %.3g", c.name, ey);
 
-    cs__conv2d_backward(dx, NULL, NULL, dy, x, w, &s, work); /* accumulates onto dx's values */
-    double *dwd = test_malloc(nw * sizeof *dwd);
-    ref_conv_backward(dxd, dwd, dyd, xd, wd, &s);
-    for (size_t i = 0; i < nx; i++)
-        dxd[i] += dx0[i];
-    const double ex = rel_err(dx, dxd, nx);
-    ck_assert_msg(ex < 1e-5, "dx error %.3g", ex);
+        cs__conv2d_backward(dx, NULL, NULL, dy, x, w, &s, work); /* accumulates onto dx's values */
+        double *dwd = test_malloc(nw * sizeof *dwd);
+        ref_conv_backward(dxd, dwd, dyd, xd, wd, &s);
+        for (size_t i = 0; i < nx; i++)
+            dxd[i] += dx0[i];
+        const double ex = rel_err(dx, dxd, nx);
+        ck_assert_msg(ex < 1e-5, "%s: dx error %.3g", c.name, ex);
 
-    float *dw = random_floats(nw, 5005);
-    double *dw0 = to_double(dw, nw);
-    cs__conv2d_backward(NULL, dw, NULL, dy, x, w, &s, work);
-    for (size_t i = 0; i < nw; i++)
-        dwd[i] += dw0[i];
-    /* sums of 3 * 63 = 189 products per weight */
-    const double ew = rel_err(dw, dwd, nw);
-    ck_assert_msg(ew < 1e-5, "dw error %.3g", ew);
+        float *dw = random_floats(nw, 5005);
+        double *dw0 = to_double(dw, nw);
+        cs__conv2d_backward(NULL, dw, NULL, dy, x, w, &s, work);
+        for (size_t i = 0; i < nw; i++)
+            dwd[i] += dw0[i];
+        /* sums of at most 3 * 63 = 189 products per weight */
+        const double ew = rel_err(dw, dwd, nw);
+        ck_assert_msg(ew < 1e-5, "%s: dw error %.3g", c.name, ew);
 
-    free_all(13, x, w, b, dy, work, y, dx, xd, wd, bd, dyd, dx0, yd);
-    free_all(4, dxd, dw, dw0, dwd);
+        free_all(13, x, w, b, dy, work, y, dx, xd, wd, bd, dyd, dx0, yd);
+        free_all(4, dxd, dw, dw0, dwd);
+    }
 }
 END_TEST
 
