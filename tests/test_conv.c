@@ -185,7 +185,8 @@ typedef struct conv_case {
  * tile, windows wholly in the padding, strides larger than the kernel and kh != kw, the
  * wide-grid path of unpadded stride-1 kernels (one- and multi-image tiles), and the Winograd
  * path of 3x3 pad-1 kernels with 16 or more channels (odd planes, whose last tiles overhang,
- * down to 1x1; winograd_matches_direct_convolution_across_chunks adds larger shapes). */
+ * down to 1x1; forward and dx, their dW having too few channels for Winograd;
+ * winograd_matches_direct_convolution_across_chunks adds larger shapes and Winograd's dW). */
 static const conv_case grad_cases[] = {
     { "3x3 pad 1 stride 1", 2, 2, 5, 5, 3, 3, 3, 1, 1 },
     { "3x3 pad 1 stride 2, 7x6 input", 3, 2, 7, 6, 3, 3, 3, 2, 1 },
@@ -597,10 +598,15 @@ START_TEST(winograd_takes_the_3x3_pad_1_convolutions_with_enough_channels)
     cs__conv_shape s;
     ck_assert(cs__conv_shape_init(&s, 64, 64, 32, 32, 64, 3, 3, 1, 1)); /* ResNet18 layer1 */
     ck_assert(cs__winograd_applies(&s));
+    ck_assert(cs__winograd_weights_apply(&s));
+    ck_assert(cs__conv_shape_init(&s, 64, 32, 15, 15, 64, 3, 3, 1, 1)); /* custom's conv3 */
+    ck_assert(cs__winograd_applies(&s));
+    ck_assert(!cs__winograd_weights_apply(&s)); /* dW by im2col: too few channels */
     ck_assert(cs__conv_shape_init(&s, 64, 512, 4, 4, 512, 3, 3, 1, 1)); /* layer4 */
     ck_assert(cs__winograd_applies(&s));
     ck_assert(cs__conv_shape_init(&s, 64, 3, 32, 32, 64, 3, 3, 1, 1)); /* the stem: 3 channels */
     ck_assert(!cs__winograd_applies(&s));
+    ck_assert(!cs__winograd_weights_apply(&s));
     ck_assert(cs__conv_shape_init(&s, 64, 64, 32, 32, 128, 3, 3, 2, 1)); /* stride 2 */
     ck_assert(!cs__winograd_applies(&s));
     ck_assert(cs__conv_shape_init(&s, 64, 64, 32, 32, 64, 3, 3, 1, 0)); /* unpadded */

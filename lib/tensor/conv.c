@@ -115,7 +115,8 @@ size_t cs__conv_workspace(const cs__conv_shape *s)
 {
     if (is_pointwise(s))
         return 0;
-    if (cs__winograd_applies(s))
+    const bool wino = cs__winograd_applies(s);
+    if (wino && cs__winograd_weights_apply(s))
         return cs__winograd_workspace(s);
     if (is_wide(s)) {
         const int images = wide_tile_images(s);
@@ -126,7 +127,12 @@ size_t cs__conv_workspace(const cs__conv_shape *s)
     const size_t cols = (size_t)images * out_plane(s);
     const size_t k = (size_t)s->c_in * (size_t)s->kh * (size_t)s->kw;
     /* col, and the staging matrix where a tile holds several images */
-    return k * cols + (images > 1 ? (size_t)s->c_out * cols : 0);
+    const size_t gemm = k * cols + (images > 1 ? (size_t)s->c_out * cols : 0);
+    if (wino) { /* Winograd's forward and dx, im2col's dW, one after the other */
+        const size_t w = cs__winograd_workspace(s);
+        return w > gemm ? w : gemm;
+    }
+    return gemm;
 }
 
 /* The output positions o in [0, out) whose input position o*stride - pad + k lies in
@@ -494,9 +500,13 @@ void cs__conv2d_backward(float *dx, float *dw, float *db, const float *dy, const
     if (cs__winograd_applies(s)) {
         if (dx)
             cs__winograd_backward_data(dx, dy, w, s, work);
-        if (dw)
+        if (!dw)
+            return;
+        if (cs__winograd_weights_apply(s)) {
             cs__winograd_backward_weights(dw, dy, x, s, work);
-        return;
+            return;
+        }
+        dx = NULL; /* done; dW by im2col + GEMM below */
     }
 
     if (is_pointwise(s)) {

@@ -8,6 +8,10 @@
 /* Whether the shape is one this path computes (3x3, stride 1, pad 1). */
 bool cs__winograd_applies(const cs__conv_shape *s);
 
+/* Whether its weight gradient also takes this path (64 or more channels on both sides);
+ * otherwise dW is im2col + GEMM. */
+bool cs__winograd_weights_apply(const cs__conv_shape *s);
+
 /* Floats of scratch for any of the three passes: the transformed filters or their gradient
  * (16 C_in C_out), one chunk of transformed tiles, and a few rows for the transforms. */
 size_t cs__winograd_workspace(const cs__conv_shape *s);
