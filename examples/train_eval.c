@@ -4,7 +4,11 @@
  *
  *   train_eval [--data fashion-mnist|fashion-mnist:DIR|cifar10:PATH] [--arch lenet]
  *              [--width 1] [--epochs 10] [--batch 64] [--lr 0 (= default)] [--seed 0]
- *              [--threads 0] [--no-augment] [--limit N] [--save FILE]
+ *              [--threads 0] [--crop-padding 4] [--no-flip] [--no-augment] [--limit N]
+ *              [--save FILE]
+ *
+ * Augmentation is the library's default (random crop with padding 4, horizontal flip);
+ * --crop-padding 0 keeps the flips only, --no-flip drops them, --no-augment drops both.
  *
  * --threads T splits every batch among T threads (cs_model_set_threads); 0 runs on one thread
  * with OpenBLAS's own threading.
@@ -50,7 +54,8 @@ static int open_split(const char *spec, cs_split split, cs_dataset **out)
 static int usage(void)
 {
     fprintf(stderr, "usage: train_eval [--data SPEC] [--arch NAME] [--width W] [--epochs E] [--batch B] [--lr LR]\n"
-                    "                  [--seed S] [--threads T] [--no-augment] [--limit N] [--save FILE]\n");
+                    "                  [--seed S] [--threads T] [--crop-padding P] [--no-flip] [--no-augment]\n"
+                    "                  [--limit N] [--save FILE]\n");
     return 2;
 }
 
@@ -68,6 +73,10 @@ int main(int argc, char **argv)
             t.horizontal_flip = 0;
             continue;
         }
+        if (strcmp(argv[a], "--no-flip") == 0) {
+            t.horizontal_flip = 0;
+            continue;
+        }
         if (!v)
             return usage();
         if (strcmp(argv[a], "--data") == 0)
@@ -80,6 +89,8 @@ int main(int argc, char **argv)
             t.epochs = atoi(v);
         else if (strcmp(argv[a], "--batch") == 0)
             t.batch_size = atoi(v);
+        else if (strcmp(argv[a], "--crop-padding") == 0)
+            t.crop_padding = atoi(v);
         else if (strcmp(argv[a], "--lr") == 0)
             t.lr = atof(v);
         else if (strcmp(argv[a], "--seed") == 0)
