@@ -6,6 +6,9 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "tensor/kernels.h"
 
@@ -32,6 +35,15 @@ static int imax(int a, int b)
     return a > b ? a : b;
 }
 
+/* One step of a window's scan, as ATen: a strictly greater value or a NaN takes the place. */
+static inline void take1(float *best, int32_t *at, float v, int32_t idx)
+{
+    if (v > *best || isnan(v)) {
+        *best = v;
+        *at = idx;
+    }
+}
+
 /* The maximum of one window [h0, h1) x [w0, w1) and where it is. As ATen: start below every
  * value with the first in-bounds element as the index, take strictly greater values (ties keep
  * the first in row-major order), and let NaN win so that it propagates to the output. A window
@@ -41,13 +53,8 @@ static float window_max(int32_t *at, const float *xp, int w, int h0, int h1, int
     float best = -INFINITY;
     int32_t best_at = (int32_t)(h0 * w + w0);
     for (int ih = h0; ih < h1; ih++)
-        for (int iw = w0; iw < w1; iw++) {
-            const float v = xp[(size_t)ih * (size_t)w + (size_t)iw];
-            if (v > best || isnan(v)) {
-                best = v;
-                best_at = (int32_t)(ih * w + iw);
-            }
-        }
+        for (int iw = w0; iw < w1; iw++)
+            take1(&best, &best_at, xp[(size_t)ih * (size_t)w + (size_t)iw], (int32_t)(ih * w + iw));
     *at = best_at;
     return best;
 }
@@ -86,6 +93,101 @@ static void maxpool_2x2(float *restrict y, int32_t *restrict argmax, const float
     }
 }
 
+/* The 3x3, stride-1, padding-1 pool of every GoogLeNet inception block, separably: the
+ * maximum of each input row's three-column windows first (each row once), then of three of
+ * those row results per output. Scanning a window in row-major order by window_max's rule
+ * (strictly greater or NaN takes the place, from the first element) gives the same value and
+ * index as scanning each row so and then the row results in row order by the same rule: the
+ * result is the last NaN if there is one, else the first occurrence of the maximum, and both
+ * survive the grouping. 4 selects per output instead of 8. */
+enum { S3_MAX_W = 512 }; /* row buffers on the stack; wider rows take the general path */
+
+#if defined(__SSE2__)
+/* take1 for four neighbouring outputs: candidates v with indices idx. */
+static inline void take4(__m128 *best, __m128i *at, __m128 v, __m128i idx)
+{
+    const __m128 take = _mm_or_ps(_mm_cmpgt_ps(v, *best), _mm_cmpunord_ps(v, v));
+    *best = _mm_or_ps(_mm_and_ps(take, v), _mm_andnot_ps(take, *best));
+    const __m128i ti = _mm_castps_si128(take);
+    *at = _mm_or_si128(_mm_and_si128(ti, idx), _mm_andnot_si128(ti, *at));
+}
+#endif
+
+/* hv[j], hi[j]: the maximum of row `row` of plane xp over columns [j - 1, j + 1] clipped to
+ * [0, w), and its index in the plane. */
+static void row_max3(float *restrict hv, int32_t *restrict hi, const float *restrict xp, int w, int row)
+{
+    const float *restrict xr = xp + (size_t)row * (size_t)w;
+    const int32_t row_base = (int32_t)(row * w);
+    int j = 1;
+#if defined(__SSE2__)
+    const __m128i lane = _mm_set_epi32(3, 2, 1, 0);
+    for (; j + 4 < w; j += 4) {
+        const __m128i idx = _mm_add_epi32(_mm_set1_epi32(row_base + j - 1), lane);
+        __m128 best = _mm_loadu_ps(xr + j - 1);
+        __m128i at = idx;
+        take4(&best, &at, _mm_loadu_ps(xr + j), _mm_add_epi32(idx, _mm_set1_epi32(1)));
+        take4(&best, &at, _mm_loadu_ps(xr + j + 1), _mm_add_epi32(idx, _mm_set1_epi32(2)));
+        _mm_storeu_ps(hv + j, best);
+        _mm_storeu_si128((__m128i *)(void *)(hi + j), at);
+    }
+#endif
+    for (; j < w; j++)
+        hv[j] = window_max(&hi[j], xp, w, row, row + 1, j - 1, imin(j + 2, w));
+    hv[0] = window_max(&hi[0], xp, w, row, row + 1, 0, imin(2, w));
+}
+
+/* One output row from the row results of its (one to three) input rows, in row order. */
+static void col_max3(float *restrict yr, int32_t *restrict ar, const float *const rv[3], const int32_t *const ri[3],
+                     int rows, int w)
+{
+    int j = 0;
+#if defined(__SSE2__)
+    for (; j + 4 <= w; j += 4) {
+        __m128 best = _mm_loadu_ps(rv[0] + j);
+        __m128i at = _mm_loadu_si128((const __m128i *)(const void *)(ri[0] + j));
+        for (int r = 1; r < rows; r++)
+            take4(&best, &at, _mm_loadu_ps(rv[r] + j), _mm_loadu_si128((const __m128i *)(const void *)(ri[r] + j)));
+        _mm_storeu_ps(yr + j, best);
+        _mm_storeu_si128((__m128i *)(void *)(ar + j), at);
+    }
+#endif
+    for (; j < w; j++) {
+        float best = rv[0][j];
+        int32_t at = ri[0][j];
+        for (int r = 1; r < rows; r++)
+            take1(&best, &at, rv[r][j], ri[r][j]);
+        yr[j] = best;
+        ar[j] = at;
+    }
+}
+
+static void maxpool_3x3_s1_p1(float *restrict y, int32_t *restrict argmax, const float *restrict x, size_t planes,
+                              int h, int w)
+{
+    float hv[3][S3_MAX_W];
+    int32_t hi[3][S3_MAX_W];
+    const size_t plane = (size_t)h * (size_t)w;
+    for (size_t p = 0; p < planes; p++) {
+        const float *xp = x + p * plane;
+        row_max3(hv[0], hi[0], xp, w, 0);
+        for (int oh = 0; oh < h; oh++) {
+            /* Rows oh - 1 .. oh + 1 clipped; row r's results live in slot r % 3. */
+            if (oh + 1 < h)
+                row_max3(hv[(oh + 1) % 3], hi[(oh + 1) % 3], xp, w, oh + 1);
+            const int r0 = oh > 0 ? oh - 1 : 0, r1 = oh + 1 < h ? oh + 1 : h - 1;
+            const float *rv[3];
+            const int32_t *ri[3];
+            for (int r = r0; r <= r1; r++) {
+                rv[r - r0] = hv[r % 3];
+                ri[r - r0] = hi[r % 3];
+            }
+            col_max3(y + p * plane + (size_t)oh * (size_t)w, argmax + p * plane + (size_t)oh * (size_t)w, rv, ri,
+                     r1 - r0 + 1, w);
+        }
+    }
+}
+
 void cs__maxpool_forward(float *y, int32_t *argmax, const float *x, int n, int c, int h, int w,
                          int k, int stride, int pad)
 {
@@ -105,6 +207,10 @@ void cs__maxpool_forward(float *y, int32_t *argmax, const float *x, int n, int c
 
     if (k == 2 && stride == 2 && pad == 0) {
         maxpool_2x2(y, argmax, x, planes, h, w, h_out, w_out);
+        return;
+    }
+    if (k == 3 && stride == 1 && pad == 1 && w <= S3_MAX_W) {
+        maxpool_3x3_s1_p1(y, argmax, x, planes, h, w);
         return;
     }
     for (size_t p = 0; p < planes; p++) {
