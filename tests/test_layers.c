@@ -593,16 +593,18 @@ START_TEST(maxpool_breaks_ties_and_ignores_padding_as_pytorch)
 END_TEST
 
 /* The interior of a row is computed across the row without branches, 2x2 stride-2 pools (even
- * and odd planes) and 3x3 stride-1 padding-1 pools (separably, four outputs per vector, any
- * width from 1; rows wider than its buffers take the general path) by paths of their own;
- * compare every output and index with a window-by-window scan, on values with many ties, some
- * NaN and some -inf. */
+ * and odd planes) and 3x3 padding-1 pools of stride 1 and 2 (separably, four outputs per
+ * vector, any size from 1x1; rows wider than its buffers take the general path) by paths of
+ * their own; compare every output and index with a window-by-window scan, on values with many
+ * ties, some NaN and some -inf. */
 START_TEST(maxpool_interior_path_matches_window_scan)
 {
     const int shapes[][5] = { { 9, 11, 3, 1, 1 }, { 8, 8, 2, 2, 0 }, { 10, 7, 3, 2, 1 }, { 6, 13, 5, 1, 2 },
                               { 5, 5, 5, 1, 0 }, { 12, 12, 3, 3, 0 }, { 7, 9, 2, 2, 0 }, { 2, 2, 2, 2, 0 },
                               { 28, 28, 3, 1, 1 }, { 7, 7, 3, 1, 1 }, { 1, 9, 3, 1, 1 }, { 9, 1, 3, 1, 1 },
-                              { 2, 2, 3, 1, 1 }, { 1, 1, 3, 1, 1 }, { 4, 5, 3, 1, 1 }, { 3, 600, 3, 1, 1 } };
+                              { 2, 2, 3, 1, 1 }, { 1, 1, 3, 1, 1 }, { 4, 5, 3, 1, 1 }, { 3, 600, 3, 1, 1 },
+                              { 28, 28, 3, 2, 1 }, { 17, 18, 3, 2, 1 }, { 20, 19, 3, 2, 1 }, { 1, 1, 3, 2, 1 },
+                              { 2, 2, 3, 2, 1 }, { 3, 1100, 3, 2, 1 }, { 9, 12, 3, 2, 0 } };
     for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
         const int h = shapes[si][0], w = shapes[si][1], k = shapes[si][2], st = shapes[si][3], pad = shapes[si][4];
         const int ho = cs__pool_out(h, k, st, pad), wo = cs__pool_out(w, k, st, pad);

@@ -93,13 +93,14 @@ static void maxpool_2x2(float *restrict y, int32_t *restrict argmax, const float
     }
 }
 
-/* The 3x3, stride-1, padding-1 pool of every GoogLeNet inception block, separably: the
- * maximum of each input row's three-column windows first (each row once), then of three of
- * those row results per output. Scanning a window in row-major order by window_max's rule
- * (strictly greater or NaN takes the place, from the first element) gives the same value and
- * index as scanning each row so and then the row results in row order by the same rule: the
- * result is the last NaN if there is one, else the first occurrence of the maximum, and both
- * survive the grouping. 4 selects per output instead of 8. */
+/* GoogLeNet's 3x3 pools with padding 1 (stride 1 in every inception block, stride 2 between
+ * the stages), separably: the maximum of each input row's three-column windows first (each
+ * row once), then of the (up to) three row results of each output. Scanning a window in
+ * row-major order by window_max's rule (strictly greater or NaN takes the place, from the
+ * first element) gives the same value and index as scanning each row so and then the row
+ * results in row order by the same rule: the result is the last NaN if there is one, else
+ * the first occurrence of the maximum, and both survive the grouping. 4 selects per output
+ * instead of 8, four outputs per SSE2 vector. */
 enum { S3_MAX_W = 512 }; /* row buffers on the stack; wider rows take the general path */
 
 #if defined(__SSE2__)
@@ -111,39 +112,60 @@ static inline void take4(__m128 *best, __m128i *at, __m128 v, __m128i idx)
     const __m128i ti = _mm_castps_si128(take);
     *at = _mm_or_si128(_mm_and_si128(ti, idx), _mm_andnot_si128(ti, *at));
 }
+
+/* x[0], x[2], x[4], x[6]. */
+static inline __m128 load_even(const float *x)
+{
+    return _mm_shuffle_ps(_mm_loadu_ps(x), _mm_loadu_ps(x + 4), _MM_SHUFFLE(2, 0, 2, 0));
+}
 #endif
 
-/* hv[j], hi[j]: the maximum of row `row` of plane xp over columns [j - 1, j + 1] clipped to
- * [0, w), and its index in the plane. */
-static void row_max3(float *restrict hv, int32_t *restrict hi, const float *restrict xp, int w, int row)
+/* hv[j], hi[j] for the wo outputs of a row: the maximum of row `row` of plane xp over columns
+ * [stride j - 1, stride j + 1] clipped to [0, w), and its index in the plane. */
+static void row_max3(float *restrict hv, int32_t *restrict hi, const float *restrict xp, int w, int row, int stride,
+                     int wo)
 {
     const float *restrict xr = xp + (size_t)row * (size_t)w;
-    const int32_t row_base = (int32_t)(row * w);
     int j = 1;
 #if defined(__SSE2__)
-    const __m128i lane = _mm_set_epi32(3, 2, 1, 0);
-    for (; j + 4 < w; j += 4) {
-        const __m128i idx = _mm_add_epi32(_mm_set1_epi32(row_base + j - 1), lane);
-        __m128 best = _mm_loadu_ps(xr + j - 1);
-        __m128i at = idx;
-        take4(&best, &at, _mm_loadu_ps(xr + j), _mm_add_epi32(idx, _mm_set1_epi32(1)));
-        take4(&best, &at, _mm_loadu_ps(xr + j + 1), _mm_add_epi32(idx, _mm_set1_epi32(2)));
-        _mm_storeu_ps(hv + j, best);
-        _mm_storeu_si128((__m128i *)(void *)(hi + j), at);
+    const __m128i idx0 = _mm_add_epi32(_mm_set1_epi32(row * w - 1), _mm_set_epi32(3, 2, 1, 0));
+    if (stride == 1) {
+        for (; j + 4 < w; j += 4) {
+            const __m128i idx = _mm_add_epi32(idx0, _mm_set1_epi32(j));
+            __m128 best = _mm_loadu_ps(xr + j - 1);
+            __m128i at = idx;
+            take4(&best, &at, _mm_loadu_ps(xr + j), _mm_add_epi32(idx, _mm_set1_epi32(1)));
+            take4(&best, &at, _mm_loadu_ps(xr + j + 1), _mm_add_epi32(idx, _mm_set1_epi32(2)));
+            _mm_storeu_ps(hv + j, best);
+            _mm_storeu_si128((__m128i *)(void *)(hi + j), at);
+        }
+    } else if (stride == 2) {
+        /* Outputs j .. j + 3 read columns 2j - 1 .. 2j + 7; load_even reads one more. */
+        const __m128i two = _mm_set_epi32(6, 4, 2, 0);
+        for (; 2 * j + 8 < w; j += 4) {
+            const __m128i idx = _mm_add_epi32(_mm_sub_epi32(two, _mm_set_epi32(3, 2, 1, 0)),
+                                              _mm_add_epi32(idx0, _mm_set1_epi32(2 * j)));
+            __m128 best = load_even(xr + 2 * j - 1);
+            __m128i at = idx;
+            take4(&best, &at, load_even(xr + 2 * j), _mm_add_epi32(idx, _mm_set1_epi32(1)));
+            take4(&best, &at, load_even(xr + 2 * j + 1), _mm_add_epi32(idx, _mm_set1_epi32(2)));
+            _mm_storeu_ps(hv + j, best);
+            _mm_storeu_si128((__m128i *)(void *)(hi + j), at);
+        }
     }
 #endif
-    for (; j < w; j++)
-        hv[j] = window_max(&hi[j], xp, w, row, row + 1, j - 1, imin(j + 2, w));
+    for (; j < wo; j++)
+        hv[j] = window_max(&hi[j], xp, w, row, row + 1, stride * j - 1, imin(stride * j + 2, w));
     hv[0] = window_max(&hi[0], xp, w, row, row + 1, 0, imin(2, w));
 }
 
 /* One output row from the row results of its (one to three) input rows, in row order. */
 static void col_max3(float *restrict yr, int32_t *restrict ar, const float *const rv[3], const int32_t *const ri[3],
-                     int rows, int w)
+                     int rows, int wo)
 {
     int j = 0;
 #if defined(__SSE2__)
-    for (; j + 4 <= w; j += 4) {
+    for (; j + 4 <= wo; j += 4) {
         __m128 best = _mm_loadu_ps(rv[0] + j);
         __m128i at = _mm_loadu_si128((const __m128i *)(const void *)(ri[0] + j));
         for (int r = 1; r < rows; r++)
@@ -152,7 +174,7 @@ static void col_max3(float *restrict yr, int32_t *restrict ar, const float *cons
         _mm_storeu_si128((__m128i *)(void *)(ar + j), at);
     }
 #endif
-    for (; j < w; j++) {
+    for (; j < wo; j++) {
         float best = rv[0][j];
         int32_t at = ri[0][j];
         for (int r = 1; r < rows; r++)
@@ -162,28 +184,29 @@ static void col_max3(float *restrict yr, int32_t *restrict ar, const float *cons
     }
 }
 
-static void maxpool_3x3_s1_p1(float *restrict y, int32_t *restrict argmax, const float *restrict x, size_t planes,
-                              int h, int w)
+/* Stride 1 or 2: the rows of consecutive outputs' windows overlap or touch, so three row
+ * buffers (row r in slot r % 3) hold every row an output needs. */
+static void maxpool_3x3_p1(float *restrict y, int32_t *restrict argmax, const float *restrict x, size_t planes,
+                           int h, int w, int stride, int ho, int wo)
 {
     float hv[3][S3_MAX_W];
     int32_t hi[3][S3_MAX_W];
-    const size_t plane = (size_t)h * (size_t)w;
+    const size_t in_plane = (size_t)h * (size_t)w, out_plane = (size_t)ho * (size_t)wo;
     for (size_t p = 0; p < planes; p++) {
-        const float *xp = x + p * plane;
-        row_max3(hv[0], hi[0], xp, w, 0);
-        for (int oh = 0; oh < h; oh++) {
-            /* Rows oh - 1 .. oh + 1 clipped; row r's results live in slot r % 3. */
-            if (oh + 1 < h)
-                row_max3(hv[(oh + 1) % 3], hi[(oh + 1) % 3], xp, w, oh + 1);
-            const int r0 = oh > 0 ? oh - 1 : 0, r1 = oh + 1 < h ? oh + 1 : h - 1;
+        const float *xp = x + p * in_plane;
+        int next = 0; /* the first row not yet in the buffers */
+        for (int oh = 0; oh < ho; oh++) {
+            const int r0 = imax(stride * oh - 1, 0), r1 = imin(stride * oh + 1, h - 1);
+            for (; next <= r1; next++)
+                row_max3(hv[next % 3], hi[next % 3], xp, w, next, stride, wo);
             const float *rv[3];
             const int32_t *ri[3];
             for (int r = r0; r <= r1; r++) {
                 rv[r - r0] = hv[r % 3];
                 ri[r - r0] = hi[r % 3];
             }
-            col_max3(y + p * plane + (size_t)oh * (size_t)w, argmax + p * plane + (size_t)oh * (size_t)w, rv, ri,
-                     r1 - r0 + 1, w);
+            col_max3(y + p * out_plane + (size_t)oh * (size_t)wo, argmax + p * out_plane + (size_t)oh * (size_t)wo,
+                     rv, ri, r1 - r0 + 1, wo);
         }
     }
 }
@@ -209,8 +232,8 @@ void cs__maxpool_forward(float *y, int32_t *argmax, const float *x, int n, int c
         maxpool_2x2(y, argmax, x, planes, h, w, h_out, w_out);
         return;
     }
-    if (k == 3 && stride == 1 && pad == 1 && w <= S3_MAX_W) {
-        maxpool_3x3_s1_p1(y, argmax, x, planes, h, w);
+    if (k == 3 && pad == 1 && (stride == 1 || stride == 2) && w <= S3_MAX_W) {
+        maxpool_3x3_p1(y, argmax, x, planes, h, w, stride, h_out, w_out);
         return;
     }
     for (size_t p = 0; p < planes; p++) {
