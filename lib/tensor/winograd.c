@@ -287,6 +287,25 @@ static void bt_rows(float *restrict t0, float *restrict t1, float *restrict t2, 
     }
 }
 
+/* Bt d B of one 4x4 tile d (rows pw apart) into its 16 positions, xi_stride apart. */
+static inline void input_tile(float *restrict dst, size_t xi_stride, const float *d0, size_t pw)
+{
+    const float *d1 = d0 + pw, *d2 = d1 + pw, *d3 = d2 + pw;
+    float tt[4][4];
+    for (int u = 0; u < 4; u++) { /* t = Bt d */
+        tt[0][u] = d0[u] - d2[u];
+        tt[1][u] = d1[u] + d2[u];
+        tt[2][u] = d2[u] - d1[u];
+        tt[3][u] = d1[u] - d3[u];
+    }
+    for (int a = 0; a < 4; a++) { /* V = t B */
+        dst[(size_t)(4 * a) * xi_stride] = tt[a][0] - tt[a][2];
+        dst[(size_t)(4 * a + 1) * xi_stride] = tt[a][1] + tt[a][2];
+        dst[(size_t)(4 * a + 2) * xi_stride] = tt[a][2] - tt[a][1];
+        dst[(size_t)(4 * a + 3) * xi_stride] = tt[a][1] - tt[a][3];
+    }
+}
+
 /* V[xi] (C_in, np) of tiles [p0, p0 + np): Bt d B of every input tile. For a run of tiles
  * in one tile row, t = Bt d is first computed along the whole run, on 4 rows of padded
  * columns (padded column q is input column q - pad); tile j then reads columns 2 j .. 2 j + 3
@@ -319,22 +338,7 @@ static void transform_input(float *restrict v, float *restrict rows, const float
             }
             float *vc = v + (size_t)c * np + q0;
             for (int tj = r.tj0; tj < r.tj1; tj++) {
-                const float *d0 = padded + (size_t)(2 * r.ti) * pw + 2 * (size_t)tj;
-                const float *d1 = d0 + pw, *d2 = d1 + pw, *d3 = d2 + pw;
-                float tt[4][4];
-                for (int u = 0; u < 4; u++) { /* t = Bt d */
-                    tt[0][u] = d0[u] - d2[u];
-                    tt[1][u] = d1[u] + d2[u];
-                    tt[2][u] = d2[u] - d1[u];
-                    tt[3][u] = d1[u] - d3[u];
-                }
-                float *dst = vc + (tj - r.tj0);
-                for (int a = 0; a < 4; a++) { /* V = t B */
-                    dst[(size_t)(4 * a) * xi_stride] = tt[a][0] - tt[a][2];
-                    dst[(size_t)(4 * a + 1) * xi_stride] = tt[a][1] + tt[a][2];
-                    dst[(size_t)(4 * a + 2) * xi_stride] = tt[a][2] - tt[a][1];
-                    dst[(size_t)(4 * a + 3) * xi_stride] = tt[a][1] - tt[a][3];
-                }
+                input_tile(vc + (tj - r.tj0), xi_stride, padded + (size_t)(2 * r.ti) * pw + 2 * (size_t)tj, pw);
             }
             continue;
         }
