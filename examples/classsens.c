@@ -3,8 +3,10 @@
  *
  *   classsens study [--profile quick|standard|article] [--data SPEC] [--models LIST] [--noise LIST]
  *                   [--reduce LIST] [--matched] [--seeds N] [--seed S] [--epochs E|per-model]
- *                   [--batch B] [--train-subset N] [--test-subset N] [--jobs N] [--out DIR]
- *                   [--no-report] [--quiet]
+ *                   [--batch B] [--train-subset N] [--test-subset N] [--jobs N] [--threads T]
+ *                   [--shard I/N] [--plan] [--data-per-rank] [--out DIR] [--no-report] [--quiet]
+ *   mpirun -np N classsens study ...   (one study over N processes on any number of hosts)
+ *   classsens status DIR
  *   classsens report DIR [--out OUTDIR] [--confidence C] [--top K]
  *   classsens info DATA
  *
@@ -28,9 +30,16 @@
 #include <classsens.h>
 
 #include "cli_args.h"
+#ifdef CLASSSENS_HAVE_MPI
+#include "study/mpi.h"
+const char *cs_mpi_error(void);
+#endif
 
 #define EXIT_INTERRUPTED 130
 #define MAX_LISTS 16
+
+/* Under mpirun: this process's rank and the number of ranks; -1 and 0 otherwise. */
+static int mpi_rank = -1, mpi_size = 0;
 
 /* ---- profiles ------------------------------------------------------------------------------
  * The one place where the profiles live. Lists use the command-line syntax, so a profile is
@@ -97,6 +106,7 @@ typedef struct progress {
     pthread_mutex_t lock;
     double frac, frac_at;     /* work fraction at the last event, and when (seconds since start) */
     int have_frac, stop;
+    const cs_study *study;    /* for the MPI lines' cell names */
 } progress;
 
 static void format_duration(char *buf, size_t cap, double s)
@@ -206,7 +216,8 @@ typedef struct study_args {
     const char *noise[MAX_LISTS], *reduce[MAX_LISTS];
     int n_noise, n_reduce;
     int matched, no_report, quiet;
-    int seeds, batch, jobs;
+    int seeds, batch, jobs, threads;
+    int shard_index, shard_count, plan, data_per_rank;
     int have_seeds, have_batch, have_train_subset, have_test_subset;
     uint64_t seed;
     size_t train_subset, test_subset;
@@ -239,6 +250,15 @@ static void study_help(void)
            "  --train-subset N    stratified training subset (0: the whole split)\n"
            "  --test-subset N     stratified test subset (0: the whole split)\n"
            "  --jobs N            cells trained at once (0: one per CPU; default)\n"
+           "  --threads T         threads of every cell (0: automatic, 1 below 100 MFLOP per image and\n"
+           "                      2 above; part of the configuration, results depend on it)\n"
+           "  --shard I/N         train only shard I (0..N-1) of N, split by estimated cost, into a store\n"
+           "                      on a shared directory (job arrays); no report: run `classsens report`\n"
+           "                      when every shard is done\n"
+           "  --plan              print the cells, their estimated cost and the predicted wall time on\n"
+           "                      1..256 processes (after a few seconds of timing), and train nothing\n"
+           "  --data-per-rank     under mpirun: every rank reads the data set itself (a shared file\n"
+           "                      system) instead of receiving it from rank 0\n"
            "  --out DIR           the store and report directory\n"
            "  --no-report         only run the cells\n"
            "  --quiet             print only errors and the final line\n"
@@ -252,7 +272,28 @@ static void study_help(void)
                p->name, p->about, p->data, p->models, p->noise, p->reduce, p->seeds, p->batch, p->train_subset,
                p->test_subset, p->out);
     }
-    printf("\nCtrl-C stops after the cells in flight are abandoned; the finished ones stay in the store.\n");
+    printf("\nCtrl-C (or SIGTERM) stops after the cells in flight are abandoned; the finished ones stay in\n"
+           "the store. Under mpirun (mpirun -np N classsens study ...) rank 0 hands out the cells, most\n"
+           "expensive first, and alone writes the store; the results are byte-identical to one process.\n");
+}
+
+/* "I/N": shard I of N, 0 <= I < N. */
+static int parse_shard(const char *v, int *index, int *count)
+{
+    const char *slash = strchr(v, '/');
+    char first[32];
+    if (!slash || (size_t)(slash - v) >= sizeof first)
+        return cli_usage_error("--shard wants I/N (shard I of N, 0 <= I < N), got '%s'", v);
+    memcpy(first, v, (size_t)(slash - v));
+    first[slash - v] = '\0';
+    long i = 0, n = 0;
+    if (cli_parse_long("--shard", first, 0, 65535, &i) != 0 || cli_parse_long("--shard", slash + 1, 1, 65536, &n) != 0)
+        return CLI_EXIT_USAGE;
+    if (i >= n)
+        return cli_usage_error("--shard %ld/%ld: the shard index must be below the count (0..%ld)", i, n, n - 1);
+    *index = (int)i;
+    *count = (int)n;
+    return 0;
 }
 
 static int parse_study_args(study_args *a, int argc, char **argv)
@@ -261,10 +302,11 @@ static int parse_study_args(study_args *a, int argc, char **argv)
         { "profile", 1 }, { "data", 1 }, { "models", 1 }, { "noise", 1 }, { "reduce", 1 },
         { "matched", 0 }, { "seeds", 1 }, { "seed", 1 }, { "epochs", 1 }, { "batch", 1 },
         { "train-subset", 1 }, { "test-subset", 1 }, { "jobs", 1 }, { "out", 1 }, { "no-report", 0 },
-        { "quiet", 0 }, { "lr", 1 },
+        { "quiet", 0 }, { "lr", 1 }, { "threads", 1 }, { "shard", 1 }, { "plan", 0 }, { "data-per-rank", 0 },
     };
     enum { O_PROFILE, O_DATA, O_MODELS, O_NOISE, O_REDUCE, O_MATCHED, O_SEEDS, O_SEED, O_EPOCHS, O_BATCH,
-           O_TRAIN_SUBSET, O_TEST_SUBSET, O_JOBS, O_OUT, O_NO_REPORT, O_QUIET, O_LR };
+           O_TRAIN_SUBSET, O_TEST_SUBSET, O_JOBS, O_OUT, O_NO_REPORT, O_QUIET, O_LR, O_THREADS, O_SHARD, O_PLAN,
+           O_DATA_PER_RANK };
     memset(a, 0, sizeof *a);
     a->prof = &PROFILES[0];
     cli_scanner sc = { argc, 0, argv, "study" };
@@ -327,6 +369,14 @@ static int parse_study_args(study_args *a, int argc, char **argv)
             a->out = v;
             break;
         case O_NO_REPORT: a->no_report = 1; break;
+        case O_THREADS:
+            rc = cli_parse_int("--threads", v, 0, &a->threads);
+            if (rc == 0 && a->threads > 64)
+                rc = cli_usage_error("--threads wants 0 (automatic) .. 64, got '%s'", v);
+            break;
+        case O_SHARD: rc = parse_shard(v, &a->shard_index, &a->shard_count); break;
+        case O_PLAN: a->plan = 1; break;
+        case O_DATA_PER_RANK: a->data_per_rank = 1; break;
         case O_QUIET: a->quiet = 1; break;
         default: break;
         }
@@ -455,12 +505,213 @@ static int write_report(const char *store, const char *out_dir, const cs_report_
     return status;
 }
 
+/* --plan: the cells in the runner's order with their estimated work. */
+static int print_plan(cs_study *s, const study_plan *pl, const study_args *a, const cs_dataset *train)
+{
+    (void)pl;
+    (void)a;
+    (void)train;
+    const int n = cs_study_num_cells(s);
+    int *order = malloc(sizeof *order * (size_t)n);
+    if (!order)
+        return cli_own_error(CS_ERR_OUT_OF_MEMORY, "no memory for %d cells", n);
+    int status = cs_study_schedule(s, order, n);
+    double total = 0.0;
+    for (int i = 0; i < n && status == CS_OK; i++) {
+        cs_study_cell_info info;
+        info.struct_size = sizeof info;
+        status = cs_study_cell(s, order[i], &info);
+        if (status == CS_OK) {
+            printf("%5d  %-20s %-22s r%-3d %2d thr  %12.1f GFLOP\n", order[i], info.model, info.condition,
+                   info.replicate, info.threads, info.gflop);
+            total += info.gflop;
+        }
+    }
+    free(order);
+    if (status != CS_OK)
+        return cli_library_error(status);
+    printf("total: %d cells, %.1f GFLOP\n", n, total);
+    return 0;
+}
+
+#ifdef CLASSSENS_HAVE_MPI
+/* Rank 0's lines under mpirun: the plan, then one per stored cell with the rank that trained it. */
+static void on_mpi_event(const cs_mpi_event *e, void *payload)
+{
+    const progress *p = payload;
+    if (p->quiet)
+        return;
+    if (e->kind == CS_MPI_EVENT_PLAN) {
+        fprintf(stderr, "mpi: %d rank%s; %d of %d cells to train (%d already in %s), most expensive first\n",
+                e->ranks, e->ranks == 1 ? "" : "s", e->cells_to_train, e->cells_total, e->cells_finished, p->store);
+    } else if (e->kind == CS_MPI_EVENT_FINISHED) {
+        cs_study_cell_info info;
+        info.struct_size = sizeof info;
+        if (cs_study_cell(p->study, e->cell, &info) != CS_OK)
+            return;
+        int digits = snprintf(NULL, 0, "%d", e->cells_total);
+        fprintf(stderr, "[%*d/%d] %-16s %-20s rep %d  test acc %5.1f %%  (%.1f s)  rank %d on %s\n", digits,
+                e->cells_finished, e->cells_total, info.model, info.condition, info.replicate,
+                100.0 * e->test_accuracy, e->seconds, e->rank, e->host);
+    }
+}
+#endif
+
+/* Load the data: every process itself, or under mpirun rank 0 for all (unless --data-per-rank).
+ * Under mpirun every rank learns whether all of them have it, so that none waits for another
+ * that gave up; rank 0 prints the failure (the others only their own). Returns the exit code. */
+static int load_data(const study_plan *pl, const study_args *a, cs_dataset **train, cs_dataset **test)
+{
+    int status = CS_OK;
+    if (mpi_rank <= 0 || a->data_per_rank)
+        status = cli_open_data(&pl->data, train, test);
+    if (mpi_rank < 0)
+        return status == CS_OK ? 0 : cli_library_error(status);
+#ifdef CLASSSENS_HAVE_MPI
+    const int own = status;
+    int first_bad = -1;
+    if (!a->data_per_rank)
+        status = cs_mpi_share_data(train, test, status);
+    else
+        status = cs_mpi_all_ok(status, &first_bad) == CS_OK ? CS_OK : CS_ERR_STATE;
+    if (status == CS_OK)
+        return 0;
+    if (own != CS_OK)
+        return mpi_rank == 0 || a->data_per_rank ? cli_library_error(own) : CLI_EXIT_LIBRARY;
+    if (mpi_rank != 0)
+        return CLI_EXIT_LIBRARY;
+    if (a->data_per_rank)
+        return cli_own_error(CS_ERR_STATE, "rank %d could not load the data set (its message is above)", first_bad);
+    return cli_own_error(status, "%s", cs_mpi_error());
+#else
+    (void)a;
+    return CLI_EXIT_LIBRARY;
+#endif
+}
+
+static int build_study(cs_study **out, const study_plan *pl, const study_args *a, const cs_dataset *train,
+                       const cs_dataset *test, progress *prog, int *rc)
+{
+    cs_study_options so = CS_STUDY_OPTIONS_INIT;
+    so.replicates = a->seeds;
+    so.seed = a->seed;
+    so.matched_controls = a->matched;
+    so.jobs = a->jobs;
+    so.progress = mpi_rank >= 0 ? NULL : on_event;
+    so.payload = prog;
+    so.shard_index = a->shard_index;
+    so.shard_count = a->shard_count;
+    /* A profile's subset never asks for more than the split has: it then means all of it. */
+    so.train_subset = a->have_train_subset ? a->train_subset : a->prof->train_subset;
+    so.test_subset = a->have_test_subset ? a->test_subset : a->prof->test_subset;
+    if (!a->have_train_subset && so.train_subset >= cs_dataset_size(train))
+        so.train_subset = 0;
+    if (!a->have_test_subset && so.test_subset >= cs_dataset_size(test))
+        so.test_subset = 0;
+    char name[256];
+    cli_data_name(&pl->data, name, sizeof name);
+    int status = cs_study_create(out, train, test, name, &so);
+    if (status != CS_OK) {
+        *rc = cli_library_error(status);
+        return status;
+    }
+    for (int i = 0; i < pl->n_models; i++) {
+        const cli_model_spec *m = &pl->models[i];
+        cs_train_options t = CS_TRAIN_OPTIONS_INIT;
+        t.epochs = m->epochs;
+        t.batch_size = a->batch;
+        t.lr = m->lr;
+        t.threads = a->threads;
+        status = cs_study_add_model(*out, NULL, m->arch, m->width, &t);
+        if (status != CS_OK) {
+            *rc = cli_usage_error("model %s:%g: %s: %s", m->arch, m->width, cs_status_str(status), cs_last_error());
+            return status;
+        }
+    }
+    for (int i = 0; i < pl->n_conds; i++) {
+        status = cs_study_add_condition(*out, pl->conds[i]);
+        if (status != CS_OK) {
+            char spec[512] = "?";
+            cs_perturb_spec_format(pl->conds[i], spec, sizeof spec, NULL);
+            *rc = cli_usage_error("condition %s: %s: %s", spec, cs_status_str(status), cs_last_error());
+            return status;
+        }
+    }
+    if (!a->quiet && mpi_rank <= 0) {
+        int conds = cs_study_num_cells(*out) / (pl->n_models * a->seeds);
+        fprintf(stderr, "study: %d model%s x %d condition%s x %d replicate%s = %d cells on %s "
+                        "(%zu training / %zu test images); store %s",
+                pl->n_models, pl->n_models == 1 ? "" : "s", conds, conds == 1 ? "" : "s", a->seeds,
+                a->seeds == 1 ? "" : "s", cs_study_num_cells(*out), name,
+                so.train_subset ? so.train_subset : cs_dataset_size(train),
+                so.test_subset ? so.test_subset : cs_dataset_size(test), a->out);
+        if (a->shard_count > 1)
+            fprintf(stderr, "; shard %d/%d", a->shard_index, a->shard_count);
+        fputc('\n', stderr);
+    }
+    return CS_OK;
+}
+
+/* One process, all cells (or one shard's), with the progress display. */
+static int run_here(cs_study *s, const study_args *a, progress *prog)
+{
+    prog->cells_total = cs_study_num_cells(s);
+    prog->start = now_seconds();
+    pthread_mutex_init(&prog->lock, NULL);
+    pthread_t tick;
+    int ticking = prog->tty && !prog->quiet && pthread_create(&tick, NULL, ticker, prog) == 0;
+    int status = cs_study_run(s, a->out);
+    if (ticking) {
+        pthread_mutex_lock(&prog->lock);
+        prog->stop = 1;
+        pthread_mutex_unlock(&prog->lock);
+        pthread_join(tick, NULL);
+    }
+    pthread_mutex_destroy(&prog->lock);
+    clear_bar(prog);
+    note_resume(prog);
+    if (status == CS_ERR_CANCELLED && cli_interrupted) {
+        fprintf(stderr, "interrupted: %d cell%s kept in %s; run the same command again to resume\n",
+                prog->cells_finished, prog->cells_finished == 1 ? "" : "s", a->out);
+        return EXIT_INTERRUPTED;
+    }
+    return status == CS_OK ? 0 : cli_library_error(status);
+}
+
+#ifdef CLASSSENS_HAVE_MPI
+/* Every rank: the cell protocol. A failure or an interruption ends the whole job from rank 0
+ * (MPI_Abort), after its message; the other ranks never return from it then. */
+static int run_mpi(cs_study *s, const study_args *a, progress *prog)
+{
+    cs_mpi_options mo = { on_mpi_event, prog, &cli_interrupted, 1 };
+    int status = cs_mpi_study_run(s, a->out, &mo);
+    if (mpi_rank != 0)
+        return status == CS_OK ? 0 : CLI_EXIT_LIBRARY;
+    if (status == CS_ERR_CANCELLED && cli_interrupted) {
+        fprintf(stderr, "interrupted: %s; run the same command again (any number of ranks) to resume\n",
+                cs_mpi_error());
+        fflush(stderr);
+        cs_mpi_abort(EXIT_INTERRUPTED);
+    }
+    if (status != CS_OK) {
+        cli_own_error(status, "%s; run the same command again (any number of ranks) to resume", cs_mpi_error());
+        fflush(stderr);
+        cs_mpi_abort(CLI_EXIT_LIBRARY);
+    }
+    return 0;
+}
+#endif
+
 static int cmd_study(int argc, char **argv)
 {
     study_args a;
     int rc = parse_study_args(&a, argc, argv);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
+    if (mpi_rank >= 0 && a.shard_count > 1)
+        return cli_usage_error("--shard splits a study without MPI; under mpirun rank 0 hands out the cells");
+    if (mpi_rank > 0)
+        a.quiet = 1;
     study_plan pl;
     rc = make_plan(&pl, &a);
     if (rc != 0)
@@ -472,91 +723,48 @@ static int cmd_study(int argc, char **argv)
     prog.tty = isatty(STDERR_FILENO);
     prog.quiet = a.quiet;
     prog.store = a.out;
-    cli_install_sigint();
+    if (mpi_rank <= 0)
+        cli_install_sigint();
 
-    int status = cli_open_data(&pl.data, &train, &test);
-    if (status != CS_OK) {
-        rc = cli_library_error(status);
+    rc = load_data(&pl, &a, &train, &test);
+    if (rc != 0)
         goto cleanup;
-    }
-    cs_study_options so = CS_STUDY_OPTIONS_INIT;
-    so.replicates = a.seeds;
-    so.seed = a.seed;
-    so.matched_controls = a.matched;
-    so.jobs = a.jobs;
-    so.progress = on_event;
-    so.payload = &prog;
-    /* A profile's subset never asks for more than the split has: it then means all of it. */
-    so.train_subset = a.have_train_subset ? a.train_subset : a.prof->train_subset;
-    so.test_subset = a.have_test_subset ? a.test_subset : a.prof->test_subset;
-    if (!a.have_train_subset && so.train_subset >= cs_dataset_size(train))
-        so.train_subset = 0;
-    if (!a.have_test_subset && so.test_subset >= cs_dataset_size(test))
-        so.test_subset = 0;
-    char name[256];
-    cli_data_name(&pl.data, name, sizeof name);
-    status = cs_study_create(&s, train, test, name, &so);
-    if (status != CS_OK) {
-        rc = cli_library_error(status);
-        goto cleanup;
-    }
-    for (int i = 0; i < pl.n_models; i++) {
-        const cli_model_spec *m = &pl.models[i];
-        cs_train_options t = CS_TRAIN_OPTIONS_INIT;
-        t.epochs = m->epochs;
-        t.batch_size = a.batch;
-        t.lr = m->lr;
-        status = cs_study_add_model(s, NULL, m->arch, m->width, &t);
-        if (status != CS_OK) {
-            rc = cli_usage_error("model %s:%g: %s: %s", m->arch, m->width, cs_status_str(status), cs_last_error());
+    int status = build_study(&s, &pl, &a, train, test, &prog, &rc);
+#ifdef CLASSSENS_HAVE_MPI
+    if (mpi_rank >= 0) {
+        int first_bad = -1;
+        if (cs_mpi_all_ok(status, &first_bad) != CS_OK) {
+            if (mpi_rank == 0 && status == CS_OK)
+                rc = cli_own_error(CS_ERR_STATE, "rank %d could not build the study (its message is above)", first_bad);
             goto cleanup;
         }
     }
-    for (int i = 0; i < pl.n_conds; i++) {
-        status = cs_study_add_condition(s, pl.conds[i]);
-        if (status != CS_OK) {
-            char spec[512] = "?";
-            cs_perturb_spec_format(pl.conds[i], spec, sizeof spec, NULL);
-            rc = cli_usage_error("condition %s: %s: %s", spec, cs_status_str(status), cs_last_error());
+#endif
+    if (status != CS_OK)
+        goto cleanup;
+    prog.study = s;
+    if (a.plan) {
+        rc = mpi_rank > 0 ? 0 : print_plan(s, &pl, &a, train);
+        goto cleanup;
+    }
+#ifdef CLASSSENS_HAVE_MPI
+    if (mpi_rank >= 0) {
+        rc = run_mpi(s, &a, &prog);
+        if (rc != 0 || mpi_rank != 0)
             goto cleanup;
-        }
-    }
-    if (!a.quiet) {
-        int conds = cs_study_num_cells(s) / (pl.n_models * a.seeds);
-        fprintf(stderr, "study: %d model%s x %d condition%s x %d replicate%s = %d cells on %s "
-                        "(%zu training / %zu test images); store %s\n",
-                pl.n_models, pl.n_models == 1 ? "" : "s", conds, conds == 1 ? "" : "s", a.seeds,
-                a.seeds == 1 ? "" : "s", cs_study_num_cells(s), name,
-                so.train_subset ? so.train_subset : cs_dataset_size(train),
-                so.test_subset ? so.test_subset : cs_dataset_size(test), a.out);
-    }
-    prog.cells_total = cs_study_num_cells(s);
-    prog.start = now_seconds();
-    pthread_mutex_init(&prog.lock, NULL);
-    pthread_t tick;
-    int ticking = prog.tty && !prog.quiet && pthread_create(&tick, NULL, ticker, &prog) == 0;
-    status = cs_study_run(s, a.out);
-    if (ticking) {
-        pthread_mutex_lock(&prog.lock);
-        prog.stop = 1;
-        pthread_mutex_unlock(&prog.lock);
-        pthread_join(tick, NULL);
-    }
-    pthread_mutex_destroy(&prog.lock);
-    clear_bar(&prog);
-    note_resume(&prog);
-    if (status == CS_ERR_CANCELLED && cli_interrupted) {
-        fprintf(stderr, "interrupted: %d cell%s kept in %s; run the same command again to resume\n",
-                prog.cells_finished, prog.cells_finished == 1 ? "" : "s", a.out);
-        rc = EXIT_INTERRUPTED;
-        goto cleanup;
-    }
-    if (status != CS_OK) {
-        rc = cli_library_error(status);
-        goto cleanup;
+    } else
+#endif
+    {
+        rc = run_here(s, &a, &prog);
+        if (rc != 0)
+            goto cleanup;
     }
     char path[8192];
-    if (a.no_report) {
+    if (a.shard_count > 1) {
+        absolute_path(path, sizeof path, a.out, NULL);
+        printf("shard %d/%d done: its cells are in %s; when every shard is done: classsens report %s\n",
+               a.shard_index, a.shard_count, path, a.out);
+    } else if (a.no_report) {
         absolute_path(path, sizeof path, a.out, NULL);
         printf("results: %d cells in %s\n", cs_study_num_cells(s), path);
     } else {
@@ -749,8 +957,20 @@ int main(int argc, char **argv)
         printf("classsens %s\n", cs_version_string());
         return 0;
     }
-    if (strcmp(cmd, "study") == 0)
+    if (strcmp(cmd, "study") == 0) {
+#ifdef CLASSSENS_HAVE_MPI
+        /* Under mpirun every rank runs this command; errors before the cell protocol are the
+         * same on every rank (or shared by a collective call), so all of them end normally. */
+        if (cs_mpi_launched()) {
+            if (cs_mpi_init(&argc, &argv, &mpi_rank, &mpi_size) != CS_OK)
+                return cli_own_error(CS_ERR_IO, "%s", cs_mpi_error());
+            int rc = cmd_study(argc - 2, argv + 2);
+            cs_mpi_finalize();
+            return rc;
+        }
+#endif
         return cmd_study(argc - 2, argv + 2);
+    }
     if (strcmp(cmd, "report") == 0)
         return cmd_report(argc - 2, argv + 2);
     if (strcmp(cmd, "info") == 0)

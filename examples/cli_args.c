@@ -31,6 +31,7 @@ void cli_install_sigint(void)
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESETHAND;
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 }
 
 /* Bad arguments: one line, exit code 2. */

@@ -96,10 +96,22 @@ typedef struct cs_study_options {
                                    the wall time only, never a result. */
     cs_study_progress_fn progress; /**< Called on every event, or NULL. */
     void *payload;            /**< Passed to @ref progress. */
+    int shard_index;          /**< With @ref shard_count > 1: the shard cs_study_run() trains,
+                                   0 .. shard_count - 1. Default 0. */
+    int shard_count;          /**< 0 or 1 (default): cs_study_run() trains every missing cell;
+                                   N > 1: only the missing cells of shard @ref shard_index of
+                                   the split of cs_study_shards() (balanced by estimated cost,
+                                   the same on every machine), so that N processes, anywhere,
+                                   can fill one store on a shared directory. Never changes a
+                                   result. */
+    const char *worker;       /**< How this process names itself in the claims of the cells it
+                                   trains (see cs_study_claim_cell()), 1..64 printable ASCII
+                                   characters; NULL (default): "shard I/N" with shards, else
+                                   "local". Copied at cs_study_create(). */
 } cs_study_options;
 
-/** @brief Defaults: 3 replicates, seed 0, whole splits, no controls, one job per CPU. */
-#define CS_STUDY_OPTIONS_INIT { sizeof(cs_study_options), 3, 0u, 0u, 0u, 0, 0, NULL, NULL }
+/** @brief Defaults: 3 replicates, seed 0, whole splits, no controls, one job per CPU, every cell. */
+#define CS_STUDY_OPTIONS_INIT { sizeof(cs_study_options), 3, 0u, 0u, 0u, 0, 0, NULL, NULL, 0, 0, NULL }
 
 /**
  * @brief Create a study over a training and a clean test split.
@@ -179,6 +191,188 @@ CS_API int cs_study_num_cells(const cs_study *s);
  *         with a message naming the cell — the cells already finished stay in the store.
  */
 CS_API int cs_study_run(cs_study *s, const char *store_dir);
+
+/** @name Cells one by one
+ * The pieces of cs_study_run() for programs that schedule cells themselves (the MPI driver of
+ * the `classsens` tool, a batch system, a work queue): describe and order the cells, train one
+ * into a record (the exact bytes of its cell file), and store a record, possibly trained by
+ * another process or machine, into the store. A record depends only on the configuration and
+ * the cell, never on where, when or beside what it was trained — except for the members of its
+ * `timing` object.
+ * @{
+ */
+
+/** @brief One cell, as cs_study_cell() describes it. Set its struct_size before the call. */
+typedef struct cs_study_cell_info {
+    size_t struct_size;     /**< sizeof(cs_study_cell_info), set by the caller. */
+    const char *model;      /**< The model's name (borrowed from the study). */
+    const char *condition;  /**< The condition's name (borrowed from the study). */
+    int model_index;        /**< Index of the model, in the order of cs_study_add_model(). */
+    int condition_index;    /**< Index of the condition (0 is the baseline). */
+    int replicate;          /**< Replicate, 0-based. */
+    int threads;            /**< Threads the cell trains with (see cs_study_add_model()). */
+    int epochs;             /**< Epochs it trains. */
+    double gflop;           /**< Estimated work in GFLOP: the model's forward FLOPs per image ×
+                                 (3 × epochs × the estimated training records + the test
+                                 records). Its ratio to a measured rate gives seconds; the
+                                 number itself is the same on every machine. */
+} cs_study_cell_info;
+
+/**
+ * @brief Describe one cell.
+ * @param s         The study.
+ * @param cell      Cell index, 0 .. cs_study_num_cells() - 1 (model-major, then condition,
+ *                  then replicate).
+ * @param[out] out  The description (strings borrowed from @p s); its struct_size set by the
+ *                  caller (an older, smaller struct gets the fields it has).
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL, struct_size too small); ::CS_ERR_OUT_OF_RANGE.
+ */
+CS_API int cs_study_cell(const cs_study *s, int cell, cs_study_cell_info *out);
+
+/**
+ * @brief The runner's order: every cell, most expensive first.
+ *
+ * Cells are sorted by estimated work (::cs_study_cell_info.gflop), descending; equal ones
+ * keep their index order. Handing cells out in this order to whichever worker is free (the
+ * longest-processing-time-first rule) keeps the longest cells from ending a run alone.
+ * @param s         The study.
+ * @param[out] order  cs_study_num_cells() cell indices.
+ * @param n         Capacity of @p order; at least cs_study_num_cells().
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_OVERFLOW (@p n too small).
+ */
+CS_API int cs_study_schedule(const cs_study *s, int *order, int n);
+
+/**
+ * @brief Split the cells into @p shards shards of balanced estimated work.
+ *
+ * Deterministic: cells are taken in cs_study_schedule() order and each goes to the shard with
+ * the least work so far (the lowest index among equals), so every process that builds the same
+ * study computes the same split, whatever its machine.
+ * @param s         The study.
+ * @param shards    Number of shards, 1..65536.
+ * @param[out] shard_of  For every cell, its shard (0 .. shards - 1).
+ * @param n         Capacity of @p shard_of; at least cs_study_num_cells().
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_OVERFLOW.
+ */
+CS_API int cs_study_shards(const cs_study *s, int shards, int *shard_of, int n);
+
+/**
+ * @brief Create or check a store for this study, as cs_study_run() does first.
+ *
+ * Writes `study.json` (and the `cells/` and `running/` directories) when the store is new;
+ * otherwise checks that it was made by this configuration. Safe to call from several
+ * processes at once on one directory.
+ * @param s          The study (with at least one model).
+ * @param store_dir  The results store.
+ * @return ::CS_OK; ::CS_ERR_STATE (another configuration, the message names the first
+ *         difference; no models); ::CS_ERR_FORMAT; ::CS_ERR_IO; ::CS_ERR_INVALID_ARGUMENT.
+ */
+CS_API int cs_study_prepare(cs_study *s, const char *store_dir);
+
+/**
+ * @brief Whether the store holds a finished cell.
+ * @param s          The study.
+ * @param store_dir  A store prepared for this study.
+ * @param cell       Cell index.
+ * @return 1 when the cell file is there and belongs to this cell and configuration; 0 when it
+ *         is not there; ::CS_ERR_CORRUPT (a file of another cell or configuration, or one that
+ *         does not parse: the message names it); ::CS_ERR_OUT_OF_RANGE; ::CS_ERR_IO;
+ *         ::CS_ERR_INVALID_ARGUMENT.
+ */
+CS_API int cs_study_cell_stored(cs_study *s, const char *store_dir, int cell);
+
+/** @brief A trained cell: the bytes of its cell file (format: docs/formats.md). */
+typedef struct cs_study_record cs_study_record;
+
+/**
+ * @brief Train and evaluate one cell into a record, without touching any store.
+ *
+ * The study's progress callback receives the cell's ::CS_STUDY_EVENT_CELL_STARTED and
+ * ::CS_STUDY_EVENT_EPOCH events (returning non-zero cancels the cell). OpenBLAS runs one
+ * thread during the call, as in cs_study_run(). Several calls may run at once on one study
+ * from different threads.
+ * @param[out] out  The record; NULL on failure. Owned: free with cs_study_record_destroy().
+ * @param s         The study.
+ * @param cell      Cell index.
+ * @return ::CS_OK; ::CS_ERR_OUT_OF_RANGE; ::CS_ERR_CANCELLED; the cell's own failure (e.g.
+ *         ::CS_ERR_DIVERGED) with a message naming the cell; ::CS_ERR_OUT_OF_MEMORY.
+ */
+CS_API int cs_study_train_cell(cs_study_record **out, cs_study *s, int cell);
+
+/**
+ * @brief A record's bytes.
+ * @param rec       The record.
+ * @param[out] len  Its length in bytes (may be NULL).
+ * @return Borrowed; valid until the record is destroyed. The text is also NUL-terminated.
+ */
+CS_API const char *cs_study_record_data(const cs_study_record *rec, size_t *len);
+
+/** @brief The cell a record holds. @param rec The record. @return The cell index; -1 for NULL. */
+CS_API int cs_study_record_cell(const cs_study_record *rec);
+
+/** @brief A record's clean test accuracy. @param rec The record. @return The accuracy; NaN for NULL. */
+CS_API double cs_study_record_accuracy(const cs_study_record *rec);
+
+/** @brief Free a record. @param rec The record; NULL is accepted. */
+CS_API void cs_study_record_destroy(cs_study_record *rec);
+
+/**
+ * @brief Store a record's bytes, from this process or any other that trained the same study.
+ *
+ * The bytes are checked first: they must parse as a cell file of this store format, of this
+ * study's configuration (hash), and name one of its cells. They are then written atomically
+ * (temporary file, fsync, rename) as that cell's file, and the cell's claim, if any, is
+ * removed.
+ * @param[out] cell           The cell the record holds (may be NULL).
+ * @param[out] test_accuracy  Its clean test accuracy (may be NULL).
+ * @param s          The study.
+ * @param store_dir  A store prepared for this study.
+ * @param data       The record's bytes (from cs_study_record_data()).
+ * @param len        Their length.
+ * @return ::CS_OK; ::CS_ERR_FORMAT (not a cell record of this format; the message says what
+ *         is wrong); ::CS_ERR_CORRUPT (a record of another configuration or an unknown cell);
+ *         ::CS_ERR_IO; ::CS_ERR_INVALID_ARGUMENT.
+ */
+CS_API int cs_study_store_record(int *cell, double *test_accuracy, cs_study *s, const char *store_dir,
+                                 const void *data, size_t len);
+
+/** @brief Who trains a cell: the contents of its claim. Set its struct_size before use. */
+typedef struct cs_study_claim {
+    size_t struct_size;   /**< sizeof(cs_study_claim), set by the caller. */
+    const char *worker;   /**< The worker's name, e.g. "shard 2/8", "rank 5", "local". */
+    const char *host;     /**< Host name of the process that trains the cell. */
+    long long pid;        /**< Its process id on that host. */
+    double since;         /**< When it started the cell, in seconds since 1970-01-01 UTC. */
+} cs_study_claim;
+
+/**
+ * @brief Record in the store that a cell is being trained, and by whom.
+ *
+ * Claims are information for `classsens status` and cs_results_cell_claim(), never locks:
+ * cs_study_run() writes one for every cell it starts and removes it when the cell is stored
+ * or abandoned; a process killed mid-cell leaves its claim behind until the cell is stored.
+ * The file is `running/<model>__<condition>__r<replicate>.json`, written atomically.
+ * @param s          The study.
+ * @param store_dir  A store prepared for this study.
+ * @param cell       Cell index.
+ * @param who        The claim; NULL: this process ("local" or the study's worker name, this
+ *                   host, this pid, now). Its NULL strings and zero pid and time are likewise
+ *                   filled from this process.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (a name too long or not printable);
+ *         ::CS_ERR_OUT_OF_RANGE; ::CS_ERR_IO.
+ */
+CS_API int cs_study_claim_cell(cs_study *s, const char *store_dir, int cell, const cs_study_claim *who);
+
+/**
+ * @brief Remove a cell's claim (nothing happens when there is none).
+ * @param s          The study.
+ * @param store_dir  The store.
+ * @param cell       Cell index.
+ * @return ::CS_OK; ::CS_ERR_OUT_OF_RANGE; ::CS_ERR_IO; ::CS_ERR_INVALID_ARGUMENT.
+ */
+CS_API int cs_study_release_cell(cs_study *s, const char *store_dir, int cell);
+
+/** @} */
 
 /** @brief Opaque handle to the results read from a store. */
 typedef struct cs_results cs_results;
@@ -276,6 +470,22 @@ CS_API int cs_results_cell(const cs_results *r, int model, int condition, int re
 
 /** @brief Finished cells in the store. @param r The results. @return The count. */
 CS_API int cs_results_cells_finished(const cs_results *r);
+
+/**
+ * @brief The claim of a cell that the store does not hold yet: who is training it, since when.
+ *
+ * Read by cs_results_open() from the store's `running/` directory. A claim of a cell that is
+ * already stored (its process stored it and was killed before removing the claim) is ignored.
+ * @param r          The results.
+ * @param model      Model index.
+ * @param condition  Condition index.
+ * @param replicate  Replicate index.
+ * @param[out] out   The claim (strings borrowed from @p r); its struct_size set by the caller.
+ * @return ::CS_OK; ::CS_ERR_NOT_FOUND when nobody claims that cell (or it is finished);
+ *         ::CS_ERR_OUT_OF_RANGE; ::CS_ERR_INVALID_ARGUMENT.
+ */
+CS_API int cs_results_cell_claim(const cs_results *r, int model, int condition, int replicate,
+                                 cs_study_claim *out);
 
 #ifdef __cplusplus
 }

@@ -35,15 +35,25 @@ void cs__study_file_name(char *dst, size_t cap, const char *name)
         dst[i] = '\0';
 }
 
-int cs__study_cell_path(char *dst, size_t cap, const char *model, const char *cond, int replicate)
+static int cell_file(char *dst, size_t cap, const char *dir, const char *model, const char *cond, int replicate)
 {
     char m[CS__STUDY_NAME_MAX + 1], c[256];
     cs__study_file_name(m, sizeof m, model);
     cs__study_file_name(c, sizeof c, cond);
-    int n = snprintf(dst, cap, CS__STUDY_CELLS_DIR "/%s__%s__r%d.json", m, c, replicate);
+    int n = snprintf(dst, cap, "%s/%s__%s__r%d.json", dir, m, c, replicate);
     if (n < 0 || (size_t)n >= cap)
         return cs__error(CS_ERR_OVERFLOW, "cell file name for %s / %s is too long", model, cond);
     return CS_OK;
+}
+
+int cs__study_cell_path(char *dst, size_t cap, const char *model, const char *cond, int replicate)
+{
+    return cell_file(dst, cap, CS__STUDY_CELLS_DIR, model, cond, replicate);
+}
+
+int cs__study_claim_path(char *dst, size_t cap, const char *model, const char *cond, int replicate)
+{
+    return cell_file(dst, cap, CS__STUDY_RUNNING_DIR, model, cond, replicate);
 }
 
 const char *cs__condition_family_name(cs_condition_family f)

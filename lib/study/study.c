@@ -24,6 +24,7 @@
 #include "models/models.h"
 #include "models/net.h"
 #include "study/study_internal.h"
+#include "tensor/kernels.h"
 
 
 /* Purposes of the derived seeds (part of the documented protocol: changing one changes every
@@ -39,18 +40,6 @@ enum {
 
 /* Models of at least this many forward FLOPs per image get two threads by default. */
 #define BIG_MODEL_FLOPS 100e6
-
-struct cs_study {
-    cs__study_config cfg;
-    const cs_dataset *train_full, *test_full;
-    cs_dataset *train_sub, *test_sub;       /* owned subset views, or NULL */
-    const cs_dataset *train, *test;         /* what the cells use */
-    cs_perturb_spec **specs;                /* per condition; NULL for baseline and controls */
-    int jobs;
-    cs_study_progress_fn progress;
-    void *payload;
-    int ran;
-};
 
 /* ---- seeds ------------------------------------------------------------------------------ */
 
@@ -142,6 +131,16 @@ int cs_study_create(cs_study **out, const cs_dataset *train, const cs_dataset *t
     if (o.jobs < 0 || o.jobs > 1024)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_create: jobs %d; expected 0 (one per CPU) .. 1024",
                          o.jobs);
+    if (o.shard_count < 0 || o.shard_count > 65536 || o.shard_index < 0 ||
+        (o.shard_count > 1 ? o.shard_index >= o.shard_count : o.shard_index != 0))
+        return cs__error(CS_ERR_INVALID_ARGUMENT,
+                         "cs_study_create: shard %d of %d; expected shard_count 0..65536 and shard_index "
+                         "0 .. shard_count - 1 (0 without shards)",
+                         o.shard_index, o.shard_count);
+    if (o.worker && !printable(o.worker, CS__STUDY_WORKER_MAX))
+        return cs__error(CS_ERR_INVALID_ARGUMENT,
+                         "cs_study_create: worker name must be 1..%d printable ASCII characters",
+                         CS__STUDY_WORKER_MAX);
     int c, h, w, tc, th, tw;
     cs_dataset_shape(train, &c, &h, &w);
     cs_dataset_shape(test, &tc, &th, &tw);
@@ -155,6 +154,7 @@ int cs_study_create(cs_study **out, const cs_dataset *train, const cs_dataset *t
     cs_study *s = calloc(1, sizeof *s);
     if (!s)
         return cs__error_oom("study", sizeof *s);
+    pthread_mutex_init(&s->event_lock, NULL);
     int rc = CS_OK;
     cs__study_config *cfg = &s->cfg;
     snprintf(cfg->data_name, sizeof cfg->data_name, "%s", data_name);
@@ -176,6 +176,14 @@ int cs_study_create(cs_study **out, const cs_dataset *train, const cs_dataset *t
         s->jobs = 1;
     s->progress = o.progress;
     s->payload = o.payload;
+    s->shard_count = o.shard_count > 1 ? o.shard_count : 1;
+    s->shard_index = o.shard_index;
+    if (o.worker)
+        snprintf(s->worker, sizeof s->worker, "%s", o.worker);
+    else if (s->shard_count > 1)
+        snprintf(s->worker, sizeof s->worker, "shard %d/%d", s->shard_index, s->shard_count);
+    else
+        snprintf(s->worker, sizeof s->worker, "local");
 
     cfg->class_names = calloc((size_t)k, sizeof *cfg->class_names);
     if (!cfg->class_names) {
@@ -236,6 +244,7 @@ void cs_study_destroy(cs_study *s)
     cs_dataset_destroy(s->train_sub);
     cs_dataset_destroy(s->test_sub);
     cs__study_config_free(&s->cfg);
+    pthread_mutex_destroy(&s->event_lock);
     free(s);
 }
 
@@ -432,170 +441,9 @@ int cs_study_num_cells(const cs_study *s)
     return s ? s->cfg.n_models * s->cfg.n_conds * s->cfg.replicates : 0;
 }
 
-/* ---- the store ---------------------------------------------------------------------------- */
+/* ---- one cell ------------------------------------------------------------------------------ */
 
-/* The first line where two texts differ, for the "another configuration" message. */
-static void first_difference(char *msg, size_t cap, const char *stored, const char *ours)
-{
-    int line = 1;
-    const char *a = stored, *b = ours;
-    while (*a && *b) {
-        const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
-        size_t la = ea ? (size_t)(ea - a) : strlen(a), lb = eb ? (size_t)(eb - b) : strlen(b);
-        if (la != lb || memcmp(a, b, la) != 0) {
-            while (la && (*a == ' '))
-                ++a, --la;
-            while (lb && (*b == ' '))
-                ++b, --lb;
-            /* Without the separator that ends a member's line. */
-            if (la && a[la - 1] == ',')
-                --la;
-            if (lb && b[lb - 1] == ',')
-                --lb;
-            snprintf(msg, cap, "line %d of the configuration: the store has %.*s; this study has %.*s", line,
-                     (int)(la > 120 ? 120 : la), a, (int)(lb > 120 ? 120 : lb), b);
-            return;
-        }
-        if (!ea || !eb)
-            break;
-        a = ea + 1;
-        b = eb + 1;
-        ++line;
-    }
-    snprintf(msg, cap, "the configurations differ in length at line %d", line);
-}
-
-/* Write study.json, or check that the one there describes this study. */
-static int open_store(const char *dir, const cs__buf *config, const char *hash)
-{
-    int rc = cs__make_dir(dir);
-    char *cells = rc == CS_OK ? cs__path_join(dir, CS__STUDY_CELLS_DIR) : NULL;
-    char *path = rc == CS_OK ? cs__path_join(dir, CS__STUDY_CONFIG_FILE) : NULL;
-    if (rc == CS_OK && (!cells || !path))
-        rc = CS_ERR_OUT_OF_MEMORY;
-    if (rc == CS_OK)
-        rc = cs__make_dir(cells);
-    char *text = NULL;
-    cs__json *root = NULL;
-    cs__buf stored = CS__BUF_INIT, doc = CS__BUF_INIT;
-    if (rc != CS_OK)
-        goto done;
-    rc = cs__read_file(&text, NULL, path, (size_t)64 << 20);
-    if (rc == CS_ERR_NOT_FOUND) {
-        cs__json_writer w;
-        cs__jw_init(&w, &doc);
-        cs__jw_begin_object(&w);
-        cs__jw_key(&w, "format");
-        cs__jw_string(&w, "classsens-study");
-        cs__jw_key(&w, "version");
-        cs__jw_int(&w, CS__STUDY_FORMAT_VERSION);
-        cs__jw_key(&w, "library");
-        cs__jw_string(&w, cs_version_string());
-        cs__jw_key(&w, "config_hash");
-        cs__jw_string(&w, hash);
-        cs__jw_key(&w, "config");
-        cs__json *cfg_tree = NULL;
-        rc = cs__json_parse(&cfg_tree, cs__buf_str(config), config->len, "the study configuration");
-        if (rc == CS_OK)
-            cs__study_json_node(&w, cfg_tree);
-        cs__json_free(cfg_tree);
-        cs__jw_end_object(&w);
-        if (rc == CS_OK)
-            rc = cs__buf_write_file(&doc, path);
-        goto done;
-    }
-    if (rc != CS_OK)
-        goto done;
-    rc = cs__json_parse(&root, text, strlen(text), path);
-    const char *format = NULL, *stored_hash = NULL;
-    long long version = 0;
-    const cs__json *cfg = NULL;
-    if (rc == CS_OK)
-        rc = cs__json_get_string(root, "format", &format, path);
-    if (rc == CS_OK && strcmp(format, "classsens-study") != 0)
-        rc = cs__error(CS_ERR_FORMAT, "%s is not a classsens study (format \"%s\")", path, format);
-    if (rc == CS_OK)
-        rc = cs__json_get_int(root, "version", 1, 1000000, &version, path);
-    if (rc == CS_OK && version != CS__STUDY_FORMAT_VERSION)
-        rc = cs__error(CS_ERR_FORMAT,
-                       "%s has store format version %lld; this library resumes version %d only (%s): use a new "
-                       "directory (a report can still be made from this one)",
-                       path, version, CS__STUDY_FORMAT_VERSION,
-                       version < CS__STUDY_FORMAT_VERSION ? "its cells were trained with other numerics"
-                                                          : "it was written by a newer library");
-    if (rc == CS_OK)
-        rc = cs__json_get_string(root, "config_hash", &stored_hash, path);
-    if (rc == CS_OK)
-        rc = cs__json_get_object(root, "config", &cfg, path);
-    if (rc != CS_OK)
-        goto done;
-    if (strcmp(stored_hash, hash) != 0) {
-        cs__json_writer w;
-        cs__jw_init(&w, &stored);
-        cs__study_json_node(&w, cfg);
-        char diff[400];
-        first_difference(diff, sizeof diff, cs__buf_str(&stored), cs__buf_str(config));
-        rc = cs__error(CS_ERR_STATE,
-                       "the store %s was made by another study configuration (hash %s; this study's is %s): "
-                       "%s. Use another directory, or delete the store to start over",
-                       dir, stored_hash, hash, diff);
-    }
-done:
-    cs__buf_free(&stored);
-    cs__buf_free(&doc);
-    cs__json_free(root);
-    free(text);
-    free(cells);
-    free(path);
-    return rc;
-}
-
-/* A finished cell in the store: it parses and belongs to this configuration and cell. */
-static int read_finished(const char *path, const char *hash, const char *model, const char *cond, int replicate,
-                         double *accuracy)
-{
-    char *text = NULL;
-    cs__json *root = NULL;
-    int rc = cs__read_file(&text, NULL, path, (size_t)64 << 20);
-    if (rc != CS_OK)
-        return rc;
-    rc = cs__json_parse(&root, text, strlen(text), path);
-    if (rc == CS_OK)
-        rc = cs__study_cell_check(root, path, hash, model, cond, replicate);
-    if (rc == CS_OK)
-        rc = cs__json_get_number(root, "test_accuracy", accuracy, path);
-    if (rc != CS_OK && rc != CS_ERR_OUT_OF_MEMORY)
-        rc = cs__error(CS_ERR_CORRUPT, "%s; delete the file to train that cell again", cs_last_error());
-    cs__json_free(root);
-    free(text);
-    return rc;
-}
-
-/* ---- running -------------------------------------------------------------------------------- */
-
-typedef struct run_state {
-    cs_study *s;
-    const char *store;
-    char hash[17];
-    int *pending;             /* cell indices of the current group */
-    int n_pending, next;
-    int cells_finished;
-    double work_done, work_total;
-    atomic_int stop;
-    int status;               /* first failure */
-    char message[1024];
-    pthread_mutex_t lock;     /* next, counters, status, and every callback */
-} run_state;
-
-typedef struct cell_ctx {
-    run_state *run;
-    int cell, model, cond, replicate;
-    double work, work_per_epoch;
-    cs_epoch_report *trace;
-    int epochs_done;
-} cell_ctx;
-
-static void cell_coords(const cs_study *s, int cell, int *model, int *cond, int *replicate)
+void cs__study_cell_coords(const cs_study *s, int cell, int *model, int *cond, int *replicate)
 {
     const int r = s->cfg.replicates, nc = s->cfg.n_conds;
     *replicate = cell % r;
@@ -614,62 +462,27 @@ static double estimate_train_size(const cs_study *s, int cond)
     return n;
 }
 
-static double cell_work(const cs_study *s, int model, int cond)
+double cs__study_cell_work(const cs_study *s, int model, int cond)
 {
     const cs__study_model *m = &s->cfg.models[model];
     return m->flops * 1e-9 *
            (3.0 * m->train.epochs * estimate_train_size(s, cond) + (double)s->cfg.test_size);
 }
 
-/* Called with the lock held. */
-static int emit(run_state *run, cs_study_event *ev)
+int cs__study_freeze(cs_study *s)
 {
-    cs_study *s = run->s;
-    ev->cells_total = cs_study_num_cells(s);
-    ev->cells_finished = run->cells_finished;
-    ev->work_done = run->work_done;
-    ev->work_total = run->work_total;
-    if (s->progress && s->progress(ev, s->payload) != 0) {
-        atomic_store(&run->stop, 1);
-        if (run->status == CS_OK) {
-            run->status = CS_ERR_CANCELLED;
-            snprintf(run->message, sizeof run->message, "cs_study_run: cancelled by the progress callback");
-        }
-        return 1;
+    if (s->hash[0])
+        return CS_OK;
+    if (s->cfg.n_models == 0)
+        return cs__error(CS_ERR_STATE, "the study has no models (add one with cs_study_add_model)");
+    cs__buf config = CS__BUF_INIT;
+    int rc = cs__study_config_json(&config, &s->cfg);
+    if (rc == CS_OK) {
+        cs__study_hash_hex(s->hash, cs__buf_str(&config), config.len);
+        s->ran = 1;
     }
-    return 0;
-}
-
-static void fill_event(cs_study_event *ev, const cell_ctx *cx, cs_study_event_kind kind)
-{
-    const cs_study *s = cx->run->s;
-    memset(ev, 0, sizeof *ev);
-    ev->kind = kind;
-    ev->cell = cx->cell;
-    ev->model = s->cfg.models[cx->model].name;
-    ev->condition = s->cfg.conds[cx->cond].name;
-    ev->replicate = cx->replicate;
-    ev->threads = s->cfg.models[cx->model].threads;
-    ev->test_accuracy = NAN;
-    ev->seconds = NAN;
-}
-
-static int on_epoch(const cs_epoch_report *report, void *payload)
-{
-    cell_ctx *cx = payload;
-    run_state *run = cx->run;
-    if (report->epoch >= 1 && report->epoch <= report->epochs)
-        cx->trace[report->epoch - 1] = *report;
-    cx->epochs_done = report->epoch;
-    pthread_mutex_lock(&run->lock);
-    run->work_done += cx->work_per_epoch;
-    cs_study_event ev;
-    fill_event(&ev, cx, CS_STUDY_EVENT_EPOCH);
-    ev.epoch = report;
-    emit(run, &ev);
-    int stop = atomic_load(&run->stop);
-    pthread_mutex_unlock(&run->lock);
-    return stop;
+    cs__buf_free(&config);
+    return rc;
 }
 
 static double now_seconds(void)
@@ -712,42 +525,44 @@ static int cell_training_set(const cs_study *s, int cond, int replicate, cs_data
     return rc;
 }
 
-static int run_cell(cell_ctx *cx)
+/* Keeps each epoch's report for the cell file, then passes it on. */
+typedef struct epoch_keeper {
+    cs_epoch_report *trace;
+    int epochs;
+    cs__cell_epoch_fn fn;
+    void *payload;
+} epoch_keeper;
+
+static int keep_epoch(const cs_epoch_report *report, void *payload)
 {
-    run_state *run = cx->run;
-    cs_study *s = run->s;
-    const cs__study_model *m = &s->cfg.models[cx->model];
-    const cs__study_condition *c = &s->cfg.conds[cx->cond];
+    epoch_keeper *k = payload;
+    if (report->epoch >= 1 && report->epoch <= k->epochs)
+        k->trace[report->epoch - 1] = *report;
+    return k->fn ? k->fn(k->payload, report) : 0;
+}
+
+int cs__study_train_text(cs_study *s, int cell, cs__cell_epoch_fn on_epoch, void *payload, cs__buf *text,
+                         double *accuracy, double *seconds)
+{
+    int mi, ci, ri;
+    cs__study_cell_coords(s, cell, &mi, &ci, &ri);
+    const cs__study_model *m = &s->cfg.models[mi];
+    const cs__study_condition *c = &s->cfg.conds[ci];
     const int k = s->cfg.k;
+    const size_t n_test = cs_dataset_size(s->test);
     cs_dataset *train = NULL;
     cs_perturb_report *report = NULL;
     cs_model *model = NULL;
-    int32_t *pred = NULL;
-    double *counts = NULL;
-    char *path = NULL;
-    cs__buf text = CS__BUF_INIT;
-    char rel[512];
     uint64_t seed_perturb = 0;
-    const uint64_t seed_init = seed_of(s->cfg.seed, PURPOSE_INIT, m->name, c->name, cx->replicate);
-    const uint64_t seed_train = seed_of(s->cfg.seed, PURPOSE_TRAIN, m->name, c->name, cx->replicate);
-    const size_t n_test = cs_dataset_size(s->test);
-
-    pthread_mutex_lock(&run->lock);
-    cs_study_event started;
-    fill_event(&started, cx, CS_STUDY_EVENT_CELL_STARTED);
-    emit(run, &started);
-    pthread_mutex_unlock(&run->lock);
-
-    cx->trace = calloc((size_t)m->train.epochs, sizeof *cx->trace);
-    pred = malloc(sizeof *pred * n_test);
-    counts = calloc((size_t)k * (size_t)k, sizeof *counts);
-    int rc = (!cx->trace || !pred || !counts) ? cs__error_oom("cell buffers", sizeof *pred * n_test) : CS_OK;
+    const uint64_t seed_init = seed_of(s->cfg.seed, PURPOSE_INIT, m->name, c->name, ri);
+    const uint64_t seed_train = seed_of(s->cfg.seed, PURPOSE_TRAIN, m->name, c->name, ri);
+    epoch_keeper keeper = { NULL, m->train.epochs, on_epoch, payload };
+    keeper.trace = calloc((size_t)m->train.epochs, sizeof *keeper.trace);
+    int32_t *pred = malloc(sizeof *pred * n_test);
+    double *counts = calloc((size_t)k * (size_t)k, sizeof *counts);
+    int rc = (!keeper.trace || !pred || !counts) ? cs__error_oom("cell buffers", sizeof *pred * n_test) : CS_OK;
     if (rc == CS_OK)
-        rc = cs__study_cell_path(rel, sizeof rel, m->name, c->name, cx->replicate);
-    if (rc == CS_OK && !(path = cs__path_join(run->store, rel)))
-        rc = CS_ERR_OUT_OF_MEMORY;
-    if (rc == CS_OK)
-        rc = cell_training_set(s, cx->cond, cx->replicate, &train, &report, &seed_perturb);
+        rc = cell_training_set(s, ci, ri, &train, &report, &seed_perturb);
     cs_model_options mo = CS_MODEL_OPTIONS_INIT;
     mo.width = m->width;
     mo.seed = seed_init;
@@ -758,8 +573,8 @@ static int run_cell(cell_ctx *cx)
     cs_train_options to = m->train;
     to.seed = seed_train;
     to.threads = 0; /* the model's setting, for prediction too */
-    to.progress = on_epoch;
-    to.payload = cx;
+    to.progress = keep_epoch;
+    to.payload = &keeper;
     const double t0 = now_seconds();
     if (rc == CS_OK)
         rc = cs_model_train(model, train, &to);
@@ -767,206 +582,130 @@ static int run_cell(cell_ctx *cx)
     if (rc == CS_OK)
         rc = cs_model_predict(model, pred, s->test);
     const double t2 = now_seconds();
-    double correct = 0.0;
     if (rc == CS_OK) {
+        double correct = 0.0;
         const int32_t *truth = cs_dataset_labels(s->test);
         for (size_t i = 0; i < n_test; ++i) {
             counts[(size_t)truth[i] * (size_t)k + (size_t)pred[i]] += 1.0;
             correct += truth[i] == pred[i];
         }
-        cs__cell_outcome out = { run->hash, m->name, c->name, cx->replicate, seed_perturb, seed_init, seed_train,
-                                 m->threads, cs_dataset_size(train), report, m->train.epochs, cx->trace, k,
-                                 counts, correct / (double)n_test, t1 - t0, t2 - t1 };
-        rc = cs__study_cell_json(&text, &out);
+        *accuracy = correct / (double)n_test;
+        *seconds = t2 - t0;
+        cs__cell_outcome out = { s->hash, m->name, c->name, ri, seed_perturb, seed_init, seed_train,
+                                 m->threads, cs_dataset_size(train), report, m->train.epochs, keeper.trace, k,
+                                 counts, *accuracy, t1 - t0, t2 - t1 };
+        rc = cs__study_cell_json(text, &out);
     }
-    if (rc == CS_OK && atomic_load(&run->stop))
-        rc = CS_ERR_CANCELLED;
-    if (rc == CS_OK)
-        rc = cs__buf_write_file(&text, path);
-
-    pthread_mutex_lock(&run->lock);
-    if (rc == CS_OK) {
-        run->cells_finished++;
-        run->work_done += cx->work - cx->work_per_epoch * cx->epochs_done;
-        cs_study_event ev;
-        fill_event(&ev, cx, CS_STUDY_EVENT_CELL_FINISHED);
-        ev.test_accuracy = correct / (double)n_test;
-        ev.seconds = t2 - t0;
-        emit(run, &ev);
-    } else if (run->status == CS_OK) {
-        run->status = rc;
-        snprintf(run->message, sizeof run->message, "cell (%s, %s, replicate %d): %s", m->name, c->name,
-                 cx->replicate, cs_last_error());
-        atomic_store(&run->stop, 1);
-    }
-    pthread_mutex_unlock(&run->lock);
-
-    cs__buf_free(&text);
-    free(path);
     free(counts);
     free(pred);
-    free(cx->trace);
-    cx->trace = NULL;
+    free(keeper.trace);
     cs_model_destroy(model);
     cs_perturb_report_destroy(report);
     cs_dataset_destroy(train);
     return rc;
 }
 
-static void *worker(void *arg)
+/* ---- a cell as a record ---------------------------------------------------------------------- */
+
+struct cs_study_record {
+    int cell;
+    double accuracy;
+    cs__buf text;
+};
+
+typedef struct lone_cell {
+    cs_study *s;
+    int cell, model, cond, replicate;
+} lone_cell;
+
+/* The study's events of a lone cell, serialised by the study's lock. */
+static int lone_event(lone_cell *lc, cs_study_event_kind kind, const cs_epoch_report *report)
 {
-    run_state *run = arg;
-    for (;;) {
-        pthread_mutex_lock(&run->lock);
-        int i = (!atomic_load(&run->stop) && run->next < run->n_pending) ? run->pending[run->next++] : -1;
-        pthread_mutex_unlock(&run->lock);
-        if (i < 0)
-            return NULL;
-        cell_ctx cx;
-        memset(&cx, 0, sizeof cx);
-        cx.run = run;
-        cx.cell = i;
-        cell_coords(run->s, i, &cx.model, &cx.cond, &cx.replicate);
-        cx.work = cell_work(run->s, cx.model, cx.cond);
-        cx.work_per_epoch = cx.work * 0.95 / run->s->cfg.models[cx.model].train.epochs;
-        cx.epochs_done = 0;
-        run_cell(&cx);
-        /* A failed cell's partial work leaves the estimate; the run stops anyway. */
-    }
+    cs_study *s = lc->s;
+    if (!s->progress)
+        return 0;
+    cs_study_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = kind;
+    ev.cell = lc->cell;
+    ev.cells_total = cs_study_num_cells(s);
+    ev.model = s->cfg.models[lc->model].name;
+    ev.condition = s->cfg.conds[lc->cond].name;
+    ev.replicate = lc->replicate;
+    ev.threads = s->cfg.models[lc->model].threads;
+    ev.epoch = report;
+    ev.test_accuracy = NAN;
+    ev.seconds = NAN;
+    pthread_mutex_lock(&s->event_lock);
+    int stop = s->progress(&ev, s->payload);
+    pthread_mutex_unlock(&s->event_lock);
+    return stop;
 }
 
-/* Run one group of cells that share a thread count. */
-static int run_group(run_state *run, int threads)
+static int lone_epoch(void *payload, const cs_epoch_report *report)
 {
-    int workers = run->s->jobs / threads;
-    if (workers < 1)
-        workers = 1;
-    if (workers > run->n_pending)
-        workers = run->n_pending;
-    pthread_t *tids = calloc((size_t)workers, sizeof *tids);
-    if (!tids)
-        return cs__error_oom("worker threads", sizeof *tids * (size_t)workers);
-    int started = 0;
-    int rc = CS_OK;
-    for (; started < workers; ++started) {
-        int err = pthread_create(&tids[started], NULL, worker, run);
-        if (err != 0) {
-            if (started == 0)
-                rc = cs__error(CS_ERR_OUT_OF_MEMORY, "cs_study_run: cannot start a worker thread: %s", strerror(err));
-            break;
-        }
-    }
-    for (int i = 0; i < started; ++i)
-        pthread_join(tids[i], NULL);
-    free(tids);
-    return rc;
+    return lone_event(payload, CS_STUDY_EVENT_EPOCH, report);
 }
 
-int cs_study_run(cs_study *s, const char *store_dir)
+int cs_study_train_cell(cs_study_record **out, cs_study *s, int cell)
 {
-    if (!s || !store_dir || !*store_dir)
-        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_run: %s", !s ? "study is NULL" :
-                         !store_dir ? "store_dir is NULL" : "store_dir is empty");
-    if (s->cfg.n_models == 0)
-        return cs__error(CS_ERR_STATE, "cs_study_run: the study has no models (add one with cs_study_add_model)");
-    s->ran = 1;
-    run_state run;
-    memset(&run, 0, sizeof run);
-    run.s = s;
-    run.store = store_dir;
-    atomic_init(&run.stop, 0);
-    cs__buf config = CS__BUF_INIT;
-    int rc = cs__study_config_json(&config, &s->cfg);
-    if (rc != CS_OK) {
-        cs__buf_free(&config);
-        return rc;
-    }
-    cs__study_hash_hex(run.hash, cs__buf_str(&config), config.len);
-    rc = open_store(store_dir, &config, run.hash);
-    cs__buf_free(&config);
-    if (rc != CS_OK)
-        return rc;
-
+    if (!out)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_train_cell: out is NULL");
+    *out = NULL;
+    if (!s)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_train_cell: study is NULL");
     const int total = cs_study_num_cells(s);
-    int *todo = malloc(sizeof *todo * (size_t)total);
-    if (!todo)
-        return cs__error_oom("cell list", sizeof *todo * (size_t)total);
-    int n_todo = 0;
-    pthread_mutex_init(&run.lock, NULL);
-    for (int i = 0; i < total && rc == CS_OK; ++i) {
-        int mi, ci, ri;
-        cell_coords(s, i, &mi, &ci, &ri);
-        char rel[512];
-        rc = cs__study_cell_path(rel, sizeof rel, s->cfg.models[mi].name, s->cfg.conds[ci].name, ri);
-        char *path = rc == CS_OK ? cs__path_join(store_dir, rel) : NULL;
-        if (rc == CS_OK && !path)
-            rc = CS_ERR_OUT_OF_MEMORY;
-        double acc = NAN;
-        int found = rc == CS_OK ? read_finished(path, run.hash, s->cfg.models[mi].name, s->cfg.conds[ci].name, ri, &acc)
-                                : rc;
-        free(path);
-        if (rc != CS_OK)
-            break;
-        if (found == CS_ERR_NOT_FOUND) {
-            todo[n_todo++] = i;
-            run.work_total += cell_work(s, mi, ci);
-        } else if (found == CS_OK) {
-            run.cells_finished++;
-            cs_study_event ev;
-            memset(&ev, 0, sizeof ev);
-            ev.kind = CS_STUDY_EVENT_CELL_SKIPPED;
-            ev.cell = i;
-            ev.model = s->cfg.models[mi].name;
-            ev.condition = s->cfg.conds[ci].name;
-            ev.replicate = ri;
-            ev.threads = s->cfg.models[mi].threads;
-            ev.test_accuracy = acc;
-            ev.seconds = NAN;
-            if (emit(&run, &ev))
-                rc = CS_ERR_CANCELLED;
-        } else {
-            rc = found;
-        }
+    if (cell < 0 || cell >= total)
+        return cs__error(CS_ERR_OUT_OF_RANGE, "cs_study_train_cell: cell %d; the study has %d (0..%d)", cell,
+                         total, total - 1);
+    int rc = cs__study_freeze(s);
+    if (rc != CS_OK)
+        return cs__error(rc, "cs_study_train_cell: %s", cs_last_error());
+    cs_study_record *rec = calloc(1, sizeof *rec);
+    if (!rec)
+        return cs__error_oom("cell record", sizeof *rec);
+    rec->cell = cell;
+    lone_cell lc = { s, cell, 0, 0, 0 };
+    cs__study_cell_coords(s, cell, &lc.model, &lc.cond, &lc.replicate);
+    if (lone_event(&lc, CS_STUDY_EVENT_CELL_STARTED, NULL) != 0) {
+        cs_study_record_destroy(rec);
+        return cs__error(CS_ERR_CANCELLED, "cs_study_train_cell: cancelled by the progress callback");
     }
-    /* Work totals include every cell still to train, so the estimate is known up front. */
-    /* Every pass sets one BLAS thread; holding it for the whole run saves the switching. */
+    double seconds = 0.0;
     cs__blas_serial_begin();
-    run.pending = malloc(sizeof *run.pending * (size_t)(n_todo > 0 ? n_todo : 1));
-    if (rc == CS_OK && !run.pending)
-        rc = cs__error_oom("cell list", sizeof *run.pending * (size_t)n_todo);
-    /* Groups by thread count, fewest threads first; cells keep their order within a group. */
-    int done = 0;
-    while (rc == CS_OK && done < n_todo && !atomic_load(&run.stop)) {
-        int threads = 0;
-        for (int i = 0; i < n_todo; ++i) {
-            if (todo[i] < 0)
-                continue;
-            int mi, ci, ri;
-            cell_coords(s, todo[i], &mi, &ci, &ri);
-            int t = s->cfg.models[mi].threads;
-            if (threads == 0 || t < threads)
-                threads = t;
-        }
-        run.n_pending = 0;
-        run.next = 0;
-        for (int i = 0; i < n_todo; ++i) {
-            if (todo[i] < 0)
-                continue;
-            int mi, ci, ri;
-            cell_coords(s, todo[i], &mi, &ci, &ri);
-            if (s->cfg.models[mi].threads == threads) {
-                run.pending[run.n_pending++] = todo[i];
-                todo[i] = -1;
-                ++done;
-            }
-        }
-        rc = run_group(&run, threads);
-    }
+    rc = cs__study_train_text(s, cell, lone_epoch, &lc, &rec->text, &rec->accuracy, &seconds);
     cs__blas_serial_end();
-    if (rc == CS_OK && run.status != CS_OK)
-        rc = cs__error(run.status, "%s", run.message);
-    pthread_mutex_destroy(&run.lock);
-    free(run.pending);
-    free(todo);
-    return rc;
+    if (rc != CS_OK) {
+        rc = cs__error(rc, "cell (%s, %s, replicate %d): %s", s->cfg.models[lc.model].name,
+                       s->cfg.conds[lc.cond].name, lc.replicate, cs_last_error());
+        cs_study_record_destroy(rec);
+        return rc;
+    }
+    *out = rec;
+    return CS_OK;
+}
+
+const char *cs_study_record_data(const cs_study_record *rec, size_t *len)
+{
+    if (len)
+        *len = rec ? rec->text.len : 0;
+    return rec ? cs__buf_str(&rec->text) : NULL;
+}
+
+int cs_study_record_cell(const cs_study_record *rec)
+{
+    return rec ? rec->cell : -1;
+}
+
+double cs_study_record_accuracy(const cs_study_record *rec)
+{
+    return rec ? rec->accuracy : NAN;
+}
+
+void cs_study_record_destroy(cs_study_record *rec)
+{
+    if (!rec)
+        return;
+    cs__buf_free(&rec->text);
+    free(rec);
 }

@@ -3,6 +3,7 @@
 #ifndef CS_STUDY_INTERNAL_H
 #define CS_STUDY_INTERNAL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +55,46 @@ typedef struct cs__study_config {
 
 void cs__study_config_free(cs__study_config *cfg);
 
+#define CS__STUDY_WORKER_MAX 64
+
+struct cs_study {
+    cs__study_config cfg;
+    const cs_dataset *train_full, *test_full;
+    cs_dataset *train_sub, *test_sub;       /* owned subset views, or NULL */
+    const cs_dataset *train, *test;         /* what the cells use */
+    cs_perturb_spec **specs;                /* per condition; NULL for baseline and controls */
+    int jobs;
+    int shard_index, shard_count;           /* shard_count 0 or 1: every cell */
+    char worker[CS__STUDY_WORKER_MAX + 1];  /* how claims name this process */
+    cs_study_progress_fn progress;
+    void *payload;
+    pthread_mutex_t event_lock;             /* serialises progress calls of cs_study_train_cell */
+    char hash[17];                          /* the configuration's hash, once frozen */
+    int ran;                                /* configuration frozen (run, prepared or trained) */
+};
+
+/* Freeze the configuration and compute its hash (once). */
+int cs__study_freeze(cs_study *s);
+
+/* Estimated work of a cell in GFLOP (cs_study_cell_info.gflop). */
+double cs__study_cell_work(const cs_study *s, int model, int cond);
+void cs__study_cell_coords(const cs_study *s, int cell, int *model, int *cond, int *replicate);
+
+/* Create or check the store (study.json, cells/, running/); the study must be frozen. */
+int cs__study_open_store(cs_study *s, const char *dir);
+/* A finished cell in the store: CS_OK (and its accuracy), CS_ERR_NOT_FOUND, or an error. */
+int cs__study_read_finished(const cs_study *s, const char *dir, int cell, double *accuracy);
+
+/* Train one cell into the text of its cell file. on_epoch (may be NULL) is called after each
+ * epoch's report is kept; non-zero stops training (CS_ERR_CANCELLED). */
+typedef int (*cs__cell_epoch_fn)(void *payload, const cs_epoch_report *report);
+int cs__study_train_text(cs_study *s, int cell, cs__cell_epoch_fn on_epoch, void *payload, cs__buf *text,
+                         double *accuracy, double *seconds);
+
+/* Claims: write (who NULL: this process under the study's worker name) and remove. */
+int cs__study_claim(cs_study *s, const char *dir, int cell, const cs_study_claim *who);
+int cs__study_release(const cs_study *s, const char *dir, int cell);
+
 /* FNV-1a, 64 bits: the configuration hash and the data fingerprints (identity, not security). */
 uint64_t cs__fnv1a64(uint64_t h, const void *data, size_t n);
 #define CS__FNV1A64_INIT 0xcbf29ce484222325ull
@@ -66,10 +107,13 @@ void cs__study_hash_hex(char hex[17], const char *text, size_t len);
 void cs__study_file_name(char *dst, size_t cap, const char *name);
 /* "cells/<model>__<condition>__r<replicate>.json" below the store (relative path). */
 int cs__study_cell_path(char *dst, size_t cap, const char *model, const char *cond, int replicate);
+/* The same cell's claim: "running/<model>__<condition>__r<replicate>.json". */
+int cs__study_claim_path(char *dst, size_t cap, const char *model, const char *cond, int replicate);
 
 /* Names of the files of a store. */
 #define CS__STUDY_CONFIG_FILE "study.json"
 #define CS__STUDY_CELLS_DIR "cells"
+#define CS__STUDY_RUNNING_DIR "running"
 
 /* One finished cell, as the runner hands it to the store writer. */
 typedef struct cs__cell_outcome {

@@ -1,0 +1,530 @@
+/* The cells of a study one by one: their description, the schedule (most expensive first), the
+ * split into shards, the store's directory (study.json, finished cells, claims), and storing a
+ * record trained anywhere. cs_study_run (runner.c) and the MPI driver (mpi.c) are built on
+ * these. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <classsens/version.h>
+
+#include "core/buf.h"
+#include "core/json.h"
+#include "core/memory.h"
+#include "study/study_internal.h"
+
+/* ---- describing and ordering cells ------------------------------------------------------- */
+
+int cs_study_cell(const cs_study *s, int cell, cs_study_cell_info *out)
+{
+    if (!s || !out)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_cell: %s is NULL", !s ? "study" : "out");
+    if (out->struct_size < sizeof(size_t) + 3 * sizeof(const char *))
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_cell: struct_size %zu is too small", out->struct_size);
+    const int total = cs_study_num_cells(s);
+    if (cell < 0 || cell >= total)
+        return cs__error(CS_ERR_OUT_OF_RANGE, "cs_study_cell: cell %d; the study has %d (0..%d)", cell, total,
+                         total - 1);
+    int mi, ci, ri;
+    cs__study_cell_coords(s, cell, &mi, &ci, &ri);
+    const cs__study_model *m = &s->cfg.models[mi];
+    cs_study_cell_info info;
+    memset(&info, 0, sizeof info);
+    info.struct_size = out->struct_size < sizeof info ? out->struct_size : sizeof info;
+    info.model = m->name;
+    info.condition = s->cfg.conds[ci].name;
+    info.model_index = mi;
+    info.condition_index = ci;
+    info.replicate = ri;
+    info.threads = m->threads;
+    info.epochs = m->train.epochs;
+    info.gflop = cs__study_cell_work(s, mi, ci);
+    memcpy(out, &info, info.struct_size);
+    return CS_OK;
+}
+
+typedef struct costed {
+    double work;
+    int cell;
+} costed;
+
+static int by_work_desc(const void *a, const void *b)
+{
+    const costed *x = a, *y = b;
+    if (x->work != y->work)
+        return x->work > y->work ? -1 : 1;
+    return (x->cell > y->cell) - (x->cell < y->cell);
+}
+
+/* The cells in schedule order with their work; caller frees. */
+static costed *scheduled(const cs_study *s, int total)
+{
+    costed *c = malloc(sizeof *c * (size_t)(total > 0 ? total : 1));
+    if (!c) {
+        cs__error_oom("cell schedule", sizeof *c * (size_t)total);
+        return NULL;
+    }
+    for (int i = 0; i < total; ++i) {
+        int mi, ci, ri;
+        cs__study_cell_coords(s, i, &mi, &ci, &ri);
+        c[i].work = cs__study_cell_work(s, mi, ci);
+        c[i].cell = i;
+    }
+    qsort(c, (size_t)total, sizeof *c, by_work_desc);
+    return c;
+}
+
+int cs_study_schedule(const cs_study *s, int *order, int n)
+{
+    if (!s || !order)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_schedule: %s is NULL", !s ? "study" : "order");
+    const int total = cs_study_num_cells(s);
+    if (n < total)
+        return cs__error(CS_ERR_OVERFLOW, "cs_study_schedule: room for %d cells; the study has %d", n, total);
+    costed *c = scheduled(s, total);
+    if (!c)
+        return CS_ERR_OUT_OF_MEMORY;
+    for (int i = 0; i < total; ++i)
+        order[i] = c[i].cell;
+    free(c);
+    return CS_OK;
+}
+
+int cs_study_shards(const cs_study *s, int shards, int *shard_of, int n)
+{
+    if (!s || !shard_of)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_shards: %s is NULL", !s ? "study" : "shard_of");
+    if (shards < 1 || shards > 65536)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_shards: %d shards; expected 1..65536", shards);
+    const int total = cs_study_num_cells(s);
+    if (n < total)
+        return cs__error(CS_ERR_OVERFLOW, "cs_study_shards: room for %d cells; the study has %d", n, total);
+    costed *c = scheduled(s, total);
+    double *load = calloc((size_t)shards, sizeof *load);
+    if (!c || !load) {
+        free(c);
+        free(load);
+        return cs__error_oom("shard loads", sizeof *load * (size_t)shards);
+    }
+    /* Each cell to the least loaded shard: O(cells x shards), a few million steps at most. */
+    for (int i = 0; i < total; ++i) {
+        int best = 0;
+        for (int j = 1; j < shards; ++j)
+            if (load[j] < load[best])
+                best = j;
+        load[best] += c[i].work;
+        shard_of[c[i].cell] = best;
+    }
+    free(load);
+    free(c);
+    return CS_OK;
+}
+
+/* ---- the store's directory --------------------------------------------------------------- */
+
+
+/* The first line where two texts differ, for the "another configuration" message. */
+static void first_difference(char *msg, size_t cap, const char *stored, const char *ours)
+{
+    int line = 1;
+    const char *a = stored, *b = ours;
+    while (*a && *b) {
+        const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
+        size_t la = ea ? (size_t)(ea - a) : strlen(a), lb = eb ? (size_t)(eb - b) : strlen(b);
+        if (la != lb || memcmp(a, b, la) != 0) {
+            while (la && (*a == ' '))
+                ++a, --la;
+            while (lb && (*b == ' '))
+                ++b, --lb;
+            /* Without the separator that ends a member's line. */
+            if (la && a[la - 1] == ',')
+                --la;
+            if (lb && b[lb - 1] == ',')
+                --lb;
+            snprintf(msg, cap, "line %d of the configuration: the store has %.*s; this study has %.*s", line,
+                     (int)(la > 120 ? 120 : la), a, (int)(lb > 120 ? 120 : lb), b);
+            return;
+        }
+        if (!ea || !eb)
+            break;
+        a = ea + 1;
+        b = eb + 1;
+        ++line;
+    }
+    snprintf(msg, cap, "the configurations differ in length at line %d", line);
+}
+
+/* Write study.json, or check that the one there describes this study. */
+static int open_store(const char *dir, const cs__buf *config, const char *hash)
+{
+    int rc = cs__make_dir(dir);
+    char *running = rc == CS_OK ? cs__path_join(dir, CS__STUDY_RUNNING_DIR) : NULL;
+    if (rc == CS_OK && !running)
+        rc = CS_ERR_OUT_OF_MEMORY;
+    if (rc == CS_OK)
+        rc = cs__make_dir(running);
+    free(running);
+    char *cells = rc == CS_OK ? cs__path_join(dir, CS__STUDY_CELLS_DIR) : NULL;
+    char *path = rc == CS_OK ? cs__path_join(dir, CS__STUDY_CONFIG_FILE) : NULL;
+    if (rc == CS_OK && (!cells || !path))
+        rc = CS_ERR_OUT_OF_MEMORY;
+    if (rc == CS_OK)
+        rc = cs__make_dir(cells);
+    char *text = NULL;
+    cs__json *root = NULL;
+    cs__buf stored = CS__BUF_INIT, doc = CS__BUF_INIT;
+    if (rc != CS_OK)
+        goto done;
+    rc = cs__read_file(&text, NULL, path, (size_t)64 << 20);
+    if (rc == CS_ERR_NOT_FOUND) {
+        cs__json_writer w;
+        cs__jw_init(&w, &doc);
+        cs__jw_begin_object(&w);
+        cs__jw_key(&w, "format");
+        cs__jw_string(&w, "classsens-study");
+        cs__jw_key(&w, "version");
+        cs__jw_int(&w, CS__STUDY_FORMAT_VERSION);
+        cs__jw_key(&w, "library");
+        cs__jw_string(&w, cs_version_string());
+        cs__jw_key(&w, "config_hash");
+        cs__jw_string(&w, hash);
+        cs__jw_key(&w, "config");
+        cs__json *cfg_tree = NULL;
+        rc = cs__json_parse(&cfg_tree, cs__buf_str(config), config->len, "the study configuration");
+        if (rc == CS_OK)
+            cs__study_json_node(&w, cfg_tree);
+        cs__json_free(cfg_tree);
+        cs__jw_end_object(&w);
+        if (rc == CS_OK)
+            rc = cs__buf_write_file(&doc, path);
+        goto done;
+    }
+    if (rc != CS_OK)
+        goto done;
+    rc = cs__json_parse(&root, text, strlen(text), path);
+    const char *format = NULL, *stored_hash = NULL;
+    long long version = 0;
+    const cs__json *cfg = NULL;
+    if (rc == CS_OK)
+        rc = cs__json_get_string(root, "format", &format, path);
+    if (rc == CS_OK && strcmp(format, "classsens-study") != 0)
+        rc = cs__error(CS_ERR_FORMAT, "%s is not a classsens study (format \"%s\")", path, format);
+    if (rc == CS_OK)
+        rc = cs__json_get_int(root, "version", 1, 1000000, &version, path);
+    if (rc == CS_OK && version != CS__STUDY_FORMAT_VERSION)
+        rc = cs__error(CS_ERR_FORMAT,
+                       "%s has store format version %lld; this library resumes version %d only (%s): use a new "
+                       "directory (a report can still be made from this one)",
+                       path, version, CS__STUDY_FORMAT_VERSION,
+                       version < CS__STUDY_FORMAT_VERSION ? "its cells were trained with other numerics"
+                                                          : "it was written by a newer library");
+    if (rc == CS_OK)
+        rc = cs__json_get_string(root, "config_hash", &stored_hash, path);
+    if (rc == CS_OK)
+        rc = cs__json_get_object(root, "config", &cfg, path);
+    if (rc != CS_OK)
+        goto done;
+    if (strcmp(stored_hash, hash) != 0) {
+        cs__json_writer w;
+        cs__jw_init(&w, &stored);
+        cs__study_json_node(&w, cfg);
+        char diff[400];
+        first_difference(diff, sizeof diff, cs__buf_str(&stored), cs__buf_str(config));
+        rc = cs__error(CS_ERR_STATE,
+                       "the store %s was made by another study configuration (hash %s; this study's is %s): "
+                       "%s. Use another directory, or delete the store to start over",
+                       dir, stored_hash, hash, diff);
+    }
+done:
+    cs__buf_free(&stored);
+    cs__buf_free(&doc);
+    cs__json_free(root);
+    free(text);
+    free(cells);
+    free(path);
+    return rc;
+}
+
+/* A finished cell in the store: it parses and belongs to this configuration and cell. */
+int cs__study_read_finished(const cs_study *s, const char *dir, int cell, double *accuracy)
+{
+    int mi, ci, ri;
+    cs__study_cell_coords(s, cell, &mi, &ci, &ri);
+    const char *model = s->cfg.models[mi].name, *cond = s->cfg.conds[ci].name;
+    char rel[512];
+    int rc = cs__study_cell_path(rel, sizeof rel, model, cond, ri);
+    if (rc != CS_OK)
+        return rc;
+    char *path = cs__path_join(dir, rel);
+    if (!path)
+        return cs__error_oom("cell path", strlen(dir) + strlen(rel) + 2);
+    char *text = NULL;
+    cs__json *root = NULL;
+    rc = cs__read_file(&text, NULL, path, (size_t)64 << 20);
+    if (rc == CS_OK)
+        rc = cs__json_parse(&root, text, strlen(text), path);
+    if (rc == CS_OK)
+        rc = cs__study_cell_check(root, path, s->hash, model, cond, ri);
+    if (rc == CS_OK)
+        rc = cs__json_get_number(root, "test_accuracy", accuracy, path);
+    if (rc != CS_OK && rc != CS_ERR_OUT_OF_MEMORY && rc != CS_ERR_NOT_FOUND && rc != CS_ERR_IO)
+        rc = cs__error(CS_ERR_CORRUPT, "%s; delete the file to train that cell again", cs_last_error());
+    cs__json_free(root);
+    free(text);
+    free(path);
+    return rc;
+}
+
+static int check_cell(const cs_study *s, int cell, const char *fn)
+{
+    if (!s)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: study is NULL", fn);
+    const int total = cs_study_num_cells(s);
+    if (cell < 0 || cell >= total)
+        return cs__error(CS_ERR_OUT_OF_RANGE, "%s: cell %d; the study has %d (0..%d)", fn, cell, total, total - 1);
+    return CS_OK;
+}
+
+int cs__study_open_store(cs_study *s, const char *dir)
+{
+    cs__buf config = CS__BUF_INIT;
+    int rc = cs__study_config_json(&config, &s->cfg);
+    if (rc == CS_OK)
+        rc = open_store(dir, &config, s->hash);
+    cs__buf_free(&config);
+    return rc;
+}
+
+int cs_study_prepare(cs_study *s, const char *store_dir)
+{
+    if (!s || !store_dir || !*store_dir)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_prepare: %s",
+                         !s ? "study is NULL" : !store_dir ? "store_dir is NULL" : "store_dir is empty");
+    int rc = cs__study_freeze(s);
+    if (rc != CS_OK)
+        return cs__error(rc, "cs_study_prepare: %s", cs_last_error());
+    return cs__study_open_store(s, store_dir);
+}
+
+int cs_study_cell_stored(cs_study *s, const char *store_dir, int cell)
+{
+    int rc = check_cell(s, cell, "cs_study_cell_stored");
+    if (rc != CS_OK)
+        return rc;
+    if (!store_dir)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_cell_stored: store_dir is NULL");
+    rc = cs__study_freeze(s);
+    if (rc != CS_OK)
+        return rc;
+    double acc = NAN;
+    rc = cs__study_read_finished(s, store_dir, cell, &acc);
+    if (rc == CS_ERR_NOT_FOUND) {
+        cs_error_clear();
+        return 0;
+    }
+    return rc == CS_OK ? 1 : rc;
+}
+
+int cs_study_store_record(int *cell, double *test_accuracy, cs_study *s, const char *store_dir, const void *data,
+                          size_t len)
+{
+    if (cell)
+        *cell = -1;
+    if (test_accuracy)
+        *test_accuracy = NAN;
+    if (!s || !store_dir || !data)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_store_record: %s is NULL",
+                         !s ? "study" : !store_dir ? "store_dir" : "data");
+    int rc = cs__study_freeze(s);
+    if (rc != CS_OK)
+        return rc;
+    const char *what = "a cell record";
+    cs__json *root = NULL;
+    cs__buf text = CS__BUF_INIT;
+    char *path = NULL;
+    if (memchr(data, '\0', len)) {
+        return cs__error(CS_ERR_FORMAT, "cs_study_store_record: %s holds a NUL byte (%zu bytes)", what, len);
+    }
+    rc = cs__json_parse(&root, data, len, what);
+    const char *model = NULL, *cond = NULL;
+    long long replicate = -1;
+    if (rc == CS_OK)
+        rc = cs__json_get_string(root, "model", &model, what);
+    if (rc == CS_OK)
+        rc = cs__json_get_string(root, "condition", &cond, what);
+    if (rc == CS_OK)
+        rc = cs__json_get_int(root, "replicate", 0, 1000000, &replicate, what);
+    if (rc != CS_OK) {
+        rc = cs__error(rc == CS_ERR_OUT_OF_MEMORY ? rc : CS_ERR_FORMAT, "cs_study_store_record: %s", cs_last_error());
+        goto done;
+    }
+    int mi = -1, ci = -1;
+    for (int i = 0; i < s->cfg.n_models && mi < 0; ++i)
+        if (strcmp(s->cfg.models[i].name, model) == 0)
+            mi = i;
+    for (int i = 0; i < s->cfg.n_conds && ci < 0; ++i)
+        if (strcmp(s->cfg.conds[i].name, cond) == 0)
+            ci = i;
+    if (mi < 0 || ci < 0 || replicate >= s->cfg.replicates) {
+        rc = cs__error(CS_ERR_CORRUPT, "cs_study_store_record: the record is of (%s, %s, replicate %lld), which is "
+                       "not a cell of this study", model, cond, replicate);
+        goto done;
+    }
+    const int index = (mi * s->cfg.n_conds + ci) * s->cfg.replicates + (int)replicate;
+    long long version = 0;
+    double acc = NAN;
+    rc = cs__study_cell_check(root, what, s->hash, model, cond, (int)replicate);
+    if (rc == CS_OK)
+        rc = cs__json_get_int(root, "version", 1, 1000000, &version, what);
+    if (rc == CS_OK && version != CS__STUDY_FORMAT_VERSION)
+        rc = cs__error(CS_ERR_FORMAT, "%s has store format version %lld; this library stores version %d", what,
+                       version, CS__STUDY_FORMAT_VERSION);
+    if (rc == CS_OK)
+        rc = cs__json_get_number(root, "test_accuracy", &acc, what);
+    if (rc == CS_OK && !(acc >= 0.0 && acc <= 1.0))
+        rc = cs__error(CS_ERR_FORMAT, "%s: test_accuracy %g is not in [0, 1]", what, acc);
+    if (rc != CS_OK) {
+        rc = cs__error(rc, "cs_study_store_record: %s", cs_last_error());
+        goto done;
+    }
+    char rel[512];
+    rc = cs__study_cell_path(rel, sizeof rel, model, cond, (int)replicate);
+    if (rc == CS_OK && !(path = cs__path_join(store_dir, rel)))
+        rc = cs__error_oom("cell path", strlen(store_dir) + strlen(rel) + 2);
+    if (rc == CS_OK) {
+        cs__buf_append(&text, data, len);
+        rc = cs__buf_write_file(&text, path);
+    }
+    if (rc == CS_OK) {
+        cs__study_release(s, store_dir, index);
+        cs_error_clear();
+        if (cell)
+            *cell = index;
+        if (test_accuracy)
+            *test_accuracy = acc;
+    }
+done:
+    free(path);
+    cs__buf_free(&text);
+    cs__json_free(root);
+    return rc;
+}
+
+/* ---- claims ---------------------------------------------------------------------------------- */
+
+static char *claim_file(const cs_study *s, const char *dir, int cell)
+{
+    int mi, ci, ri;
+    cs__study_cell_coords(s, cell, &mi, &ci, &ri);
+    char rel[512];
+    if (cs__study_claim_path(rel, sizeof rel, s->cfg.models[mi].name, s->cfg.conds[ci].name, ri) != CS_OK)
+        return NULL;
+    char *path = cs__path_join(dir, rel);
+    if (!path)
+        cs__error_oom("claim path", strlen(dir) + strlen(rel) + 2);
+    return path;
+}
+
+static int claim_name_ok(const char *name)
+{
+    size_t n = 0;
+    for (; name[n]; ++n)
+        if (n >= CS__STUDY_WORKER_MAX || name[n] < 0x20 || name[n] > 0x7e)
+            return 0;
+    return n > 0;
+}
+
+int cs__study_claim(cs_study *s, const char *dir, int cell, const cs_study_claim *who)
+{
+    char host[256] = "";
+    if (gethostname(host, sizeof host - 1) != 0 || !host[0])
+        snprintf(host, sizeof host, "unknown");
+    const char *worker = who && who->worker ? who->worker : s->worker;
+    if (who && who->host)
+        snprintf(host, sizeof host, "%s", who->host);
+    if (!claim_name_ok(worker) || !claim_name_ok(host))
+        return cs__error(CS_ERR_INVALID_ARGUMENT,
+                         "cs_study_claim_cell: worker and host names must be 1..%d printable ASCII characters",
+                         CS__STUDY_WORKER_MAX);
+    long long pid = who && who->pid > 0 ? who->pid : (long long)getpid();
+    double since = who && who->since > 0 ? who->since : 0.0;
+    if (!(since > 0)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        since = (double)ts.tv_sec + (double)(ts.tv_nsec / 1000000) * 1e-3;
+    }
+    int mi, ci, ri;
+    cs__study_cell_coords(s, cell, &mi, &ci, &ri);
+    char *path = claim_file(s, dir, cell);
+    if (!path)
+        return cs_last_error_status() != CS_OK ? cs_last_error_status() : CS_ERR_OUT_OF_MEMORY;
+    cs__buf doc = CS__BUF_INIT;
+    cs__json_writer w;
+    cs__jw_init(&w, &doc);
+    cs__jw_begin_object(&w);
+    cs__jw_key(&w, "format");
+    cs__jw_string(&w, "classsens-claim");
+    cs__jw_key(&w, "version");
+    cs__jw_int(&w, CS__STUDY_FORMAT_VERSION);
+    cs__jw_key(&w, "config_hash");
+    cs__jw_string(&w, s->hash);
+    cs__jw_key(&w, "model");
+    cs__jw_string(&w, s->cfg.models[mi].name);
+    cs__jw_key(&w, "condition");
+    cs__jw_string(&w, s->cfg.conds[ci].name);
+    cs__jw_key(&w, "replicate");
+    cs__jw_int(&w, ri);
+    cs__jw_key(&w, "worker");
+    cs__jw_string(&w, worker);
+    cs__jw_key(&w, "host");
+    cs__jw_string(&w, host);
+    cs__jw_key(&w, "pid");
+    cs__jw_int(&w, pid);
+    cs__jw_key(&w, "since");
+    cs__jw_double(&w, since);
+    cs__jw_end_object(&w);
+    int rc = cs__buf_write_file(&doc, path);
+    cs__buf_free(&doc);
+    free(path);
+    return rc;
+}
+
+int cs__study_release(const cs_study *s, const char *dir, int cell)
+{
+    char *path = claim_file(s, dir, cell);
+    if (!path)
+        return cs_last_error_status() != CS_OK ? cs_last_error_status() : CS_ERR_OUT_OF_MEMORY;
+    int rc = CS_OK;
+    if (remove(path) != 0 && errno != ENOENT)
+        rc = cs__error(CS_ERR_IO, "cannot remove the claim %s: %s", path, strerror(errno));
+    free(path);
+    return rc;
+}
+
+int cs_study_claim_cell(cs_study *s, const char *store_dir, int cell, const cs_study_claim *who)
+{
+    int rc = check_cell(s, cell, "cs_study_claim_cell");
+    if (rc != CS_OK)
+        return rc;
+    if (!store_dir)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_claim_cell: store_dir is NULL");
+    if (who && who->struct_size < sizeof(cs_study_claim))
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_claim_cell: struct_size %zu; expected %zu",
+                         who->struct_size, sizeof(cs_study_claim));
+    rc = cs__study_freeze(s);
+    return rc == CS_OK ? cs__study_claim(s, store_dir, cell, who) : rc;
+}
+
+int cs_study_release_cell(cs_study *s, const char *store_dir, int cell)
+{
+    int rc = check_cell(s, cell, "cs_study_release_cell");
+    if (rc != CS_OK)
+        return rc;
+    if (!store_dir)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_release_cell: store_dir is NULL");
+    return cs__study_release(s, store_dir, cell);
+}
