@@ -16,6 +16,8 @@
 #include <math.h>
 #include <mpi.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -388,6 +390,89 @@ static void describe_cell(const master *m, int cell, char *buf, size_t cap)
         snprintf(buf, cap, "(cell %d)", cell);
 }
 
+/* When a rank dies, Open MPI's launcher ends the others with SIGTERM and, a moment later,
+ * SIGKILL: too soon for rank 0 to finish an orderly stop. So rank 0 keeps one preformatted line
+ * per rank in flight, and its handler of SIGTERM and SIGINT writes them at once (write and kill
+ * are async-signal-safe), naming a rank on this host whose process is gone as the one that died;
+ * then it sets the caller's flag for the orderly stop, if there is time for one. */
+typedef struct flight_line {
+    volatile sig_atomic_t busy;
+    pid_t pid;
+    int same_host;
+    char head[160], tail[400];
+    size_t head_len, tail_len;
+} flight_line;
+
+static flight_line *flights;
+static int n_flights;
+static volatile sig_atomic_t *stop_flag;
+
+static void write_all(const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(STDERR_FILENO, p, n);
+        if (w <= 0)
+            return;
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    int saved = errno;
+    for (int r = 0; flights && r < n_flights; ++r) {
+        const flight_line *f = &flights[r];
+        if (!f->busy)
+            continue;
+        const int gone = f->same_host && r > 0 && kill(f->pid, 0) != 0 && errno == ESRCH;
+        write_all(f->head, f->head_len);
+        if (gone)
+            write_all(" died while training ", 21);
+        else
+            write_all(" was training ", 14);
+        write_all(f->tail, f->tail_len);
+    }
+    if (stop_flag)
+        *stop_flag = 1;
+    errno = saved;
+}
+
+static void flight_begin(master *m, int r, int cell)
+{
+    if (!flights)
+        return;
+    flight_line *f = &flights[r];
+    const rank_state *rs = &m->ranks[r];
+    char host[HOST_MAX + 1] = "";
+    gethostname(host, HOST_MAX);
+    char what[300];
+    describe_cell(m, cell, what, sizeof what);
+    time_t t = (time_t)rs->since;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    f->busy = 0;
+    atomic_signal_fence(memory_order_seq_cst);
+    f->pid = (pid_t)rs->pid;
+    f->same_host = strcmp(host, rs->host) == 0;
+    f->head_len = (size_t)snprintf(f->head, sizeof f->head, "classsens: rank %d (%s, pid %lld)", r, rs->host, rs->pid);
+    f->tail_len = (size_t)snprintf(f->tail, sizeof f->tail, "%s, started %02d:%02d:%02d UTC\n", what, tm.tm_hour,
+                                   tm.tm_min, tm.tm_sec);
+    if (f->head_len >= sizeof f->head)
+        f->head_len = sizeof f->head - 1;
+    if (f->tail_len >= sizeof f->tail)
+        f->tail_len = sizeof f->tail - 1;
+    atomic_signal_fence(memory_order_seq_cst);
+    f->busy = 1;
+}
+
+static void flight_end(int r)
+{
+    if (flights)
+        flights[r].busy = 0;
+}
+
 /* Hand rank r its next cell, or tell it that there is none. */
 static int assign(master *m, int r)
 {
@@ -421,6 +506,7 @@ static int assign(master *m, int r)
         if (err != MPI_SUCCESS)
             return mpi_failed(err, "MPI_Send of a cell");
     }
+    flight_begin(m, r, cell);
     emit(m, CS_MPI_EVENT_STARTED, cell, r, NAN, NAN);
     return CS_OK;
 }
@@ -444,6 +530,7 @@ static int finish(master *m, int r, int cell, int status, const char *data, size
     if (stored != cell)
         return fail(CS_ERR_CORRUPT, "rank %d (%s) sent the record of cell %d for cell %d", r, rs->host, stored, cell);
     const double seconds = wall_now() - rs->since;
+    flight_end(r);
     rs->cell = -1;
     m->cells_stored++;
     emit(m, CS_MPI_EVENT_FINISHED, cell, r, acc, seconds);
@@ -452,7 +539,7 @@ static int finish(master *m, int r, int cell, int status, const char *data, size
 
 /* The message for a stopped job: every cell in flight, and whether its rank is still alive
  * (known for the ranks on this host). Their claims go: those cells are not running any more. */
-static int stopped(master *m, int status, const char *why)
+static int stopped(master *m, int status, const char *why, int list)
 {
     char host[HOST_MAX + 1] = "";
     gethostname(host, HOST_MAX);
@@ -462,6 +549,10 @@ static int stopped(master *m, int status, const char *why)
     for (int r = 0; r < m->size && off < sizeof mpi_message; ++r) {
         const rank_state *rs = &m->ranks[r];
         if (rs->cell < 0)
+            continue;
+        flight_end(r);
+        cs_study_release_cell(m->s, m->store, rs->cell);
+        if (!list)
             continue;
         char what[400];
         describe_cell(m, rs->cell, what, sizeof what);
@@ -473,7 +564,6 @@ static int stopped(master *m, int status, const char *why)
         off += (size_t)snprintf(mpi_message + off, sizeof mpi_message - off,
                                 "%s rank %d (%s, pid %lld)%s %s for %.0f s", in_flight ? ";" : ":", r, rs->host,
                                 rs->pid, state, what, wall_now() - rs->since);
-        cs_study_release_cell(m->s, m->store, rs->cell);
         ++in_flight;
     }
     return status;
@@ -493,7 +583,7 @@ static int master_loop(master *m)
     int hellos = 1;
     while (rc == CS_OK) {
         if (m->o->interrupted && *m->o->interrupted)
-            return stopped(m, CS_ERR_CANCELLED, "interrupted");
+            return stopped(m, CS_ERR_CANCELLED, "stopped by a signal (SIGINT or SIGTERM)", 0);
         int busy = 0;
         for (int r = 0; r < m->size; ++r)
             busy += m->ranks[r].cell >= 0;
@@ -573,7 +663,7 @@ static int master_loop(master *m)
     if (rc != CS_OK) {
         char why[sizeof mpi_message];
         snprintf(why, sizeof why, "%s", mpi_message);
-        return stopped(m, rc, why);
+        return stopped(m, rc, why, 1);
     }
     return CS_OK;
 }
@@ -635,7 +725,23 @@ int cs_mpi_study_run(cs_study *s, const char *store_dir, const cs_mpi_options *o
     }
     if (rc == CS_OK) {
         emit(&m, CS_MPI_EVENT_PLAN, -1, -1, NAN, NAN);
+        struct sigaction sa, old_term, old_int;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_stop_signal;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = SA_RESETHAND;
+        flights = calloc((size_t)size, sizeof *flights);
+        n_flights = flights ? size : 0;
+        stop_flag = o->interrupted;
+        sigaction(SIGTERM, &sa, &old_term);
+        sigaction(SIGINT, &sa, &old_int);
         rc = master_loop(&m);
+        sigaction(SIGTERM, &old_term, NULL);
+        sigaction(SIGINT, &old_int, NULL);
+        flight_line *f = flights;
+        flights = NULL;
+        n_flights = 0;
+        free(f);
     }
     if (m.local_running) {
         pthread_mutex_lock(&m.local->lock);
