@@ -4,6 +4,7 @@
  * these. */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,7 @@ int cs_study_cell(const cs_study *s, int cell, cs_study_cell_info *out)
 {
     if (!s || !out)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_cell: %s is NULL", !s ? "study" : "out");
-    if (out->struct_size < sizeof(size_t) + 3 * sizeof(const char *))
+    if (out->struct_size < offsetof(cs_study_cell_info, model_index))
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_cell: struct_size %zu is too small", out->struct_size);
     const int total = cs_study_num_cells(s);
     if (cell < 0 || cell >= total)
