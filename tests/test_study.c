@@ -1,7 +1,9 @@
 /* Studies: the store, resume, cancellation, parallel = serial, seeds shared across models,
- * results read back, reports written, and every bad input. */
+ * results read back (claims of running cells too), reports written, and every bad input. */
 #include <dirent.h>
+#include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -712,6 +714,193 @@ START_TEST(report_needs_a_baseline_and_valid_options)
 }
 END_TEST
 
+/* A claim file as the store writes it, one member per line, in STORE/running/FILE. */
+static void write_claim(const char *dir, const char *file, const char *hash, const char *model, const char *cond,
+                        int replicate, const char *worker)
+{
+    char *running = cs_test_path(dir, "running");
+    ck_assert_msg(mkdir(running, 0777) == 0 || errno == EEXIST, "cannot create %s", running);
+    char *path = cs_test_path(running, file);
+    char text[1024];
+    int n = snprintf(text, sizeof text,
+                     "{\n  \"format\": \"classsens-claim\",\n  \"version\": 3,\n  \"config_hash\": \"%s\",\n"
+                     "  \"model\": \"%s\",\n  \"condition\": \"%s\",\n  \"replicate\": %d,\n"
+                     "  \"worker\": \"%s\",\n  \"host\": \"node17\",\n  \"pid\": 1234,\n"
+                     "  \"since\": 1765000000.25\n}\n",
+                     hash, model, cond, replicate, worker);
+    ck_assert(n > 0 && (size_t)n < sizeof text);
+    cs_test_write(path, text, (size_t)n, 0);
+    free(path);
+    free(running);
+}
+
+/* A store of make_study(1, 1): 8 cells; returns its hash (static storage). */
+static const char *finished_store(const char *dir)
+{
+    static char hash[17];
+    cs_study *s = make_study(1, 1, NULL);
+    cs_assert_ok(cs_study_run(s, dir));
+    cs_study_destroy(s);
+    cs_results *r = NULL;
+    cs_assert_ok(cs_results_open(&r, dir));
+    snprintf(hash, sizeof hash, "%s", cs_results_config_hash(r));
+    cs_results_destroy(r);
+    return hash;
+}
+
+static void remove_cell(const char *dir, const char *file)
+{
+    char *cells = cs_test_path(dir, "cells");
+    char *path = cs_test_path(cells, file);
+    ck_assert_int_eq(remove(path), 0);
+    free(path);
+    free(cells);
+}
+
+START_TEST(claims_of_running_cells_are_read_back)
+{
+    char *dir = store("a");
+    cs_study *s = make_study(1, 1, NULL);
+    cs_assert_ok(cs_study_run(s, dir));
+    /* (small, shuffle:0.3) is being trained by another process; (small, reduce) is missing and
+     * nobody claims it. Cells are model-major: (small, shuffle:0.3, 0) is cell 1 * 4 + 1. */
+    remove_cell(dir, "small__shuffle-0.3__r0.json");
+    remove_cell(dir, "small__reduce-uniform-0.5__r0.json");
+    cs_study_claim who;
+    memset(&who, 0, sizeof who);
+    who.struct_size = sizeof who;
+    who.worker = "rank 2";
+    who.host = "node17";
+    who.pid = 1234;
+    who.since = 1765000000.25;
+    cs_assert_ok(cs_study_claim_cell(s, dir, 5, &who));
+    /* A finished cell's claim is left behind by a process killed after storing the cell; it is
+     * not even read (this one would not parse). */
+    char *running = cs_test_path(dir, "running");
+    char *stale = cs_test_path(running, "lenet-0.5__baseline__r0.json");
+    cs_test_write(stale, "{not json", 9, 0);
+
+    cs_results *r = NULL;
+    cs_assert_ok(cs_results_open(&r, dir));
+    ck_assert_int_eq(cs_results_cells_finished(r), 6);
+    cs_study_claim c;
+    memset(&c, 0, sizeof c);
+    c.struct_size = sizeof c;
+    cs_assert_ok(cs_results_cell_claim(r, 1, 1, 0, &c));
+    ck_assert_uint_eq(c.struct_size, sizeof c);
+    ck_assert_str_eq(c.worker, "rank 2");
+    ck_assert_str_eq(c.host, "node17");
+    ck_assert_int_eq(c.pid, 1234);
+    ck_assert_double_eq(c.since, 1765000000.25);
+    cs_assert_fails(cs_results_cell_claim(r, 0, 0, 0, &c), CS_ERR_NOT_FOUND, "it is finished");
+    cs_assert_fails(cs_results_cell_claim(r, 1, 3, 0, &c), CS_ERR_NOT_FOUND, "nobody claims (small, "
+                    "reduce:uniform:0.5, replicate 0)");
+    cs_assert_fails(cs_results_cell_claim(r, 1, 2, 0, &c), CS_ERR_NOT_FOUND, "it is finished");
+
+    /* An older, smaller struct gets the fields it has and nothing beyond. */
+    cs_study_claim old;
+    memset(&old, 0, sizeof old);
+    old.struct_size = offsetof(cs_study_claim, host);
+    old.host = "untouched";
+    old.pid = -7;
+    cs_assert_ok(cs_results_cell_claim(r, 1, 1, 0, &old));
+    ck_assert_uint_eq(old.struct_size, offsetof(cs_study_claim, host));
+    ck_assert_str_eq(old.worker, "rank 2");
+    ck_assert_str_eq(old.host, "untouched");
+    ck_assert_int_eq(old.pid, -7);
+
+    /* Bad arguments. */
+    cs_assert_fails(cs_results_cell_claim(NULL, 1, 1, 0, &c), CS_ERR_INVALID_ARGUMENT, "results is NULL");
+    cs_assert_fails(cs_results_cell_claim(r, 1, 1, 0, NULL), CS_ERR_INVALID_ARGUMENT, "out is NULL");
+    old.struct_size = sizeof(size_t);
+    cs_assert_fails(cs_results_cell_claim(r, 1, 1, 0, &old), CS_ERR_INVALID_ARGUMENT, "struct_size is");
+    cs_assert_fails(cs_results_cell_claim(r, 2, 0, 0, &c), CS_ERR_OUT_OF_RANGE, "outside the store's 2 x 4 x 1");
+    cs_assert_fails(cs_results_cell_claim(r, 0, 4, 0, &c), CS_ERR_OUT_OF_RANGE, "condition 4");
+    cs_assert_fails(cs_results_cell_claim(r, 0, 0, 1, &c), CS_ERR_OUT_OF_RANGE, "replicate 1");
+    cs_assert_fails(cs_results_cell_claim(r, -1, 0, 0, &c), CS_ERR_OUT_OF_RANGE, "model -1");
+    cs_results_destroy(r);
+
+    /* Released, and without a running/ directory (stores from before claims): no claims. */
+    cs_assert_ok(cs_study_release_cell(s, dir, 5));
+    cs_assert_ok(cs_results_open(&r, dir));
+    cs_assert_fails(cs_results_cell_claim(r, 1, 1, 0, &c), CS_ERR_NOT_FOUND, "nobody claims");
+    cs_results_destroy(r);
+    ck_assert_int_eq(remove(stale), 0);
+    ck_assert_int_eq(remove(running), 0);
+    cs_assert_ok(cs_results_open(&r, dir));
+    ck_assert_int_eq(cs_results_cells_finished(r), 6);
+    cs_assert_fails(cs_results_cell_claim(r, 1, 1, 0, &c), CS_ERR_NOT_FOUND, "nobody claims");
+    cs_results_destroy(r);
+    cs_study_destroy(s);
+    free(stale);
+    free(running);
+    free(dir);
+}
+END_TEST
+
+START_TEST(damaged_claims_are_refused)
+{
+    char *dir = store("a");
+    const char *hash = finished_store(dir);
+    remove_cell(dir, "small__shuffle-0.3__r0.json");
+    const char *file = "small__shuffle-0.3__r0.json";
+    char *running = cs_test_path(dir, "running");
+    char *path = cs_test_path(running, file);
+    cs_results *r = NULL;
+
+    write_claim(dir, file, hash, "small", "shuffle:0.3", 0, "rank 2");
+    size_t n = 0;
+    uint8_t *good = cs_test_read(path, &n);
+    cs_test_write(path, good, n / 2, 0);
+    cs_assert_fails(cs_results_open(&r, dir), CS_ERR_CORRUPT, "running/small__shuffle-0.3__r0.json:");
+    ck_assert_ptr_nonnull(strstr(cs_last_error(), "delete it"));
+    ck_assert_ptr_null(r);
+
+    /* Another cell, another configuration, another kind of file. */
+    write_claim(dir, file, hash, "small", "shuffle:0.3", 1, "rank 2");
+    cs_assert_fails(cs_results_open(&r, dir), CS_ERR_CORRUPT, "small__shuffle-0.3__r0.json claims (small, "
+                    "shuffle:0.3, replicate 1");
+    ck_assert_ptr_nonnull(strstr(cs_last_error(), "delete it"));
+    write_claim(dir, file, hash, "lenet:0.5", "shuffle:0.3", 0, "rank 2");
+    cs_assert_fails(cs_results_open(&r, dir), CS_ERR_CORRUPT, "expected (small, shuffle:0.3, replicate 0");
+    write_claim(dir, file, "0123456789abcdef", "small", "shuffle:0.3", 0, "rank 2");
+    cs_assert_fails(cs_results_open(&r, dir), CS_ERR_CORRUPT, "configuration 0123456789abcdef");
+    char *cells = cs_test_path(dir, "cells");
+    char *cell = cs_test_path(cells, "small__baseline__r0.json");
+    size_t cn = 0;
+    uint8_t *cell_text = cs_test_read(cell, &cn);
+    cs_test_write(path, cell_text, cn, 0);
+    cs_assert_fails(cs_results_open(&r, dir), CS_ERR_CORRUPT, "expected \"classsens-claim\"");
+
+    /* Members the status display prints must be printable names. */
+    write_claim(dir, file, hash, "small", "shuffle:0.3", 0, "");
+    cs_assert_fails(cs_results_open(&r, dir), CS_ERR_CORRUPT, "member \"worker\" has 0 characters");
+    write_claim(dir, file, hash, "small", "shuffle:0.3", 0, "tab\\there");
+    cs_assert_fails(cs_results_open(&r, dir), CS_ERR_CORRUPT, "printable");
+    char *edit = calloc(1, n + 16);
+    memcpy(edit, good, n);
+    char *pid = strstr(edit, "\"pid\": 1234");
+    ck_assert_ptr_nonnull(pid);
+    memcpy(pid, "\"pid\": -123", 11);
+    cs_test_write(path, edit, n, 0);
+    cs_assert_fails(cs_results_open(&r, dir), CS_ERR_CORRUPT, "\"pid\"");
+    ck_assert_ptr_null(r);
+
+    /* Restored, the store opens again. */
+    cs_test_write(path, good, n, 0);
+    cs_assert_ok(cs_results_open(&r, dir));
+    cs_results_destroy(r);
+    free(edit);
+    free(cell_text);
+    free(cell);
+    free(cells);
+    free(good);
+    free(path);
+    free(running);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("study");
@@ -728,6 +917,8 @@ int main(void)
     tcase_add_test(tc, bad_arguments_are_refused);
     tcase_add_test(tc, damaged_stores_are_refused);
     tcase_add_test(tc, report_needs_a_baseline_and_valid_options);
+    tcase_add_test(tc, claims_of_running_cells_are_read_back);
+    tcase_add_test(tc, damaged_claims_are_refused);
     suite_add_tcase(s, tc);
     return cs_test_run(s);
 }

@@ -1,4 +1,5 @@
-/* Reading a results store back: the configuration and every finished cell. */
+/* Reading a results store back: the configuration, every finished cell, and the claims of the
+ * cells being trained. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,8 +8,19 @@
 #include "core/memory.h"
 #include "study/study_internal.h"
 
+/* Who trains a cell that is not finished (a `running/` file); strings bounded as below. */
+#define CLAIM_WORKER_MAX CS__STUDY_WORKER_MAX
+#define CLAIM_HOST_MAX 255
+typedef struct claim_slot {
+    char worker[CLAIM_WORKER_MAX + 1];
+    char host[CLAIM_HOST_MAX + 1];
+    long long pid;
+    double since;
+} claim_slot;
+
 typedef struct cell_slot {
     int present;
+    claim_slot *claim;         /* NULL: nobody claims it (always NULL when present) */
     cs_confusion *cm;
     cs_epoch_report *trace;
     int epochs;
@@ -26,6 +38,7 @@ struct cs_results {
 };
 
 #define MAX_FILE ((size_t)256 << 20)
+#define MAX_CLAIM_FILE ((size_t)64 << 10)
 
 static int parse_hex64(const char *text, uint64_t *out, const char *what, const char *key)
 {
@@ -357,6 +370,82 @@ done:
     return rc;
 }
 
+/* 1..max bytes of printable ASCII (what the status display prints as is). */
+static int get_name(const cs__json *obj, const char *key, size_t max, char *dst, const char *what)
+{
+    const char *v = NULL;
+    int rc = cs__json_get_string(obj, key, &v, what);
+    if (rc != CS_OK)
+        return rc;
+    size_t n = strlen(v);
+    if (n < 1 || n > max)
+        return cs__error(CS_ERR_FORMAT, "%s: member \"%s\" has %zu characters; expected 1 to %zu", what, key, n, max);
+    for (size_t i = 0; i < n; ++i)
+        if (v[i] < 0x20 || v[i] > 0x7e)
+            return cs__error(CS_ERR_FORMAT, "%s: member \"%s\" holds the byte 0x%02x at %zu; expected printable "
+                             "ASCII", what, key, (unsigned)(unsigned char)v[i], i);
+    memcpy(dst, v, n + 1);
+    return CS_OK;
+}
+
+/* The claim of an unfinished cell, if its file is there. Nothing in a claim is needed to read
+ * the store, but one that is damaged or names another cell or configuration is refused rather
+ * than shown: it was not written by this store's runner. */
+static int read_claim(claim_slot **out, const char *path, const char *hash, const char *model, const char *cond,
+                      int replicate)
+{
+    char *text = NULL;
+    cs__json *root = NULL;
+    claim_slot *c = NULL;
+    *out = NULL;
+    int rc = cs__read_file(&text, NULL, path, MAX_CLAIM_FILE);
+    if (rc == CS_ERR_NOT_FOUND)
+        return CS_OK; /* nobody claims it, or no running/ directory (older stores) */
+    if (rc == CS_OK)
+        rc = cs__json_parse(&root, text, strlen(text), path);
+    const char *format = NULL, *h = NULL, *m = NULL, *cn = NULL;
+    long long version = 0, r = -1;
+    if (rc == CS_OK)
+        rc = cs__json_get_string(root, "format", &format, path);
+    if (rc == CS_OK && strcmp(format, "classsens-claim") != 0)
+        rc = cs__error(CS_ERR_FORMAT, "%s: format \"%s\"; expected \"classsens-claim\"", path, format);
+    if (rc == CS_OK)
+        rc = cs__json_get_int(root, "version", 1, CS__STUDY_FORMAT_VERSION, &version, path);
+    if (rc == CS_OK)
+        rc = cs__json_get_string(root, "config_hash", &h, path);
+    if (rc == CS_OK)
+        rc = cs__json_get_string(root, "model", &m, path);
+    if (rc == CS_OK)
+        rc = cs__json_get_string(root, "condition", &cn, path);
+    if (rc == CS_OK)
+        rc = cs__json_get_int(root, "replicate", 0, 1000000, &r, path);
+    if (rc == CS_OK && (strcmp(h, hash) || strcmp(m, model) || strcmp(cn, cond) || r != replicate))
+        rc = cs__error(CS_ERR_CORRUPT, "%s claims (%s, %s, replicate %lld, configuration %s); expected (%s, %s, "
+                       "replicate %d, configuration %s)", path, m, cn, r, h, model, cond, replicate, hash);
+    if (rc == CS_OK && !(c = calloc(1, sizeof *c)))
+        rc = cs__error_oom("claim", sizeof *c);
+    if (rc == CS_OK)
+        rc = get_name(root, "worker", CLAIM_WORKER_MAX, c->worker, path);
+    if (rc == CS_OK)
+        rc = get_name(root, "host", CLAIM_HOST_MAX, c->host, path);
+    if (rc == CS_OK)
+        rc = cs__json_get_int(root, "pid", 0, ((long long)1 << 53) - 1, &c->pid, path);
+    if (rc == CS_OK)
+        rc = cs__json_get_number(root, "since", &c->since, path);
+    if (rc == CS_OK && !(isfinite(c->since) && c->since >= 0.0))
+        rc = cs__error(CS_ERR_FORMAT, "%s: member \"since\" is %g; expected seconds since 1970 (>= 0)", path,
+                       c->since);
+    if (rc != CS_OK && rc != CS_ERR_OUT_OF_MEMORY && rc != CS_ERR_IO)
+        rc = cs__error(CS_ERR_CORRUPT, "%s; a claim only says who trains a cell: delete it", cs_last_error());
+    if (rc == CS_OK)
+        *out = c;
+    else
+        free(c);
+    cs__json_free(root);
+    free(text);
+    return rc;
+}
+
 int cs_results_open(cs_results **out, const char *store_dir)
 {
     if (!out)
@@ -426,8 +515,18 @@ int cs_results_open(cs_results **out, const char *store_dir)
             snprintf(path, plen, "%s/%s", store_dir, rel);
             rc = read_cell(&r->cells[i], path, r, m->name, cfg->conds[ci].name, rep, m->train.epochs);
         }
-        if (rc == CS_OK && r->cells[i].present)
+        if (rc != CS_OK)
+            break;
+        if (r->cells[i].present) {
+            /* Not even read: a process killed after storing its cell leaves its claim behind. */
             r->finished++;
+            continue;
+        }
+        rc = cs__study_claim_path(rel, sizeof rel, m->name, cfg->conds[ci].name, rep);
+        if (rc == CS_OK) {
+            snprintf(path, plen, "%s/%s", store_dir, rel);
+            rc = read_claim(&r->cells[i].claim, path, r->hash, m->name, cfg->conds[ci].name, rep);
+        }
     }
     cs__buf_free(&canon);
     cs__json_free(root);
@@ -450,6 +549,7 @@ void cs_results_destroy(cs_results *r)
         for (size_t i = 0; i < n; ++i) {
             cs_confusion_destroy(r->cells[i].cm);
             free(r->cells[i].trace);
+            free(r->cells[i].claim);
         }
     }
     free(r->cells);
@@ -549,6 +649,36 @@ int cs_results_cell(const cs_results *r, int model, int condition, int replicate
     c.train_seconds = s->train_seconds;
     c.test_seconds = s->test_seconds;
     c.threads = s->threads;
+    memcpy(out, &c, out->struct_size < sizeof c ? out->struct_size : sizeof c);
+    return CS_OK;
+}
+
+int cs_results_cell_claim(const cs_results *r, int model, int condition, int replicate, cs_study_claim *out)
+{
+    if (!r || !out)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_results_cell_claim: %s is NULL", !r ? "results" : "out");
+    if (out->struct_size < sizeof(size_t) + sizeof(const char *))
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_results_cell_claim: out->struct_size is %zu; set it to "
+                         "sizeof(cs_study_claim)", out->struct_size);
+    if (model < 0 || model >= r->cfg.n_models || condition < 0 || condition >= r->cfg.n_conds || replicate < 0 ||
+        replicate >= r->cfg.replicates)
+        return cs__error(CS_ERR_OUT_OF_RANGE,
+                         "cs_results_cell_claim: (model %d, condition %d, replicate %d) outside the store's "
+                         "%d x %d x %d", model, condition, replicate, r->cfg.n_models, r->cfg.n_conds,
+                         r->cfg.replicates);
+    const cell_slot *s =
+        &r->cells[((size_t)model * (size_t)r->cfg.n_conds + (size_t)condition) * (size_t)r->cfg.replicates +
+                  (size_t)replicate];
+    if (!s->claim)
+        return cs__error(CS_ERR_NOT_FOUND, "cs_results_cell_claim: nobody claims (%s, %s, replicate %d)%s",
+                         r->cfg.models[model].name, r->cfg.conds[condition].name, replicate,
+                         s->present ? ": it is finished" : "");
+    cs_study_claim c;
+    c.struct_size = out->struct_size;
+    c.worker = s->claim->worker;
+    c.host = s->claim->host;
+    c.pid = s->claim->pid;
+    c.since = s->claim->since;
     memcpy(out, &c, out->struct_size < sizeof c ? out->struct_size : sizeof c);
     return CS_OK;
 }
