@@ -4,18 +4,21 @@
  *   bench_schedule [--profile quick|standard|article] [--data SPEC] [--models LIST]
  *                  [--noise LIST] [--reduce LIST] [--matched] [--seeds N] [--epochs E]
  *                  [--batch B] [--train-subset N] [--test-subset N] [--threads T]
- *                  [--ranks 1,2,4,...] [--measured STORE | --cpu-rates] [--cells] [--plan]
+ *                  [--ranks 1,2,4,...] [--measured STORE | --costs CSV | --cpu-rates]
+ *                  [--save-costs CSV] [--cells] [--plan]
  *
  * The study is built as `classsens study` builds it from the same options. Per-cell costs come
  * from a calibration on this machine (cli_plan.c: a few seconds of training per model), or,
  * with --measured, from the train_seconds + test_seconds of the cells of an existing store of
  * that study (cells the store lacks are extrapolated from their model's measured seconds per
- * estimated GFLOP). --cpu-rates takes the calibration's rates from the process's CPU time
+ * estimated GFLOP), or, with --costs, from a file that --save-costs wrote for the same study
+ * (so that one calibration can be simulated again and again, and kept). --cpu-rates takes the calibration's rates from the process's CPU time
  * instead of the wall clock: on a machine busy with other work, the speed each model would have
  * with its cores to itself (an upper bound: it assumes the threads never wait). The policy simulated is the runner's under MPI: cells in cs_study_schedule()
  * order (most estimated GFLOP first) to whichever rank is free first, one cell at a time per
  * rank. For comparison the last column sorts by the costs themselves (LPT on true times).
- * --plan prints instead what `classsens study --plan` prints for the same study (cli_plan_print).
+ * --plan prints instead what `classsens study --plan` prints for the same study (cli_plan_print;
+ * with --measured or --costs, its part after the calibration, from those costs).
  * Uses
  * only the public API and the tool's own helpers. */
 #define _POSIX_C_SOURCE 200809L
@@ -59,7 +62,7 @@ static const int DEFAULT_RANKS[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256, 512 };
 
 typedef struct args {
     const profile *prof;
-    const char *data, *models, *measured;
+    const char *data, *models, *measured, *costs_in, *costs_out;
     const char *noise[MAX_LISTS], *reduce[MAX_LISTS];
     int n_noise, n_reduce;
     int matched, seeds, batch, epochs, threads, list_cells, cpu_rates, plan;
@@ -89,8 +92,12 @@ static void help(void)
            "  --threads T          threads per cell (0: the library's rule, default)\n"
            "  --ranks LIST         rank counts (default 1,2,4,...,512)\n"
            "  --measured STORE     per-cell costs from a store of this study instead of calibrating\n"
+           "  --costs CSV          per-cell costs from a file written by --save-costs for this study\n"
+           "  --save-costs CSV     write the per-cell costs used (cell,model,condition,replicate,threads,\n"
+           "                       gflop,seconds)\n"
            "  --cpu-rates          calibrated rates from CPU time, not wall time (a busy machine)\n"
-           "  --plan               print what classsens study --plan prints for this study, and stop\n"
+           "  --plan               print what classsens study --plan prints for this study (from the\n"
+           "                       costs of --measured or --costs when given), and stop\n"
            "  --cells              also list every cell's cost\n",
            CLI_DATA_SYNTAX);
 }
@@ -125,10 +132,10 @@ static int parse_args(args *a, int argc, char **argv)
         { "profile", 1 }, { "data", 1 }, { "models", 1 }, { "noise", 1 }, { "reduce", 1 },
         { "matched", 0 }, { "seeds", 1 }, { "epochs", 1 }, { "batch", 1 }, { "train-subset", 1 },
         { "test-subset", 1 }, { "threads", 1 }, { "ranks", 1 }, { "measured", 1 }, { "cells", 0 },
-        { "cpu-rates", 0 }, { "plan", 0 },
+        { "cpu-rates", 0 }, { "plan", 0 }, { "costs", 1 }, { "save-costs", 1 },
     };
     enum { O_PROFILE, O_DATA, O_MODELS, O_NOISE, O_REDUCE, O_MATCHED, O_SEEDS, O_EPOCHS, O_BATCH,
-           O_TRAIN_SUBSET, O_TEST_SUBSET, O_THREADS, O_RANKS, O_MEASURED, O_CELLS, O_CPU_RATES, O_PLAN };
+           O_TRAIN_SUBSET, O_TEST_SUBSET, O_THREADS, O_RANKS, O_MEASURED, O_CELLS, O_CPU_RATES, O_PLAN, O_COSTS, O_SAVE_COSTS };
     memset(a, 0, sizeof *a);
     a->prof = &PROFILES[0];
     a->data = "fashion-mnist";
@@ -178,13 +185,17 @@ static int parse_args(args *a, int argc, char **argv)
         case O_CELLS: a->list_cells = 1; break;
         case O_CPU_RATES: a->cpu_rates = 1; break;
         case O_PLAN: a->plan = 1; break;
+        case O_COSTS: a->costs_in = v; break;
+        case O_SAVE_COSTS: a->costs_out = v; break;
         default: break;
         }
     }
     if (rc != 0)
         return rc;
-    if (a->measured && a->cpu_rates)
-        return cli_usage_error("--cpu-rates is for calibrated costs; --measured reads them from a store");
+    if ((a->measured || a->costs_in) && a->cpu_rates)
+        return cli_usage_error("--cpu-rates is for calibrated costs, not with --measured or --costs");
+    if (a->measured && a->costs_in)
+        return cli_usage_error("--measured and --costs both give the costs; choose one");
     if (!a->have_seeds)
         a->seeds = a->prof->seeds;
     if (!a->have_batch)
@@ -298,6 +309,78 @@ static int measured_costs(double *cost, const cs_study *s, const char *store, in
     }
     free(have);
     cs_results_destroy(r);
+    return rc;
+}
+
+static int cell_info(cs_study_cell_info *info, const cs_study *s, int cell)
+{
+    memset(info, 0, sizeof *info);
+    info->struct_size = sizeof *info;
+    int status = cs_study_cell(s, cell, info);
+    return status == CS_OK ? 0 : cli_library_error(status);
+}
+
+/* One line per cell, in index order; seconds with 17 significant digits so that a file read
+ * back gives the same simulation. Names never contain commas (cs_study_add_model and
+ * cs_perturb_spec_format allow none). */
+static int save_costs(const char *path, const cs_study *s, const double *cost)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return cli_own_error(CS_ERR_IO, "cannot write %s", path);
+    fprintf(f, "cell,model,condition,replicate,threads,gflop,seconds\n");
+    int rc = 0;
+    for (int cell = 0; cell < cs_study_num_cells(s) && rc == 0; cell++) {
+        cs_study_cell_info info;
+        rc = cell_info(&info, s, cell);
+        if (rc == 0)
+            fprintf(f, "%d,%s,%s,%d,%d,%.17g,%.17g\n", cell, info.model, info.condition, info.replicate,
+                    info.threads, info.gflop, cost[cell]);
+    }
+    if (fclose(f) != 0 && rc == 0)
+        rc = cli_own_error(CS_ERR_IO, "writing %s failed", path);
+    return rc;
+}
+
+/* Reads a file of save_costs: every cell of the study once, with its model, condition and
+ * replicate as this study has them. */
+static int load_costs(double *cost, const cs_study *s, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return cli_own_error(CS_ERR_NOT_FOUND, "cannot open %s", path);
+    const int n = cs_study_num_cells(s);
+    char *seen = calloc((size_t)n, 1);
+    char line[1024];
+    int rc = seen ? 0 : cli_own_error(CS_ERR_OUT_OF_MEMORY, "%d cells", n), lineno = 1, count = 0;
+    if (rc == 0 && (!fgets(line, sizeof line, f) || strncmp(line, "cell,model,condition,", 21) != 0))
+        rc = cli_own_error(CS_ERR_FORMAT, "%s: line 1: expected the header cell,model,condition,...", path);
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        lineno++;
+        int cell = -1, rep = -1, threads = 0;
+        char model[256], cond[512];
+        double gflop = 0.0, secs = 0.0;
+        if (sscanf(line, "%d,%255[^,],%511[^,],%d,%d,%lf,%lf", &cell, model, cond, &rep, &threads, &gflop, &secs) != 7 ||
+            cell < 0 || cell >= n || seen[cell] || !(secs >= 0.0)) {
+            rc = cli_own_error(CS_ERR_FORMAT, "%s: line %d: expected a new cell of 0..%d with its costs", path, lineno,
+                               n - 1);
+            break;
+        }
+        cs_study_cell_info info;
+        rc = cell_info(&info, s, cell);
+        if (rc == 0 && (strcmp(model, info.model) != 0 || strcmp(cond, info.condition) != 0 || rep != info.replicate))
+            rc = cli_own_error(CS_ERR_STATE, "%s: line %d: cell %d is %s, %s, replicate %d in this study", path,
+                               lineno, cell, info.model, info.condition, info.replicate);
+        seen[cell] = 1;
+        cost[cell] = secs;
+        count++;
+    }
+    if (rc == 0 && count != n)
+        rc = cli_own_error(CS_ERR_FORMAT, "%s: %d cells; the study has %d", path, count, n);
+    if (rc == 0)
+        printf("Costs read: %d cells from %s\n", n, path);
+    free(seen);
+    fclose(f);
     return rc;
 }
 
@@ -501,7 +584,7 @@ int main(int argc, char **argv)
            a.prof->name, n, name, so.train_subset ? so.train_subset : cs_dataset_size(train), test_records,
            cs_version_string());
     fflush(stdout);
-    if (a.plan) {
+    if (a.plan && !a.measured && !a.costs_in) {
         rc = cli_plan_print(stdout, s, train, test_records, pm, n_models);
         goto cleanup;
     }
@@ -512,6 +595,8 @@ int main(int argc, char **argv)
     }
     if (a.measured) {
         rc = measured_costs(cost, s, a.measured, n_models);
+    } else if (a.costs_in) {
+        rc = load_costs(cost, s, a.costs_in);
     } else {
         cli_plan_rate rates[CLI_MAX_MODELS];
         rc = cli_plan_calibrate(rates, s, train, pm, n_models);
@@ -538,7 +623,11 @@ int main(int argc, char **argv)
             rc = cli_plan_cell_seconds(cost, n, s, test_records, rates, n_models);
         }
     }
-    if (rc == 0)
+    if (rc == 0 && a.costs_out)
+        rc = save_costs(a.costs_out, s, cost);
+    if (rc == 0 && a.plan)
+        rc = cli_plan_write(stdout, s, cost, n);
+    else if (rc == 0)
         rc = report(&a, s, cost, n_models);
 cleanup:
     free(cost);

@@ -435,10 +435,54 @@ int cli_plan_print(FILE *f, const cs_study *s, const cs_dataset *train, size_t t
         return cli_own_error(CS_ERR_INVALID_ARGUMENT, "plan: %s", !f ? "no output" : "the study has no cells");
     cli_plan_rate rates[CLI_MAX_MODELS];
     memset(rates, 0, sizeof rates);
+    double *secs = malloc((size_t)n * sizeof *secs);
+    if (!secs)
+        return cli_own_error(CS_ERR_OUT_OF_MEMORY, "plan: %d cells", n);
+    fprintf(stderr, "plan: timing %d model%s on this machine (a few seconds each)...\n", n_models,
+            n_models == 1 ? "" : "s");
+    double t0 = now_s();
+    int rc = cli_plan_calibrate(rates, s, train, models, n_models);
+    if (rc == 0)
+        rc = cli_plan_cell_seconds(secs, n, s, test_records, rates, n_models);
+    if (rc == 0) {
+        const double calib = now_s() - t0;
+        fprintf(f, "Calibration (%.1f s): an epoch of the first N training images per model with its cells' "
+                   "threads and batch size, then prediction; every time below is from these speeds\n",
+                calib);
+        fprintf(f, "  %-5s %-10s %6s %7s %9s %7s %11s %9s %11s %8s %11s\n", "model", "arch", "width", "threads",
+                "MFLOP/img", "N", "train img/s", "GFLOP/s", "infer img/s", "set-up", "core share");
+        double worst = 1.0;
+        for (int i = 0; i < n_models; i++) {
+            const cli_plan_rate *r = &rates[i];
+            /* How much of its threads' cores the model got: wall rate / CPU-time rate. */
+            const double share = r->train_per_s / r->train_cpu_per_s;
+            worst = share < worst ? share : worst;
+            fprintf(f, "  %-5d %-10s %6g %7d %9.3g %7zu %11.1f %9.2f %11.1f %7.2fs %10.0f%%\n", i, models[i].arch,
+                    models[i].width, r->threads, r->forward_flops * 1e-6, r->train_images, r->train_per_s,
+                    3.0 * r->forward_flops * r->train_per_s * 1e-9, r->infer_per_s, r->setup_s, 100.0 * share);
+        }
+        /* A model whose wall-clock rate is well below what its CPU time implies was sharing its
+         * cores: the estimates below are then too long, by up to that factor. */
+        if (worst < 0.85)
+            fprintf(f, "  note: the machine looks busy (a model ran at %.0f %% of the speed its CPU time implies); "
+                       "the times below are pessimistic\n",
+                    100.0 * worst);
+        fputc('\n', f);
+        rc = cli_plan_write(f, s, secs, n);
+    }
+    free(secs);
+    return rc;
+}
+
+int cli_plan_write(FILE *f, const cs_study *s, const double *secs, int n)
+{
+    if (!f || !s || !secs || n != cs_study_num_cells(s) || n < 1)
+        return cli_own_error(CS_ERR_INVALID_ARGUMENT, "plan: %d cell times for a study of %d cells", n,
+                             s ? cs_study_num_cells(s) : 0);
     int *order = malloc((size_t)n * sizeof *order);
-    double *secs = malloc((size_t)n * sizeof *secs), *in_order = malloc((size_t)n * sizeof *in_order);
+    double *in_order = malloc((size_t)n * sizeof *in_order);
     int rc = 0;
-    if (!order || !secs || !in_order) {
+    if (!order || !in_order) {
         rc = cli_own_error(CS_ERR_OUT_OF_MEMORY, "plan: %d cells", n);
         goto cleanup;
     }
@@ -447,42 +491,11 @@ int cli_plan_print(FILE *f, const cs_study *s, const cs_dataset *train, size_t t
         rc = cli_library_error(status);
         goto cleanup;
     }
-    fprintf(stderr, "plan: timing %d model%s on this machine (a few seconds each)...\n", n_models,
-            n_models == 1 ? "" : "s");
-    double t0 = now_s();
-    rc = cli_plan_calibrate(rates, s, train, models, n_models);
-    if (rc == 0)
-        rc = cli_plan_cell_seconds(secs, n, s, test_records, rates, n_models);
-    if (rc != 0)
-        goto cleanup;
-    const double calib = now_s() - t0;
-
-    fprintf(f, "Calibration (%.1f s): an epoch of the first N training images per model with its cells' "
-               "threads and batch size, then prediction\n",
-            calib);
-    fprintf(f, "  %-5s %-10s %6s %7s %9s %7s %11s %9s %11s %8s %11s\n", "model", "arch", "width", "threads", "MFLOP/img",
-            "N", "train img/s", "GFLOP/s", "infer img/s", "set-up", "core share");
-    double worst = 1.0;
-    for (int i = 0; i < n_models; i++) {
-        const cli_plan_rate *r = &rates[i];
-        /* How much of its threads' cores the model got: wall rate / CPU-time rate. */
-        const double share = r->train_per_s / r->train_cpu_per_s;
-        worst = share < worst ? share : worst;
-        fprintf(f, "  %-5d %-10s %6g %7d %9.3g %7zu %11.1f %9.2f %11.1f %7.2fs %10.0f%%\n", i, models[i].arch,
-                models[i].width, r->threads, r->forward_flops * 1e-6, r->train_images, r->train_per_s,
-                3.0 * r->forward_flops * r->train_per_s * 1e-9, r->infer_per_s, r->setup_s, 100.0 * share);
-    }
-    /* A model whose wall-clock rate is well below what its CPU time implies was sharing its
-     * cores: the estimates below are then too long, by up to that factor. */
-    if (worst < 0.85)
-        fprintf(f, "  note: the machine looks busy (a model ran at %.0f %% of the speed its CPU time implies); "
-                   "the times below are pessimistic\n",
-                100.0 * worst);
 
     /* Cells in the runner's order: what starts first is listed first. */
     double total = 0.0, cpu = 0.0, gflop = 0.0;
     int longest = order[0], max_threads = 1;
-    fprintf(f, "\nCells in the runner's order (cs_study_schedule: most estimated GFLOP first, ties by index)\n");
+    fprintf(f, "Cells in the runner's order (cs_study_schedule: most estimated GFLOP first, ties by index)\n");
     fprintf(f, "  %5s %5s  %-20s %-20s %3s %7s %6s %11s  %s\n", "order", "cell", "model", "condition", "rep",
             "threads", "epochs", "GFLOP", "estimated");
     for (int k = 0; k < n; k++) {
@@ -543,11 +556,10 @@ int cli_plan_print(FILE *f, const cs_study *s, const cs_dataset *train, size_t t
         fprintf(f, "  %5d %7.2f %16s %9.1f%% %16s %10.3f\n", ranks, (double)n / ranks, a,
                 100.0 * total / (ranks * wall), b, wall / bound);
     }
-    fprintf(f, "Efficiency = one rank's time / (ranks x wall). Estimates from this machine's speed now; "
-               "hand-out and transfers counted as free.\n");
+    fprintf(f, "Efficiency = one rank's time / (ranks x wall); handing out cells and returning records "
+               "counted as free.\n");
 cleanup:
     free(order);
-    free(secs);
     free(in_order);
     return rc;
 }

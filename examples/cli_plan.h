@@ -90,4 +90,9 @@ int cli_plan_cell_seconds(double *seconds, int n, const cs_study *s, size_t test
 int cli_plan_print(FILE *f, const cs_study *s, const cs_dataset *train, size_t test_records,
                    const cli_plan_model *models, int n_models);
 
+/* The second half of cli_plan_print: everything after the calibration table, from given cell
+ * times (seconds[cell], n = cs_study_num_cells), e.g. costs measured in a store. Returns 0 or
+ * CLI_EXIT_LIBRARY after one line on stderr. */
+int cli_plan_write(FILE *f, const cs_study *s, const double *seconds, int n);
+
 #endif /* CLASSSENS_CLI_PLAN_H */
