@@ -1,0 +1,201 @@
+#!/bin/sh
+# `mpirun -np N classsens study` on a tiny synthetic IDX data set:
+#   - 3 ranks (oversubscribed) give the same store as one process without MPI: every cell file
+#     (without its timings), summary.json, results.csv and study.json byte for byte;
+#   - kill -9 of a worker rank mid-cell ends the job (no hang) with a message naming that rank
+#     and its cell; the finished cells stay; the same command with 2 ranks resumes to the same
+#     store as one process;
+#   - SIGTERM to mpirun keeps the finished cells and leaves no claim; 1 rank resumes;
+#   - --shard under mpirun is refused.
+# Usage: mpi.sh CLASSSENS MAKE_TINY_IDX MPIRUN WORKDIR
+# Exits 77 (skipped) when mpirun cannot start two processes here.
+set -u
+if [ $# -ne 4 ]; then
+    echo "usage: mpi.sh CLASSSENS MAKE_TINY_IDX MPIRUN WORKDIR" >&2
+    exit 2
+fi
+cli=$1
+gen=$2
+mpirun=$3
+work=$4
+# CI runs as root; Open MPI refuses that unless told twice.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# No network interfaces beyond loopback are needed or wanted for one host.
+export OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
+
+failures=0
+fail() {
+    echo "FAIL: $*"
+    failures=$((failures + 1))
+}
+die() {
+    echo "FAIL: $*"
+    exit 1
+}
+step() {
+    echo "== $*"
+}
+
+rm -rf "$work"
+mkdir -p "$work/data" || die "cannot create $work"
+if ! "$mpirun" --oversubscribe -np 2 true > "$work/probe.out" 2>&1; then
+    cat "$work/probe.out"
+    echo "SKIP: $mpirun cannot start two processes here"
+    exit 77
+fi
+"$gen" "$work/data" 1500 300 16 3 1 || die "make_tiny_idx failed"
+d=$work/data
+data="idx:$d/train-images-idx3-ubyte,$d/train-labels-idx1-ubyte,$d/t10k-images-idx3-ubyte,$d/t10k-labels-idx1-ubyte"
+
+# Compare two stores: cells without timings, then the report's tables and the configuration.
+same_store() { # REFERENCE OTHER CELLS
+    n=0
+    for f in "$1"/cells/*.json; do
+        [ -e "$f" ] || continue
+        n=$((n + 1))
+        g=$2/cells/$(basename "$f")
+        [ -f "$g" ] || { fail "$g is missing"; continue; }
+        grep -v seconds "$f" > "$work/ref.stripped"
+        grep -v seconds "$g" > "$work/other.stripped"
+        cmp -s "$work/ref.stripped" "$work/other.stripped" || {
+            fail "$g differs from $f beyond timings:"
+            diff "$work/ref.stripped" "$work/other.stripped" | head -n 10
+        }
+    done
+    [ "$n" -eq "$3" ] || fail "$1/cells holds $n cell files, expected $3"
+    [ "$(ls "$2"/cells/*.json 2> /dev/null | wc -l)" -eq "$3" ] || fail "$2/cells does not hold $3 cell files"
+    for f in summary.json results.csv study.json; do
+        cmp -s "$1/$f" "$2/$f" || fail "$2/$f differs from $1/$f"
+    done
+    [ -z "$(ls "$2/running" 2> /dev/null)" ] || fail "$2/running still holds claims: $(ls "$2/running")"
+}
+
+# Wait until a command's condition holds, at most $1 tenths of a second.
+wait_for() { # TENTHS COMMAND...
+    t=$1
+    shift
+    while ! "$@" > /dev/null 2>&1; do
+        t=$((t - 1))
+        [ $t -gt 0 ] || return 1
+        sleep 0.1
+    done
+}
+
+# ---- 3 ranks = 1 process ----------------------------------------------------------------------
+fast() {
+    "$cli" study --data "$data" --models lenet@3,custom:0.25@2 --noise shuffle:0.3 --reduce uniform:0.5 \
+        --seeds 2 "$@"
+}
+step "one process, no MPI"
+fast --jobs 1 --quiet --out "$work/ref" > "$work/ref.out" 2>&1 || { cat "$work/ref.out"; die "the reference run failed"; }
+step "mpirun --oversubscribe -np 3"
+"$mpirun" --oversubscribe -np 3 "$cli" study --data "$data" --models lenet@3,custom:0.25@2 \
+    --noise shuffle:0.3 --reduce uniform:0.5 --seeds 2 --out "$work/m3" > "$work/m3.out" 2> "$work/m3.err"
+rc=$?
+cat "$work/m3.err"
+[ $rc -eq 0 ] || die "mpirun -np 3 exited with $rc"
+grep -q "^mpi: 3 ranks; 12 of 12 cells to train" "$work/m3.err" || fail "no 'mpi: 3 ranks; 12 of 12 cells to train' line"
+grep -q "^\[12/12\] .* rank [0-2] on " "$work/m3.err" || fail "no '[12/12] ... rank R on HOST' line"
+for r in 1 2; do
+    grep -q " rank $r on " "$work/m3.err" || fail "rank $r trained no cell"
+done
+grep -q "^report: .*/m3/report.html" "$work/m3.out" || fail "no report line on stdout"
+same_store "$work/ref" "$work/m3" 12
+
+# ---- a worker killed mid-cell, then resumed with 2 ranks ----------------------------------------
+slow_args="--data $data --models lenet@150 --noise shuffle:0.3 --reduce uniform:0.5 --seeds 3"
+step "one process, the slow study"
+"$cli" study $slow_args --jobs 2 --quiet --no-report --out "$work/ref2" > "$work/ref2.out" 2>&1 ||
+    { cat "$work/ref2.out"; die "the slow reference run failed"; }
+"$cli" report "$work/ref2" > /dev/null || die "report of ref2 failed"
+
+step "mpirun -np 3, kill -9 of a worker rank while it trains"
+"$mpirun" --oversubscribe -np 3 "$cli" study $slow_args --out "$work/k" > "$work/k.out" 2> "$work/k.err" &
+job=$!
+claim_of_worker() {
+    grep -l '"worker": "rank [12]"' "$work/k/running/"*.json 2> /dev/null | head -n 1 | grep -q .
+}
+some_cell() {
+    ls "$work/k/cells/"*.json > /dev/null 2>&1
+}
+wait_for 600 some_cell || fail "no cell stored within 60 s"
+wait_for 600 claim_of_worker || fail "no claim of rank 1 or 2 within 60 s"
+claim=$(grep -l '"worker": "rank [12]"' "$work/k/running/"*.json 2> /dev/null | head -n 1)
+victim_rank=$(sed -n 's/.*"worker": "rank \([0-9]*\)".*/\1/p' "$claim")
+victim_pid=$(sed -n 's/.*"pid": \([0-9]*\).*/\1/p' "$claim")
+victim_cell=$(sed -n 's/.*"condition": "\(.*\)".*/\1/p' "$claim")
+victim_rep=$(sed -n 's/.*"replicate": \([0-9]*\).*/\1/p' "$claim")
+echo "killing rank $victim_rank (pid $victim_pid), training (lenet, $victim_cell, replicate $victim_rep)"
+kill -9 "$victim_pid"
+t=600
+while kill -0 $job 2> /dev/null; do
+    t=$((t - 1))
+    if [ $t -le 0 ]; then
+        kill -9 $job
+        fail "mpirun still runs 60 s after rank $victim_rank died (a hang)"
+        break
+    fi
+    sleep 0.1
+done
+wait $job
+rc=$?
+cat "$work/k.err"
+[ $rc -ne 0 ] || fail "mpirun exited with 0 after a rank died"
+grep -q "^classsens: rank $victim_rank (.*pid $victim_pid) died while training (lenet, $victim_cell, replicate $victim_rep)" \
+    "$work/k.err" || fail "no line naming rank $victim_rank and its cell (lenet, $victim_cell, replicate $victim_rep)"
+kept=$(ls "$work/k/cells/"*.json 2> /dev/null | wc -l)
+echo "k: $kept of 9 cells kept"
+[ "$kept" -ge 1 ] || fail "the finished cells were lost"
+
+step "the same command with 2 ranks resumes"
+"$mpirun" --oversubscribe -np 2 "$cli" study $slow_args --out "$work/k" > "$work/k2.out" 2> "$work/k2.err"
+rc=$?
+cat "$work/k2.err"
+[ $rc -eq 0 ] || fail "the resumed run exited with $rc"
+grep -q "^mpi: 2 ranks; $((9 - kept)) of 9 cells to train ($kept already in " "$work/k2.err" ||
+    fail "the resumed run does not train exactly the $((9 - kept)) missing cells"
+same_store "$work/ref2" "$work/k" 9
+
+# ---- SIGTERM to the job -----------------------------------------------------------------------
+step "mpirun -np 3, SIGTERM to mpirun after the first cell"
+"$mpirun" --oversubscribe -np 3 "$cli" study $slow_args --out "$work/t" > "$work/t.out" 2> "$work/t.err" &
+job=$!
+some_t_cell() {
+    ls "$work/t/cells/"*.json > /dev/null 2>&1
+}
+wait_for 600 some_t_cell || fail "no cell stored within 60 s"
+kill -TERM $job
+t=600
+while kill -0 $job 2> /dev/null; do
+    t=$((t - 1))
+    [ $t -gt 0 ] || { kill -9 $job; fail "mpirun still runs 60 s after SIGTERM"; break; }
+    sleep 0.1
+done
+wait $job
+rc=$?
+cat "$work/t.err"
+[ $rc -ne 0 ] || echo "NOTE: the job had finished before SIGTERM arrived"
+kept=$(ls "$work/t/cells/"*.json 2> /dev/null | wc -l)
+[ "$kept" -ge 1 ] || fail "the finished cells were lost"
+for f in "$work/t/cells/"*.json; do
+    grep -q '"format": "classsens-cell"' "$f" || fail "$f is not a whole cell file"
+done
+step "1 rank resumes"
+"$mpirun" -np 1 "$cli" study $slow_args --out "$work/t" > "$work/t2.out" 2> "$work/t2.err"
+rc=$?
+[ $rc -eq 0 ] || { cat "$work/t2.err"; fail "the resumed run exited with $rc"; }
+same_store "$work/ref2" "$work/t" 9
+
+# ---- refused ------------------------------------------------------------------------------------
+step "--shard under mpirun"
+"$mpirun" --oversubscribe -np 2 "$cli" study $slow_args --shard 0/2 --out "$work/s" > "$work/s.out" 2> "$work/s.err"
+rc=$?
+[ $rc -ne 0 ] || fail "--shard under mpirun was accepted"
+grep -q "classsens: error: --shard splits a study without MPI" "$work/s.err" || fail "no message about --shard"
+
+if [ $failures -ne 0 ]; then
+    echo "mpi: $failures failure(s); files kept in $work"
+    exit 1
+fi
+echo "mpi: all checks passed"
+exit 0
