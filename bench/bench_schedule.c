@@ -51,7 +51,7 @@ static const profile PROFILES[] = {
       "lenet@10/0.05,custom:0.25@8/0.05,resnet18:0.125@2/0.05,unresnet18:0.125@2/0.02,googlenet:0.0625@2/0.05",
       "shuffle:0.1,0.3", "uniform:0.5,0.2" },
     { "standard", 0, 0, 3, 64,
-      "lenet@15/0.05,custom:0.25@10/0.05,resnet18:0.125@4/0.05,unresnet18:0.125@4/0.05,googlenet:0.0625@3/0.05",
+      "lenet@15/0.05,custom:0.25@15/0.03,resnet18:0.125@4/0.05,unresnet18:0.125@4/0.05,googlenet:0.0625@3/0.05",
       "shuffle:0.1,0.2,0.3", "uniform:0.4,0.1" },
     { "article", 0, 0, 5, 64, "lenet@125,custom@125,resnet18@25,unresnet18@25,googlenet@25",
       "shuffle:0.1,0.2,0.3", "uniform:0.4,0.1" },
