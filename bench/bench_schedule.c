@@ -8,19 +8,21 @@
  *                  [--save-costs CSV] [--cells] [--plan]
  *
  * The study is built as `classsens study` builds it from the same options. Per-cell costs come
- * from a calibration on this machine (cli_plan.c: a few seconds of training per model), or,
- * with --measured, from the train_seconds + test_seconds of the cells of an existing store of
- * that study (cells the store lacks are extrapolated from their model's measured seconds per
- * estimated GFLOP), or, with --costs, from a file that --save-costs wrote for the same study
- * (so that one calibration can be simulated again and again, and kept). --cpu-rates takes the calibration's rates from the process's CPU time
- * instead of the wall clock: on a machine busy with other work, the speed each model would have
- * with its cores to itself (an upper bound: it assumes the threads never wait). The policy simulated is the runner's under MPI: cells in cs_study_schedule()
- * order (most estimated GFLOP first) to whichever rank is free first, one cell at a time per
- * rank. For comparison the last column sorts by the costs themselves (LPT on true times).
- * --plan prints instead what `classsens study --plan` prints for the same study (cli_plan_print;
- * with --measured or --costs, its part after the calibration, from those costs).
- * Uses
- * only the public API and the tool's own helpers. */
+ * from a calibration on this machine (cli_plan.c: a few seconds of training per model); with
+ * --measured, from the train_seconds + test_seconds of the cells of an existing store of that
+ * study (cells the store lacks are extrapolated from their model's measured seconds per
+ * estimated GFLOP); with --costs, from a file that --save-costs wrote for the same study (so
+ * that one calibration can be simulated again and again, and kept). --cpu-rates takes the
+ * calibration's rates from the process's CPU time instead of the wall clock: on a machine busy
+ * with other work, the speed each model would have with its cores to itself (an upper bound:
+ * it assumes the threads never wait).
+ *
+ * The policy simulated is the runner's under MPI: cells in cs_study_schedule() order (most
+ * estimated GFLOP first) to whichever rank is free first, one cell at a time per rank. For
+ * comparison the last column sorts by the costs themselves (LPT on true times). --plan prints
+ * instead what `classsens study --plan` prints for the same study (cli_plan_print; with
+ * --measured or --costs, its part after the calibration, from those costs). Uses only the
+ * public API and the tool's own helpers. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <math.h>
@@ -135,7 +137,8 @@ static int parse_args(args *a, int argc, char **argv)
         { "cpu-rates", 0 }, { "plan", 0 }, { "costs", 1 }, { "save-costs", 1 },
     };
     enum { O_PROFILE, O_DATA, O_MODELS, O_NOISE, O_REDUCE, O_MATCHED, O_SEEDS, O_EPOCHS, O_BATCH,
-           O_TRAIN_SUBSET, O_TEST_SUBSET, O_THREADS, O_RANKS, O_MEASURED, O_CELLS, O_CPU_RATES, O_PLAN, O_COSTS, O_SAVE_COSTS };
+           O_TRAIN_SUBSET, O_TEST_SUBSET, O_THREADS, O_RANKS, O_MEASURED, O_CELLS, O_CPU_RATES, O_PLAN, O_COSTS,
+           O_SAVE_COSTS };
     memset(a, 0, sizeof *a);
     a->prof = &PROFILES[0];
     a->data = "fashion-mnist";
@@ -360,8 +363,9 @@ static int load_costs(double *cost, const cs_study *s, const char *path)
         int cell = -1, rep = -1, threads = 0;
         char model[256], cond[512];
         double gflop = 0.0, secs = 0.0;
-        if (sscanf(line, "%d,%255[^,],%511[^,],%d,%d,%lf,%lf", &cell, model, cond, &rep, &threads, &gflop, &secs) != 7 ||
-            cell < 0 || cell >= n || seen[cell] || !(secs >= 0.0)) {
+        int fields = sscanf(line, "%d,%255[^,],%511[^,],%d,%d,%lf,%lf", &cell, model, cond, &rep, &threads, &gflop,
+                            &secs);
+        if (fields != 7 || cell < 0 || cell >= n || seen[cell] || !(secs >= 0.0)) {
             rc = cli_own_error(CS_ERR_FORMAT, "%s: line %d: expected a new cell of 0..%d with its costs", path, lineno,
                                n - 1);
             break;
@@ -505,7 +509,8 @@ static int report(const args *a, const cs_study *s, const double *cost, int n_mo
            "having the cores of the cell with the most threads\n",
            max_threads);
     if (worst_rank > 0)
-        printf("\nWith at least two cells per rank the lowest efficiency is %.1f %% (%d ranks): the 90 %% goal is %s.\n",
+        printf("\nWith at least two cells per rank the lowest efficiency is %.1f %% (%d ranks): "
+               "the 90 %% goal is %s.\n",
                100.0 * worst_eff, worst_rank, worst_eff >= 0.9 ? "met" : "missed");
     else
         printf("\nNo rank count here has two cells per rank.\n");
@@ -611,7 +616,8 @@ int main(int argc, char **argv)
                 cli_plan_rate *r = &rates[i];
                 printf("  %-10s %6g %7d %9.3g %7zu %11.1f %11.1f %9.2f %11.1f %11.1f %6.2fs %7.1fs\n", pm[i].arch,
                        pm[i].width, r->threads, r->forward_flops * 1e-6, r->train_images, r->train_per_s,
-                       r->train_cpu_per_s, 3.0 * r->forward_flops * (a.cpu_rates ? r->train_cpu_per_s : r->train_per_s) * 1e-9,
+                       r->train_cpu_per_s,
+                       3.0 * r->forward_flops * (a.cpu_rates ? r->train_cpu_per_s : r->train_per_s) * 1e-9,
                        r->infer_per_s, r->infer_cpu_per_s, r->setup_s, r->seconds);
                 spent += r->seconds;
                 if (a.cpu_rates) {
