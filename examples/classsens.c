@@ -30,6 +30,7 @@
 #include <classsens.h>
 
 #include "cli_args.h"
+#include "cli_plan.h"
 #include "cli_status.h"
 #ifdef CLASSSENS_HAVE_MPI
 #include "study/mpi.h"
@@ -39,8 +40,8 @@ const char *cs_mpi_error(void);
 #define EXIT_INTERRUPTED 130
 #define MAX_LISTS 16
 
-/* Under mpirun: this process's rank and the number of ranks; -1 and 0 otherwise. */
-static int mpi_rank = -1, mpi_size = 0;
+/* Under mpirun: this process's rank; -1 otherwise. */
+static int mpi_rank = -1;
 
 /* ---- profiles ------------------------------------------------------------------------------
  * The one place where the profiles live. Lists use the command-line syntax, so a profile is
@@ -508,33 +509,18 @@ static int write_report(const char *store, const char *out_dir, const cs_report_
     return status;
 }
 
-/* --plan: the cells in the runner's order with their estimated work. */
-static int print_plan(cs_study *s, const study_plan *pl, const study_args *a, const cs_dataset *train)
+/* --plan: every cell's estimated cost after a few seconds of timing, and the predicted wall
+ * time on 1 .. 256 processes (examples/cli_plan.c). */
+static int print_plan(const cs_study *s, const study_plan *pl, const study_args *a, const cs_dataset *train,
+                      const cs_dataset *test)
 {
-    (void)pl;
-    (void)a;
-    (void)train;
-    const int n = cs_study_num_cells(s);
-    int *order = malloc(sizeof *order * (size_t)n);
-    if (!order)
-        return cli_own_error(CS_ERR_OUT_OF_MEMORY, "no memory for %d cells", n);
-    int status = cs_study_schedule(s, order, n);
-    double total = 0.0;
-    for (int i = 0; i < n && status == CS_OK; i++) {
-        cs_study_cell_info info;
-        info.struct_size = sizeof info;
-        status = cs_study_cell(s, order[i], &info);
-        if (status == CS_OK) {
-            printf("%5d  %-20s %-22s r%-3d %2d thr  %12.1f GFLOP\n", order[i], info.model, info.condition,
-                   info.replicate, info.threads, info.gflop);
-            total += info.gflop;
-        }
-    }
-    free(order);
-    if (status != CS_OK)
-        return cli_library_error(status);
-    printf("total: %d cells, %.1f GFLOP\n", n, total);
-    return 0;
+    size_t test_records = a->have_test_subset ? a->test_subset : a->prof->test_subset;
+    if (test_records == 0 || (!a->have_test_subset && test_records >= cs_dataset_size(test)))
+        test_records = cs_dataset_size(test);
+    cli_plan_model pm[CLI_MAX_MODELS];
+    for (int i = 0; i < pl->n_models; i++)
+        pm[i] = (cli_plan_model){ pl->models[i].arch, pl->models[i].width, a->batch };
+    return cli_plan_print(stdout, s, train, test_records, pm, pl->n_models);
 }
 
 #ifdef CLASSSENS_HAVE_MPI
@@ -747,7 +733,7 @@ static int cmd_study(int argc, char **argv)
         goto cleanup;
     prog.study = s;
     if (a.plan) {
-        rc = mpi_rank > 0 ? 0 : print_plan(s, &pl, &a, train);
+        rc = mpi_rank > 0 ? 0 : print_plan(s, &pl, &a, train, test);
         goto cleanup;
     }
 #ifdef CLASSSENS_HAVE_MPI
@@ -966,6 +952,7 @@ int main(int argc, char **argv)
         /* Under mpirun every rank runs this command; errors before the cell protocol are the
          * same on every rank (or shared by a collective call), so all of them end normally. */
         if (cs_mpi_launched()) {
+            int mpi_size = 0;
             if (cs_mpi_init(&argc, &argv, &mpi_rank, &mpi_size) != CS_OK)
                 return cli_own_error(CS_ERR_IO, "%s", cs_mpi_error());
             int rc = cmd_study(argc - 2, argv + 2);

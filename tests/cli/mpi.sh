@@ -43,7 +43,7 @@ if ! "$mpirun" --oversubscribe -np 2 true > "$work/probe.out" 2>&1; then
     echo "SKIP: $mpirun cannot start two processes here"
     exit 77
 fi
-"$gen" "$work/data" 1500 300 16 3 1 || die "make_tiny_idx failed"
+"$gen" "$work/data" 1000 300 16 3 1 || die "make_tiny_idx failed"
 d=$work/data
 data="idx:$d/train-images-idx3-ubyte,$d/train-labels-idx1-ubyte,$d/t10k-images-idx3-ubyte,$d/t10k-labels-idx1-ubyte"
 
@@ -103,7 +103,7 @@ grep -q "^report: .*/m3/report.html" "$work/m3.out" || fail "no report line on s
 same_store "$work/ref" "$work/m3" 12
 
 # ---- a worker killed mid-cell, then resumed with 2 ranks ----------------------------------------
-slow_args="--data $data --models lenet@150 --noise shuffle:0.3 --reduce uniform:0.5 --seeds 3"
+slow_args="--data $data --models lenet@100 --noise shuffle:0.3 --reduce none --seeds 3"
 step "one process, the slow study"
 "$cli" study $slow_args --jobs 2 --quiet --no-report --out "$work/ref2" > "$work/ref2.out" 2>&1 ||
     { cat "$work/ref2.out"; die "the slow reference run failed"; }
@@ -112,19 +112,23 @@ step "one process, the slow study"
 step "mpirun -np 3, kill -9 of a worker rank while it trains"
 "$mpirun" --oversubscribe -np 3 "$cli" study $slow_args --out "$work/k" > "$work/k.out" 2> "$work/k.err" &
 job=$!
-claim_of_worker() {
-    grep -l '"worker": "rank [12]"' "$work/k/running/"*.json 2> /dev/null | head -n 1 | grep -q .
-}
 some_cell() {
     ls "$work/k/cells/"*.json > /dev/null 2>&1
 }
+# A copy of the claim of a cell that rank 1 or 2 trains (claims come and go with the cells).
+copy_worker_claim() {
+    for f in "$work/k/running/"*.json; do
+        cp "$f" "$work/victim.json" 2> /dev/null || continue
+        grep -q '"worker": "rank [12]"' "$work/victim.json" && return 0
+    done
+    return 1
+}
 wait_for 600 some_cell || fail "no cell stored within 60 s"
-wait_for 600 claim_of_worker || fail "no claim of rank 1 or 2 within 60 s"
-claim=$(grep -l '"worker": "rank [12]"' "$work/k/running/"*.json 2> /dev/null | head -n 1)
-victim_rank=$(sed -n 's/.*"worker": "rank \([0-9]*\)".*/\1/p' "$claim")
-victim_pid=$(sed -n 's/.*"pid": \([0-9]*\).*/\1/p' "$claim")
-victim_cell=$(sed -n 's/.*"condition": "\(.*\)".*/\1/p' "$claim")
-victim_rep=$(sed -n 's/.*"replicate": \([0-9]*\).*/\1/p' "$claim")
+wait_for 600 copy_worker_claim || die "no claim of rank 1 or 2 within 60 s"
+victim_rank=$(sed -n 's/.*"worker": "rank \([0-9]*\)".*/\1/p' "$work/victim.json")
+victim_pid=$(sed -n 's/.*"pid": \([0-9]*\).*/\1/p' "$work/victim.json")
+victim_cell=$(sed -n 's/.*"condition": "\(.*\)".*/\1/p' "$work/victim.json")
+victim_rep=$(sed -n 's/.*"replicate": \([0-9]*\).*/\1/p' "$work/victim.json")
 echo "killing rank $victim_rank (pid $victim_pid), training (lenet, $victim_cell, replicate $victim_rep)"
 kill -9 "$victim_pid"
 t=600
@@ -141,10 +145,14 @@ wait $job
 rc=$?
 cat "$work/k.err"
 [ $rc -ne 0 ] || fail "mpirun exited with 0 after a rank died"
-grep -q "^classsens: rank $victim_rank (.*pid $victim_pid) died while training (lenet, $victim_cell, replicate $victim_rep)" \
-    "$work/k.err" || fail "no line naming rank $victim_rank and its cell (lenet, $victim_cell, replicate $victim_rep)"
+# The rank may have stored that cell and started its next one just before the kill: the line
+# names the rank and whichever cell it was training.
+grep -q "^classsens: rank $victim_rank (.*pid $victim_pid) died while training (lenet, [^,]*, replicate [0-9])" \
+    "$work/k.err" || fail "no line naming rank $victim_rank and the cell it was training"
+grep -q "died while training (lenet, $victim_cell, replicate $victim_rep)" "$work/k.err" ||
+    echo "NOTE: rank $victim_rank had moved on from (lenet, $victim_cell, replicate $victim_rep) before the kill"
 kept=$(ls "$work/k/cells/"*.json 2> /dev/null | wc -l)
-echo "k: $kept of 9 cells kept"
+echo "k: $kept of 6 cells kept"
 [ "$kept" -ge 1 ] || fail "the finished cells were lost"
 
 step "the same command with 2 ranks resumes"
@@ -152,9 +160,9 @@ step "the same command with 2 ranks resumes"
 rc=$?
 cat "$work/k2.err"
 [ $rc -eq 0 ] || fail "the resumed run exited with $rc"
-grep -q "^mpi: 2 ranks; $((9 - kept)) of 9 cells to train ($kept already in " "$work/k2.err" ||
-    fail "the resumed run does not train exactly the $((9 - kept)) missing cells"
-same_store "$work/ref2" "$work/k" 9
+grep -q "^mpi: 2 ranks; $((6 - kept)) of 6 cells to train ($kept already in " "$work/k2.err" ||
+    fail "the resumed run does not train exactly the $((6 - kept)) missing cells"
+same_store "$work/ref2" "$work/k" 6
 
 # ---- SIGTERM to the job -----------------------------------------------------------------------
 step "mpirun -np 3, SIGTERM to mpirun after the first cell"
@@ -184,7 +192,7 @@ step "1 rank resumes"
 "$mpirun" -np 1 "$cli" study $slow_args --out "$work/t" > "$work/t2.out" 2> "$work/t2.err"
 rc=$?
 [ $rc -eq 0 ] || { cat "$work/t2.err"; fail "the resumed run exited with $rc"; }
-same_store "$work/ref2" "$work/t" 9
+same_store "$work/ref2" "$work/t" 6
 
 # ---- refused ------------------------------------------------------------------------------------
 step "--shard under mpirun"
