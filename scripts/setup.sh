@@ -22,6 +22,8 @@ packages=(
   check             # the unit test framework
   doxygen           # the API reference (cmake --build build --target docs)
   dataset-fashion-mnist  # the default data set, in /usr/share/datasets/fashion-mnist
+  libopenmpi-dev    # MPI for the classsens tool's driver: mpirun -np N classsens study
+  openmpi-bin       # mpirun (the MPI tests run it)
 )
 if [ "$with_browser" -eq 1 ]; then
   packages+=(chromium)   # headless rendering check of report.html (tests/report)
