@@ -533,6 +533,10 @@ static void on_mpi_event(const cs_mpi_event *e, void *payload)
     if (e->kind == CS_MPI_EVENT_PLAN) {
         fprintf(stderr, "mpi: %d rank%s; %d of %d cells to train (%d already in %s), most expensive first\n",
                 e->ranks, e->ranks == 1 ? "" : "s", e->cells_to_train, e->cells_total, e->cells_finished, p->store);
+    } else if (e->kind == CS_MPI_EVENT_RANK_SUMMARY) {
+        fprintf(stderr, "mpi: rank %d on %s trained %d cell%s, busy %.1f s of %.1f s (idle %.1f s)\n", e->rank,
+                e->host, e->cells_trained, e->cells_trained == 1 ? "" : "s", e->busy_seconds, e->wall_seconds,
+                e->wall_seconds - e->busy_seconds);
     } else if (e->kind == CS_MPI_EVENT_FINISHED) {
         cs_study_cell_info info;
         info.struct_size = sizeof info;

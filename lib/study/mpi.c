@@ -344,6 +344,8 @@ typedef struct rank_state {
     int stopped;              /* STOP sent (or rank 0 has nothing more) */
     int cell;                 /* in flight, or -1 */
     double since;
+    int trained;              /* cells it trained in this run */
+    double busy;              /* seconds from handing them out to storing them */
     long long pid;
     char host[HOST_MAX + 1];
 } rank_state;
@@ -532,6 +534,8 @@ static int finish(master *m, int r, int cell, int status, const char *data, size
     const double seconds = wall_now() - rs->since;
     flight_end(r);
     rs->cell = -1;
+    rs->trained++;
+    rs->busy += seconds;
     m->cells_stored++;
     emit(m, CS_MPI_EVENT_FINISHED, cell, r, acc, seconds);
     return assign(m, r);
@@ -735,7 +739,27 @@ int cs_mpi_study_run(cs_study *s, const char *store_dir, const cs_mpi_options *o
         stop_flag = o->interrupted;
         sigaction(SIGTERM, &sa, &old_term);
         sigaction(SIGINT, &sa, &old_int);
+        const double start = wall_now();
         rc = master_loop(&m);
+        const double wall = wall_now() - start;
+        for (int r = 0; rc == CS_OK && r < size && o->on_event; ++r) {
+            cs_mpi_event ev;
+            memset(&ev, 0, sizeof ev);
+            ev.kind = CS_MPI_EVENT_RANK_SUMMARY;
+            ev.cell = -1;
+            ev.rank = r;
+            ev.ranks = size;
+            ev.host = m.ranks[r].host;
+            ev.cells_total = m.cells_total;
+            ev.cells_finished = m.cells_stored;
+            ev.cells_to_train = m.n_todo;
+            ev.test_accuracy = NAN;
+            ev.seconds = NAN;
+            ev.cells_trained = m.ranks[r].trained;
+            ev.busy_seconds = m.ranks[r].busy;
+            ev.wall_seconds = wall;
+            o->on_event(&ev, o->payload);
+        }
         sigaction(SIGTERM, &old_term, NULL);
         sigaction(SIGINT, &old_int, NULL);
         flight_line *f = flights;

@@ -38,7 +38,8 @@ int cs_mpi_all_ok(int status, int *first_bad);
 typedef enum cs_mpi_event_kind {
     CS_MPI_EVENT_PLAN = 0,      /* the run starts: cells_total, cells_finished (already stored) */
     CS_MPI_EVENT_STARTED = 1,   /* a rank started a cell */
-    CS_MPI_EVENT_FINISHED = 2   /* a cell was stored */
+    CS_MPI_EVENT_FINISHED = 2,  /* a cell was stored */
+    CS_MPI_EVENT_RANK_SUMMARY = 3 /* the run is complete: one per rank, its cells and busy time */
 } cs_mpi_event_kind;
 
 typedef struct cs_mpi_event {
@@ -47,6 +48,10 @@ typedef struct cs_mpi_event {
     const char *host;           /* the rank's host */
     int cells_total, cells_finished, cells_to_train;
     double test_accuracy, seconds;
+    /* RANK_SUMMARY: cells the rank trained, the seconds it spent on them (from handing a cell
+     * out to storing its record) and the run's wall seconds; idle = wall - busy. */
+    int cells_trained;
+    double busy_seconds, wall_seconds;
 } cs_mpi_event;
 
 typedef struct cs_mpi_options {
