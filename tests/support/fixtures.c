@@ -103,6 +103,7 @@ uint8_t *cs_test_read(const char *path, size_t *n)
     ck_assert_ptr_nonnull(buf);
     ck_assert_uint_eq(fread(buf, 1, (size_t)len, f), (size_t)len);
     fclose(f);
+    buf[len] = 0; /* text files are read as C strings too */
     *n = (size_t)len;
     return buf;
 }

@@ -26,7 +26,7 @@ char *cs_test_path(const char *dir, const char *name);
 /* Write bytes to path, gzip-compressed when gzip is non-zero; aborts the test on failure. */
 void cs_test_write(const char *path, const void *data, size_t n, int gzip);
 /* Read a whole file; aborts the test on failure. */
-uint8_t *cs_test_read(const char *path, size_t *n);
+uint8_t *cs_test_read(const char *path, size_t *n); /* NUL-terminated beyond its n bytes */
 
 /* Deterministic test bytes: value of byte i of stream `seed`. */
 uint8_t cs_test_byte(uint32_t seed, size_t i);
