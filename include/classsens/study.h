@@ -54,8 +54,8 @@ typedef enum cs_study_event_kind {
 typedef struct cs_study_event {
     cs_study_event_kind kind;     /**< What happened. */
     int cell;                     /**< Index of the cell (model-major, then condition, then replicate). */
-    int cells_total;              /**< Cells in the study. */
-    int cells_finished;           /**< Cells in the store now, skipped ones included. */
+    int cells_total;              /**< Cells in the study (with shards: in this shard). */
+    int cells_finished;           /**< Of those, cells in the store now, skipped ones included. */
     const char *model;            /**< The cell's model name. */
     const char *condition;        /**< The cell's condition name (e.g. "baseline", "shuffle:0.1"). */
     int replicate;                /**< The cell's replicate, 0-based. */
@@ -180,9 +180,12 @@ CS_API int cs_study_num_cells(const cs_study *s);
  * @brief Run every cell that the store does not hold yet.
  *
  * Creates @p store_dir (one level) when missing, writes `study.json`, and trains the missing
- * cells with up to `jobs` at once; cells with the same thread count run together (jobs /
- * threads of them at a time), and OpenBLAS's thread setting is restored afterwards. Killing the process loses at most the cells in
- * flight; running again resumes.
+ * cells (with shards: those of this process's shard) with up to `jobs` at once; cells with the
+ * same thread count run together (jobs / threads of them at a time), the most expensive first
+ * (cs_study_schedule()), and OpenBLAS's thread setting is restored afterwards. Each cell is
+ * claimed while it trains (cs_study_claim_cell()). Killing the process loses at most the cells
+ * in flight; running again resumes. Several processes may run shards of one study into one
+ * store at once.
  * @param s          The study (with at least one model).
  * @param store_dir  The results store.
  * @return ::CS_OK when every cell is in the store; ::CS_ERR_STATE for a store of another

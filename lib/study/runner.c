@@ -304,7 +304,7 @@ int cs_study_run(cs_study *s, const char *store_dir)
         rc = run_group(&run, threads);
     }
     cs__blas_serial_end();
-    if (rc == CS_OK && run.status != CS_OK)
+    if ((rc == CS_OK || rc == CS_ERR_CANCELLED) && run.status != CS_OK)
         rc = cs__error(run.status, "%s", run.message);
     pthread_mutex_destroy(&run.lock);
     free(run.pending);
