@@ -34,7 +34,6 @@
 #include "cli_status.h"
 #ifdef CLASSSENS_HAVE_MPI
 #include "study/mpi.h"
-const char *cs_mpi_error(void);
 #endif
 
 #define EXIT_INTERRUPTED 130
@@ -678,8 +677,15 @@ static int run_mpi(cs_study *s, const study_args *a, progress *prog)
 {
     cs_mpi_options mo = { on_mpi_event, prog, &cli_interrupted, 1 };
     int status = cs_mpi_study_run(s, a->out, &mo);
-    if (mpi_rank != 0)
-        return status == CS_OK ? 0 : CLI_EXIT_LIBRARY;
+    if (mpi_rank != 0) {
+        if (status != CS_OK) {
+            /* Rank 0 may be waiting for this rank: end the job, saying why. */
+            cli_own_error(status, "rank %d: %s", mpi_rank, cs_mpi_error());
+            fflush(stderr);
+            cs_mpi_abort(CLI_EXIT_LIBRARY);
+        }
+        return 0;
+    }
     if (status == CS_ERR_CANCELLED && cli_interrupted) {
         fprintf(stderr, "interrupted: %s; run the same command again (any number of ranks) to resume\n",
                 cs_mpi_error());

@@ -188,7 +188,8 @@ CS_API int cs_study_num_cells(const cs_study *s);
  * store at once.
  * @param s          The study (with at least one model).
  * @param store_dir  The results store.
- * @return ::CS_OK when every cell is in the store; ::CS_ERR_STATE for a store of another
+ * @return ::CS_OK when every cell (with shards: every cell of this shard) is in the store;
+ *         ::CS_ERR_STATE for a store of another
  *         configuration (the message names the first difference) or a study without models;
  *         ::CS_ERR_IO; ::CS_ERR_CANCELLED; a cell's own failure (e.g. ::CS_ERR_DIVERGED),
  *         with a message naming the cell — the cells already finished stay in the store.
@@ -233,11 +234,13 @@ typedef struct cs_study_cell_info {
 CS_API int cs_study_cell(const cs_study *s, int cell, cs_study_cell_info *out);
 
 /**
- * @brief The runner's order: every cell, most expensive first.
+ * @brief The order in which cells are handed out: every cell, most expensive first.
  *
  * Cells are sorted by estimated work (::cs_study_cell_info.gflop), descending; equal ones
  * keep their index order. Handing cells out in this order to whichever worker is free (the
- * longest-processing-time-first rule) keeps the longest cells from ending a run alone.
+ * longest-processing-time-first rule) keeps the longest cells from ending a run alone. The
+ * MPI driver of the `classsens` tool uses it as it is; cs_study_run() first groups the cells
+ * by thread count (fewest first) and keeps this order within each group.
  * @param s         The study.
  * @param[out] order  cs_study_num_cells() cell indices.
  * @param n         Capacity of @p order; at least cs_study_num_cells().
@@ -291,7 +294,9 @@ typedef struct cs_study_record cs_study_record;
  * @brief Train and evaluate one cell into a record, without touching any store.
  *
  * The study's progress callback receives the cell's ::CS_STUDY_EVENT_CELL_STARTED and
- * ::CS_STUDY_EVENT_EPOCH events (returning non-zero cancels the cell). OpenBLAS runs one
+ * ::CS_STUDY_EVENT_EPOCH events (returning non-zero cancels the cell); as the call knows of no
+ * store or other cells, their cells_total is the study's, and cells_finished, work_done and
+ * work_total are 0. OpenBLAS runs one
  * thread during the call, as in cs_study_run(). Several calls may run at once on one study
  * from different threads.
  * @param[out] out  The record; NULL on failure. Owned: free with cs_study_record_destroy().
@@ -361,8 +366,9 @@ typedef struct cs_study_claim {
  * @param who        The claim; NULL: this process ("local" or the study's worker name, this
  *                   host, this pid, now). Its NULL strings and zero pid and time are likewise
  *                   filled from this process.
- * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (a name too long or not printable);
- *         ::CS_ERR_OUT_OF_RANGE; ::CS_ERR_IO.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (a name too long or not printable, a struct_size
+ *         too small); ::CS_ERR_UNSUPPORTED (the struct of a newer library); ::CS_ERR_OUT_OF_RANGE;
+ *         ::CS_ERR_IO.
  */
 CS_API int cs_study_claim_cell(cs_study *s, const char *store_dir, int cell, const cs_study_claim *who);
 

@@ -105,11 +105,10 @@ int cs_study_shards(const cs_study *s, int shards, int *shard_of, int n)
     if (n < total)
         return cs__error(CS_ERR_OVERFLOW, "cs_study_shards: room for %d cells; the study has %d", n, total);
     costed *c = scheduled(s, total);
-    double *load = calloc((size_t)shards, sizeof *load);
+    double *load = c ? calloc((size_t)shards, sizeof *load) : NULL;
     if (!c || !load) {
         free(c);
-        free(load);
-        return cs__error_oom("shard loads", sizeof *load * (size_t)shards);
+        return c ? cs__error_oom("shard loads", sizeof *load * (size_t)shards) : CS_ERR_OUT_OF_MEMORY;
     }
     /* Each cell to the least loaded shard: O(cells x shards), a few million steps at most. */
     for (int i = 0; i < total; ++i) {
@@ -323,10 +322,8 @@ int cs_study_cell_stored(cs_study *s, const char *store_dir, int cell)
         return rc;
     double acc = NAN;
     rc = cs__study_read_finished(s, store_dir, cell, &acc);
-    if (rc == CS_ERR_NOT_FOUND) {
-        cs_error_clear();
+    if (rc == CS_ERR_NOT_FOUND)
         return 0;
-    }
     return rc == CS_OK ? 1 : rc;
 }
 
@@ -347,9 +344,10 @@ int cs_study_store_record(int *cell, double *test_accuracy, cs_study *s, const c
     cs__json *root = NULL;
     cs__buf text = CS__BUF_INIT;
     char *path = NULL;
-    if (memchr(data, '\0', len)) {
-        return cs__error(CS_ERR_FORMAT, "cs_study_store_record: %s holds a NUL byte (%zu bytes)", what, len);
-    }
+    const char *nul = memchr(data, '\0', len);
+    if (nul)
+        return cs__error(CS_ERR_FORMAT, "cs_study_store_record: %s holds a NUL byte at offset %zu of %zu", what,
+                         (size_t)(nul - (const char *)data), len);
     rc = cs__json_parse(&root, data, len, what);
     const char *model = NULL, *cond = NULL;
     long long replicate = -1;
@@ -401,8 +399,7 @@ int cs_study_store_record(int *cell, double *test_accuracy, cs_study *s, const c
         rc = cs__buf_write_file(&text, path);
     }
     if (rc == CS_OK) {
-        cs__study_release(s, store_dir, index);
-        cs_error_clear();
+        cs__study_release(s, store_dir, index); /* a stale claim is only information */
         if (cell)
             *cell = index;
         if (test_accuracy)
@@ -516,6 +513,9 @@ int cs_study_claim_cell(cs_study *s, const char *store_dir, int cell, const cs_s
     if (who && who->struct_size < sizeof(cs_study_claim))
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_claim_cell: struct_size %zu; expected %zu",
                          who->struct_size, sizeof(cs_study_claim));
+    if (who && who->struct_size > sizeof(cs_study_claim))
+        return cs__error(CS_ERR_UNSUPPORTED, "cs_study_claim_cell: struct_size %zu is of a newer library (this "
+                         "one knows %zu)", who->struct_size, sizeof(cs_study_claim));
     rc = cs__study_freeze(s);
     return rc == CS_OK ? cs__study_claim(s, store_dir, cell, who) : rc;
 }

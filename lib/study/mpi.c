@@ -43,7 +43,6 @@ static int fail(int status, const char *fmt, ...)
     return status;
 }
 
-const char *cs_mpi_error(void);
 const char *cs_mpi_error(void)
 {
     return mpi_message;
@@ -145,10 +144,13 @@ static int bcast_bytes(void *buf, size_t n)
     return CS_OK;
 }
 
-/* One split: shape, pixels, labels and class names from rank 0. */
+/* One split: shape, pixels, labels and class names from rank 0. Every rank takes part in every
+ * broadcast whatever happens to it: the sizes come first, every rank allocates, and all agree
+ * that they could before the data moves (a rank that left a collective call would leave the
+ * others waiting in it). */
 static int share_split(cs_dataset **ds, int rank)
 {
-    int64_t head[5] = { 0, 0, 0, 0, 0 }; /* n, c, h, w, k */
+    int64_t head[6] = { 0, 0, 0, 0, 0, 0 }; /* n, c, h, w, k, bytes of the class names */
     if (rank == 0) {
         int c, h, w;
         cs_dataset_shape(*ds, &c, &h, &w);
@@ -157,64 +159,58 @@ static int share_split(cs_dataset **ds, int rank)
         head[2] = h;
         head[3] = w;
         head[4] = cs_dataset_num_classes(*ds);
+        for (int j = 0; j < head[4]; ++j)
+            head[5] += (int64_t)strlen(cs_dataset_class_name(*ds, j)) + 1;
     }
-    int err = MPI_Bcast(head, 5, MPI_INT64_T, 0, MPI_COMM_WORLD);
+    int err = MPI_Bcast(head, 6, MPI_INT64_T, 0, MPI_COMM_WORLD);
     if (err != MPI_SUCCESS)
         return mpi_failed(err, "MPI_Bcast of the data set's shape");
     const size_t n = (size_t)head[0], image = (size_t)head[1] * (size_t)head[2] * (size_t)head[3];
     const int k = (int)head[4];
+    const size_t names_len = (size_t)head[5];
     uint8_t *px = malloc(n * image > 0 ? n * image : 1);
     int32_t *labels = malloc(sizeof *labels * (n > 0 ? n : 1));
-    char **names = calloc((size_t)k, sizeof *names);
-    int64_t names_len = 0;
-    char *name_text = NULL;
-    int rc = px && labels && names ? CS_OK : fail(CS_ERR_OUT_OF_MEMORY, "no memory for a copy of the data set");
+    const char **names = calloc((size_t)(k > 0 ? k : 1), sizeof *names);
+    char *name_text = malloc(names_len + 1);
+    int rc = px && labels && names && name_text ? CS_OK
+                                                : fail(CS_ERR_OUT_OF_MEMORY, "no memory for a copy of the data set");
     if (rank == 0 && rc == CS_OK) {
+        size_t off = 0;
         for (size_t i = 0; i < n; ++i) {
             memcpy(px + i * image, cs_dataset_image(*ds, i), image);
             labels[i] = cs_dataset_label(*ds, i);
         }
-        for (int j = 0; j < k; ++j)
-            names_len += (int64_t)strlen(cs_dataset_class_name(*ds, j)) + 1;
-    }
-    /* Every rank takes part in every broadcast, whatever its own allocations did: an error on
-     * one rank must not leave the others waiting in a collective call. */
-    int ok = rc == CS_OK, all_ok = 0;
-    MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-    if (!all_ok) {
-        rc = rc != CS_OK ? rc : fail(CS_ERR_OUT_OF_MEMORY, "another rank has no memory for the data set");
-        goto done;
-    }
-    rc = bcast_bytes(px, n * image);
-    if (rc == CS_OK)
-        rc = bcast_bytes(labels, sizeof *labels * n);
-    if (rc == CS_OK && (err = MPI_Bcast(&names_len, 1, MPI_INT64_T, 0, MPI_COMM_WORLD)) != MPI_SUCCESS)
-        rc = mpi_failed(err, "MPI_Bcast of the class names");
-    if (rc == CS_OK && !(name_text = malloc((size_t)names_len + 1)))
-        rc = fail(CS_ERR_OUT_OF_MEMORY, "no memory for the class names");
-    if (rc == CS_OK && rank == 0) {
-        size_t off = 0;
         for (int j = 0; j < k; ++j) {
             size_t len = strlen(cs_dataset_class_name(*ds, j)) + 1;
             memcpy(name_text + off, cs_dataset_class_name(*ds, j), len);
             off += len;
         }
     }
+    int ok = rc == CS_OK, all_ok = 0;
+    err = MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (err != MPI_SUCCESS)
+        rc = mpi_failed(err, "MPI_Allreduce");
+    else if (!all_ok && rc == CS_OK)
+        rc = fail(CS_ERR_OUT_OF_MEMORY, "another rank has no memory for a copy of the data set");
     if (rc == CS_OK)
-        rc = bcast_bytes(name_text, (size_t)names_len);
+        rc = bcast_bytes(px, n * image);
+    if (rc == CS_OK)
+        rc = bcast_bytes(labels, sizeof *labels * n);
+    if (rc == CS_OK)
+        rc = bcast_bytes(name_text, names_len);
     if (rc == CS_OK && rank != 0) {
         size_t off = 0;
+        name_text[names_len] = '\0';
         for (int j = 0; j < k; ++j) {
-            names[j] = name_text + off;
-            off += strlen(name_text + off) + 1;
+            names[j] = off < names_len ? name_text + off : "";
+            off += strlen(names[j]) + 1;
         }
         rc = cs_dataset_from_memory(ds, px, labels, n, (int)head[1], (int)head[2], (int)head[3], k);
         if (rc == CS_OK)
-            rc = cs_dataset_set_class_names(*ds, (const char *const *)names, k);
+            rc = cs_dataset_set_class_names(*ds, names, k);
         if (rc != CS_OK)
             rc = fail(rc, "the data set sent by rank 0: %s", cs_last_error());
     }
-done:
     free(name_text);
     free(names);
     free(labels);
@@ -231,9 +227,17 @@ int cs_mpi_share_data(cs_dataset **train, cs_dataset **test, int status)
         return mpi_failed(err, "MPI_Bcast of the data set's status");
     if (status != CS_OK)
         return rank == 0 ? status : fail(status, "rank 0 could not load the data set");
+    /* Both splits on every rank, whatever the first gave: each is a series of collectives. */
     int rc = share_split(train, rank);
+    int rc_test = share_split(test, rank);
     if (rc == CS_OK)
-        rc = share_split(test, rank);
+        rc = rc_test;
+    int ok = rc == CS_OK, all_ok = 0;
+    err = MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (err != MPI_SUCCESS)
+        return mpi_failed(err, "MPI_Allreduce");
+    if (!all_ok && rc == CS_OK)
+        rc = fail(CS_ERR_STATE, "another rank could not build its copy of the data set");
     return rc;
 }
 
@@ -490,7 +494,6 @@ static int assign(master *m, int r)
         return CS_OK;
     }
     const int cell = m->todo[m->next++];
-    rs->cell = cell;
     rs->since = wall_now();
     char worker[32];
     snprintf(worker, sizeof worker, "rank %d", r);
@@ -498,6 +501,7 @@ static int assign(master *m, int r)
     int rc = cs_study_claim_cell(m->s, m->store, cell, &who);
     if (rc != CS_OK)
         return fail(rc, "%s", cs_last_error());
+    rs->cell = cell;
     if (r == 0) {
         pthread_mutex_lock(&m->local->lock);
         m->local->cell = cell;
@@ -547,28 +551,31 @@ static int stopped(master *m, int status, const char *why, int list)
 {
     char host[HOST_MAX + 1] = "";
     gethostname(host, HOST_MAX);
-    size_t off = (size_t)snprintf(mpi_message, sizeof mpi_message, "%s; %d of %d cells are in the store",
-                                  why, m->cells_stored, m->cells_total);
+    char head[sizeof mpi_message];
+    snprintf(head, sizeof head, "%s", why);
+    size_t off = (size_t)snprintf(mpi_message, sizeof mpi_message, "%.1500s; %d of %d cells are in the store", head,
+                                  m->cells_stored, m->cells_total);
     int in_flight = 0;
-    for (int r = 0; r < m->size && off < sizeof mpi_message; ++r) {
+    for (int r = 0; list && r < m->size && off < sizeof mpi_message; ++r) {
         const rank_state *rs = &m->ranks[r];
         if (rs->cell < 0)
             continue;
-        flight_end(r);
-        cs_study_release_cell(m->s, m->store, rs->cell);
-        if (!list)
-            continue;
         char what[400];
         describe_cell(m, rs->cell, what, sizeof what);
-        const char *state = "";
-        if (r > 0 && strcmp(rs->host, host) == 0 && kill((pid_t)rs->pid, 0) != 0 && errno == ESRCH)
-            state = " is gone: it died while training";
-        else
-            state = " was training";
-        off += (size_t)snprintf(mpi_message + off, sizeof mpi_message - off,
-                                "%s rank %d (%s, pid %lld)%s %s for %.0f s", in_flight ? ";" : ":", r, rs->host,
-                                rs->pid, state, what, wall_now() - rs->since);
+        const char *state = r > 0 && strcmp(rs->host, host) == 0 && kill((pid_t)rs->pid, 0) != 0 && errno == ESRCH
+                                ? " is gone: it died while training"
+                                : " was training";
+        int w = snprintf(mpi_message + off, sizeof mpi_message - off, "%s rank %d (%s, pid %lld)%s %s for %.0f s",
+                         in_flight ? ";" : ":", r, rs->host, rs->pid, state, what, wall_now() - rs->since);
+        off = w > 0 ? off + (size_t)w : off;
         ++in_flight;
+    }
+    /* Those cells are not running any more, whatever fitted in the message. */
+    for (int r = 0; r < m->size; ++r) {
+        if (m->ranks[r].cell < 0)
+            continue;
+        flight_end(r);
+        cs_study_release_cell(m->s, m->store, m->ranks[r].cell);
     }
     return status;
 }
@@ -577,7 +584,16 @@ static int master_loop(master *m)
 {
     int rc = CS_OK;
     if (m->o->rank0_trains || m->size == 1) {
-        if (pthread_create(&m->local->tid, NULL, local_main, m->local) != 0)
+        /* The trainer (and the OpenBLAS threads it starts) never takes SIGINT or SIGTERM: the
+         * handler runs on this thread, the one that changes the lines it reads. */
+        sigset_t block, saved;
+        sigemptyset(&block);
+        sigaddset(&block, SIGINT);
+        sigaddset(&block, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &block, &saved);
+        int err = pthread_create(&m->local->tid, NULL, local_main, m->local);
+        pthread_sigmask(SIG_SETMASK, &saved, NULL);
+        if (err != 0)
             return fail(CS_ERR_OUT_OF_MEMORY, "cannot start rank 0's training thread");
         m->local_running = 1;
         rc = assign(m, 0);
@@ -679,10 +695,8 @@ int cs_mpi_study_run(cs_study *s, const char *store_dir, const cs_mpi_options *o
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     cs_mpi_options defaults = { NULL, NULL, NULL, 1 };
     const cs_mpi_options *o = opts ? opts : &defaults;
-    if (rank != 0) {
-        int rc = worker_loop(s);
-        return rc == CS_OK ? CS_OK : rc;
-    }
+    if (rank != 0)
+        return worker_loop(s);
 
     master m;
     memset(&m, 0, sizeof m);

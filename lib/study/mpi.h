@@ -16,6 +16,10 @@
 
 #include <classsens.h>
 
+/* The message of the driver's last failure (its functions return a status; the library's
+ * cs_last_error() holds the library's side of it). */
+const char *cs_mpi_error(void);
+
 /* Whether this process was started by an MPI launcher (mpirun, mpiexec, srun with PMI/PMIx). */
 int cs_mpi_launched(void);
 
@@ -67,8 +71,10 @@ typedef struct cs_mpi_options {
 /* Run the study over every rank. Every rank must call it with an identical study. Returns CS_OK
  * on every rank when the store holds every cell. On failure rank 0 returns the status with a
  * message naming the cell and the rank (a cell that failed, a rank that died or the job that
- * was stopped, with the cells in flight); the other ranks return CS_ERR_CANCELLED, and the
- * caller should end the job with cs_mpi_abort(). */
+ * was stopped, with the cells in flight); a rank other than 0 returns a failure only when it
+ * cannot talk to rank 0. Either way the caller must end the job at once with cs_mpi_abort():
+ * the other ranks may be waiting for it, and rank 0's trainer thread may still be using the
+ * study and its data sets. */
 int cs_mpi_study_run(cs_study *s, const char *store_dir, const cs_mpi_options *opts);
 
 #endif

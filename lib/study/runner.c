@@ -123,11 +123,8 @@ static int run_cell(cell_ctx *cx)
         int saved = cs_last_error_status();
         char message[512];
         snprintf(message, sizeof message, "%s", cs_last_error());
-        cs__study_release(s, run->store, cx->cell);
-        if (rc != CS_OK)
+        if (cs__study_release(s, run->store, cx->cell) != CS_OK && rc != CS_OK)
             cs__error(saved, "%s", message);
-        else
-            cs_error_clear();
     }
 
     pthread_mutex_lock(&run->lock);

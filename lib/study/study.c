@@ -469,19 +469,28 @@ double cs__study_cell_work(const cs_study *s, int model, int cond)
            (3.0 * m->train.epochs * estimate_train_size(s, cond) + (double)s->cfg.test_size);
 }
 
+/* Under the study's lock: cs_study_train_cell may be called from several threads at once on a
+ * study that no call has frozen yet. */
 int cs__study_freeze(cs_study *s)
 {
-    if (s->hash[0])
-        return CS_OK;
-    if (s->cfg.n_models == 0)
-        return cs__error(CS_ERR_STATE, "the study has no models (add one with cs_study_add_model)");
-    cs__buf config = CS__BUF_INIT;
-    int rc = cs__study_config_json(&config, &s->cfg);
-    if (rc == CS_OK) {
-        cs__study_hash_hex(s->hash, cs__buf_str(&config), config.len);
-        s->ran = 1;
+    pthread_mutex_lock(&s->event_lock);
+    int rc = CS_OK;
+    if (!s->hash[0]) {
+        if (s->cfg.n_models == 0) {
+            rc = cs__error(CS_ERR_STATE, "the study has no models (add one with cs_study_add_model)");
+        } else {
+            cs__buf config = CS__BUF_INIT;
+            rc = cs__study_config_json(&config, &s->cfg);
+            char hash[17];
+            if (rc == CS_OK) {
+                cs__study_hash_hex(hash, cs__buf_str(&config), config.len);
+                memcpy(s->hash, hash, sizeof hash);
+                s->ran = 1;
+            }
+            cs__buf_free(&config);
+        }
     }
-    cs__buf_free(&config);
+    pthread_mutex_unlock(&s->event_lock);
     return rc;
 }
 
