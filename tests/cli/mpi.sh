@@ -6,6 +6,8 @@
 #     and its cell; the finished cells stay; the same command with 2 ranks resumes to the same
 #     store as one process;
 #   - SIGTERM to mpirun keeps the finished cells and leaves no claim; 1 rank resumes;
+#   - --data-per-rank (every rank reads the data) gives the same store; missing data is one
+#     error line, not a hang;
 #   - --shard under mpirun is refused.
 # Usage: mpi.sh CLASSSENS MAKE_TINY_IDX MPIRUN WORKDIR
 # Exits 77 (skipped) when mpirun cannot start two processes here.
@@ -101,6 +103,19 @@ for r in 1 2; do
 done
 grep -q "^report: .*/m3/report.html" "$work/m3.out" || fail "no report line on stdout"
 same_store "$work/ref" "$work/m3" 12
+step "mpirun -np 2 --data-per-rank (every rank reads the data itself)"
+"$mpirun" --oversubscribe -np 2 "$cli" study --data "$data" --models lenet@3,custom:0.25@2 \
+    --noise shuffle:0.3 --reduce uniform:0.5 --seeds 2 --data-per-rank --out "$work/m2" > "$work/m2.out" 2> "$work/m2.err"
+rc=$?
+[ $rc -eq 0 ] || { cat "$work/m2.err"; fail "mpirun -np 2 --data-per-rank exited with $rc"; }
+same_store "$work/ref" "$work/m2" 12
+step "mpirun -np 2 with data missing: one error, no hang"
+"$mpirun" --oversubscribe -np 2 "$cli" study --data "idx:$work/nothing,$work/nothing,$work/nothing,$work/nothing" \
+    --models lenet@1 --out "$work/none" > "$work/none.out" 2> "$work/none.err"
+rc=$?
+cat "$work/none.err"
+[ $rc -ne 0 ] || fail "a missing data set was accepted"
+grep -q "^classsens: CS_ERR_NOT_FOUND: .*nothing" "$work/none.err" || fail "no CS_ERR_NOT_FOUND line naming the file"
 
 # ---- a worker killed mid-cell, then resumed with 2 ranks ----------------------------------------
 slow_args="--data $data --models lenet@100 --noise shuffle:0.3 --reduce none --seeds 3"
