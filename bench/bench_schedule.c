@@ -35,35 +35,16 @@
 
 #include "cli_args.h"
 #include "cli_plan.h"
+#include "cli_profiles.h"
 
 #define MAX_LISTS 16
 #define MAX_RANKS 64
 
-/* The profiles' study shapes, copied from PROFILES in examples/classsens.c (the one place that
- * defines them; keep these in step). Subsets of 0: the whole split. */
-typedef struct profile {
-    const char *name;
-    size_t train_subset, test_subset;
-    int seeds, batch;
-    const char *models, *noise, *reduce;
-} profile;
-
-static const profile PROFILES[] = {
-    { "quick", 2500, 1000, 3, 32,
-      "lenet@10/0.05,custom:0.25@8/0.05,resnet18:0.125@2/0.05,unresnet18:0.125@2/0.02,googlenet:0.0625@2/0.05",
-      "shuffle:0.1,0.3", "uniform:0.5,0.2" },
-    { "standard", 0, 0, 3, 64,
-      "lenet@15/0.05,custom:0.25@15/0.03,resnet18:0.125@4/0.05,unresnet18:0.125@4/0.05,googlenet:0.0625@3/0.05",
-      "shuffle:0.1,0.2,0.3", "uniform:0.4,0.1" },
-    { "article", 0, 0, 5, 64, "lenet@125,custom@125,resnet18@25,unresnet18@25,googlenet@25",
-      "shuffle:0.1,0.2,0.3", "uniform:0.4,0.1" },
-};
-#define NUM_PROFILES (sizeof PROFILES / sizeof PROFILES[0])
 
 static const int DEFAULT_RANKS[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256, 512 };
 
 typedef struct args {
-    const profile *prof;
+    const cli_profile *prof;
     const char *data, *models, *measured, *costs_in, *costs_out;
     const char *noise[MAX_LISTS], *reduce[MAX_LISTS];
     int n_noise, n_reduce;
@@ -140,7 +121,7 @@ static int parse_args(args *a, int argc, char **argv)
            O_TRAIN_SUBSET, O_TEST_SUBSET, O_THREADS, O_RANKS, O_MEASURED, O_CELLS, O_CPU_RATES, O_PLAN, O_COSTS,
            O_SAVE_COSTS };
     memset(a, 0, sizeof *a);
-    a->prof = &PROFILES[0];
+    a->prof = &CLI_PROFILES[0];
     a->data = "fashion-mnist";
     a->n_ranks = (int)(sizeof DEFAULT_RANKS / sizeof DEFAULT_RANKS[0]);
     memcpy(a->ranks, DEFAULT_RANKS, sizeof DEFAULT_RANKS);
@@ -158,10 +139,7 @@ static int parse_args(args *a, int argc, char **argv)
             return cli_usage_error("unexpected argument '%s' (see --help)", v);
         switch (which) {
         case O_PROFILE:
-            a->prof = NULL;
-            for (size_t i = 0; i < NUM_PROFILES; i++)
-                if (strcmp(v, PROFILES[i].name) == 0)
-                    a->prof = &PROFILES[i];
+            a->prof = cli_profile_find(v);
             if (!a->prof)
                 return cli_usage_error("--profile: unknown profile '%s' (expected quick, standard or article)", v);
             break;

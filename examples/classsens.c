@@ -31,6 +31,7 @@
 
 #include "cli_args.h"
 #include "cli_plan.h"
+#include "cli_profiles.h"
 #include "cli_status.h"
 #ifdef CLASSSENS_HAVE_MPI
 #include "study/mpi.h"
@@ -42,52 +43,6 @@
 /* Under mpirun: this process's rank; -1 otherwise. */
 static int mpi_rank = -1;
 
-/* ---- profiles ------------------------------------------------------------------------------
- * The one place where the profiles live. Lists use the command-line syntax, so a profile is
- * exactly what the same options would give. Subsets of 0 mean the whole split; a profile's
- * subset larger than the split also means the whole split. */
-typedef struct profile {
-    const char *name;
-    const char *data;
-    size_t train_subset, test_subset;
-    int seeds;
-    int batch;
-    const char *models;  /* --models */
-    const char *noise;   /* --noise */
-    const char *reduce;  /* --reduce */
-    const char *out;     /* --out */
-    const char *about;
-} profile;
-
-static const profile PROFILES[] = {
-    /* Sized to finish in under 10 minutes on 2 cores (docs/study.md has the measurements):
-     * lenet and custom get a higher rate than the library's default 0.01 because they see few
-     * steps, and the BatchNorm models a lower one than 0.1, at which two short epochs at batch
-     * 32 left some seeds far behind the others (unresnet18, without shortcuts, most); the
-     * reductions keep 50 % and 20 % because 10 % of 2,500 records leaves too few
-     * images to learn from, and the curve would only show chance. */
-    { "quick", "fashion-mnist", 2500, 1000, 3, 32,
-      "lenet@10/0.05,custom:0.25@8/0.05,resnet18:0.125@2/0.05,unresnet18:0.125@2/0.02,googlenet:0.0625@2/0.05",
-      "shuffle:0.1,0.3", "uniform:0.5,0.2", "classsens-quick",
-      "small subsets and narrow models: a whole study in minutes on a laptop" },
-    /* The article's protocol at the size of two cores and about two hours (docs/evidence.md has
-     * the run): the whole training and test splits, every architecture narrowed and trained for
-     * a few epochs so that each reaches at least 85 % clean test accuracy (measured: one epoch of
-     * unresnet18:0.125 or googlenet:0.0625 alone gives 80-82 %), the article's six conditions,
-     * 3 seeds. lenet sees 15 epochs at 0.05 (the default 0.01 is for 125 epochs); custom:0.25
-     * 15 at 0.03 (at 0.05 it collapsed to chance in its second epoch; 10 epochs at 0.02 and
-     * 0.03 gave 85.5 and 86.8 %); the BatchNorm networks 0.05 for 3-4 epochs, as in the quick
-     * profile. */
-    { "standard", "fashion-mnist", 0, 0, 3, 64,
-      "lenet@15/0.05,custom:0.25@15/0.03,resnet18:0.125@4/0.05,unresnet18:0.125@4/0.05,googlenet:0.0625@3/0.05",
-      "shuffle:0.1,0.2,0.3", "uniform:0.4,0.1", "classsens-standard",
-      "the article's protocol on the whole data set, models narrowed to fit about 2 hours on 2 cores" },
-    { "article", "fashion-mnist", 0, 0, 5, 64,
-      "lenet@125,custom@125,resnet18@25,unresnet18@25,googlenet@25",
-      "shuffle:0.1,0.2,0.3", "uniform:0.4,0.1", "classsens-article",
-      "the reference study's protocol: full widths, whole splits (days of CPU time)" },
-};
-#define NUM_PROFILES (sizeof PROFILES / sizeof PROFILES[0])
 
 static double now_seconds(void)
 {
@@ -214,7 +169,7 @@ static int on_event(const cs_study_event *e, void *payload)
 /* ---- study -------------------------------------------------------------------------------- */
 
 typedef struct study_args {
-    const profile *prof;
+    const cli_profile *prof;
     const char *data, *models, *out, *epochs, *lr;
     const char *noise[MAX_LISTS], *reduce[MAX_LISTS];
     int n_noise, n_reduce;
@@ -268,8 +223,8 @@ static void study_help(void)
            "\n"
            "Profiles:\n",
            CLI_DATA_SYNTAX);
-    for (size_t i = 0; i < NUM_PROFILES; i++) {
-        const profile *p = &PROFILES[i];
+    for (size_t i = 0; i < CLI_NUM_PROFILES; i++) {
+        const cli_profile *p = &CLI_PROFILES[i];
         printf("  %s: %s\n    --data %s --models %s\n    --noise %s --reduce %s --seeds %d --batch %d\n"
                "    --train-subset %zu --test-subset %zu --out %s\n",
                p->name, p->about, p->data, p->models, p->noise, p->reduce, p->seeds, p->batch, p->train_subset,
@@ -311,7 +266,7 @@ static int parse_study_args(study_args *a, int argc, char **argv)
            O_TRAIN_SUBSET, O_TEST_SUBSET, O_JOBS, O_OUT, O_NO_REPORT, O_QUIET, O_LR, O_THREADS, O_SHARD, O_PLAN,
            O_DATA_PER_RANK };
     memset(a, 0, sizeof *a);
-    a->prof = &PROFILES[0];
+    a->prof = &CLI_PROFILES[0];
     cli_scanner sc = { argc, 0, argv, "study" };
     int which = 0, kind, rc = 0;
     const char *v;
@@ -326,10 +281,7 @@ static int parse_study_args(study_args *a, int argc, char **argv)
             return cli_usage_error("study: unexpected argument '%s' (see classsens study --help)", v);
         switch (which) {
         case O_PROFILE:
-            a->prof = NULL;
-            for (size_t i = 0; i < NUM_PROFILES; i++)
-                if (strcmp(v, PROFILES[i].name) == 0)
-                    a->prof = &PROFILES[i];
+            a->prof = cli_profile_find(v);
             if (!a->prof)
                 return cli_usage_error("--profile: unknown profile '%s' (expected quick, standard or article)", v);
             break;
@@ -387,7 +339,7 @@ static int parse_study_args(study_args *a, int argc, char **argv)
     if (rc != 0)
         return rc;
     /* What was not given comes from the profile. */
-    const profile *p = a->prof;
+    const cli_profile *p = a->prof;
     if (!a->data)
         a->data = p->data;
     if (!a->out)

@@ -403,25 +403,8 @@ static int read_claim(claim_slot **out, const char *path, const char *hash, cons
         return CS_OK; /* nobody claims it, or no running/ directory (older stores) */
     if (rc == CS_OK)
         rc = cs__json_parse(&root, text, strlen(text), path);
-    const char *format = NULL, *h = NULL, *m = NULL, *cn = NULL;
-    long long version = 0, r = -1;
     if (rc == CS_OK)
-        rc = cs__json_get_string(root, "format", &format, path);
-    if (rc == CS_OK && strcmp(format, "classsens-claim") != 0)
-        rc = cs__error(CS_ERR_FORMAT, "%s: format \"%s\"; expected \"classsens-claim\"", path, format);
-    if (rc == CS_OK)
-        rc = cs__json_get_int(root, "version", 1, CS__STUDY_FORMAT_VERSION, &version, path);
-    if (rc == CS_OK)
-        rc = cs__json_get_string(root, "config_hash", &h, path);
-    if (rc == CS_OK)
-        rc = cs__json_get_string(root, "model", &m, path);
-    if (rc == CS_OK)
-        rc = cs__json_get_string(root, "condition", &cn, path);
-    if (rc == CS_OK)
-        rc = cs__json_get_int(root, "replicate", 0, 1000000, &r, path);
-    if (rc == CS_OK && (strcmp(h, hash) || strcmp(m, model) || strcmp(cn, cond) || r != replicate))
-        rc = cs__error(CS_ERR_CORRUPT, "%s claims (%s, %s, replicate %lld, configuration %s); expected (%s, %s, "
-                       "replicate %d, configuration %s)", path, m, cn, r, h, model, cond, replicate, hash);
+        rc = cs__study_identity_check(root, path, "classsens-claim", "claims", hash, model, cond, replicate);
     if (rc == CS_OK && !(c = calloc(1, sizeof *c)))
         rc = cs__error_oom("claim", sizeof *c);
     if (rc == CS_OK)

@@ -360,11 +360,17 @@ void cs__study_json_node(cs__json_writer *w, const cs__json *v)
 int cs__study_cell_check(const cs__json *root, const char *path, const char *hash, const char *model,
                          const char *cond, int replicate)
 {
+    return cs__study_identity_check(root, path, "classsens-cell", "holds", hash, model, cond, replicate);
+}
+
+int cs__study_identity_check(const cs__json *root, const char *path, const char *kind, const char *verb,
+                             const char *hash, const char *model, const char *cond, int replicate)
+{
     const char *format = NULL, *h = NULL, *m = NULL, *c = NULL;
     long long version = 0, r = -1;
     int rc = cs__json_get_string(root, "format", &format, path);
-    if (rc == CS_OK && strcmp(format, "classsens-cell") != 0)
-        rc = cs__error(CS_ERR_FORMAT, "%s: format \"%s\"; expected \"classsens-cell\"", path, format);
+    if (rc == CS_OK && strcmp(format, kind) != 0)
+        rc = cs__error(CS_ERR_FORMAT, "%s: format \"%s\"; expected \"%s\"", path, format, kind);
     if (rc == CS_OK)
         rc = cs__json_get_int(root, "version", 1, CS__STUDY_FORMAT_VERSION, &version, path);
     if (rc == CS_OK)
@@ -376,7 +382,7 @@ int cs__study_cell_check(const cs__json *root, const char *path, const char *has
     if (rc == CS_OK)
         rc = cs__json_get_int(root, "replicate", 0, 1000000, &r, path);
     if (rc == CS_OK && (strcmp(h, hash) || strcmp(m, model) || strcmp(c, cond) || r != replicate))
-        rc = cs__error(CS_ERR_CORRUPT, "%s holds (%s, %s, replicate %lld, configuration %s); expected (%s, %s, "
-                       "replicate %d, configuration %s)", path, m, c, r, h, model, cond, replicate, hash);
+        rc = cs__error(CS_ERR_CORRUPT, "%s %s (%s, %s, replicate %lld, configuration %s); expected (%s, %s, "
+                       "replicate %d, configuration %s)", path, verb, m, c, r, h, model, cond, replicate, hash);
     return rc;
 }

@@ -139,6 +139,10 @@ int cs__study_cell_json(cs__buf *out, const cs__cell_outcome *cell);
  * a member missing); CS_ERR_CORRUPT (another cell or configuration), naming the file. */
 int cs__study_cell_check(const cs__json *root, const char *path, const char *hash, const char *model,
                          const char *cond, int replicate);
+/* The same for any file of a store that names a cell: its "format" is `kind` ("classsens-cell",
+ * "classsens-claim"); `verb` words the mismatch ("holds", "claims"). */
+int cs__study_identity_check(const cs__json *root, const char *path, const char *kind, const char *verb,
+                             const char *hash, const char *model, const char *cond, int replicate);
 
 /* Write a parsed JSON value back (the store's canonical layout: integers as integers). */
 void cs__study_json_node(cs__json_writer *w, const cs__json *v);
