@@ -2,6 +2,7 @@
  * another study object (as another process would), claims, shards filling one store, and every
  * bad input. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -377,6 +378,27 @@ START_TEST(bad_records_are_refused_with_their_reason)
     ck_assert_int_eq(cs_study_store_record(NULL, NULL, s, dir, edited, len), CS_ERR_CORRUPT);
     ck_assert_ptr_nonnull(strstr(cs_last_error(), "not a cell of this study"));
     free(edited);
+    /* Another store format version, an accuracy outside [0, 1], a NUL byte. */
+    char *v2 = strdup(bytes);
+    char *ver = strstr(v2, "\"version\": 3");
+    ck_assert_ptr_nonnull(ver);
+    ver[11] = '2';
+    ck_assert_int_eq(cs_study_store_record(NULL, NULL, s, dir, v2, len), CS_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(cs_last_error(), "version 2"));
+    free(v2);
+    char *bad_acc = strdup(bytes);
+    char *acc = strstr(bad_acc, "\"test_accuracy\": ");
+    ck_assert_ptr_nonnull(acc);
+    memcpy(acc + 17, "7", 1); /* 0.xxx -> 7.xxx */
+    ck_assert_int_eq(cs_study_store_record(NULL, NULL, s, dir, bad_acc, len), CS_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(cs_last_error(), "test_accuracy"));
+    free(bad_acc);
+    char *nul = strdup(bytes);
+    nul[40] = '\0';
+    ck_assert_int_eq(cs_study_store_record(NULL, NULL, s, dir, nul, len), CS_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(cs_last_error(), "NUL byte at offset 40"));
+    free(nul);
+
     /* Nothing was written by the refusals. */
     ck_assert_int_eq(cs_study_cell_stored(s, dir, 1), 0);
 
@@ -392,6 +414,49 @@ START_TEST(bad_records_are_refused_with_their_reason)
     cs_study_destroy(s);
     free(dir);
     free(other_dir);
+}
+END_TEST
+
+typedef struct trainer_arg {
+    cs_study *s;
+    int cell;
+    cs_study_record *rec;
+    int rc;
+} trainer_arg;
+
+static void *train_one(void *p)
+{
+    trainer_arg *t = p;
+    t->rc = cs_study_train_cell(&t->rec, t->s, t->cell);
+    return NULL;
+}
+
+START_TEST(cells_train_at_once_on_a_fresh_study)
+{
+    /* Two threads start on a study no call has frozen yet; their records equal the ones one
+     * thread makes, cell by cell, on another study object. */
+    cs_study *shared = make_study(0, 0, 2), *alone = make_study(0, 0, 2);
+    trainer_arg t[2] = { { shared, 7, NULL, -1 }, { shared, 2, NULL, -1 } };
+    pthread_t tid[2];
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pthread_create(&tid[i], NULL, train_one, &t[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(tid[i], NULL);
+    for (int i = 0; i < 2; i++) {
+        cs_assert_ok(t[i].rc);
+        cs_study_record *ref = NULL;
+        cs_assert_ok(cs_study_train_cell(&ref, alone, t[i].cell));
+        size_t na = 0, nb = 0;
+        const char *a = cs_study_record_data(ref, &na), *b = cs_study_record_data(t[i].rec, &nb);
+        char *sa = without_timings(a, na), *sb = without_timings(b, nb);
+        ck_assert_str_eq(sa, sb);
+        free(sa);
+        free(sb);
+        cs_study_record_destroy(ref);
+        cs_study_record_destroy(t[i].rec);
+    }
+    cs_study_destroy(shared);
+    cs_study_destroy(alone);
 }
 END_TEST
 
@@ -466,6 +531,7 @@ int main(void)
     tcase_add_test(tc, shards_fill_one_store_like_one_process);
     tcase_add_test(tc, claims_are_written_read_and_released);
     tcase_add_test(tc, bad_records_are_refused_with_their_reason);
+    tcase_add_test(tc, cells_train_at_once_on_a_fresh_study);
     tcase_add_test(tc, bad_arguments_are_refused);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
