@@ -25,47 +25,18 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 # No network interfaces beyond loopback are needed or wanted for one host.
 export OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
 
-failures=0
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
-die() {
-    echo "FAIL: $*"
-    exit 1
-}
-step() {
-    echo "== $*"
-}
+. "$(dirname "$0")/common.sh"
 
-rm -rf "$work"
-mkdir -p "$work/data" || die "cannot create $work"
+tiny_data "$gen" 1000 300
 if ! "$mpirun" --oversubscribe -np 2 true > "$work/probe.out" 2>&1; then
     cat "$work/probe.out"
     echo "SKIP: $mpirun cannot start two processes here"
     exit 77
 fi
-"$gen" "$work/data" 1000 300 16 3 1 || die "make_tiny_idx failed"
-d=$work/data
-data="idx:$d/train-images-idx3-ubyte,$d/train-labels-idx1-ubyte,$d/t10k-images-idx3-ubyte,$d/t10k-labels-idx1-ubyte"
 
 # Compare two stores: cells without timings, then the report's tables and the configuration.
-same_store() { # REFERENCE OTHER CELLS
-    n=0
-    for f in "$1"/cells/*.json; do
-        [ -e "$f" ] || continue
-        n=$((n + 1))
-        g=$2/cells/$(basename "$f")
-        [ -f "$g" ] || { fail "$g is missing"; continue; }
-        grep -v seconds "$f" > "$work/ref.stripped"
-        grep -v seconds "$g" > "$work/other.stripped"
-        cmp -s "$work/ref.stripped" "$work/other.stripped" || {
-            fail "$g differs from $f beyond timings:"
-            diff "$work/ref.stripped" "$work/other.stripped" | head -n 10
-        }
-    done
-    [ "$n" -eq "$3" ] || fail "$1/cells holds $n cell files, expected $3"
-    [ "$(ls "$2"/cells/*.json 2> /dev/null | wc -l)" -eq "$3" ] || fail "$2/cells does not hold $3 cell files"
+same_store() { # REFERENCE OTHER CELLS: the cells, the report's tables, the configuration, no claims
+    same_cells "$1" "$2" "$3"
     for f in summary.json results.csv study.json; do
         cmp -s "$1/$f" "$2/$f" || fail "$2/$f differs from $1/$f"
     done
@@ -220,9 +191,4 @@ rc=$?
 [ $rc -ne 0 ] || fail "--shard under mpirun was accepted"
 grep -q "classsens: error: --shard splits a study without MPI" "$work/s.err" || fail "no message about --shard"
 
-if [ $failures -ne 0 ]; then
-    echo "mpi: $failures failure(s); files kept in $work"
-    exit 1
-fi
-echo "mpi: all checks passed"
-exit 0
+finish mpi

@@ -16,24 +16,9 @@ cli=$1
 gen=$2
 work=$3
 
-failures=0
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
-die() {
-    echo "FAIL: $*"
-    exit 1
-}
-step() {
-    echo "== $*"
-}
+. "$(dirname "$0")/common.sh"
 
-rm -rf "$work"
-mkdir -p "$work/data" || die "cannot create $work"
-"$gen" "$work/data" 1500 300 16 3 1 || die "make_tiny_idx failed"
-d=$work/data
-data="idx:$d/train-images-idx3-ubyte,$d/train-labels-idx1-ubyte,$d/t10k-images-idx3-ubyte,$d/t10k-labels-idx1-ubyte"
+tiny_data "$gen" 1500 300
 cells=18 # 2 models x 3 conditions x 3 seeds
 study() {
     "$cli" study --data "$data" --models lenet@8,custom:0.25@3 --noise shuffle:0.3 --reduce uniform:0.5 \
@@ -75,25 +60,11 @@ step "classsens report on the shared store"
 for f in summary.json results.csv study.json; do
     cmp -s "$work/ref/$f" "$work/shared/$f" || fail "shared/$f differs from the one-process run's"
 done
-n=0
-for f in "$work/ref/cells/"*.json; do
-    n=$((n + 1))
-    g=$work/shared/cells/$(basename "$f")
-    [ -f "$g" ] || { fail "$g is missing"; continue; }
-    grep -v seconds "$f" > "$work/a.stripped"
-    grep -v seconds "$g" > "$work/b.stripped"
-    cmp -s "$work/a.stripped" "$work/b.stripped" || fail "$g differs from $f beyond timings"
-done
-[ $n -eq $cells ] || fail "the reference holds $n cells, expected $cells"
+same_cells "$work/ref" "$work/shared" $cells
 
 step "a shard run again trains nothing"
 study --shard 1/3 --out "$work/shared" > "$work/again.out" 2> "$work/again.err" || fail "the rerun failed"
 [ "$(grep -c '^\[' "$work/again.err")" -eq 0 ] || fail "the rerun trained cells"
 grep -q "^resuming: " "$work/again.err" || fail "the rerun does not say it resumes"
 
-if [ $failures -ne 0 ]; then
-    echo "shards: $failures failure(s); files kept in $work"
-    exit 1
-fi
-echo "shards: all checks passed"
-exit 0
+finish shards

@@ -18,18 +18,7 @@ cli=$1
 gen=$2
 work=$3
 
-failures=0
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
-die() {
-    echo "FAIL: $*"
-    exit 1
-}
-step() {
-    echo "== $*"
-}
+. "$(dirname "$0")/common.sh"
 # expect_line FILE EXTENDED_REGEX WHAT: FILE has a line matching the regex.
 expect_line() {
     grep -Eq -- "$2" "$1" || fail "$3: no line matches /$2/ in $1"
@@ -201,9 +190,4 @@ run_status --help
 [ $rc -eq 0 ] || fail "--help exited with $rc"
 head -n 1 "$work/out" | grep -q "^usage: classsens status DIR" || fail "--help does not start with the usage line"
 
-if [ $failures -ne 0 ]; then
-    echo "status: $failures failure(s); files kept in $work"
-    exit 1
-fi
-echo "status: all checks passed"
-exit 0
+finish status

@@ -18,18 +18,7 @@ gen=$2
 check_html=$3
 work=$4
 
-failures=0
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
-die() {
-    echo "FAIL: $*"
-    exit 1
-}
-step() {
-    echo "== $*"
-}
+. "$(dirname "$0")/common.sh"
 
 rm -rf "$work"
 mkdir -p "$work/data" || die "cannot create $work"
@@ -179,9 +168,4 @@ tail -n 1 "$work/D.err" | grep -qi "^classsens: CS_ERR_[A-Z_]*: .*configuration"
 [ "$(grep -vc '^study: ' "$work/D.err")" -eq 1 ] || fail "stderr has more than the header and the error"
 [ "$(ls "$work/A"/cells/*.json | wc -l)" -eq $cells ] || fail "the refused run changed A/cells"
 
-if [ $failures -ne 0 ]; then
-    echo "study_e2e: $failures failure(s); files kept in $work"
-    exit 1
-fi
-echo "study_e2e: all checks passed"
-exit 0
+finish study_e2e
