@@ -89,7 +89,10 @@ cat "$work/none.err"
 grep -q "^classsens: CS_ERR_NOT_FOUND: .*nothing" "$work/none.err" || fail "no CS_ERR_NOT_FOUND line naming the file"
 
 # ---- a worker killed mid-cell, then resumed with 2 ranks ----------------------------------------
-slow_args="--data $data --models lenet@100 --noise shuffle:0.3 --reduce none --seeds 3"
+# Cells long enough to be caught mid-training (a few seconds each; the sanitizer build, several
+# times slower, divides the epochs by CS_CLI_EPOCH_DIVISOR).
+slow_epochs=$((100 / ${CS_CLI_EPOCH_DIVISOR:-1}))
+slow_args="--data $data --models lenet@$slow_epochs --noise shuffle:0.3 --reduce none --seeds 3"
 step "one process, the slow study"
 "$cli" study $slow_args --jobs 2 --quiet --no-report --out "$work/ref2" > "$work/ref2.out" 2>&1 ||
     { cat "$work/ref2.out"; die "the slow reference run failed"; }
@@ -109,8 +112,8 @@ copy_worker_claim() {
     done
     return 1
 }
-wait_for 600 some_cell || fail "no cell stored within 60 s"
-wait_for 600 copy_worker_claim || die "no claim of rank 1 or 2 within 60 s"
+wait_for 3000 some_cell || fail "no cell stored within 300 s"
+wait_for 3000 copy_worker_claim || die "no claim of rank 1 or 2 within 300 s"
 victim_rank=$(sed -n 's/.*"worker": "rank \([0-9]*\)".*/\1/p' "$work/victim.json")
 victim_pid=$(sed -n 's/.*"pid": \([0-9]*\).*/\1/p' "$work/victim.json")
 victim_cell=$(sed -n 's/.*"condition": "\(.*\)".*/\1/p' "$work/victim.json")
@@ -157,7 +160,7 @@ job=$!
 some_t_cell() {
     ls "$work/t/cells/"*.json > /dev/null 2>&1
 }
-wait_for 600 some_t_cell || fail "no cell stored within 60 s"
+wait_for 3000 some_t_cell || fail "no cell stored within 300 s"
 kill -TERM $job
 t=600
 while kill -0 $job 2> /dev/null; do

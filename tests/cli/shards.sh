@@ -20,9 +20,11 @@ work=$3
 
 tiny_data "$gen" 1500 300
 cells=18 # 2 models x 3 conditions x 3 seeds
+# The sanitizer build, several times slower, divides the epochs by CS_CLI_EPOCH_DIVISOR.
+div=${CS_CLI_EPOCH_DIVISOR:-1}
 study() {
-    "$cli" study --data "$data" --models lenet@8,custom:0.25@3 --noise shuffle:0.3 --reduce uniform:0.5 \
-        --seeds 3 --jobs 1 "$@"
+    "$cli" study --data "$data" --models "lenet@$((8 / div + 1)),custom:0.25@$((3 / div + 1))" --noise shuffle:0.3 \
+        --reduce uniform:0.5 --seeds 3 --jobs 1 "$@"
 }
 
 step "one process"
