@@ -154,7 +154,9 @@ const char *cs__buf_str(const cs__buf *b)
     return b->data ? b->data : "";
 }
 
-int cs__buf_write_file(const cs__buf *b, const char *path)
+/* Write a temporary file next to `path`, flush it, and publish it: by rename (replacing), or
+ * with `once` by link (never replacing: *existed says whether `path` was already there). */
+static int write_and_publish(const cs__buf *b, const char *path, int once, int *existed)
 {
     int status = cs__buf_status(b, path);
     if (status != CS_OK)
@@ -189,12 +191,32 @@ int cs__buf_write_file(const cs__buf *b, const char *path)
         status = cs__error(CS_ERR_IO, "cannot flush %s to disk: %s", tmp, strerror(errno));
     if (close(fd) != 0 && status == CS_OK)
         status = cs__error(CS_ERR_IO, "cannot close %s: %s", tmp, strerror(errno));
-    if (status == CS_OK && rename(tmp, path) != 0)
+    if (status == CS_OK && !once && rename(tmp, path) != 0)
         status = cs__error(CS_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+    if (status == CS_OK && once) {
+        if (link(tmp, path) != 0) {
+            if (errno == EEXIST)
+                *existed = 1;
+            else
+                status = cs__error(CS_ERR_IO, "cannot link %s to %s: %s", tmp, path, strerror(errno));
+        }
+        remove(tmp);
+    }
     if (status != CS_OK)
         remove(tmp);
     free(tmp);
     return status;
+}
+
+int cs__buf_write_file(const cs__buf *b, const char *path)
+{
+    return write_and_publish(b, path, 0, NULL);
+}
+
+int cs__buf_write_file_once(const cs__buf *b, const char *path, int *existed)
+{
+    *existed = 0;
+    return write_and_publish(b, path, 1, existed);
 }
 
 int cs__read_file(char **out, size_t *len, const char *path, size_t max_bytes)

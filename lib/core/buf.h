@@ -40,6 +40,10 @@ const char *cs__buf_str(const cs__buf *b);
 /* Write the buffer to `path` atomically: a temporary file in the same directory, fsync,
  * rename. CS_OK or CS_ERR_IO naming the path and the OS error. */
 int cs__buf_write_file(const cs__buf *b, const char *path);
+/* The same, but never replacing an existing file (published by link): *existed is 1, and
+ * nothing is written, when `path` is already there. For files several processes may create at
+ * once, of which the first must win. */
+int cs__buf_write_file_once(const cs__buf *b, const char *path, int *existed);
 
 /* Create a directory (one level) unless a directory of that name exists. CS_OK, or CS_ERR_IO
  * naming the path and why (also when a file of that name is in the way). */

@@ -181,6 +181,8 @@ static int open_store(const char *dir, const cs__buf *config, const char *hash)
         goto done;
     rc = cs__read_file(&text, NULL, path, (size_t)64 << 20);
     if (rc == CS_ERR_NOT_FOUND) {
+        /* Several processes (shards) may create the store at once: the first study.json wins,
+         * and the others check theirs against it like any store they find. */
         cs__json_writer w;
         cs__jw_init(&w, &doc);
         cs__jw_begin_object(&w);
@@ -199,9 +201,12 @@ static int open_store(const char *dir, const cs__buf *config, const char *hash)
             cs__study_json_node(&w, cfg_tree);
         cs__json_free(cfg_tree);
         cs__jw_end_object(&w);
+        int existed = 0;
         if (rc == CS_OK)
-            rc = cs__buf_write_file(&doc, path);
-        goto done;
+            rc = cs__buf_write_file_once(&doc, path, &existed);
+        if (rc != CS_OK || !existed)
+            goto done;
+        rc = cs__read_file(&text, NULL, path, (size_t)64 << 20);
     }
     if (rc != CS_OK)
         goto done;
