@@ -260,16 +260,12 @@ int cs__study_read_finished(const cs_study *s, const char *dir, int cell, double
     int mi, ci, ri;
     cs__study_cell_coords(s, cell, &mi, &ci, &ri);
     const char *model = s->cfg.models[mi].name, *cond = s->cfg.conds[ci].name;
-    char rel[512];
-    int rc = cs__study_cell_path(rel, sizeof rel, model, cond, ri);
-    if (rc != CS_OK)
-        return rc;
-    char *path = cs__path_join(dir, rel);
+    char *path = cs__study_cell_file(s, dir, cell, 0);
     if (!path)
-        return cs__error_oom("cell path", strlen(dir) + strlen(rel) + 2);
+        return cs_last_error_status();
     char *text = NULL;
     cs__json *root = NULL;
-    rc = cs__read_file(&text, NULL, path, (size_t)64 << 20);
+    int rc = cs__read_file(&text, NULL, path, (size_t)64 << 20);
     if (rc == CS_OK)
         rc = cs__json_parse(&root, text, strlen(text), path);
     if (rc == CS_OK)
@@ -395,10 +391,8 @@ int cs_study_store_record(int *cell, double *test_accuracy, cs_study *s, const c
         rc = cs__error(rc, "cs_study_store_record: %s", cs_last_error());
         goto done;
     }
-    char rel[512];
-    rc = cs__study_cell_path(rel, sizeof rel, model, cond, (int)replicate);
-    if (rc == CS_OK && !(path = cs__path_join(store_dir, rel)))
-        rc = cs__error_oom("cell path", strlen(store_dir) + strlen(rel) + 2);
+    if (!(path = cs__study_cell_file(s, store_dir, index, 0)))
+        rc = cs_last_error_status();
     if (rc == CS_OK) {
         cs__buf_append(&text, data, len);
         rc = cs__buf_write_file(&text, path);
@@ -419,16 +413,18 @@ done:
 
 /* ---- claims ---------------------------------------------------------------------------------- */
 
-static char *claim_file(const cs_study *s, const char *dir, int cell)
+char *cs__study_cell_file(const cs_study *s, const char *dir, int cell, int claim)
 {
     int mi, ci, ri;
     cs__study_cell_coords(s, cell, &mi, &ci, &ri);
     char rel[512];
-    if (cs__study_claim_path(rel, sizeof rel, s->cfg.models[mi].name, s->cfg.conds[ci].name, ri) != CS_OK)
+    int rc = (claim ? cs__study_claim_path : cs__study_cell_path)(rel, sizeof rel, s->cfg.models[mi].name,
+                                                                  s->cfg.conds[ci].name, ri);
+    if (rc != CS_OK)
         return NULL;
     char *path = cs__path_join(dir, rel);
     if (!path)
-        cs__error_oom("claim path", strlen(dir) + strlen(rel) + 2);
+        cs__error_oom("cell path", strlen(dir) + strlen(rel) + 2);
     return path;
 }
 
@@ -462,9 +458,9 @@ int cs__study_claim(cs_study *s, const char *dir, int cell, const cs_study_claim
     }
     int mi, ci, ri;
     cs__study_cell_coords(s, cell, &mi, &ci, &ri);
-    char *path = claim_file(s, dir, cell);
+    char *path = cs__study_cell_file(s, dir, cell, 1);
     if (!path)
-        return cs_last_error_status() != CS_OK ? cs_last_error_status() : CS_ERR_OUT_OF_MEMORY;
+        return cs_last_error_status();
     cs__buf doc = CS__BUF_INIT;
     cs__json_writer w;
     cs__jw_init(&w, &doc);
@@ -498,9 +494,9 @@ int cs__study_claim(cs_study *s, const char *dir, int cell, const cs_study_claim
 
 int cs__study_release(const cs_study *s, const char *dir, int cell)
 {
-    char *path = claim_file(s, dir, cell);
+    char *path = cs__study_cell_file(s, dir, cell, 1);
     if (!path)
-        return cs_last_error_status() != CS_OK ? cs_last_error_status() : CS_ERR_OUT_OF_MEMORY;
+        return cs_last_error_status();
     int rc = CS_OK;
     if (remove(path) != 0 && errno != ENOENT)
         rc = cs__error(CS_ERR_IO, "cannot remove the claim %s: %s", path, strerror(errno));

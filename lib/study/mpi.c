@@ -521,8 +521,6 @@ static int assign(master *m, int r)
 static int finish(master *m, int r, int cell, int status, const char *data, size_t len)
 {
     rank_state *rs = &m->ranks[r];
-    char what[400];
-    describe_cell(m, cell, what, sizeof what);
     if (cell != rs->cell)
         return fail(CS_ERR_CORRUPT, "rank %d (%s) returned cell %d but was given %d", r, rs->host, cell, rs->cell);
     if (status != CS_OK)
@@ -531,8 +529,11 @@ static int finish(master *m, int r, int cell, int status, const char *data, size
     int stored = -1;
     double acc = NAN;
     int rc = cs_study_store_record(&stored, &acc, m->s, m->store, data, len);
-    if (rc != CS_OK)
+    if (rc != CS_OK) {
+        char what[400];
+        describe_cell(m, cell, what, sizeof what);
         return fail(rc, "rank %d (%s): storing cell %s: %s", r, rs->host, what, cs_last_error());
+    }
     if (stored != cell)
         return fail(CS_ERR_CORRUPT, "rank %d (%s) sent the record of cell %d for cell %d", r, rs->host, stored, cell);
     const double seconds = wall_now() - rs->since;
@@ -681,9 +682,7 @@ static int master_loop(master *m)
             pause_briefly();
     }
     if (rc != CS_OK) {
-        char why[sizeof mpi_message];
-        snprintf(why, sizeof why, "%s", mpi_message);
-        return stopped(m, rc, why, 1);
+        return stopped(m, rc, mpi_message, 1); /* stopped() copies it before rewriting it */
     }
     return CS_OK;
 }

@@ -95,7 +95,6 @@ static int run_cell(cell_ctx *cx)
     cs_study *s = run->s;
     char *path = NULL;
     cs__buf text = CS__BUF_INIT;
-    char rel[512];
     double accuracy = NAN, seconds = NAN;
 
     pthread_mutex_lock(&run->lock);
@@ -104,12 +103,8 @@ static int run_cell(cell_ctx *cx)
     emit(run, &started);
     pthread_mutex_unlock(&run->lock);
 
-    int rc = cs__study_cell_path(rel, sizeof rel, s->cfg.models[cx->model].name, s->cfg.conds[cx->cond].name,
-                                 cx->replicate);
-    if (rc == CS_OK && !(path = cs__path_join(run->store, rel)))
-        rc = CS_ERR_OUT_OF_MEMORY;
-    if (rc == CS_OK)
-        rc = cs__study_claim(s, run->store, cx->cell, NULL);
+    path = cs__study_cell_file(s, run->store, cx->cell, 0);
+    int rc = path ? cs__study_claim(s, run->store, cx->cell, NULL) : cs_last_error_status();
     const int claimed = rc == CS_OK;
     if (rc == CS_OK)
         rc = cs__study_train_text(s, cx->cell, on_epoch, cx, &text, &accuracy, &seconds);

@@ -82,6 +82,9 @@ void cs__study_cell_coords(const cs_study *s, int cell, int *model, int *cond, i
 
 /* Create or check the store (study.json, cells/, running/); the study must be frozen. */
 int cs__study_open_store(cs_study *s, const char *dir);
+/* A cell's file below the store: its result (cells/...) or, with `claim`, its claim
+ * (running/...). Owned by the caller; NULL (with the error set) when out of memory or too long. */
+char *cs__study_cell_file(const cs_study *s, const char *dir, int cell, int claim);
 /* A finished cell in the store: CS_OK (and its accuracy), CS_ERR_NOT_FOUND, or an error. */
 int cs__study_read_finished(const cs_study *s, const char *dir, int cell, double *accuracy);
 
