@@ -234,13 +234,8 @@ static int measured_costs(double *cost, const cs_study *s, const char *store, in
     int found = 0, thread_mismatch = 0;
     for (int cell = 0; cell < n && rc == 0; cell++) {
         cs_study_cell_info info;
-        memset(&info, 0, sizeof info);
-        info.struct_size = sizeof info;
-        status = cs_study_cell(s, cell, &info);
-        if (status != CS_OK) {
-            rc = cli_library_error(status);
+        if ((rc = cli_cell_info(&info, s, cell)) != 0)
             break;
-        }
         int mi = -1, ci = -1;
         for (int j = 0; j < cs_results_num_models(r); j++)
             if (strcmp(cs_results_model_name(r, j), info.model) == 0)
@@ -267,13 +262,8 @@ static int measured_costs(double *cost, const cs_study *s, const char *store, in
         if (have[cell])
             continue;
         cs_study_cell_info info;
-        memset(&info, 0, sizeof info);
-        info.struct_size = sizeof info;
-        status = cs_study_cell(s, cell, &info);
-        if (status != CS_OK) {
-            rc = cli_library_error(status);
+        if ((rc = cli_cell_info(&info, s, cell)) != 0)
             break;
-        }
         if (info.model_index >= n_models || model_cells[info.model_index] == 0) {
             rc = cli_own_error(CS_ERR_NOT_FOUND, "%s holds no cell of model %s: nothing to extrapolate its cells from",
                                store, info.model);
@@ -293,14 +283,6 @@ static int measured_costs(double *cost, const cs_study *s, const char *store, in
     return rc;
 }
 
-static int cell_info(cs_study_cell_info *info, const cs_study *s, int cell)
-{
-    memset(info, 0, sizeof *info);
-    info->struct_size = sizeof *info;
-    int status = cs_study_cell(s, cell, info);
-    return status == CS_OK ? 0 : cli_library_error(status);
-}
-
 /* One line per cell, in index order; seconds with 17 significant digits so that a file read
  * back gives the same simulation. Names never contain commas (cs_study_add_model and
  * cs_perturb_spec_format allow none). */
@@ -313,7 +295,7 @@ static int save_costs(const char *path, const cs_study *s, const double *cost)
     int rc = 0;
     for (int cell = 0; cell < cs_study_num_cells(s) && rc == 0; cell++) {
         cs_study_cell_info info;
-        rc = cell_info(&info, s, cell);
+        rc = cli_cell_info(&info, s, cell);
         if (rc == 0)
             fprintf(f, "%d,%s,%s,%d,%d,%.17g,%.17g\n", cell, info.model, info.condition, info.replicate,
                     info.threads, info.gflop, cost[cell]);
@@ -349,7 +331,7 @@ static int load_costs(double *cost, const cs_study *s, const char *path)
             break;
         }
         cs_study_cell_info info;
-        rc = cell_info(&info, s, cell);
+        rc = cli_cell_info(&info, s, cell);
         if (rc == 0 && (strcmp(model, info.model) != 0 || strcmp(cond, info.condition) != 0 || rep != info.replicate))
             rc = cli_own_error(CS_ERR_STATE, "%s: line %d: cell %d is %s, %s, replicate %d in this study", path,
                                lineno, cell, info.model, info.condition, info.replicate);
@@ -416,13 +398,8 @@ static int report(const args *a, const cs_study *s, const double *cost, int n_mo
                "threads", "GFLOP", "seconds");
     for (int k = 0; k < n; k++) {
         cs_study_cell_info info;
-        memset(&info, 0, sizeof info);
-        info.struct_size = sizeof info;
-        status = cs_study_cell(s, order[k], &info);
-        if (status != CS_OK) {
-            rc = cli_library_error(status);
+        if ((rc = cli_cell_info(&info, s, order[k])) != 0)
             goto cleanup;
-        }
         in_order[k] = cost[order[k]];
         in_lpt[k] = cost[lpt[k]];
         total += cost[order[k]];
@@ -435,13 +412,8 @@ static int report(const args *a, const cs_study *s, const double *cost, int n_mo
                    info.replicate, info.threads, info.gflop, cost[order[k]]);
     }
     cs_study_cell_info li;
-    memset(&li, 0, sizeof li);
-    li.struct_size = sizeof li;
-    status = cs_study_cell(s, longest, &li);
-    if (status != CS_OK) {
-        rc = cli_library_error(status);
+    if ((rc = cli_cell_info(&li, s, longest)) != 0)
         goto cleanup;
-    }
     char t1[32], t2[32], t3[32], t4[32], t5[32];
     cli_format_duration(t1, sizeof t1, total);
     cli_format_duration(t2, sizeof t2, cost[longest]);

@@ -306,6 +306,14 @@ cleanup:
     return status;
 }
 
+int cli_cell_info(cs_study_cell_info *info, const cs_study *s, int cell)
+{
+    memset(info, 0, sizeof *info);
+    info->struct_size = sizeof *info;
+    int status = cs_study_cell(s, cell, info);
+    return status == CS_OK ? 0 : cli_library_error(status);
+}
+
 /* The thread count of every model (from its cells); 0, or CLI_EXIT_LIBRARY after printing why. */
 static int model_threads(int *threads, const cs_study *s, int n_models)
 {
@@ -314,11 +322,9 @@ static int model_threads(int *threads, const cs_study *s, int n_models)
         threads[i] = 0;
     for (int cell = 0; cell < cells; cell++) {
         cs_study_cell_info info;
-        memset(&info, 0, sizeof info);
-        info.struct_size = sizeof info;
-        int status = cs_study_cell(s, cell, &info);
-        if (status != CS_OK)
-            return cli_library_error(status);
+        int rc = cli_cell_info(&info, s, cell);
+        if (rc != 0)
+            return rc;
         if (info.model_index < 0 || info.model_index >= n_models)
             return cli_own_error(CS_ERR_INVALID_ARGUMENT, "plan: the study has model %d (%s); %d described",
                                  info.model_index, info.model, n_models);
@@ -399,11 +405,9 @@ int cli_plan_cell_seconds(double *seconds, int n, const cs_study *s, size_t test
                              s ? cs_study_num_cells(s) : 0);
     for (int cell = 0; cell < n; cell++) {
         cs_study_cell_info info;
-        memset(&info, 0, sizeof info);
-        info.struct_size = sizeof info;
-        int status = cs_study_cell(s, cell, &info);
-        if (status != CS_OK)
-            return cli_library_error(status);
+        int rc = cli_cell_info(&info, s, cell);
+        if (rc != 0)
+            return rc;
         if (info.model_index < 0 || info.model_index >= n_models)
             return cli_own_error(CS_ERR_INVALID_ARGUMENT, "plan: cell %d has model %d; %d calibrated", cell,
                                  info.model_index, n_models);
@@ -501,13 +505,8 @@ int cli_plan_write(FILE *f, const cs_study *s, const double *secs, int n)
     for (int k = 0; k < n; k++) {
         const int cell = order[k];
         cs_study_cell_info info;
-        memset(&info, 0, sizeof info);
-        info.struct_size = sizeof info;
-        status = cs_study_cell(s, cell, &info);
-        if (status != CS_OK) {
-            rc = cli_library_error(status);
+        if ((rc = cli_cell_info(&info, s, cell)) != 0)
             goto cleanup;
-        }
         char d[32];
         cli_format_duration(d, sizeof d, secs[cell]);
         fprintf(f, "  %5d %5d  %-20s %-20s %3d %7d %6d %11.4g  %s\n", k + 1, cell, info.model, info.condition,
@@ -523,13 +522,8 @@ int cli_plan_write(FILE *f, const cs_study *s, const double *secs, int n)
     }
 
     cs_study_cell_info li;
-    memset(&li, 0, sizeof li);
-    li.struct_size = sizeof li;
-    status = cs_study_cell(s, longest, &li);
-    if (status != CS_OK) {
-        rc = cli_library_error(status);
+    if ((rc = cli_cell_info(&li, s, longest)) != 0)
         goto cleanup;
-    }
     char a[32], b[32];
     cli_format_duration(a, sizeof a, total);
     fprintf(f, "\nTotal: %d cells, %.4g GFLOP, %s on one rank, %.*f CPU-hours (seconds x threads)\n", n, gflop, a,

@@ -95,4 +95,8 @@ int cli_plan_print(FILE *f, const cs_study *s, const cs_dataset *train, size_t t
  * CLI_EXIT_LIBRARY after one line on stderr. */
 int cli_plan_write(FILE *f, const cs_study *s, const double *seconds, int n);
 
+/* cs_study_cell() with its struct_size set: 0, or the exit code after printing the library's
+ * error. */
+int cli_cell_info(cs_study_cell_info *info, const cs_study *s, int cell);
+
 #endif /* CLASSSENS_CLI_PLAN_H */
