@@ -13,35 +13,15 @@
 
 #include "fixtures.h"
 
-#define SIDE 12
-#define K 3
 
-static cs_dataset *data(size_t n, uint32_t seed)
-{
-    const size_t plane = SIDE * SIDE;
-    uint8_t *px = malloc(n * plane);
-    int32_t *labels = malloc(n * sizeof *labels);
-    for (size_t i = 0; i < n; i++) {
-        labels[i] = (int32_t)(i % K);
-        for (size_t j = 0; j < plane; j++) {
-            int lit = (int)(j / SIDE) / 4 == labels[i];
-            px[i * plane + j] = (uint8_t)((lit ? 150 : 20) + cs_test_byte(seed, i * plane + j) % 90);
-        }
-    }
-    cs_dataset *ds = NULL;
-    cs_assert_ok(cs_dataset_from_memory(&ds, px, labels, n, 1, SIDE, SIDE, K));
-    free(px);
-    free(labels);
-    return ds;
-}
 
 static cs_dataset *train_set, *test_set;
 
 static void setup(void)
 {
     cs_test_dir_setup();
-    train_set = data(120, 1);
-    test_set = data(45, 2);
+    train_set = cs_test_bands(120, 1);
+    test_set = cs_test_bands(45, 2);
 }
 
 static void teardown(void)

@@ -14,31 +14,8 @@
 #include "core/json.h"
 #include "fixtures.h"
 
-#define SIDE 12
 #define K 3
 
-/* Learnable data: class c lights up a band of rows, plus seeded noise. */
-static cs_dataset *data(size_t n, uint32_t seed)
-{
-    const size_t plane = SIDE * SIDE;
-    uint8_t *px = malloc(n * plane);
-    int32_t *labels = malloc(n * sizeof *labels);
-    for (size_t i = 0; i < n; i++) {
-        labels[i] = (int32_t)(i % K);
-        for (size_t j = 0; j < plane; j++) {
-            int row = (int)(j / SIDE);
-            int lit = row / 4 == labels[i];
-            px[i * plane + j] = (uint8_t)((lit ? 150 : 20) + cs_test_byte(seed, i * plane + j) % 90);
-        }
-    }
-    cs_dataset *ds = NULL;
-    cs_assert_ok(cs_dataset_from_memory(&ds, px, labels, n, 1, SIDE, SIDE, K));
-    free(px);
-    free(labels);
-    const char *names[K] = { "top", "middle, wide", "bottom \"low\"" };
-    cs_assert_ok(cs_dataset_set_class_names(ds, names, K));
-    return ds;
-}
 
 typedef struct events {
     int skipped, started, epochs, finished;
@@ -72,8 +49,8 @@ static fixture fx;
 static void data_setup(void)
 {
     cs_test_dir_setup();
-    fx.train = data(150, 1);
-    fx.test = data(60, 2);
+    fx.train = cs_test_bands(150, 1);
+    fx.test = cs_test_bands(60, 2);
 }
 
 static void data_teardown(void)

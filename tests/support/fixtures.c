@@ -230,3 +230,30 @@ int cs_test_run(Suite *s)
     srunner_free(sr);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+
+/* Learnable data for study tests: n images of 1x12x12 in 3 classes (record i has class i % 3),
+ * class c lighting up its band of rows, plus noise from cs_test_byte(seed, ...); classes named
+ * "top", "middle, wide" and "bottom \"low\"" (a comma and quotes, for the report writers). */
+cs_dataset *cs_test_bands(size_t n, uint32_t seed)
+{
+    enum { SIDE = 12, K = 3 };
+    const size_t plane = SIDE * SIDE;
+    uint8_t *px = malloc(n * plane);
+    int32_t *labels = malloc(n * sizeof *labels);
+    ck_assert_ptr_nonnull(px);
+    ck_assert_ptr_nonnull(labels);
+    for (size_t i = 0; i < n; i++) {
+        labels[i] = (int32_t)(i % K);
+        for (size_t j = 0; j < plane; j++) {
+            int lit = (int)(j / SIDE) / 4 == labels[i];
+            px[i * plane + j] = (uint8_t)((lit ? 150 : 20) + cs_test_byte(seed, i * plane + j) % 90);
+        }
+    }
+    cs_dataset *ds = NULL;
+    cs_assert_ok(cs_dataset_from_memory(&ds, px, labels, n, 1, SIDE, SIDE, K));
+    free(px);
+    free(labels);
+    const char *names[K] = { "top", "middle, wide", "bottom \"low\"" };
+    cs_assert_ok(cs_dataset_set_class_names(ds, names, K));
+    return ds;
+}

@@ -30,6 +30,8 @@ uint8_t *cs_test_read(const char *path, size_t *n); /* NUL-terminated beyond its
 
 /* Deterministic test bytes: value of byte i of stream `seed`. */
 uint8_t cs_test_byte(uint32_t seed, size_t i);
+/* 1x12x12 images in 3 classes that a small model learns (see fixtures.c); owned by the caller. */
+cs_dataset *cs_test_bands(size_t n, uint32_t seed);
 
 /* An IDX file in memory: magic (0, 0, type, ndims), big-endian dims, then data bytes
  * cs_test_byte(seed, i) (or `data` when non-NULL). Returns a malloc'd buffer of *len bytes. */
