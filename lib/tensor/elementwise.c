@@ -134,6 +134,47 @@ void cs__relu_backward_inplace(float *restrict d /* (count) */, const float *res
         d[i] = select_float(!(y[i] <= 0.0f), 0.0f + d[i], 0.0f);
 }
 
+/* ---- ReLU6 ------------------------------------------------------------------------------- */
+
+void cs__relu6_forward(float *y /* (count) */, const float *x /* (count) */, size_t count)
+{
+    /* clamp(x, 0, 6) as ATen computes it (min(max(x, 0), 6) with NaN kept): x < 0 gives 0 and
+     * x > 6 gives 6, anything else (NaN, -0.0, the values in between) passes unchanged. Both
+     * tests read x[i] before y[i] is written, so y may alias x; selects by masks, so the loop
+     * vectorises. */
+    for (size_t i = 0; i < count; i++) {
+        const float v = x[i];
+        const float low = select_float(v < 0.0f, 0.0f, v);
+        y[i] = select_float(v > 6.0f, 6.0f, low);
+    }
+}
+
+/* Whether ReLU6's output y passes its gradient: PyTorch's hardtanh_backward test on the
+ * input, (x <= 0 || x >= 6) ? 0 : dy, holds for exactly the same elements on y = clamp(x). */
+static inline bool relu6_passes(float y)
+{
+    return !(y <= 0.0f || y >= 6.0f);
+}
+
+void cs__relu6_backward(float *restrict dx /* (count) */, const float *restrict dy /* (count) */,
+                        const float *restrict y /* (count) */, size_t count)
+{
+    if (dx == NULL)
+        return;
+    for (size_t i = 0; i < count; i++) {
+        const float old = dx[i];
+        dx[i] = select_float(relu6_passes(y[i]), old + dy[i], old);
+    }
+}
+
+void cs__relu6_backward_inplace(float *restrict d /* (count) */, const float *restrict y /* (count) */,
+                                size_t count)
+{
+    /* 0 + d as cs__relu_backward_inplace: the same bits as the accumulating form into zeros. */
+    for (size_t i = 0; i < count; i++)
+        d[i] = select_float(relu6_passes(y[i]), 0.0f + d[i], 0.0f);
+}
+
 /* ---- inverted dropout -------------------------------------------------------------------- */
 
 /* Counter word 2 of every dropout block. cs__rng streams put their stream id in words 2-3, so

@@ -69,6 +69,44 @@ void cs__conv2d_forward(float *y, const float *x, const float *w, const float *b
 void cs__conv2d_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
                          const float *w, const cs__conv_shape *s, float *work);
 
+/* ---- grouped 2-D convolution (gconv.c) ----------------------------------------------------- */
+
+/* PyTorch's Conv2d with `groups`: input channels in G consecutive blocks of C_in / G, output
+ * channels likewise, output block g computed from input block g only. Square K x K kernels.
+ * conv is the whole convolution (n, c_in, ..., h_out, w_out as cs__conv_shape_init gives
+ * them, c_in and c_out the totals); group is one sample of one group ((1, C_in/G, H, W) ->
+ * C_out/G), the shape the general path hands to cs__conv2d_*. */
+typedef struct cs__gconv_shape {
+    cs__conv_shape conv;
+    cs__conv_shape group;
+    int groups;
+} cs__gconv_shape;
+
+/* Fill a shape; false unless groups >= 1 divides both c_in and c_out and cs__conv_shape_init
+ * accepts the convolution (non-empty output, sizes in range). */
+bool cs__gconv_shape_init(cs__gconv_shape *s, int n, int c_in, int h, int w, int c_out, int k, int stride,
+                          int pad, int groups);
+
+/* Floats of scratch for forward and backward: 0 for depthwise (groups == C_in == C_out, a
+ * direct loop), cs__conv_workspace of the whole shape for groups == 1, of one group's shape
+ * otherwise. */
+size_t cs__gconv_workspace(const cs__gconv_shape *s);
+
+/* y (N, C_out, H_out, W_out) = grouped conv of x (N, C_in, H, W) with w (C_out, C_in/G, K, K)
+ * (PyTorch's layout) + b (C_out, or NULL). Overwrites y (which must not alias x).
+ * groups == 1 is exactly cs__conv2d_forward. Depthwise (groups == C_in == C_out): a direct loop
+ * per channel plane, each output summed as bias then the taps in row-major (ki, kj) order,
+ * taps in the padding skipped (not multiplied by 0). Other group counts: cs__conv2d_forward
+ * per sample and group. Deterministic: the same inputs give the same bits. */
+void cs__gconv2d_forward(float *y, const float *x, const float *w, const float *b, const cs__gconv_shape *s,
+                         float *work);
+
+/* dx (N, C_in, H, W) += dL/dx; dw (C_out, C_in/G, K, K) += dL/dw; db (C_out) += dL/db; any of
+ * them may be NULL. Depthwise: dx accumulated tap by tap in a fixed order; dw's and db's
+ * sums over N * H_out * W_out run row by row in float lanes, the rows added in double. */
+void cs__gconv2d_backward(float *dx, float *dw, float *db, const float *dy, const float *x, const float *w,
+                          const cs__gconv_shape *s, float *work);
+
 /* ---- batch normalisation (per channel over N, H, W) --------------------------------------- */
 
 /* Training mode: normalise with the batch statistics (biased variance), save the batch mean
@@ -144,6 +182,16 @@ void cs__avgpool_backward(float *dx, const float *dy, int n, int c, int h, int w
 void cs__global_avgpool_forward(float *y, const float *x, int n, int c, int hw);
 void cs__global_avgpool_backward(float *dx, const float *dy, int n, int c, int hw);
 
+/* Global max pooling (PyTorch's AdaptiveMaxPool2d(1)): y (N, C) = max of x (N, C, HW) over
+ * HW; argmax (N, C) saves the offset within the plane of each maximum. As ATen's adaptive max
+ * pool: the scan starts at -infinity with offset 0, a strictly greater value or a NaN takes
+ * the place, so ties go to the first occurrence and the LAST NaN of a plane wins (its value,
+ * NaN, propagates); a plane of -inf reports -inf at offset 0. Overwrites y and argmax. */
+void cs__global_maxpool_forward(float *y, int32_t *argmax, const float *x, int n, int c, int hw);
+/* dx (N, C, HW) += dy (N, C) at each plane's saved argmax, as cs__maxpool_backward; dx NULL
+ * does nothing. */
+void cs__global_maxpool_backward(float *dx, const float *dy, const int32_t *argmax, int n, int c, int hw);
+
 /* ---- fully connected ---------------------------------------------------------------------- */
 
 /* y (N, OUT) = x (N, IN) w^T (w: (OUT, IN)) + b (OUT); b may be NULL. Overwrites y. */
@@ -161,6 +209,19 @@ void cs__relu_backward(float *dx, const float *dy, const float *y, size_t count)
 /* The same gradient computed in place, when the forward pass overwrote its input: d holds dy
  * on entry and dx on return (dx did not exist before: nothing to accumulate into). */
 void cs__relu_backward_inplace(float *d, const float *y, size_t count);
+
+/* y = min(max(x, 0), 6) (ReLU6, as torch.nn.functional.relu6 = hardtanh(x, 0, 6), i.e.
+ * clamp: y may alias x; NaN passes through, -0 stays -0, -inf gives 0, +inf gives 6).
+ * Backward uses the output, with the contract of cs__relu_backward: dx += dy where
+ * 0 < y < 6 (written !(y <= 0 || y >= 6), so a NaN output passes its gradient), else dx is
+ * left as it is; dx NULL does nothing. That is PyTorch's hardtanh_backward, which passes the
+ * gradient where !(x <= 0 || x >= 6): with y = clamp(x) the same set, so x == 0 and x == 6
+ * pass nothing. dx, dy and y are distinct buffers. */
+void cs__relu6_forward(float *y, const float *x, size_t count);
+void cs__relu6_backward(float *dx, const float *dy, const float *y, size_t count);
+/* In place, as cs__relu_backward_inplace: d holds dy on entry and dx on return (0 + dy where
+ * the gradient passes, +0 elsewhere; the same bits as cs__relu6_backward into zeros). */
+void cs__relu6_backward_inplace(float *d, const float *y, size_t count);
 
 /* y = a + b (the residual addition; y may alias a or b). Backward: da += dy, db += dy. */
 void cs__add_forward(float *y, const float *a, const float *b, size_t count);

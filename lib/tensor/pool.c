@@ -392,3 +392,34 @@ void cs__global_avgpool_backward(float *dx, const float *dy, int n, int c, int h
             dxp[j] += share;
     }
 }
+
+/* ---- global max pooling ------------------------------------------------------------------ */
+
+void cs__global_maxpool_forward(float *y /* (N, C) */, int32_t *argmax /* (N, C) */,
+                                const float *x /* (N, C, HW) */, int n, int c, int hw)
+{
+    /* window_max's scan over the whole plane, as ATen's adaptive max pool (the same rule as
+     * its max pool: start at -inf with the first offset, strictly greater or NaN takes it). */
+    const size_t plane = (size_t)hw;
+    const size_t planes = (size_t)n * (size_t)c;
+    for (size_t p = 0; p < planes; p++) {
+        const float *xp = x + p * plane;
+        float best = -INFINITY;
+        int32_t at = 0;
+        for (size_t j = 0; j < plane; j++)
+            take1(&best, &at, xp[j], (int32_t)j);
+        y[p] = best;
+        argmax[p] = at;
+    }
+}
+
+void cs__global_maxpool_backward(float *dx /* (N, C, HW) */, const float *dy /* (N, C) */,
+                                 const int32_t *argmax /* (N, C) */, int n, int c, int hw)
+{
+    if (dx == NULL)
+        return;
+    const size_t plane = (size_t)hw;
+    const size_t planes = (size_t)n * (size_t)c;
+    for (size_t p = 0; p < planes; p++)
+        dx[p * plane + (size_t)argmax[p]] += dy[p];
+}

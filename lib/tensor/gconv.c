@@ -1,0 +1,267 @@
+/* Grouped 2-D convolution (PyTorch's Conv2d with groups), with a direct path for the
+ * depthwise case.
+ *
+ * Groups split the input channels into `groups` consecutive blocks of C_in / G and the output
+ * channels likewise; output block g sees only input block g, through the weights
+ * w[g * C_out/G .. (g + 1) * C_out/G) of shape (C_out/G, C_in/G, K, K), PyTorch's layout.
+ * Within one sample a group's input channels, output channels and weights are each one
+ * contiguous run, so a group of one sample is an ordinary convolution of batch 1: the general
+ * path runs cs__conv2d_forward/backward (conv.c, with its fast paths) sample by sample, group
+ * by group, in that fixed order. groups == 1 is the plain convolution, handed over whole.
+ *
+ * Depthwise (groups == C_in == C_out, MobileNetV2's 3x3 layers): each channel is convolved with
+ * its own K x K filter, 9 multiply-adds per output at 3x3 — far too little work per channel for
+ * a GEMM, so it is a direct loop over the plane instead (no im2col, no workspace):
+ *   forward  y[oh][ow]  = b + sum over (ki, kj) in row-major order of w[ki][kj] x[ih][iw]
+ *   dx       dx[ih][iw] += w[ki][kj] dy[oh][ow], walking (oh, ki, kj) in order
+ *   dw       dw[ki][kj] += sum over samples, rows and columns of dy[oh][ow] x[ih][iw]
+ * with ih = oh * stride - pad + ki, iw = ow * stride - pad + kj. Taps that fall in the padding
+ * are skipped rather than multiplied by zero. The innermost loop always runs along a row of
+ * outputs (ow), over the range of ow whose input column is inside the plane (computed once per
+ * kj), so it carries no bounds test and vectorises at stride 1 (and as strided loads at
+ * stride 2). Every sum runs in a fixed order, so results are bit-reproducible; dW's long sums
+ * (N * H_out * W_out terms) are taken row by row in eight float lanes and the rows added in
+ * double, as the bias gradient is. */
+#include <stddef.h>
+#include <string.h>
+
+#include "tensor/kernels.h"
+
+bool cs__gconv_shape_init(cs__gconv_shape *s, int n, int c_in, int h, int w, int c_out, int k, int stride,
+                          int pad, int groups)
+{
+    memset(s, 0, sizeof *s);
+    s->groups = groups;
+    if (groups <= 0 || c_in <= 0 || c_out <= 0 || c_in % groups != 0 || c_out % groups != 0)
+        return false;
+    if (!cs__conv_shape_init(&s->conv, n, c_in, h, w, c_out, k, k, stride, pad))
+        return false;
+    return cs__conv_shape_init(&s->group, 1, c_in / groups, h, w, c_out / groups, k, k, stride, pad);
+}
+
+static bool is_depthwise(const cs__gconv_shape *s)
+{
+    return s->groups > 1 && s->groups == s->conv.c_in && s->groups == s->conv.c_out;
+}
+
+size_t cs__gconv_workspace(const cs__gconv_shape *s)
+{
+    if (s->groups == 1)
+        return cs__conv_workspace(&s->conv);
+    if (is_depthwise(s))
+        return 0;
+    return cs__conv_workspace(&s->group);
+}
+
+/* The outputs o in [0, out) whose input position o * stride - pad + k lies in [0, in), as
+ * [*lo, *hi) with *lo <= *hi. */
+static void inside(int *lo, int *hi, int out, int in, int k, int stride, int pad)
+{
+    const int first = pad - k; /* o * stride >= pad - k */
+    int a = first <= 0 ? 0 : (first + stride - 1) / stride;
+    const int last = in - 1 + pad - k; /* o * stride <= in - 1 + pad - k */
+    int b = last < 0 ? 0 : last / stride + 1;
+    if (a > out)
+        a = out;
+    if (b > out)
+        b = out;
+    if (b < a)
+        b = a;
+    *lo = a;
+    *hi = b;
+}
+
+/* ---- depthwise ---------------------------------------------------------------------------- */
+
+/* One channel of one sample: y (H_out, W_out) from x (H, W) and its filter f (K, K). */
+static void dw_forward_plane(float *restrict y, const float *restrict x, const float *restrict f, float bias,
+                             const cs__conv_shape *s)
+{
+    const int k = s->kh, st = s->stride, pad = s->pad, wi = s->w_in, wo = s->w_out;
+    for (int oh = 0; oh < s->h_out; oh++) {
+        float *restrict yr = y + (size_t)oh * (size_t)wo;
+        for (int ow = 0; ow < wo; ow++)
+            yr[ow] = bias;
+        for (int ki = 0; ki < k; ki++) {
+            const int ih = oh * st - pad + ki;
+            if (ih < 0 || ih >= s->h_in)
+                continue;
+            const float *restrict xr = x + (size_t)ih * (size_t)wi;
+            for (int kj = 0; kj < k; kj++) {
+                const float wv = f[ki * k + kj];
+                const int off = kj - pad;
+                int lo, hi;
+                inside(&lo, &hi, wo, wi, kj, st, pad);
+                for (int ow = lo; ow < hi; ow++)
+                    yr[ow] += wv * xr[ow * st + off];
+            }
+        }
+    }
+}
+
+static void dw_backward_data_plane(float *restrict dx, const float *restrict dy, const float *restrict f,
+                                   const cs__conv_shape *s)
+{
+    const int k = s->kh, st = s->stride, pad = s->pad, wi = s->w_in, wo = s->w_out;
+    for (int oh = 0; oh < s->h_out; oh++) {
+        const float *restrict dyr = dy + (size_t)oh * (size_t)wo;
+        for (int ki = 0; ki < k; ki++) {
+            const int ih = oh * st - pad + ki;
+            if (ih < 0 || ih >= s->h_in)
+                continue;
+            float *restrict dxr = dx + (size_t)ih * (size_t)wi;
+            for (int kj = 0; kj < k; kj++) {
+                const float wv = f[ki * k + kj];
+                const int off = kj - pad;
+                int lo, hi;
+                inside(&lo, &hi, wo, wi, kj, st, pad);
+                for (int ow = lo; ow < hi; ow++)
+                    dxr[ow * st + off] += wv * dyr[ow];
+            }
+        }
+    }
+}
+
+enum { LANES = 8 };
+
+/* sum over ow in [lo, hi) of a[ow] b[ow * st + off], in LANES float lanes (the tail in lane 0)
+ * combined in double in lane order. */
+static double row_dot(const float *restrict a, const float *restrict b, int lo, int hi, int st, int off)
+{
+    float lane[LANES] = { 0 };
+    int ow = lo;
+    if (st == 1) {
+        for (; ow + LANES <= hi; ow += LANES)
+            for (int l = 0; l < LANES; l++)
+                lane[l] += a[ow + l] * b[ow + l + off];
+    } else {
+        for (; ow + LANES <= hi; ow += LANES)
+            for (int l = 0; l < LANES; l++)
+                lane[l] += a[ow + l] * b[(ow + l) * st + off];
+    }
+    for (; ow < hi; ow++)
+        lane[0] += a[ow] * b[ow * st + off];
+    double sum = 0.0;
+    for (int l = 0; l < LANES; l++)
+        sum += lane[l];
+    return sum;
+}
+
+/* dw (C, 1, K, K) += the depthwise weight gradient, channel by channel, tap by tap, summed over
+ * the samples in order. */
+static void dw_backward_weights(float *dw, const float *dy, const float *x, const cs__conv_shape *s)
+{
+    const int k = s->kh, st = s->stride, pad = s->pad;
+    const size_t x_plane = (size_t)s->h_in * (size_t)s->w_in, y_plane = (size_t)s->h_out * (size_t)s->w_out;
+    for (int c = 0; c < s->c_out; c++) {
+        for (int ki = 0; ki < k; ki++) {
+            int oh_lo, oh_hi;
+            inside(&oh_lo, &oh_hi, s->h_out, s->h_in, ki, st, pad);
+            for (int kj = 0; kj < k; kj++) {
+                int ow_lo, ow_hi;
+                inside(&ow_lo, &ow_hi, s->w_out, s->w_in, kj, st, pad);
+                double acc = 0.0;
+                for (int n = 0; n < s->n; n++) {
+                    const size_t plane = (size_t)n * (size_t)s->c_out + (size_t)c;
+                    const float *dyp = dy + plane * y_plane, *xp = x + plane * x_plane;
+                    for (int oh = oh_lo; oh < oh_hi; oh++) {
+                        const int ih = oh * st - pad + ki;
+                        acc += row_dot(dyp + (size_t)oh * (size_t)s->w_out, xp + (size_t)ih * (size_t)s->w_in,
+                                       ow_lo, ow_hi, st, kj - pad);
+                    }
+                }
+                dw[((size_t)c * (size_t)k + (size_t)ki) * (size_t)k + (size_t)kj] += (float)acc;
+            }
+        }
+    }
+}
+
+/* db (C) += the sum of dy (N, C, HWo) over N and HWo, in LANES double lanes per channel. */
+static void bias_backward(float *db, const float *dy, int n, int c, size_t hw)
+{
+    for (int co = 0; co < c; co++) {
+        double lane[LANES] = { 0 };
+        for (int i = 0; i < n; i++) {
+            const float *p = dy + ((size_t)i * (size_t)c + (size_t)co) * hw;
+            size_t j = 0;
+            for (; j + LANES <= hw; j += LANES)
+                for (int l = 0; l < LANES; l++)
+                    lane[l] += p[j + l];
+            for (; j < hw; j++)
+                lane[0] += p[j];
+        }
+        double sum = 0.0;
+        for (int l = 0; l < LANES; l++)
+            sum += lane[l];
+        db[co] += (float)sum;
+    }
+}
+
+/* ---- entry points --------------------------------------------------------------------------- */
+
+void cs__gconv2d_forward(float *y, const float *x, const float *w, const float *b, const cs__gconv_shape *s,
+                         float *work)
+{
+    const cs__conv_shape *cs = &s->conv;
+    if (s->groups == 1) {
+        cs__conv2d_forward(y, x, w, b, cs, work);
+        return;
+    }
+    const size_t x_plane = (size_t)cs->h_in * (size_t)cs->w_in, y_plane = (size_t)cs->h_out * (size_t)cs->w_out;
+    if (is_depthwise(s)) {
+        const size_t kk = (size_t)cs->kh * (size_t)cs->kw;
+        for (int n = 0; n < cs->n; n++)
+            for (int c = 0; c < cs->c_out; c++) {
+                const size_t p = (size_t)n * (size_t)cs->c_out + (size_t)c;
+                dw_forward_plane(y + p * y_plane, x + p * x_plane, w + (size_t)c * kk, b ? b[c] : 0.0f, cs);
+            }
+        return;
+    }
+    const cs__conv_shape *g = &s->group;
+    const size_t x_group = (size_t)g->c_in * x_plane, y_group = (size_t)g->c_out * y_plane;
+    const size_t w_group = (size_t)g->c_out * (size_t)g->c_in * (size_t)g->kh * (size_t)g->kw;
+    for (int n = 0; n < cs->n; n++)
+        for (int i = 0; i < s->groups; i++) {
+            const size_t at = (size_t)n * (size_t)s->groups + (size_t)i;
+            cs__conv2d_forward(y + at * y_group, x + at * x_group, w + (size_t)i * w_group,
+                               b ? b + (size_t)i * (size_t)g->c_out : NULL, g, work);
+        }
+}
+
+void cs__gconv2d_backward(float *dx, float *dw, float *db, const float *dy, const float *x, const float *w,
+                          const cs__gconv_shape *s, float *work)
+{
+    const cs__conv_shape *cs = &s->conv;
+    if (s->groups == 1) {
+        cs__conv2d_backward(dx, dw, db, dy, x, w, cs, work);
+        return;
+    }
+    const size_t x_plane = (size_t)cs->h_in * (size_t)cs->w_in, y_plane = (size_t)cs->h_out * (size_t)cs->w_out;
+    if (is_depthwise(s)) {
+        if (db)
+            bias_backward(db, dy, cs->n, cs->c_out, y_plane);
+        if (dw)
+            dw_backward_weights(dw, dy, x, cs);
+        if (dx) {
+            const size_t kk = (size_t)cs->kh * (size_t)cs->kw;
+            for (int n = 0; n < cs->n; n++)
+                for (int c = 0; c < cs->c_out; c++) {
+                    const size_t p = (size_t)n * (size_t)cs->c_out + (size_t)c;
+                    dw_backward_data_plane(dx + p * x_plane, dy + p * y_plane, w + (size_t)c * kk, cs);
+                }
+        }
+        return;
+    }
+    if (!dx && !dw && !db)
+        return;
+    const cs__conv_shape *g = &s->group;
+    const size_t x_group = (size_t)g->c_in * x_plane, y_group = (size_t)g->c_out * y_plane;
+    const size_t w_group = (size_t)g->c_out * (size_t)g->c_in * (size_t)g->kh * (size_t)g->kw;
+    for (int n = 0; n < cs->n; n++)
+        for (int i = 0; i < s->groups; i++) {
+            const size_t at = (size_t)n * (size_t)s->groups + (size_t)i;
+            cs__conv2d_backward(dx ? dx + at * x_group : NULL, dw ? dw + (size_t)i * w_group : NULL,
+                                db ? db + (size_t)i * (size_t)g->c_out : NULL, dy + at * y_group,
+                                x + at * x_group, w + (size_t)i * w_group, g, work);
+        }
+}
