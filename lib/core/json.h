@@ -1,5 +1,5 @@
-/* Internal: a small JSON writer and a strict RFC 8259 reader for the results store
- * (study.json, one file per experiment cell) and summary.json.
+/* Internal: a small JSON writer (json_write.c) and a strict RFC 8259 reader (json_read.c) for
+ * the results store (study.json, one file per experiment cell) and summary.json.
  *
  * The writer is deterministic: the same calls give the same bytes, in any locale. The reader
  * refuses everything RFC 8259 does not allow and reports where: "WHAT:LINE:COL: ...". */

@@ -1,0 +1,268 @@
+/* Line figures: series over an ascending x with markers, bands and a legend. */
+#include "svg_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Clip the segment to ytop <= y <= ybot (pixels); 0 when nothing is left. */
+static int clip_y(double *x0, double *y0, double *x1, double *y1, double ytop, double ybot)
+{
+    if ((*y0 < ytop && *y1 < ytop) || (*y0 > ybot && *y1 > ybot))
+        return 0;
+    double bounds[2] = { ytop, ybot };
+    for (int j = 0; j < 2; j++) {
+        double yb = bounds[j];
+        int out0 = j ? *y0 > yb : *y0 < yb, out1 = j ? *y1 > yb : *y1 < yb;
+        if (out0 == out1)
+            continue;
+        double f = (yb - *y0) / (*y1 - *y0), xc = *x0 + f * (*x1 - *x0);
+        if (out0) {
+            *x0 = xc;
+            *y0 = yb;
+        } else {
+            *x1 = xc;
+            *y1 = yb;
+        }
+    }
+    return 1;
+}
+
+static const char *const dashes[4] = { NULL, "6 3", "2 2", "8 3 2 3" };
+
+static void line_style(cs__buf *b, int s)
+{
+    cs__svg_emit(b, " stroke=\"%c\" stroke-width=\"1.8\" stroke-linejoin=\"round\"", cs__svg_tab10[s % 10]);
+    if (dashes[(s / 10) % 4])
+        cs__svg_emit(b, " stroke-dasharray=\"%s\"", dashes[(s / 10) % 4]);
+}
+
+static void draw_lines(cs__buf *b, const char *title, const char *x_title, const char *y_title,
+                       const double *x, const char *const *x_labels, int n,
+                       const cs__svg_series *series, int nseries, double ymin, double ymax)
+{
+    const double tick = 4, PH = 270, RH = 18;
+    char tmp[64], tmp2[64];
+    double v;
+
+    /* Axes: x spans the points with a 4 % margin each side, y moves out to round ticks. */
+    double xmin = x[0], xmax = x[n - 1];
+    if (!(xmax > xmin)) {
+        double d = xmin == 0 ? 1 : fabs(xmin) * 0.5;
+        xmin -= d;
+        xmax += d;
+    }
+    cs__svg_axis xa = cs__svg_axis_make(xmin, xmax, 1, 1, 6);
+    xa.lo = xmin - 0.04 * (xmax - xmin);
+    xa.hi = xmax + 0.04 * (xmax - xmin);
+    double lo = HUGE_VAL, hi = -HUGE_VAL;
+    for (int s = 0; s < nseries; s++)
+        cs__svg_data_range(&lo, &hi, series[s].y, series[s].lo, series[s].hi, n);
+    if (lo > hi)
+        lo = 0, hi = 1;
+    cs__svg_axis ya = cs__svg_axis_make(isnan(ymin) ? lo : ymin, isnan(ymax) ? hi : ymax, !isnan(ymin),
+                                        !isnan(ymax), 5);
+    const int dy = ya.decimals + 2;
+
+    double ylw = 0, xlw = 0, nw = 0;
+    for (int i = 0; cs__svg_axis_tick(&ya, i, &v); i++)
+        ylw = fmax(ylw, cs__svg_text_w(cs__svg_fmt_fixed(tmp, sizeof tmp, v, ya.decimals, MINUS), FS_TICK));
+    for (int i = 0; x_labels && i < n; i++)
+        xlw = fmax(xlw, cs__svg_text_w(x_labels[i], FS_TICK));
+    for (int s = 0; s < nseries; s++)
+        nw = fmax(nw, cs__svg_text_w(series[s].name, FS_TICK));
+    const double PW = x_labels ? cs__svg_clamp(n * (xlw + 10), 420, 1200) : 420;
+    const double px0 = PAD + (cs__svg_has_text(y_title) ? FS_AXIS + 8 : 0) + ylw + tick + 4;
+    const double py = PAD + cs__svg_caption_h(title);
+    const int rows = (int)fmax(1, floor((PH - 8) / RH));
+    const int ncol = (nseries + rows - 1) / rows;
+    const double colw = 30 + 6 + nw + 10;
+    const double lgw = ncol * colw + 6, lgh = (nseries < rows ? nseries : rows) * RH + 8;
+    double W = px0 + PW + 16 + lgw + PAD;
+    const double ox = cs__svg_fit_caption(&W, title), px = px0 + ox, lx = px + PW + 16;
+    const double xl_y = py + PH + tick + 3 + 0.8 * FS_TICK;
+    const double xt_y = xl_y + 0.2 * FS_TICK + 8 + 0.8 * FS_AXIS;
+    const double H = (cs__svg_has_text(x_title) ? xt_y + 0.25 * FS_AXIS : xl_y + 0.2 * FS_TICK) + PAD;
+    const double bot = py + PH;
+#define XP(xv) cs__svg_axis_pos(&xa, (xv), px, px + PW)
+#define YP(yv) cs__svg_axis_pos(&ya, (yv), bot, py)
+
+    snprintf(tmp, sizeof tmp, "Line chart of %d series", nseries);
+    cs__svg_open(b, W, H, title, tmp);
+    cs__svg_background(b, W, H);
+    cs__svg_caption(b, px + PW / 2, ceil(W), title);
+
+    cs__svg_emit(b, "<path fill=\"none\" stroke=\"%c\" stroke-width=\"1\" shape-rendering=\"crispEdges\" d=\"", C_GRID);
+    for (int i = 0; cs__svg_axis_tick(&ya, i, &v); i++)
+        cs__svg_emit(b, "M%v %vH%v", px, floor(YP(v)) + 0.5, px + PW);
+    if (x_labels)
+        for (int i = 0; i < n; i++)
+            cs__svg_emit(b, "M%v %vV%v", floor(XP(x[i])) + 0.5, py, bot);
+    else
+        for (int i = 0; cs__svg_axis_tick(&xa, i, &v); i++)
+            cs__svg_emit(b, "M%v %vV%v", floor(XP(v)) + 0.5, py, bot);
+    cs__svg_emit(b, "\"/>\n");
+
+    /* Bands under every line, one polygon per run of finite bounds. */
+    for (int s = 0; s < nseries; s++) {
+        const cs__svg_series *S = &series[s];
+        for (int i = 0; S->lo && i < n;) {
+            if (!isfinite(S->lo[i]) || !isfinite(S->hi[i])) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j + 1 < n && isfinite(S->lo[j + 1]) && isfinite(S->hi[j + 1]))
+                j++;
+            if (j == i) { /* a lone point: no area */
+                i++;
+                continue;
+            }
+            cs__svg_emit(b, "<path fill=\"%c\" fill-opacity=\"0.15\" stroke=\"none\" d=\"", cs__svg_tab10[s % 10]);
+            for (int q = i; q <= j; q++)
+                cs__svg_emit(b, "%s%v %v", q == i ? "M" : "L", XP(x[q]), YP(cs__svg_clamp(S->hi[q], ya.lo, ya.hi)));
+            for (int q = j; q >= i; q--)
+                cs__svg_emit(b, "L%v %v", XP(x[q]), YP(cs__svg_clamp(S->lo[q], ya.lo, ya.hi)));
+            cs__svg_emit(b, "Z\"/>\n");
+            i = j + 1;
+        }
+    }
+
+    const int markers = n <= 60, tips = (long)n * nseries <= 2000;
+    for (int s = 0; s < nseries; s++) {
+        const cs__svg_series *S = &series[s];
+        cs__svg_emit(b, "<g data-series=\"%d\">\n<title>%x</title>\n<path fill=\"none\"", s, S->name);
+        line_style(b, s);
+        cs__svg_emit(b, " d=\"");
+        int pen = 0; /* the path's current point is the start of the next segment */
+        for (int i = 1; i < n; i++) {
+            if (!isfinite(S->y[i - 1]) || !isfinite(S->y[i])) {
+                pen = 0;
+                continue;
+            }
+            double ax = XP(x[i - 1]), ay = YP(S->y[i - 1]), bx = XP(x[i]), by = YP(S->y[i]);
+            double ay0 = ay, by0 = by;
+            if (!clip_y(&ax, &ay, &bx, &by, py, bot)) {
+                pen = 0;
+                continue;
+            }
+            if (!pen || ay != ay0)
+                cs__svg_emit(b, "M%v %v", ax, ay);
+            cs__svg_emit(b, "L%v %v", bx, by);
+            pen = by == by0;
+        }
+        cs__svg_emit(b, "\"/>\n");
+        for (int i = 0; i < n; i++) {
+            double yv = S->y[i];
+            int alone = (i == 0 || !isfinite(S->y[i - 1])) && (i + 1 == n || !isfinite(S->y[i + 1]));
+            if (!isfinite(yv) || yv < ya.lo || yv > ya.hi || !(markers || alone))
+                continue;
+            cs__svg_emit(b, "<circle cx=\"%v\" cy=\"%v\" r=\"3\" fill=\"%c\" stroke=\"#fff\" stroke-width=\"0.8\"",
+                         XP(x[i]), YP(yv), cs__svg_tab10[s % 10]);
+            if (!tips) {
+                cs__svg_emit(b, "/>\n");
+                continue;
+            }
+            cs__svg_emit(b, "><title>%x, %x: %s", S->name,
+                         x_labels ? x_labels[i] : cs__svg_fmt_fixed(tmp2, sizeof tmp2, x[i], xa.decimals + 1, MINUS),
+                         cs__svg_fmt_fixed(tmp, sizeof tmp, yv, dy, MINUS));
+            if (S->lo && isfinite(S->lo[i]) && isfinite(S->hi[i])) {
+                cs__svg_emit(b, " [%s, ", cs__svg_fmt_fixed(tmp, sizeof tmp, S->lo[i], dy, MINUS));
+                cs__svg_emit(b, "%s]", cs__svg_fmt_fixed(tmp, sizeof tmp, S->hi[i], dy, MINUS));
+            }
+            cs__svg_emit(b, "</title></circle>\n");
+        }
+        cs__svg_emit(b, "</g>\n");
+    }
+
+    cs__svg_emit(b, "<rect x=\"%v\" y=\"%v\" width=\"%v\" height=\"%v\" fill=\"none\" stroke=\"%c\" "
+            "stroke-width=\"0.8\"/>\n", px, py, PW, PH, C_AXIS);
+    cs__svg_emit(b, "<path fill=\"none\" stroke=\"%c\" stroke-width=\"0.8\" d=\"", C_AXIS);
+    for (int i = 0; cs__svg_axis_tick(&ya, i, &v); i++)
+        cs__svg_emit(b, "M%v %vh%v", px - tick, YP(v), tick);
+    if (x_labels)
+        for (int i = 0; i < n; i++)
+            cs__svg_emit(b, "M%v %vv%v", XP(x[i]), bot, tick);
+    else
+        for (int i = 0; cs__svg_axis_tick(&xa, i, &v); i++)
+            cs__svg_emit(b, "M%v %vv%v", XP(v), bot, tick);
+    cs__svg_emit(b, "\"/>\n<g font-size=\"%v\" fill=\"%c\">\n", FS_TICK, C_TEXT);
+    for (int i = 0; cs__svg_axis_tick(&ya, i, &v); i++)
+        cs__svg_text_at(b, px - tick - 3, YP(v) + 0.36 * FS_TICK, "end",
+                        cs__svg_fmt_fixed(tmp, sizeof tmp, v, ya.decimals, MINUS));
+    if (x_labels) {
+        double last = -HUGE_VAL; /* right edge of the last label drawn */
+        for (int i = 0; i < n; i++) {
+            double cx = XP(x[i]), w = cs__svg_text_w(x_labels[i], FS_TICK);
+            if (cx - w / 2 < last + 6)
+                continue;
+            cs__svg_text_at(b, cx, xl_y, "middle", x_labels[i]);
+            last = cx + w / 2;
+        }
+    } else {
+        cs__svg_tick_labels_x(b, &xa, px, px + PW, xl_y);
+    }
+    cs__svg_emit(b, "</g>\n<g font-size=\"%v\" fill=\"%c\">\n", FS_AXIS, C_TEXT);
+    if (cs__svg_has_text(x_title))
+        cs__svg_text_at(b, px + PW / 2, xt_y, "middle", x_title);
+    if (cs__svg_has_text(y_title))
+        cs__svg_text_up(b, ox + PAD + 0.78 * FS_AXIS, py + PH / 2, FS_AXIS, y_title);
+    cs__svg_emit(b, "</g>\n");
+
+    /* Legend. */
+    cs__svg_emit(b, "<rect x=\"%v\" y=\"%v\" width=\"%v\" height=\"%v\" rx=\"3\" fill=\"#fff\" stroke=\"#ccc\" "
+            "stroke-width=\"0.8\"/>\n<g font-size=\"%v\" fill=\"%c\">\n", lx, py, lgw, lgh, FS_TICK, C_TEXT);
+    for (int s = 0; s < nseries; s++) {
+        double ex = lx + 8 + (s / rows) * colw, ey = py + 4 + (s % rows + 0.5) * RH;
+        cs__svg_emit(b, "<path fill=\"none\"");
+        line_style(b, s);
+        cs__svg_emit(b, " d=\"M%v %vh%v\"/>\n", ex, ey, 26.0);
+        cs__svg_emit(b, "<circle cx=\"%v\" cy=\"%v\" r=\"3\" fill=\"%c\" stroke=\"#fff\" stroke-width=\"0.8\"/>\n",
+                     ex + 13, ey, cs__svg_tab10[s % 10]);
+        cs__svg_text_at(b, ex + 32, ey + 0.36 * FS_TICK, NULL, series[s].name);
+    }
+    cs__svg_emit(b, "</g>\n</svg>\n");
+#undef XP
+#undef YP
+}
+
+int cs__svg_lines(cs__buf *out, const char *title, const char *x_title, const char *y_title,
+                  const double *x, const char *const *x_labels, int n,
+                  const cs__svg_series *series, int nseries, double ymin, double ymax)
+{
+    static const char fn[] = "cs__svg_lines";
+    if (!out)
+        return cs__svg_bad(fn, "out is NULL");
+    if (!x)
+        return cs__svg_bad(fn, "x is NULL");
+    if (n < 1 || n > CS__SVG_MAX_POINTS)
+        return cs__svg_bad(fn, "n is %d, expected 1..%d", n, CS__SVG_MAX_POINTS);
+    for (int i = 0; i < n; i++) {
+        if (!isfinite(x[i]))
+            return cs__svg_bad(fn, "x[%d] is not finite", i);
+        if (i > 0 && x[i] < x[i - 1])
+            return cs__svg_bad(fn, "x[%d] (%g) is below x[%d] (%g): x must be ascending", i,
+                               x[i], i - 1, x[i - 1]);
+    }
+    int rc = x_labels ? cs__svg_check_names(fn, "x_labels", x_labels, n) : CS_OK;
+    if (rc != CS_OK)
+        return rc;
+    if (!series)
+        return cs__svg_bad(fn, "series is NULL");
+    if (nseries < 1 || nseries > CS__SVG_MAX_SERIES)
+        return cs__svg_bad(fn, "nseries is %d, expected 1..%d", nseries, CS__SVG_MAX_SERIES);
+    for (int s = 0; s < nseries; s++) {
+        if (!series[s].name)
+            return cs__svg_bad(fn, "series[%d].name is NULL", s);
+        if (!series[s].y)
+            return cs__svg_bad(fn, "series[%d].y is NULL", s);
+        if ((rc = cs__svg_check_pair(fn, "series", s, series[s].lo, series[s].hi)) != CS_OK)
+            return rc;
+    }
+    if ((rc = cs__svg_check_range(fn, "ymin", ymin, "ymax", ymax)) != CS_OK)
+        return rc;
+    size_t start = out->len;
+    draw_lines(out, title, x_title, y_title, x, x_labels, n, series, nseries, ymin, ymax);
+    return cs__svg_finish(out, start, "a line chart figure");
+}
