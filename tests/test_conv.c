@@ -620,6 +620,382 @@ START_TEST(winograd_takes_the_3x3_pad_1_convolutions_with_enough_channels)
 }
 END_TEST
 
+/* ---- grouped and depthwise convolution (gconv.c) ------------------------------------------- */
+
+typedef struct gconv_case {
+    const char *name;
+    int n, c_in, h, w, c_out, k, stride, pad, groups;
+} gconv_case;
+
+/* Depthwise (groups == C_in == C_out: the direct loops) at MobileNetV2's 3x3 stride 1 and 2
+ * pad 1, unpadded, 1x1, and 5x5, on planes down to 1x1 (every tap but the centre in the
+ * padding) and rows of 21 and 33 columns (the eight-lane sums of dW with a tail); groups 2 and
+ * 3 and groups 1 (the general path through cs__conv2d_*, with its 1x1 fast path and 3x3 im2col). */
+static const gconv_case gconv_cases[] = {
+    { "depthwise 3x3 stride 1 pad 1", 2, 4, 6, 5, 4, 3, 1, 1, 4 },
+    { "depthwise 3x3 stride 2 pad 1, odd 7x7", 2, 3, 7, 7, 3, 3, 2, 1, 3 },
+    { "depthwise 3x3 stride 2 pad 1, even 8x6", 3, 2, 8, 6, 2, 3, 2, 1, 2 },
+    { "depthwise 3x3 stride 1 pad 0", 2, 3, 5, 6, 3, 3, 1, 0, 3 },
+    { "depthwise 3x3 stride 2 pad 0", 2, 2, 7, 6, 2, 3, 2, 0, 2 },
+    { "depthwise 1x1", 2, 5, 3, 4, 5, 1, 1, 0, 5 },
+    { "depthwise 1x1 stride 2", 2, 3, 5, 4, 3, 1, 2, 0, 3 },
+    { "depthwise 3x3 pad 1 on 1x1 planes", 3, 3, 1, 1, 3, 3, 1, 1, 3 },
+    { "depthwise 3x3 stride 2 pad 1 on 2x2 planes", 2, 4, 2, 2, 4, 3, 2, 1, 4 },
+    { "depthwise 3x3 stride 1 pad 1, 21 columns", 2, 2, 4, 21, 2, 3, 1, 1, 2 },
+    { "depthwise 3x3 stride 2 pad 1, 33 columns", 1, 2, 5, 33, 2, 3, 2, 1, 2 },
+    { "depthwise 5x5 stride 1 pad 2", 2, 2, 6, 7, 2, 5, 1, 2, 2 },
+    { "groups 2, 3x3 pad 1", 2, 4, 5, 5, 6, 3, 1, 1, 2 },
+    { "groups 2, 3x3 stride 2 pad 1", 3, 6, 7, 6, 4, 3, 2, 1, 2 },
+    { "groups 3, 1x1", 2, 6, 4, 4, 3, 1, 1, 0, 3 },
+    { "groups 2 with 2 channels each way (not depthwise: 4 -> 2)", 2, 4, 5, 4, 2, 3, 1, 1, 2 },
+    { "groups 1 (plain convolution)", 2, 3, 5, 5, 4, 3, 1, 1, 1 },
+};
+
+static cs__gconv_shape gshape_of(const gconv_case *c)
+{
+    cs__gconv_shape s;
+    ck_assert_msg(cs__gconv_shape_init(&s, c->n, c->c_in, c->h, c->w, c->c_out, c->k, c->stride, c->pad,
+                                       c->groups),
+                  "%s: shape rejected", c->name);
+    return s;
+}
+
+static size_t gw_count(const cs__gconv_shape *s)
+{
+    return (size_t)s->conv.c_out * (size_t)(s->conv.c_in / s->groups) * s->conv.kh * s->conv.kw;
+}
+
+static float *gworkspace(const cs__gconv_shape *s)
+{
+    const size_t n = cs__gconv_workspace(s);
+    if (n == 0)
+        return NULL;
+    float *p = test_malloc(n * sizeof *p);
+    for (size_t i = 0; i < n; i++)
+        p[i] = NAN;
+    return p;
+}
+
+/* The definition of the grouped convolution (torch.nn.functional.conv2d with groups), in
+ * double: output channel co of group co / (C_out/G) sums over that group's C_in/G inputs. */
+static void ref_gconv(double *y, const double *x, const double *w, const double *b, const cs__gconv_shape *gs)
+{
+    const cs__conv_shape *s = &gs->conv;
+    const int cig = s->c_in / gs->groups, cog = s->c_out / gs->groups;
+    for (int n = 0; n < s->n; n++)
+        for (int co = 0; co < s->c_out; co++)
+            for (int oh = 0; oh < s->h_out; oh++)
+                for (int ow = 0; ow < s->w_out; ow++) {
+                    double acc = b ? b[co] : 0.0;
+                    for (int j = 0; j < cig; j++) {
+                        const int ci = co / cog * cig + j;
+                        for (int ki = 0; ki < s->kh; ki++)
+                            for (int kj = 0; kj < s->kw; kj++) {
+                                const int ih = oh * s->stride - s->pad + ki;
+                                const int iw = ow * s->stride - s->pad + kj;
+                                if (ih < 0 || ih >= s->h_in || iw < 0 || iw >= s->w_in)
+                                    continue;
+                                acc += x[(((size_t)n * s->c_in + ci) * s->h_in + ih) * s->w_in + iw] *
+                                       w[(((size_t)co * cig + j) * s->kh + ki) * s->kw + kj];
+                            }
+                    }
+                    y[(((size_t)n * s->c_out + co) * s->h_out + oh) * s->w_out + ow] = acc;
+                }
+}
+
+START_TEST(grouped_forward_matches_direct_convolution_in_double)
+{
+    for (size_t t = 0; t < sizeof gconv_cases / sizeof *gconv_cases; t++) {
+        for (int bias = 0; bias < 2; bias++) {
+            const gconv_case *c = &gconv_cases[t];
+            const cs__gconv_shape s = gshape_of(c);
+            const size_t nx = x_count(&s.conv), nw = gw_count(&s), ny = y_count(&s.conv);
+            const uint64_t seed = 6000 + 10 * t + 5 * (uint64_t)bias;
+            float *x = random_floats(nx, seed), *w = random_floats(nw, seed + 1);
+            float *b = random_floats((size_t)s.conv.c_out, seed + 2), *work = gworkspace(&s);
+            float *y = test_malloc(ny * sizeof *y);
+            for (size_t i = 0; i < ny; i++)
+                y[i] = NAN; /* the forward overwrites y */
+            double *xd = to_double(x, nx), *wd = to_double(w, nw), *bd = to_double(b, (size_t)s.conv.c_out);
+            double *yd = test_malloc(ny * sizeof *yd);
+
+            cs__gconv2d_forward(y, x, w, bias ? b : NULL, &s, work);
+            ref_gconv(yd, xd, wd, bias ? bd : NULL, &s);
+            /* at most 3 * 9 + 1 = 28 float products of magnitude <= 1 per output */
+            const double err = rel_err(y, yd, ny);
+            ck_assert_msg(err < 1e-5, "%s%s: forward error %.3g", c->name, bias ? " + bias" : "", err);
+            free_all(9, x, w, b, work, y, xd, wd, bd, yd);
+        }
+    }
+}
+END_TEST
+
+/* L = sum(y * g) on the double reference, and its central differences (L is linear in each of
+ * x, w and b, so they are exact up to double rounding). */
+static double gref_loss(double *yd, const double *x, const double *w, const double *b, const double *g,
+                        const cs__gconv_shape *s)
+{
+    ref_gconv(yd, x, w, b, s);
+    double l = 0.0;
+    for (size_t i = 0; i < y_count(&s->conv); i++)
+        l += yd[i] * g[i];
+    return l;
+}
+
+static void gnumeric_grad(double *grad, double *p, size_t n, double *yd, double *x, double *w, double *b,
+                          const double *g, const cs__gconv_shape *s)
+{
+    const double eps = 1e-4;
+    for (size_t i = 0; i < n; i++) {
+        const double v = p[i];
+        p[i] = v + eps;
+        const double up = gref_loss(yd, x, w, b, g, s);
+        p[i] = v - eps;
+        const double down = gref_loss(yd, x, w, b, g, s);
+        p[i] = v;
+        grad[i] = (up - down) / (2.0 * eps);
+    }
+}
+
+/* dx, dw and db against finite differences; the kernel adds onto gradients that already hold
+ * values (random ones), and asking for a subset of the gradients gives those bit for bit. */
+START_TEST(grouped_backward_matches_finite_differences_in_double)
+{
+    for (size_t t = 0; t < sizeof gconv_cases / sizeof *gconv_cases; t++) {
+        const gconv_case *c = &gconv_cases[t];
+        const cs__gconv_shape s = gshape_of(c);
+        const size_t nx = x_count(&s.conv), nw = gw_count(&s), nb = (size_t)s.conv.c_out;
+        const size_t ny = y_count(&s.conv), n[3] = { nx, nw, nb };
+        const uint64_t seed = 7000 + 10 * t;
+        float *x = random_floats(nx, seed), *w = random_floats(nw, seed + 1);
+        float *g = random_floats(ny, seed + 3), *work = gworkspace(&s);
+        double *xd = to_double(x, nx), *wd = to_double(w, nw), *gd = to_double(g, ny);
+        double *bd = to_double(g, nb); /* any bias: L is linear in it */
+        double *yd = test_malloc(ny * sizeof *yd), *num = test_malloc((nx + nw + nb) * sizeof *num);
+        float *grad[3], *held[3];
+        for (int i = 0; i < 3; i++) {
+            held[i] = random_floats(n[i], seed + 4 + (uint64_t)i);
+            grad[i] = test_malloc(n[i] * sizeof *grad[i]);
+            memcpy(grad[i], held[i], n[i] * sizeof *grad[i]);
+        }
+
+        cs__gconv2d_backward(grad[0], grad[1], grad[2], g, x, w, &s, work);
+        gnumeric_grad(num, xd, nx, yd, xd, wd, bd, gd, &s);
+        gnumeric_grad(num + nx, wd, nw, yd, xd, wd, bd, gd, &s);
+        gnumeric_grad(num + nx + nw, bd, nb, yd, xd, wd, bd, gd, &s);
+        const double *want[3] = { num, num + nx, num + nx + nw };
+        const char *names[3] = { "dx", "dw", "db" };
+        for (int i = 0; i < 3; i++) {
+            /* the gradient is what the call added to the held values */
+            float *added = test_malloc(n[i] * sizeof *added);
+            for (size_t j = 0; j < n[i]; j++)
+                added[j] = grad[i][j] - held[i][j];
+            /* float rounding of sums of at most N * HWo = 66 products (dW), then of the
+             * addition onto held values of magnitude <= 1: ~1e-7 of the scale */
+            const double err = rel_err(added, want[i], n[i]);
+            ck_assert_msg(err < 1e-4, "%s: %s error %.3g", c->name, names[i], err);
+            free(added);
+        }
+
+        /* Each subset of the gradients: those asked for get the same bits as above. */
+        for (int mask = 0; mask < 8; mask++) {
+            float *some[3];
+            for (int i = 0; i < 3; i++) {
+                some[i] = NULL;
+                if ((mask >> i) & 1) {
+                    some[i] = test_malloc(n[i] * sizeof *some[i]);
+                    memcpy(some[i], held[i], n[i] * sizeof *some[i]);
+                }
+            }
+            cs__gconv2d_backward(some[0], some[1], some[2], g, x, w, &s, work);
+            for (int i = 0; i < 3; i++) {
+                if (!some[i])
+                    continue;
+                ck_assert_msg(memcmp(some[i], grad[i], n[i] * sizeof *some[i]) == 0,
+                              "%s: %s differs when the mask is %d", c->name, names[i], mask);
+                free(some[i]);
+            }
+        }
+        for (int i = 0; i < 3; i++)
+            free_all(2, grad[i], held[i]);
+        free_all(10, x, w, g, work, xd, wd, gd, bd, yd, num);
+    }
+}
+END_TEST
+
+/* MobileNetV2-sized depthwise layers, too large for finite differences: dx and dW against the
+ * definition's (dL/dx = the transposed convolution of dy, dL/dw = the correlation of dy with x,
+ * in double), with 256 samples' planes summed into each weight. */
+START_TEST(depthwise_backward_matches_definition_at_mobilenet_sizes)
+{
+    const gconv_case cases[] = {
+        { "depthwise 96 channels 16x16 stride 1", 4, 96, 16, 16, 96, 3, 1, 1, 96 },
+        { "depthwise 24 channels 32x32 stride 2", 8, 24, 32, 32, 24, 3, 2, 1, 24 },
+        { "depthwise 8 channels 4x4, batch 256", 256, 8, 4, 4, 8, 3, 1, 1, 8 },
+    };
+    for (size_t t = 0; t < sizeof cases / sizeof *cases; t++) {
+        const cs__gconv_shape gs = gshape_of(&cases[t]);
+        const cs__conv_shape *s = &gs.conv;
+        ck_assert_uint_eq(cs__gconv_workspace(&gs), 0);
+        const size_t nx = x_count(s), nw = gw_count(&gs), ny = y_count(s);
+        const size_t xp = (size_t)s->h_in * s->w_in, yp = (size_t)s->h_out * s->w_out;
+        float *x = random_floats(nx, 7500 + t), *w = random_floats(nw, 7510 + t);
+        float *dy = random_floats(ny, 7520 + t);
+        float *dx = zero_floats(nx), *dw = zero_floats(nw), *db = zero_floats((size_t)s->c_out);
+        double *dxd = calloc(nx, sizeof *dxd), *dwd = calloc(nw, sizeof *dwd);
+        double *dbd = calloc((size_t)s->c_out, sizeof *dbd);
+        ck_assert(dxd && dwd && dbd);
+        for (int n = 0; n < s->n; n++)
+            for (int c = 0; c < s->c_out; c++) {
+                const size_t p = (size_t)n * s->c_out + c;
+                for (int oh = 0; oh < s->h_out; oh++)
+                    for (int ow = 0; ow < s->w_out; ow++) {
+                        const double d = dy[p * yp + (size_t)oh * s->w_out + ow];
+                        dbd[c] += d;
+                        for (int ki = 0; ki < 3; ki++)
+                            for (int kj = 0; kj < 3; kj++) {
+                                const int ih = oh * s->stride - s->pad + ki, iw = ow * s->stride - s->pad + kj;
+                                if (ih < 0 || ih >= s->h_in || iw < 0 || iw >= s->w_in)
+                                    continue;
+                                const size_t xi = p * xp + (size_t)ih * s->w_in + iw, wi = (size_t)c * 9 + ki * 3 + kj;
+                                dxd[xi] += d * w[wi];
+                                dwd[wi] += d * x[xi];
+                            }
+                    }
+            }
+        cs__gconv2d_backward(dx, dw, db, dy, x, w, &gs, NULL);
+        const double ex = rel_err(dx, dxd, nx), ew = rel_err(dw, dwd, nw);
+        const double eb = rel_err(db, dbd, (size_t)s->c_out);
+        /* dW and db sum up to 4096 products of magnitude <= 1 (float rows, double totals) */
+        ck_assert_msg(ex < 1e-5, "%s: dx error %.3g", cases[t].name, ex);
+        ck_assert_msg(ew < 1e-5, "%s: dw error %.3g", cases[t].name, ew);
+        ck_assert_msg(eb < 1e-6, "%s: db error %.3g", cases[t].name, eb);
+        free_all(9, x, w, dy, dx, dw, db, dxd, dwd, dbd);
+    }
+}
+END_TEST
+
+START_TEST(grouped_results_are_bit_identical_across_runs)
+{
+    const gconv_case cases[] = {
+        { "depthwise stride 1", 5, 16, 9, 11, 16, 3, 1, 1, 16 },
+        { "depthwise stride 2", 5, 16, 9, 11, 16, 3, 2, 1, 16 },
+        { "groups 4", 3, 8, 6, 6, 12, 3, 1, 1, 4 },
+    };
+    for (size_t t = 0; t < sizeof cases / sizeof *cases; t++) {
+        const cs__gconv_shape s = gshape_of(&cases[t]);
+        const size_t n[4] = { y_count(&s.conv), x_count(&s.conv), gw_count(&s), (size_t)s.conv.c_out };
+        float *x = random_floats(n[1], 8000 + t), *w = random_floats(n[2], 8010 + t);
+        float *b = random_floats(n[3], 8020 + t), *dy = random_floats(n[0], 8030 + t), *work = gworkspace(&s);
+        float *out[2][4];
+        for (int run = 0; run < 2; run++) {
+            for (int i = 0; i < 4; i++)
+                out[run][i] = zero_floats(n[i]);
+            cs__gconv2d_forward(out[run][0], x, w, b, &s, work);
+            cs__gconv2d_backward(out[run][1], out[run][2], out[run][3], dy, x, w, &s, work);
+        }
+        for (int i = 0; i < 4; i++) {
+            ck_assert_msg(memcmp(out[0][i], out[1][i], n[i] * sizeof(float)) == 0,
+                          "%s: output %d differs between runs", cases[t].name, i);
+            free_all(2, out[0][i], out[1][i]);
+        }
+        free_all(5, x, w, b, dy, work);
+    }
+}
+END_TEST
+
+/* Golden values from tests/reference/layers_reference.py (PyTorch 1.13.0a0, Debian 12):
+ * conv2d(x, w, b, stride=2, padding=1, groups=2) with x (2, 2, 5, 5) = ((37 i) % 23 - 11) / 8,
+ * w (2, 1, 3, 3) = ((11 i) % 7 - 3) / 4, b = (0.25, -0.5), and its gradients for
+ * dy (2, 2, 3, 3) = ((13 i) % 17 - 8) / 8. Every input is a multiple of 1/8 and every product
+ * a multiple of 1/32 with few terms, so float sums are exact in any order: the bits must match. */
+static const float torch_dwconv_y[36] = { 1.9375f, 2.125f, 0.78125f, 1.375f, 1.15625f, -0.1875f, 0.5f, -1.625f, -1.5f, -0.375f, 0.90625f, -2.03125f, -1.15625f, 0.6875f, -1.03125f, 0.0f, -1.3125f, -0.1875f, -0.9375f, -1.5625f, -1.28125f, -0.375f, -0.1875f, 1.4375f, 0.09375f, 0.53125f, 0.34375f, -0.59375f, -1.65625f, 0.03125f, -0.34375f, 0.6875f, -0.40625f, 0.09375f, -1.625f, -0.6875f };
+static const float torch_dwconv_dx[100] = { 0.25f, -0.4375f, -0.15625f, 0.53125f, -0.03125f, 0.65625f, 0.59375f, -0.6875f, 0.03125f, 0.09375f, 0.09375f, -0.71875f, 0.21875f, -0.28125f, -0.1875f, 0.34375f, -0.03125f, 0.59375f, 0.46875f, -0.75f, -0.0625f, 0.0625f, 0.0625f, -0.5625f, 0.1875f, 0.0f, -0.375f, 0.0f, -0.375f, 0.0f, -0.75f, 0.1875f, 0.3125f, -0.34375f, 0.3125f, 0.0f, 1.21875f, 0.0f, -0.375f, 0.0f, 0.3125f, 0.1875f, -0.75f, 1.25f, -0.75f, 0.0f, -0.375f, 0.0f, -0.375f, 0.0f, -0.15625f, 0.53125f, -0.03125f, -0.09375f, 0.09375f, -0.6875f, 0.03125f, 0.09375f, -0.53125f, 0.34375f, 0.21875f, -0.28125f, -0.1875f, 0.6875f, -0.0625f, 0.59375f, 0.46875f, -0.75f, -0.09375f, 0.03125f, 0.0625f, -0.5625f, 0.1875f, -0.125f, -0.21875f, 0.0f, -0.375f, 0.0f, -0.375f, 0.0f, 0.3125f, -0.34375f, 0.3125f, -0.34375f, 0.3125f, 0.0f, -0.375f, 0.0f, -0.375f, 0.0f, -0.75f, 1.25f, -0.75f, 0.1875f, 0.3125f, 0.0f, -0.375f, 0.0f, 1.21875f, 0.0f };
+static const float torch_dwconv_dw[18] = { -1.34375f, -0.46875f, -0.3125f, 1.25f, -0.171875f, -0.5f, 0.15625f, 1.453125f, -1.46875f, 0.984375f, 1.421875f, -2.078125f, 3.046875f, 1.40625f, -1.921875f, 1.359375f, 1.1875f, -1.4375f };
+static const float torch_dwconv_db[2] = { -1.125f, 0.75f };
+
+static float *golden_formula(size_t n, int mul, int mod, int off, int den)
+{
+    float *a = test_malloc(n * sizeof *a);
+    for (size_t i = 0; i < n; i++)
+        a[i] = (float)((int)((i * (size_t)mul) % (size_t)mod) - off) / (float)den;
+    return a;
+}
+
+START_TEST(depthwise_matches_pytorch)
+{
+    cs__gconv_shape s;
+    ck_assert(cs__gconv_shape_init(&s, 2, 2, 5, 5, 2, 3, 2, 1, 2));
+    float *x = golden_formula(100, 37, 23, 11, 8), *w = golden_formula(18, 11, 7, 3, 4);
+    float *dy = golden_formula(36, 13, 17, 8, 8), b[2] = { 0.25f, -0.5f };
+    float y[36], *dx = zero_floats(100), dw[18] = { 0 }, db[2] = { 0 };
+    cs__gconv2d_forward(y, x, w, b, &s, NULL);
+    cs__gconv2d_backward(dx, dw, db, dy, x, w, &s, NULL);
+    for (int i = 0; i < 36; i++)
+        ck_assert_msg(y[i] == torch_dwconv_y[i], "y[%d] = %.9g, torch %.9g", i, (double)y[i],
+                      (double)torch_dwconv_y[i]);
+    for (int i = 0; i < 100; i++)
+        ck_assert_msg(dx[i] == torch_dwconv_dx[i], "dx[%d] = %.9g, torch %.9g", i, (double)dx[i],
+                      (double)torch_dwconv_dx[i]);
+    for (int i = 0; i < 18; i++)
+        ck_assert_msg(dw[i] == torch_dwconv_dw[i], "dw[%d] = %.9g, torch %.9g", i, (double)dw[i],
+                      (double)torch_dwconv_dw[i]);
+    for (int i = 0; i < 2; i++)
+        ck_assert_float_eq(db[i], torch_dwconv_db[i]);
+    free_all(4, x, w, dy, dx);
+}
+END_TEST
+
+/* groups == 1 is cs__conv2d_* itself (same workspace, same bits). */
+START_TEST(one_group_is_the_plain_convolution)
+{
+    const gconv_case c = { "3x3 pad 1, 16 channels (Winograd)", 2, 16, 5, 6, 16, 3, 1, 1, 1 };
+    const cs__gconv_shape gs = gshape_of(&c);
+    const cs__conv_shape s = gs.conv;
+    ck_assert_uint_eq(cs__gconv_workspace(&gs), cs__conv_workspace(&s));
+    const size_t nx = x_count(&s), nw = w_count(&s), ny = y_count(&s);
+    float *x = random_floats(nx, 8100), *w = random_floats(nw, 8101), *b = random_floats(16, 8102);
+    float *dy = random_floats(ny, 8103), *work = workspace(&s);
+    float *a[4] = { zero_floats(ny), zero_floats(nx), zero_floats(nw), zero_floats(16) };
+    float *p[4] = { zero_floats(ny), zero_floats(nx), zero_floats(nw), zero_floats(16) };
+    const size_t n[4] = { ny, nx, nw, 16 };
+    cs__gconv2d_forward(a[0], x, w, b, &gs, work);
+    cs__gconv2d_backward(a[1], a[2], a[3], dy, x, w, &gs, work);
+    cs__conv2d_forward(p[0], x, w, b, &s, work);
+    cs__conv2d_backward(p[1], p[2], p[3], dy, x, w, &s, work);
+    for (int i = 0; i < 4; i++) {
+        ck_assert_msg(memcmp(a[i], p[i], n[i] * sizeof(float)) == 0, "output %d differs", i);
+        free_all(2, a[i], p[i]);
+    }
+    free_all(5, x, w, b, dy, work);
+}
+END_TEST
+
+START_TEST(grouped_shape_init_checks_the_groups)
+{
+    cs__gconv_shape s;
+    ck_assert(cs__gconv_shape_init(&s, 4, 96, 16, 16, 96, 3, 2, 1, 96));
+    ck_assert_int_eq(s.groups, 96);
+    ck_assert_int_eq(s.conv.h_out, 8);
+    ck_assert_int_eq(s.conv.w_out, 8);
+    ck_assert_int_eq(s.conv.c_in, 96);
+    ck_assert_int_eq(s.group.n, 1);
+    ck_assert_int_eq(s.group.c_in, 1);
+    ck_assert_int_eq(s.group.c_out, 1);
+    ck_assert_uint_eq(cs__gconv_workspace(&s), 0); /* depthwise: direct loops */
+    ck_assert(cs__gconv_shape_init(&s, 2, 6, 8, 8, 9, 3, 1, 1, 3));
+    ck_assert_int_eq(s.group.c_in, 2);
+    ck_assert_int_eq(s.group.c_out, 3);
+    ck_assert_uint_eq(cs__gconv_workspace(&s), cs__conv_workspace(&s.group));
+    ck_assert(!cs__gconv_shape_init(&s, 2, 6, 8, 8, 9, 3, 1, 1, 4)); /* 6 % 4 */
+    ck_assert(!cs__gconv_shape_init(&s, 2, 6, 8, 8, 8, 3, 1, 1, 3)); /* 8 % 3 */
+    ck_assert(!cs__gconv_shape_init(&s, 2, 6, 8, 8, 6, 3, 1, 1, 0));
+    ck_assert(!cs__gconv_shape_init(&s, 2, 6, 8, 8, 6, 3, 1, 1, -2));
+    ck_assert(!cs__gconv_shape_init(&s, 2, 6, 2, 2, 6, 5, 1, 1, 6)); /* empty output */
+    ck_assert(!cs__gconv_shape_init(&s, 0, 6, 8, 8, 6, 3, 1, 1, 6));
+}
+END_TEST
+
 /* ---- shapes and workspace ------------------------------------------------------------------- */
 
 START_TEST(shape_init_computes_output_size)
@@ -705,6 +1081,13 @@ int main(void)
     tcase_add_test(tc, results_are_bit_identical_across_runs);
     tcase_add_test(tc, winograd_matches_direct_convolution_across_chunks);
     tcase_add_test(tc, winograd_takes_the_3x3_pad_1_convolutions_with_enough_channels);
+    tcase_add_test(tc, grouped_shape_init_checks_the_groups);
+    tcase_add_test(tc, grouped_forward_matches_direct_convolution_in_double);
+    tcase_add_test(tc, grouped_backward_matches_finite_differences_in_double);
+    tcase_add_test(tc, depthwise_backward_matches_definition_at_mobilenet_sizes);
+    tcase_add_test(tc, grouped_results_are_bit_identical_across_runs);
+    tcase_add_test(tc, one_group_is_the_plain_convolution);
+    tcase_add_test(tc, depthwise_matches_pytorch);
     suite_add_tcase(s, tc);
     return cs_test_run(s);
 }

@@ -1,5 +1,6 @@
-/* Batch norm, pooling and linear kernels: forward passes against naive double references,
- * backward passes against finite differences in double (gradcheck.h explains the method),
+/* Batch norm, pooling (global max pool included), ReLU6 and linear kernels: forward passes
+ * against naive double references, backward passes against finite differences in double
+ * (gradcheck.h explains the method),
  * PyTorch golden values, and the contract of kernels.h (backward accumulates, NULL gradients
  * are skipped, runs repeat bit for bit).
  *
@@ -116,6 +117,26 @@ static void ref_global_avgpool(double *y, double *const *in, const void *shape)
     }
 }
 
+/* in: x (N, C, HW): the maximum of each plane. */
+static void ref_global_maxpool(double *y, double *const *in, const void *shape)
+{
+    const geom *s = shape;
+    for (int p = 0; p < s->n * s->c; p++) {
+        double best = -INFINITY;
+        for (int j = 0; j < s->hw; j++)
+            best = fmax(best, in[0][(size_t)p * s->hw + j]);
+        y[p] = best;
+    }
+}
+
+/* in: x (count in n): min(max(x, 0), 6). */
+static void ref_relu6(double *y, double *const *in, const void *shape)
+{
+    const geom *s = shape;
+    for (int i = 0; i < s->n; i++)
+        y[i] = fmin(fmax(in[0][i], 0.0), 6.0);
+}
+
 /* in: x (N, IN), w (OUT, IN), b (OUT) or NULL. */
 static void ref_linear(double *y, double *const *in, const void *shape)
 {
@@ -183,6 +204,22 @@ static void gap_bwd(const layer *l, float *const *grad, const float *dy)
 {
     cs__global_avgpool_backward(grad[0], dy, l->s.n, l->s.c, l->s.hw);
 }
+static void gmp_fwd(layer *l)
+{
+    cs__global_maxpool_forward(l->y, l->argmax, l->in[0], l->s.n, l->s.c, l->s.hw);
+}
+static void gmp_bwd(const layer *l, float *const *grad, const float *dy)
+{
+    cs__global_maxpool_backward(grad[0], dy, l->argmax, l->s.n, l->s.c, l->s.hw);
+}
+static void relu6_fwd(layer *l)
+{
+    cs__relu6_forward(l->y, l->in[0], (size_t)l->s.n);
+}
+static void relu6_bwd(const layer *l, float *const *grad, const float *dy)
+{
+    cs__relu6_backward(grad[0], dy, l->y, (size_t)l->s.n);
+}
 static void linear_fwd(layer *l)
 {
     cs__linear_forward(l->y, l->in[0], l->in[1], l->in[2], l->s.n, l->s.in, l->s.out);
@@ -243,6 +280,35 @@ static layer make_gap(int n, int c, int hw, uint64_t seed)
     l.len[0] = (size_t)n * c * hw;
     l.ny = (size_t)n * c;
     l.in[0] = cs_test_floats(l.len[0], seed, -1.0f, 1.0f);
+    l.y = cs_test_falloc(l.ny);
+    return l;
+}
+
+/* Global max pooling over distinct inputs (no ties: a finite-difference step cannot move an
+ * argmax). */
+static layer make_gmp(int n, int c, int hw, uint64_t seed)
+{
+    layer l = { .s = { .n = n, .c = c, .hw = hw }, .nin = 1, .ref = ref_global_maxpool,
+                .forward = gmp_fwd, .backward = gmp_bwd };
+    l.len[0] = (size_t)n * c * hw;
+    l.ny = (size_t)n * c;
+    l.in[0] = cs_test_distinct(l.len[0], seed);
+    l.argmax = calloc(l.ny, sizeof *l.argmax);
+    ck_assert_ptr_nonnull(l.argmax);
+    l.y = cs_test_falloc(l.ny);
+    return l;
+}
+
+/* ReLU6 of `count` values uniform in [-2, 8): both kinks and both flat parts. A value within
+ * the step H of 0 or 6 would spoil the finite difference; the seeds used have none (checked). */
+static layer make_relu6(int count, uint64_t seed)
+{
+    layer l = { .s = { .n = count }, .nin = 1, .ref = ref_relu6, .forward = relu6_fwd,
+                .backward = relu6_bwd };
+    l.len[0] = l.ny = (size_t)count;
+    l.in[0] = cs_test_floats(l.len[0], seed, -2.0f, 8.0f);
+    for (int i = 0; i < count; i++)
+        ck_assert(fabsf(l.in[0][i]) > 1e-4f && fabsf(l.in[0][i] - 6.0f) > 1e-4f);
     l.y = cs_test_falloc(l.ny);
     return l;
 }
@@ -674,6 +740,100 @@ START_TEST(global_avgpool_matches_reference_and_finite_differences)
 }
 END_TEST
 
+/* ---- global max pool and ReLU6 (MobileNetV2, VGG-11's head) ----------------------------------- */
+
+START_TEST(global_maxpool_matches_reference_and_finite_differences)
+{
+    static const int shapes[][3] = { { 2, 3, 16 }, { 1, 1, 1 }, { 3, 2, 9 }, { 2, 2, 49 } };
+    const int *sh = shapes[_i];
+    layer l = make_gmp(sh[0], sh[1], sh[2], 150 + (uint64_t)_i);
+    check_layer("global maxpool", &l, 160 + (uint64_t)_i);
+    free_layer(&l);
+}
+END_TEST
+
+START_TEST(relu6_matches_reference_and_finite_differences)
+{
+    static const int counts[] = { 1, 7, 64, 301 };
+    layer l = make_relu6(counts[_i], 170 + (uint64_t)_i);
+    check_layer("relu6", &l, 180 + (uint64_t)_i);
+    free_layer(&l);
+}
+END_TEST
+
+/* Golden values from tests/reference/layers_reference.py (PyTorch 1.13.0a0, Debian 12).
+ * relu6 of x = ((7 i) % 19 - 3) / 2 (32 values, 0 and 6 among them) with x[2] = NaN,
+ * x[5] = -0, x[9] = inf, x[10] = -inf, and its gradient for dy = ((11 i) % 7 - 3) / 4;
+ * adaptive_max_pool2d(1) of x (2, 3, 2, 3) = (5 i) % 7 - 3 (ties) with NaN at offsets 1 and 4
+ * of plane 1 and plane 5 all -inf, its indices, and its gradient for dy = ((3 i) % 5 - 2) / 4. */
+static const float torch_relu6_x[32] = { -1.5f, 2.0f, NAN, -0.5f, 3.0f, -0.0f, 0.5f, 4.0f, 7.5f, INFINITY, -INFINITY, -1.0f, 2.5f, 6.0f, 0.0f, 3.5f, 7.0f, 1.0f, 4.5f, -1.5f, 2.0f, 5.5f, -0.5f, 3.0f, 6.5f, 0.5f, 4.0f, 7.5f, 1.5f, 5.0f, -1.0f, 2.5f };
+static const float torch_relu6_y[32] = { 0.0f, 2.0f, NAN, 0.0f, 3.0f, -0.0f, 0.5f, 4.0f, 6.0f, 6.0f, 0.0f, 0.0f, 2.5f, 6.0f, 0.0f, 3.5f, 6.0f, 1.0f, 4.5f, 0.0f, 2.0f, 5.5f, 0.0f, 3.0f, 6.0f, 0.5f, 4.0f, 6.0f, 1.5f, 5.0f, 0.0f, 2.5f };
+static const float torch_relu6_dx[32] = { 0.0f, 0.25f, 0.0f, 0.0f, -0.25f, 0.0f, 0.0f, -0.75f, 0.0f, 0.0f, 0.0f, 0.0f, 0.75f, 0.0f, 0.0f, 0.25f, 0.0f, 0.5f, -0.25f, 0.0f, 0.0f, -0.75f, 0.0f, -0.5f, 0.0f, -0.25f, 0.75f, 0.0f, -0.75f, 0.25f, 0.0f, 0.5f };
+static const float torch_gmp_x[36] = { -3.0f, 2.0f, 0.0f, -2.0f, 3.0f, 1.0f, -1.0f, NAN, 2.0f, 0.0f, NAN, 3.0f, 1.0f, -1.0f, -3.0f, 2.0f, 0.0f, -2.0f, 3.0f, 1.0f, -1.0f, -3.0f, 2.0f, 0.0f, -2.0f, 3.0f, 1.0f, -1.0f, -3.0f, 2.0f, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY };
+static const float torch_gmp_y[6] = { 3.0f, NAN, 2.0f, 3.0f, 3.0f, -INFINITY };
+static const int32_t torch_gmp_argmax[6] = { 4, 4, 3, 0, 1, 0 };
+static const float torch_gmp_dx[36] = { 0.0f, 0.0f, 0.0f, 0.0f, -0.5f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.25f, 0.0f, 0.0f, 0.0f, 0.0f, -0.25f, 0.0f, 0.0f, 0.5f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, -0.5f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f };
+
+/* Same bits, or both NaN. */
+static void check_same(const char *what, const float *a, const float *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg((isnan(a[i]) && isnan(b[i])) || memcmp(&a[i], &b[i], sizeof *a) == 0,
+                      "%s[%zu] = %.9g, expected %.9g", what, i, (double)a[i], (double)b[i]);
+}
+
+START_TEST(relu6_matches_pytorch_at_the_boundaries_and_specials)
+{
+    float y[32], x[32], d[32];
+    float *dy = formula(32, 11, 7, 3, 4), *dx = cs_test_falloc(32);
+    cs__relu6_forward(y, torch_relu6_x, 32);
+    check_same("relu6 y", y, torch_relu6_y, 32); /* -0 stays -0 (the bits are compared) */
+    cs__relu6_backward(dx, dy, y, 32);
+    check_same("relu6 dx", dx, torch_relu6_dx, 32); /* nothing at x == 0, 6, NaN, +-inf */
+    ck_assert_float_eq(dx[14], 0.0f);               /* x == 0 */
+    ck_assert_float_eq(dx[13], 0.0f);               /* x == 6 */
+    ck_assert_float_eq(dx[2], 0.0f);                /* NaN */
+
+    /* In place: y may alias x, and the in-place backward (d holds dy) gives the bits of the
+     * accumulating form into zeros. */
+    memcpy(x, torch_relu6_x, sizeof x);
+    cs__relu6_forward(x, x, 32);
+    check_same("relu6 in place", x, torch_relu6_y, 32);
+    memcpy(d, dy, sizeof d);
+    cs__relu6_backward_inplace(d, x, 32);
+    check_same("relu6 dx in place", d, dx, 32);
+
+    /* Accumulation: a second call adds dy again where the gradient passes, nothing elsewhere;
+     * NULL dx does nothing. */
+    cs__relu6_backward(dx, dy, y, 32);
+    for (int i = 0; i < 32; i++)
+        ck_assert_float_eq(dx[i], 2.0f * torch_relu6_dx[i]);
+    cs__relu6_backward(NULL, dy, y, 32);
+    free(dy);
+    free(dx);
+}
+END_TEST
+
+START_TEST(global_maxpool_matches_pytorch_with_ties_and_nan)
+{
+    float y[6];
+    int32_t am[6];
+    float *dy = formula(6, 3, 5, 2, 4), *dx = cs_test_falloc(36);
+    cs__global_maxpool_forward(y, am, torch_gmp_x, 2, 3, 6);
+    check_same("global maxpool y", y, torch_gmp_y, 6);
+    for (int p = 0; p < 6; p++)
+        ck_assert_int_eq(am[p], torch_gmp_argmax[p]); /* first tie, last NaN, -inf at 0 */
+    cs__global_maxpool_backward(dx, dy, am, 2, 3, 6);
+    check_same("global maxpool dx", dx, torch_gmp_dx, 36);
+    cs__global_maxpool_backward(dx, dy, am, 2, 3, 6); /* accumulates */
+    for (int i = 0; i < 36; i++)
+        ck_assert_float_eq(dx[i], 2.0f * torch_gmp_dx[i]);
+    cs__global_maxpool_backward(NULL, dy, am, 2, 3, 6);
+    free(dy);
+    free(dx);
+}
+END_TEST
+
 /* ---- linear ---------------------------------------------------------------------------------- */
 
 START_TEST(linear_matches_reference_and_finite_differences)
@@ -691,7 +851,7 @@ END_TEST
 
 /* ---- the contract of kernels.h, for every kernel ------------------------------------------------ */
 
-#define CONTRACT_LAYERS 6
+#define CONTRACT_LAYERS 8
 static layer contract_layer(int i)
 {
     switch (i) {
@@ -700,6 +860,8 @@ static layer contract_layer(int i)
     case 2: return make_pool('m', 2, 2, 5, 5, 3, 1, 1, 112); /* overlapping windows */
     case 3: return make_pool('a', 2, 2, 7, 7, 3, 2, 1, 113);
     case 4: return make_gap(2, 3, 9, 114);
+    case 5: return make_gmp(2, 3, 9, 116);
+    case 6: return make_relu6(40, 117);
     default: return make_linear(4, 6, 3, 1, 115);
     }
 }
@@ -801,6 +963,10 @@ int main(void)
     tcase_add_test(tc, maxpool_interior_path_matches_window_scan);
     tcase_add_test(tc, pools_match_pytorch);
     tcase_add_loop_test(tc, global_avgpool_matches_reference_and_finite_differences, 0, 3);
+    tcase_add_loop_test(tc, global_maxpool_matches_reference_and_finite_differences, 0, 4);
+    tcase_add_loop_test(tc, relu6_matches_reference_and_finite_differences, 0, 4);
+    tcase_add_test(tc, relu6_matches_pytorch_at_the_boundaries_and_specials);
+    tcase_add_test(tc, global_maxpool_matches_pytorch_with_ties_and_nan);
     tcase_add_loop_test(tc, linear_matches_reference_and_finite_differences, 0, 4);
     tcase_add_loop_test(tc, backward_accumulates_into_every_gradient, 0, CONTRACT_LAYERS);
     tcase_add_loop_test(tc, null_gradients_are_skipped, 0, CONTRACT_LAYERS);

@@ -149,11 +149,15 @@ void cs__relu6_forward(float *y /* (count) */, const float *x /* (count) */, siz
     }
 }
 
-/* Whether ReLU6's output y passes its gradient: PyTorch's hardtanh_backward test on the
- * input, (x <= 0 || x >= 6) ? 0 : dy, holds for exactly the same elements on y = clamp(x). */
+/* Whether ReLU6's output y passes its gradient: 0 < y < 6, which on y = clamp(x, 0, 6) is
+ * PyTorch's 0 < x < 6 (hardtanh_backward: nothing at x == 0 or x == 6). A NaN passes nothing,
+ * as in the vectorised body of PyTorch 1.13's kernel ((x > 0) & (x < 6) & dy); its scalar
+ * loop, which takes the last count % 16 elements, writes (x <= 0 || x >= 6) ? 0 : dy and
+ * passes a NaN's gradient there: PyTorch disagrees with itself, and the kernel here follows
+ * the rule that holds for all but a few trailing elements. */
 static inline bool relu6_passes(float y)
 {
-    return !(y <= 0.0f || y >= 6.0f);
+    return y > 0.0f && y < 6.0f;
 }
 
 void cs__relu6_backward(float *restrict dx /* (count) */, const float *restrict dy /* (count) */,

@@ -92,8 +92,12 @@ static void dw_forward_plane(float *restrict y, const float *restrict x, const f
                 const int off = kj - pad;
                 int lo, hi;
                 inside(&lo, &hi, wo, wi, kj, st, pad);
-                for (int ow = lo; ow < hi; ow++)
-                    yr[ow] += wv * xr[ow * st + off];
+                if (st == 1)
+                    for (int ow = lo; ow < hi; ow++)
+                        yr[ow] += wv * xr[ow + off];
+                else
+                    for (int ow = lo; ow < hi; ow++)
+                        yr[ow] += wv * xr[ow * st + off];
             }
         }
     }
@@ -115,8 +119,12 @@ static void dw_backward_data_plane(float *restrict dx, const float *restrict dy,
                 const int off = kj - pad;
                 int lo, hi;
                 inside(&lo, &hi, wo, wi, kj, st, pad);
-                for (int ow = lo; ow < hi; ow++)
-                    dxr[ow * st + off] += wv * dyr[ow];
+                if (st == 1)
+                    for (int ow = lo; ow < hi; ow++)
+                        dxr[ow + off] += wv * dyr[ow];
+                else
+                    for (int ow = lo; ow < hi; ow++)
+                        dxr[ow * st + off] += wv * dyr[ow];
             }
         }
     }

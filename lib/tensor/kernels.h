@@ -213,10 +213,11 @@ void cs__relu_backward_inplace(float *d, const float *y, size_t count);
 /* y = min(max(x, 0), 6) (ReLU6, as torch.nn.functional.relu6 = hardtanh(x, 0, 6), i.e.
  * clamp: y may alias x; NaN passes through, -0 stays -0, -inf gives 0, +inf gives 6).
  * Backward uses the output, with the contract of cs__relu_backward: dx += dy where
- * 0 < y < 6 (written !(y <= 0 || y >= 6), so a NaN output passes its gradient), else dx is
- * left as it is; dx NULL does nothing. That is PyTorch's hardtanh_backward, which passes the
- * gradient where !(x <= 0 || x >= 6): with y = clamp(x) the same set, so x == 0 and x == 6
- * pass nothing. dx, dy and y are distinct buffers. */
+ * 0 < y < 6, else dx is left as it is; dx NULL does nothing. That is PyTorch's
+ * hardtanh_backward (gradient where 0 < x < 6, with y = clamp(x) the same set: nothing at
+ * x == 0 or x == 6), and a NaN passes nothing, as in the vectorised body of PyTorch 1.13's
+ * kernel (its scalar tail, the last count % 16 elements, passes a NaN's gradient; see
+ * elementwise.c). dx, dy and y are distinct buffers. */
 void cs__relu6_forward(float *y, const float *x, size_t count);
 void cs__relu6_backward(float *dx, const float *dy, const float *y, size_t count);
 /* In place, as cs__relu_backward_inplace: d holds dy on entry and dx on return (0 + dy where

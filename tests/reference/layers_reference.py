@@ -10,6 +10,8 @@ The inputs are small integer formulas over 8 (exact in float), so the C tests re
 without a data file: they are the same expressions as the *_input functions there.
 Floats are printed with 9 significant digits, which round-trip a float exactly.
 """
+import math
+
 import torch
 
 torch.set_num_threads(1)
@@ -17,6 +19,10 @@ print(f"/* torch {torch.__version__} */")
 
 
 def cfloat(v):
+    if math.isnan(v):
+        return "NAN"
+    if math.isinf(v):
+        return "INFINITY" if v > 0 else "-INFINITY"
     text = f"{v:.9g}"
     return (text if any(ch in text for ch in ".en") else text + ".0") + "f"
 
@@ -63,3 +69,40 @@ show("torch_maxpool_argmax", im)
 # ---- average pool 3x3 stride 2 pad 1 (count_include_pad=True) on (1, 1, 5, 5) ----------------
 xa = formula(25, 13, 17, 8, 8).reshape(1, 1, 5, 5)
 show("torch_avgpool_y", torch.nn.functional.avg_pool2d(xa, 3, stride=2, padding=1))
+
+# ---- ReLU6 (hardtanh(x, 0, 6)) on 32 values (-1.5 .. 7.5 in halves, 0 and 6 among them) and
+# specials: x[2] NaN, x[5] -0.0, x[9] inf, x[10] -inf. 32 elements keep all of them in the
+# vectorised body of PyTorch's hardtanh_backward (its scalar tail would pass a NaN's gradient).
+x6 = formula(32, 7, 19, 3, 2)
+x6[2], x6[5], x6[9], x6[10] = float("nan"), -0.0, float("inf"), float("-inf")
+x6.requires_grad_(True)
+y6 = torch.nn.functional.relu6(x6)
+y6.backward(formula(32, 11, 7, 3, 4))
+show("torch_relu6_x", x6)
+show("torch_relu6_y", y6)
+show("torch_relu6_dx", x6.grad)
+
+# ---- global max pool (adaptive_max_pool2d(1)) on (2, 3, 2, 3): small integers with ties;
+# plane 1 holds NaN at offsets 1 and 4, plane 5 is all -inf ------------------------------------
+xg = formula(36, 5, 7, 3, 1)
+xg[7], xg[10] = float("nan"), float("nan")
+xg[30:36] = float("-inf")
+xg = xg.reshape(2, 3, 2, 3).requires_grad_(True)
+yg, ig = torch.nn.functional.adaptive_max_pool2d(xg, 1, return_indices=True)
+yg.backward(formula(6, 3, 5, 2, 4).reshape(2, 3, 1, 1))
+show("torch_gmp_x", xg)
+show("torch_gmp_y", yg)
+show("torch_gmp_argmax", ig)
+show("torch_gmp_dx", xg.grad)
+
+# ---- depthwise convolution: conv2d(groups=C) 3x3 stride 2 padding 1, x (2, 2, 5, 5),
+# w (2, 1, 3, 3), b (2), then backward of dy (2, 2, 3, 3) -----------------------------------------
+xd = formula(100, 37, 23, 11, 8).reshape(2, 2, 5, 5).requires_grad_(True)
+wd = formula(18, 11, 7, 3, 4).reshape(2, 1, 3, 3).requires_grad_(True)
+bd = torch.tensor([0.25, -0.5], requires_grad=True)
+yd = torch.nn.functional.conv2d(xd, wd, bd, stride=2, padding=1, groups=2)
+yd.backward(formula(36, 13, 17, 8, 8).reshape(2, 2, 3, 3))
+show("torch_dwconv_y", yd)
+show("torch_dwconv_dx", xd.grad)
+show("torch_dwconv_dw", wd.grad)
+show("torch_dwconv_db", bd.grad)
