@@ -210,9 +210,9 @@ START_TEST(prepare_grows_and_smaller_batches_run)
     cs__net net;
     build(&net, 0.0);
     cs_assert_ok(cs__net_prepare(&net, 2, true)); /* smaller: keeps the buffers */
-    ck_assert_int_eq(net.batch, N);
+    ck_assert_int_eq(net.plan.batch, N);
     cs_assert_ok(cs__net_prepare(&net, 2 * N, true));
-    ck_assert_int_eq(net.batch, 2 * N);
+    ck_assert_int_eq(net.plan.batch, 2 * N);
     float *x = inputs();
     const float *logits = cs__net_forward(&net, x, 1, false, 0, 0);
     for (int k = 0; k < K; k++)
@@ -232,12 +232,12 @@ START_TEST(relu_flatten_and_dropout_run_in_place)
         if (node->op == CS__OP_RELU || node->op == CS__OP_FLATTEN || node->op == CS__OP_DROPOUT) {
             /* Every one of them here has an input of its own, made by a node that does not read
              * its output in backward. */
-            ck_assert_ptr_eq(net.act[node->out], net.act[node->in[0]]);
-            ck_assert_ptr_eq(net.dact[node->out], net.dact[node->in[0]]);
+            ck_assert_ptr_eq(net.plan.act[node->out], net.plan.act[node->in[0]]);
+            ck_assert_ptr_eq(net.plan.dact[node->out], net.plan.dact[node->in[0]]);
             shared++;
         } else if (node->op != CS__OP_INPUT) {
             for (int p = 0; p < node->n_in; p++)
-                ck_assert_ptr_ne(net.act[node->out], net.act[node->in[p]]);
+                ck_assert_ptr_ne(net.plan.act[node->out], net.plan.act[node->in[p]]);
         }
     }
     ck_assert_int_eq(shared, 4);
@@ -251,7 +251,7 @@ START_TEST(relu_flatten_and_dropout_run_in_place)
     int logits = cs__net_linear(&net, cs__net_flatten(&net, cs__net_gap(&net, sum)), "linear", K, true);
     cs_assert_ok(cs__net_finish(&net, logits));
     cs_assert_ok(cs__net_prepare(&net, 2, true));
-    ck_assert_ptr_ne(net.act[r], net.act[a]);
+    ck_assert_ptr_ne(net.plan.act[r], net.plan.act[a]);
     cs__net_free(&net);
 }
 END_TEST
@@ -260,25 +260,25 @@ START_TEST(evaluation_needs_no_activation_gradients)
 {
     cs__net net;
     build(&net, 0.0);
-    ck_assert(net.has_grads);
+    ck_assert(net.plan.has_grads);
     float *x = inputs();
     float before[N * K];
     memcpy(before, cs__net_forward(&net, x, N, false, 0, 0), sizeof before);
     /* A larger evaluation batch: activations only. */
     cs_assert_ok(cs__net_prepare(&net, 4 * N, false));
-    ck_assert(!net.has_grads);
-    ck_assert_int_eq(net.batch, 4 * N);
+    ck_assert(!net.plan.has_grads);
+    ck_assert_int_eq(net.plan.batch, 4 * N);
     for (int i = 1; i < net.n_acts; i++)
-        ck_assert_ptr_null(net.dact[i]);
+        ck_assert_ptr_null(net.plan.dact[i]);
     ck_assert(memcmp(before, cs__net_forward(&net, x, N, false, 0, 0), sizeof before) == 0);
     /* Smaller evaluation batches keep it; training gets gradients sized for its own batch. */
     cs_assert_ok(cs__net_prepare(&net, N, false));
-    ck_assert_int_eq(net.batch, 4 * N);
+    ck_assert_int_eq(net.plan.batch, 4 * N);
     cs_assert_ok(cs__net_prepare(&net, N, true));
-    ck_assert(net.has_grads);
-    ck_assert_int_eq(net.batch, N);
+    ck_assert(net.plan.has_grads);
+    ck_assert_int_eq(net.plan.batch, N);
     for (int i = 1; i < net.n_acts; i++)
-        ck_assert_ptr_nonnull(net.dact[i]);
+        ck_assert_ptr_nonnull(net.plan.dact[i]);
     cs__net_free(&net);
 }
 END_TEST

@@ -1,12 +1,13 @@
 /**
  * @file classsens/model.h
- * @brief Image classifiers: the five architectures of the study, their parameters under
+ * @brief Image classifiers: the architectures of the study, their parameters under
  *        PyTorch's state_dict names, one training step's pieces, full training, prediction
  *        and checkpoints.
  *
- * Architectures (see docs/models.md for the layer tables): `lenet`, `resnet18`,
- * `unresnet18` (ResNet18 with every shortcut removed), `googlenet`, `custom` (the reference
- * study's small Keras-style CNN). Each works for any input (C, H, W) large enough for its
+ * Architectures (see docs/models.md for the layer tables; cs_model_arch_count() and
+ * cs_model_arch_name() list them): `lenet`, `resnet18`, `unresnet18` (ResNet18 with every
+ * shortcut removed), `googlenet`, `custom` (the reference study's small Keras-style CNN),
+ * `vgg11` (VGG-11 with BatchNorm) and `mobilenetv2`. Each works for any input (C, H, W) large enough for its
  * downsampling and any number of classes K, and takes a width multiplier w: every channel
  * and hidden-feature count c becomes max(1, round(c·w)).
  *
@@ -42,13 +43,67 @@ typedef struct cs_model_options {
 /** @brief Defaults: width 1, seed 0. */
 #define CS_MODEL_OPTIONS_INIT { sizeof(cs_model_options), 1.0, 0u }
 
+/** @name Architectures
+ * The architectures this library builds, listed from one registry (the names the CLI, the
+ * study and cs_model_create() accept).
+ * @{ */
+
+/** @brief Number of architectures (7 in 1.0: lenet, resnet18, unresnet18, googlenet, custom,
+ *         vgg11, mobilenetv2; later versions may add more, never remove one). */
+CS_API int cs_model_arch_count(void);
+
+/**
+ * @brief The name of architecture @p i.
+ * @param i 0 .. cs_model_arch_count() - 1.
+ * @return A static string ("resnet18"); NULL when @p i is out of range.
+ */
+CS_API const char *cs_model_arch_name(int i);
+
+/** @brief What cs_model_arch_describe() tells about an architecture at one input shape. Set
+ *         @c struct_size to sizeof(cs_arch_info) before the call; fields may be appended in
+ *         later versions, never removed. */
+typedef struct cs_arch_info {
+    size_t struct_size;       /**< sizeof(cs_arch_info), set by the caller. */
+    const char *name;         /**< The architecture's name (static storage). */
+    const char *description;  /**< One line about its layers (static storage). */
+    double default_width;     /**< The width multiplier of the reference network (1). */
+    double width;             /**< The width multiplier described. */
+    size_t num_params;        /**< Trainable parameters (floats) at that shape and width. */
+    double forward_flops;     /**< Multiply-adds x 2 of one sample's forward pass. */
+    int has_batchnorm;        /**< 1 when it has BatchNorm layers (default learning rate 0.1). */
+    int num_tensors;          /**< Named tensors of its state_dict (parameters and running statistics). */
+} cs_arch_info;
+
+/**
+ * @brief Describe an architecture for an input shape, class count and width, without
+ *        allocating its parameters.
+ * @param[out] out       Filled on success; its @c struct_size must be set (the library writes
+ *                       no more than that many bytes).
+ * @param arch           An architecture name (cs_model_arch_name()).
+ * @param c              Input channels, >= 1.
+ * @param h              Input height, >= 1.
+ * @param w              Input width, >= 1.
+ * @param num_classes    K, 2..65536.
+ * @param width          Width multiplier (> 0), or 0 for the architecture's default.
+ * @return ::CS_OK; ::CS_ERR_NOT_FOUND for an unknown name (the message lists the known ones);
+ *         ::CS_ERR_INVALID_ARGUMENT for NULL @p out, a @c struct_size smaller than any
+ *         version's, or bad sizes; ::CS_ERR_UNSUPPORTED for a @c struct_size larger than this
+ *         library's (a caller built against a newer version) or an input too small for the
+ *         architecture.
+ */
+CS_API int cs_model_arch_describe(cs_arch_info *out, const char *arch, int c, int h, int w, int num_classes,
+                                  double width);
+
+/** @} */
+
 /**
  * @brief Create a model with freshly initialised weights.
  *
  * Conv and linear weights and biases are drawn uniformly from ±1/√fan_in (PyTorch's
  * default rules), BatchNorm weights 1, biases 0, running mean 0, running variance 1.
  * @param[out] out      The model; NULL on failure. Owned: free with cs_model_destroy().
- * @param arch          "lenet", "resnet18", "unresnet18", "googlenet" or "custom".
+ * @param arch          An architecture name: "lenet", "resnet18", "unresnet18", "googlenet",
+ *                      "custom", "vgg11" or "mobilenetv2" (cs_model_arch_name()).
  * @param c             Input channels, >= 1.
  * @param h             Input height, >= 1.
  * @param w             Input width, >= 1.

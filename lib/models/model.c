@@ -68,7 +68,7 @@ int cs__model_prepare(cs_model *m, int n, bool grads)
 {
     if (n < 1)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "model: batch size %d must be at least 1", n);
-    if (n > m->net.batch || (grads && !m->net.has_grads)) {
+    if (n > m->net.plan.batch || (grads && !m->net.plan.has_grads)) {
         /* Reallocating replaces the activations a pending backward would need, and a failure
          * leaves none. */
         m->last_n = 0;

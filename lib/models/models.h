@@ -1,4 +1,5 @@
-/* Internal: the architectures, each built with the net.h builder. */
+/* Internal: building architectures by name (the registry, registry.c; the architectures
+ * themselves are spec tables, spec.h). */
 #ifndef CS_MODELS_MODELS_H
 #define CS_MODELS_MODELS_H
 
@@ -7,7 +8,7 @@
 /* Channels (or hidden features) times the width multiplier: max(1, round(channels * width)). */
 int cs__model_scale(int channels, double width);
 
-/* Build architecture `arch` ("lenet", "resnet18", "unresnet18", "googlenet", "custom") for
+/* Build architecture `arch` (a name of the registry: cs__arch_find) for
  * input (c, h, w) and k classes at width multiplier `width` (> 0), finish it (allocating its
  * blocks) but do not initialise the parameters. CS_ERR_NOT_FOUND for an unknown name (the
  * message lists the known ones), CS_ERR_INVALID_ARGUMENT for bad sizes or a width <= 0,
@@ -18,10 +19,11 @@ int cs__model_build(cs__net *net, const char *arch, int c, int h, int w, int k, 
 /* As cs__model_build, but only lays the network out (no parameter blocks are allocated). */
 int cs__model_layout(cs__net *net, const char *arch, int c, int h, int w, int k, double width);
 
-/* The architecture builders (registry.c dispatches to them). */
-int cs__lenet_build(cs__net *net, int k, double width);
-int cs__resnet18_build(cs__net *net, int k, double width, bool skip);
-int cs__googlenet_build(cs__net *net, int k, double width);
-int cs__custom_build(cs__net *net, int k, double width);
+/* The registry: how many architectures, the i-th (NULL out of range), one by name (NULL if
+ * unknown). */
+struct cs__arch_spec;
+int cs__arch_count(void);
+const struct cs__arch_spec *cs__arch_at(int i);
+const struct cs__arch_spec *cs__arch_find(const char *name);
 
 #endif

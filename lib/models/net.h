@@ -1,9 +1,11 @@
-/* Internal: a network as data. An architecture is built by calling the builder functions
- * below in PyTorch module-registration order; the builder infers every shape, names every
- * parameter and buffer exactly like the state_dict of the kuangliu/pytorch-cifar module, and
- * lays them out in one parameter block (with one gradient block and one momentum block of
- * the same layout) and one buffer block (BN running statistics). The executor runs the
- * nodes forward in order and backward in reverse, calling the kernels of tensor/kernels.h.
+/* Internal: a network as data. An architecture (a spec table, models/spec.h) is built by
+ * adding nodes in PyTorch module-registration order; the builder asks each op's table entry
+ * (models/op.h) for the output shape and tensors, names every parameter and buffer exactly
+ * like the state_dict of the PyTorch module, and lays them out in one parameter block (with
+ * one gradient block and one momentum block of the same layout) and one buffer block (BN
+ * running statistics). The executor has three parts: build (net_build.c), plan (net_plan.c:
+ * in-place ops, buffer lifetimes and sharing, saved state, workspace) and run (net_run.c:
+ * the nodes forward in order and backward in reverse, each through its op's entry).
  *
  * Error handling in the builder is sticky: after the first failure every builder call
  * returns the same negative status without doing anything, so architecture code can chain
@@ -25,9 +27,12 @@
 #define CS__NET_MAX_THREADS 64
 #define CS__NET_MAX_THREADS_TEXT "64"
 
+/* The op kinds. Each has one entry in the op table (models/op.h: shape inference, parameter
+ * initialisation, saved state, workspace, forward, backward, FLOP count) in its own file under
+ * models/ops/; the executor knows none of them by name. Append new kinds before CS__OP_COUNT. */
 typedef enum cs__op {
     CS__OP_INPUT,
-    CS__OP_CONV,
+    CS__OP_CONV,       /* dense or grouped (depthwise) 2-D convolution */
     CS__OP_BN,
     CS__OP_RELU,
     CS__OP_MAXPOOL,
@@ -37,7 +42,10 @@ typedef enum cs__op {
     CS__OP_LINEAR,
     CS__OP_ADD,
     CS__OP_CONCAT,
-    CS__OP_DROPOUT
+    CS__OP_DROPOUT,
+    CS__OP_RELU6,      /* min(max(x, 0), 6) */
+    CS__OP_GMAXPOOL,   /* global max pool: (C, H, W) -> (C, 1, 1) */
+    CS__OP_COUNT
 } cs__op;
 
 /* Per-sample shape of an activation; the batch dimension is added at run time. */
@@ -45,6 +53,8 @@ typedef struct cs__act_shape {
     int c, h, w;
 } cs__act_shape;
 
+/* One node of the graph: its op, inputs, output and the op's arguments (each op reads the
+ * ones it needs). */
 typedef struct cs__node {
     cs__op op;
     int in[CS__NET_MAX_INPUTS];
@@ -52,6 +62,7 @@ typedef struct cs__node {
     int out;                  /* activation id */
     int c_out;                /* conv output channels, linear output features */
     int k, stride, pad;       /* conv and pooling */
+    int groups;               /* conv: 1 dense, c_in depthwise */
     bool bias;                /* conv and linear */
     double p;                 /* dropout probability */
     int first_tensor;         /* index of this node's first named tensor, -1 if none */
@@ -65,6 +76,36 @@ typedef struct cs__named_tensor {
     bool trainable;               /* a parameter (in params/grads) or a buffer (in buffers) */
     size_t offset;                /* floats into params (trainable) or buffers */
 } cs__named_tensor;
+
+/* The memory plan for one batch size (cs__net_prepare) and the buffers it allocated. Every
+ * buffer below that is shared by several activations holds one region per member (member t's
+ * rows at t * stride floats), so that members never write where another still reads. */
+typedef struct cs__net_plan {
+    int batch;
+    bool has_grads;               /* dact holds buffers (training); evaluation needs none */
+    size_t *act_stride, *dact_stride; /* per activation id: floats from one member's region to the next */
+    float *out;                   /* (batch, K): the logits gathered from the members */
+    float *grads_private;         /* (members - 1) x n_params gradient blocks of members 1..; zero
+                                     outside backward */
+    float **act, **dact;          /* per activation id; dact entries NULL without has_grads */
+    int *owner;                   /* per activation id: the id whose buffers it uses — itself, or
+                                     for an op run in place, its input's */
+    /* Buffers are shared between activations (and between gradients) that are never alive at
+     * the same time: act[i] points into one of n_act_slots slots (in training every activation
+     * keeps its own, for backward; in evaluation a slot is reused once its activation's last
+     * consumer ran), dact[i] into one of n_slots (a gradient lives from the backward step of
+     * its last consumer to that of its producer, and is cleared just before its first write). */
+    float **act_slots;
+    int n_act_slots;
+    float **slots;
+    int n_slots;
+    int *zero_order;              /* owner ids by the backward step that clears them, latest first */
+    int *zero_at;                 /* per activation id (owners): that step; n_nodes for the logits */
+    int n_zero;
+    void **state;                 /* per node: the op's saved state (NULL for ops without) */
+    size_t work_stride;           /* floats of workspace per member */
+    float *work;
+} cs__net_plan;
 
 typedef struct cs__net {
     int status;                   /* sticky builder status (CS_OK while building succeeds) */
@@ -84,45 +125,15 @@ typedef struct cs__net {
 
     /* Data parallelism (cs__net_set_threads): a batch is cut into `members` contiguous shares
      * of whole samples (cs__team_share), each run through the whole network by one member of
-     * the team, every GEMM single-threaded; the members meet only in BatchNorm (batch
-     * statistics) and at the end of backward (the parameter gradients of members 1.. are
-     * summed into grads in member order). threads 0: one member and OpenBLAS as configured. */
+     * the team, every GEMM single-threaded; the members meet only where an op needs the whole
+     * batch (BatchNorm's statistics) and at the end of backward (the parameter gradients of
+     * members 1.. are summed into grads in member order). threads 0: one member and OpenBLAS
+     * as configured. */
     int threads;
     int members;
     cs__team *team;
 
-    /* Set by cs__net_prepare: activations and their gradients for `batch` samples, kernel
-     * saved state, and one kernel workspace per member. Every buffer below that is shared by
-     * several activations holds one region per member (member t's rows at t * stride floats),
-     * so that members never write where another still reads. */
-    int batch;
-    size_t *act_stride, *dact_stride; /* per activation id: floats from one member's region to the next */
-    float *out;                   /* (batch, K): the logits gathered from the members */
-    float *grads_private;         /* (members - 1) x n_params gradient blocks of members 1..; zero
-                                     outside backward */
-    double **partial;             /* per BN node: members x 4C shard sums (forward sums, forward
-                                     squared deviations, backward dy and dy * x_hat) */
-    size_t work_stride;           /* floats of workspace per member */
-    bool has_grads;               /* dact holds buffers (training); evaluation needs none */
-    float **act, **dact;          /* per activation id; dact entries NULL without has_grads */
-    int *owner;                   /* per activation id: the id whose buffers it uses — itself, or
-                                     for a ReLU, flatten or dropout computed in place, its input's */
-    /* Buffers are shared between activations (and between gradients) that are never alive at
-     * the same time: act[i] points into one of n_act_slots slots (in training every activation
-     * keeps its own, for backward; in evaluation a slot is reused once its activation's last
-     * consumer ran), dact[i] into one of n_slots (a gradient lives from the backward step of
-     * its last consumer to that of its producer, and is cleared just before its first write). */
-    float **act_slots;
-    int n_act_slots;
-    float **slots;
-    int n_slots;
-    int *zero_order;              /* owner ids by the backward step that clears them, latest first */
-    int *zero_at;                 /* per activation id (owners): that step; n_nodes for the logits */
-    int n_zero;
-    float **saved;                /* per BN node: members x (mean, invstd), one copy per member */
-    int32_t **argmax;             /* per node: max-pool argmax */
-    uint8_t **mask;               /* per node: dropout mask */
-    float *work;
+    cs__net_plan plan;            /* set by cs__net_prepare */
 } cs__net;
 
 /* ---- building ---------------------------------------------------------------------------- */
@@ -130,8 +141,13 @@ typedef struct cs__net {
 /* Start a network whose input is (c, h, w) per sample; returns activation id 0. */
 int cs__net_init(cs__net *net, int c, int h, int w);
 
-/* Each returns the id of its output activation (>= 0), or the sticky negative status.
- * `name` is the module path used as the prefix of its tensors ("layer1.0.conv1"). */
+/* Add a node of kind `op` on the inputs `in` (n_in of them) with the arguments of `args` (its
+ * c_out, k, stride, pad, groups, bias and p; the rest is ignored; NULL for none). `name` is the
+ * module path used as the prefix of its tensors ("layer1.0.conv1"), NULL for ops without
+ * tensors. Returns the id of its output activation (>= 0), or the sticky negative status. */
+int cs__net_node(cs__net *net, cs__op op, const int *in, int n_in, const cs__node *args, const char *name);
+
+/* Shorthands of cs__net_node, with the same results. */
 int cs__net_conv(cs__net *net, int in, const char *name, int c_out, int k, int stride, int pad, bool bias);
 int cs__net_bn(cs__net *net, int in, const char *name);
 int cs__net_relu(cs__net *net, int in);
@@ -143,6 +159,10 @@ int cs__net_linear(cs__net *net, int in, const char *name, int out, bool bias);
 int cs__net_add(cs__net *net, int a, int b);
 int cs__net_concat(cs__net *net, const int *in, int n);
 int cs__net_dropout(cs__net *net, int in, double p);
+int cs__net_conv_grouped(cs__net *net, int in, const char *name, int c_out, int k, int stride, int pad, int groups,
+                         bool bias);
+int cs__net_relu6(cs__net *net, int in);
+int cs__net_gmaxpool(cs__net *net, int in);
 
 /* Mark `logits` (a (K, 1, 1) activation) as the output and allocate the parameter, gradient,
  * momentum and buffer blocks. Returns the sticky status. */
@@ -160,8 +180,11 @@ void cs__net_init_params(cs__net *net, uint64_t seed);
 
 void cs__net_free(cs__net *net);
 
-/* Multiply-adds x 2 of one sample's forward pass through the convolutions and linear layers
- * (works on a layout-only net too). */
+/* Free the plan's buffers (cs__net_prepare sizes them anew). */
+void cs__net_plan_free(cs__net *net);
+
+/* Multiply-adds x 2 of one sample's forward pass, the sum of every op's count (convolutions
+ * and linear layers; works on a layout-only net too). */
 double cs__net_forward_flops(const cs__net *net);
 
 /* True when the net has a BatchNorm layer (decides the default learning rate). */

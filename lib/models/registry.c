@@ -1,13 +1,16 @@
-/* The architecture registry: argument checks, dispatch by name, and the error message that
- * turns the builder's "this layer gets too small an input" into one about the user's input.
- * The layers themselves are in lenet.c, resnet18.c, googlenet.c and custom.c (docs/models.md). */
+/* The architecture registry: the one list of architectures (each a spec file under arch/, see
+ * spec.h), argument checks, building by name, the error message that turns the builder's
+ * "this layer gets too small an input" into one about the user's input, and the public
+ * listing (cs_model_arch_count, cs_model_arch_name, cs_model_arch_describe). */
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/error.h"
+#include "classsens/model.h"
 #include "models/models.h"
+#include "models/spec.h"
 
 /* Widths above this are not a CIFAR model any more; the bound keeps every channel count
  * (and the sum of four concatenated ones) far from INT_MAX. */
@@ -16,33 +19,43 @@
  * 16 GiB confusion matrix. */
 #define MAX_CLASSES 65536
 
-typedef struct arch {
-    const char *name;
-    int (*build)(cs__net *net, int k, double width);
-    /* The most channels (or features) any activation of the architecture has at width 1; no
-     * activation has a larger plane than the input (LeNet's padding only restores it). */
-    int widest;
-} arch;
-
-static int build_resnet18(cs__net *net, int k, double width)
-{
-    return cs__resnet18_build(net, k, width, true);
-}
-
-static int build_unresnet18(cs__net *net, int k, double width)
-{
-    return cs__resnet18_build(net, k, width, false);
-}
-
-static const arch archs[] = {
-    { "lenet", cs__lenet_build, 120 },
-    { "resnet18", build_resnet18, 512 },
-    { "unresnet18", build_unresnet18, 512 },
-    { "googlenet", cs__googlenet_build, 1024 },
-    { "custom", cs__custom_build, 512 },
+/* Every architecture, in the order listings show them (the article's five first). Adding one
+ * is its spec file under arch/ and one line here. */
+static const cs__arch_spec *const archs[] = {
+    &cs__arch_lenet, &cs__arch_resnet18, &cs__arch_unresnet18, &cs__arch_googlenet,
+    &cs__arch_custom, &cs__arch_vgg11, &cs__arch_mobilenetv2,
 };
 
-#define KNOWN_ARCHS "lenet, resnet18, unresnet18, googlenet, custom"
+enum { N_ARCHS = (int)(sizeof archs / sizeof archs[0]) };
+
+int cs__arch_count(void)
+{
+    return N_ARCHS;
+}
+
+const cs__arch_spec *cs__arch_at(int i)
+{
+    return i >= 0 && i < N_ARCHS ? archs[i] : NULL;
+}
+
+const cs__arch_spec *cs__arch_find(const char *name)
+{
+    for (int i = 0; name && i < N_ARCHS; i++)
+        if (strcmp(archs[i]->name, name) == 0)
+            return archs[i];
+    return NULL;
+}
+
+/* "lenet, resnet18, ..." for messages. */
+static const char *known_archs(void)
+{
+    static _Thread_local char text[256];
+    size_t used = 0;
+    text[0] = '\0';
+    for (int i = 0; i < N_ARCHS && used < sizeof text; i++)
+        used += (size_t)snprintf(text + used, sizeof text - used, "%s%s", i ? ", " : "", archs[i]->name);
+    return text;
+}
 
 int cs__model_scale(int channels, double width)
 {
@@ -87,14 +100,11 @@ static int build(cs__net *net, const char *arch_name, int c, int h, int w, int k
     /* Every failure below leaves a zeroed net, which cs__net_free accepts. */
     memset(net, 0, sizeof *net);
     if (!arch_name)
-        return cs__error(CS_ERR_INVALID_ARGUMENT, "model: architecture name is NULL (known: " KNOWN_ARCHS ")");
-    const arch *a = NULL;
-    for (size_t i = 0; i < sizeof archs / sizeof archs[0]; i++)
-        if (strcmp(archs[i].name, arch_name) == 0)
-            a = &archs[i];
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "model: architecture name is NULL (known: %s)", known_archs());
+    const cs__arch_spec *a = cs__arch_find(arch_name);
     if (!a)
-        return cs__error(CS_ERR_NOT_FOUND, "model: unknown architecture \"%s\" (known: " KNOWN_ARCHS ")",
-                         arch_name);
+        return cs__error(CS_ERR_NOT_FOUND, "model: unknown architecture \"%s\" (known: %s)", arch_name,
+                         known_archs());
     if (c < 1 || h < 1 || w < 1)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: input %dx%dx%d (CxHxW) must be at least 1x1x1", a->name, c,
                          h, w);
@@ -116,7 +126,7 @@ static int build(cs__net *net, const char *arch_name, int c, int h, int w, int k
 
     int rc = cs__net_init(net, c, h, w);
     if (rc >= 0)
-        rc = a->build(net, k, width);
+        rc = cs__spec_build(net, a, k, width);
     if (rc >= 0)
         rc = allocate ? cs__net_finish(net, rc) : cs__net_finish_layout(net, rc);
     if (rc < 0) {
@@ -136,4 +146,53 @@ int cs__model_build(cs__net *net, const char *arch_name, int c, int h, int w, in
 int cs__model_layout(cs__net *net, const char *arch_name, int c, int h, int w, int k, double width)
 {
     return build(net, arch_name, c, h, w, k, width, false);
+}
+
+int cs_model_arch_count(void)
+{
+    return N_ARCHS;
+}
+
+const char *cs_model_arch_name(int i)
+{
+    const cs__arch_spec *a = cs__arch_at(i);
+    return a ? a->name : NULL;
+}
+
+/* The fields of cs_arch_info in 1.0; a caller compiled against it passes at least this. */
+#define ARCH_INFO_1_0_SIZE (offsetof(cs_arch_info, num_tensors) + sizeof(int))
+
+int cs_model_arch_describe(cs_arch_info *out, const char *arch_name, int c, int h, int w, int num_classes,
+                           double width)
+{
+    if (!out)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_model_arch_describe: out is NULL");
+    if (out->struct_size < ARCH_INFO_1_0_SIZE)
+        return cs__error(CS_ERR_INVALID_ARGUMENT,
+                         "cs_model_arch_describe: out->struct_size %zu is smaller than any cs_arch_info (%zu); set "
+                         "it to sizeof(cs_arch_info)",
+                         out->struct_size, (size_t)ARCH_INFO_1_0_SIZE);
+    if (out->struct_size > sizeof(cs_arch_info))
+        return cs__error(CS_ERR_UNSUPPORTED,
+                         "cs_model_arch_describe: out->struct_size %zu is larger than this library's cs_arch_info "
+                         "(%zu): the caller was built against a newer libclasssens",
+                         out->struct_size, sizeof(cs_arch_info));
+    const cs__arch_spec *a = cs__arch_find(arch_name);
+    if (!a)
+        return cs__error(arch_name ? CS_ERR_NOT_FOUND : CS_ERR_INVALID_ARGUMENT,
+                         "cs_model_arch_describe: unknown architecture \"%s\" (known: %s)",
+                         arch_name ? arch_name : "(null)", known_archs());
+    if (width == 0.0)
+        width = a->default_width;
+    cs__net net;
+    const int status = cs__model_layout(&net, arch_name, c, h, w, num_classes, width);
+    if (status != CS_OK)
+        return status;
+    cs_arch_info info = { .struct_size = out->struct_size, .name = a->name, .description = a->description,
+                          .default_width = a->default_width, .width = width, .num_params = net.n_params,
+                          .forward_flops = cs__net_forward_flops(&net), .has_batchnorm = cs__net_has_bn(&net),
+                          .num_tensors = net.n_tensors };
+    cs__net_free(&net);
+    memcpy(out, &info, out->struct_size);
+    return CS_OK;
 }

@@ -398,7 +398,7 @@ int cs_model_predict(cs_model *m, int32_t *pred, const cs_dataset *ds)
     const size_t n = cs_dataset_size(ds);
     if (n == 0)
         return CS_OK;
-    size_t chunk = m->net.batch > PREDICT_CHUNK ? (size_t)m->net.batch : PREDICT_CHUNK;
+    size_t chunk = m->net.plan.batch > PREDICT_CHUNK ? (size_t)m->net.plan.batch : PREDICT_CHUNK;
     chunk = n < chunk ? n : chunk;
     const size_t image = (size_t)m->c * (size_t)m->h * (size_t)m->w;
     if (image > SIZE_MAX / sizeof(float) / chunk)

@@ -1,0 +1,160 @@
+/* Pooling nodes: max and average pooling over k x k windows, and their global forms (global
+ * average pooling, PyTorch's AdaptiveMaxPool2d(1)); max pooling saves the offset of every
+ * maximum (N, C, Ho, Wo) as int32 for backward. */
+#include "core/error.h"
+#include "models/op.h"
+
+static int window_infer(cs__net *net, cs__node *node, const char *what, cs__act_shape *out)
+{
+    const cs__act_shape x = net->acts[node->in[0]];
+    const int ho = cs__pool_out(x.h, node->k, node->stride, node->pad);
+    const int wo = cs__pool_out(x.w, node->k, node->stride, node->pad);
+    if (ho < 1 || wo < 1)
+        return cs__net_fail(net, cs__error(CS_ERR_UNSUPPORTED,
+                                           "network: %s (%dx%d window, stride %d, padding %d) gets a %dx%d input, too "
+                                           "small for it",
+                                           what, node->k, node->k, node->stride, node->pad, x.h, x.w));
+    *out = (cs__act_shape){ x.c, ho, wo };
+    return net->status;
+}
+
+static int maxpool_infer(cs__net *net, cs__node *node, const char *name, cs__act_shape *out)
+{
+    (void)name;
+    return window_infer(net, node, "max pool", out);
+}
+
+static int avgpool_infer(cs__net *net, cs__node *node, const char *name, cs__act_shape *out)
+{
+    (void)name;
+    return window_infer(net, node, "average pool", out);
+}
+
+static int global_infer(cs__net *net, cs__node *node, const char *name, cs__act_shape *out)
+{
+    (void)name;
+    *out = (cs__act_shape){ net->acts[node->in[0]].c, 1, 1 };
+    return net->status;
+}
+
+/* One int32 offset per output element of the whole batch. */
+static size_t argmax_bytes(const cs__net *net, const cs__node *node, int batch, int members)
+{
+    (void)members;
+    return cs__act_count(net, node->out) * (size_t)batch * sizeof(int32_t);
+}
+
+static int32_t *argmax_of(const cs__member *me, int i)
+{
+    const cs__net *net = me->net;
+    return (int32_t *)net->plan.state[i] + (size_t)me->lo * cs__act_count(net, net->nodes[i].out);
+}
+
+static void maxpool_forward(const cs__member *me, int i)
+{
+    const cs__node *node = &me->net->nodes[i];
+    const cs__act_shape *in = &me->net->acts[node->in[0]];
+    cs__maxpool_forward(cs__member_act(me, node->out), argmax_of(me, i), cs__member_act(me, node->in[0]), me->rows,
+                        in->c, in->h, in->w, node->k, node->stride, node->pad);
+}
+
+static void maxpool_backward(const cs__member *me, int i)
+{
+    const cs__node *node = &me->net->nodes[i];
+    const cs__act_shape *in = &me->net->acts[node->in[0]], *out = &me->net->acts[node->out];
+    float *dx = cs__member_dx(me, node);
+    if (dx)
+        cs__maxpool_backward(dx, cs__member_dact(me, node->out), argmax_of(me, i), me->rows, in->c, in->h, in->w,
+                             out->h, out->w);
+}
+
+static void avgpool_forward(const cs__member *me, int i)
+{
+    const cs__node *node = &me->net->nodes[i];
+    const cs__act_shape *in = &me->net->acts[node->in[0]];
+    cs__avgpool_forward(cs__member_act(me, node->out), cs__member_act(me, node->in[0]), me->rows, in->c, in->h,
+                        in->w, node->k, node->stride, node->pad);
+}
+
+static void avgpool_backward(const cs__member *me, int i)
+{
+    const cs__node *node = &me->net->nodes[i];
+    const cs__act_shape *in = &me->net->acts[node->in[0]];
+    float *dx = cs__member_dx(me, node);
+    if (dx)
+        cs__avgpool_backward(dx, cs__member_dact(me, node->out), me->rows, in->c, in->h, in->w, node->k,
+                             node->stride, node->pad);
+}
+
+static void gap_forward(const cs__member *me, int i)
+{
+    const cs__node *node = &me->net->nodes[i];
+    const cs__act_shape *in = &me->net->acts[node->in[0]];
+    cs__global_avgpool_forward(cs__member_act(me, node->out), cs__member_act(me, node->in[0]), me->rows, in->c,
+                               in->h * in->w);
+}
+
+static void gap_backward(const cs__member *me, int i)
+{
+    const cs__node *node = &me->net->nodes[i];
+    const cs__act_shape *in = &me->net->acts[node->in[0]];
+    float *dx = cs__member_dx(me, node);
+    if (dx)
+        cs__global_avgpool_backward(dx, cs__member_dact(me, node->out), me->rows, in->c, in->h * in->w);
+}
+
+static void gmaxpool_forward(const cs__member *me, int i)
+{
+    const cs__node *node = &me->net->nodes[i];
+    const cs__act_shape *in = &me->net->acts[node->in[0]];
+    cs__global_maxpool_forward(cs__member_act(me, node->out), argmax_of(me, i), cs__member_act(me, node->in[0]),
+                               me->rows, in->c, in->h * in->w);
+}
+
+static void gmaxpool_backward(const cs__member *me, int i)
+{
+    const cs__node *node = &me->net->nodes[i];
+    const cs__act_shape *in = &me->net->acts[node->in[0]];
+    float *dx = cs__member_dx(me, node);
+    if (dx)
+        cs__global_maxpool_backward(dx, cs__member_dact(me, node->out), argmax_of(me, i), me->rows, in->c,
+                                    in->h * in->w);
+}
+
+const cs__op_def cs__op_maxpool = {
+    .name = "max pool",
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .infer = maxpool_infer,
+    .state_bytes = argmax_bytes,
+    .forward = maxpool_forward,
+    .backward = maxpool_backward,
+};
+
+const cs__op_def cs__op_avgpool = {
+    .name = "average pool",
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .infer = avgpool_infer,
+    .forward = avgpool_forward,
+    .backward = avgpool_backward,
+};
+
+const cs__op_def cs__op_gap = {
+    .name = "global average pool",
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .infer = global_infer,
+    .forward = gap_forward,
+    .backward = gap_backward,
+};
+
+const cs__op_def cs__op_gmaxpool = {
+    .name = "global max pool",
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .infer = global_infer,
+    .state_bytes = argmax_bytes,
+    .forward = gmaxpool_forward,
+    .backward = gmaxpool_backward,
+};
