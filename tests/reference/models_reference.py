@@ -8,12 +8,18 @@ Run by hand with Debian's interpreter and its python3-torch (the tests never nee
 The numbers in test_models.c were printed by torch 1.13.1 (Debian 12's python3-torch
 1.13.1+dfsg-4, which calls itself 1.13.0a0) and NumPy 1.24.2.
 
-The five architectures are written here in the module structure of kuangliu/pytorch-cifar
-(models/lenet.py, resnet.py, googlenet.py) so that their state_dict keys are the ones the C
-builders must reproduce, with two documented departures that the library shares:
+The architectures are written here in the module structure of kuangliu/pytorch-cifar
+(models/lenet.py, resnet.py, googlenet.py, vgg.py, mobilenetv2.py) so that their state_dict
+keys are the ones the C builders must reproduce, with documented departures that the library
+shares:
 - every pooling head is a global average pool (kuangliu's avg_pool2d(4) / AvgPool2d(8) are
   global only at 32x32), and LeNet's conv1 pads small inputs (docs/models.md);
-- every channel count is scaled by the width multiplier, as cs__model_scale does.
+- VGG-11 (with BatchNorm) ends its features with AdaptiveMaxPool2d(1) in place of the fifth
+  MaxPool2d(2, 2) (the same at 32x32, and it admits 28x28) and drops the identity
+  AvgPool2d(1, 1); MobileNetV2 uses the paper's ReLU6 where kuangliu has relu;
+- every channel count is scaled by the width multiplier, as cs__model_scale does (MobileNetV2's
+  expanded planes are expansion * the already scaled input, not scaled again, and a block's
+  projection shortcut exists where the scaled channel counts differ).
 `custom` is the Keras cifar10_cnn example (docs/models.md explains the choice).
 
 Printed, as C initializers under the names test_models.c uses:
@@ -197,7 +203,96 @@ class Custom(nn.Module):
         return self.fc2(out)
 
 
-ARCHS = ("lenet", "resnet18", "unresnet18", "googlenet", "custom")
+VGG11_CFG = [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"]
+
+
+class VGG11(nn.Module):
+    """kuangliu's VGG('VGG11') with BatchNorm. The fifth 'M' is AdaptiveMaxPool2d(1): on
+    kuangliu's 2x2 plane at 32x32 the same as MaxPool2d(2, 2), and it lets other inputs through
+    (28 -> 14 -> 7 -> 3 -> 1 at 28x28). kuangliu's trailing AvgPool2d(1, 1) is the identity and
+    is dropped (it has no tensors and comes last, so the Sequential's indices are unchanged:
+    features.0 conv, .1 bn, .2 relu, .3 pool, .4 conv, ..., .28 the last pool)."""
+
+    def __init__(self, c, k, width):
+        super().__init__()
+        layers, planes, pools = [], c, VGG11_CFG.count("M")
+        for x in VGG11_CFG:
+            if x == "M":
+                pools -= 1
+                layers.append(nn.MaxPool2d(2, 2) if pools else nn.AdaptiveMaxPool2d(1))
+            else:
+                out = scale(x, width)
+                layers += [nn.Conv2d(planes, out, 3, padding=1), nn.BatchNorm2d(out), nn.ReLU(inplace=True)]
+                planes = out
+        self.features = nn.Sequential(*layers)
+        self.classifier = nn.Linear(planes, k)
+
+    def forward(self, x):
+        out = self.features(x)
+        return self.classifier(out.view(out.size(0), -1))
+
+
+class MobileBlock(nn.Module):
+    """kuangliu's mobilenetv2.Block with ReLU6: expand 1x1, depthwise 3x3, project 1x1 (linear);
+    the shortcut is added at stride 1 only (a 1x1 conv + BN where the channels change)."""
+
+    def __init__(self, in_planes, out_planes, expansion, stride):
+        super().__init__()
+        self.stride = stride
+        planes = expansion * in_planes
+        self.conv1 = nn.Conv2d(in_planes, planes, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride=stride, padding=1, groups=planes, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.conv3 = nn.Conv2d(planes, out_planes, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(out_planes)
+        self.shortcut = nn.Sequential()
+        if stride == 1 and in_planes != out_planes:
+            self.shortcut = nn.Sequential(nn.Conv2d(in_planes, out_planes, 1, bias=False),
+                                          nn.BatchNorm2d(out_planes))
+
+    def forward(self, x):
+        out = F.relu6(self.bn1(self.conv1(x)))
+        out = F.relu6(self.bn2(self.conv2(out)))
+        out = self.bn3(self.conv3(out))
+        return out + self.shortcut(x) if self.stride == 1 else out
+
+
+# expansion, out_planes, num_blocks, stride (of the first block of the group)
+MOBILENETV2 = [(1, 16, 1, 1), (6, 24, 2, 1), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1),
+               (6, 160, 3, 2), (6, 320, 1, 1)]
+
+
+class MobileNetV2(nn.Module):
+    """kuangliu's MobileNetV2 (CIFAR strides: conv1 and the second group at stride 1) with the
+    paper's ReLU6 where kuangliu has relu, and the global-average-pool head."""
+
+    def __init__(self, c, k, width):
+        super().__init__()
+        planes = scale(32, width)
+        self.conv1 = nn.Conv2d(c, planes, 3, stride=1, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        blocks = []
+        for expansion, out, num_blocks, stride in MOBILENETV2:
+            out = scale(out, width)
+            for s in [stride] + [1] * (num_blocks - 1):
+                blocks.append(MobileBlock(planes, out, expansion, s))
+                planes = out
+        self.layers = nn.Sequential(*blocks)
+        last = scale(1280, width)
+        self.conv2 = nn.Conv2d(planes, last, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(last)
+        self.linear = nn.Linear(last, k)
+
+    def forward(self, x):
+        out = F.relu6(self.bn1(self.conv1(x)))
+        out = self.layers(out)
+        out = F.relu6(self.bn2(self.conv2(out)))
+        out = F.adaptive_avg_pool2d(out, 1).view(out.size(0), -1)
+        return self.linear(out)
+
+
+ARCHS = ("lenet", "resnet18", "unresnet18", "googlenet", "custom", "vgg11", "mobilenetv2")
 
 
 def make(arch, c, h, w, k, width):
@@ -207,6 +302,10 @@ def make(arch, c, h, w, k, width):
         return ResNet18(c, k, width, arch == "resnet18")
     if arch == "googlenet":
         return GoogLeNet(c, k, width)
+    if arch == "vgg11":
+        return VGG11(c, k, width)
+    if arch == "mobilenetv2":
+        return MobileNetV2(c, k, width)
     return Custom(c, h, w, k, width)
 
 
