@@ -66,7 +66,7 @@ def one(arch, shape, width, threads, batch, infer_batch, budget):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--arch", default="lenet,custom,resnet18,unresnet18,googlenet")
+    ap.add_argument("--arch", default="lenet,custom,resnet18,unresnet18,googlenet,vgg11,mobilenetv2")
     ap.add_argument("--shape", default="1x28x28,3x32x32")
     ap.add_argument("--width", type=float, default=1.0)
     ap.add_argument("--threads", type=int, default=2)
