@@ -757,19 +757,15 @@ START_TEST(incomplete_specs_do_not_format)
 END_TEST
 
 /* ---- properties on the real Fashion-MNIST training labels ------------------------------- */
+/* `test_perturb real` (the ctest perturb_real) runs these, or exits 77 without the data. */
 
+static const char *fashion_dir;
 static cs_dataset *fashion;
 
 static void load_fashion(void)
 {
-    struct stat st;
     fashion = NULL;
-    if (stat(CS_FASHION_MNIST_DEFAULT_DIR "/train-labels-idx1-ubyte.gz", &st) != 0) {
-        fprintf(stderr, "SKIP: %s not installed (apt-get install dataset-fashion-mnist)\n",
-                CS_FASHION_MNIST_DEFAULT_DIR);
-        return;
-    }
-    cs_assert_ok(cs_dataset_open_fashion_mnist(&fashion, CS_FASHION_MNIST_DEFAULT_DIR, CS_SPLIT_TRAIN));
+    cs_assert_ok(cs_dataset_open_fashion_mnist(&fashion, fashion_dir, CS_SPLIT_TRAIN));
 }
 
 static void free_fashion(void)
@@ -780,8 +776,6 @@ static void free_fashion(void)
 
 START_TEST(real_labels_shuffle_and_symmetric)
 {
-    if (!fashion)
-        return;
     for (int x10 = 1; x10 <= 3; x10++) {
         char text[32];
         double x = x10 / 10.0;
@@ -812,8 +806,6 @@ END_TEST
 
 START_TEST(real_labels_stratified_and_nested)
 {
-    if (!fashion)
-        return;
     cs_dataset *f40 = NULL, *f10 = NULL;
     cs_perturb_report *r40 = NULL, *r10 = NULL;
     apply(&f40, &r40, fashion, "reduce:stratified:0.4", 77);
@@ -840,8 +832,21 @@ START_TEST(real_labels_stratified_and_nested)
 }
 END_TEST
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "real") == 0) {
+        fashion_dir = cs_test_fashion_dir();
+        if (!fashion_dir)
+            return CS_TEST_SKIPPED;
+        Suite *s = suite_create("perturb_real");
+        TCase *real = tcase_create("real_labels");
+        tcase_set_timeout(real, 120);
+        tcase_add_unchecked_fixture(real, load_fashion, free_fashion);
+        tcase_add_test(real, real_labels_shuffle_and_symmetric);
+        tcase_add_test(real, real_labels_stratified_and_nested);
+        suite_add_tcase(s, real);
+        return cs_test_run(s);
+    }
     Suite *s = suite_create("perturb");
     TCase *tc = tcase_create("perturb");
     tcase_add_test(tc, spec_strings_round_trip);
@@ -865,11 +870,5 @@ int main(void)
     tcase_add_test(tc, long_and_odd_spec_strings_are_handled);
     tcase_add_test(tc, incomplete_specs_do_not_format);
     suite_add_tcase(s, tc);
-    TCase *real = tcase_create("real_labels");
-    tcase_set_timeout(real, 120);
-    tcase_add_unchecked_fixture(real, load_fashion, free_fashion);
-    tcase_add_test(real, real_labels_shuffle_and_symmetric);
-    tcase_add_test(real, real_labels_stratified_and_nested);
-    suite_add_tcase(s, real);
     return cs_test_run(s);
 }

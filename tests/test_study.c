@@ -439,8 +439,60 @@ START_TEST(report_writes_every_output)
     }
     const cs__json *agree = cs__json_get(root, "agreement");
     ck_assert_uint_eq(cs__json_len(agree), 4);
-    double w = cs__json_number(cs__json_get(cs__json_at(agree, 0), "kendall_w"));
-    ck_assert(isnan(w) || (w >= 0.0 && w <= 1.0));
+    /* Kendall's W of the baseline, from first principles: each model's class accuracies (the
+     * mean over replicates of C[t][t] / n_t, checked against the store's confusion counts)
+     * give difficulties 1 - acc, ranked 1..K with ties at their average rank; R_t sums class
+     * t's ranks over the m models, S = sum_t (R_t - m (K + 1) / 2)^2, and with the tie
+     * correction T_i = sum over tie groups of (g^3 - g) per model,
+     * W = 12 S / (m^2 (K^3 - K) - m sum_i T_i) (NaN when every model ties all classes). */
+    const cs__json *ag0 = cs__json_at(agree, 0);
+    ck_assert_str_eq(cs__json_string(cs__json_get(ag0, "condition")), cs_results_condition_name(r, 0));
+    const cs__json *ag_models = cs__json_get(ag0, "models");
+    ck_assert_uint_eq(cs__json_len(ag_models), 2);
+    double rank_sum[K] = { 0 }, tie_sum = 0.0;
+    int constant_models = 0;
+    for (int m = 0; m < 2; m++) {
+        ck_assert_str_eq(cs__json_string(cs__json_at(ag_models, (size_t)m)), cs_results_model_name(r, m));
+        const cs__json *ca = cs__json_get(cs__json_at(cs__json_get(cs__json_at(models, (size_t)m), "conditions"), 0),
+                                          "class_accuracy");
+        double d[K];
+        for (int t = 0; t < K; t++) {
+            double acc = 0.0;
+            for (int i = 0; i < 2; i++) {
+                cs_cell_result cell;
+                cell.struct_size = sizeof cell;
+                cs_assert_ok(cs_results_cell(r, m, 0, i, &cell));
+                double n_t = 0.0;
+                for (int p = 0; p < K; p++)
+                    n_t += cs_confusion_count(cell.confusion, t, p);
+                acc += cs_confusion_count(cell.confusion, t, t) / n_t / 2;
+            }
+            double reported = cs__json_number(cs__json_get(cs__json_at(ca, (size_t)t), "mean"));
+            ck_assert_double_eq_tol(reported, acc, 1e-12);
+            d[t] = 1.0 - reported; /* the report's own values, so exact ties stay ties */
+        }
+        int constant = 1;
+        for (int t = 0; t < K; t++) {
+            int below = 0, equal = 0;
+            for (int u = 0; u < K; u++) {
+                below += d[u] < d[t];
+                equal += d[u] == d[t];
+            }
+            rank_sum[t] += below + (equal + 1) / 2.0;
+            tie_sum += equal * equal - 1; /* each of a group's g members adds (g^3 - g) / g */
+            constant &= equal == K;
+        }
+        constant_models += constant;
+    }
+    double s_dev = 0.0;
+    for (int t = 0; t < K; t++)
+        s_dev += (rank_sum[t] - 2 * (K + 1) / 2.0) * (rank_sum[t] - 2 * (K + 1) / 2.0);
+    double expect_w = 12.0 * s_dev / (4.0 * (K * K * K - K) - 2.0 * tie_sum);
+    double w = cs__json_number(cs__json_get(ag0, "kendall_w"));
+    if (constant_models == 2)
+        ck_assert_msg(isnan(w), "every model ties all classes, so W is undefined, got %.17g", w);
+    else
+        ck_assert_msg(fabs(w - expect_w) <= 1e-12, "Kendall's W is %.17g, expected %.17g", w, expect_w);
     cs__json_free(root);
     free(js);
     free(js_path);

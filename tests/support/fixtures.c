@@ -231,6 +231,25 @@ int cs_test_run(Suite *s)
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
+const char *cs_test_fashion_dir(void)
+{
+    const char *dir = getenv(CS_FASHION_MNIST_ENV);
+    if (!dir || !*dir)
+        dir = CS_FASHION_MNIST_DEFAULT_DIR;
+    static const char *const names[] = { "train-labels-idx1-ubyte.gz", "train-labels-idx1-ubyte" };
+    /* Called from main(), before any test: no ck_assert (cs_test_path) here. */
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char path[4096];
+        struct stat st;
+        int n = snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (n > 0 && (size_t)n < sizeof path && stat(path, &st) == 0)
+            return dir;
+    }
+    fprintf(stderr, "SKIP: Fashion-MNIST not found in %s (apt-get install dataset-fashion-mnist, "
+                    "or set %s)\n", dir, CS_FASHION_MNIST_ENV);
+    return NULL;
+}
+
 /* Learnable data for study tests: n images of 1x12x12 in 3 classes (record i has class i % 3),
  * class c lighting up its band of rows, plus noise from cs_test_byte(seed, ...); classes named
  * "top", "middle, wide" and "bottom \"low\"" (a comma and quotes, for the report writers). */

@@ -76,4 +76,15 @@ int cs_test_check_outcome(int rc, cs_dataset *ds);
 /* Run one suite and return the process exit status. */
 int cs_test_run(Suite *s);
 
+/* ctest's SKIP_RETURN_CODE for the tests that need data this machine may not have. A Check
+ * test that returns early passes, so such tests live in a suite of their own, run by its own
+ * ctest (tests/CMakeLists.txt), whose main() returns this before running anything. */
+#define CS_TEST_SKIPPED 77
+
+/* The directory of the real Fashion-MNIST (Debian's dataset-fashion-mnist) for the suites that
+ * need it: $CLASSSENS_FASHION_MNIST_DIR when set and non-empty, else the package's directory,
+ * as the library looks it up. NULL, after a "SKIP:" line on stderr, where its training
+ * labels are not there. */
+const char *cs_test_fashion_dir(void);
+
 #endif
