@@ -13,15 +13,15 @@
  * its own K x K filter, 9 multiply-adds per output at 3x3 — far too little work per channel for
  * a GEMM, so it is a direct loop over the plane instead (no im2col, no workspace):
  *   forward  y[oh][ow]  = b + sum over (ki, kj) in row-major order of w[ki][kj] x[ih][iw]
- *   dx       dx[ih][iw] += w[ki][kj] dy[oh][ow], walking (oh, ki, kj) in order
+ *   dx       dx[ih][iw] += w[ki][kj] dy[oh][ow], walking (ki, kj, oh) in order
  *   dw       dw[ki][kj] += sum over samples, rows and columns of dy[oh][ow] x[ih][iw]
  * with ih = oh * stride - pad + ki, iw = ow * stride - pad + kj. Taps that fall in the padding
  * are skipped rather than multiplied by zero. The innermost loop always runs along a row of
  * outputs (ow), over the range of ow whose input column is inside the plane (computed once per
  * kj), so it carries no bounds test and vectorises at stride 1 (and as strided loads at
  * stride 2). Every sum runs in a fixed order, so results are bit-reproducible; dW's long sums
- * (N * H_out * W_out terms) are taken row by row in eight float lanes and the rows added in
- * double, as the bias gradient is. */
+ * (N * H_out * W_out terms) are taken plane by plane in eight float lanes and the planes added
+ * in double. */
 #include <stddef.h>
 #include <string.h>
 
@@ -73,25 +73,28 @@ static void inside(int *lo, int *hi, int out, int in, int k, int stride, int pad
 
 /* ---- depthwise ---------------------------------------------------------------------------- */
 
-/* One channel of one sample: y (H_out, W_out) from x (H, W) and its filter f (K, K). */
+/* One channel of one sample: y (H_out, W_out) from x (H, W) and its filter f (K, K). Tap by
+ * tap over the whole output plane (a few KiB, in L1), so that each tap's valid rows and
+ * columns are worked out once; every output still receives bias, then the taps in row-major
+ * (ki, kj) order. */
 static void dw_forward_plane(float *restrict y, const float *restrict x, const float *restrict f, float bias,
                              const cs__conv_shape *s)
 {
     const int k = s->kh, st = s->stride, pad = s->pad, wi = s->w_in, wo = s->w_out;
-    for (int oh = 0; oh < s->h_out; oh++) {
-        float *restrict yr = y + (size_t)oh * (size_t)wo;
-        for (int ow = 0; ow < wo; ow++)
-            yr[ow] = bias;
-        for (int ki = 0; ki < k; ki++) {
-            const int ih = oh * st - pad + ki;
-            if (ih < 0 || ih >= s->h_in)
-                continue;
-            const float *restrict xr = x + (size_t)ih * (size_t)wi;
-            for (int kj = 0; kj < k; kj++) {
-                const float wv = f[ki * k + kj];
-                const int off = kj - pad;
-                int lo, hi;
-                inside(&lo, &hi, wo, wi, kj, st, pad);
+    const size_t plane = (size_t)s->h_out * (size_t)wo;
+    for (size_t j = 0; j < plane; j++)
+        y[j] = bias;
+    for (int ki = 0; ki < k; ki++) {
+        int oh_lo, oh_hi;
+        inside(&oh_lo, &oh_hi, s->h_out, s->h_in, ki, st, pad);
+        for (int kj = 0; kj < k; kj++) {
+            const float wv = f[ki * k + kj];
+            const int off = kj - pad;
+            int lo, hi;
+            inside(&lo, &hi, wo, wi, kj, st, pad);
+            for (int oh = oh_lo; oh < oh_hi; oh++) {
+                float *restrict yr = y + (size_t)oh * (size_t)wo;
+                const float *restrict xr = x + (size_t)(oh * st - pad + ki) * (size_t)wi;
                 if (st == 1)
                     for (int ow = lo; ow < hi; ow++)
                         yr[ow] += wv * xr[ow + off];
@@ -103,22 +106,23 @@ static void dw_forward_plane(float *restrict y, const float *restrict x, const f
     }
 }
 
+/* dx (H, W) += the transposed convolution of dy (H_out, W_out) with f, tap by tap in (ki, kj)
+ * order, rows in order within a tap. */
 static void dw_backward_data_plane(float *restrict dx, const float *restrict dy, const float *restrict f,
                                    const cs__conv_shape *s)
 {
     const int k = s->kh, st = s->stride, pad = s->pad, wi = s->w_in, wo = s->w_out;
-    for (int oh = 0; oh < s->h_out; oh++) {
-        const float *restrict dyr = dy + (size_t)oh * (size_t)wo;
-        for (int ki = 0; ki < k; ki++) {
-            const int ih = oh * st - pad + ki;
-            if (ih < 0 || ih >= s->h_in)
-                continue;
-            float *restrict dxr = dx + (size_t)ih * (size_t)wi;
-            for (int kj = 0; kj < k; kj++) {
-                const float wv = f[ki * k + kj];
-                const int off = kj - pad;
-                int lo, hi;
-                inside(&lo, &hi, wo, wi, kj, st, pad);
+    for (int ki = 0; ki < k; ki++) {
+        int oh_lo, oh_hi;
+        inside(&oh_lo, &oh_hi, s->h_out, s->h_in, ki, st, pad);
+        for (int kj = 0; kj < k; kj++) {
+            const float wv = f[ki * k + kj];
+            const int off = kj - pad;
+            int lo, hi;
+            inside(&lo, &hi, wo, wi, kj, st, pad);
+            for (int oh = oh_lo; oh < oh_hi; oh++) {
+                const float *restrict dyr = dy + (size_t)oh * (size_t)wo;
+                float *restrict dxr = dx + (size_t)(oh * st - pad + ki) * (size_t)wi;
                 if (st == 1)
                     for (int ow = lo; ow < hi; ow++)
                         dxr[ow + off] += wv * dyr[ow];
@@ -132,11 +136,11 @@ static void dw_backward_data_plane(float *restrict dx, const float *restrict dy,
 
 enum { LANES = 8 };
 
-/* sum over ow in [lo, hi) of a[ow] b[ow * st + off], in LANES float lanes (the tail in lane 0)
- * combined in double in lane order. */
-static double row_dot(const float *restrict a, const float *restrict b, int lo, int hi, int st, int off)
+/* lane[l] += a[ow] b[ow * st + off] for ow in [lo, hi), ow = l mod LANES from lo on, the
+ * tail beyond the last whole group of LANES in lane 0. */
+static void row_dot(float *restrict lane, const float *restrict a, const float *restrict b, int lo, int hi, int st,
+                    int off)
 {
-    float lane[LANES] = { 0 };
     int ow = lo;
     if (st == 1) {
         for (; ow + LANES <= hi; ow += LANES)
@@ -149,14 +153,11 @@ static double row_dot(const float *restrict a, const float *restrict b, int lo, 
     }
     for (; ow < hi; ow++)
         lane[0] += a[ow] * b[ow * st + off];
-    double sum = 0.0;
-    for (int l = 0; l < LANES; l++)
-        sum += lane[l];
-    return sum;
 }
 
-/* dw (C, 1, K, K) += the depthwise weight gradient, channel by channel, tap by tap, summed over
- * the samples in order. */
+/* dw (C, 1, K, K) += the depthwise weight gradient, channel by channel, tap by tap: each
+ * sample's plane summed row by row into LANES float lanes, the lanes added in double in lane
+ * order, the samples' sums added in double in sample order. */
 static void dw_backward_weights(float *dw, const float *dy, const float *x, const cs__conv_shape *s)
 {
     const int k = s->kh, st = s->stride, pad = s->pad;
@@ -172,11 +173,16 @@ static void dw_backward_weights(float *dw, const float *dy, const float *x, cons
                 for (int n = 0; n < s->n; n++) {
                     const size_t plane = (size_t)n * (size_t)s->c_out + (size_t)c;
                     const float *dyp = dy + plane * y_plane, *xp = x + plane * x_plane;
+                    float lane[LANES] = { 0 };
                     for (int oh = oh_lo; oh < oh_hi; oh++) {
                         const int ih = oh * st - pad + ki;
-                        acc += row_dot(dyp + (size_t)oh * (size_t)s->w_out, xp + (size_t)ih * (size_t)s->w_in,
-                                       ow_lo, ow_hi, st, kj - pad);
+                        row_dot(lane, dyp + (size_t)oh * (size_t)s->w_out, xp + (size_t)ih * (size_t)s->w_in, ow_lo,
+                                ow_hi, st, kj - pad);
                     }
+                    double sum = 0.0;
+                    for (int l = 0; l < LANES; l++)
+                        sum += lane[l];
+                    acc += sum;
                 }
                 dw[((size_t)c * (size_t)k + (size_t)ki) * (size_t)k + (size_t)kj] += (float)acc;
             }

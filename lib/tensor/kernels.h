@@ -103,7 +103,7 @@ void cs__gconv2d_forward(float *y, const float *x, const float *w, const float *
 
 /* dx (N, C_in, H, W) += dL/dx; dw (C_out, C_in/G, K, K) += dL/dw; db (C_out) += dL/db; any of
  * them may be NULL. Depthwise: dx accumulated tap by tap in a fixed order; dw's and db's
- * sums over N * H_out * W_out run row by row in float lanes, the rows added in double. */
+ * sums over N * H_out * W_out run plane by plane in float lanes, the planes added in double. */
 void cs__gconv2d_backward(float *dx, float *dw, float *db, const float *dy, const float *x, const float *w,
                           const cs__gconv_shape *s, float *work);
 
