@@ -248,7 +248,7 @@ static int measured_costs(double *cost, const cs_study *s, const char *store, in
         cs_cell_result cr;
         memset(&cr, 0, sizeof cr);
         cr.struct_size = sizeof cr;
-        if (cs_results_cell(r, mi, ci, info.replicate, &cr) != CS_OK)
+        if (cs_results_cell(&cr, r, mi, ci, info.replicate) != CS_OK)
             continue;
         cost[cell] = cr.train_seconds + cr.test_seconds;
         have[cell] = 1;
@@ -385,7 +385,7 @@ static int report(const args *a, const cs_study *s, const double *cost, int n_mo
         rc = cli_own_error(CS_ERR_OUT_OF_MEMORY, "%d cells", n);
         goto cleanup;
     }
-    int status = cs_study_schedule(s, order, n);
+    int status = cs_study_schedule(order, n, s);
     if (status != CS_OK) {
         rc = cli_library_error(status);
         goto cleanup;

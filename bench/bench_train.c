@@ -64,9 +64,9 @@ static int run(const char *arch, int c, int h, int w, double width, int threads,
             t0 = now_s();
         status = cs_model_zero_grad(m);
         if (status == CS_OK)
-            status = cs_model_forward(m, logits, x, batch, 1);
+            status = cs_model_forward(logits, m, x, batch, 1);
         if (status == CS_OK)
-            status = cs_model_backward(m, NULL, labels, batch);
+            status = cs_model_backward(NULL, m, labels, batch);
         if (status == CS_OK)
             status = cs_model_sgd_step(m, 0.01f, 0.9f, 5e-4f);
         if (status != CS_OK) {
@@ -85,7 +85,7 @@ static int run(const char *arch, int c, int h, int w, double width, int threads,
     for (int s = 0;; s++) {
         if (s == 1)
             t0 = now_s();
-        status = cs_model_forward(m, logits, x, infer_batch, 0);
+        status = cs_model_forward(logits, m, x, infer_batch, 0);
         if (status != CS_OK) {
             fprintf(stderr, "bench_train: %s: %s\n", arch, cs_last_error());
             return 1;

@@ -491,7 +491,7 @@ static void on_mpi_event(const cs_mpi_event *e, void *payload)
     } else if (e->kind == CS_MPI_EVENT_FINISHED) {
         cs_study_cell_info info;
         info.struct_size = sizeof info;
-        if (cs_study_cell(p->study, e->cell, &info) != CS_OK)
+        if (cs_study_cell(&info, p->study, e->cell) != CS_OK)
             return;
         int digits = snprintf(NULL, 0, "%d", e->cells_total);
         fprintf(stderr, "[%*d/%d] %-16s %-20s rep %d  test acc %5.1f %%  (%.1f s)  rank %d on %s\n", digits,
@@ -576,7 +576,7 @@ static int build_study(cs_study **out, const study_plan *pl, const study_args *a
         status = cs_study_add_condition(*out, pl->conds[i]);
         if (status != CS_OK) {
             char spec[512] = "?";
-            cs_perturb_spec_format(pl->conds[i], spec, sizeof spec, NULL);
+            cs_perturb_spec_format(spec, sizeof spec, NULL, pl->conds[i]);
             *rc = cli_usage_error("condition %s: %s: %s", spec, cs_status_str(status), cs_last_error());
             return status;
         }
@@ -813,15 +813,15 @@ static int describe_split(const char *title, const cs_dataset *ds)
 {
     int c = 0, h = 0, w = 0, k = cs_dataset_num_classes(ds);
     size_t n = cs_dataset_size(ds);
-    cs_dataset_shape(ds, &c, &h, &w);
+    cs_dataset_shape(&c, &h, &w, ds);
     printf("%s: %zu images of %dx%dx%d, %d classes\n", title, n, c, h, w, k);
     size_t *counts = calloc((size_t)k, sizeof *counts);
     double *mean = calloc((size_t)c, sizeof *mean), *sd = calloc((size_t)c, sizeof *sd);
     int status = counts && mean && sd ? CS_OK : CS_ERR_OUT_OF_MEMORY;
     if (status == CS_OK)
-        status = cs_dataset_class_counts(ds, counts, k);
+        status = cs_dataset_class_counts(counts, k, ds);
     if (status == CS_OK)
-        status = cs_dataset_channel_stats(ds, mean, sd, c);
+        status = cs_dataset_channel_stats(mean, sd, c, ds);
     if (status == CS_OK) {
         printf("  %3s  %-20s %8s %7s\n", "k", "class", "images", "share");
         for (int i = 0; i < k; i++)

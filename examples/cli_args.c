@@ -371,9 +371,9 @@ int cli_parse_conditions(const char *opt, const char *text, int reduce, cs_pertu
                                reduce ? "data reduction" : "label-noise mode (data reductions go to --reduce)");
         }
         char name[512], other[512];
-        if (cs_perturb_spec_format(spec, name, sizeof name, NULL) == CS_OK) {
+        if (cs_perturb_spec_format(name, sizeof name, NULL, spec) == CS_OK) {
             for (int j = 0; j < *n; j++) {
-                if (cs_perturb_spec_format(specs[j], other, sizeof other, NULL) == CS_OK &&
+                if (cs_perturb_spec_format(other, sizeof other, NULL, specs[j]) == CS_OK &&
                     strcmp(name, other) == 0) {
                     cs_perturb_spec_destroy(spec);
                     return cli_usage_error("condition %s is listed twice", name);

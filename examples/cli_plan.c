@@ -202,7 +202,7 @@ static int time_predict(double *secs, double *cpu, cs_model *m, const cs_dataset
     if (status != CS_OK)
         return status;
     double t0 = now_s(), c0 = cpu_s();
-    status = cs_model_predict(m, pred, view);
+    status = cs_model_predict(pred, m, view);
     *secs = now_s() - t0;
     *cpu = cpu_s() - c0;
     cs_dataset_destroy(view);
@@ -233,7 +233,7 @@ static int calibrate_model(cli_plan_rate *rate, const cli_plan_model *pm, int th
                            double prior_gflops, int32_t *pred)
 {
     int c = 0, h = 0, w = 0;
-    cs_dataset_shape(train, &c, &h, &w);
+    cs_dataset_shape(&c, &h, &w, train);
     const size_t size = cs_dataset_size(train);
     const size_t batch = (size_t)pm->batch_size;
     cs_model *m = NULL;
@@ -310,7 +310,7 @@ int cli_cell_info(cs_study_cell_info *info, const cs_study *s, int cell)
 {
     memset(info, 0, sizeof *info);
     info->struct_size = sizeof *info;
-    int status = cs_study_cell(s, cell, info);
+    int status = cs_study_cell(info, s, cell);
     return status == CS_OK ? 0 : cli_library_error(status);
 }
 
@@ -350,7 +350,7 @@ int cli_plan_calibrate(cli_plan_rate *rates, const cs_study *s, const cs_dataset
     for (int i = 0; i < n_models; i++) {
         cs_model *m = NULL;
         int c = 0, h = 0, w = 0;
-        cs_dataset_shape(train, &c, &h, &w);
+        cs_dataset_shape(&c, &h, &w, train);
         cs_model_options mo = CS_MODEL_OPTIONS_INIT;
         mo.width = models[i].width;
         if (models[i].batch_size < 1)
@@ -490,7 +490,7 @@ int cli_plan_write(FILE *f, const cs_study *s, const double *secs, int n)
         rc = cli_own_error(CS_ERR_OUT_OF_MEMORY, "plan: %d cells", n);
         goto cleanup;
     }
-    int status = cs_study_schedule(s, order, n);
+    int status = cs_study_schedule(order, n, s);
     if (status != CS_OK) {
         rc = cli_library_error(status);
         goto cleanup;

@@ -47,7 +47,7 @@ static int cell_of(const cs_results *r, int m, int c, int i, cell_state *state, 
 {
     cs_cell_result cell;
     cell.struct_size = sizeof cell;
-    int status = cs_results_cell(r, m, c, i, &cell);
+    int status = cs_results_cell(&cell, r, m, c, i);
     if (status == CS_OK) {
         *state = CELL_DONE;
         return CS_OK;
@@ -55,7 +55,7 @@ static int cell_of(const cs_results *r, int m, int c, int i, cell_state *state, 
     if (status != CS_ERR_NOT_FOUND)
         return status;
     claim->struct_size = sizeof *claim;
-    status = cs_results_cell_claim(r, m, c, i, claim);
+    status = cs_results_cell_claim(claim, r, m, c, i);
     if (status == CS_OK)
         *state = CELL_RUNNING;
     else if (status == CS_ERR_NOT_FOUND)

@@ -71,18 +71,18 @@ static int open_split(const char *spec, cs_split split, cs_dataset **out, int *a
 static void describe(const char *title, const cs_dataset *ds, double seconds)
 {
     int c, h, w, k = cs_dataset_num_classes(ds);
-    cs_dataset_shape(ds, &c, &h, &w);
+    cs_dataset_shape(&c, &h, &w, ds);
     printf("%s: %zu images of %dx%dx%d, %d classes, loaded in %.3f s\n", title,
            cs_dataset_size(ds), c, h, w, k, seconds);
     size_t *counts = calloc((size_t)k, sizeof *counts);
     double *mean = calloc((size_t)c, sizeof *mean), *sd = calloc((size_t)c, sizeof *sd);
-    if (counts && cs_dataset_class_counts(ds, counts, k) == CS_OK) {
+    if (counts && cs_dataset_class_counts(counts, k, ds) == CS_OK) {
         printf("  %-3s %-14s %8s %7s\n", "k", "class", "count", "share");
         for (int i = 0; i < k; i++)
             printf("  %-3d %-14s %8zu %6.2f%%\n", i, cs_dataset_class_name(ds, i), counts[i],
                    100.0 * (double)counts[i] / (double)cs_dataset_size(ds));
     }
-    if (mean && sd && cs_dataset_channel_stats(ds, mean, sd, c) == CS_OK)
+    if (mean && sd && cs_dataset_channel_stats(mean, sd, c, ds) == CS_OK)
         for (int ch = 0; ch < c; ch++)
             printf("  channel %d: mean %.4f  std %.4f  (pixel / 255)\n", ch, mean[ch], sd[ch]);
     free(counts);
@@ -95,7 +95,7 @@ static void preview(const cs_dataset *ds, size_t i)
 {
     static const char ramp[] = " .:-=+*#%@";
     int c, h, w;
-    cs_dataset_shape(ds, &c, &h, &w);
+    cs_dataset_shape(&c, &h, &w, ds);
     const uint8_t *img = cs_dataset_image(ds, i);
     size_t plane = (size_t)h * (size_t)w;
     printf("\nimage %zu: class %d (%s)\n", i, cs_dataset_label(ds, i),
@@ -116,7 +116,7 @@ static void preview(const cs_dataset *ds, size_t i)
 static int write_pnm(const cs_dataset *ds, size_t i, const char *dir)
 {
     int c, h, w;
-    cs_dataset_shape(ds, &c, &h, &w);
+    cs_dataset_shape(&c, &h, &w, ds);
     if (c != 1 && c != 3)
         return 0;
     char path[4096];

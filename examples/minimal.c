@@ -12,7 +12,7 @@ int main(void)
         return 1;
     }
     double mean[1], std[1];
-    cs_dataset_channel_stats(train, mean, std, 1);
+    cs_dataset_channel_stats(mean, std, 1, train);
     printf("%zu images, %d classes, first is a %s; mean %.4f std %.4f\n",
            cs_dataset_size(train), cs_dataset_num_classes(train),
            cs_dataset_class_name(train, cs_dataset_label(train, 0)), mean[0], std[0]);
@@ -24,7 +24,7 @@ int main(void)
     opts.crop_padding = 4;       /* random crop after zero padding of 4 */
     opts.horizontal_flip = 1;
     opts.seed = 42;
-    status = cs_dataset_batch(train, batch, NULL, 4, &opts);
+    status = cs_dataset_batch(batch, train, NULL, 4, &opts);
     if (status != CS_OK)
         fprintf(stderr, "%s: %s\n", cs_status_str(status), cs_last_error());
     cs_dataset_destroy(train);

@@ -52,7 +52,7 @@ static int show_transitions(const cs_perturb_report *r, const cs_dataset *ds)
     char *text = NULL;
     int status = counts && as_double && names ? CS_OK : CS_ERR_OUT_OF_MEMORY;
     if (status == CS_OK)
-        status = cs_perturb_report_transitions(r, counts, k);
+        status = cs_perturb_report_transitions(counts, k, r);
     if (status == CS_OK) {
         for (size_t i = 0; i < (size_t)k * (size_t)k; i++)
             as_double[i] = (double)counts[i];
@@ -61,9 +61,9 @@ static int show_transitions(const cs_perturb_report *r, const cs_dataset *ds)
         status = cs_confusion_from_counts(&cm, as_double, k);
     }
     size_t needed = 0;
-    if (status == CS_OK && cs_confusion_render(cm, names, CS_NORMALIZE_NONE, NULL, 0, &needed) == CS_ERR_SIZE_MISMATCH) {
+    if (status == CS_OK && cs_confusion_render(NULL, 0, &needed, cm, names, CS_NORMALIZE_NONE) == CS_ERR_SIZE_MISMATCH) {
         text = malloc(needed);
-        status = text ? cs_confusion_render(cm, names, CS_NORMALIZE_NONE, text, needed, NULL) : CS_ERR_OUT_OF_MEMORY;
+        status = text ? cs_confusion_render(text, needed, NULL, cm, names, CS_NORMALIZE_NONE) : CS_ERR_OUT_OF_MEMORY;
     }
     if (status == CS_OK && text)
         printf("realised labels (columns: true class, rows: label after perturbation)\n%s\n", text);
@@ -174,7 +174,7 @@ int main(int argc, char **argv)
             double took = now_ms() - t0;
             double mean = 0, lo = 0, hi = 0;
             if (status == CS_OK)
-                status = cs_confusion_stats_accuracy(st, &mean, &lo, &hi);
+                status = cs_confusion_stats_accuracy(&mean, &lo, &hi, st);
             if (status == CS_OK)
                 printf("labels left intact over %d seeds: %.4f (95%% %s interval %.4f .. %.4f); averaging took %.3f ms\n\n",
                        seeds, mean, avg.interval == CS_INTERVAL_BOOTSTRAP ? "bootstrap" : "t", lo, hi, took);

@@ -172,10 +172,12 @@ static int copy_file(const char *from, const char *to)
 /* The condition of a family at a level (the store's canonical name); -1 when absent. */
 static int find_condition(const cs_results *r, cs_condition_family family, double level)
 {
-    for (int j = 0; j < cs_results_num_conditions(r); j++)
-        if (cs_results_condition_family(r, j) == family && cs_results_condition_level(r, j) > level - 1e-9 &&
-            cs_results_condition_level(r, j) < level + 1e-9)
+    for (int j = 0; j < cs_results_num_conditions(r); j++) {
+        cs_condition_family f;
+        if (cs_results_condition_family(&f, r, j) == CS_OK && f == family &&
+            cs_results_condition_level(r, j) > level - 1e-9 && cs_results_condition_level(r, j) < level + 1e-9)
             return j;
+    }
     return -1;
 }
 
@@ -211,13 +213,13 @@ static int write_table1(const cs_results *r, const char *dir, written *w)
         rc = cli_own_error(CS_ERR_OUT_OF_MEMORY, "table 1: %d replicates", reps);
     for (int i = 0; rc == 0 && i < cs_results_num_models(r); i++) {
         cs_train_options t = CS_TRAIN_OPTIONS_INIT;
-        int status = cs_results_model_train_options(r, i, &t);
+        int status = cs_results_model_train_options(&t, r, i);
         size_t n = 0;
         for (int rep = 0; status == CS_OK && rep < reps; rep++) {
             cs_cell_result cell;
             memset(&cell, 0, sizeof cell);
             cell.struct_size = sizeof cell;
-            status = cs_results_cell(r, i, 0, rep, &cell);
+            status = cs_results_cell(&cell, r, i, 0, rep);
             if (status == CS_OK)
                 cms[n++] = cell.confusion;
             else if (status == CS_ERR_NOT_FOUND) /* not finished: left out, as in the report */
@@ -228,7 +230,7 @@ static int write_table1(const cs_results *r, const char *dir, written *w)
         if (status == CS_OK && n > 0)
             status = cs_confusion_average(&stats, cms, n, NULL);
         if (status == CS_OK && stats)
-            status = cs_confusion_stats_accuracy(stats, &mean, &lo, &hi);
+            status = cs_confusion_stats_accuracy(&mean, &lo, &hi, stats);
         cs_confusion_stats_destroy(stats);
         if (status != CS_OK) {
             rc = cli_library_error(status);

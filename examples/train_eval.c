@@ -122,7 +122,7 @@ int main(int argc, char **argv)
         }
     }
     int c = 0, h = 0, w = 0, k = cs_dataset_num_classes(train);
-    cs_dataset_shape(train, &c, &h, &w);
+    cs_dataset_shape(&c, &h, &w, train);
     cs_model_options mo = CS_MODEL_OPTIONS_INIT;
     mo.width = width;
     mo.seed = t.seed;
@@ -140,13 +140,13 @@ int main(int argc, char **argv)
         if (status == CS_OK) {
             pred = malloc(cs_dataset_size(test) * sizeof *pred);
             t0 = now_s();
-            status = pred ? cs_model_predict(m, pred, test) : CS_ERR_OUT_OF_MEMORY;
+            status = pred ? cs_model_predict(pred, m, test) : CS_ERR_OUT_OF_MEMORY;
             double test_s = now_s() - t0;
             if (status == CS_OK)
                 status = cs_confusion_create(&cm, cs_dataset_labels(test), pred, cs_dataset_size(test), k);
             if (status == CS_OK) {
                 double *recall = malloc((size_t)k * sizeof *recall);
-                if (recall && cs_confusion_class_metrics(cm, recall, NULL, NULL, k) == CS_OK)
+                if (recall && cs_confusion_class_metrics(recall, NULL, NULL, k, cm) == CS_OK)
                     for (int i = 0; i < k; i++)
                         printf("  %-14s recall %.4f\n", cs_dataset_class_name(test, i), recall[i]);
                 free(recall);

@@ -133,7 +133,7 @@ START_TEST(identical_rankings_agree_exactly)
     ck_assert(cs_agreement_kendall_w(a) == 1.0);
     /* P(chi2_4 >= 3 * 4 * 1 = 12) from scipy.stats.chi2.sf. */
     ck_assert_double_eq_tol(cs_agreement_p_value(a), 0.01735126523666451, 1e-16);
-    cs_assert_ok(cs_agreement_pairwise(a, rho, tau, jac, 3));
+    cs_assert_ok(cs_agreement_pairwise(rho, tau, jac, 3, a));
     for (int i = 0; i < 9; i++)
         ck_assert(rho[i] == 1.0 && tau[i] == 1.0 && jac[i] == 1.0);
     cs_agreement_destroy(a);
@@ -148,7 +148,7 @@ START_TEST(identical_rankings_with_ties_agree_exactly)
         memcpy(scores + i * 8, row, sizeof row);
     cs_agreement *a = compute(scores, 4, 8, 3);
     ck_assert(cs_agreement_kendall_w(a) == 1.0); /* the tie correction makes it exactly 1 */
-    cs_assert_ok(cs_agreement_pairwise(a, rho, tau, NULL, 4));
+    cs_assert_ok(cs_agreement_pairwise(rho, tau, NULL, 4, a));
     for (int i = 0; i < 16; i++)
         ck_assert(rho[i] == 1.0 && tau[i] == 1.0);
     cs_agreement_destroy(a);
@@ -162,7 +162,7 @@ START_TEST(reversed_pair_disagrees_exactly)
     cs_agreement *a = compute(scores, 2, 4, 2);
     ck_assert(cs_agreement_kendall_w(a) == 0.0); /* every rank sum is the mean */
     ck_assert(cs_agreement_p_value(a) == 1.0);
-    cs_assert_ok(cs_agreement_pairwise(a, rho, tau, jac, 2));
+    cs_assert_ok(cs_agreement_pairwise(rho, tau, jac, 2, a));
     ck_assert(rho[1] == -1.0 && rho[2] == -1.0 && rho[0] == 1.0 && rho[3] == 1.0);
     ck_assert(tau[1] == -1.0 && tau[2] == -1.0 && tau[0] == 1.0 && tau[3] == 1.0);
     ck_assert(jac[1] == 0.0 && jac[2] == 0.0 && jac[0] == 1.0 && jac[3] == 1.0);
@@ -181,7 +181,7 @@ START_TEST(known_examples_match_scipy)
                       w, x->w);
         ck_assert_msg(fabs(p - x->p) <= 1e-14 * x->p, "p '%s': got %.17g, want %.17g", x->name,
                       p, x->p);
-        cs_assert_ok(cs_agreement_pairwise(a, rho, tau, jac, x->m));
+        cs_assert_ok(cs_agreement_pairwise(rho, tau, jac, x->m, a));
         /* SciPy's own matrices are symmetric only to an ulp; a few ulps between the two. */
         assert_matrix("spearman", x->name, rho, x->spearman, x->m, 1e-15);
         assert_matrix("kendall", x->name, tau, x->kendall, x->m, 1e-15);
@@ -198,7 +198,7 @@ START_TEST(all_constant_models_leave_w_undefined)
     cs_agreement *a = compute(scores, 2, 3, 2);
     ck_assert(isnan(cs_agreement_kendall_w(a)));
     ck_assert(isnan(cs_agreement_p_value(a)));
-    cs_assert_ok(cs_agreement_pairwise(a, rho, tau, jac, 2));
+    cs_assert_ok(cs_agreement_pairwise(rho, tau, jac, 2, a));
     ck_assert(isnan(rho[1]) && isnan(rho[2]) && isnan(tau[1]) && isnan(tau[2]));
     ck_assert(rho[0] == 1.0 && tau[3] == 1.0);
     ck_assert(jac[1] == 1.0); /* both top sets are {0, 1}: ties go to the lower index */
@@ -267,7 +267,7 @@ START_TEST(large_inputs_match_direct_computation)
     cs_agreement *a = compute(scores, M, K, TOP);
     ck_assert_msg(fabs(cs_agreement_kendall_w(a) - w) <= 1e-15 * w, "W %.17g, want %.17g",
                   cs_agreement_kendall_w(a), w);
-    cs_assert_ok(cs_agreement_pairwise(a, rho, tau, jac, M));
+    cs_assert_ok(cs_agreement_pairwise(rho, tau, jac, M, a));
     for (int i = 0; i < M; i++)
         for (int j = 0; j < M; j++) {
             if (i == j)
@@ -325,8 +325,8 @@ START_TEST(only_the_ranks_matter)
     cs_agreement *a = compute(x->scores, 3, 6, 2), *b = compute(moved, 3, 6, 2);
     ck_assert(cs_agreement_kendall_w(a) == cs_agreement_kendall_w(b));
     ck_assert(cs_agreement_p_value(a) == cs_agreement_p_value(b));
-    cs_assert_ok(cs_agreement_pairwise(a, base, base + 9, base + 18, 3));
-    cs_assert_ok(cs_agreement_pairwise(b, after, after + 9, after + 18, 3));
+    cs_assert_ok(cs_agreement_pairwise(base, base + 9, base + 18, 3, a));
+    cs_assert_ok(cs_agreement_pairwise(after, after + 9, after + 18, 3, b));
     ck_assert(memcmp(base, after, sizeof base) == 0);
     cs_agreement_destroy(a);
     cs_agreement_destroy(b);
@@ -342,8 +342,8 @@ START_TEST(results_are_deterministic_and_symmetric)
     double wa = cs_agreement_kendall_w(a), wb = cs_agreement_kendall_w(b);
     double pa = cs_agreement_p_value(a), pb = cs_agreement_p_value(b);
     ck_assert(memcmp(&wa, &wb, sizeof wa) == 0 && memcmp(&pa, &pb, sizeof pa) == 0);
-    cs_assert_ok(cs_agreement_pairwise(a, first, first + M * M, first + 2 * M * M, M));
-    cs_assert_ok(cs_agreement_pairwise(b, second, second + M * M, second + 2 * M * M, M));
+    cs_assert_ok(cs_agreement_pairwise(first, first + M * M, first + 2 * M * M, M, a));
+    cs_assert_ok(cs_agreement_pairwise(second, second + M * M, second + 2 * M * M, M, b));
     ck_assert(memcmp(first, second, sizeof first) == 0);
     for (int q = 0; q < 3; q++)
         for (int i = 0; i < M; i++) {
@@ -358,7 +358,7 @@ START_TEST(results_are_deterministic_and_symmetric)
     /* top_k changes the Jaccard overlaps only. */
     cs_agreement *c = compute(scores, M, K, K);
     ck_assert(cs_agreement_kendall_w(c) == w);
-    cs_assert_ok(cs_agreement_pairwise(c, second, second + M * M, second + 2 * M * M, M));
+    cs_assert_ok(cs_agreement_pairwise(second, second + M * M, second + 2 * M * M, M, c));
     ck_assert(memcmp(first, second, 2 * M * M * sizeof(double)) == 0);
     for (int i = 0; i < M * M; i++)
         ck_assert(second[2 * M * M + i] == 1.0); /* top_k = k: every set is everything */
@@ -404,15 +404,15 @@ START_TEST(accessors_reject_bad_input)
     static const double scores[] = { 1, 2, 3, 3, 1, 2 };
     double rho[4], sentinel[4] = { 9, 9, 9, 9 };
     cs_agreement *a = compute(scores, 2, 3, 1);
-    cs_assert_fails(cs_agreement_pairwise(NULL, rho, NULL, NULL, 2), CS_ERR_INVALID_ARGUMENT,
+    cs_assert_fails(cs_agreement_pairwise(rho, NULL, NULL, 2, NULL), CS_ERR_INVALID_ARGUMENT,
                     "cs_agreement_pairwise: a is NULL");
     memcpy(rho, sentinel, sizeof rho);
-    cs_assert_fails(cs_agreement_pairwise(a, rho, NULL, NULL, 3), CS_ERR_SIZE_MISMATCH,
+    cs_assert_fails(cs_agreement_pairwise(rho, NULL, NULL, 3, a), CS_ERR_SIZE_MISMATCH,
                     "m is 3, the result holds 2 models");
-    cs_assert_fails(cs_agreement_pairwise(a, rho, NULL, NULL, -1), CS_ERR_SIZE_MISMATCH,
+    cs_assert_fails(cs_agreement_pairwise(rho, NULL, NULL, -1, a), CS_ERR_SIZE_MISMATCH,
                     "m is -1, the result holds 2 models");
     ck_assert(memcmp(rho, sentinel, sizeof rho) == 0); /* failures write nothing */
-    cs_assert_ok(cs_agreement_pairwise(a, NULL, NULL, NULL, 2)); /* nothing asked, nothing done */
+    cs_assert_ok(cs_agreement_pairwise(NULL, NULL, NULL, 2, a)); /* nothing asked, nothing done */
     ck_assert(isnan(cs_agreement_kendall_w(NULL)));
     ck_assert(isnan(cs_agreement_p_value(NULL)));
     cs_agreement_destroy(NULL);

@@ -4,6 +4,7 @@
  * Values marked "reference" were printed by tests/reference/analysis_reference.py
  * (NumPy/SciPy, run by hand with /usr/bin/python3). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,30 +96,30 @@ START_TEST(average_gives_mean_and_sd_of_counts_and_t_intervals)
     ck_assert_int_eq(cs_confusion_num_classes(mean), 3);
     ck_assert_double_eq_tol(cs_confusion_total(mean), 40.0, 1e-12);
     double v[9];
-    cs_assert_ok(cs_confusion_normalized(mean, CS_NORMALIZE_NONE, v, 3));
+    cs_assert_ok(cs_confusion_normalized(v, 3, mean, CS_NORMALIZE_NONE));
     assert_close(v, MEAN_COUNTS, 9, 1e-14);
-    cs_assert_ok(cs_confusion_stats_sd(s, v, 3));
+    cs_assert_ok(cs_confusion_stats_sd(v, 3, s));
     assert_close(v, SD_COUNTS, 9, 1e-14);
 
     double m[3], lo[3], hi[3];
-    cs_assert_ok(cs_confusion_stats_class_accuracy(s, m, lo, hi, 3));
+    cs_assert_ok(cs_confusion_stats_class_accuracy(m, lo, hi, 3, s));
     assert_close(m, CLASS_MEAN_95, 3, 1e-15);
     assert_close(lo, CLASS_LO_95, 3, TOL);
     assert_close(hi, CLASS_HI_95, 3, TOL);
-    cs_assert_ok(cs_confusion_stats_class_accuracy(s, NULL, lo, NULL, 3)); /* outputs optional */
+    cs_assert_ok(cs_confusion_stats_class_accuracy(NULL, lo, NULL, 3, s)); /* outputs optional */
     assert_close(lo, CLASS_LO_95, 3, TOL);
     double am, alo, ahi;
-    cs_assert_ok(cs_confusion_stats_accuracy(s, &am, &alo, &ahi));
+    cs_assert_ok(cs_confusion_stats_accuracy(&am, &alo, &ahi, s));
     ck_assert_double_eq_tol(am, ACC_MEAN_LO_HI[0], 1e-15);
     ck_assert_double_eq_tol(alo, ACC_MEAN_LO_HI[1], TOL);
     ck_assert_double_eq_tol(ahi, ACC_MEAN_LO_HI[2], TOL);
-    cs_assert_ok(cs_confusion_stats_accuracy(s, NULL, NULL, NULL));
+    cs_assert_ok(cs_confusion_stats_accuracy(NULL, NULL, NULL, s));
     cs_confusion_stats_destroy(s);
 
     cs_average_options o = CS_AVERAGE_OPTIONS_INIT;
     o.confidence = 0.80;
     s = average(&reps, &o);
-    cs_assert_ok(cs_confusion_stats_class_accuracy(s, m, lo, hi, 3));
+    cs_assert_ok(cs_confusion_stats_class_accuracy(m, lo, hi, 3, s));
     assert_close(lo, CLASS_LO_80, 3, TOL);
     assert_close(hi, CLASS_HI_80, 3, TOL);
     cs_confusion_stats_destroy(s);
@@ -131,8 +132,8 @@ START_TEST(mean_recall_equals_recall_of_the_mean_matrix_on_one_test_set)
     replicates reps = make(&COND[0][0], 5, 3);
     cs_confusion_stats *s = average(&reps, NULL);
     double m[3], recall[3];
-    cs_assert_ok(cs_confusion_stats_class_accuracy(s, m, NULL, NULL, 3));
-    cs_assert_ok(cs_confusion_class_metrics(cs_confusion_stats_mean(s), recall, NULL, NULL, 3));
+    cs_assert_ok(cs_confusion_stats_class_accuracy(m, NULL, NULL, 3, s));
+    cs_assert_ok(cs_confusion_class_metrics(recall, NULL, NULL, 3, cs_confusion_stats_mean(s)));
     assert_close(recall, m, 3, 1e-15);
     cs_confusion_stats_destroy(s);
     release(&reps);
@@ -142,8 +143,8 @@ START_TEST(mean_recall_equals_recall_of_the_mean_matrix_on_one_test_set)
     const double uneven[2][4] = { { 1, 0, 0, 1 }, { 1, 2, 0, 1 } };
     reps = make(&uneven[0][0], 2, 2);
     s = average(&reps, NULL);
-    cs_assert_ok(cs_confusion_stats_class_accuracy(s, m, NULL, NULL, 2));
-    cs_assert_ok(cs_confusion_class_metrics(cs_confusion_stats_mean(s), recall, NULL, NULL, 2));
+    cs_assert_ok(cs_confusion_stats_class_accuracy(m, NULL, NULL, 2, s));
+    cs_assert_ok(cs_confusion_class_metrics(recall, NULL, NULL, 2, cs_confusion_stats_mean(s)));
     ck_assert_double_eq_tol(m[0], 2.0 / 3.0, 1e-15);
     ck_assert_double_eq_tol(recall[0], 0.5, 1e-15);
     cs_confusion_stats_destroy(s);
@@ -159,16 +160,16 @@ START_TEST(one_replicate_has_no_interval)
         o.interval = boot ? CS_INTERVAL_BOOTSTRAP : CS_INTERVAL_T;
         cs_confusion_stats *s = average(&reps, &o);
         double v[9], m[3], lo[3], hi[3], am, alo, ahi;
-        cs_assert_ok(cs_confusion_normalized(cs_confusion_stats_mean(s), CS_NORMALIZE_NONE, v, 3));
+        cs_assert_ok(cs_confusion_normalized(v, 3, cs_confusion_stats_mean(s), CS_NORMALIZE_NONE));
         assert_close(v, COND[0], 9, 0.0);
-        cs_assert_ok(cs_confusion_stats_sd(s, v, 3));
+        cs_assert_ok(cs_confusion_stats_sd(v, 3, s));
         for (int i = 0; i < 9; i++)
             ck_assert(isnan(v[i]));
-        cs_assert_ok(cs_confusion_stats_class_accuracy(s, m, lo, hi, 3));
+        cs_assert_ok(cs_confusion_stats_class_accuracy(m, lo, hi, 3, s));
         ck_assert_double_eq_tol(m[0], 0.6, 1e-15);
         for (int t = 0; t < 3; t++)
             ck_assert(isnan(lo[t]) && isnan(hi[t]));
-        cs_assert_ok(cs_confusion_stats_accuracy(s, &am, &alo, &ahi));
+        cs_assert_ok(cs_confusion_stats_accuracy(&am, &alo, &ahi, s));
         ck_assert_double_eq_tol(am, 0.75, 1e-15);
         ck_assert(isnan(alo) && isnan(ahi));
         cs_confusion_stats_destroy(s);
@@ -186,9 +187,9 @@ START_TEST(identical_replicates_have_a_zero_width_interval)
         o.interval = boot ? CS_INTERVAL_BOOTSTRAP : CS_INTERVAL_T;
         cs_confusion_stats *s = average(&reps, &o);
         double m[2], lo[2], hi[2], sd[4];
-        cs_assert_ok(cs_confusion_stats_class_accuracy(s, m, lo, hi, 2));
+        cs_assert_ok(cs_confusion_stats_class_accuracy(m, lo, hi, 2, s));
         ck_assert(m[0] == 0.75 && lo[0] == 0.75 && hi[0] == 0.75);
-        cs_assert_ok(cs_confusion_stats_sd(s, sd, 2));
+        cs_assert_ok(cs_confusion_stats_sd(sd, 2, s));
         ck_assert_double_eq(sd[1], 0.0);
         cs_confusion_stats_destroy(s);
     }
@@ -202,7 +203,7 @@ START_TEST(absent_class_has_nan_accuracy)
     replicates reps = make(&counts[0][0], 2, 3);
     cs_confusion_stats *s = average(&reps, NULL);
     double m[3], lo[3], hi[3];
-    cs_assert_ok(cs_confusion_stats_class_accuracy(s, m, lo, hi, 3));
+    cs_assert_ok(cs_confusion_stats_class_accuracy(m, lo, hi, 3, s));
     ck_assert(isnan(m[1]) && isnan(lo[1]) && isnan(hi[1]));
     ck_assert_double_eq_tol(m[0], 0.7, 1e-15);
     ck_assert(lo[0] < 0.7 && hi[0] > 0.7);
@@ -272,8 +273,8 @@ START_TEST(average_options_are_versioned)
     const cs_average_options defaults = CS_AVERAGE_OPTIONS_INIT;
     cs_confusion_stats *a = average(&reps, NULL), *b = average(&reps, &defaults);
     double la[3], lb[3];
-    cs_assert_ok(cs_confusion_stats_class_accuracy(a, NULL, la, NULL, 3));
-    cs_assert_ok(cs_confusion_stats_class_accuracy(b, NULL, lb, NULL, 3));
+    cs_assert_ok(cs_confusion_stats_class_accuracy(NULL, la, NULL, 3, a));
+    cs_assert_ok(cs_confusion_stats_class_accuracy(NULL, lb, NULL, 3, b));
     ck_assert_int_eq(memcmp(la, lb, sizeof la), 0);
     cs_confusion_stats_destroy(a);
     cs_confusion_stats_destroy(b);
@@ -288,14 +289,14 @@ START_TEST(stats_accessors_reject_bad_input)
     double v[9];
     ck_assert_uint_eq(cs_confusion_stats_replicates(NULL), 0);
     ck_assert_ptr_null(cs_confusion_stats_mean(NULL));
-    cs_assert_fails(cs_confusion_stats_sd(NULL, v, 3), CS_ERR_INVALID_ARGUMENT, "s is NULL");
-    cs_assert_fails(cs_confusion_stats_sd(s, NULL, 3), CS_ERR_INVALID_ARGUMENT, "out is NULL");
-    cs_assert_fails(cs_confusion_stats_sd(s, v, 2), CS_ERR_SIZE_MISMATCH,
+    cs_assert_fails(cs_confusion_stats_sd(v, 3, NULL), CS_ERR_INVALID_ARGUMENT, "s is NULL");
+    cs_assert_fails(cs_confusion_stats_sd(NULL, 3, s), CS_ERR_INVALID_ARGUMENT, "out is NULL");
+    cs_assert_fails(cs_confusion_stats_sd(v, 2, s), CS_ERR_SIZE_MISMATCH,
                     "k is 2, the matrices have 3 classes");
-    cs_assert_fails(cs_confusion_stats_class_accuracy(NULL, v, v, v, 3), CS_ERR_INVALID_ARGUMENT,
+    cs_assert_fails(cs_confusion_stats_class_accuracy(v, v, v, 3, NULL), CS_ERR_INVALID_ARGUMENT,
                     "s is NULL");
-    cs_assert_fails(cs_confusion_stats_class_accuracy(s, v, v, v, 4), CS_ERR_SIZE_MISMATCH, "k is 4");
-    cs_assert_fails(cs_confusion_stats_accuracy(NULL, v, v, v), CS_ERR_INVALID_ARGUMENT, "s is NULL");
+    cs_assert_fails(cs_confusion_stats_class_accuracy(v, v, v, 4, s), CS_ERR_SIZE_MISMATCH, "k is 4");
+    cs_assert_fails(cs_confusion_stats_accuracy(v, v, v, NULL), CS_ERR_INVALID_ARGUMENT, "s is NULL");
     cs_confusion_stats_destroy(NULL);
     cs_confusion_stats_destroy(s);
     release(&reps);
@@ -312,9 +313,9 @@ START_TEST(bootstrap_is_deterministic_for_a_seed)
     o.seed = 43;
     cs_confusion_stats *c = average(&reps, &o);
     double ma[3], la[3], ha[3], lb[3], hb[3], lc[3], hc[3];
-    cs_assert_ok(cs_confusion_stats_class_accuracy(a, ma, la, ha, 3));
-    cs_assert_ok(cs_confusion_stats_class_accuracy(b, NULL, lb, hb, 3));
-    cs_assert_ok(cs_confusion_stats_class_accuracy(c, NULL, lc, hc, 3));
+    cs_assert_ok(cs_confusion_stats_class_accuracy(ma, la, ha, 3, a));
+    cs_assert_ok(cs_confusion_stats_class_accuracy(NULL, lb, hb, 3, b));
+    cs_assert_ok(cs_confusion_stats_class_accuracy(NULL, lc, hc, 3, c));
     ck_assert_int_eq(memcmp(la, lb, sizeof la), 0);
     ck_assert_int_eq(memcmp(ha, hb, sizeof ha), 0);
     ck_assert(memcmp(la, lc, sizeof la) != 0 || memcmp(ha, hc, sizeof ha) != 0);
@@ -332,7 +333,7 @@ START_TEST(bootstrap_is_deterministic_for_a_seed)
         ck_assert(ha[t] - la[t] < CLASS_HI_95[t] - CLASS_LO_95[t]);
     }
     double am, alo, ahi;
-    cs_assert_ok(cs_confusion_stats_accuracy(a, &am, &alo, &ahi));
+    cs_assert_ok(cs_confusion_stats_accuracy(&am, &alo, &ahi, a));
     ck_assert(alo < am && am < ahi);
     cs_confusion_stats_destroy(a);
     cs_confusion_stats_destroy(b);
@@ -419,9 +420,9 @@ START_TEST(intervals_cover_the_true_mean_about_as_often_as_promised)
         ob.seed = (uint64_t)study;
         cs_confusion_stats *st = average(&reps, &ot), *sb = average(&reps, &ob);
         double lo[2], hi[2];
-        cs_assert_ok(cs_confusion_stats_class_accuracy(st, NULL, lo, hi, 2));
+        cs_assert_ok(cs_confusion_stats_class_accuracy(NULL, lo, hi, 2, st));
         covered_t += lo[0] <= 0.7 && 0.7 <= hi[0];
-        cs_assert_ok(cs_confusion_stats_class_accuracy(sb, NULL, lo, hi, 2));
+        cs_assert_ok(cs_confusion_stats_class_accuracy(NULL, lo, hi, 2, sb));
         covered_boot += lo[0] <= 0.7 && 0.7 <= hi[0];
         cs_confusion_stats_destroy(st);
         cs_confusion_stats_destroy(sb);
@@ -430,6 +431,46 @@ START_TEST(intervals_cover_the_true_mean_about_as_often_as_promised)
     double ct = (double)covered_t / STUDIES, cb = (double)covered_boot / STUDIES;
     ck_assert_msg(ct >= 0.90 && ct <= 0.99, "t coverage %.3f", ct);
     ck_assert_msg(cb >= 0.82 && cb <= 0.97, "bootstrap coverage %.3f", cb);
+}
+END_TEST
+
+/* cs_class_score as a caller built against an older, smaller header would know it. */
+typedef struct old_class_score {
+    int cls;
+    double score;
+} old_class_score;
+
+START_TEST(rank_takes_an_older_smaller_struct_and_refuses_a_newer_one)
+{
+    const double counts[2][16] = {
+        { 3, 1, 0, 0, 0, 4, 0, 0, 0, 1, 3, 0, 0, 0, 0, 0 },
+        { 2, 2, 0, 0, 1, 3, 0, 0, 0, 2, 2, 0, 0, 0, 0, 0 },
+    };
+    replicates reps = make(&counts[0][0], 2, 4);
+    cs_confusion_stats *s = average(&reps, NULL);
+    cs_class_score full[4];
+    cs_assert_ok(cs_rank_weakest(full, sizeof full[0], 4, s, NULL));
+    /* One element more than the caller asked for is a sentinel that must stay untouched. */
+    old_class_score old[5];
+    memset(old, 0x5A, sizeof old);
+    const old_class_score sentinel = old[4];
+    cs_assert_ok(cs_rank_weakest((cs_class_score *)(void *)old, sizeof old[0], 4, s, NULL));
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(old[i].cls, full[i].cls);
+        ck_assert(old[i].score == full[i].score || (isnan(old[i].score) && isnan(full[i].score)));
+    }
+    ck_assert(memcmp(&old[4], &sentinel, sizeof sentinel) == 0);
+    /* A struct larger than this library's comes from a newer header: refused, sizes named. */
+    char newer[4 * (sizeof(cs_class_score) + 8)];
+    char msg[160];
+    snprintf(msg, sizeof msg, "elem_size %zu is larger than this library's cs_class_score (%zu bytes",
+             sizeof(cs_class_score) + 8, sizeof(cs_class_score));
+    cs_assert_fails(cs_rank_weakest((cs_class_score *)(void *)newer, sizeof(cs_class_score) + 8, 4, s, NULL),
+                    CS_ERR_UNSUPPORTED, msg);
+    cs_assert_fails(cs_rank_weakest(full, 2, 4, s, NULL), CS_ERR_INVALID_ARGUMENT,
+                    "elem_size 2 is smaller than the first member of cs_class_score");
+    cs_confusion_stats_destroy(s);
+    release(&reps);
 }
 END_TEST
 
@@ -444,14 +485,14 @@ START_TEST(rank_by_accuracy_lowest_first_ties_by_index_nan_last)
     replicates reps = make(&counts[0][0], 2, 4);
     cs_confusion_stats *s = average(&reps, NULL);
     cs_class_score out[4];
-    cs_assert_ok(cs_rank_weakest(s, NULL, out, 4));
+    cs_assert_ok(cs_rank_weakest(out, sizeof(cs_class_score), 4, s, NULL));
     const int order[4] = { 0, 2, 1, 3 };
     for (int i = 0; i < 4; i++)
         ck_assert_msg(out[i].cls == order[i], "rank %d is class %d", i, out[i].cls);
     ck_assert_double_eq(out[0].score, 0.625);
     ck_assert(isnan(out[3].score) && isnan(out[3].lo) && isnan(out[3].hi));
     double m[4], lo[4], hi[4];
-    cs_assert_ok(cs_confusion_stats_class_accuracy(s, m, lo, hi, 4));
+    cs_assert_ok(cs_confusion_stats_class_accuracy(m, lo, hi, 4, s));
     ck_assert(out[1].lo == lo[2] && out[1].hi == hi[2]); /* the accessor's interval */
 
     /* Against a baseline of two copies of the first replicate (.75, 1, .75): every drop is
@@ -459,7 +500,7 @@ START_TEST(rank_by_accuracy_lowest_first_ties_by_index_nan_last)
     const cs_confusion *twice[2] = { reps.cm[0], reps.cm[0] };
     cs_confusion_stats *base = NULL;
     cs_assert_ok(cs_confusion_average(&base, twice, 2, NULL));
-    cs_assert_ok(cs_rank_weakest(s, base, out, 4));
+    cs_assert_ok(cs_rank_weakest(out, sizeof(cs_class_score), 4, s, base));
     for (int i = 0; i < 4; i++)
         ck_assert_int_eq(out[i].cls, i);
     ck_assert_double_eq(out[1].score, 0.125);
@@ -476,10 +517,10 @@ START_TEST(rank_by_sensitivity_uses_welch_intervals)
     replicates cond = make(&COND[0][0], 5, 3), basereps = make(&BASE[0][0], 4, 3);
     cs_confusion_stats *s = average(&cond, NULL), *base = average(&basereps, NULL);
     double bm[3];
-    cs_assert_ok(cs_confusion_stats_class_accuracy(base, bm, NULL, NULL, 3));
+    cs_assert_ok(cs_confusion_stats_class_accuracy(bm, NULL, NULL, 3, base));
     assert_close(bm, BASE_CLASS_MEAN, 3, 1e-15);
     cs_class_score out[3];
-    cs_assert_ok(cs_rank_weakest(s, base, out, 3));
+    cs_assert_ok(cs_rank_weakest(out, sizeof(cs_class_score), 3, s, base));
     for (int i = 0; i < 3; i++) { /* drops .26, .145, .105: already in class order */
         ck_assert_int_eq(out[i].cls, i);
         ck_assert_double_eq_tol(out[i].score, DROP[i], 1e-15);
@@ -487,7 +528,7 @@ START_TEST(rank_by_sensitivity_uses_welch_intervals)
         ck_assert_double_eq_tol(out[i].hi, DROP_HI[i], TOL);
     }
     /* By accuracy, the same summary ranks class 0 (.64) weakest, then 1 (.78), 2 (.82). */
-    cs_assert_ok(cs_rank_weakest(s, NULL, out, 3));
+    cs_assert_ok(cs_rank_weakest(out, sizeof(cs_class_score), 3, s, NULL));
     ck_assert(out[0].cls == 0 && out[1].cls == 1 && out[2].cls == 2);
     ck_assert_double_eq_tol(out[0].lo, CLASS_LO_95[0], TOL);
     cs_confusion_stats_destroy(s);
@@ -497,10 +538,10 @@ START_TEST(rank_by_sensitivity_uses_welch_intervals)
     replicates one = make(&COND[0][0], 1, 3);
     s = average(&one, NULL);
     base = average(&basereps, NULL);
-    cs_assert_ok(cs_rank_weakest(s, base, out, 3));
+    cs_assert_ok(cs_rank_weakest(out, sizeof(cs_class_score), 3, s, base));
     for (int i = 0; i < 3; i++)
         ck_assert(!isnan(out[i].score) && isnan(out[i].lo) && isnan(out[i].hi));
-    cs_assert_ok(cs_rank_weakest(base, s, out, 3));
+    cs_assert_ok(cs_rank_weakest(out, sizeof(cs_class_score), 3, base, s));
     ck_assert(isnan(out[0].lo));
     cs_confusion_stats_destroy(s);
     cs_confusion_stats_destroy(base);
@@ -520,9 +561,9 @@ START_TEST(rank_by_sensitivity_bootstraps_the_difference_when_asked)
     o.seed = 8;
     cs_confusion_stats *s8 = average(&cond, &o);
     cs_class_score a[3], b[3], c[3];
-    cs_assert_ok(cs_rank_weakest(s, base, a, 3));
-    cs_assert_ok(cs_rank_weakest(s, base, b, 3));
-    cs_assert_ok(cs_rank_weakest(s8, base, c, 3));
+    cs_assert_ok(cs_rank_weakest(a, sizeof(cs_class_score), 3, s, base));
+    cs_assert_ok(cs_rank_weakest(b, sizeof(cs_class_score), 3, s, base));
+    cs_assert_ok(cs_rank_weakest(c, sizeof(cs_class_score), 3, s8, base));
     int differ = 0;
     for (int i = 0; i < 3; i++) {
         /* Same seed, same bounds (fields compared: the struct has padding). */
@@ -551,11 +592,11 @@ START_TEST(rank_rejects_bad_input)
     replicates two = make(&two_counts[0][0], 2, 2);
     cs_confusion_stats *s = average(&three, NULL), *s2 = average(&two, NULL);
     cs_class_score out[3];
-    cs_assert_fails(cs_rank_weakest(NULL, NULL, out, 3), CS_ERR_INVALID_ARGUMENT, "s is NULL");
-    cs_assert_fails(cs_rank_weakest(s, NULL, NULL, 3), CS_ERR_INVALID_ARGUMENT, "out is NULL");
-    cs_assert_fails(cs_rank_weakest(s, NULL, out, 2), CS_ERR_SIZE_MISMATCH,
+    cs_assert_fails(cs_rank_weakest(out, sizeof(cs_class_score), 3, NULL, NULL), CS_ERR_INVALID_ARGUMENT, "s is NULL");
+    cs_assert_fails(cs_rank_weakest(NULL, sizeof(cs_class_score), 3, s, NULL), CS_ERR_INVALID_ARGUMENT, "out is NULL");
+    cs_assert_fails(cs_rank_weakest(out, sizeof(cs_class_score), 2, s, NULL), CS_ERR_SIZE_MISMATCH,
                     "k is 2, the matrices have 3 classes");
-    cs_assert_fails(cs_rank_weakest(s, s2, out, 3), CS_ERR_SIZE_MISMATCH, "base has 2 classes, s has 3");
+    cs_assert_fails(cs_rank_weakest(out, sizeof(cs_class_score), 3, s, s2), CS_ERR_SIZE_MISMATCH, "base has 2 classes, s has 3");
     cs_confusion_stats_destroy(s);
     cs_confusion_stats_destroy(s2);
     release(&three);
@@ -583,6 +624,7 @@ int main(void)
     tcase_add_test(tc, rank_by_sensitivity_uses_welch_intervals);
     tcase_add_test(tc, rank_by_sensitivity_bootstraps_the_difference_when_asked);
     tcase_add_test(tc, rank_rejects_bad_input);
+    tcase_add_test(tc, rank_takes_an_older_smaller_struct_and_refuses_a_newer_one);
     suite_add_tcase(s, tc);
     return cs_test_run(s);
 }

@@ -34,7 +34,7 @@ START_TEST(plain_batch_is_bytes_over_255)
     cs_dataset *ds = make();
     float out[2 * C * H * W];
     size_t idx[2] = { 5, 0 };
-    cs_assert_ok(cs_dataset_batch(ds, out, idx, 2, NULL));
+    cs_assert_ok(cs_dataset_batch(out, ds, idx, 2, NULL));
     for (size_t q = 0; q < C * H * W; q++) {
         ck_assert_float_eq(out[q], (float)cs_dataset_image(ds, 5)[q] / 255.0f);
         ck_assert_float_eq(out[C * H * W + q], (float)cs_dataset_image(ds, 0)[q] / 255.0f);
@@ -50,7 +50,7 @@ START_TEST(normalisation_matches_torchvision_float32)
     cs_batch_options o = CS_BATCH_OPTIONS_INIT;
     o.mean = mean;
     o.std = sd;
-    cs_assert_ok(cs_dataset_batch(ds, out, NULL, N, &o));
+    cs_assert_ok(cs_dataset_batch(out, ds, NULL, N, &o));
     for (size_t i = 0; i < N; i++)
         for (int ch = 0; ch < C; ch++)
             for (int q = 0; q < H * W; q++)
@@ -100,7 +100,7 @@ START_TEST(augmentation_is_a_padded_crop_and_flip)
     int seen_offset[2 * P + 1] = { 0 }, flips = 0;
     for (int round = 0; round < 8; round++) {
         o.counter = (uint64_t)round * N;
-        cs_assert_ok(cs_dataset_batch(ds, out, NULL, N, &o));
+        cs_assert_ok(cs_dataset_batch(out, ds, NULL, N, &o));
         for (size_t i = 0; i < N; i++) {
             int dy, dx, f;
             ck_assert_msg(find_transform(ds, i, out + i * C * H * W, P, &dy, &dx, &f) == 0,
@@ -130,7 +130,7 @@ START_TEST(padding_becomes_minus_mean_over_std)
     o.crop_padding = 12;
     o.seed = 5;
     float *out = malloc(sizeof(float) * N * C * H * W);
-    cs_assert_ok(cs_dataset_batch(ds, out, NULL, N, &o));
+    cs_assert_ok(cs_dataset_batch(out, ds, NULL, N, &o));
     int padded = 0;
     for (size_t q = 0; q < (size_t)N * C * H * W; q++) {
         int ch = (int)(q / (H * W)) % C;
@@ -155,18 +155,18 @@ START_TEST(augmentation_is_deterministic_and_split_invariant)
     o.counter = 1000;
     size_t image = C * H * W;
     float *a = malloc(sizeof(float) * N * image), *b = malloc(sizeof(float) * N * image);
-    cs_assert_ok(cs_dataset_batch(ds, a, idx, N, &o));
-    cs_assert_ok(cs_dataset_batch(ds, b, idx, N, &o));
+    cs_assert_ok(cs_dataset_batch(a, ds, idx, N, &o));
+    cs_assert_ok(cs_dataset_batch(b, ds, idx, N, &o));
     ck_assert(memcmp(a, b, sizeof(float) * N * image) == 0);
     /* Split at 17: the second call continues the counter. */
-    cs_assert_ok(cs_dataset_batch(ds, b, idx, 17, &o));
+    cs_assert_ok(cs_dataset_batch(b, ds, idx, 17, &o));
     o.counter += 17;
-    cs_assert_ok(cs_dataset_batch(ds, b + 17 * image, idx + 17, N - 17, &o));
+    cs_assert_ok(cs_dataset_batch(b + 17 * image, ds, idx + 17, N - 17, &o));
     ck_assert(memcmp(a, b, sizeof(float) * N * image) == 0);
     /* Another seed gives another batch. */
     o.counter = 1000;
     o.seed++;
-    cs_assert_ok(cs_dataset_batch(ds, b, idx, N, &o));
+    cs_assert_ok(cs_dataset_batch(b, ds, idx, N, &o));
     ck_assert(memcmp(a, b, sizeof(float) * N * image) != 0);
     free(a);
     free(b);
@@ -180,29 +180,29 @@ START_TEST(batch_rejects_bad_input)
     float out[2 * C * H * W];
     size_t idx[2] = { 0, 64 };
     cs_batch_options o = CS_BATCH_OPTIONS_INIT;
-    cs_assert_fails(cs_dataset_batch(NULL, out, NULL, 1, NULL), CS_ERR_INVALID_ARGUMENT, "ds");
-    cs_assert_fails(cs_dataset_batch(ds, NULL, NULL, 1, NULL), CS_ERR_INVALID_ARGUMENT, "out");
-    cs_assert_fails(cs_dataset_batch(ds, out, NULL, 0, NULL), CS_ERR_INVALID_ARGUMENT, "n is 0");
-    cs_assert_fails(cs_dataset_batch(ds, out, NULL, 65, NULL), CS_ERR_OUT_OF_RANGE, "64 records");
-    cs_assert_fails(cs_dataset_batch(ds, out, idx, 2, NULL), CS_ERR_OUT_OF_RANGE, "indices[1] is 64");
+    cs_assert_fails(cs_dataset_batch(out, NULL, NULL, 1, NULL), CS_ERR_INVALID_ARGUMENT, "ds");
+    cs_assert_fails(cs_dataset_batch(NULL, ds, NULL, 1, NULL), CS_ERR_INVALID_ARGUMENT, "out");
+    cs_assert_fails(cs_dataset_batch(out, ds, NULL, 0, NULL), CS_ERR_INVALID_ARGUMENT, "n is 0");
+    cs_assert_fails(cs_dataset_batch(out, ds, NULL, 65, NULL), CS_ERR_OUT_OF_RANGE, "64 records");
+    cs_assert_fails(cs_dataset_batch(out, ds, idx, 2, NULL), CS_ERR_OUT_OF_RANGE, "indices[1] is 64");
     float bad_std[C] = { 1, 0, 1 }, nan_mean[C] = { 0, 0, NAN };
     o.std = bad_std;
-    cs_assert_fails(cs_dataset_batch(ds, out, NULL, 1, &o), CS_ERR_INVALID_ARGUMENT, "std[1]");
+    cs_assert_fails(cs_dataset_batch(out, ds, NULL, 1, &o), CS_ERR_INVALID_ARGUMENT, "std[1]");
     bad_std[1] = INFINITY;
-    cs_assert_fails(cs_dataset_batch(ds, out, NULL, 1, &o), CS_ERR_INVALID_ARGUMENT, "std[1]");
+    cs_assert_fails(cs_dataset_batch(out, ds, NULL, 1, &o), CS_ERR_INVALID_ARGUMENT, "std[1]");
     o.std = NULL;
     o.mean = nan_mean;
-    cs_assert_fails(cs_dataset_batch(ds, out, NULL, 1, &o), CS_ERR_INVALID_ARGUMENT, "mean[2]");
+    cs_assert_fails(cs_dataset_batch(out, ds, NULL, 1, &o), CS_ERR_INVALID_ARGUMENT, "mean[2]");
     o.mean = NULL;
     o.crop_padding = -1;
-    cs_assert_fails(cs_dataset_batch(ds, out, NULL, 1, &o), CS_ERR_INVALID_ARGUMENT, "crop_padding is -1");
+    cs_assert_fails(cs_dataset_batch(out, ds, NULL, 1, &o), CS_ERR_INVALID_ARGUMENT, "crop_padding is -1");
     o.crop_padding = 25;
-    cs_assert_fails(cs_dataset_batch(ds, out, NULL, 1, &o), CS_ERR_INVALID_ARGUMENT, "crop_padding is 25");
+    cs_assert_fails(cs_dataset_batch(out, ds, NULL, 1, &o), CS_ERR_INVALID_ARGUMENT, "crop_padding is 25");
     o.crop_padding = 0;
     o.struct_size = 8;
-    cs_assert_fails(cs_dataset_batch(ds, out, NULL, 1, &o), CS_ERR_INVALID_ARGUMENT, "struct_size is 8");
+    cs_assert_fails(cs_dataset_batch(out, ds, NULL, 1, &o), CS_ERR_INVALID_ARGUMENT, "struct_size is 8");
     o.struct_size = sizeof o + 8;
-    cs_assert_fails(cs_dataset_batch(ds, out, NULL, 1, &o), CS_ERR_UNSUPPORTED, "newer headers");
+    cs_assert_fails(cs_dataset_batch(out, ds, NULL, 1, &o), CS_ERR_UNSUPPORTED, "newer headers");
     cs_dataset_destroy(ds);
 }
 END_TEST

@@ -98,7 +98,7 @@ START_TEST(cells_are_described_and_scheduled_most_expensive_first)
     ck_assert_int_eq(n, 12);
     cs_study_cell_info info;
     info.struct_size = sizeof info;
-    cs_assert_ok(cs_study_cell(s, 5, &info));
+    cs_assert_ok(cs_study_cell(&info, s, 5));
     ck_assert_str_eq(info.model, "lenet:0.5");
     ck_assert_str_eq(info.condition, "reduce:uniform:0.5");
     ck_assert_int_eq(info.model_index, 0);
@@ -110,15 +110,15 @@ START_TEST(cells_are_described_and_scheduled_most_expensive_first)
     /* Half the training records (and the same test records) cost less than all of them. */
     cs_study_cell_info base;
     base.struct_size = sizeof base;
-    cs_assert_ok(cs_study_cell(s, 0, &base));
+    cs_assert_ok(cs_study_cell(&base, s, 0));
     ck_assert(base.gflop > info.gflop);
 
     int order[12];
-    cs_assert_ok(cs_study_schedule(s, order, 12));
+    cs_assert_ok(cs_study_schedule(order, 12, s));
     double last = INFINITY;
     int seen[12] = { 0 };
     for (int i = 0; i < n; i++) {
-        cs_assert_ok(cs_study_cell(s, order[i], &info));
+        cs_assert_ok(cs_study_cell(&info, s, order[i]));
         ck_assert(info.gflop <= last);
         if (i > 0 && info.gflop == last)
             ck_assert_int_lt(order[i - 1], order[i]); /* equal cost: index order */
@@ -136,7 +136,7 @@ START_TEST(cells_are_described_and_scheduled_most_expensive_first)
     } small;
     memset(&small, 0x5a, sizeof small);
     small.head.struct_size = offsetof(cs_study_cell_info, model_index);
-    cs_assert_ok(cs_study_cell(s, 1, &small.head));
+    cs_assert_ok(cs_study_cell(&small.head, s, 1));
     ck_assert_str_eq(small.head.condition, "baseline");
     unsigned char *after = (unsigned char *)&small.head + offsetof(cs_study_cell_info, model_index);
     ck_assert_int_eq(after[0], 0x5a);
@@ -149,8 +149,8 @@ START_TEST(shards_are_balanced_deterministic_and_complete)
     cs_study *s = make_study(0, 0, 2);
     int a[12], b[12];
     for (int shards = 1; shards <= 13; shards++) {
-        cs_assert_ok(cs_study_shards(s, shards, a, 12));
-        cs_assert_ok(cs_study_shards(s, shards, b, 12));
+        cs_assert_ok(cs_study_shards(a, 12, s, shards));
+        cs_assert_ok(cs_study_shards(b, 12, s, shards));
         ck_assert_mem_eq(a, b, sizeof a);
         double load[13] = { 0 }, biggest = 0.0;
         for (int i = 0; i < 12; i++) {
@@ -158,7 +158,7 @@ START_TEST(shards_are_balanced_deterministic_and_complete)
             ck_assert_int_lt(a[i], shards);
             cs_study_cell_info info;
             info.struct_size = sizeof info;
-            cs_assert_ok(cs_study_cell(s, i, &info));
+            cs_assert_ok(cs_study_cell(&info, s, i));
             load[a[i]] += info.gflop;
             if (info.gflop > biggest)
                 biggest = info.gflop;
@@ -173,8 +173,8 @@ START_TEST(shards_are_balanced_deterministic_and_complete)
     }
     /* The split does not depend on the shard a study object runs. */
     cs_study *other = make_study(2, 3, 2);
-    cs_assert_ok(cs_study_shards(s, 3, a, 12));
-    cs_assert_ok(cs_study_shards(other, 3, b, 12));
+    cs_assert_ok(cs_study_shards(a, 12, s, 3));
+    cs_assert_ok(cs_study_shards(b, 12, other, 3));
     ck_assert_mem_eq(a, b, sizeof a);
     cs_study_destroy(other);
     cs_study_destroy(s);
@@ -197,7 +197,7 @@ START_TEST(records_trained_alone_equal_the_runner_and_store_anywhere)
         cs_assert_ok(cs_study_train_cell(&rec, trainer, cell));
         ck_assert_int_eq(cs_study_record_cell(rec), cell);
         size_t len = 0;
-        const char *bytes = cs_study_record_data(rec, &len);
+        const char *bytes = cs_study_record_data(&len, rec);
         ck_assert_uint_eq(strlen(bytes), len);
         int stored = -1;
         double acc = -1.0;
@@ -287,22 +287,22 @@ START_TEST(claims_are_written_read_and_released)
     cs_assert_ok(cs_results_open(&r, dir));
     cs_study_claim got;
     got.struct_size = sizeof got;
-    cs_assert_ok(cs_results_cell_claim(r, 0, 1, 1, &got)); /* cell 3 */
+    cs_assert_ok(cs_results_cell_claim(&got, r, 0, 1, 1)); /* cell 3 */
     ck_assert_str_eq(got.worker, "rank 7");
     ck_assert_str_eq(got.host, "node-a");
     ck_assert_int_eq(got.pid, 4242);
     ck_assert(fabs(got.since - 1765000000.5) < 1e-6);
-    cs_assert_ok(cs_results_cell_claim(r, 0, 2, 0, &got)); /* cell 4: this process */
+    cs_assert_ok(cs_results_cell_claim(&got, r, 0, 2, 0)); /* cell 4: this process */
     ck_assert_str_eq(got.worker, "local");
     ck_assert_int_eq(got.pid, (long long)getpid());
-    ck_assert_int_eq(cs_results_cell_claim(r, 0, 0, 0, &got), CS_ERR_NOT_FOUND);
+    ck_assert_int_eq(cs_results_cell_claim(&got, r, 0, 0, 0), CS_ERR_NOT_FOUND);
     cs_results_destroy(r);
 
     /* Storing a cell removes its claim; releasing removes the other; releasing twice is fine. */
     cs_study_record *rec = NULL;
     cs_assert_ok(cs_study_train_cell(&rec, s, 3));
     size_t len = 0;
-    const char *bytes = cs_study_record_data(rec, &len);
+    const char *bytes = cs_study_record_data(&len, rec);
     cs_assert_ok(cs_study_store_record(NULL, NULL, s, dir, bytes, len));
     cs_study_record_destroy(rec);
     cs_assert_ok(cs_study_release_cell(s, dir, 4));
@@ -311,8 +311,8 @@ START_TEST(claims_are_written_read_and_released)
     struct stat st;
     ck_assert_int_eq(stat(running, &st), 0);
     cs_assert_ok(cs_results_open(&r, dir));
-    ck_assert_int_eq(cs_results_cell_claim(r, 0, 1, 1, &got), CS_ERR_NOT_FOUND);
-    ck_assert_int_eq(cs_results_cell_claim(r, 0, 2, 0, &got), CS_ERR_NOT_FOUND);
+    ck_assert_int_eq(cs_results_cell_claim(&got, r, 0, 1, 1), CS_ERR_NOT_FOUND);
+    ck_assert_int_eq(cs_results_cell_claim(&got, r, 0, 2, 0), CS_ERR_NOT_FOUND);
     cs_results_destroy(r);
     free(running);
     cs_study_destroy(s);
@@ -328,7 +328,7 @@ START_TEST(bad_records_are_refused_with_their_reason)
     cs_study_record *rec = NULL;
     cs_assert_ok(cs_study_train_cell(&rec, s, 1));
     size_t len = 0;
-    const char *bytes = cs_study_record_data(rec, &len);
+    const char *bytes = cs_study_record_data(&len, rec);
 
     ck_assert_int_eq(cs_study_store_record(NULL, NULL, s, dir, "not json", 8), CS_ERR_FORMAT);
     ck_assert_int_eq(cs_study_store_record(NULL, NULL, s, dir, bytes, len / 2), CS_ERR_FORMAT);
@@ -427,7 +427,7 @@ START_TEST(cells_train_at_once_on_a_fresh_study)
         cs_study_record *ref = NULL;
         cs_assert_ok(cs_study_train_cell(&ref, alone, t[i].cell));
         size_t na = 0, nb = 0;
-        const char *a = cs_study_record_data(ref, &na), *b = cs_study_record_data(t[i].rec, &nb);
+        const char *a = cs_study_record_data(&na, ref), *b = cs_study_record_data(&nb, t[i].rec);
         char *sa = without_timings(a, na), *sb = without_timings(b, nb);
         ck_assert_str_eq(sa, sb);
         free(sa);
@@ -446,18 +446,18 @@ START_TEST(bad_arguments_are_refused)
     cs_study *s = make_study(0, 0, 2);
     cs_study_cell_info info;
     info.struct_size = sizeof info;
-    ck_assert_int_eq(cs_study_cell(NULL, 0, &info), CS_ERR_INVALID_ARGUMENT);
-    ck_assert_int_eq(cs_study_cell(s, 0, NULL), CS_ERR_INVALID_ARGUMENT);
-    ck_assert_int_eq(cs_study_cell(s, -1, &info), CS_ERR_OUT_OF_RANGE);
-    ck_assert_int_eq(cs_study_cell(s, 12, &info), CS_ERR_OUT_OF_RANGE);
+    ck_assert_int_eq(cs_study_cell(&info, NULL, 0), CS_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(cs_study_cell(NULL, s, 0), CS_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(cs_study_cell(&info, s, -1), CS_ERR_OUT_OF_RANGE);
+    ck_assert_int_eq(cs_study_cell(&info, s, 12), CS_ERR_OUT_OF_RANGE);
     ck_assert_ptr_nonnull(strstr(cs_last_error(), "cell 12"));
     info.struct_size = 4;
-    ck_assert_int_eq(cs_study_cell(s, 0, &info), CS_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(cs_study_cell(&info, s, 0), CS_ERR_INVALID_ARGUMENT);
     int order[12];
-    ck_assert_int_eq(cs_study_schedule(s, order, 11), CS_ERR_OVERFLOW);
-    ck_assert_int_eq(cs_study_schedule(s, NULL, 12), CS_ERR_INVALID_ARGUMENT);
-    ck_assert_int_eq(cs_study_shards(s, 0, order, 12), CS_ERR_INVALID_ARGUMENT);
-    ck_assert_int_eq(cs_study_shards(s, 2, order, 3), CS_ERR_OVERFLOW);
+    ck_assert_int_eq(cs_study_schedule(order, 11, s), CS_ERR_OVERFLOW);
+    ck_assert_int_eq(cs_study_schedule(NULL, 12, s), CS_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(cs_study_shards(order, 12, s, 0), CS_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(cs_study_shards(order, 3, s, 2), CS_ERR_OVERFLOW);
     ck_assert_int_eq(cs_study_prepare(s, NULL), CS_ERR_INVALID_ARGUMENT);
     ck_assert_int_eq(cs_study_prepare(s, ""), CS_ERR_INVALID_ARGUMENT);
     ck_assert_int_eq(cs_study_cell_stored(s, dir, 40), CS_ERR_OUT_OF_RANGE);

@@ -121,7 +121,7 @@ static void write_file(const char *name, const void *buf, size_t len, int gzip)
 static size_t tensor_count(cs_model *m, int i)
 {
     int64_t dims[4];
-    int nd = cs_model_tensor_shape(m, i, dims, 4);
+    int nd = cs_model_tensor_shape(dims, 4, m, i);
     size_t count = 1;
     for (int d = 0; d < nd; d++)
         count *= (size_t)dims[d];
@@ -139,11 +139,73 @@ static void assert_same_model(cs_model *a, cs_model *b)
     }
     cs_dataset *ds = data(40, 9);
     int32_t pa[40], pb[40];
-    cs_assert_ok(cs_model_predict(a, pa, ds));
-    cs_assert_ok(cs_model_predict(b, pb, ds));
+    cs_assert_ok(cs_model_predict(pa, a, ds));
+    cs_assert_ok(cs_model_predict(pb, b, ds));
     ck_assert(memcmp(pa, pb, sizeof pa) == 0);
     cs_dataset_destroy(ds);
 }
+
+/* Everything a program needs to call a loaded model comes back from its getters: what the
+ * model was created with (architecture, input shape, K, width) and the normalisation training
+ * stored; a checkpoint of an untrained model says explicitly that it stores none. */
+START_TEST(getters_describe_a_loaded_model)
+{
+    cs_model *m = trained(), *back = NULL;
+    char *p = path_of("getters.ckpt");
+    cs_assert_ok(cs_model_save(m, p));
+    cs_assert_ok(cs_model_load(&back, p));
+    ck_assert_str_eq(cs_model_arch(back), "lenet");
+    ck_assert_int_eq(cs_model_num_classes(back), 3);
+    int c = 0, h = 0, w = 0;
+    cs_assert_ok(cs_model_input_shape(&c, &h, &w, back));
+    ck_assert_int_eq(c, 1);
+    ck_assert_int_eq(h, SIDE);
+    ck_assert_int_eq(w, SIDE);
+    double width = 0.0;
+    cs_assert_ok(cs_model_width(&width, back));
+    ck_assert_double_eq(width, 0.5);
+    /* The statistics of the training set, as cs_dataset_channel_stats computes them. */
+    cs_dataset *ds = data(20, 1);
+    double mean_d, std_d;
+    cs_assert_ok(cs_dataset_channel_stats(&mean_d, &std_d, 1, ds));
+    cs_dataset_destroy(ds);
+    float mean = -1.0f, std = -1.0f;
+    ck_assert_int_eq(cs_model_normalization(&mean, &std, 1, back), 1);
+    ck_assert_float_eq(mean, (float)mean_d);
+    ck_assert_float_eq(std, (float)std_d);
+    float mean_m = -1.0f, std_m = -1.0f;
+    ck_assert_int_eq(cs_model_normalization(&mean_m, &std_m, 1, m), 1);
+    ck_assert_float_eq(mean, mean_m);
+    ck_assert_float_eq(std, std_m);
+    cs_model_destroy(back);
+    cs_model_destroy(m);
+
+    /* An untrained model at another shape: no normalisation, and the checkpoint says so. */
+    cs_model *fresh = NULL;
+    cs_model_options mo = CS_MODEL_OPTIONS_INIT;
+    mo.width = 0.0625;
+    cs_assert_ok(cs_model_create(&fresh, "resnet18", 3, 16, 20, 7, &mo));
+    cs_assert_ok(cs_model_save(fresh, p));
+    cs_assert_ok(cs_model_load(&back, p));
+    ck_assert_int_eq(cs_model_num_classes(back), 7);
+    cs_assert_ok(cs_model_input_shape(&c, &h, &w, back));
+    ck_assert_int_eq(c, 3);
+    ck_assert_int_eq(h, 16);
+    ck_assert_int_eq(w, 20);
+    cs_assert_ok(cs_model_width(&width, back));
+    ck_assert_double_eq(width, 0.0625);
+    float means[3] = { -1, -1, -1 }, stds[3] = { -1, -1, -1 };
+    ck_assert_int_eq(cs_model_normalization(means, stds, 3, back), 0);
+    for (int ch = 0; ch < 3; ch++) {
+        ck_assert_float_eq(means[ch], 0.0f);
+        ck_assert_float_eq(stds[ch], 1.0f);
+    }
+    ck_assert_int_eq(cs_model_normalization(NULL, NULL, 3, back), 0);
+    cs_model_destroy(back);
+    cs_model_destroy(fresh);
+    free(p);
+}
+END_TEST
 
 START_TEST(round_trip_is_exact)
 {
@@ -446,6 +508,7 @@ int main(void)
     TCase *tc = tcase_create("checkpoint");
     tcase_add_checked_fixture(tc, cs_test_dir_setup, cs_test_dir_teardown);
     tcase_add_test(tc, round_trip_is_exact);
+    tcase_add_test(tc, getters_describe_a_loaded_model);
     tcase_add_test(tc, writes_are_atomic_and_leave_no_temporary_file);
     tcase_add_test(tc, missing_foreign_and_wrong_magic_files_are_refused);
     tcase_add_test(tc, unknown_version_is_named);

@@ -88,7 +88,7 @@ static void check_split(const cs_dataset *ds, cs_split split)
         total += batch_sizes[b];
     ck_assert_uint_eq(cs_dataset_size(ds), total);
     int c, h, w;
-    cs_dataset_shape(ds, &c, &h, &w);
+    cs_dataset_shape(&c, &h, &w, ds);
     ck_assert(c == 3 && h == 32 && w == 32);
     ck_assert_int_eq(cs_dataset_num_classes(ds), 10);
     size_t i = 0;

@@ -4,6 +4,7 @@
  * Values marked "reference" were printed by tests/reference/analysis_reference.py
  * (NumPy/SciPy, run by hand with /usr/bin/python3); the others are worked out in comments. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -89,7 +90,7 @@ START_TEST(create_without_records_gives_an_empty_matrix)
     ck_assert_double_eq(cs_confusion_count(cm, 3, 3), 0.0);
     ck_assert(isnan(cs_confusion_accuracy(cm))); /* 0 / 0 */
     double recall[4];
-    cs_assert_ok(cs_confusion_class_metrics(cm, recall, NULL, NULL, 4));
+    cs_assert_ok(cs_confusion_class_metrics(recall, NULL, NULL, 4, cm));
     ck_assert(isnan(recall[0]) && isnan(recall[3]));
     cs_confusion_destroy(cm);
 }
@@ -205,18 +206,18 @@ START_TEST(class_metrics_of_a_hand_checked_matrix)
     cs_confusion *cm = from(HAND, 3);
     ck_assert_double_eq_tol(cs_confusion_accuracy(cm), ACCURACY, TOL);
     double recall[3], precision[3], f1[3];
-    cs_assert_ok(cs_confusion_class_metrics(cm, recall, precision, f1, 3));
+    cs_assert_ok(cs_confusion_class_metrics(recall, precision, f1, 3, cm));
     assert_close(recall, RECALL, 3, TOL);
     assert_close(precision, PRECISION, 3, TOL);
     assert_close(f1, F1, 3, TOL);
     ck_assert_double_eq_tol(f1[0], 12.0 / 17.0, TOL);
     double only_f1[3];
-    cs_assert_ok(cs_confusion_class_metrics(cm, NULL, NULL, only_f1, 3)); /* any output may be NULL */
+    cs_assert_ok(cs_confusion_class_metrics(NULL, NULL, only_f1, 3, cm)); /* any output may be NULL */
     assert_close(only_f1, f1, 3, 0.0);
-    cs_assert_ok(cs_confusion_class_metrics(cm, NULL, NULL, NULL, 3));
-    cs_assert_fails(cs_confusion_class_metrics(NULL, recall, NULL, NULL, 3), CS_ERR_INVALID_ARGUMENT,
+    cs_assert_ok(cs_confusion_class_metrics(NULL, NULL, NULL, 3, cm));
+    cs_assert_fails(cs_confusion_class_metrics(recall, NULL, NULL, 3, NULL), CS_ERR_INVALID_ARGUMENT,
                     "cm is NULL");
-    cs_assert_fails(cs_confusion_class_metrics(cm, recall, NULL, NULL, 4), CS_ERR_SIZE_MISMATCH,
+    cs_assert_fails(cs_confusion_class_metrics(recall, NULL, NULL, 4, cm), CS_ERR_SIZE_MISMATCH,
                     "k is 4, the matrix has 3 classes");
     cs_confusion_destroy(cm);
 }
@@ -226,7 +227,7 @@ START_TEST(class_metrics_are_nan_for_empty_classes_and_f1_is_zero_without_hits)
 {
     cs_confusion *cm = from(EMPTY1, 3);
     double recall[3], precision[3], f1[3];
-    cs_assert_ok(cs_confusion_class_metrics(cm, recall, precision, f1, 3));
+    cs_assert_ok(cs_confusion_class_metrics(recall, precision, f1, 3, cm));
     /* Class 0: 5/5 and 5/7; class 2: 3/5 and 3/3. */
     const double want_r[3] = { 1.0, NAN, 0.6 }, want_p[3] = { 5.0 / 7.0, NAN, 1.0 };
     const double want_f[3] = { 10.0 / 12.0, NAN, 0.75 };
@@ -238,7 +239,7 @@ START_TEST(class_metrics_are_nan_for_empty_classes_and_f1_is_zero_without_hits)
     /* Class 0 exists (n = 4) and is predicted (m = 3) but never correctly: P = R = 0, F1 = 0. */
     const double miss[4] = { 0, 4, 3, 3 };
     cm = from(miss, 2);
-    cs_assert_ok(cs_confusion_class_metrics(cm, recall, precision, f1, 2));
+    cs_assert_ok(cs_confusion_class_metrics(recall, precision, f1, 2, cm));
     ck_assert_double_eq(recall[0], 0.0);
     ck_assert_double_eq(precision[0], 0.0);
     ck_assert_double_eq(f1[0], 0.0);
@@ -250,26 +251,26 @@ START_TEST(normalized_views_divide_by_rows_columns_or_total)
 {
     cs_confusion *cm = from(HAND, 3);
     double v[9];
-    cs_assert_ok(cs_confusion_normalized(cm, CS_NORMALIZE_NONE, v, 3));
+    cs_assert_ok(cs_confusion_normalized(v, 3, cm, CS_NORMALIZE_NONE));
     assert_close(v, HAND, 9, 0.0);
-    cs_assert_ok(cs_confusion_normalized(cm, CS_NORMALIZE_TRUE, v, 3));
+    cs_assert_ok(cs_confusion_normalized(v, 3, cm, CS_NORMALIZE_TRUE));
     assert_close(v, NORM_TRUE, 9, TOL);
     for (int t = 0; t < 3; t++) /* the diagonal is recall */
         ck_assert_double_eq_tol(v[t * 4], RECALL[t], TOL);
-    cs_assert_ok(cs_confusion_normalized(cm, CS_NORMALIZE_PRED, v, 3));
+    cs_assert_ok(cs_confusion_normalized(v, 3, cm, CS_NORMALIZE_PRED));
     assert_close(v, NORM_PRED, 9, TOL);
     for (int p = 0; p < 3; p++) /* the diagonal is precision */
         ck_assert_double_eq_tol(v[p * 4], PRECISION[p], TOL);
-    cs_assert_ok(cs_confusion_normalized(cm, CS_NORMALIZE_ALL, v, 3));
+    cs_assert_ok(cs_confusion_normalized(v, 3, cm, CS_NORMALIZE_ALL));
     assert_close(v, NORM_ALL, 9, TOL);
 
-    cs_assert_fails(cs_confusion_normalized(NULL, CS_NORMALIZE_TRUE, v, 3), CS_ERR_INVALID_ARGUMENT,
+    cs_assert_fails(cs_confusion_normalized(v, 3, NULL, CS_NORMALIZE_TRUE), CS_ERR_INVALID_ARGUMENT,
                     "cm is NULL");
-    cs_assert_fails(cs_confusion_normalized(cm, CS_NORMALIZE_TRUE, NULL, 3), CS_ERR_INVALID_ARGUMENT,
+    cs_assert_fails(cs_confusion_normalized(NULL, 3, cm, CS_NORMALIZE_TRUE), CS_ERR_INVALID_ARGUMENT,
                     "out is NULL");
-    cs_assert_fails(cs_confusion_normalized(cm, (cs_normalize)4, v, 3), CS_ERR_INVALID_ARGUMENT,
+    cs_assert_fails(cs_confusion_normalized(v, 3, cm, (cs_normalize)4), CS_ERR_INVALID_ARGUMENT,
                     "how is 4");
-    cs_assert_fails(cs_confusion_normalized(cm, CS_NORMALIZE_TRUE, v, 2), CS_ERR_SIZE_MISMATCH,
+    cs_assert_fails(cs_confusion_normalized(v, 2, cm, CS_NORMALIZE_TRUE), CS_ERR_SIZE_MISMATCH,
                     "k is 2, the matrix has 3 classes");
     cs_confusion_destroy(cm);
 }
@@ -279,16 +280,16 @@ START_TEST(normalized_views_are_nan_for_empty_rows_and_columns)
 {
     cs_confusion *cm = from(EMPTY1, 3);
     double v[9];
-    cs_assert_ok(cs_confusion_normalized(cm, CS_NORMALIZE_TRUE, v, 3));
+    cs_assert_ok(cs_confusion_normalized(v, 3, cm, CS_NORMALIZE_TRUE));
     const double by_true[9] = { 1, 0, 0, NAN, NAN, NAN, 0.4, 0, 0.6 };
     assert_close(v, by_true, 9, TOL);
-    cs_assert_ok(cs_confusion_normalized(cm, CS_NORMALIZE_PRED, v, 3));
+    cs_assert_ok(cs_confusion_normalized(v, 3, cm, CS_NORMALIZE_PRED));
     const double by_pred[9] = { 5.0 / 7.0, NAN, 0, 0, NAN, 0, 2.0 / 7.0, NAN, 1 };
     assert_close(v, by_pred, 9, TOL);
     cs_confusion_destroy(cm);
 
     cs_assert_ok(cs_confusion_create(&cm, NULL, NULL, 0, 2));
-    cs_assert_ok(cs_confusion_normalized(cm, CS_NORMALIZE_ALL, v, 2));
+    cs_assert_ok(cs_confusion_normalized(v, 2, cm, CS_NORMALIZE_ALL));
     ck_assert(isnan(v[0]) && isnan(v[3]));
     cs_confusion_destroy(cm);
 }
@@ -298,32 +299,32 @@ START_TEST(relative_confusion_rows_sum_to_zero)
 {
     cs_confusion *c = from(HAND, 3), *b = from(BASE, 3);
     double r[9];
-    cs_assert_ok(cs_confusion_relative(c, b, r, 3));
+    cs_assert_ok(cs_confusion_relative(r, 3, c, b));
     /* Row 0: (0.6, 0.3, 0.1) − (0.8, 0.2, 0) = (−0.2, 0.1, 0.1). */
     assert_close(r, RELATIVE, 9, 1e-15);
     for (int t = 0; t < 3; t++)
         ck_assert_double_eq_tol(r[t * 3] + r[t * 3 + 1] + r[t * 3 + 2], 0.0, 1e-15);
     /* The diagonal is the change of recall. */
     ck_assert_double_eq_tol(r[4], 0.8 - 1.0, 1e-15);
-    cs_assert_ok(cs_confusion_relative(c, c, r, 3));
+    cs_assert_ok(cs_confusion_relative(r, 3, c, c));
     for (int i = 0; i < 9; i++)
         ck_assert_double_eq(r[i], 0.0);
 
     /* A class absent from either matrix gives a NaN row. */
     cs_confusion *e = from(EMPTY1, 3);
-    cs_assert_ok(cs_confusion_relative(e, b, r, 3));
+    cs_assert_ok(cs_confusion_relative(r, 3, e, b));
     ck_assert(isnan(r[3]) && isnan(r[4]) && isnan(r[5]));
     ck_assert_double_eq_tol(r[0], 1.0 - 0.8, 1e-15);
-    cs_assert_ok(cs_confusion_relative(c, e, r, 3));
+    cs_assert_ok(cs_confusion_relative(r, 3, c, e));
     ck_assert(isnan(r[3]) && !isnan(r[0]) && !isnan(r[8]));
 
     cs_confusion *two = from(BASE, 2);
-    cs_assert_fails(cs_confusion_relative(NULL, b, r, 3), CS_ERR_INVALID_ARGUMENT, "pert is NULL");
-    cs_assert_fails(cs_confusion_relative(c, NULL, r, 3), CS_ERR_INVALID_ARGUMENT, "base is NULL");
-    cs_assert_fails(cs_confusion_relative(c, b, NULL, 3), CS_ERR_INVALID_ARGUMENT, "out is NULL");
-    cs_assert_fails(cs_confusion_relative(c, two, r, 3), CS_ERR_SIZE_MISMATCH,
+    cs_assert_fails(cs_confusion_relative(r, 3, NULL, b), CS_ERR_INVALID_ARGUMENT, "pert is NULL");
+    cs_assert_fails(cs_confusion_relative(r, 3, c, NULL), CS_ERR_INVALID_ARGUMENT, "base is NULL");
+    cs_assert_fails(cs_confusion_relative(NULL, 3, c, b), CS_ERR_INVALID_ARGUMENT, "out is NULL");
+    cs_assert_fails(cs_confusion_relative(r, 3, c, two), CS_ERR_SIZE_MISMATCH,
                     "base has 2 classes, pert has 3");
-    cs_assert_fails(cs_confusion_relative(c, b, r, 2), CS_ERR_SIZE_MISMATCH, "k is 2");
+    cs_assert_fails(cs_confusion_relative(r, 2, c, b), CS_ERR_SIZE_MISMATCH, "k is 2");
     cs_confusion_destroy(two);
     cs_confusion_destroy(e);
     cs_confusion_destroy(b);
@@ -335,21 +336,21 @@ START_TEST(relative_accuracy_is_the_ratio_of_recalls)
 {
     cs_confusion *c = from(HAND, 3), *b = from(BASE, 3), *e = from(EMPTY1, 3);
     double rel[3];
-    cs_assert_ok(cs_confusion_relative_accuracy(c, b, rel, 3));
+    cs_assert_ok(cs_confusion_relative_accuracy(rel, 3, c, b));
     assert_close(rel, RELATIVE_ACCURACY, 3, TOL); /* (0.6/0.8, 0.8/1.0, 0.8/0.8) */
-    cs_assert_ok(cs_confusion_relative_accuracy(c, e, rel, 3));
+    cs_assert_ok(cs_confusion_relative_accuracy(rel, 3, c, e));
     ck_assert(isnan(rel[1])); /* undefined baseline recall */
     const double zero_hits[9] = { 6, 3, 1, 0, 0, 10, 0, 4, 16 };
     cs_confusion *z = from(zero_hits, 3);
-    cs_assert_ok(cs_confusion_relative_accuracy(c, z, rel, 3));
+    cs_assert_ok(cs_confusion_relative_accuracy(rel, 3, c, z));
     ck_assert(isnan(rel[1])); /* baseline recall 0 */
     ck_assert_double_eq_tol(rel[0], 1.0, TOL);
 
     cs_confusion *two = from(BASE, 2);
-    cs_assert_fails(cs_confusion_relative_accuracy(c, two, rel, 3), CS_ERR_SIZE_MISMATCH,
+    cs_assert_fails(cs_confusion_relative_accuracy(rel, 3, c, two), CS_ERR_SIZE_MISMATCH,
                     "base has 2 classes");
-    cs_assert_fails(cs_confusion_relative_accuracy(c, b, rel, 4), CS_ERR_SIZE_MISMATCH, "k is 4");
-    cs_assert_fails(cs_confusion_relative_accuracy(c, b, NULL, 3), CS_ERR_INVALID_ARGUMENT, "out is NULL");
+    cs_assert_fails(cs_confusion_relative_accuracy(rel, 4, c, b), CS_ERR_SIZE_MISMATCH, "k is 4");
+    cs_assert_fails(cs_confusion_relative_accuracy(NULL, 3, c, b), CS_ERR_INVALID_ARGUMENT, "out is NULL");
     cs_confusion_destroy(two);
     cs_confusion_destroy(z);
     cs_confusion_destroy(e);
@@ -363,7 +364,7 @@ START_TEST(asymmetry_is_antisymmetric_with_nan_diagonal)
     /* A[0][1] = (3 − 1) / 4, A[0][2] = (1 − 0) / 1, A[1][2] = (1 − 4) / 5. */
     cs_confusion *cm = from(HAND, 3);
     double a[9];
-    cs_assert_ok(cs_confusion_asymmetry(cm, a, 3));
+    cs_assert_ok(cs_confusion_asymmetry(a, 3, cm));
     assert_close(a, ASYMMETRY, 9, TOL);
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++)
@@ -372,12 +373,12 @@ START_TEST(asymmetry_is_antisymmetric_with_nan_diagonal)
     cs_confusion_destroy(cm);
 
     cm = from(EMPTY1, 3); /* 0 ↔ 1 never confused: NaN */
-    cs_assert_ok(cs_confusion_asymmetry(cm, a, 3));
+    cs_assert_ok(cs_confusion_asymmetry(a, 3, cm));
     ck_assert(isnan(a[1]) && isnan(a[3]));
     ck_assert_double_eq(a[6], 1.0);
-    cs_assert_fails(cs_confusion_asymmetry(cm, NULL, 3), CS_ERR_INVALID_ARGUMENT, "out is NULL");
-    cs_assert_fails(cs_confusion_asymmetry(NULL, a, 3), CS_ERR_INVALID_ARGUMENT, "cm is NULL");
-    cs_assert_fails(cs_confusion_asymmetry(cm, a, 5), CS_ERR_SIZE_MISMATCH, "k is 5");
+    cs_assert_fails(cs_confusion_asymmetry(NULL, 3, cm), CS_ERR_INVALID_ARGUMENT, "out is NULL");
+    cs_assert_fails(cs_confusion_asymmetry(a, 3, NULL), CS_ERR_INVALID_ARGUMENT, "cm is NULL");
+    cs_assert_fails(cs_confusion_asymmetry(a, 5, cm), CS_ERR_SIZE_MISMATCH, "k is 5");
     cs_confusion_destroy(cm);
 }
 END_TEST
@@ -389,7 +390,7 @@ START_TEST(top_directed_lists_largest_cells_with_ties_by_index)
     cs_confusion *cm = from(HAND, 3);
     cs_directed_confusion d[8];
     int count = -1;
-    cs_assert_ok(cs_confusion_top_directed(cm, d, 8, &count));
+    cs_assert_ok(cs_confusion_top_directed(d, sizeof(cs_directed_confusion), 8, &count, cm));
     ck_assert_int_eq(count, 5);
     const int want[5][2] = { { 2, 1 }, { 0, 1 }, { 0, 2 }, { 1, 0 }, { 1, 2 } };
     const double counts[5] = { 4, 3, 1, 1, 1 }, rates[5] = { 0.2, 0.3, 0.1, 0.1, 0.1 };
@@ -403,18 +404,18 @@ START_TEST(top_directed_lists_largest_cells_with_ties_by_index)
     }
     /* A smaller buffer keeps the best entries, in the same order. */
     cs_directed_confusion top[3];
-    cs_assert_ok(cs_confusion_top_directed(cm, top, 3, &count));
+    cs_assert_ok(cs_confusion_top_directed(top, sizeof(cs_directed_confusion), 3, &count, cm));
     ck_assert_int_eq(count, 3);
     for (int i = 0; i < 3; i++)
         ck_assert(top[i].truth == want[i][0] && top[i].pred == want[i][1]);
-    cs_assert_ok(cs_confusion_top_directed(cm, NULL, 0, &count));
+    cs_assert_ok(cs_confusion_top_directed(NULL, sizeof(cs_directed_confusion), 0, &count, cm));
     ck_assert_int_eq(count, 0);
 
-    cs_assert_fails(cs_confusion_top_directed(NULL, d, 8, &count), CS_ERR_INVALID_ARGUMENT, "cm is NULL");
-    cs_assert_fails(cs_confusion_top_directed(cm, d, 8, NULL), CS_ERR_INVALID_ARGUMENT, "count is NULL");
-    cs_assert_fails(cs_confusion_top_directed(cm, d, -1, &count), CS_ERR_INVALID_ARGUMENT,
+    cs_assert_fails(cs_confusion_top_directed(d, sizeof(cs_directed_confusion), 8, &count, NULL), CS_ERR_INVALID_ARGUMENT, "cm is NULL");
+    cs_assert_fails(cs_confusion_top_directed(d, sizeof(cs_directed_confusion), 8, NULL, cm), CS_ERR_INVALID_ARGUMENT, "count is NULL");
+    cs_assert_fails(cs_confusion_top_directed(d, sizeof(cs_directed_confusion), -1, &count, cm), CS_ERR_INVALID_ARGUMENT,
                     "max is -1, expected >= 0");
-    cs_assert_fails(cs_confusion_top_directed(cm, NULL, 2, &count), CS_ERR_INVALID_ARGUMENT,
+    cs_assert_fails(cs_confusion_top_directed(NULL, sizeof(cs_directed_confusion), 2, &count, cm), CS_ERR_INVALID_ARGUMENT,
                     "out is NULL with max = 2");
     cs_confusion_destroy(cm);
 }
@@ -431,7 +432,7 @@ START_TEST(top_directed_matches_a_full_sort_on_a_larger_matrix)
     cs_confusion *cm = from(counts, K);
     cs_directed_confusion all[K * K], some[K * K];
     int total = 0, count = 0;
-    cs_assert_ok(cs_confusion_top_directed(cm, all, K * K, &total));
+    cs_assert_ok(cs_confusion_top_directed(all, sizeof(cs_directed_confusion), K * K, &total, cm));
     int nonzero = 0;
     for (int t = 0; t < K; t++)
         for (int p = 0; p < K; p++)
@@ -444,10 +445,65 @@ START_TEST(top_directed_matches_a_full_sort_on_a_larger_matrix)
                                             (a->truth == b->truth && a->pred < b->pred))));
     }
     for (int max = 1; max <= total; max += 7) {
-        cs_assert_ok(cs_confusion_top_directed(cm, some, max, &count));
+        cs_assert_ok(cs_confusion_top_directed(some, sizeof(cs_directed_confusion), max, &count, cm));
         ck_assert_int_eq(count, max);
         ck_assert_int_eq(memcmp(some, all, (size_t)max * sizeof *some), 0);
     }
+    cs_confusion_destroy(cm);
+}
+END_TEST
+
+/* cs_class_pair and cs_directed_confusion as a caller built against older, smaller headers
+ * would know them. */
+typedef struct old_class_pair {
+    int a;
+    int b;
+    double mass;
+} old_class_pair;
+
+typedef struct old_directed_confusion {
+    int truth;
+    int pred;
+} old_directed_confusion;
+
+START_TEST(arrays_of_older_structs_work_and_newer_ones_are_refused)
+{
+    cs_confusion *cm = from(HAND, 3);
+    cs_class_pair pairs[3];
+    int count = -1, old_count = -1;
+    cs_assert_ok(cs_confusion_merge_candidates(pairs, sizeof pairs[0], 3, &count, cm, 0.0));
+    old_class_pair old[4];
+    memset(old, 0x5A, sizeof old);
+    const old_class_pair sentinel = old[3];
+    cs_assert_ok(cs_confusion_merge_candidates((cs_class_pair *)(void *)old, sizeof old[0], 3, &old_count, cm, 0.0));
+    ck_assert_int_eq(old_count, count);
+    for (int i = 0; i < count; i++)
+        ck_assert(old[i].a == pairs[i].a && old[i].b == pairs[i].b && old[i].mass == pairs[i].mass);
+    ck_assert(memcmp(&old[3], &sentinel, sizeof sentinel) == 0);
+
+    cs_directed_confusion d[8];
+    cs_assert_ok(cs_confusion_top_directed(d, sizeof d[0], 8, &count, cm));
+    old_directed_confusion od[9];
+    memset(od, 0x5A, sizeof od);
+    cs_assert_ok(cs_confusion_top_directed((cs_directed_confusion *)(void *)od, sizeof od[0], 8, &old_count, cm));
+    ck_assert_int_eq(old_count, count);
+    for (int i = 0; i < count; i++)
+        ck_assert(od[i].truth == d[i].truth && od[i].pred == d[i].pred);
+    ck_assert_int_eq(od[count].truth, 0x5A5A5A5A);
+
+    char msg[160];
+    char newer[8 * (sizeof(cs_directed_confusion) + 8)];
+    snprintf(msg, sizeof msg, "elem_size %zu is larger than this library's cs_class_pair (%zu bytes",
+             sizeof(cs_class_pair) + 8, sizeof(cs_class_pair));
+    cs_assert_fails(cs_confusion_merge_candidates((cs_class_pair *)(void *)newer, sizeof(cs_class_pair) + 8, 3,
+                                                  &count, cm, 0.0), CS_ERR_UNSUPPORTED, msg);
+    snprintf(msg, sizeof msg, "elem_size %zu is larger than this library's cs_directed_confusion (%zu bytes",
+             sizeof(cs_directed_confusion) + 8, sizeof(cs_directed_confusion));
+    cs_assert_fails(cs_confusion_top_directed((cs_directed_confusion *)(void *)newer,
+                                              sizeof(cs_directed_confusion) + 8, 8, &count, cm),
+                    CS_ERR_UNSUPPORTED, msg);
+    cs_assert_fails(cs_confusion_merge_candidates(pairs, 0, 3, &count, cm, 0.0), CS_ERR_INVALID_ARGUMENT,
+                    "elem_size 0 is smaller than the first member of cs_class_pair");
     cs_confusion_destroy(cm);
 }
 END_TEST
@@ -458,7 +514,7 @@ START_TEST(merge_candidates_rank_pairs_by_symmetric_mass)
     cs_confusion *cm = from(HAND, 3);
     cs_class_pair pairs[3];
     int count = -1;
-    cs_assert_ok(cs_confusion_merge_candidates(cm, 0.0, pairs, 3, &count));
+    cs_assert_ok(cs_confusion_merge_candidates(pairs, sizeof(cs_class_pair), 3, &count, cm, 0.0));
     ck_assert_int_eq(count, 3);
     ck_assert(pairs[0].a == 0 && pairs[0].b == 1);
     ck_assert(pairs[1].a == 1 && pairs[1].b == 2);
@@ -467,27 +523,27 @@ START_TEST(merge_candidates_rank_pairs_by_symmetric_mass)
     ck_assert_double_eq_tol(pairs[1].mass, MASS_01_02_12[2], TOL);
     ck_assert_double_eq_tol(pairs[2].mass, MASS_01_02_12[1], TOL);
     ck_assert(pairs[1].a_to_b == 1.0 && pairs[1].b_to_a == 4.0);
-    cs_assert_ok(cs_confusion_merge_candidates(cm, 0.1, pairs, 3, &count));
+    cs_assert_ok(cs_confusion_merge_candidates(pairs, sizeof(cs_class_pair), 3, &count, cm, 0.1));
     ck_assert_int_eq(count, 2);
-    cs_assert_ok(cs_confusion_merge_candidates(cm, 0.2, pairs, 3, &count)); /* >= keeps 0.2 */
+    cs_assert_ok(cs_confusion_merge_candidates(pairs, sizeof(cs_class_pair), 3, &count, cm, 0.2)); /* >= keeps 0.2 */
     ck_assert_int_eq(count, 1);
-    cs_assert_ok(cs_confusion_merge_candidates(cm, 0.0, pairs, 1, &count));
+    cs_assert_ok(cs_confusion_merge_candidates(pairs, sizeof(cs_class_pair), 1, &count, cm, 0.0));
     ck_assert_int_eq(count, 1);
     ck_assert(pairs[0].a == 0 && pairs[0].b == 1);
 
-    cs_assert_fails(cs_confusion_merge_candidates(cm, -0.1, pairs, 3, &count), CS_ERR_INVALID_ARGUMENT,
+    cs_assert_fails(cs_confusion_merge_candidates(pairs, sizeof(cs_class_pair), 3, &count, cm, -0.1), CS_ERR_INVALID_ARGUMENT,
                     "threshold is -0.1, expected 0..1");
-    cs_assert_fails(cs_confusion_merge_candidates(cm, NAN, pairs, 3, &count), CS_ERR_INVALID_ARGUMENT,
+    cs_assert_fails(cs_confusion_merge_candidates(pairs, sizeof(cs_class_pair), 3, &count, cm, NAN), CS_ERR_INVALID_ARGUMENT,
                     "threshold is nan");
-    cs_assert_fails(cs_confusion_merge_candidates(cm, 1.5, pairs, 3, &count), CS_ERR_INVALID_ARGUMENT,
+    cs_assert_fails(cs_confusion_merge_candidates(pairs, sizeof(cs_class_pair), 3, &count, cm, 1.5), CS_ERR_INVALID_ARGUMENT,
                     "threshold is 1.5");
-    cs_assert_fails(cs_confusion_merge_candidates(NULL, 0.0, pairs, 3, &count), CS_ERR_INVALID_ARGUMENT,
+    cs_assert_fails(cs_confusion_merge_candidates(pairs, sizeof(cs_class_pair), 3, &count, NULL, 0.0), CS_ERR_INVALID_ARGUMENT,
                     "cm is NULL");
-    cs_assert_fails(cs_confusion_merge_candidates(cm, 0.0, pairs, -2, &count), CS_ERR_INVALID_ARGUMENT,
+    cs_assert_fails(cs_confusion_merge_candidates(pairs, sizeof(cs_class_pair), -2, &count, cm, 0.0), CS_ERR_INVALID_ARGUMENT,
                     "max is -2");
-    cs_assert_fails(cs_confusion_merge_candidates(cm, 0.0, NULL, 3, &count), CS_ERR_INVALID_ARGUMENT,
+    cs_assert_fails(cs_confusion_merge_candidates(NULL, sizeof(cs_class_pair), 3, &count, cm, 0.0), CS_ERR_INVALID_ARGUMENT,
                     "out is NULL");
-    cs_assert_fails(cs_confusion_merge_candidates(cm, 0.0, pairs, 3, NULL), CS_ERR_INVALID_ARGUMENT,
+    cs_assert_fails(cs_confusion_merge_candidates(pairs, sizeof(cs_class_pair), 3, NULL, cm, 0.0), CS_ERR_INVALID_ARGUMENT,
                     "count is NULL");
     cs_confusion_destroy(cm);
 }
@@ -504,7 +560,7 @@ START_TEST(merge_candidates_break_ties_by_class_index_and_skip_unconfused_pairs)
     cs_confusion *cm = from(counts, 4);
     cs_class_pair pairs[6];
     int count = 0;
-    cs_assert_ok(cs_confusion_merge_candidates(cm, 0.0, pairs, 6, &count));
+    cs_assert_ok(cs_confusion_merge_candidates(pairs, sizeof(cs_class_pair), 6, &count, cm, 0.0));
     ck_assert_int_eq(count, 4);
     const int want[4][2] = { { 0, 1 }, { 0, 3 }, { 2, 3 }, { 1, 2 } };
     for (int i = 0; i < 4; i++)
@@ -518,11 +574,11 @@ END_TEST
 static char *render(const cs_confusion *cm, const char *const *names, cs_normalize how)
 {
     size_t needed = 0;
-    cs_assert_fails(cs_confusion_render(cm, names, how, NULL, 0, &needed), CS_ERR_SIZE_MISMATCH,
+    cs_assert_fails(cs_confusion_render(NULL, 0, &needed, cm, names, how), CS_ERR_SIZE_MISMATCH,
                     "bytes");
     char *buf = malloc(needed);
     size_t again = 0;
-    cs_assert_ok(cs_confusion_render(cm, names, how, buf, needed, &again));
+    cs_assert_ok(cs_confusion_render(buf, needed, &again, cm, names, how));
     ck_assert_uint_eq(again, needed);
     ck_assert_uint_eq(strlen(buf) + 1, needed);
     return buf;
@@ -640,21 +696,21 @@ START_TEST(render_reports_the_size_when_the_buffer_is_too_small)
     char small[20];
     memset(small, 'x', sizeof small);
     size_t needed = 0;
-    cs_assert_fails(cs_confusion_render(cm, ANIMALS, CS_NORMALIZE_NONE, small, sizeof small, &needed),
+    cs_assert_fails(cs_confusion_render(small, sizeof small, &needed, cm, ANIMALS, CS_NORMALIZE_NONE),
                     CS_ERR_SIZE_MISMATCH, "cap is 20");
     ck_assert_uint_eq(needed, strlen(full) + 1);
     ck_assert_uint_eq(strlen(small), sizeof small - 1); /* truncated and terminated */
     ck_assert_int_eq(strncmp(small, full, sizeof small - 1), 0);
     char one[1] = { 'x' };
-    cs_assert_fails(cs_confusion_render(cm, ANIMALS, CS_NORMALIZE_NONE, one, 1, NULL),
+    cs_assert_fails(cs_confusion_render(one, 1, NULL, cm, ANIMALS, CS_NORMALIZE_NONE),
                     CS_ERR_SIZE_MISMATCH, "needs");
     ck_assert_int_eq(one[0], '\0');
     /* Exactly the needed size fits; one byte less does not. */
     char *exact = malloc(needed);
-    cs_assert_fails(cs_confusion_render(cm, ANIMALS, CS_NORMALIZE_NONE, exact, needed - 1, NULL),
+    cs_assert_fails(cs_confusion_render(exact, needed - 1, NULL, cm, ANIMALS, CS_NORMALIZE_NONE),
                     CS_ERR_SIZE_MISMATCH, "needs");
     ck_assert_uint_eq(strlen(exact), needed - 2);
-    cs_assert_ok(cs_confusion_render(cm, ANIMALS, CS_NORMALIZE_NONE, exact, needed, NULL));
+    cs_assert_ok(cs_confusion_render(exact, needed, NULL, cm, ANIMALS, CS_NORMALIZE_NONE));
     ck_assert_str_eq(exact, full);
     free(exact);
     free(full);
@@ -668,14 +724,14 @@ START_TEST(render_rejects_bad_input)
     char buf[512];
     size_t needed = 7;
     const char *holes[3] = { "a", NULL, "c" };
-    cs_assert_fails(cs_confusion_render(NULL, ANIMALS, CS_NORMALIZE_NONE, buf, sizeof buf, &needed),
+    cs_assert_fails(cs_confusion_render(buf, sizeof buf, &needed, NULL, ANIMALS, CS_NORMALIZE_NONE),
                     CS_ERR_INVALID_ARGUMENT, "cm is NULL");
     ck_assert_uint_eq(needed, 0);
-    cs_assert_fails(cs_confusion_render(cm, ANIMALS, CS_NORMALIZE_NONE, NULL, 10, &needed),
+    cs_assert_fails(cs_confusion_render(NULL, 10, &needed, cm, ANIMALS, CS_NORMALIZE_NONE),
                     CS_ERR_INVALID_ARGUMENT, "buf is NULL with cap = 10");
-    cs_assert_fails(cs_confusion_render(cm, ANIMALS, (cs_normalize)-1, buf, sizeof buf, &needed),
+    cs_assert_fails(cs_confusion_render(buf, sizeof buf, &needed, cm, ANIMALS, (cs_normalize)-1),
                     CS_ERR_INVALID_ARGUMENT, "how is -1");
-    cs_assert_fails(cs_confusion_render(cm, holes, CS_NORMALIZE_NONE, buf, sizeof buf, &needed),
+    cs_assert_fails(cs_confusion_render(buf, sizeof buf, &needed, cm, holes, CS_NORMALIZE_NONE),
                     CS_ERR_INVALID_ARGUMENT, "names[1] is NULL");
     cs_confusion_destroy(cm);
 }
@@ -700,6 +756,7 @@ int main(void)
     tcase_add_test(tc, relative_accuracy_is_the_ratio_of_recalls);
     tcase_add_test(tc, asymmetry_is_antisymmetric_with_nan_diagonal);
     tcase_add_test(tc, top_directed_lists_largest_cells_with_ties_by_index);
+    tcase_add_test(tc, arrays_of_older_structs_work_and_newer_ones_are_refused);
     tcase_add_test(tc, top_directed_matches_a_full_sort_on_a_larger_matrix);
     tcase_add_test(tc, merge_candidates_rank_pairs_by_symmetric_mass);
     tcase_add_test(tc, merge_candidates_break_ties_by_class_index_and_skip_unconfused_pairs);

@@ -36,7 +36,7 @@ START_TEST(from_memory_copies_pixels_and_labels)
     memset(px, 0xAB, sizeof px); /* the data set keeps its own copy */
     lab[0] = 0;
     int c, h, w;
-    cs_dataset_shape(ds, &c, &h, &w);
+    cs_dataset_shape(&c, &h, &w, ds);
     ck_assert_int_eq(c, 2);
     ck_assert_int_eq(h, 2);
     ck_assert_int_eq(w, 2);
@@ -84,9 +84,9 @@ START_TEST(accessors_tolerate_null_and_out_of_range)
     ck_assert_uint_eq(cs_dataset_size(NULL), 0);
     ck_assert_int_eq(cs_dataset_num_classes(NULL), 0);
     int c = 9, h = 9, w = 9;
-    cs_dataset_shape(NULL, &c, &h, &w);
+    cs_dataset_shape(&c, &h, &w, NULL);
     ck_assert(c == 0 && h == 0 && w == 0);
-    cs_dataset_shape(ds, NULL, NULL, NULL);
+    cs_dataset_shape(NULL, NULL, NULL, ds);
     ck_assert_int_eq(cs_dataset_label(ds, 5), -1);
     ck_assert_int_eq(cs_dataset_label(NULL, 0), -1);
     ck_assert_ptr_null(cs_dataset_image(ds, 5));
@@ -192,16 +192,16 @@ START_TEST(class_counts_follow_the_labels)
 {
     cs_dataset *ds = make(11, 1, 1, 1, 4), *v = NULL;
     size_t counts[4];
-    cs_assert_ok(cs_dataset_class_counts(ds, counts, 4));
+    cs_assert_ok(cs_dataset_class_counts(counts, 4, ds));
     ck_assert_uint_eq(counts[0], 3);
     ck_assert_uint_eq(counts[2], 3);
     ck_assert_uint_eq(counts[3], 2);
     int32_t lab[3] = { 3, 3, 3 };
     cs_assert_ok(cs_dataset_view(&v, ds, NULL, 3, lab));
-    cs_assert_ok(cs_dataset_class_counts(v, counts, 4));
+    cs_assert_ok(cs_dataset_class_counts(counts, 4, v));
     ck_assert(counts[0] == 0 && counts[1] == 0 && counts[2] == 0 && counts[3] == 3);
-    cs_assert_fails(cs_dataset_class_counts(ds, counts, 3), CS_ERR_SIZE_MISMATCH, "4 classes");
-    cs_assert_fails(cs_dataset_class_counts(ds, NULL, 4), CS_ERR_INVALID_ARGUMENT, "counts");
+    cs_assert_fails(cs_dataset_class_counts(counts, 3, ds), CS_ERR_SIZE_MISMATCH, "4 classes");
+    cs_assert_fails(cs_dataset_class_counts(NULL, 4, ds), CS_ERR_INVALID_ARGUMENT, "counts");
     cs_dataset_destroy(v);
     cs_dataset_destroy(ds);
 }
@@ -215,13 +215,13 @@ START_TEST(channel_stats_are_exact)
     cs_dataset *ds = NULL;
     cs_assert_ok(cs_dataset_from_memory(&ds, px, lab, 2, 2, 1, 2, 2));
     double mean[2], sd[2];
-    cs_assert_ok(cs_dataset_channel_stats(ds, mean, sd, 2));
+    cs_assert_ok(cs_dataset_channel_stats(mean, sd, 2, ds));
     ck_assert_double_eq_tol(mean[0], 0.5, 1e-15);
     ck_assert_double_eq_tol(sd[0], 0.5, 1e-15);
     ck_assert_double_eq_tol(mean[1], 0.2, 1e-15);
     ck_assert_double_eq_tol(sd[1], 0.0, 1e-15);
-    cs_assert_fails(cs_dataset_channel_stats(ds, mean, sd, 1), CS_ERR_SIZE_MISMATCH, "2 channels");
-    cs_assert_fails(cs_dataset_channel_stats(ds, NULL, sd, 2), CS_ERR_INVALID_ARGUMENT, "mean");
+    cs_assert_fails(cs_dataset_channel_stats(mean, sd, 1, ds), CS_ERR_SIZE_MISMATCH, "2 channels");
+    cs_assert_fails(cs_dataset_channel_stats(NULL, sd, 2, ds), CS_ERR_INVALID_ARGUMENT, "mean");
     cs_dataset_destroy(ds);
 }
 END_TEST
@@ -233,7 +233,7 @@ START_TEST(channel_stats_match_a_direct_computation)
     size_t idx[4] = { 6, 6, 1, 3 };
     cs_assert_ok(cs_dataset_view(&v, ds, idx, 4, NULL));
     double mean[3], sd[3];
-    cs_assert_ok(cs_dataset_channel_stats(v, mean, sd, 3));
+    cs_assert_ok(cs_dataset_channel_stats(mean, sd, 3, v));
     for (int ch = 0; ch < 3; ch++) {
         double s = 0, s2 = 0, count = 4.0 * 5000;
         for (size_t i = 0; i < 4; i++)

@@ -19,14 +19,14 @@ START_TEST(real_training_split)
     cs_assert_ok(cs_dataset_open_fashion_mnist(&ds, fashion_dir, CS_SPLIT_TRAIN));
     ck_assert_uint_eq(cs_dataset_size(ds), 60000);
     int c, h, w;
-    cs_dataset_shape(ds, &c, &h, &w);
+    cs_dataset_shape(&c, &h, &w, ds);
     ck_assert(c == 1 && h == 28 && w == 28);
     ck_assert_int_eq(cs_dataset_num_classes(ds), 10);
     static const int first[8] = { 9, 0, 0, 3, 0, 2, 7, 2 };
     for (int i = 0; i < 8; i++)
         ck_assert_int_eq(cs_dataset_label(ds, (size_t)i), first[i]);
     size_t counts[10];
-    cs_assert_ok(cs_dataset_class_counts(ds, counts, 10));
+    cs_assert_ok(cs_dataset_class_counts(counts, 10, ds));
     for (int k = 0; k < 10; k++)
         ck_assert_uint_eq(counts[k], 6000);
     static const char *const names[10] = { "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -34,7 +34,7 @@ START_TEST(real_training_split)
     for (int k = 0; k < 10; k++)
         ck_assert_str_eq(cs_dataset_class_name(ds, k), names[k]);
     double mean, sd;
-    cs_assert_ok(cs_dataset_channel_stats(ds, &mean, &sd, 1));
+    cs_assert_ok(cs_dataset_channel_stats(&mean, &sd, 1, ds));
     /* The widely quoted normalisation constants of Fashion-MNIST's training set. */
     ck_assert_double_eq_tol(mean, 0.2860, 5e-5);
     ck_assert_double_eq_tol(sd, 0.3530, 5e-5);
@@ -52,7 +52,7 @@ START_TEST(real_test_split)
     for (int i = 0; i < 4; i++)
         ck_assert_int_eq(cs_dataset_label(ds, (size_t)i), first[i]);
     size_t counts[10];
-    cs_assert_ok(cs_dataset_class_counts(ds, counts, 10));
+    cs_assert_ok(cs_dataset_class_counts(counts, 10, ds));
     for (int k = 0; k < 10; k++)
         ck_assert_uint_eq(counts[k], 1000);
     cs_dataset_destroy(ds);

@@ -41,7 +41,7 @@ static int open_pair(cs_dataset **ds, const char *img, const char *lab, int k)
 static void check_contents(const cs_dataset *ds, uint32_t n, uint32_t h, uint32_t w)
 {
     int c, hh, ww;
-    cs_dataset_shape(ds, &c, &hh, &ww);
+    cs_dataset_shape(&c, &hh, &ww, ds);
     ck_assert_int_eq(c, 1);
     ck_assert_int_eq(hh, (int)h);
     ck_assert_int_eq(ww, (int)w);

@@ -52,7 +52,7 @@ static cs_model *tiny(uint64_t seed)
 static size_t tensor_count(const cs_model *m, int i)
 {
     int64_t d[4];
-    int nd = cs_model_tensor_shape(m, i, d, 4);
+    int nd = cs_model_tensor_shape(d, 4, m, i);
     ck_assert_int_ge(nd, 1);
     size_t n = 1;
     for (int j = 0; j < nd; j++)
@@ -87,8 +87,8 @@ static float train_step(cs_model *m, const float *x, const int32_t *labels, int 
 {
     float *logits = malloc((size_t)n * TK * sizeof *logits), loss = NAN;
     cs_assert_ok(cs_model_zero_grad(m));
-    cs_assert_ok(cs_model_forward(m, logits, x, n, 1));
-    cs_assert_ok(cs_model_backward(m, &loss, labels, n));
+    cs_assert_ok(cs_model_forward(logits, m, x, n, 1));
+    cs_assert_ok(cs_model_backward(&loss, m, labels, n));
     cs_assert_ok(cs_model_sgd_step(m, lr, 0.9f, 5e-4f));
     free(logits);
     return loss;
@@ -147,7 +147,7 @@ START_TEST(accessors_follow_the_state_dict)
     for (int i = 0; i < 10; i++) {
         ck_assert_str_eq(cs_model_tensor_name(m, i), names[i]);
         int64_t d[4] = { -1, -1, -1, -1 };
-        ck_assert_int_eq(cs_model_tensor_shape(m, i, d, 4), ndims[i]);
+        ck_assert_int_eq(cs_model_tensor_shape(d, 4, m, i), ndims[i]);
         size_t count = 1;
         for (int j = 0; j < ndims[i]; j++) {
             ck_assert_int_eq(d[j], dims[i][j]);
@@ -166,10 +166,10 @@ START_TEST(accessors_follow_the_state_dict)
     ck_assert_uint_eq(cs_model_num_params(m), params);
     /* Fewer dims than the rank: the rank is returned and only max_dims are written. */
     int64_t d[2] = { -1, -1 };
-    ck_assert_int_eq(cs_model_tensor_shape(m, 0, d, 1), 4);
+    ck_assert_int_eq(cs_model_tensor_shape(d, 1, m, 0), 4);
     ck_assert_int_eq(d[0], 3);
     ck_assert_int_eq(d[1], -1);
-    ck_assert_int_eq(cs_model_tensor_shape(m, 0, NULL, 0), 4);
+    ck_assert_int_eq(cs_model_tensor_shape(NULL, 0, m, 0), 4);
     cs_model_destroy(m);
 
     /* Running statistics are tensors without gradients; BN starts at (1, 0, 0, 1). */
@@ -205,10 +205,10 @@ START_TEST(accessors_tolerate_null_and_out_of_range)
     ck_assert_ptr_null(cs_model_tensor_grad(NULL, 0));
     ck_assert_ptr_null(cs_model_tensor_grad(m, -5));
     int64_t d[4];
-    cs_assert_fails(cs_model_tensor_shape(NULL, 0, d, 4), CS_ERR_INVALID_ARGUMENT, "model is NULL");
-    cs_assert_fails(cs_model_tensor_shape(m, n, d, 4), CS_ERR_OUT_OF_RANGE, "tensor index");
-    cs_assert_fails(cs_model_tensor_shape(m, 0, NULL, 4), CS_ERR_INVALID_ARGUMENT, "dims is NULL");
-    cs_assert_fails(cs_model_tensor_shape(m, 0, d, -1), CS_ERR_INVALID_ARGUMENT, "max_dims is negative");
+    cs_assert_fails(cs_model_tensor_shape(d, 4, NULL, 0), CS_ERR_INVALID_ARGUMENT, "model is NULL");
+    cs_assert_fails(cs_model_tensor_shape(d, 4, m, n), CS_ERR_OUT_OF_RANGE, "tensor index");
+    cs_assert_fails(cs_model_tensor_shape(NULL, 4, m, 0), CS_ERR_INVALID_ARGUMENT, "dims is NULL");
+    cs_assert_fails(cs_model_tensor_shape(d, -1, m, 0), CS_ERR_INVALID_ARGUMENT, "max_dims is negative");
     cs_assert_fails(cs_model_zero_grad(NULL), CS_ERR_INVALID_ARGUMENT, "model is NULL");
     cs_model_destroy(NULL);
     cs_model_destroy(m);
@@ -217,22 +217,92 @@ END_TEST
 
 /* ---- one step ----------------------------------------------------------------------------- */
 
+START_TEST(call_getters_check_their_arguments)
+{
+    cs_model_options mo = CS_MODEL_OPTIONS_INIT;
+    mo.width = 0.25;
+    cs_model *m = NULL;
+    cs_assert_ok(cs_model_create(&m, "lenet", 3, 32, 28, 10, &mo));
+    ck_assert_int_eq(cs_model_num_classes(m), 10);
+    int c = -1, h = -1, w = -1;
+    cs_assert_ok(cs_model_input_shape(&c, &h, &w, m));
+    ck_assert_int_eq(c, 3);
+    ck_assert_int_eq(h, 32);
+    ck_assert_int_eq(w, 28);
+    cs_assert_ok(cs_model_input_shape(NULL, &h, NULL, m));
+    double width = 0.0;
+    cs_assert_ok(cs_model_width(&width, m));
+    ck_assert_double_eq(width, 0.25);
+    float mean[3], std[3];
+    ck_assert_int_eq(cs_model_normalization(mean, std, 3, m), 0); /* never trained */
+
+    cs_assert_fails(cs_model_num_classes(NULL), CS_ERR_INVALID_ARGUMENT, "cs_model_num_classes: model is NULL");
+    c = 7;
+    cs_assert_fails(cs_model_input_shape(&c, &h, &w, NULL), CS_ERR_INVALID_ARGUMENT,
+                    "cs_model_input_shape: model is NULL");
+    ck_assert_int_eq(c, 7);
+    cs_assert_fails(cs_model_width(NULL, m), CS_ERR_INVALID_ARGUMENT, "cs_model_width: width is NULL");
+    cs_assert_fails(cs_model_width(&width, NULL), CS_ERR_INVALID_ARGUMENT, "cs_model_width: model is NULL");
+    cs_assert_fails(cs_model_normalization(mean, std, 3, NULL), CS_ERR_INVALID_ARGUMENT,
+                    "cs_model_normalization: model is NULL");
+    cs_assert_fails(cs_model_normalization(mean, std, 1, m), CS_ERR_SIZE_MISMATCH,
+                    "cs_model_normalization: c is 1; the model has 3 input channels");
+    cs_model_destroy(m);
+}
+END_TEST
+
+/* Every options struct's _init function gives exactly its _INIT macro (bindings use the
+ * functions). The macro's copy is a static object, whose padding is zero, like the one the
+ * functions copy; the function's side starts as garbage, so every byte must be written. */
+#define ASSERT_INIT_MATCHES(type, MACRO, init)                                                   \
+    do {                                                                                         \
+        type by_macro_, by_function_;                                                            \
+        memset(&by_macro_, 0, sizeof by_macro_);                                                 \
+        memset(&by_function_, 0xA5, sizeof by_function_); /* the function must write it all */  \
+        static const type macro_ = MACRO;                                                        \
+        memcpy(&by_macro_, &macro_, sizeof by_macro_);                                           \
+        cs_assert_ok(init(&by_function_));                                                       \
+        ck_assert_msg(memcmp(&by_macro_, &by_function_, sizeof by_macro_) == 0,                  \
+                      #init " differs from " #MACRO);                                            \
+        cs_assert_fails(init(NULL), CS_ERR_INVALID_ARGUMENT, #init ": opts is NULL");             \
+    } while (0)
+
+START_TEST(options_init_functions_match_the_macros)
+{
+    ASSERT_INIT_MATCHES(cs_model_options, CS_MODEL_OPTIONS_INIT, cs_model_options_init);
+    ASSERT_INIT_MATCHES(cs_train_options, CS_TRAIN_OPTIONS_INIT, cs_train_options_init);
+    ASSERT_INIT_MATCHES(cs_batch_options, CS_BATCH_OPTIONS_INIT, cs_batch_options_init);
+    ASSERT_INIT_MATCHES(cs_average_options, CS_AVERAGE_OPTIONS_INIT, cs_average_options_init);
+    ASSERT_INIT_MATCHES(cs_report_options, CS_REPORT_OPTIONS_INIT, cs_report_options_init);
+    ASSERT_INIT_MATCHES(cs_study_options, CS_STUDY_OPTIONS_INIT, cs_study_options_init);
+    /* Field by field as well, for the struct whose defaults matter most to a binding. */
+    cs_train_options t;
+    cs_assert_ok(cs_train_options_init(&t));
+    ck_assert_uint_eq(t.struct_size, sizeof t);
+    ck_assert_int_eq(t.epochs, 1);
+    ck_assert_int_eq(t.batch_size, 64);
+    ck_assert_double_eq(t.momentum, 0.9);
+    ck_assert_int_eq(t.schedule, CS_LR_COSINE);
+    ck_assert(t.progress == NULL && t.payload == NULL);
+}
+END_TEST
+
 START_TEST(forward_rejects_bad_input)
 {
     cs_model *m = tiny(0);
     float *x = inputs(2 * TC * TH * TW, 1), logits[2 * TK];
-    cs_assert_fails(cs_model_forward(NULL, logits, x, 2, 0), CS_ERR_INVALID_ARGUMENT, "model is NULL");
-    cs_assert_fails(cs_model_forward(m, NULL, x, 2, 0), CS_ERR_INVALID_ARGUMENT, "logits is NULL");
-    cs_assert_fails(cs_model_forward(m, logits, NULL, 2, 0), CS_ERR_INVALID_ARGUMENT, "x is NULL");
-    cs_assert_fails(cs_model_forward(m, logits, x, 0, 0), CS_ERR_INVALID_ARGUMENT, "n is 0");
-    cs_assert_fails(cs_model_forward(m, logits, x, -3, 1), CS_ERR_INVALID_ARGUMENT, "n is -3");
+    cs_assert_fails(cs_model_forward(logits, NULL, x, 2, 0), CS_ERR_INVALID_ARGUMENT, "model is NULL");
+    cs_assert_fails(cs_model_forward(NULL, m, x, 2, 0), CS_ERR_INVALID_ARGUMENT, "logits is NULL");
+    cs_assert_fails(cs_model_forward(logits, m, NULL, 2, 0), CS_ERR_INVALID_ARGUMENT, "x is NULL");
+    cs_assert_fails(cs_model_forward(logits, m, x, 0, 0), CS_ERR_INVALID_ARGUMENT, "n is 0");
+    cs_assert_fails(cs_model_forward(logits, m, x, -3, 1), CS_ERR_INVALID_ARGUMENT, "n is -3");
     /* layer4.0.bn1 normalises a 1x1 plane: one value per channel in a batch of 1. */
-    cs_assert_fails(cs_model_forward(m, logits, x, 1, 1), CS_ERR_INVALID_ARGUMENT,
+    cs_assert_fails(cs_model_forward(logits, m, x, 1, 1), CS_ERR_INVALID_ARGUMENT,
                     "layer4.0.bn1 gets a 1x1 plane");
     ck_assert_ptr_nonnull(strstr(cs_last_error(), "Expected more than 1 value per channel when training"));
     /* The model is still usable: evaluation with 1 sample, training with 2. */
-    cs_assert_ok(cs_model_forward(m, logits, x, 1, 0));
-    cs_assert_ok(cs_model_forward(m, logits, x, 2, 1));
+    cs_assert_ok(cs_model_forward(logits, m, x, 1, 0));
+    cs_assert_ok(cs_model_forward(logits, m, x, 2, 1));
     for (int i = 0; i < 2 * TK; i++)
         ck_assert(isfinite(logits[i]));
     cs_model_destroy(m);
@@ -240,7 +310,7 @@ START_TEST(forward_rejects_bad_input)
     /* Without BatchNorm a training batch of 1 is fine. */
     m = create("lenet", 1, 28, 28, 10, 0.25, 0);
     float *y = inputs(28 * 28, 2), out[10];
-    cs_assert_ok(cs_model_forward(m, out, y, 1, 1));
+    cs_assert_ok(cs_model_forward(out, m, y, 1, 1));
     cs_model_destroy(m);
     free(x);
     free(y);
@@ -252,32 +322,32 @@ START_TEST(backward_needs_a_matching_training_forward)
     cs_model *m = tiny(0);
     float *x = inputs(6 * TC * TH * TW, 1), logits[6 * TK], loss = -1.0f;
     int32_t labels[4] = { 0, 1, 2, 1 };
-    cs_assert_fails(cs_model_backward(NULL, &loss, labels, 4), CS_ERR_INVALID_ARGUMENT, "model is NULL");
-    cs_assert_fails(cs_model_backward(m, &loss, NULL, 4), CS_ERR_INVALID_ARGUMENT, "labels is NULL");
-    cs_assert_fails(cs_model_backward(m, &loss, labels, 0), CS_ERR_INVALID_ARGUMENT, "n is 0");
-    cs_assert_fails(cs_model_backward(m, &loss, labels, 4), CS_ERR_STATE, "no training-mode forward");
-    cs_assert_ok(cs_model_forward(m, logits, x, 4, 1));
-    cs_assert_fails(cs_model_backward(m, &loss, labels, 3), CS_ERR_STATE, "last training forward had 4 samples");
+    cs_assert_fails(cs_model_backward(&loss, NULL, labels, 4), CS_ERR_INVALID_ARGUMENT, "model is NULL");
+    cs_assert_fails(cs_model_backward(&loss, m, NULL, 4), CS_ERR_INVALID_ARGUMENT, "labels is NULL");
+    cs_assert_fails(cs_model_backward(&loss, m, labels, 0), CS_ERR_INVALID_ARGUMENT, "n is 0");
+    cs_assert_fails(cs_model_backward(&loss, m, labels, 4), CS_ERR_STATE, "no training-mode forward");
+    cs_assert_ok(cs_model_forward(logits, m, x, 4, 1));
+    cs_assert_fails(cs_model_backward(&loss, m, labels, 3), CS_ERR_STATE, "last training forward had 4 samples");
     labels[2] = 3;
-    cs_assert_fails(cs_model_backward(m, &loss, labels, 4), CS_ERR_OUT_OF_RANGE, "labels[2] is 3, outside [0, 3)");
+    cs_assert_fails(cs_model_backward(&loss, m, labels, 4), CS_ERR_OUT_OF_RANGE, "labels[2] is 3, outside [0, 3)");
     labels[2] = -1;
-    cs_assert_fails(cs_model_backward(m, &loss, labels, 4), CS_ERR_OUT_OF_RANGE, "labels[2] is -1");
+    cs_assert_fails(cs_model_backward(&loss, m, labels, 4), CS_ERR_OUT_OF_RANGE, "labels[2] is -1");
     ck_assert_float_eq(loss, -1.0f);
     labels[2] = 2;
-    cs_assert_ok(cs_model_backward(m, &loss, labels, 4));
+    cs_assert_ok(cs_model_backward(&loss, m, labels, 4));
     ck_assert(loss > 0.0f && isfinite(loss));
-    cs_assert_ok(cs_model_backward(m, NULL, labels, 4));
+    cs_assert_ok(cs_model_backward(NULL, m, labels, 4));
     /* A refused forward leaves the pending backward intact (it ran nothing)... */
-    cs_assert_fails(cs_model_forward(m, logits, x, 1, 1), CS_ERR_INVALID_ARGUMENT, "1 value per channel");
-    cs_assert_ok(cs_model_backward(m, &loss, labels, 4));
+    cs_assert_fails(cs_model_forward(logits, m, x, 1, 1), CS_ERR_INVALID_ARGUMENT, "1 value per channel");
+    cs_assert_ok(cs_model_backward(&loss, m, labels, 4));
     /* ...while an evaluation forward and an SGD step end it. */
-    cs_assert_ok(cs_model_forward(m, logits, x, 4, 0));
-    cs_assert_fails(cs_model_backward(m, &loss, labels, 4), CS_ERR_STATE, "no training-mode forward");
-    cs_assert_ok(cs_model_forward(m, logits, x, 6, 1));
-    cs_assert_fails(cs_model_backward(m, &loss, labels, 4), CS_ERR_STATE, "last training forward had 6 samples");
-    cs_assert_ok(cs_model_forward(m, logits, x, 4, 1));
+    cs_assert_ok(cs_model_forward(logits, m, x, 4, 0));
+    cs_assert_fails(cs_model_backward(&loss, m, labels, 4), CS_ERR_STATE, "no training-mode forward");
+    cs_assert_ok(cs_model_forward(logits, m, x, 6, 1));
+    cs_assert_fails(cs_model_backward(&loss, m, labels, 4), CS_ERR_STATE, "last training forward had 6 samples");
+    cs_assert_ok(cs_model_forward(logits, m, x, 4, 1));
     cs_assert_ok(cs_model_sgd_step(m, 0.1f, 0.9f, 0.0f));
-    cs_assert_fails(cs_model_backward(m, &loss, labels, 4), CS_ERR_STATE, "no training-mode forward");
+    cs_assert_fails(cs_model_backward(&loss, m, labels, 4), CS_ERR_STATE, "no training-mode forward");
     free(x);
     cs_model_destroy(m);
 }
@@ -292,25 +362,25 @@ START_TEST(backward_reports_divergence_without_touching_gradients)
     int n_params = (int)cs_model_num_params(m), last = cs_model_num_tensors(m) - 1;
     float *bias = cs_model_tensor_data(m, last); /* linear.bias */
     ck_assert_str_eq(cs_model_tensor_name(m, last), "linear.bias");
-    cs_assert_ok(cs_model_forward(m, logits, x, 4, 1));
-    cs_assert_ok(cs_model_backward(m, &loss, tiny_labels, 4));
+    cs_assert_ok(cs_model_forward(logits, m, x, 4, 1));
+    cs_assert_ok(cs_model_backward(&loss, m, tiny_labels, 4));
     float *before = malloc((size_t)n_params * sizeof *before);
     memcpy(before, all_grads(m), (size_t)n_params * sizeof *before);
 
     float saved = bias[1];
     bias[1] = NAN;
-    cs_assert_ok(cs_model_forward(m, logits, x, 4, 1));
-    cs_assert_fails(cs_model_backward(m, &loss, tiny_labels, 4), CS_ERR_DIVERGED, "loss of the batch of 4 is NaN");
+    cs_assert_ok(cs_model_forward(logits, m, x, 4, 1));
+    cs_assert_fails(cs_model_backward(&loss, m, tiny_labels, 4), CS_ERR_DIVERGED, "loss of the batch of 4 is NaN");
     ck_assert_mem_eq(all_grads(m), before, (size_t)n_params * sizeof *before);
     /* A label's logit at -inf gives an infinite loss (labels 0, 2, 1, 1: samples 2 and 3 have label 1). */
     bias[1] = -INFINITY;
-    cs_assert_ok(cs_model_forward(m, logits, x, 4, 1));
-    cs_assert_fails(cs_model_backward(m, &loss, tiny_labels, 4), CS_ERR_DIVERGED, "is infinite");
+    cs_assert_ok(cs_model_forward(logits, m, x, 4, 1));
+    cs_assert_fails(cs_model_backward(&loss, m, tiny_labels, 4), CS_ERR_DIVERGED, "is infinite");
     ck_assert_mem_eq(all_grads(m), before, (size_t)n_params * sizeof *before);
 
     bias[1] = saved;
-    cs_assert_ok(cs_model_forward(m, logits, x, 4, 1));
-    cs_assert_ok(cs_model_backward(m, &loss, tiny_labels, 4));
+    cs_assert_ok(cs_model_forward(logits, m, x, 4, 1));
+    cs_assert_ok(cs_model_backward(&loss, m, tiny_labels, 4));
     ck_assert(isfinite(loss));
     free(before);
     free(x);
@@ -345,8 +415,8 @@ START_TEST(sgd_step_follows_pytorch)
     const float lr = 0.05f, mom = 0.9f, wd = 0.01f;
     for (int step = 0; step < 2; step++) {
         cs_assert_ok(cs_model_zero_grad(m));
-        cs_assert_ok(cs_model_forward(m, logits, x, 4, 1));
-        cs_assert_ok(cs_model_backward(m, NULL, tiny_labels, 4));
+        cs_assert_ok(cs_model_forward(logits, m, x, 4, 1));
+        cs_assert_ok(cs_model_backward(NULL, m, tiny_labels, 4));
         memcpy(p0, params, n * sizeof *p0);
         memcpy(g0, all_grads(m), n * sizeof *g0);
         cs_assert_ok(cs_model_sgd_step(m, lr, mom, wd));
@@ -378,11 +448,11 @@ START_TEST(backward_twice_accumulates)
     cs_model *m = tiny(1);
     float *x = inputs(4 * TC * TH * TW, 4), logits[4 * TK], l1, l2;
     const size_t n = cs_model_num_params(m);
-    cs_assert_ok(cs_model_forward(m, logits, x, 4, 1));
-    cs_assert_ok(cs_model_backward(m, &l1, tiny_labels, 4));
+    cs_assert_ok(cs_model_forward(logits, m, x, 4, 1));
+    cs_assert_ok(cs_model_backward(&l1, m, tiny_labels, 4));
     float *once = malloc(n * sizeof *once);
     memcpy(once, all_grads(m), n * sizeof *once);
-    cs_assert_ok(cs_model_backward(m, &l2, tiny_labels, 4));
+    cs_assert_ok(cs_model_backward(&l2, m, tiny_labels, 4));
     ck_assert_float_eq(l1, l2);
     double scale = 0.0;
     for (size_t i = 0; i < n; i++)
@@ -402,10 +472,10 @@ START_TEST(training_forward_updates_running_statistics_and_evaluation_does_not)
     cs_model *m = tiny(0);
     float *x = inputs(4 * TC * TH * TW, 5), logits[4 * TK];
     float *mean = cs_model_tensor_data(m, 3), *var = cs_model_tensor_data(m, 4);
-    cs_assert_ok(cs_model_forward(m, logits, x, 4, 0));
+    cs_assert_ok(cs_model_forward(logits, m, x, 4, 0));
     ck_assert_float_eq(mean[0], 0.0f);
     ck_assert_float_eq(var[0], 1.0f);
-    cs_assert_ok(cs_model_forward(m, logits, x, 4, 1));
+    cs_assert_ok(cs_model_forward(logits, m, x, 4, 1));
     ck_assert_float_ne(mean[0], 0.0f);
     ck_assert_float_ne(var[0], 1.0f);
     free(x);
@@ -430,15 +500,15 @@ END_TEST
 
 START_TEST(same_seed_gives_identical_models_and_training)
 {
-    static const char *const archs[] = { "lenet", "resnet18", "unresnet18", "googlenet", "custom" };
-    for (size_t a = 0; a < sizeof archs / sizeof archs[0]; a++) {
-        cs_model *m1 = create(archs[a], 3, 16, 16, 10, 0.05, 42), *m2 = create(archs[a], 3, 16, 16, 10, 0.05, 42);
-        cs_model *m3 = create(archs[a], 3, 16, 16, 10, 0.05, 43);
+    for (int a = 0; a < cs_model_arch_count(); a++) {
+        const char *arch = cs_model_arch_name(a);
+        cs_model *m1 = create(arch, 3, 16, 16, 10, 0.05, 42), *m2 = create(arch, 3, 16, 16, 10, 0.05, 42);
+        cs_model *m3 = create(arch, 3, 16, 16, 10, 0.05, 43);
         size_t n1, n2, n3;
         float *s1 = snapshot(m1, &n1), *s2 = snapshot(m2, &n2), *s3 = snapshot(m3, &n3);
         ck_assert_uint_eq(n1, n2);
         ck_assert_mem_eq(s1, s2, n1 * sizeof *s1);
-        ck_assert_msg(memcmp(s1, s3, n1 * sizeof *s1) != 0, "%s: seeds 42 and 43 give the same weights", archs[a]);
+        ck_assert_msg(memcmp(s1, s3, n1 * sizeof *s1) != 0, "%s: seeds 42 and 43 give the same weights", arch);
         free(s1);
         free(s2);
         free(s3);
@@ -458,11 +528,11 @@ START_TEST(same_seed_gives_identical_models_and_training)
     free(s2);
     /* Each training forward draws fresh masks: the same weights and batch give other logits. */
     float a[6 * TK], b[6 * TK];
-    cs_assert_ok(cs_model_forward(m1, a, x, 6, 1));
-    cs_assert_ok(cs_model_forward(m1, b, x, 6, 1));
+    cs_assert_ok(cs_model_forward(a, m1, x, 6, 1));
+    cs_assert_ok(cs_model_forward(b, m1, x, 6, 1));
     ck_assert(memcmp(a, b, sizeof a) != 0);
-    cs_assert_ok(cs_model_forward(m1, a, x, 6, 0));
-    cs_assert_ok(cs_model_forward(m1, b, x, 6, 0));
+    cs_assert_ok(cs_model_forward(a, m1, x, 6, 0));
+    cs_assert_ok(cs_model_forward(b, m1, x, 6, 0));
     ck_assert_mem_eq(a, b, sizeof a);
     free(x);
     cs_model_destroy(m2);
@@ -647,7 +717,20 @@ static const tolerance tolerances[] = {
     { "unresnet18", 1e-5, 1e-5, 2e-5, 2e-5, 1e-4, 1e-4 },
     { "googlenet", 2e-5, 2e-5, 1e-4, 1e-4, 1e-4, 1e-4 },
     { "custom", 1e-6, 1e-6, 1e-6, 1e-6, 1e-6, 1e-6 },
+    { "vgg11", 1e-5, 1e-5, 1e-5, 1e-5, 1e-5, 1e-5 },
+    { "mobilenetv2", 5e-5, 5e-5, 5e-5, 5e-5, 3e-5, 3e-5 },
 };
+
+/* The tolerances of an architecture; a new one without a row fails here, as without a
+ * fixture. */
+static const tolerance *tolerance_of(const char *arch)
+{
+    for (size_t i = 0; i < sizeof tolerances / sizeof tolerances[0]; i++)
+        if (strcmp(tolerances[i].arch, arch) == 0)
+            return &tolerances[i];
+    ck_abort_msg("%s has no tolerances in test_model.c", arch);
+    return NULL;
+}
 
 /* The tensor that element i of a concatenation (of every tensor, or of the parameters only)
  * belongs to, and the element's offset in it. */
@@ -690,7 +773,8 @@ static void compare(const char *arch, const char *what, const float *got, const 
                 worst_abs, scale, worst_ratio);
 }
 
-static const char *const fixture_archs[] = { "lenet", "resnet18", "unresnet18", "googlenet", "custom" };
+/* Every architecture of the registry has a fixture. */
+#define N_FIXTURE_ARCHS cs_model_arch_count()
 
 /* ---- data parallelism ------------------------------------------------------------------------ */
 
@@ -698,7 +782,7 @@ START_TEST(set_threads_checks_its_arguments)
 {
     cs_model *m = tiny(1);
     ck_assert_int_eq(cs_model_threads(m), 0);
-    ck_assert_int_eq(cs_model_threads(NULL), 0);
+    ck_assert_int_eq(cs_model_threads(NULL), -1);
     cs_assert_fails(cs_model_set_threads(NULL, 2), CS_ERR_INVALID_ARGUMENT, "model is NULL");
     cs_assert_fails(cs_model_set_threads(m, -1), CS_ERR_INVALID_ARGUMENT, "threads is -1");
     cs_assert_fails(cs_model_set_threads(m, 65), CS_ERR_INVALID_ARGUMENT, "0 .. 64");
@@ -708,11 +792,11 @@ START_TEST(set_threads_checks_its_arguments)
     /* Another count frees the activations: a pending backward is refused, not run on stale
      * buffers; the same count keeps them. */
     float *x = inputs(4 * TC * TH * TW, 1), logits[4 * TK];
-    cs_assert_ok(cs_model_forward(m, logits, x, 4, 1));
+    cs_assert_ok(cs_model_forward(logits, m, x, 4, 1));
     cs_assert_ok(cs_model_set_threads(m, 3));
-    cs_assert_ok(cs_model_backward(m, NULL, tiny_labels, 4));
+    cs_assert_ok(cs_model_backward(NULL, m, tiny_labels, 4));
     cs_assert_ok(cs_model_set_threads(m, 2));
-    cs_assert_fails(cs_model_backward(m, NULL, tiny_labels, 4), CS_ERR_STATE, "no training-mode forward");
+    cs_assert_fails(cs_model_backward(NULL, m, tiny_labels, 4), CS_ERR_STATE, "no training-mode forward");
     cs_assert_ok(cs_model_set_threads(m, 0));
     ck_assert_int_eq(cs_model_threads(m), 0);
     free(x);
@@ -737,16 +821,16 @@ static double max_rel_diff(const float *a, const float *b, size_t n)
  * statistics but for rounding; and a split run repeated is bit-identical. */
 START_TEST(split_batches_agree_with_one_thread)
 {
-    static const char *const archs[] = { "lenet", "resnet18", "unresnet18", "googlenet", "custom" };
     static const struct { int n, threads; } cases[] = { { 6, 2 }, { 5, 3 }, { 2, 4 } };
     enum { C = 3, S = 16, K = 10 };
     const int32_t labels[6] = { 3, 1, 4, 1, 5, 9 };
-    for (size_t a = 0; a < sizeof archs / sizeof archs[0]; a++) {
+    for (int a = 0; a < cs_model_arch_count(); a++) {
+        const char *arch = cs_model_arch_name(a);
         for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
             const int n = cases[c].n;
             float *x = inputs((size_t)n * C * S * S, (uint32_t)(a * 10 + c));
-            cs_model *one = create(archs[a], C, S, S, K, 0.1, 9), *split = create(archs[a], C, S, S, K, 0.1, 9);
-            cs_model *again = create(archs[a], C, S, S, K, 0.1, 9);
+            cs_model *one = create(arch, C, S, S, K, 0.1, 9), *split = create(arch, C, S, S, K, 0.1, 9);
+            cs_model *again = create(arch, C, S, S, K, 0.1, 9);
             cs_assert_ok(cs_model_set_threads(split, cases[c].threads));
             cs_assert_ok(cs_model_set_threads(again, cases[c].threads));
             float l1[6 * K], l2[6 * K], l3[6 * K], loss1, loss2, loss3;
@@ -754,29 +838,29 @@ START_TEST(split_batches_agree_with_one_thread)
             float *logits[3] = { l1, l2, l3 }, *losses[3] = { &loss1, &loss2, &loss3 };
             for (int i = 0; i < 3; i++) {
                 cs_assert_ok(cs_model_zero_grad(models[i]));
-                cs_assert_ok(cs_model_forward(models[i], logits[i], x, n, 1));
-                cs_assert_ok(cs_model_backward(models[i], losses[i], labels, n));
+                cs_assert_ok(cs_model_forward(logits[i], models[i], x, n, 1));
+                cs_assert_ok(cs_model_backward(losses[i], models[i], labels, n));
             }
             const size_t np = cs_model_num_params(one);
             ck_assert_msg(max_rel_diff(l1, l2, (size_t)n * K) < 1e-5, "%s n %d threads %d: logits differ by %g",
-                          archs[a], n, cases[c].threads, max_rel_diff(l1, l2, (size_t)n * K));
+                          arch, n, cases[c].threads, max_rel_diff(l1, l2, (size_t)n * K));
             ck_assert(fabs(loss1 - loss2) <= 1e-5 * fabs(loss1));
             ck_assert_msg(max_rel_diff(all_grads(one), all_grads(split), np) < 1e-4,
-                          "%s n %d threads %d: gradients differ by %g", archs[a], n, cases[c].threads,
+                          "%s n %d threads %d: gradients differ by %g", arch, n, cases[c].threads,
                           max_rel_diff(all_grads(one), all_grads(split), np));
             ck_assert_mem_eq(l2, l3, (size_t)n * K * sizeof *l2);
             ck_assert_mem_eq(all_grads(split), all_grads(again), np * sizeof(float));
             size_t ns, na;
             float *s1 = snapshot(one, &ns), *s2 = snapshot(split, &ns), *s3 = snapshot(again, &na);
-            ck_assert_msg(max_rel_diff(s1, s2, ns) < 1e-5, "%s: running statistics differ", archs[a]);
+            ck_assert_msg(max_rel_diff(s1, s2, ns) < 1e-5, "%s: running statistics differ", arch);
             ck_assert_mem_eq(s2, s3, ns * sizeof *s2);
             /* Evaluation is per sample: the split only changes the products' shapes (convolution
              * tiles of fewer images), so the logits agree but for rounding, also for a batch of
              * one on several threads. */
-            cs_assert_ok(cs_model_forward(one, l1, x, n, 0));
-            cs_assert_ok(cs_model_forward(split, l2, x, n, 0));
-            ck_assert_msg(max_rel_diff(l1, l2, (size_t)n * K) < 1e-5, "%s: evaluation differs", archs[a]);
-            cs_assert_ok(cs_model_forward(split, l2, x, 1, 0));
+            cs_assert_ok(cs_model_forward(l1, one, x, n, 0));
+            cs_assert_ok(cs_model_forward(l2, split, x, n, 0));
+            ck_assert_msg(max_rel_diff(l1, l2, (size_t)n * K) < 1e-5, "%s: evaluation differs", arch);
+            cs_assert_ok(cs_model_forward(l2, split, x, 1, 0));
             ck_assert(max_rel_diff(l1, l2, K) < 1e-5);
             free(s1);
             free(s2);
@@ -792,14 +876,13 @@ END_TEST
 
 /* Each architecture with the batch on one thread, and split among 2 and 3 (the fixture batch
  * does not divide by 3). */
-enum { N_FIXTURE_ARCHS = sizeof fixture_archs / sizeof fixture_archs[0] };
 static const int fixture_threads[] = { 0, 2, 3 };
 
 START_TEST(matches_pytorch)
 {
     const int a = _i % N_FIXTURE_ARCHS;
-    const char *arch = fixture_archs[a];
-    const tolerance *tol = &tolerances[a];
+    const char *arch = cs_model_arch_name(a);
+    const tolerance *tol = tolerance_of(arch);
     fixture f;
     load_fixture(&f, arch);
     cs_model *m = create(arch, f.c, f.h, f.w, f.k, f.width, 0);
@@ -813,7 +896,7 @@ START_TEST(matches_pytorch)
         const fx_tensor *t = &f.tensors[i];
         ck_assert_str_eq(cs_model_tensor_name(m, i), t->name);
         int64_t dims[4];
-        ck_assert_int_eq(cs_model_tensor_shape(m, i, dims, 4), t->ndim);
+        ck_assert_int_eq(cs_model_tensor_shape(dims, 4, m, i), t->ndim);
         for (int d = 0; d < t->ndim; d++)
             ck_assert_msg(dims[d] == t->dims[d], "%s: %s dim %d is %lld, PyTorch %lld", arch, t->name, d,
                           (long long)dims[d], (long long)t->dims[d]);
@@ -831,8 +914,8 @@ START_TEST(matches_pytorch)
     float *logits = malloc(nk * sizeof *logits), loss;
     for (int step = 0; step < f.steps; step++) {
         cs_assert_ok(cs_model_zero_grad(m));
-        cs_assert_ok(cs_model_forward(m, logits, f.x, f.n, 1));
-        cs_assert_ok(cs_model_backward(m, &loss, f.labels, f.n));
+        cs_assert_ok(cs_model_forward(logits, m, f.x, f.n, 1));
+        cs_assert_ok(cs_model_backward(&loss, m, f.labels, f.n));
         /* Later steps start from weights that already differ at the final_* level. */
         double loss_rel = step == 0 ? tol->logit_rel : tol->final_rel;
         if (getenv("CS_TEST_VERBOSE"))
@@ -851,7 +934,7 @@ START_TEST(matches_pytorch)
     float *final = snapshot(m, &n_values);
     ck_assert_uint_eq(n_values, f.n_values);
     compare(arch, "final tensors", final, f.final, n_values, tol->final_rel, tol->final_abs, &f, false);
-    cs_assert_ok(cs_model_forward(m, logits, f.x, f.n, 0));
+    cs_assert_ok(cs_model_forward(logits, m, f.x, f.n, 0));
     compare(arch, "eval logits", logits, f.eval_logits, nk, tol->final_rel, tol->final_abs, NULL, false);
     free(final);
     free(logits);
@@ -867,6 +950,8 @@ int main(void)
     tcase_add_test(tc, create_rejects_bad_input);
     tcase_add_test(tc, accessors_follow_the_state_dict);
     tcase_add_test(tc, accessors_tolerate_null_and_out_of_range);
+    tcase_add_test(tc, call_getters_check_their_arguments);
+    tcase_add_test(tc, options_init_functions_match_the_macros);
     tcase_add_test(tc, forward_rejects_bad_input);
     tcase_add_test(tc, backward_needs_a_matching_training_forward);
     tcase_add_test(tc, backward_reports_divergence_without_touching_gradients);
@@ -878,7 +963,7 @@ int main(void)
     tcase_add_test(tc, same_seed_gives_identical_models_and_training);
     tcase_add_test(tc, set_threads_checks_its_arguments);
     tcase_add_test(tc, split_batches_agree_with_one_thread);
-    tcase_add_loop_test(tc, matches_pytorch, 0, (int)(N_FIXTURE_ARCHS * (sizeof fixture_threads / sizeof fixture_threads[0])));
+    tcase_add_loop_test(tc, matches_pytorch, 0, N_FIXTURE_ARCHS * (int)(sizeof fixture_threads / sizeof fixture_threads[0]));
     suite_add_tcase(s, tc);
     return cs_test_run(s);
 }

@@ -63,8 +63,8 @@ static void check_report(const cs_dataset *in, const cs_dataset *out, const cs_p
 {
     int k = cs_dataset_num_classes(in);
     size_t *tr = calloc((size_t)k * (size_t)k, sizeof *tr), before[64], after[64], mine[64] = { 0 };
-    cs_assert_ok(cs_perturb_report_transitions(r, tr, k));
-    cs_assert_ok(cs_perturb_report_class_counts(r, before, after, k));
+    cs_assert_ok(cs_perturb_report_transitions(tr, k, r));
+    cs_assert_ok(cs_perturb_report_class_counts(before, after, k, r));
     ck_assert_uint_eq(cs_perturb_report_size_before(r), cs_dataset_size(in));
     ck_assert_uint_eq(cs_perturb_report_size_after(r), cs_dataset_size(out));
     size_t total = 0, off = 0;
@@ -75,7 +75,7 @@ static void check_report(const cs_dataset *in, const cs_dataset *out, const cs_p
         }
     ck_assert_uint_eq(total, cs_dataset_size(out));
     ck_assert_uint_eq(off, cs_perturb_report_changed(r));
-    cs_assert_ok(cs_dataset_class_counts(out, mine, k));
+    cs_assert_ok(cs_dataset_class_counts(mine, k, out));
     for (int j = 0; j < k; j++) {
         size_t col = 0;
         for (int t = 0; t < k; t++)
@@ -83,7 +83,7 @@ static void check_report(const cs_dataset *in, const cs_dataset *out, const cs_p
         ck_assert_uint_eq(col, after[j]);
         ck_assert_uint_eq(mine[j], after[j]);
     }
-    cs_assert_ok(cs_dataset_class_counts(in, mine, k));
+    cs_assert_ok(cs_dataset_class_counts(mine, k, in));
     for (int t = 0; t < k; t++)
         ck_assert_uint_eq(mine[t], before[t]);
     ck_assert_double_eq_tol(cs_perturb_report_flip_rate(r),
@@ -108,7 +108,7 @@ START_TEST(spec_strings_round_trip)
         cs_perturb_spec *s = parse(canonical[i]);
         char buf[128];
         size_t needed = 0;
-        cs_assert_ok(cs_perturb_spec_format(s, buf, sizeof buf, &needed));
+        cs_assert_ok(cs_perturb_spec_format(buf, sizeof buf, &needed, s));
         ck_assert_str_eq(buf, canonical[i]);
         ck_assert_uint_eq(needed, strlen(canonical[i]) + 1);
         cs_perturb_spec_destroy(s);
@@ -116,7 +116,7 @@ START_TEST(spec_strings_round_trip)
     /* Non-canonical spellings are accepted and normalised. */
     cs_perturb_spec *s = parse("asymmetric:9>1+2>0:0.25");
     char buf[64];
-    cs_assert_ok(cs_perturb_spec_format(s, buf, sizeof buf, NULL));
+    cs_assert_ok(cs_perturb_spec_format(buf, sizeof buf, NULL, s));
     ck_assert_str_eq(buf, "pairflip:2>0+9>1:0.25");
     ck_assert_int_eq(cs_perturb_spec_kind(s), CS_NOISE_PAIRFLIP);
     ck_assert_double_eq(cs_perturb_spec_level(s), 0.25);
@@ -125,11 +125,11 @@ START_TEST(spec_strings_round_trip)
     ck_assert_double_eq_tol(cs_perturb_spec_level(s), 0.3, 1e-15); /* mean off-diagonal mass */
     /* A buffer too small gets a terminated prefix and the size it needs. */
     size_t needed = 0;
-    cs_assert_fails(cs_perturb_spec_format(s, buf, 8, &needed), CS_ERR_SIZE_MISMATCH, "needs 23 bytes");
+    cs_assert_fails(cs_perturb_spec_format(buf, 8, &needed, s), CS_ERR_SIZE_MISMATCH, "needs 23 bytes");
     ck_assert_str_eq(buf, "matrix:");
     ck_assert_uint_eq(needed, 23);
     /* Asking for the size only: no buffer. */
-    ck_assert_int_eq(cs_perturb_spec_format(s, NULL, 0, &needed), CS_ERR_SIZE_MISMATCH);
+    ck_assert_int_eq(cs_perturb_spec_format(NULL, 0, &needed, s), CS_ERR_SIZE_MISMATCH);
     ck_assert_uint_eq(needed, 23);
     cs_perturb_spec_destroy(s);
 }
@@ -213,7 +213,7 @@ START_TEST(spec_setters_are_validated)
     cs_assert_fails(cs_perturb_spec_set_matrix(s, t, 1), CS_ERR_INVALID_ARGUMENT, "k is 1");
     cs_perturb_spec_destroy(s);
     cs_perturb_spec_destroy(NULL);
-    ck_assert_int_eq(cs_perturb_spec_kind(NULL), CS_PERTURB_NONE);
+    ck_assert_int_eq(cs_perturb_spec_kind(NULL), CS_PERTURB_INVALID);
     ck_assert(isnan(cs_perturb_spec_level(NULL)));
 }
 END_TEST
@@ -229,7 +229,7 @@ START_TEST(shuffle_permutes_exactly_round_xn_labels)
     ck_assert_uint_le(cs_perturb_report_changed(r), 60);
     ck_assert_uint_gt(cs_perturb_report_changed(r), 25);
     size_t before[4], after[4];
-    cs_assert_ok(cs_perturb_report_class_counts(r, before, after, 4));
+    cs_assert_ok(cs_perturb_report_class_counts(before, after, 4, r));
     for (int c = 0; c < 4; c++)
         ck_assert_uint_eq(before[c], after[c]); /* a permutation keeps class counts */
     ck_assert_int_eq(cs_perturb_report_kind(r), CS_NOISE_SHUFFLE);
@@ -260,7 +260,7 @@ START_TEST(symmetric_flips_every_selected_record_to_another_class)
     ck_assert_double_eq_tol(cs_perturb_report_flip_rate(r), 0.25, 1e-15);
     /* New labels are uniform over the other four classes: each off-diagonal cell ~ 375/20. */
     size_t tr[25];
-    cs_assert_ok(cs_perturb_report_transitions(r, tr, 5));
+    cs_assert_ok(cs_perturb_report_transitions(tr, 5, r));
     for (int t = 0; t < 5; t++)
         for (int j = 0; j < 5; j++)
             if (t != j)
@@ -278,7 +278,7 @@ START_TEST(pairflip_follows_the_map_with_exact_counts)
     apply(&out, &r, ds, "pairflip:cifar10:0.2", 3);
     check_report(ds, out, r);
     size_t tr[100];
-    cs_assert_ok(cs_perturb_report_transitions(r, tr, 10));
+    cs_assert_ok(cs_perturb_report_transitions(tr, 10, r));
     static const int to[10] = { 0, 1, 0, 5, 7, 3, 6, 7, 8, 1 };
     for (int c = 0; c < 10; c++) {
         for (int j = 0; j < 10; j++) {
@@ -291,7 +291,7 @@ START_TEST(pairflip_follows_the_map_with_exact_counts)
     cs_perturb_report_destroy(r);
     cs_dataset_destroy(out);
     apply(&out, &r, ds, "pairflip:cyclic:0.35", 3);
-    cs_assert_ok(cs_perturb_report_transitions(r, tr, 10));
+    cs_assert_ok(cs_perturb_report_transitions(tr, 10, r));
     for (int c = 0; c < 10; c++)
         ck_assert_uint_eq(tr[c * 10 + (c + 1) % 10], 35);
     cs_perturb_report_destroy(r);
@@ -299,7 +299,7 @@ START_TEST(pairflip_follows_the_map_with_exact_counts)
     /* A parsed map lists only moved classes; the others keep their labels. */
     apply(&out, &r, ds, "pairflip:4>6:0.5", 3);
     ck_assert_uint_eq(cs_perturb_report_changed(r), 50);
-    cs_assert_ok(cs_perturb_report_transitions(r, tr, 10));
+    cs_assert_ok(cs_perturb_report_transitions(tr, 10, r));
     ck_assert_uint_eq(tr[4 * 10 + 6], 50);
     cs_perturb_report_destroy(r);
     cs_dataset_destroy(out);
@@ -317,7 +317,7 @@ START_TEST(matrix_noise_uses_largest_remainder_counts)
     apply(&out, &r, ds, "matrix:0.25/0.25/0.5;0/1/0;0.3/0.3/0.4", 5);
     check_report(ds, out, r);
     size_t tr[9];
-    cs_assert_ok(cs_perturb_report_transitions(r, tr, 3));
+    cs_assert_ok(cs_perturb_report_transitions(tr, 3, r));
     static const size_t want[9] = { 3, 2, 5, 0, 7, 0, 1, 1, 2 };
     for (int i = 0; i < 9; i++)
         ck_assert_msg(tr[i] == want[i], "cell %d is %zu, expected %zu", i, tr[i], want[i]);
@@ -337,7 +337,7 @@ START_TEST(targeted_noise_touches_only_chosen_classes)
     ck_assert_uint_eq(cs_perturb_report_selected(r), 80);
     ck_assert_uint_eq(cs_perturb_report_changed(r), 80);
     size_t tr[36];
-    cs_assert_ok(cs_perturb_report_transitions(r, tr, 6));
+    cs_assert_ok(cs_perturb_report_transitions(tr, 6, r));
     for (int c = 0; c < 6; c++)
         if (c != 1 && c != 4)
             ck_assert_uint_eq(tr[c * 6 + c], 80);
@@ -369,9 +369,9 @@ START_TEST(reductions_keep_exact_nested_subsets)
             ck_assert_uint_eq(cs_dataset_size(small), 18); /* round(18.3) */
         } else {
             size_t after[3];
-            cs_assert_ok(cs_perturb_report_class_counts(rs, NULL, after, 3));
+            cs_assert_ok(cs_perturb_report_class_counts(NULL, after, 3, rs));
             ck_assert(after[0] == 9 && after[1] == 6 && after[2] == 3); /* round(3.3) */
-            cs_assert_ok(cs_perturb_report_class_counts(rb, NULL, after, 3));
+            cs_assert_ok(cs_perturb_report_class_counts(NULL, after, 3, rb));
             ck_assert(after[0] == 36 && after[1] == 24 && after[2] == 13); /* round(13.2) */
         }
         ck_assert_uint_eq(cs_perturb_report_selected(rb), 183 - cs_dataset_size(big));
@@ -401,7 +401,7 @@ START_TEST(targeted_reduction_keeps_other_classes_whole)
     apply(&out, &r, ds, "reduce:targeted:2:0.25", 1);
     check_report(ds, out, r);
     size_t after[4];
-    cs_assert_ok(cs_perturb_report_class_counts(r, NULL, after, 4));
+    cs_assert_ok(cs_perturb_report_class_counts(NULL, after, 4, r));
     ck_assert(after[0] == 40 && after[1] == 40 && after[2] == 10 && after[3] == 40);
     cs_perturb_report_destroy(r);
     cs_dataset_destroy(out);
@@ -574,13 +574,13 @@ START_TEST(report_accessors_reject_bad_input)
     ck_assert_uint_eq(cs_perturb_report_size_before(NULL), 0);
     ck_assert_uint_eq(cs_perturb_report_changed(NULL), 0);
     ck_assert(isnan(cs_perturb_report_flip_rate(NULL)));
-    ck_assert_int_eq(cs_perturb_report_kind(NULL), CS_PERTURB_NONE);
-    cs_assert_fails(cs_perturb_report_transitions(NULL, counts, 2), CS_ERR_INVALID_ARGUMENT, "report is NULL");
+    ck_assert_int_eq(cs_perturb_report_kind(NULL), CS_PERTURB_INVALID);
+    cs_assert_fails(cs_perturb_report_transitions(counts, 2, NULL), CS_ERR_INVALID_ARGUMENT, "report is NULL");
     cs_dataset *ds = make_balanced(5, 2), *out = NULL;
     cs_perturb_report *r = NULL;
     apply(&out, &r, ds, "shuffle:0.5", 1);
-    cs_assert_fails(cs_perturb_report_transitions(r, counts, 3), CS_ERR_SIZE_MISMATCH, "k is 3, the report has 2");
-    cs_assert_fails(cs_perturb_report_class_counts(r, NULL, NULL, 2), CS_ERR_INVALID_ARGUMENT, "every output");
+    cs_assert_fails(cs_perturb_report_transitions(counts, 3, r), CS_ERR_SIZE_MISMATCH, "k is 3, the report has 2");
+    cs_assert_fails(cs_perturb_report_class_counts(NULL, NULL, 2, r), CS_ERR_INVALID_ARGUMENT, "every output");
     cs_perturb_report_destroy(r);
     cs_perturb_report_destroy(NULL);
     cs_dataset_destroy(out);
@@ -710,7 +710,7 @@ START_TEST(long_and_odd_spec_strings_are_handled)
     cs_perturb_spec_destroy(s);
     s = parse("shuffle:-0");
     char buf[32];
-    cs_assert_ok(cs_perturb_spec_format(s, buf, sizeof buf, NULL));
+    cs_assert_ok(cs_perturb_spec_format(buf, sizeof buf, NULL, s));
     ck_assert_str_eq(buf, "shuffle:0");
     cs_perturb_spec_destroy(s);
     /* A class list longer than any fixed buffer. */
@@ -721,7 +721,7 @@ START_TEST(long_and_odd_spec_strings_are_handled)
     snprintf(many + at, 16, ":0.5");
     s = parse(many);
     size_t needed = 0;
-    ck_assert_int_eq(cs_perturb_spec_format(s, NULL, 0, &needed), CS_ERR_SIZE_MISMATCH);
+    ck_assert_int_eq(cs_perturb_spec_format(NULL, 0, &needed, s), CS_ERR_SIZE_MISMATCH);
     ck_assert_uint_eq(needed, strlen(many) + 1);
     cs_perturb_spec_destroy(s);
     free(many);
@@ -733,16 +733,16 @@ START_TEST(incomplete_specs_do_not_format)
     cs_perturb_spec *s = NULL;
     char buf[64];
     cs_assert_ok(cs_perturb_spec_create(&s, CS_NOISE_TARGETED, 0.3));
-    cs_assert_fails(cs_perturb_spec_format(s, buf, sizeof buf, NULL), CS_ERR_INVALID_ARGUMENT, "has no classes yet");
+    cs_assert_fails(cs_perturb_spec_format(buf, sizeof buf, NULL, s), CS_ERR_INVALID_ARGUMENT, "has no classes yet");
     cs_perturb_spec_destroy(s);
     cs_assert_ok(cs_perturb_spec_create(&s, CS_NOISE_MATRIX, 0));
-    cs_assert_fails(cs_perturb_spec_format(s, buf, sizeof buf, NULL), CS_ERR_INVALID_ARGUMENT, "has no matrix yet");
+    cs_assert_fails(cs_perturb_spec_format(buf, sizeof buf, NULL, s), CS_ERR_INVALID_ARGUMENT, "has no matrix yet");
     cs_perturb_spec_destroy(s);
     /* A setter-built user map formats as its moved pairs. */
     cs_assert_ok(cs_perturb_spec_create(&s, CS_NOISE_PAIRFLIP, 0.5));
     int map[4] = { 1, 1, 2, 0 };
     cs_assert_ok(cs_perturb_spec_set_map(s, CS_PAIRFLIP_USER, map, 4));
-    cs_assert_ok(cs_perturb_spec_format(s, buf, sizeof buf, NULL));
+    cs_assert_ok(cs_perturb_spec_format(buf, sizeof buf, NULL, s));
     ck_assert_str_eq(buf, "pairflip:0>1+3>0:0.5");
     cs_perturb_spec_destroy(s);
     /* A matched reduction needs a noise report. */
@@ -786,7 +786,7 @@ START_TEST(real_labels_shuffle_and_symmetric)
         check_report(fashion, out, r);
         ck_assert_uint_eq(cs_perturb_report_selected(r), (size_t)llround(x * 60000));
         size_t after[10];
-        cs_assert_ok(cs_perturb_report_class_counts(r, NULL, after, 10));
+        cs_assert_ok(cs_perturb_report_class_counts(NULL, after, 10, r));
         for (int c = 0; c < 10; c++)
             ck_assert_uint_eq(after[c], 6000);
         /* A record keeps its label with probability ~1/10: realised ~0.9x (±1 %). */
@@ -813,8 +813,8 @@ START_TEST(real_labels_stratified_and_nested)
     check_report(fashion, f40, r40);
     check_report(fashion, f10, r10);
     size_t a40[10], a10[10];
-    cs_assert_ok(cs_perturb_report_class_counts(r40, NULL, a40, 10));
-    cs_assert_ok(cs_perturb_report_class_counts(r10, NULL, a10, 10));
+    cs_assert_ok(cs_perturb_report_class_counts(NULL, a40, 10, r40));
+    cs_assert_ok(cs_perturb_report_class_counts(NULL, a10, 10, r10));
     for (int c = 0; c < 10; c++) {
         ck_assert_uint_eq(a40[c], 2400);
         ck_assert_uint_eq(a10[c], 600);

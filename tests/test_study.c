@@ -209,12 +209,26 @@ START_TEST(study_runs_every_cell_and_reads_back)
     ck_assert_str_eq(cs_results_condition_name(r, 1), "shuffle:0.3");
     ck_assert_str_eq(cs_results_condition_name(r, 2), "matched:shuffle:0.3");
     ck_assert_str_eq(cs_results_condition_name(r, 3), "reduce:uniform:0.5");
-    ck_assert_int_eq(cs_results_condition_family(r, 2), CS_CONDITION_CONTROL);
+    cs_condition_family fam = CS_CONDITION_NOISE;
+    ck_assert_int_eq(cs_results_condition_family(&fam, r, 2), CS_OK);
+    ck_assert_int_eq(fam, CS_CONDITION_CONTROL);
+    ck_assert_int_eq(cs_results_condition_family(&fam, r, 0), CS_OK);
+    ck_assert_int_eq(fam, CS_CONDITION_BASELINE);
+    /* A bad index is an error, never a family: the answer is left untouched. */
+    fam = CS_CONDITION_NOISE;
+    cs_assert_fails(cs_results_condition_family(&fam, r, 4), CS_ERR_OUT_OF_RANGE, "condition 4; the store has 4");
+    cs_assert_fails(cs_results_condition_family(&fam, r, -1), CS_ERR_OUT_OF_RANGE, "condition -1");
+    ck_assert_int_eq(fam, CS_CONDITION_NOISE);
+    cs_assert_fails(cs_results_condition_family(NULL, r, 0), CS_ERR_INVALID_ARGUMENT, "out is NULL");
+    cs_assert_fails(cs_results_condition_family(&fam, NULL, 0), CS_ERR_INVALID_ARGUMENT, "results is NULL");
+    ck_assert(isnan(cs_results_condition_level(r, 4)));
+    ck_assert(isnan(cs_results_condition_level(NULL, 0)));
+    ck_assert_int_eq(cs_results_cells_finished(NULL), -1);
     ck_assert_double_eq(cs_results_condition_level(r, 3), 0.5);
     ck_assert_int_eq(cs_results_cells_finished(r), 16);
     ck_assert_uint_eq(cs_results_test_size(r), 60);
     cs_train_options t = CS_TRAIN_OPTIONS_INIT;
-    cs_assert_ok(cs_results_model_train_options(r, 0, &t));
+    cs_assert_ok(cs_results_model_train_options(&t, r, 0));
     ck_assert_int_eq(t.epochs, 2);
     ck_assert_int_eq(t.batch_size, 16);
     ck_assert_double_eq(t.lr, 0.01); /* resolved default of a model without BatchNorm */
@@ -224,7 +238,7 @@ START_TEST(study_runs_every_cell_and_reads_back)
             for (int i = 0; i < 2; i++) {
                 cs_cell_result cell;
                 cell.struct_size = sizeof cell;
-                cs_assert_ok(cs_results_cell(r, m, c, i, &cell));
+                cs_assert_ok(cs_results_cell(&cell, r, m, c, i));
                 ck_assert_double_eq(cs_confusion_total(cell.confusion), 60);
                 ck_assert_double_eq_tol(cell.test_accuracy, cs_confusion_accuracy(cell.confusion), 1e-12);
                 ck_assert_int_eq(cell.epochs, m == 0 ? 2 : 1);
@@ -243,8 +257,8 @@ START_TEST(study_runs_every_cell_and_reads_back)
     for (int i = 0; i < 2; i++) {
         cs_cell_result noise, control;
         noise.struct_size = control.struct_size = sizeof noise;
-        cs_assert_ok(cs_results_cell(r, 0, 1, i, &noise));
-        cs_assert_ok(cs_results_cell(r, 0, 2, i, &control));
+        cs_assert_ok(cs_results_cell(&noise, r, 0, 1, i));
+        cs_assert_ok(cs_results_cell(&control, r, 0, 2, i));
         ck_assert_uint_eq(control.train_size, 150 - noise.changed);
     }
     cs_results_destroy(r);
@@ -263,8 +277,8 @@ START_TEST(perturbed_training_sets_are_shared_across_models)
     for (int c = 1; c < 4; c++) {
         cs_cell_result a0, b0;
         a0.struct_size = b0.struct_size = sizeof a0;
-        cs_assert_ok(cs_results_cell(r, 0, c, 0, &a0));
-        cs_assert_ok(cs_results_cell(r, 1, c, 0, &b0));
+        cs_assert_ok(cs_results_cell(&a0, r, 0, c, 0));
+        cs_assert_ok(cs_results_cell(&b0, r, 1, c, 0));
         ck_assert_uint_eq(a0.train_size, b0.train_size);
         ck_assert_uint_eq(a0.changed, b0.changed);
         ck_assert_double_eq(a0.flip_rate, b0.flip_rate);
@@ -426,7 +440,7 @@ START_TEST(report_writes_every_output)
             for (int i = 0; i < 2; i++) {
                 cs_cell_result cell;
                 cell.struct_size = sizeof cell;
-                cs_assert_ok(cs_results_cell(r, m, c, i, &cell));
+                cs_assert_ok(cs_results_cell(&cell, r, m, c, i));
                 expect += cell.test_accuracy / 2;
             }
             ck_assert_double_eq_tol(mean, expect, 1e-12);
@@ -461,7 +475,7 @@ START_TEST(report_writes_every_output)
             for (int i = 0; i < 2; i++) {
                 cs_cell_result cell;
                 cell.struct_size = sizeof cell;
-                cs_assert_ok(cs_results_cell(r, m, 0, i, &cell));
+                cs_assert_ok(cs_results_cell(&cell, r, m, 0, i));
                 double n_t = 0.0;
                 for (int p = 0; p < K; p++)
                     n_t += cs_confusion_count(cell.confusion, t, p);
@@ -529,7 +543,7 @@ START_TEST(partial_store_gives_a_partial_report)
     ck_assert_int_eq(cs_results_cells_finished(r), 3);
     cs_cell_result cell;
     cell.struct_size = sizeof cell;
-    cs_assert_fails(cs_results_cell(r, 1, 3, 1, &cell), CS_ERR_NOT_FOUND, "not finished");
+    cs_assert_fails(cs_results_cell(&cell, r, 1, 3, 1), CS_ERR_NOT_FOUND, "not finished");
     cs_assert_ok(cs_report_write(r, dir, NULL));
     ck_assert(exists(dir, "report.html"));
     cs_results_destroy(r);
@@ -598,7 +612,7 @@ START_TEST(bad_arguments_are_refused)
     cs_assert_fails(cs_study_add_model(s, NULL, "lenet", 0.5, NULL), CS_ERR_STATE, "already run");
     cs_study_destroy(s);
     cs_study_destroy(NULL);
-    ck_assert_int_eq(cs_study_num_cells(NULL), 0);
+    ck_assert_int_eq(cs_study_num_cells(NULL), -1);
     free(file);
     free(dir);
 }
@@ -815,16 +829,16 @@ START_TEST(claims_of_running_cells_are_read_back)
     cs_study_claim c;
     memset(&c, 0, sizeof c);
     c.struct_size = sizeof c;
-    cs_assert_ok(cs_results_cell_claim(r, 1, 1, 0, &c));
+    cs_assert_ok(cs_results_cell_claim(&c, r, 1, 1, 0));
     ck_assert_uint_eq(c.struct_size, sizeof c);
     ck_assert_str_eq(c.worker, "rank 2");
     ck_assert_str_eq(c.host, "node17");
     ck_assert_int_eq(c.pid, 1234);
     ck_assert_double_eq(c.since, 1765000000.25);
-    cs_assert_fails(cs_results_cell_claim(r, 0, 0, 0, &c), CS_ERR_NOT_FOUND, "it is finished");
-    cs_assert_fails(cs_results_cell_claim(r, 1, 3, 0, &c), CS_ERR_NOT_FOUND, "nobody claims (small, "
+    cs_assert_fails(cs_results_cell_claim(&c, r, 0, 0, 0), CS_ERR_NOT_FOUND, "it is finished");
+    cs_assert_fails(cs_results_cell_claim(&c, r, 1, 3, 0), CS_ERR_NOT_FOUND, "nobody claims (small, "
                     "reduce:uniform:0.5, replicate 0)");
-    cs_assert_fails(cs_results_cell_claim(r, 1, 2, 0, &c), CS_ERR_NOT_FOUND, "it is finished");
+    cs_assert_fails(cs_results_cell_claim(&c, r, 1, 2, 0), CS_ERR_NOT_FOUND, "it is finished");
 
     /* An older, smaller struct gets the fields it has and nothing beyond. */
     cs_study_claim old;
@@ -832,33 +846,33 @@ START_TEST(claims_of_running_cells_are_read_back)
     old.struct_size = offsetof(cs_study_claim, host);
     old.host = "untouched";
     old.pid = -7;
-    cs_assert_ok(cs_results_cell_claim(r, 1, 1, 0, &old));
+    cs_assert_ok(cs_results_cell_claim(&old, r, 1, 1, 0));
     ck_assert_uint_eq(old.struct_size, offsetof(cs_study_claim, host));
     ck_assert_str_eq(old.worker, "rank 2");
     ck_assert_str_eq(old.host, "untouched");
     ck_assert_int_eq(old.pid, -7);
 
     /* Bad arguments. */
-    cs_assert_fails(cs_results_cell_claim(NULL, 1, 1, 0, &c), CS_ERR_INVALID_ARGUMENT, "results is NULL");
-    cs_assert_fails(cs_results_cell_claim(r, 1, 1, 0, NULL), CS_ERR_INVALID_ARGUMENT, "out is NULL");
+    cs_assert_fails(cs_results_cell_claim(&c, NULL, 1, 1, 0), CS_ERR_INVALID_ARGUMENT, "results is NULL");
+    cs_assert_fails(cs_results_cell_claim(NULL, r, 1, 1, 0), CS_ERR_INVALID_ARGUMENT, "out is NULL");
     old.struct_size = sizeof(size_t);
-    cs_assert_fails(cs_results_cell_claim(r, 1, 1, 0, &old), CS_ERR_INVALID_ARGUMENT, "struct_size is");
-    cs_assert_fails(cs_results_cell_claim(r, 2, 0, 0, &c), CS_ERR_OUT_OF_RANGE, "outside the store's 2 x 4 x 1");
-    cs_assert_fails(cs_results_cell_claim(r, 0, 4, 0, &c), CS_ERR_OUT_OF_RANGE, "condition 4");
-    cs_assert_fails(cs_results_cell_claim(r, 0, 0, 1, &c), CS_ERR_OUT_OF_RANGE, "replicate 1");
-    cs_assert_fails(cs_results_cell_claim(r, -1, 0, 0, &c), CS_ERR_OUT_OF_RANGE, "model -1");
+    cs_assert_fails(cs_results_cell_claim(&old, r, 1, 1, 0), CS_ERR_INVALID_ARGUMENT, "struct_size is");
+    cs_assert_fails(cs_results_cell_claim(&c, r, 2, 0, 0), CS_ERR_OUT_OF_RANGE, "outside the store's 2 x 4 x 1");
+    cs_assert_fails(cs_results_cell_claim(&c, r, 0, 4, 0), CS_ERR_OUT_OF_RANGE, "condition 4");
+    cs_assert_fails(cs_results_cell_claim(&c, r, 0, 0, 1), CS_ERR_OUT_OF_RANGE, "replicate 1");
+    cs_assert_fails(cs_results_cell_claim(&c, r, -1, 0, 0), CS_ERR_OUT_OF_RANGE, "model -1");
     cs_results_destroy(r);
 
     /* Released, and without a running/ directory (stores from before claims): no claims. */
     cs_assert_ok(cs_study_release_cell(s, dir, 5));
     cs_assert_ok(cs_results_open(&r, dir));
-    cs_assert_fails(cs_results_cell_claim(r, 1, 1, 0, &c), CS_ERR_NOT_FOUND, "nobody claims");
+    cs_assert_fails(cs_results_cell_claim(&c, r, 1, 1, 0), CS_ERR_NOT_FOUND, "nobody claims");
     cs_results_destroy(r);
     ck_assert_int_eq(remove(stale), 0);
     ck_assert_int_eq(remove(running), 0);
     cs_assert_ok(cs_results_open(&r, dir));
     ck_assert_int_eq(cs_results_cells_finished(r), 6);
-    cs_assert_fails(cs_results_cell_claim(r, 1, 1, 0, &c), CS_ERR_NOT_FOUND, "nobody claims");
+    cs_assert_fails(cs_results_cell_claim(&c, r, 1, 1, 0), CS_ERR_NOT_FOUND, "nobody claims");
     cs_results_destroy(r);
     cs_study_destroy(s);
     free(stale);

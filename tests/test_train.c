@@ -58,7 +58,7 @@ static double accuracy(cs_model *m, const cs_dataset *ds)
 {
     size_t n = cs_dataset_size(ds), hits = 0;
     int32_t *pred = malloc(n * sizeof *pred);
-    cs_assert_ok(cs_model_predict(m, pred, ds));
+    cs_assert_ok(cs_model_predict(pred, m, ds));
     for (size_t i = 0; i < n; i++) {
         ck_assert_int_ge(pred[i], 0);
         ck_assert_int_lt(pred[i], 3);
@@ -72,7 +72,7 @@ static bool weights_finite(cs_model *m)
 {
     for (int i = 0; i < cs_model_num_tensors(m); i++) {
         int64_t dims[4];
-        int nd = cs_model_tensor_shape(m, i, dims, 4);
+        int nd = cs_model_tensor_shape(dims, 4, m, i);
         size_t count = 1;
         for (int d = 0; d < nd; d++)
             count *= (size_t)dims[d];
@@ -88,7 +88,7 @@ static bool same_weights(cs_model *a, cs_model *b)
 {
     for (int i = 0; i < cs_model_num_tensors(a); i++) {
         int64_t dims[4];
-        int nd = cs_model_tensor_shape(a, i, dims, 4);
+        int nd = cs_model_tensor_shape(dims, 4, a, i);
         size_t count = 1;
         for (int d = 0; d < nd; d++)
             count *= (size_t)dims[d];
@@ -362,7 +362,7 @@ START_TEST(threads_option_restores_blas_setting)
     ck_assert_int_eq(openblas_get_num_threads(), 2);
     int32_t pred[20];
     cs_assert_ok(cs_model_set_threads(m, 3));
-    cs_assert_ok(cs_model_predict(m, pred, train));
+    cs_assert_ok(cs_model_predict(pred, m, train));
     ck_assert_int_eq(openblas_get_num_threads(), 2);
     openblas_set_num_threads(original);
     cs_model_destroy(m);
@@ -459,7 +459,7 @@ START_TEST(mismatched_data_sets_are_refused)
                     "expects 1x12x12 and 3");
     cs_assert_fails(cs_model_train(m, four, NULL), CS_ERR_SIZE_MISMATCH, "1x12x12 and 4 classes");
     int32_t pred[8];
-    cs_assert_fails(cs_model_predict(m, pred, small), CS_ERR_SIZE_MISMATCH, "1x10x10");
+    cs_assert_fails(cs_model_predict(pred, m, small), CS_ERR_SIZE_MISMATCH, "1x10x10");
     cs_model_destroy(m);
     cs_dataset_destroy(small);
     cs_dataset_destroy(four);
@@ -472,23 +472,23 @@ START_TEST(predict_works_untrained_and_in_chunks)
     cs_dataset *ds = synthetic(300, SIDE, 3, 12);
     cs_model *m = model("lenet", SIDE, 3, 0.5, 9);
     int32_t *pred = malloc(300 * sizeof *pred);
-    cs_assert_ok(cs_model_predict(m, pred, ds));
+    cs_assert_ok(cs_model_predict(pred, m, ds));
     /* Each record alone gives the same class as in its chunk (evaluation mode). */
     for (size_t i = 0; i < 300; i += 37) {
         size_t idx = i;
         cs_dataset *one = NULL;
         int32_t p;
         cs_assert_ok(cs_dataset_view(&one, ds, &idx, 1, NULL));
-        cs_assert_ok(cs_model_predict(m, &p, one));
+        cs_assert_ok(cs_model_predict(&p, m, one));
         ck_assert_int_eq(p, pred[i]);
         cs_dataset_destroy(one);
     }
     /* A data set naming fewer classes than the model is fine: only the shape must agree. */
     cs_dataset *two = synthetic(10, SIDE, 2, 13);
-    cs_assert_ok(cs_model_predict(m, pred, two));
-    cs_assert_fails(cs_model_predict(NULL, pred, ds), CS_ERR_INVALID_ARGUMENT, "model");
-    cs_assert_fails(cs_model_predict(m, NULL, ds), CS_ERR_INVALID_ARGUMENT, "pred");
-    cs_assert_fails(cs_model_predict(m, pred, NULL), CS_ERR_INVALID_ARGUMENT, "ds");
+    cs_assert_ok(cs_model_predict(pred, m, two));
+    cs_assert_fails(cs_model_predict(pred, NULL, ds), CS_ERR_INVALID_ARGUMENT, "model");
+    cs_assert_fails(cs_model_predict(NULL, m, ds), CS_ERR_INVALID_ARGUMENT, "pred");
+    cs_assert_fails(cs_model_predict(pred, m, NULL), CS_ERR_INVALID_ARGUMENT, "ds");
     free(pred);
     cs_model_destroy(m);
     cs_dataset_destroy(ds);

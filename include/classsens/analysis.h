@@ -46,6 +46,14 @@ typedef struct cs_average_options {
 /** @brief Defaults: 95 % Student-t intervals. */
 #define CS_AVERAGE_OPTIONS_INIT { sizeof(cs_average_options), 0.95, CS_INTERVAL_T, 2000, 0u }
 
+/**
+ * @brief Fill @p opts with exactly what ::CS_AVERAGE_OPTIONS_INIT gives (for bindings, which
+ *        cannot use the macro).
+ * @param[out] opts The options to initialise.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT when @p opts is NULL.
+ */
+CS_API int cs_average_options_init(cs_average_options *opts);
+
 /** @brief Opaque summary of replicate confusion matrices of one (model, condition). */
 typedef struct cs_confusion_stats cs_confusion_stats;
 
@@ -94,7 +102,7 @@ CS_API const cs_confusion *cs_confusion_stats_mean(const cs_confusion_stats *s);
  * @param k        Must equal the matrices' K.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH.
  */
-CS_API int cs_confusion_stats_sd(const cs_confusion_stats *s, double *out, int k);
+CS_API int cs_confusion_stats_sd(double *out, int k, const cs_confusion_stats *s);
 
 /**
  * @brief Per-class accuracy (recall) over the replicates: mean and interval bounds.
@@ -105,8 +113,8 @@ CS_API int cs_confusion_stats_sd(const cs_confusion_stats *s, double *out, int k
  * @param k        Must equal the matrices' K.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH.
  */
-CS_API int cs_confusion_stats_class_accuracy(const cs_confusion_stats *s, double *mean, double *lo,
-                                             double *hi, int k);
+CS_API int cs_confusion_stats_class_accuracy(double *mean, double *lo, double *hi,
+                                             int k, const cs_confusion_stats *s);
 
 /**
  * @brief Overall accuracy over the replicates: mean and interval bounds.
@@ -116,8 +124,8 @@ CS_API int cs_confusion_stats_class_accuracy(const cs_confusion_stats *s, double
  * @param[out] hi   Upper bound (or NULL).
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT.
  */
-CS_API int cs_confusion_stats_accuracy(const cs_confusion_stats *s, double *mean, double *lo,
-                                       double *hi);
+CS_API int cs_confusion_stats_accuracy(double *mean, double *lo, double *hi,
+                                       const cs_confusion_stats *s);
 
 /** @brief One class's score in a ranking. */
 typedef struct cs_class_score {
@@ -146,8 +154,8 @@ typedef struct cs_class_score {
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH; ::CS_ERR_OUT_OF_MEMORY
  *         (bootstrap intervals only).
  */
-CS_API int cs_rank_weakest(const cs_confusion_stats *s, const cs_confusion_stats *base,
-                           cs_class_score *out, int k);
+CS_API int cs_rank_weakest(cs_class_score *out, size_t elem_size,
+                           int k, const cs_confusion_stats *s, const cs_confusion_stats *base);
 
 /** @brief Opaque result of a cross-model agreement analysis. */
 typedef struct cs_agreement cs_agreement;
@@ -202,8 +210,8 @@ CS_API double cs_agreement_p_value(const cs_agreement *a);
  * @param m              Must equal the number of models.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH.
  */
-CS_API int cs_agreement_pairwise(const cs_agreement *a, double *spearman, double *kendall,
-                                 double *jaccard, int m);
+CS_API int cs_agreement_pairwise(double *spearman, double *kendall, double *jaccard,
+                                 int m, const cs_agreement *a);
 
 #ifdef __cplusplus
 }

@@ -95,7 +95,7 @@ CS_API double cs_confusion_count(const cs_confusion *cm, int truth, int pred);
  * @param k        Must equal cs_confusion_num_classes().
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH.
  */
-CS_API int cs_confusion_normalized(const cs_confusion *cm, cs_normalize how, double *out, int k);
+CS_API int cs_confusion_normalized(double *out, int k, const cs_confusion *cm, cs_normalize how);
 
 /**
  * @brief Overall accuracy Σ_t C[t][t] / N.
@@ -115,8 +115,8 @@ CS_API double cs_confusion_accuracy(const cs_confusion *cm);
  * @param k               Must equal cs_confusion_num_classes().
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH.
  */
-CS_API int cs_confusion_class_metrics(const cs_confusion *cm, double *recall, double *precision,
-                                      double *f1, int k);
+CS_API int cs_confusion_class_metrics(double *recall, double *precision, double *f1,
+                                      int k, const cs_confusion *cm);
 
 /**
  * @brief Relative confusion against a baseline: the difference of row-normalised matrices,
@@ -130,8 +130,8 @@ CS_API int cs_confusion_class_metrics(const cs_confusion *cm, double *recall, do
  * @param k         Must equal both matrices' K.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH.
  */
-CS_API int cs_confusion_relative(const cs_confusion *pert, const cs_confusion *base, double *out,
-                                 int k);
+CS_API int cs_confusion_relative(double *out, int k, const cs_confusion *pert,
+                                 const cs_confusion *base);
 
 /**
  * @brief Per-class relative accuracy against a baseline: rel[t] = recall_C(t) / recall_B(t).
@@ -144,8 +144,8 @@ CS_API int cs_confusion_relative(const cs_confusion *pert, const cs_confusion *b
  * @param k         Must equal both matrices' K.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH.
  */
-CS_API int cs_confusion_relative_accuracy(const cs_confusion *pert, const cs_confusion *base,
-                                          double *out, int k);
+CS_API int cs_confusion_relative_accuracy(double *out, int k,
+                                          const cs_confusion *pert, const cs_confusion *base);
 
 /**
  * @brief Directional confusion of every pair: A[a][b] = (C[a][b] − C[b][a]) / (C[a][b] + C[b][a]).
@@ -157,7 +157,7 @@ CS_API int cs_confusion_relative_accuracy(const cs_confusion *pert, const cs_con
  * @param k         Must equal cs_confusion_num_classes().
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH.
  */
-CS_API int cs_confusion_asymmetry(const cs_confusion *cm, double *out, int k);
+CS_API int cs_confusion_asymmetry(double *out, int k, const cs_confusion *cm);
 
 /** @brief One directed confusion "true class → predicted class". */
 typedef struct cs_directed_confusion {
@@ -176,8 +176,8 @@ typedef struct cs_directed_confusion {
  * @param[out] count Entries written: min(max, number of non-zero off-diagonal cells).
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT.
  */
-CS_API int cs_confusion_top_directed(const cs_confusion *cm, cs_directed_confusion *out, int max,
-                                     int *count);
+CS_API int cs_confusion_top_directed(cs_directed_confusion *out, size_t elem_size, int max,
+                                     int *count, const cs_confusion *cm);
 
 /** @brief A pair of classes and how much they are confused with each other. */
 typedef struct cs_class_pair {
@@ -199,8 +199,8 @@ typedef struct cs_class_pair {
  * @param[out] count Pairs written.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (also for a threshold outside [0, 1]).
  */
-CS_API int cs_confusion_merge_candidates(const cs_confusion *cm, double threshold,
-                                         cs_class_pair *out, int max, int *count);
+CS_API int cs_confusion_merge_candidates(cs_class_pair *out, size_t elem_size,
+                                         int max, int *count, const cs_confusion *cm, double threshold);
 
 /**
  * @brief Render the matrix as text for a terminal, in the reference study's orientation:
@@ -218,8 +218,8 @@ CS_API int cs_confusion_merge_candidates(const cs_confusion *cm, double threshol
  * @return ::CS_OK (the text fitted); ::CS_ERR_SIZE_MISMATCH when @p cap is too small (buf
  *         then holds a truncated, terminated prefix if cap > 0); ::CS_ERR_INVALID_ARGUMENT.
  */
-CS_API int cs_confusion_render(const cs_confusion *cm, const char *const *names, cs_normalize how,
-                               char *buf, size_t cap, size_t *needed);
+CS_API int cs_confusion_render(char *buf, size_t cap, size_t *needed,
+                               const cs_confusion *cm, const char *const *names, cs_normalize how);
 
 #ifdef __cplusplus
 }

@@ -172,12 +172,13 @@ CS_API int cs_dataset_num_classes(const cs_dataset *ds);
 
 /**
  * @brief Image shape.
- * @param ds      The data set.
  * @param[out] c  Channels (may be NULL). Set to 0 when @p ds is NULL, likewise h and w.
  * @param[out] h  Height (may be NULL).
  * @param[out] w  Width (may be NULL).
+ * @param ds      The data set.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT when @p ds is NULL.
  */
-CS_API void cs_dataset_shape(const cs_dataset *ds, int *c, int *h, int *w);
+CS_API int cs_dataset_shape(int *c, int *h, int *w, const cs_dataset *ds);
 
 /**
  * @brief Label of record i.
@@ -236,7 +237,7 @@ CS_API int cs_dataset_set_class_names(cs_dataset *ds, const char *const *names, 
  * @param k           Length of @p counts; must equal cs_dataset_num_classes().
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH.
  */
-CS_API int cs_dataset_class_counts(const cs_dataset *ds, size_t *counts, int k);
+CS_API int cs_dataset_class_counts(size_t *counts, int k, const cs_dataset *ds);
 
 /**
  * @brief Per-channel mean and population standard deviation of the pixels, in [0, 1] units
@@ -251,7 +252,7 @@ CS_API int cs_dataset_class_counts(const cs_dataset *ds, size_t *counts, int k);
  * @param c         Length of the arrays; must equal the data set's C.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH.
  */
-CS_API int cs_dataset_channel_stats(const cs_dataset *ds, double *mean, double *std, int c);
+CS_API int cs_dataset_channel_stats(double *mean, double *std, int c, const cs_dataset *ds);
 
 /**
  * @brief How cs_dataset_batch() turns bytes into floats. Initialise with ::CS_BATCH_OPTIONS_INIT.
@@ -281,6 +282,14 @@ typedef struct cs_batch_options {
 #define CS_BATCH_OPTIONS_INIT { sizeof(cs_batch_options), NULL, NULL, 0, 0, 0u, 0u }
 
 /**
+ * @brief Fill @p opts with exactly what ::CS_BATCH_OPTIONS_INIT gives (for bindings, which
+ *        cannot use the macro).
+ * @param[out] opts The options to initialise.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT when @p opts is NULL.
+ */
+CS_API int cs_batch_options_init(cs_batch_options *opts);
+
+/**
  * @brief Extract n images as floats (N, C, H, W), normalised and optionally augmented.
  * @param ds        The data set.
  * @param[out] out  n × C × H × W floats, image after image, planar.
@@ -292,7 +301,7 @@ typedef struct cs_batch_options {
  *         >= N (the message gives its position); ::CS_ERR_UNSUPPORTED when struct_size is
  *         larger than this library knows.
  */
-CS_API int cs_dataset_batch(const cs_dataset *ds, float *out, const size_t *indices, size_t n,
+CS_API int cs_dataset_batch(float *out, const cs_dataset *ds, const size_t *indices, size_t n,
                             const cs_batch_options *opts);
 
 #ifdef __cplusplus

@@ -43,6 +43,14 @@ typedef struct cs_model_options {
 /** @brief Defaults: width 1, seed 0. */
 #define CS_MODEL_OPTIONS_INIT { sizeof(cs_model_options), 1.0, 0u }
 
+/**
+ * @brief Fill @p opts with exactly what ::CS_MODEL_OPTIONS_INIT gives (for bindings, which
+ *        cannot use the macro).
+ * @param[out] opts The options to initialise.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT when @p opts is NULL.
+ */
+CS_API int cs_model_options_init(cs_model_options *opts);
+
 /** @name Architectures
  * The architectures this library builds, listed from one registry (the names the CLI, the
  * study and cs_model_create() accept).
@@ -127,6 +135,58 @@ CS_API void cs_model_destroy(cs_model *m);
  */
 CS_API const char *cs_model_arch(const cs_model *m);
 
+/** @name How to call a model
+ * What a program that loads a checkpoint needs to feed it: the number of classes (the size of
+ * a row of logits), the input shape, the normalisation its inputs expect, and the width it was
+ * built with. docs/models.md shows them in use.
+ * @{
+ */
+
+/**
+ * @brief The number of classes K: the length of one row of logits.
+ * @param m The model.
+ * @return K (>= 2); ::CS_ERR_INVALID_ARGUMENT when @p m is NULL.
+ */
+CS_API int cs_model_num_classes(const cs_model *m);
+
+/**
+ * @brief The input shape (C, H, W) the model was created for.
+ * @param[out] c  Channels (may be NULL).
+ * @param[out] h  Height (may be NULL).
+ * @param[out] w  Width (may be NULL).
+ * @param m       The model.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT when @p m is NULL (the outputs are untouched).
+ */
+CS_API int cs_model_input_shape(int *c, int *h, int *w, const cs_model *m);
+
+/**
+ * @brief The per-channel normalisation that cs_model_predict() applies to its inputs:
+ *        x = (byte / 255 − mean[c]) / std[c].
+ *
+ * cs_model_train() stores the training set's statistics (in [0, 1] units) in the model and
+ * checkpoints keep them. A model that was never trained, or a checkpoint saved from one, has
+ * none: its inputs are byte / 255 as they are, and this function says so by returning 0
+ * (with mean 0 and std 1 written, which describe exactly that).
+ * @param[out] mean  @p c channel means (may be NULL).
+ * @param[out] std   @p c channel standard deviations, > 0 (may be NULL).
+ * @param c          Capacity of @p mean and @p std: the model's channel count.
+ * @param m          The model.
+ * @return 1 when statistics are stored; 0 when none are (the model normalises nothing);
+ *         ::CS_ERR_INVALID_ARGUMENT when @p m is NULL; ::CS_ERR_SIZE_MISMATCH when @p c is not
+ *         the model's channel count.
+ */
+CS_API int cs_model_normalization(float *mean, float *std, int c, const cs_model *m);
+
+/**
+ * @brief The width multiplier the model was created with (::cs_model_options.width).
+ * @param[out] width  The multiplier (> 0).
+ * @param m           The model.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT when @p width or @p m is NULL.
+ */
+CS_API int cs_model_width(double *width, const cs_model *m);
+
+/** @} */
+
 /**
  * @brief Number of trainable scalars.
  * @param m The model.
@@ -167,7 +227,7 @@ CS_API const char *cs_model_tensor_name(const cs_model *m, int i);
  * @return The number of dimensions (1..4), which may exceed @p max_dims (then only the first
  *         @p max_dims are written); a negative ::cs_status for a NULL model or bad index.
  */
-CS_API int cs_model_tensor_shape(const cs_model *m, int i, int64_t *dims, int max_dims);
+CS_API int cs_model_tensor_shape(int64_t *dims, int max_dims, const cs_model *m, int i);
 
 /**
  * @brief The data of tensor i, writable (to load weights).
@@ -217,7 +277,7 @@ CS_API int cs_model_set_threads(cs_model *m, int threads);
 /**
  * @brief The thread count set by cs_model_set_threads() (0 by default, and after loading).
  * @param m The model.
- * @return The count; 0 for NULL.
+ * @return The count (>= 0); -1 for NULL (0 is a valid count).
  */
 CS_API int cs_model_threads(const cs_model *m);
 
@@ -240,7 +300,7 @@ CS_API int cs_model_zero_grad(cs_model *m);
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_OUT_OF_MEMORY (work space grows with
  *         the largest batch seen).
  */
-CS_API int cs_model_forward(cs_model *m, float *logits, const float *x, int n, int training);
+CS_API int cs_model_forward(float *logits, cs_model *m, const float *x, int n, int training);
 
 /**
  * @brief Backward pass of the last training-mode forward: the mean softmax cross-entropy of
@@ -254,7 +314,7 @@ CS_API int cs_model_forward(cs_model *m, float *logits, const float *x, int n, i
  *         ::CS_ERR_DIVERGED when the loss is NaN or infinite (gradients are then left
  *         untouched); ::CS_ERR_INVALID_ARGUMENT.
  */
-CS_API int cs_model_backward(cs_model *m, float *loss, const int32_t *labels, int n);
+CS_API int cs_model_backward(float *loss, cs_model *m, const int32_t *labels, int n);
 
 /**
  * @brief One torch.optim.SGD step (dampening 0, no Nesterov) on every parameter, using the
@@ -328,6 +388,14 @@ typedef struct cs_train_options {
       NULL, NULL }
 
 /**
+ * @brief Fill @p opts with exactly what ::CS_TRAIN_OPTIONS_INIT gives (for bindings, which
+ *        cannot use the macro).
+ * @param[out] opts The options to initialise.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT when @p opts is NULL.
+ */
+CS_API int cs_train_options_init(cs_train_options *opts);
+
+/**
  * @brief Train on a data set from the model's current weights.
  *
  * Each epoch visits every record once in an order shuffled by a stream derived from
@@ -358,7 +426,7 @@ CS_API int cs_model_train(cs_model *m, const cs_dataset *train, const cs_train_o
  * @param ds         The data set (same shape as the model's input).
  * @return ::CS_OK; ::CS_ERR_SIZE_MISMATCH; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_OUT_OF_MEMORY.
  */
-CS_API int cs_model_predict(cs_model *m, int32_t *pred, const cs_dataset *ds);
+CS_API int cs_model_predict(int32_t *pred, cs_model *m, const cs_dataset *ds);
 
 /**
  * @brief Save a checkpoint: architecture, input shape, classes, width, normalisation, every

@@ -78,6 +78,8 @@ extern "C" {
 
 /** @brief What a ::cs_perturb_spec does. Values are pinned (they appear in result files). */
 typedef enum cs_perturb_kind {
+    CS_PERTURB_INVALID = -1,        /**< Never a spec's kind: what cs_perturb_spec_kind() and
+                                         cs_perturb_report_kind() return for NULL. */
     CS_PERTURB_NONE = 0,            /**< Nothing: the baseline. */
     CS_NOISE_SHUFFLE = 1,           /**< Permute the labels of round(x·N) chosen records. */
     CS_NOISE_SYMMETRIC = 2,         /**< Relabel round(x·N) chosen records uniformly among the other classes. */
@@ -138,7 +140,7 @@ CS_API int cs_perturb_spec_parse(cs_perturb_spec **out, const char *text);
  *         for NULL or an incomplete spec (a targeted kind without classes, a matrix kind
  *         without its matrix).
  */
-CS_API int cs_perturb_spec_format(const cs_perturb_spec *spec, char *buf, size_t cap, size_t *needed);
+CS_API int cs_perturb_spec_format(char *buf, size_t cap, size_t *needed, const cs_perturb_spec *spec);
 
 /** @brief Free a spec. @param spec The spec; NULL is accepted. */
 CS_API void cs_perturb_spec_destroy(cs_perturb_spec *spec);
@@ -146,7 +148,8 @@ CS_API void cs_perturb_spec_destroy(cs_perturb_spec *spec);
 /**
  * @brief The kind of a spec.
  * @param spec The spec.
- * @return Its ::cs_perturb_kind; ::CS_PERTURB_NONE when @p spec is NULL.
+ * @return Its ::cs_perturb_kind; ::CS_PERTURB_INVALID when @p spec is NULL (::CS_PERTURB_NONE
+ *         is a valid kind, the baseline's).
  */
 CS_API cs_perturb_kind cs_perturb_spec_kind(const cs_perturb_spec *spec);
 
@@ -234,7 +237,7 @@ CS_API void cs_perturb_report_destroy(cs_perturb_report *r);
 /**
  * @brief The kind of perturbation the report describes.
  * @param r The report.
- * @return The ::cs_perturb_kind; ::CS_PERTURB_NONE when @p r is NULL.
+ * @return The ::cs_perturb_kind; ::CS_PERTURB_INVALID when @p r is NULL.
  */
 CS_API cs_perturb_kind cs_perturb_report_kind(const cs_perturb_report *r);
 
@@ -283,7 +286,7 @@ CS_API double cs_perturb_report_flip_rate(const cs_perturb_report *r);
  * @param k          Must equal the data set's K.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH.
  */
-CS_API int cs_perturb_report_transitions(const cs_perturb_report *r, size_t *counts, int k);
+CS_API int cs_perturb_report_transitions(size_t *counts, int k, const cs_perturb_report *r);
 
 /**
  * @brief Records per label before and after.
@@ -293,8 +296,8 @@ CS_API int cs_perturb_report_transitions(const cs_perturb_report *r, size_t *cou
  * @param k           Must equal the data set's K.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH.
  */
-CS_API int cs_perturb_report_class_counts(const cs_perturb_report *r, size_t *before, size_t *after,
-                                          int k);
+CS_API int cs_perturb_report_class_counts(size_t *before, size_t *after, int k,
+                                          const cs_perturb_report *r);
 
 #ifdef __cplusplus
 }

@@ -39,6 +39,14 @@ typedef struct cs_report_options {
 #define CS_REPORT_OPTIONS_INIT { sizeof(cs_report_options), 0.95, CS_INTERVAL_T, 3, 0.05, 1, NULL }
 
 /**
+ * @brief Fill @p opts with exactly what ::CS_REPORT_OPTIONS_INIT gives (for bindings, which
+ *        cannot use the macro).
+ * @param[out] opts The options to initialise.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT when @p opts is NULL.
+ */
+CS_API int cs_report_options_init(cs_report_options *opts);
+
+/**
  * @brief Write the report of a store.
  *
  * Files written into @p out_dir (created when missing, one level), each atomically:

@@ -114,6 +114,14 @@ typedef struct cs_study_options {
 #define CS_STUDY_OPTIONS_INIT { sizeof(cs_study_options), 3, 0u, 0u, 0u, 0, 0, NULL, NULL, 0, 0, NULL }
 
 /**
+ * @brief Fill @p opts with exactly what ::CS_STUDY_OPTIONS_INIT gives (for bindings, which
+ *        cannot use the macro).
+ * @param[out] opts The options to initialise.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT when @p opts is NULL.
+ */
+CS_API int cs_study_options_init(cs_study_options *opts);
+
+/**
  * @brief Create a study over a training and a clean test split.
  *
  * The study keeps references to both data sets: they must outlive it. Add models with
@@ -173,7 +181,7 @@ CS_API int cs_study_add_model(cs_study *s, const char *name, const char *arch, d
  */
 CS_API int cs_study_add_condition(cs_study *s, const cs_perturb_spec *spec);
 
-/** @brief Number of cells: models × conditions (baseline and controls included) × replicates. @param s The study. @return The count; 0 for NULL. */
+/** @brief Number of cells: models × conditions (baseline and controls included) × replicates. @param s The study. @return The count (0 before the first model); -1 for NULL. */
 CS_API int cs_study_num_cells(const cs_study *s);
 
 /**
@@ -231,7 +239,7 @@ typedef struct cs_study_cell_info {
  *                  caller (an older, smaller struct gets the fields it has).
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL, struct_size too small); ::CS_ERR_OUT_OF_RANGE.
  */
-CS_API int cs_study_cell(const cs_study *s, int cell, cs_study_cell_info *out);
+CS_API int cs_study_cell(cs_study_cell_info *out, const cs_study *s, int cell);
 
 /**
  * @brief The order in which cells are handed out: every cell, most expensive first.
@@ -246,7 +254,7 @@ CS_API int cs_study_cell(const cs_study *s, int cell, cs_study_cell_info *out);
  * @param n         Capacity of @p order; at least cs_study_num_cells().
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_OVERFLOW (@p n too small).
  */
-CS_API int cs_study_schedule(const cs_study *s, int *order, int n);
+CS_API int cs_study_schedule(int *order, int n, const cs_study *s);
 
 /**
  * @brief Split the cells into @p shards shards of balanced estimated work.
@@ -260,7 +268,7 @@ CS_API int cs_study_schedule(const cs_study *s, int *order, int n);
  * @param n         Capacity of @p shard_of; at least cs_study_num_cells().
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_OVERFLOW.
  */
-CS_API int cs_study_shards(const cs_study *s, int shards, int *shard_of, int n);
+CS_API int cs_study_shards(int *shard_of, int n, const cs_study *s, int shards);
 
 /**
  * @brief Create or check a store for this study, as cs_study_run() does first.
@@ -313,7 +321,7 @@ CS_API int cs_study_train_cell(cs_study_record **out, cs_study *s, int cell);
  * @param[out] len  Its length in bytes (may be NULL).
  * @return Borrowed; valid until the record is destroyed. The text is also NUL-terminated.
  */
-CS_API const char *cs_study_record_data(const cs_study_record *rec, size_t *len);
+CS_API const char *cs_study_record_data(size_t *len, const cs_study_record *rec);
 
 /** @brief The cell a record holds. @param rec The record. @return The cell index; -1 for NULL. */
 CS_API int cs_study_record_cell(const cs_study_record *rec);
@@ -401,7 +409,10 @@ typedef struct cs_cell_result {
     const cs_confusion *confusion; /**< Test confusion counts C[true][pred] (borrowed). */
     double test_accuracy;          /**< Accuracy on the clean test set. */
     int epochs;                    /**< Epochs trained. */
-    const cs_epoch_report *trace;  /**< One report per epoch, `epochs` of them (borrowed). */
+    const cs_epoch_report *trace;  /**< One report per epoch, `epochs` of them (borrowed), laid
+                                        out with this library's sizeof(cs_epoch_report): code
+                                        that must work with a later library whose report has
+                                        grown copies them with cs_results_cell_trace(). */
     size_t train_size;             /**< Training records after the perturbation. */
     size_t changed;                /**< Labels the perturbation changed (noise) or records it removed. */
     double flip_rate;              /**< Realised flip rate (noise; 0 otherwise). */
@@ -453,14 +464,20 @@ CS_API double cs_results_model_width(const cs_results *r, int i);
  *                  the fields they have).
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_OUT_OF_RANGE.
  */
-CS_API int cs_results_model_train_options(const cs_results *r, int i, cs_train_options *out);
+CS_API int cs_results_model_train_options(cs_train_options *out, const cs_results *r, int i);
 /** @brief Number of conditions (baseline first). @param r The results. @return The count. */
 CS_API int cs_results_num_conditions(const cs_results *r);
 /** @brief A condition's name. @param r The results. @param j Condition. @return Borrowed; NULL when out of range. */
 CS_API const char *cs_results_condition_name(const cs_results *r, int j);
-/** @brief A condition's family. @param r The results. @param j Condition. @return The family (::CS_CONDITION_BASELINE when out of range). */
-CS_API cs_condition_family cs_results_condition_family(const cs_results *r, int j);
-/** @brief A condition's level: noise rate, fraction kept, or the controlled noise's rate; 0 for the baseline. @param r The results. @param j Condition. @return The level. */
+/**
+ * @brief A condition's family.
+ * @param[out] out  The family (untouched on failure).
+ * @param r         The results.
+ * @param j         Condition index, 0 .. cs_results_num_conditions() - 1.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL); ::CS_ERR_OUT_OF_RANGE (bad index).
+ */
+CS_API int cs_results_condition_family(cs_condition_family *out, const cs_results *r, int j);
+/** @brief A condition's level: noise rate, fraction kept, or the controlled noise's rate; 0 for the baseline. @param r The results. @param j Condition. @return The level; NaN when @p r is NULL or @p j is out of range. */
 CS_API double cs_results_condition_level(const cs_results *r, int j);
 
 /**
@@ -474,10 +491,32 @@ CS_API double cs_results_condition_level(const cs_results *r, int j);
  * @return ::CS_OK; ::CS_ERR_NOT_FOUND when the store does not hold that cell yet;
  *         ::CS_ERR_OUT_OF_RANGE; ::CS_ERR_INVALID_ARGUMENT (NULL, or struct_size too small).
  */
-CS_API int cs_results_cell(const cs_results *r, int model, int condition, int replicate,
-                           cs_cell_result *out);
+CS_API int cs_results_cell(cs_cell_result *out, const cs_results *r, int model, int condition,
+                           int replicate);
 
-/** @brief Finished cells in the store. @param r The results. @return The count. */
+/**
+ * @brief Copy one cell's training trace (one ::cs_epoch_report per epoch) into a caller array.
+ *
+ * Element @p e is written at `(char *)out + e * elem_size`; each holds the members of
+ * ::cs_epoch_report that fit in @p elem_size, so a caller built against an older, smaller
+ * report keeps working (docs/conventions.md, "Arrays of structs that can grow").
+ * @param[out] out    Up to @p max reports (may be NULL when @p max is 0).
+ * @param elem_size   sizeof(cs_epoch_report) as the caller knows it.
+ * @param max         Capacity of @p out in elements (>= 0).
+ * @param[out] count  Reports written: min(max, epochs) (may be NULL).
+ * @param r           The results.
+ * @param model       Model index.
+ * @param condition   Condition index.
+ * @param replicate   Replicate index.
+ * @return ::CS_OK; ::CS_ERR_NOT_FOUND when the cell is not finished; ::CS_ERR_OUT_OF_RANGE;
+ *         ::CS_ERR_INVALID_ARGUMENT (NULL, negative @p max, @p elem_size smaller than the
+ *         first member); ::CS_ERR_UNSUPPORTED for an @p elem_size larger than this library's
+ *         struct (a caller built against a newer library).
+ */
+CS_API int cs_results_cell_trace(cs_epoch_report *out, size_t elem_size, int max, int *count,
+                                 const cs_results *r, int model, int condition, int replicate);
+
+/** @brief Finished cells in the store. @param r The results. @return The count (>= 0); -1 when @p r is NULL. */
 CS_API int cs_results_cells_finished(const cs_results *r);
 
 /**
@@ -493,8 +532,8 @@ CS_API int cs_results_cells_finished(const cs_results *r);
  * @return ::CS_OK; ::CS_ERR_NOT_FOUND when nobody claims that cell (or it is finished);
  *         ::CS_ERR_OUT_OF_RANGE; ::CS_ERR_INVALID_ARGUMENT.
  */
-CS_API int cs_results_cell_claim(const cs_results *r, int model, int condition, int replicate,
-                                 cs_study_claim *out);
+CS_API int cs_results_cell_claim(cs_study_claim *out, const cs_results *r, int model, int condition,
+                                 int replicate);
 
 #ifdef __cplusplus
 }

@@ -257,8 +257,8 @@ double cs_agreement_p_value(const cs_agreement *a)
     return a ? a->p : NAN;
 }
 
-int cs_agreement_pairwise(const cs_agreement *a, double *spearman, double *kendall,
-                          double *jaccard, int m)
+int cs_agreement_pairwise(double *spearman, double *kendall, double *jaccard,
+                          int m, const cs_agreement *a)
 {
     static const char fn[] = "cs_agreement_pairwise";
     if (!a)

@@ -168,7 +168,7 @@ static double ratio(double num, double den)
     return den != 0.0 ? num / den : NAN;
 }
 
-int cs_confusion_normalized(const cs_confusion *cm, cs_normalize how, double *out, int k)
+int cs_confusion_normalized(double *out, int k, const cs_confusion *cm, cs_normalize how)
 {
     static const char fn[] = "cs_confusion_normalized";
     int status = check_view(cm, out, k, fn);
@@ -204,8 +204,8 @@ double cs_confusion_accuracy(const cs_confusion *cm)
     return ratio(trace, cm->total);
 }
 
-int cs_confusion_class_metrics(const cs_confusion *cm, double *recall, double *precision,
-                               double *f1, int k)
+int cs_confusion_class_metrics(double *recall, double *precision, double *f1,
+                               int k, const cs_confusion *cm)
 {
     static const char fn[] = "cs_confusion_class_metrics";
     if (!cm)
@@ -243,7 +243,7 @@ static int check_pair(const cs_confusion *pert, const cs_confusion *base, const 
     return CS_OK;
 }
 
-int cs_confusion_relative(const cs_confusion *pert, const cs_confusion *base, double *out, int k)
+int cs_confusion_relative(double *out, int k, const cs_confusion *pert, const cs_confusion *base)
 {
     int status = check_pair(pert, base, out, k, "cs_confusion_relative");
     if (status != CS_OK)
@@ -259,8 +259,8 @@ int cs_confusion_relative(const cs_confusion *pert, const cs_confusion *base, do
     return CS_OK;
 }
 
-int cs_confusion_relative_accuracy(const cs_confusion *pert, const cs_confusion *base,
-                                   double *out, int k)
+int cs_confusion_relative_accuracy(double *out, int k,
+                                   const cs_confusion *pert, const cs_confusion *base)
 {
     int status = check_pair(pert, base, out, k, "cs_confusion_relative_accuracy");
     if (status != CS_OK)
@@ -281,7 +281,7 @@ static double asymmetry(const cs_confusion *cm, size_t a, size_t b)
     return a != b ? ratio(ab - ba, ab + ba) : NAN;
 }
 
-int cs_confusion_asymmetry(const cs_confusion *cm, double *out, int k)
+int cs_confusion_asymmetry(double *out, int k, const cs_confusion *cm)
 {
     int status = check_view(cm, out, k, "cs_confusion_asymmetry");
     if (status != CS_OK)
@@ -388,14 +388,46 @@ static int check_top(const cs_confusion *cm, const void *out, int max, const int
     return CS_OK;
 }
 
-int cs_confusion_top_directed(const cs_confusion *cm, cs_directed_confusion *out, int max,
-                              int *count)
+/* Hand `n` entries of this library's layout (`full`, `size` bytes each) over to a caller array
+ * of `elem_size`-byte elements, an older and smaller struct keeping the members it has. */
+static void copy_prefixes(void *out, size_t elem_size, const void *full, size_t size, size_t n)
 {
+    for (size_t i = 0; i < n; i++)
+        memcpy((char *)out + i * elem_size, (const char *)full + i * size, elem_size);
+}
+
+static void top_directed(cs_directed_confusion *out, int max, int *count, const cs_confusion *cm);
+static void merge_candidates(cs_class_pair *out, int max, int *count, const cs_confusion *cm, double threshold);
+
+int cs_confusion_top_directed(cs_directed_confusion *out, size_t elem_size, int max, int *count,
+                              const cs_confusion *cm)
+{
+    static const char fn[] = "cs_confusion_top_directed";
     if (count)
         *count = 0;
-    int status = check_top(cm, out, max, count, "cs_confusion_top_directed");
+    int status = check_top(cm, out, max, count, fn);
+    if (status == CS_OK)
+        status = cs__elem_size_check(fn, "cs_directed_confusion", elem_size, sizeof(int),
+                                     sizeof(cs_directed_confusion));
     if (status != CS_OK)
         return status;
+    if (elem_size == sizeof *out) {
+        top_directed(out, max, count, cm);
+        return CS_OK;
+    }
+    const size_t most = (size_t)cm->k * (size_t)(cm->k - 1);
+    const int cap = (size_t)max < most ? max : (int)most;
+    cs_directed_confusion *full = malloc((size_t)(cap > 0 ? cap : 1) * sizeof *full);
+    if (!full)
+        return cs__error_oom("directed confusions", (size_t)cap * sizeof *full);
+    top_directed(full, cap, count, cm);
+    copy_prefixes(out, elem_size, full, sizeof *full, (size_t)*count);
+    free(full);
+    return CS_OK;
+}
+
+static void top_directed(cs_directed_confusion *out, int max, int *count, const cs_confusion *cm)
+{
     const size_t k = (size_t)cm->k;
     size_t n = 0;
     for (size_t t = 0; t < k && max > 0; t++)
@@ -408,21 +440,39 @@ int cs_confusion_top_directed(const cs_confusion *cm, cs_directed_confusion *out
         }
     heap_sort(out, n, sizeof *out, directed_cmp);
     *count = (int)n;
-    return CS_OK;
 }
 
-int cs_confusion_merge_candidates(const cs_confusion *cm, double threshold, cs_class_pair *out,
-                                  int max, int *count)
+int cs_confusion_merge_candidates(cs_class_pair *out, size_t elem_size, int max, int *count,
+                                  const cs_confusion *cm, double threshold)
 {
     static const char fn[] = "cs_confusion_merge_candidates";
     if (count)
         *count = 0;
     int status = check_top(cm, out, max, count, fn);
+    if (status == CS_OK)
+        status = cs__elem_size_check(fn, "cs_class_pair", elem_size, sizeof(int), sizeof(cs_class_pair));
     if (status != CS_OK)
         return status;
     if (!(threshold >= 0.0 && threshold <= 1.0))
         return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: threshold is %g, expected 0..1", fn,
                          threshold);
+    if (elem_size == sizeof *out) {
+        merge_candidates(out, max, count, cm, threshold);
+        return CS_OK;
+    }
+    const size_t most = (size_t)cm->k * (size_t)(cm->k - 1) / 2;
+    const int cap = (size_t)max < most ? max : (int)most;
+    cs_class_pair *full = malloc((size_t)(cap > 0 ? cap : 1) * sizeof *full);
+    if (!full)
+        return cs__error_oom("merge candidates", (size_t)cap * sizeof *full);
+    merge_candidates(full, cap, count, cm, threshold);
+    copy_prefixes(out, elem_size, full, sizeof *full, (size_t)*count);
+    free(full);
+    return CS_OK;
+}
+
+static void merge_candidates(cs_class_pair *out, int max, int *count, const cs_confusion *cm, double threshold)
+{
     const size_t k = (size_t)cm->k;
     size_t n = 0;
     for (size_t a = 0; a < k && max > 0; a++)
@@ -438,5 +488,4 @@ int cs_confusion_merge_candidates(const cs_confusion *cm, double threshold, cs_c
         }
     heap_sort(out, n, sizeof *out, pair_cmp);
     *count = (int)n;
-    return CS_OK;
 }

@@ -119,8 +119,8 @@ static int name_lines(const char *const *names, int k, size_t x0, size_t w)
     return k;
 }
 
-int cs_confusion_render(const cs_confusion *cm, const char *const *names, cs_normalize how,
-                        char *buf, size_t cap, size_t *needed)
+int cs_confusion_render(char *buf, size_t cap, size_t *needed,
+                        const cs_confusion *cm, const char *const *names, cs_normalize how)
 {
     static const char fn[] = "cs_confusion_render";
     if (needed)

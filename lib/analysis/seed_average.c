@@ -133,6 +133,16 @@ static void summarize(const double *v, size_t r, const cs_average_options *o, do
     cs__seed_average_percentiles(work, b, o->confidence, lo, hi);
 }
 
+int cs_average_options_init(cs_average_options *opts)
+{
+    if (!opts)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_average_options_init: opts is NULL");
+    /* Static, so that its padding is zero too: memcmp with a zeroed macro copy is equal. */
+    static const cs_average_options defaults = CS_AVERAGE_OPTIONS_INIT;
+    memcpy(opts, &defaults, sizeof *opts);
+    return CS_OK;
+}
+
 int cs_confusion_average(cs_confusion_stats **out, const cs_confusion *const *cms, size_t r,
                          const cs_average_options *opts)
 {
@@ -262,7 +272,7 @@ const cs_confusion *cs_confusion_stats_mean(const cs_confusion_stats *s)
     return s ? s->mean : NULL;
 }
 
-int cs_confusion_stats_sd(const cs_confusion_stats *s, double *out, int k)
+int cs_confusion_stats_sd(double *out, int k, const cs_confusion_stats *s)
 {
     static const char fn[] = "cs_confusion_stats_sd";
     if (!s || !out)
@@ -274,8 +284,8 @@ int cs_confusion_stats_sd(const cs_confusion_stats *s, double *out, int k)
     return CS_OK;
 }
 
-int cs_confusion_stats_class_accuracy(const cs_confusion_stats *s, double *mean, double *lo,
-                                      double *hi, int k)
+int cs_confusion_stats_class_accuracy(double *mean, double *lo, double *hi,
+                                      int k, const cs_confusion_stats *s)
 {
     static const char fn[] = "cs_confusion_stats_class_accuracy";
     if (!s)
@@ -293,7 +303,7 @@ int cs_confusion_stats_class_accuracy(const cs_confusion_stats *s, double *mean,
     return CS_OK;
 }
 
-int cs_confusion_stats_accuracy(const cs_confusion_stats *s, double *mean, double *lo, double *hi)
+int cs_confusion_stats_accuracy(double *mean, double *lo, double *hi, const cs_confusion_stats *s)
 {
     if (!s)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_confusion_stats_accuracy: s is NULL");

@@ -2,6 +2,7 @@
  * baseline) with Welch or bootstrap intervals for the difference of two independent means. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "analysis/confusion_internal.h"
 #include "analysis/stats.h"
@@ -104,18 +105,39 @@ cleanup:
     return status;
 }
 
-int cs_rank_weakest(const cs_confusion_stats *s, const cs_confusion_stats *base,
-                    cs_class_score *out, int k)
+static int rank(cs_class_score *out, int k, const cs_confusion_stats *s, const cs_confusion_stats *base);
+
+int cs_rank_weakest(cs_class_score *out, size_t elem_size, int k, const cs_confusion_stats *s,
+                    const cs_confusion_stats *base)
 {
     static const char fn[] = "cs_rank_weakest";
     if (!s || !out)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: %s is NULL", fn, !s ? "s" : "out");
+    int status = cs__elem_size_check(fn, "cs_class_score", elem_size, sizeof(int), sizeof(cs_class_score));
+    if (status != CS_OK)
+        return status;
     if (base && base->k != s->k)
         return cs__error(CS_ERR_SIZE_MISMATCH, "%s: base has %d classes, s has %d", fn, base->k,
                          s->k);
     if (k != s->k)
         return cs__error(CS_ERR_SIZE_MISMATCH, "%s: k is %d, the matrices have %d classes", fn, k,
                          s->k);
+    if (elem_size == sizeof(cs_class_score))
+        return rank(out, k, s, base);
+    /* An older, smaller struct: rank into this library's layout, then hand over each element's
+     * prefix at the caller's stride. */
+    cs_class_score *full = malloc((size_t)k * sizeof *full);
+    if (!full)
+        return cs__error_oom("ranking", (size_t)k * sizeof *full);
+    status = rank(full, k, s, base);
+    for (int t = 0; status == CS_OK && t < k; t++)
+        memcpy((char *)out + (size_t)t * elem_size, &full[t], elem_size);
+    free(full);
+    return status;
+}
+
+static int rank(cs_class_score *out, int k, const cs_confusion_stats *s, const cs_confusion_stats *base)
+{
     if (!base) {
         for (int t = 0; t < k; t++)
             out[t] = (cs_class_score){ t, s->class_mean[t], s->class_lo[t], s->class_hi[t] };

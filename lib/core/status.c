@@ -70,3 +70,15 @@ int cs__error_oom(const char *what, size_t bytes)
 {
     return cs__error(CS_ERR_OUT_OF_MEMORY, "out of memory allocating %zu bytes for %s", bytes, what);
 }
+
+int cs__elem_size_check(const char *fn, const char *type, size_t elem_size, size_t min_size, size_t lib_size)
+{
+    if (elem_size < min_size)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: elem_size %zu is smaller than the first member of %s (%zu "
+                         "bytes); pass sizeof(%s)", fn, elem_size, type, min_size, type);
+    if (elem_size > lib_size)
+        return cs__error(CS_ERR_UNSUPPORTED, "%s: elem_size %zu is larger than this library's %s (%zu bytes, "
+                         "libclasssens %s): the caller was built against a newer version", fn, elem_size, type,
+                         lib_size, cs_version_string());
+    return CS_OK;
+}

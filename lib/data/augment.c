@@ -63,7 +63,17 @@ static int check_options(cs_batch_options *o, const cs_batch_options *given, int
     return CS_OK;
 }
 
-int cs_dataset_batch(const cs_dataset *ds, float *out, const size_t *indices, size_t n,
+int cs_batch_options_init(cs_batch_options *opts)
+{
+    if (!opts)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_batch_options_init: opts is NULL");
+    /* Static, so that its padding is zero too: memcmp with a zeroed macro copy is equal. */
+    static const cs_batch_options defaults = CS_BATCH_OPTIONS_INIT;
+    memcpy(opts, &defaults, sizeof *opts);
+    return CS_OK;
+}
+
+int cs_dataset_batch(float *out, const cs_dataset *ds, const size_t *indices, size_t n,
                      const cs_batch_options *opts)
 {
     if (!ds || !out)

@@ -216,7 +216,7 @@ int cs_dataset_num_classes(const cs_dataset *ds)
     return ds ? ds->k : 0;
 }
 
-void cs_dataset_shape(const cs_dataset *ds, int *c, int *h, int *w)
+int cs_dataset_shape(int *c, int *h, int *w, const cs_dataset *ds)
 {
     if (c)
         *c = ds ? ds->px->c : 0;
@@ -224,6 +224,7 @@ void cs_dataset_shape(const cs_dataset *ds, int *c, int *h, int *w)
         *h = ds ? ds->px->h : 0;
     if (w)
         *w = ds ? ds->px->w : 0;
+    return ds ? CS_OK : cs__error(CS_ERR_INVALID_ARGUMENT, "cs_dataset_shape: ds is NULL");
 }
 
 int cs_dataset_label(const cs_dataset *ds, size_t i)
@@ -277,7 +278,7 @@ int cs_dataset_set_class_names(cs_dataset *ds, const char *const *names, int k)
     return CS_OK;
 }
 
-int cs_dataset_class_counts(const cs_dataset *ds, size_t *counts, int k)
+int cs_dataset_class_counts(size_t *counts, int k, const cs_dataset *ds)
 {
     if (!ds || !counts)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_dataset_class_counts: %s is NULL",
@@ -292,7 +293,7 @@ int cs_dataset_class_counts(const cs_dataset *ds, size_t *counts, int k)
     return CS_OK;
 }
 
-int cs_dataset_channel_stats(const cs_dataset *ds, double *mean, double *std, int c)
+int cs_dataset_channel_stats(double *mean, double *std, int c, const cs_dataset *ds)
 {
     if (!ds || !mean || !std)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_dataset_channel_stats: %s is NULL",

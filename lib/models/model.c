@@ -128,6 +128,70 @@ const char *cs_model_arch(const cs_model *m)
     return m ? m->arch : NULL;
 }
 
+int cs_model_options_init(cs_model_options *opts)
+{
+    if (!opts)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_model_options_init: opts is NULL");
+    /* Static, so that its padding is zero too: memcmp with a zeroed macro copy is equal. */
+    static const cs_model_options defaults = CS_MODEL_OPTIONS_INIT;
+    memcpy(opts, &defaults, sizeof *opts);
+    return CS_OK;
+}
+
+int cs_train_options_init(cs_train_options *opts)
+{
+    if (!opts)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_train_options_init: opts is NULL");
+    /* Static, so that its padding is zero too: memcmp with a zeroed macro copy is equal. */
+    static const cs_train_options defaults = CS_TRAIN_OPTIONS_INIT;
+    memcpy(opts, &defaults, sizeof *opts);
+    return CS_OK;
+}
+
+int cs_model_num_classes(const cs_model *m)
+{
+    if (!m)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_model_num_classes: model is NULL");
+    return m->k;
+}
+
+int cs_model_input_shape(int *c, int *h, int *w, const cs_model *m)
+{
+    if (!m)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_model_input_shape: model is NULL");
+    if (c)
+        *c = m->c;
+    if (h)
+        *h = m->h;
+    if (w)
+        *w = m->w;
+    return CS_OK;
+}
+
+int cs_model_normalization(float *mean, float *std, int c, const cs_model *m)
+{
+    if (!m)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_model_normalization: model is NULL");
+    if (c != m->c)
+        return cs__error(CS_ERR_SIZE_MISMATCH, "cs_model_normalization: c is %d; the model has %d input channel%s",
+                         c, m->c, m->c == 1 ? "" : "s");
+    for (int ch = 0; ch < c; ch++) {
+        if (mean)
+            mean[ch] = m->has_norm ? m->norm_mean[ch] : 0.0f;
+        if (std)
+            std[ch] = m->has_norm ? m->norm_std[ch] : 1.0f;
+    }
+    return m->has_norm ? 1 : 0;
+}
+
+int cs_model_width(double *width, const cs_model *m)
+{
+    if (!width || !m)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_model_width: %s is NULL", !width ? "width" : "model");
+    *width = m->width;
+    return CS_OK;
+}
+
 size_t cs_model_num_params(const cs_model *m)
 {
     return m ? m->net.n_params : 0;
@@ -152,7 +216,7 @@ int cs_model_set_threads(cs_model *m, int threads)
 
 int cs_model_threads(const cs_model *m)
 {
-    return m ? m->net.threads : 0;
+    return m ? m->net.threads : -1;
 }
 
 double cs_model_forward_flops(const cs_model *m)
@@ -180,7 +244,7 @@ const char *cs_model_tensor_name(const cs_model *m, int i)
     return check_tensor(m, i, "cs_model_tensor_name") == CS_OK ? m->net.tensors[i].name : NULL;
 }
 
-int cs_model_tensor_shape(const cs_model *m, int i, int64_t *dims, int max_dims)
+int cs_model_tensor_shape(int64_t *dims, int max_dims, const cs_model *m, int i)
 {
     int status = check_tensor(m, i, "cs_model_tensor_shape");
     if (status != CS_OK)
@@ -236,7 +300,7 @@ static int single_value_bn(const cs__net *net, int n)
     return -1;
 }
 
-int cs_model_forward(cs_model *m, float *logits, const float *x, int n, int training)
+int cs_model_forward(float *logits, cs_model *m, const float *x, int n, int training)
 {
     if (!m || !logits || !x)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_model_forward: %s is NULL",
@@ -272,7 +336,7 @@ int cs_model_forward(cs_model *m, float *logits, const float *x, int n, int trai
     return CS_OK;
 }
 
-int cs_model_backward(cs_model *m, float *loss, const int32_t *labels, int n)
+int cs_model_backward(float *loss, cs_model *m, const int32_t *labels, int n)
 {
     if (!m || !labels)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_model_backward: %s is NULL", !m ? "model" : "labels");

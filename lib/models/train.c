@@ -63,7 +63,7 @@ static bool bn_needs_pairs(const cs__net *net)
 static int check_shape(const cs_model *m, const cs_dataset *ds, bool check_k, const char *fn)
 {
     int c, h, w;
-    cs_dataset_shape(ds, &c, &h, &w);
+    cs_dataset_shape(&c, &h, &w, ds);
     int k = cs_dataset_num_classes(ds);
     if (c != m->c || h != m->h || w != m->w || (check_k && k != m->k))
         return cs__error(CS_ERR_SIZE_MISMATCH,
@@ -220,7 +220,7 @@ static int run_epoch(cs_model *m, train_buffers *b, epoch_plan *p, int epoch, cs
         size_t count = bi + 1 == p->batches ? p->n - start : (size_t)p->batch_size;
         int nb = (int)count;
         bo.counter = start;
-        int status = cs_dataset_batch(p->train, b->x, b->order + start, count, &bo);
+        int status = cs_dataset_batch(b->x, p->train, b->order + start, count, &bo);
         if (status != CS_OK)
             return status;
         for (size_t j = 0; j < count; j++)
@@ -307,7 +307,7 @@ int cs_model_train(cs_model *m, const cs_dataset *train, const cs_train_options 
     }
     memcpy(old_norm, m->norm_mean, (size_t)m->c * sizeof *old_norm);
     memcpy(old_norm + m->c, m->norm_std, (size_t)m->c * sizeof *old_norm);
-    status = cs_dataset_channel_stats(train, stats, stats + m->c, m->c);
+    status = cs_dataset_channel_stats(stats, stats + m->c, m->c, train);
     train_buffers b;
     if (status == CS_OK)
         status = alloc_buffers(&b, m, n, max_batch);
@@ -386,7 +386,7 @@ cleanup:
 
 /* ---- prediction --------------------------------------------------------------------------- */
 
-int cs_model_predict(cs_model *m, int32_t *pred, const cs_dataset *ds)
+int cs_model_predict(int32_t *pred, cs_model *m, const cs_dataset *ds)
 {
     if (!m || !pred || !ds)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_model_predict: %s is NULL",
@@ -421,7 +421,7 @@ int cs_model_predict(cs_model *m, int32_t *pred, const cs_dataset *ds)
         size_t count = n - start < chunk ? n - start : chunk;
         for (size_t j = 0; j < count; j++)
             idx[j] = start + j;
-        status = cs_dataset_batch(ds, x, idx, count, &bo);
+        status = cs_dataset_batch(x, ds, idx, count, &bo);
         if (status != CS_OK)
             goto cleanup;
         const float *logits = cs__net_forward(&m->net, x, (int)count, false, 0, 0);

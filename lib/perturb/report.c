@@ -139,7 +139,7 @@ int cs_perturb_matched_reduction(cs_perturb_spec **out, const cs_perturb_report 
 
 cs_perturb_kind cs_perturb_report_kind(const cs_perturb_report *r)
 {
-    return r ? r->kind : CS_PERTURB_NONE;
+    return r ? r->kind : CS_PERTURB_INVALID;
 }
 
 size_t cs_perturb_report_size_before(const cs_perturb_report *r)
@@ -178,7 +178,7 @@ static int check_k(const cs_perturb_report *r, const void *a, const void *b, int
     return CS_OK;
 }
 
-int cs_perturb_report_transitions(const cs_perturb_report *r, size_t *counts, int k)
+int cs_perturb_report_transitions(size_t *counts, int k, const cs_perturb_report *r)
 {
     int status = check_k(r, counts, NULL, k, "cs_perturb_report_transitions");
     if (status == CS_OK)
@@ -186,7 +186,7 @@ int cs_perturb_report_transitions(const cs_perturb_report *r, size_t *counts, in
     return status;
 }
 
-int cs_perturb_report_class_counts(const cs_perturb_report *r, size_t *before, size_t *after, int k)
+int cs_perturb_report_class_counts(size_t *before, size_t *after, int k, const cs_perturb_report *r)
 {
     int status = check_k(r, before, after, k, "cs_perturb_report_class_counts");
     if (status != CS_OK)

@@ -84,7 +84,7 @@ void cs_perturb_spec_destroy(cs_perturb_spec *spec)
 
 cs_perturb_kind cs_perturb_spec_kind(const cs_perturb_spec *spec)
 {
-    return spec ? spec->kind : CS_PERTURB_NONE;
+    return spec ? spec->kind : CS_PERTURB_INVALID;
 }
 
 double cs_perturb_spec_level(const cs_perturb_spec *spec)
@@ -624,7 +624,7 @@ static void put_int(writer *w, int v)
     put(w, num);
 }
 
-int cs_perturb_spec_format(const cs_perturb_spec *spec, char *buf, size_t cap, size_t *needed)
+int cs_perturb_spec_format(char *buf, size_t cap, size_t *needed, const cs_perturb_spec *spec)
 {
     if (!spec || (!buf && cap > 0))
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_perturb_spec_format: %s is NULL", !spec ? "spec" : "buf");

@@ -90,7 +90,8 @@ static void pct_interval(cs__buf *b, double mean, double lo, double hi)
 
 static void level_text(char *dst, size_t cap, const cs__report *rep, int ci)
 {
-    cs_condition_family f = cs_results_condition_family(rep->r, ci);
+    cs_condition_family f = CS_CONDITION_BASELINE;
+    (void)cs_results_condition_family(&f, rep->r, ci); /* ci is in range */
     double lv = cs_results_condition_level(rep->r, ci);
     if (f == CS_CONDITION_BASELINE)
         snprintf(dst, cap, "clean training set");
@@ -238,7 +239,7 @@ static void table1(page *pg)
                     "accuracy (%)</th><th>Replicates</th><th>Training time per cell</th></tr>\n");
     for (int mi = 0; mi < rep->n_models; ++mi) {
         cs_train_options t = CS_TRAIN_OPTIONS_INIT;
-        cs_results_model_train_options(r, mi, &t);
+        cs_results_model_train_options(&t, r, mi);
         const cs__rep_cell *c = cs__rep_at(rep, mi, 0);
         cs__buf_puts(o, "<tr><td>");
         cs__buf_xml(o, model_name(pg, mi));
@@ -344,7 +345,9 @@ static void conditions_section(page *pg)
             else
                 cs__buf_puts(o, "–");
             cs__buf_puts(o, "</td><td class=\"num\">");
-            if (cs_results_condition_family(rep->r, ci) == CS_CONDITION_NOISE)
+            cs_condition_family f = CS_CONDITION_BASELINE;
+            (void)cs_results_condition_family(&f, rep->r, ci);
+            if (f == CS_CONDITION_NOISE)
                 pct(o, c->flip_rate, 1);
             else
                 cs__buf_puts(o, "–");
@@ -548,7 +551,7 @@ static void directional_section(page *pg)
             const cs_confusion *cm = cs_confusion_stats_mean(cs__rep_at(rep, mi, ci)->stats);
             cs_directed_confusion d[TOP];
             int n = 0;
-            if (cs_confusion_top_directed(cm, d, TOP, &n) != CS_OK)
+            if (cs_confusion_top_directed(d, sizeof(cs_directed_confusion), TOP, &n, cm) != CS_OK)
                 continue;
             for (int i = 0; i < n; ++i) {
                 double rev_n = 0.0, b_total = 0.0;
@@ -591,8 +594,8 @@ static void merge_section(page *pg)
             continue;
         cs_class_pair pairs[MAX];
         int n = 0;
-        if (cs_confusion_merge_candidates(cs_confusion_stats_mean(c->stats), rep->opts.merge_threshold, pairs, MAX,
-                                          &n) != CS_OK)
+        if (cs_confusion_merge_candidates(pairs, sizeof(cs_class_pair), MAX, &n,
+                                          cs_confusion_stats_mean(c->stats), rep->opts.merge_threshold) != CS_OK)
             continue;
         for (int i = 0; i < n; ++i, ++rows) {
             cs__buf_puts(o, "<tr><td>");

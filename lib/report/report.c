@@ -35,7 +35,7 @@ static int prepare_cell(cs__report *rep, int mi, int ci)
     for (int i = 0; i < rep->reps; ++i) {
         cs_cell_result c;
         c.struct_size = sizeof c;
-        if (cs_results_cell(r, mi, ci, i, &c) != CS_OK)
+        if (cs_results_cell(&c, r, mi, ci, i) != CS_OK)
             continue;
         cms[n++] = c.confusion;
         flips += c.flip_rate;
@@ -63,11 +63,11 @@ static int prepare_cell(cs__report *rep, int mi, int ci)
     cell->by_accuracy = malloc(sizeof *cell->by_accuracy * (size_t)k);
     if (!cell->class_acc || !cell->class_lo || !cell->class_hi || !cell->by_accuracy)
         return cs__error_oom("class statistics", sizeof(double) * (size_t)k * 4);
-    rc = cs_confusion_stats_accuracy(cell->stats, &cell->acc, &cell->acc_lo, &cell->acc_hi);
+    rc = cs_confusion_stats_accuracy(&cell->acc, &cell->acc_lo, &cell->acc_hi, cell->stats);
     if (rc == CS_OK)
-        rc = cs_confusion_stats_class_accuracy(cell->stats, cell->class_acc, cell->class_lo, cell->class_hi, k);
+        rc = cs_confusion_stats_class_accuracy(cell->class_acc, cell->class_lo, cell->class_hi, k, cell->stats);
     if (rc == CS_OK)
-        rc = cs_rank_weakest(cell->stats, NULL, cell->by_accuracy, k);
+        rc = cs_rank_weakest(cell->by_accuracy, sizeof(cs_class_score), k, cell->stats, NULL);
     return rc;
 }
 
@@ -83,11 +83,11 @@ static int prepare_relative(cs__report *rep, int mi, int ci)
     if (!cell->relative || !cell->rel_acc || !cell->by_drop)
         return cs__error_oom("relative matrices", sizeof(double) * (size_t)k * (size_t)k);
     const cs_confusion *pm = cs_confusion_stats_mean(cell->stats), *bm = cs_confusion_stats_mean(base->stats);
-    int rc = cs_confusion_relative(pm, bm, cell->relative, k);
+    int rc = cs_confusion_relative(cell->relative, k, pm, bm);
     if (rc == CS_OK)
-        rc = cs_confusion_relative_accuracy(pm, bm, cell->rel_acc, k);
+        rc = cs_confusion_relative_accuracy(cell->rel_acc, k, pm, bm);
     if (rc == CS_OK)
-        rc = cs_rank_weakest(cell->stats, base->stats, cell->by_drop, k);
+        rc = cs_rank_weakest(cell->by_drop, sizeof(cs_class_score), k, cell->stats, base->stats);
     return rc;
 }
 
@@ -126,7 +126,7 @@ static int prepare_agreement(cs__report *rep, int ci)
             if (!a->spearman || !a->kendall || !a->jaccard)
                 rc = cs__error_oom("agreement matrices", sizeof(double) * (size_t)m * (size_t)m);
             else
-                rc = cs_agreement_pairwise(ag, a->spearman, a->kendall, a->jaccard, m);
+                rc = cs_agreement_pairwise(a->spearman, a->kendall, a->jaccard, m, ag);
             a->w = cs_agreement_kendall_w(ag);
             a->p = cs_agreement_p_value(ag);
             if (rc == CS_OK)
@@ -157,7 +157,8 @@ static int prepare_series(cs__report *rep)
     if (!rep->series)
         return cs__error_oom("series", sizeof *rep->series * (size_t)rep->n_conds);
     for (int ci = 1; ci < rep->n_conds; ++ci) {
-        cs_condition_family f = cs_results_condition_family(r, ci);
+        cs_condition_family f = CS_CONDITION_BASELINE;
+        (void)cs_results_condition_family(&f, r, ci); /* ci is in range */
         if (f != CS_CONDITION_NOISE && f != CS_CONDITION_REDUCTION)
             continue;
         char kind[96];
@@ -221,7 +222,8 @@ int cs__report_prepare(cs__report *rep, const cs_results *r, const cs_report_opt
         rc = prepare_series(rep);
     for (int ci = 1; ci < rep->n_conds; ++ci) {
         double lv = cs_results_condition_level(r, ci);
-        cs_condition_family f = cs_results_condition_family(r, ci);
+        cs_condition_family f = CS_CONDITION_BASELINE;
+        (void)cs_results_condition_family(&f, r, ci); /* ci is in range */
         if (f == CS_CONDITION_NOISE &&
             (rep->strongest_noise < 0 || lv > cs_results_condition_level(r, rep->strongest_noise)))
             rep->strongest_noise = ci;
@@ -290,6 +292,16 @@ static int write_one(const char *dir, const char *name, const cs__buf *b)
     return rc;
 }
 
+int cs_report_options_init(cs_report_options *opts)
+{
+    if (!opts)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_report_options_init: opts is NULL");
+    /* Static, so that its padding is zero too: memcmp with a zeroed macro copy is equal. */
+    static const cs_report_options defaults = CS_REPORT_OPTIONS_INIT;
+    memcpy(opts, &defaults, sizeof *opts);
+    return CS_OK;
+}
+
 int cs_report_write(const cs_results *r, const char *out_dir, const cs_report_options *opts)
 {
     if (!r || !out_dir || !*out_dir)
@@ -316,7 +328,7 @@ int cs_report_write(const cs_results *r, const char *out_dir, const cs_report_op
         for (int i = 0; i < cs_results_replicates(r); ++i) {
             cs_cell_result c;
             c.struct_size = sizeof c;
-            any_baseline |= cs_results_cell(r, mi, 0, i, &c) == CS_OK;
+            any_baseline |= cs_results_cell(&c, r, mi, 0, i) == CS_OK;
         }
     cs_error_clear();
     if (!any_baseline)

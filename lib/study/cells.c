@@ -20,7 +20,7 @@
 
 /* ---- describing and ordering cells ------------------------------------------------------- */
 
-int cs_study_cell(const cs_study *s, int cell, cs_study_cell_info *out)
+int cs_study_cell(cs_study_cell_info *out, const cs_study *s, int cell)
 {
     if (!s || !out)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_cell: %s is NULL", !s ? "study" : "out");
@@ -79,7 +79,7 @@ static costed *scheduled(const cs_study *s, int total)
     return c;
 }
 
-int cs_study_schedule(const cs_study *s, int *order, int n)
+int cs_study_schedule(int *order, int n, const cs_study *s)
 {
     if (!s || !order)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_schedule: %s is NULL", !s ? "study" : "order");
@@ -95,7 +95,7 @@ int cs_study_schedule(const cs_study *s, int *order, int n)
     return CS_OK;
 }
 
-int cs_study_shards(const cs_study *s, int shards, int *shard_of, int n)
+int cs_study_shards(int *shard_of, int n, const cs_study *s, int shards)
 {
     if (!s || !shard_of)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_shards: %s is NULL", !s ? "study" : "shard_of");

@@ -153,7 +153,7 @@ static int share_split(cs_dataset **ds, int rank)
     int64_t head[6] = { 0, 0, 0, 0, 0, 0 }; /* n, c, h, w, k, bytes of the class names */
     if (rank == 0) {
         int c, h, w;
-        cs_dataset_shape(*ds, &c, &h, &w);
+        cs_dataset_shape(&c, &h, &w, *ds);
         head[0] = (int64_t)cs_dataset_size(*ds);
         head[1] = c;
         head[2] = h;
@@ -290,7 +290,7 @@ static int worker_loop(cs_study *s)
         int rc = cs_study_train_cell(&rec, s, cell);
         if (rc == CS_OK) {
             size_t len = 0;
-            const char *data = cs_study_record_data(rec, &len);
+            const char *data = cs_study_record_data(&len, rec);
             rc = send_result(cell, CS_OK, data, len);
         } else {
             const char *msg = cs_last_error();
@@ -390,7 +390,7 @@ static void describe_cell(const master *m, int cell, char *buf, size_t cap)
 {
     cs_study_cell_info info;
     info.struct_size = sizeof info;
-    if (cs_study_cell(m->s, cell, &info) == CS_OK)
+    if (cs_study_cell(&info, m->s, cell) == CS_OK)
         snprintf(buf, cap, "(%s, %s, replicate %d)", info.model, info.condition, info.replicate);
     else
         snprintf(buf, cap, "(cell %d)", cell);
@@ -623,7 +623,7 @@ static int master_loop(master *m)
             pthread_mutex_unlock(&m->local->lock);
             if (cell >= 0) {
                 size_t len = 0;
-                const char *data = status == CS_OK ? cs_study_record_data(rec, &len) : message;
+                const char *data = status == CS_OK ? cs_study_record_data(&len, rec) : message;
                 if (status != CS_OK)
                     len = strlen(message) + 1;
                 rc = finish(m, 0, cell, status, data, len);
@@ -729,7 +729,7 @@ int cs_mpi_study_run(cs_study *s, const char *store_dir, const cs_mpi_options *o
     /* The cells still missing, in the runner's order. */
     if (rc == CS_OK && (rc = cs_study_prepare(s, store_dir)) != CS_OK)
         rc = fail(rc, "%s", cs_last_error());
-    if (rc == CS_OK && (rc = cs_study_schedule(s, m.todo, m.cells_total)) != CS_OK)
+    if (rc == CS_OK && (rc = cs_study_schedule(m.todo, m.cells_total, s)) != CS_OK)
         rc = fail(rc, "%s", cs_last_error());
     for (int i = 0; rc == CS_OK && i < m.cells_total; ++i) {
         int stored = cs_study_cell_stored(s, store_dir, m.todo[i]);

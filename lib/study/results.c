@@ -548,7 +548,7 @@ size_t cs_results_train_size(const cs_results *r) { return r ? r->cfg.train_size
 size_t cs_results_test_size(const cs_results *r) { return r ? r->cfg.test_size : 0; }
 int cs_results_num_models(const cs_results *r) { return r ? r->cfg.n_models : 0; }
 int cs_results_num_conditions(const cs_results *r) { return r ? r->cfg.n_conds : 0; }
-int cs_results_cells_finished(const cs_results *r) { return r ? r->finished : 0; }
+int cs_results_cells_finished(const cs_results *r) { return r ? r->finished : -1; }
 
 const char *cs_results_class_name(const cs_results *r, int k)
 {
@@ -570,7 +570,7 @@ double cs_results_model_width(const cs_results *r, int i)
     return r && i >= 0 && i < r->cfg.n_models ? r->cfg.models[i].width : NAN;
 }
 
-int cs_results_model_train_options(const cs_results *r, int i, cs_train_options *out)
+int cs_results_model_train_options(cs_train_options *out, const cs_results *r, int i)
 {
     if (!r || !out)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_results_model_train_options: %s is NULL", !r ? "results" : "out");
@@ -592,9 +592,15 @@ const char *cs_results_condition_name(const cs_results *r, int j)
     return r && j >= 0 && j < r->cfg.n_conds ? r->cfg.conds[j].name : NULL;
 }
 
-cs_condition_family cs_results_condition_family(const cs_results *r, int j)
+int cs_results_condition_family(cs_condition_family *out, const cs_results *r, int j)
 {
-    return r && j >= 0 && j < r->cfg.n_conds ? r->cfg.conds[j].family : CS_CONDITION_BASELINE;
+    if (!out || !r)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_results_condition_family: %s is NULL", !out ? "out" : "results");
+    if (j < 0 || j >= r->cfg.n_conds)
+        return cs__error(CS_ERR_OUT_OF_RANGE, "cs_results_condition_family: condition %d; the store has %d", j,
+                         r->cfg.n_conds);
+    *out = r->cfg.conds[j].family;
+    return CS_OK;
 }
 
 double cs_results_condition_level(const cs_results *r, int j)
@@ -602,7 +608,7 @@ double cs_results_condition_level(const cs_results *r, int j)
     return r && j >= 0 && j < r->cfg.n_conds ? r->cfg.conds[j].level : NAN;
 }
 
-int cs_results_cell(const cs_results *r, int model, int condition, int replicate, cs_cell_result *out)
+int cs_results_cell(cs_cell_result *out, const cs_results *r, int model, int condition, int replicate)
 {
     if (!r || !out)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_results_cell: %s is NULL", !r ? "results" : "out");
@@ -636,7 +642,31 @@ int cs_results_cell(const cs_results *r, int model, int condition, int replicate
     return CS_OK;
 }
 
-int cs_results_cell_claim(const cs_results *r, int model, int condition, int replicate, cs_study_claim *out)
+int cs_results_cell_trace(cs_epoch_report *out, size_t elem_size, int max, int *count, const cs_results *r,
+                          int model, int condition, int replicate)
+{
+    if (!r || (!out && max > 0) || max < 0)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_results_cell_trace: %s", !r ? "results is NULL"
+                         : max < 0 ? "max is negative" : "out is NULL with max > 0");
+    if (count)
+        *count = 0;
+    int rc = cs__elem_size_check("cs_results_cell_trace", "cs_epoch_report", elem_size, sizeof(int),
+                                 sizeof(cs_epoch_report));
+    if (rc != CS_OK)
+        return rc;
+    cs_cell_result c = {.struct_size = sizeof c};
+    rc = cs_results_cell(&c, r, model, condition, replicate);
+    if (rc != CS_OK)
+        return rc;
+    int n = c.epochs < max ? c.epochs : max;
+    for (int e = 0; e < n; e++)
+        memcpy((char *)out + (size_t)e * elem_size, &c.trace[e], elem_size);
+    if (count)
+        *count = n;
+    return CS_OK;
+}
+
+int cs_results_cell_claim(cs_study_claim *out, const cs_results *r, int model, int condition, int replicate)
 {
     if (!r || !out)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_results_cell_claim: %s is NULL", !r ? "results" : "out");

@@ -196,7 +196,7 @@ static int run_group(run_state *run, int threads)
 static int select_cells(const cs_study *s, int *order, int *n)
 {
     const int total = cs_study_num_cells(s);
-    int rc = cs_study_schedule(s, order, total);
+    int rc = cs_study_schedule(order, total, s);
     if (rc != CS_OK || s->shard_count <= 1) {
         *n = rc == CS_OK ? total : 0;
         return rc;
@@ -204,7 +204,7 @@ static int select_cells(const cs_study *s, int *order, int *n)
     int *shard_of = malloc(sizeof *shard_of * (size_t)total);
     if (!shard_of)
         return cs__error_oom("shard list", sizeof *shard_of * (size_t)total);
-    rc = cs_study_shards(s, s->shard_count, shard_of, total);
+    rc = cs_study_shards(shard_of, total, s, s->shard_count);
     int kept = 0;
     for (int i = 0; rc == CS_OK && i < total; ++i)
         if (shard_of[order[i]] == s->shard_index)

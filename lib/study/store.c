@@ -265,8 +265,8 @@ int cs__study_cell_json(cs__buf *out, const cs__cell_outcome *cell)
         cs__jw_key(&w, "flip_rate");
         cs__jw_double(&w, cs_perturb_report_flip_rate(r));
         size_t *before = tmp, *after = tmp + k, *trans = tmp + 2 * (size_t)k;
-        cs_perturb_report_class_counts(r, before, after, k);
-        cs_perturb_report_transitions(r, trans, k);
+        cs_perturb_report_class_counts(before, after, k, r);
+        cs_perturb_report_transitions(trans, k, r);
         cs__jw_key(&w, "class_counts_before");
         size_array(&w, before, k);
         cs__jw_key(&w, "class_counts_after");

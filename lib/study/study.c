@@ -20,6 +20,7 @@
 
 #include "core/json.h"
 #include "core/memory.h"
+#include "core/numfmt.h"
 #include "core/rng.h"
 #include "models/models.h"
 #include "models/net.h"
@@ -64,7 +65,7 @@ static uint64_t seed_of(uint64_t study_seed, uint64_t purpose, const char *model
 static uint64_t fingerprint(const cs_dataset *ds)
 {
     int c, h, w;
-    cs_dataset_shape(ds, &c, &h, &w);
+    cs_dataset_shape(&c, &h, &w, ds);
     const size_t bytes = (size_t)c * (size_t)h * (size_t)w;
     const size_t n = cs_dataset_size(ds);
     const int32_t *labels = cs_dataset_labels(ds);
@@ -142,8 +143,8 @@ int cs_study_create(cs_study **out, const cs_dataset *train, const cs_dataset *t
                          "cs_study_create: worker name must be 1..%d printable ASCII characters",
                          CS__STUDY_WORKER_MAX);
     int c, h, w, tc, th, tw;
-    cs_dataset_shape(train, &c, &h, &w);
-    cs_dataset_shape(test, &tc, &th, &tw);
+    cs_dataset_shape(&c, &h, &w, train);
+    cs_dataset_shape(&tc, &th, &tw, test);
     const int k = cs_dataset_num_classes(train);
     if (c != tc || h != th || w != tw || k != cs_dataset_num_classes(test))
         return cs__error(CS_ERR_SIZE_MISMATCH,
@@ -285,7 +286,7 @@ int cs_study_add_model(cs_study *s, const char *name, const char *arch, double w
     } else if (width == 1.0) {
         snprintf(m.name, sizeof m.name, "%.31s", arch);
     } else {
-        snprintf(m.name, sizeof m.name, "%.31s:%g", arch, width);
+        cs__num_snprintf(m.name, sizeof m.name, "%.31s:%g", arch, width); /* "lenet:0.5" in any locale */
     }
     char file_name[CS__STUDY_NAME_MAX + 1];
     cs__study_file_name(file_name, sizeof file_name, m.name);
@@ -369,14 +370,14 @@ static int append_condition(cs_study *s, char *name, cs_condition_family family,
 static char *format_spec(const cs_perturb_spec *spec)
 {
     size_t need = 0;
-    if (cs_perturb_spec_format(spec, NULL, 0, &need) != CS_OK && need == 0)
+    if (cs_perturb_spec_format(NULL, 0, &need, spec) != CS_OK && need == 0)
         return NULL;
     char *text = malloc(need + 1);
     if (!text) {
         cs__error_oom("condition name", need + 1);
         return NULL;
     }
-    if (cs_perturb_spec_format(spec, text, need + 1, NULL) != CS_OK) {
+    if (cs_perturb_spec_format(text, need + 1, NULL, spec) != CS_OK) {
         free(text);
         return NULL;
     }
@@ -436,9 +437,19 @@ int cs_study_add_condition(cs_study *s, const cs_perturb_spec *spec)
     return append_condition(s, control, CS_CONDITION_CONTROL, s->cfg.conds[index].level, index, NULL);
 }
 
+int cs_study_options_init(cs_study_options *opts)
+{
+    if (!opts)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_options_init: opts is NULL");
+    /* Static, so that its padding is zero too: memcmp with a zeroed macro copy is equal. */
+    static const cs_study_options defaults = CS_STUDY_OPTIONS_INIT;
+    memcpy(opts, &defaults, sizeof *opts);
+    return CS_OK;
+}
+
 int cs_study_num_cells(const cs_study *s)
 {
-    return s ? s->cfg.n_models * s->cfg.n_conds * s->cfg.replicates : 0;
+    return s ? s->cfg.n_models * s->cfg.n_conds * s->cfg.replicates : -1;
 }
 
 /* ---- one cell ------------------------------------------------------------------------------ */
@@ -589,7 +600,7 @@ int cs__study_train_text(cs_study *s, int cell, cs__cell_epoch_fn on_epoch, void
         rc = cs_model_train(model, train, &to);
     const double t1 = now_seconds();
     if (rc == CS_OK)
-        rc = cs_model_predict(model, pred, s->test);
+        rc = cs_model_predict(pred, model, s->test);
     const double t2 = now_seconds();
     if (rc == CS_OK) {
         double correct = 0.0;
@@ -694,7 +705,7 @@ int cs_study_train_cell(cs_study_record **out, cs_study *s, int cell)
     return CS_OK;
 }
 
-const char *cs_study_record_data(const cs_study_record *rec, size_t *len)
+const char *cs_study_record_data(size_t *len, const cs_study_record *rec)
 {
     if (len)
         *len = rec ? rec->text.len : 0;
