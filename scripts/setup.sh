@@ -24,6 +24,7 @@ packages=(
   dataset-fashion-mnist  # the default data set, in /usr/share/datasets/fashion-mnist
   libopenmpi-dev    # MPI for the classsens tool's driver: mpirun -np N classsens study
   openmpi-bin       # mpirun (the MPI tests run it)
+  locales           # locale-gen: de_DE.UTF-8 for the numfmt_locale test (below)
 )
 if [ "$with_browser" -eq 1 ]; then
   packages+=(chromium)   # headless rendering check of report.html (tests/report)
@@ -40,16 +41,28 @@ for p in "${names[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup: all packages present"
-  exit 0
-fi
-
 sudo=()
 if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
   sudo=(sudo)
 fi
-echo "setup: installing ${missing[*]}"
-"${sudo[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+need_root() {
+  [ ${#sudo[@]} -eq 0 ] || command -v sudo >/dev/null || { echo "setup: need root (or sudo) to $1" >&2; exit 1; }
+}
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all packages present"
+else
+  need_root "install: ${missing[*]}"
+  echo "setup: installing ${missing[*]}"
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The numfmt_locale test writes every text under a decimal-comma locale (and is skipped
+# without one): generate de_DE.UTF-8 unless it is there.
+if ! locale -a 2>/dev/null | grep -qix 'de_DE\.utf-\?8'; then
+  need_root "generate the de_DE.UTF-8 locale"
+  echo "setup: generating the de_DE.UTF-8 locale"
+  "${sudo[@]}" sed -i 's/^# *de_DE.UTF-8/de_DE.UTF-8/' /etc/locale.gen
+  "${sudo[@]}" locale-gen
+fi

@@ -20,6 +20,7 @@
 
 #include "analysis/confusion_internal.h"
 #include "core/error.h"
+#include "core/numfmt.h"
 
 /* Columns widen for class names up to this long ("Dress", "horse"); longer names are
  * staggered instead, so that ten columns of percentages still fit 80 characters. */
@@ -91,8 +92,8 @@ static size_t format_cell(char out[CELL_CAPACITY], const cs_confusion *cm, cs_no
     if (den == 0.0) /* a class nobody has (or nobody predicted): no share to show */
         return (size_t)snprintf(out, CELL_CAPACITY, "-");
     if (f == CELL_PERCENT)
-        return (size_t)snprintf(out, CELL_CAPACITY, "%.1f", 100.0 * v / den);
-    return (size_t)snprintf(out, CELL_CAPACITY, f == CELL_INTEGER ? "%.0f" : "%.1f", v);
+        return (size_t)cs__num_snprintf(out, CELL_CAPACITY, "%.1f", 100.0 * v / den);
+    return (size_t)cs__num_snprintf(out, CELL_CAPACITY, f == CELL_INTEGER ? "%.0f" : "%.1f", v);
 }
 
 /* Where the name (of `len` columns) of true class t starts under the grid. */

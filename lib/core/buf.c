@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "memory.h"
+#include "numfmt.h"
 
 static int reserve(cs__buf *b, size_t extra)
 {
@@ -80,7 +81,7 @@ void cs__buf_vprintf(cs__buf *b, const char *fmt, va_list ap)
 {
     va_list copy;
     va_copy(copy, ap);
-    int n = vsnprintf(NULL, 0, fmt, copy);
+    int n = cs__num_vsnprintf(NULL, 0, fmt, copy);
     va_end(copy);
     if (n < 0) {
         b->failed = 1;
@@ -88,7 +89,7 @@ void cs__buf_vprintf(cs__buf *b, const char *fmt, va_list ap)
     }
     if (!reserve(b, (size_t)n))
         return;
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    cs__num_vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
     b->len += (size_t)n;
 }
 
@@ -114,31 +115,14 @@ void cs__buf_xml(cs__buf *b, const char *s)
     }
 }
 
-/* printf's %g follows LC_NUMERIC; the library never changes the locale, but a program may.
- * Replace a decimal comma (or any other single-byte separator) by '.'. */
-static void c_locale_number(char *s)
-{
-    for (char *p = s; *p; ++p)
-        if (*p != '-' && *p != '+' && *p != 'e' && *p != 'E' && (*p < '0' || *p > '9'))
-            *p = '.';
-}
-
 void cs__buf_double(cs__buf *b, double v)
 {
-    char tmp[40];
+    char tmp[CS__NUM_DOUBLE_CAP];
     if (v == 0.0) {
         cs__buf_puts(b, "0");
         return;
     }
-    /* snprintf and strtod share the current locale, so the round-trip test is exact in any
-     * locale; the separator is made '.' afterwards. */
-    for (int prec = 15; prec <= 17; ++prec) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, v);
-        if (strtod(tmp, NULL) == v)
-            break;
-    }
-    c_locale_number(tmp);
-    cs__buf_puts(b, tmp);
+    cs__buf_append(b, tmp, cs__num_format_double(tmp, sizeof tmp, v));
 }
 
 int cs__buf_status(const cs__buf *b, const char *what)

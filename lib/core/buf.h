@@ -24,13 +24,14 @@ void cs__buf_reset(cs__buf *b);                 /* len = 0, keeps the storage an
 void cs__buf_append(cs__buf *b, const char *s, size_t n);
 void cs__buf_puts(cs__buf *b, const char *s);
 void cs__buf_putc(cs__buf *b, char c);
+/* printf-style appends in C notation ('.' decimal point) whatever LC_NUMERIC says
+ * (cs__num_vsnprintf). */
 void cs__buf_printf(cs__buf *b, const char *fmt, ...) CS__PRINTF(2, 3);
 void cs__buf_vprintf(cs__buf *b, const char *fmt, va_list ap);
 /* Text escaped for XML/HTML element content and attribute values (& < > " '). */
 void cs__buf_xml(cs__buf *b, const char *s);
-/* A double in the shortest "%.{15,16,17}g" form that reads back to the same value, always in
- * the C locale's notation ('.' decimal point); "nan"/"inf" are never produced: callers decide
- * how non-finite values are written. */
+/* cs__num_format_double (the shortest "%.{15,16,17}g" form that reads back bit-exactly, in C
+ * notation), but 0 for -0; callers decide how non-finite values are written. */
 void cs__buf_double(cs__buf *b, double v);
 /* CS_OK, or CS_ERR_OUT_OF_MEMORY (with the thread's last error set) after a failed append. */
 int cs__buf_status(const cs__buf *b, const char *what);

@@ -3,7 +3,6 @@
 #include "json.h"
 
 #include <errno.h>
-#include <langinfo.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -12,6 +11,7 @@
 #include <string.h>
 
 #include "memory.h"
+#include "numfmt.h"
 #include "utf8.h"
 
 struct cs__json {
@@ -110,7 +110,7 @@ static int perr(const parser *p, size_t at, const char *fmt, ...)
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    cs__num_vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     size_t line = 1, col = 1;
     for (size_t i = 0; i < at && i < p->len; i++) {
@@ -201,43 +201,17 @@ static int parse_literal(parser *p, const char *word, cs__json *out)
     return CS_OK;
 }
 
-/* strtod follows LC_NUMERIC, so the token is copied with '.' replaced by the decimal point of
- * the calling thread's locale: the result is the same whatever locale the host program set.
- * The grammar was checked before, so strtod sees nothing but digits, sign, point, exponent. */
+/* The grammar was checked before: the token is a number in C notation. A number too small for
+ * a double reads as the nearest one (0 or a subnormal), one too large is an error. */
 static int number_value(parser *p, size_t start, size_t end, double *out)
 {
-    const char *radix = nl_langinfo(RADIXCHAR);
-    if (!radix || !*radix)
-        radix = ".";
-    size_t rlen = strlen(radix), n = end - start, need;
-    char small[128];
-    char *buf = small;
-    if (!cs__mul_size(&need, n, rlen) || !cs__add_size(&need, need, 1))
-        return cs__error(CS_ERR_OVERFLOW, "%s: number too long", p->what);
-    if (need > sizeof small) {
-        buf = malloc(need);
-        if (!buf)
-            return cs__error_oom("a JSON number", need);
-    }
-    size_t k = 0;
-    for (size_t i = start; i < end; i++) {
-        if (p->s[i] == '.') {
-            memcpy(buf + k, radix, rlen);
-            k += rlen;
-        } else {
-            buf[k++] = (char)p->s[i];
-        }
-    }
-    buf[k] = '\0';
-    char *stop = NULL;
-    int saved = errno;
-    double v = strtod(buf, &stop);
-    errno = saved;
-    int whole = stop == buf + k;
-    if (buf != small)
-        free(buf);
+    size_t n = end - start, used = 0;
+    double v = 0;
+    int rc = cs__num_parse_double(&v, &used, (const char *)p->s + start, n);
+    if (rc == CS_ERR_OUT_OF_MEMORY)
+        return rc;
     int shown = n > 40 ? 40 : (int)n;
-    if (!whole)
+    if ((rc != CS_OK && rc != CS_ERR_OUT_OF_RANGE) || used != n)
         return perr(p, start, "cannot convert the number %.*s%s", shown, (const char *)p->s + start,
                     n > 40 ? "..." : "");
     if (isinf(v))
@@ -714,26 +688,6 @@ int cs__json_bool(const cs__json *v)
 
 /* ---- typed lookups ---- */
 
-/* The shortest round-trip form of a finite v, with '.' whatever the locale. */
-static void format_double(char *buf, size_t n, double v)
-{
-    char tmp[48];
-    for (int prec = 15; prec <= 17; ++prec) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, v);
-        if (strtod(tmp, NULL) == v)
-            break;
-    }
-    size_t k = 0;
-    for (const char *s = tmp; *s && k + 1 < n; s++) {
-        int plain = (*s >= '0' && *s <= '9') || *s == '-' || *s == '+' || *s == 'e';
-        if (plain)
-            buf[k++] = *s;
-        else if (k == 0 || buf[k - 1] != '.')
-            buf[k++] = '.';
-    }
-    buf[k] = '\0';
-}
-
 static int member(const cs__json **v, const cs__json *obj, const char *key, const char **what)
 {
     if (!*what)
@@ -789,7 +743,7 @@ int cs__json_get_int(const cs__json *obj, const char *key, long long lo, long lo
                 return CS_OK;
             }
         }
-        format_double(got, sizeof got, d);
+        cs__num_format_double(got, sizeof got, d);
     } else {
         snprintf(got, sizeof got, "%s", cs__json_type_name(v->type));
     }

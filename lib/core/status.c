@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/numfmt.h"
 
 #define CS__ERROR_CAPACITY 1024
 
@@ -55,7 +56,7 @@ int cs__error(int status, const char *fmt, ...)
     static _Thread_local char scratch[sizeof last_message];
     va_list ap;
     va_start(ap, fmt);
-    int len = vsnprintf(scratch, sizeof scratch, fmt, ap);
+    int len = cs__num_vsnprintf(scratch, sizeof scratch, fmt, ap);
     va_end(ap);
     if (len < 0)
         snprintf(scratch, sizeof scratch, "%s", cs_status_str(status));

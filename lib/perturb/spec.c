@@ -2,13 +2,13 @@
  * used on the command line and in result files. */
 #include <ctype.h>
 #include <errno.h>
-#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
+#include "core/numfmt.h"
 #include "perturb/perturb_internal.h"
 
 /* The CIFAR-10 asymmetric map of Patrini et al. (2017): truck->automobile, bird->airplane,
@@ -288,40 +288,19 @@ static int parse_error(const char *text, const char *what)
     return cs__error(CS_ERR_INVALID_ARGUMENT, "perturbation spec \"%.100s\": %s", text, what);
 }
 
-/* Spec strings are data (result files, command lines): their numbers are read and written in
- * the C locale whatever the host program set with setlocale(), using the thread's own locale
- * (uselocale) so that other threads are not affected. */
-typedef struct c_numeric {
-    locale_t c, old;
-} c_numeric;
-
-static void c_numeric_enter(c_numeric *l)
-{
-    l->c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-    l->old = l->c ? uselocale(l->c) : (locale_t)0;
-}
-
-static void c_numeric_leave(c_numeric *l)
-{
-    if (l->c) {
-        uselocale(l->old);
-        freelocale(l->c);
-    }
-}
-
+/* Spec strings are data (result files, command lines): their numbers are in C notation
+ * whatever the host program set with setlocale() (numfmt.h). */
 static int parse_number(const char *text, const char *field, double *out)
 {
-    char *end;
-    c_numeric l;
-    c_numeric_enter(&l);
-    errno = 0;
-    double v = strtod(field, &end);
-    int range = errno == ERANGE;
-    c_numeric_leave(&l);
-    if (field[0] == '\0' || *end != '\0' || !isfinite(v) || isspace((unsigned char)field[0]))
+    size_t used = 0, n = strlen(field);
+    double v = 0;
+    int rc = cs__num_parse_double(&v, &used, field, n);
+    if (rc == CS_ERR_OUT_OF_MEMORY)
+        return rc;
+    if ((rc != CS_OK && rc != CS_ERR_OUT_OF_RANGE) || used != n)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "perturbation spec \"%.100s\": \"%.40s\" is not a number",
                          text, field);
-    if (range)
+    if (rc == CS_ERR_OUT_OF_RANGE)
         return cs__error(CS_ERR_OUT_OF_RANGE,
                          "perturbation spec \"%.100s\": \"%.40s\" is outside the range of a double", text, field);
     *out = v + 0.0; /* -0 becomes 0 */
@@ -587,19 +566,6 @@ int cs_perturb_spec_parse(cs_perturb_spec **out, const char *text)
     return status;
 }
 
-/* Shortest "%.*g" that reads back as the same double (in the C locale). */
-static void format_number(char *buf, size_t cap, double v)
-{
-    c_numeric l;
-    c_numeric_enter(&l);
-    for (int precision = 1; precision <= 17; precision++) {
-        snprintf(buf, cap, "%.*g", precision, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
-    c_numeric_leave(&l);
-}
-
 /* An appending writer that keeps counting past the end of the buffer. */
 typedef struct writer {
     char *buf;
@@ -675,13 +641,13 @@ int cs_perturb_spec_format(char *buf, size_t cap, size_t *needed, const cs_pertu
             for (int j = 0; j < spec->matrix_k; j++) {
                 if (i || j)
                     put(&w, j ? "/" : ";");
-                format_number(num, sizeof num, spec->matrix[(size_t)i * (size_t)spec->matrix_k + (size_t)j]);
+                cs__num_format_double(num, sizeof num, spec->matrix[(size_t)i * (size_t)spec->matrix_k + (size_t)j]);
                 put(&w, num);
             }
     }
     if (spec->kind != CS_PERTURB_NONE && spec->kind != CS_NOISE_MATRIX) {
         put(&w, ":");
-        format_number(num, sizeof num, spec->level);
+        cs__num_format_double(num, sizeof num, spec->level);
         put(&w, num);
     }
     if (needed)

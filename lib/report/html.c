@@ -7,6 +7,7 @@
 
 #include <classsens/version.h>
 
+#include "core/numfmt.h"
 #include "report/report_internal.h"
 #include "report/svg.h"
 #include "study/study_internal.h"
@@ -96,11 +97,11 @@ static void level_text(char *dst, size_t cap, const cs__report *rep, int ci)
     if (f == CS_CONDITION_BASELINE)
         snprintf(dst, cap, "clean training set");
     else if (f == CS_CONDITION_NOISE)
-        snprintf(dst, cap, "%g %% label noise", 100.0 * lv);
+        cs__num_snprintf(dst, cap, "%g %% label noise", 100.0 * lv);
     else if (f == CS_CONDITION_REDUCTION)
-        snprintf(dst, cap, "%g %% of the training data kept", 100.0 * lv);
+        cs__num_snprintf(dst, cap, "%g %% of the training data kept", 100.0 * lv);
     else
-        snprintf(dst, cap, "matched-volume control of %g %% noise", 100.0 * lv);
+        cs__num_snprintf(dst, cap, "matched-volume control of %g %% noise", 100.0 * lv);
 }
 
 static const char STYLE[] =
@@ -491,7 +492,7 @@ static void curves_section(page *pg)
                     double lv = ci == 0 ? (s->family == CS_CONDITION_NOISE ? 0.0 : 1.0)
                                         : cs_results_condition_level(rep->r, ci);
                     x[i] = 100.0 * lv;
-                    snprintf(xl[i], sizeof xl[i], "%g %%", 100.0 * lv);
+                    cs__num_snprintf(xl[i], sizeof xl[i], "%g %%", 100.0 * lv);
                     xlp[i] = xl[i];
                     const cs__rep_cell *c = cs__rep_at(rep, mi, ci);
                     for (int t = 0; t < k; ++t) {

@@ -1,7 +1,6 @@
 /* cs_report_write(): the analysis of a store (replicate statistics, rankings, agreement),
  * then the page, the figures, the CSV and the JSON summary. */
 #include <errno.h>
-#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -335,11 +334,7 @@ int cs_report_write(const cs_results *r, const char *out_dir, const cs_report_op
         return cs__error(CS_ERR_STATE, "cs_report_write: the store has no finished baseline cell yet; run the study "
                          "(or let it run longer) first");
 
-    /* Numbers in the page and the tables are written with printf: switch this thread to the C
-     * locale so that a host program's LC_NUMERIC never turns 2.5 into "2,5". */
-    locale_t c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-    locale_t previous = c_locale ? uselocale(c_locale) : (locale_t)0;
-
+    /* Numbers are written in C notation whatever the host program's LC_NUMERIC (numfmt.h). */
     cs__report rep;
     cs__buf page = CS__BUF_INIT, csv = CS__BUF_INIT, json = CS__BUF_INIT;
     char *fig_dir = NULL;
@@ -373,9 +368,5 @@ int cs_report_write(const cs_results *r, const char *out_dir, const cs_report_op
     cs__buf_free(&csv);
     cs__buf_free(&json);
     cs__report_free(&rep);
-    if (c_locale) {
-        uselocale(previous);
-        freelocale(c_locale);
-    }
     return rc;
 }

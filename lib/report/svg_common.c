@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/numfmt.h"
+
 const unsigned cs__svg_tab10[10] = { 0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd,
                                     0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22, 0x17becf };
 
@@ -39,11 +41,8 @@ const char *cs__svg_fmt_fixed(char *dst, size_t cap, double v, int d, const char
         frac[d + 1] = '\0';
         snprintf(dst, cap, "%s%llu%s", v < 0 && t != 0 ? minus : "", t / p, d > 0 ? frac : "");
     } else {
-        /* Out of the integer range: exponent notation, separator forced to '.'. */
-        snprintf(dst, cap, "%.3e", v);
-        for (char *q = dst; *q; ++q)
-            if ((*q < '0' || *q > '9') && *q != '-' && *q != '+' && *q != 'e')
-                *q = '.';
+        /* Out of the integer range: exponent notation. */
+        cs__num_snprintf(dst, cap, "%.3e", v);
     }
     return dst;
 }
@@ -240,7 +239,7 @@ int cs__svg_bad(const char *fn, const char *fmt, ...)
     char msg[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    cs__num_vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: %s", fn, msg);
 }

@@ -20,6 +20,7 @@
 
 #include "core/json.h"
 #include "core/memory.h"
+#include "core/numfmt.h"
 #include "core/rng.h"
 #include "models/models.h"
 #include "models/net.h"
@@ -285,7 +286,7 @@ int cs_study_add_model(cs_study *s, const char *name, const char *arch, double w
     } else if (width == 1.0) {
         snprintf(m.name, sizeof m.name, "%.31s", arch);
     } else {
-        snprintf(m.name, sizeof m.name, "%.31s:%g", arch, width);
+        cs__num_snprintf(m.name, sizeof m.name, "%.31s:%g", arch, width); /* "lenet:0.5" in any locale */
     }
     char file_name[CS__STUDY_NAME_MAX + 1];
     cs__study_file_name(file_name, sizeof file_name, m.name);
