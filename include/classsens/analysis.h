@@ -150,6 +150,9 @@ typedef struct cs_class_score {
  * @param s         Summary of the condition.
  * @param base      Summary of the baseline (same K), or NULL to rank by accuracy.
  * @param[out] out  K entries, weakest first.
+ * @param elem_size  sizeof(cs_class_score) as the caller knows it: elements are written at this
+ *                   stride with the members that fit (docs/conventions.md, "Arrays of structs
+ *                   that can grow"); larger than this library's struct: ::CS_ERR_UNSUPPORTED.
  * @param k         Must equal the matrices' K.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH; ::CS_ERR_OUT_OF_MEMORY
  *         (bootstrap intervals only).

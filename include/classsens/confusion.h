@@ -172,6 +172,9 @@ typedef struct cs_directed_confusion {
  * @brief The largest off-diagonal cells, largest count first (ties: smaller t, then smaller p).
  * @param cm         The matrix.
  * @param[out] out   Up to @p max entries.
+ * @param elem_size  sizeof(cs_directed_confusion) as the caller knows it: elements are written at this
+ *                   stride with the members that fit (docs/conventions.md, "Arrays of structs
+ *                   that can grow"); larger than this library's struct: ::CS_ERR_UNSUPPORTED.
  * @param max        Capacity of @p out (>= 0).
  * @param[out] count Entries written: min(max, number of non-zero off-diagonal cells).
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT.
@@ -195,6 +198,9 @@ typedef struct cs_class_pair {
  * @param threshold  Keep only pairs whose mass is >= this (0 keeps every confused pair;
  *                   pairs with zero mass are never listed).
  * @param[out] out   Up to @p max pairs.
+ * @param elem_size  sizeof(cs_class_pair) as the caller knows it: elements are written at this
+ *                   stride with the members that fit (docs/conventions.md, "Arrays of structs
+ *                   that can grow"); larger than this library's struct: ::CS_ERR_UNSUPPORTED.
  * @param max        Capacity of @p out (>= 0).
  * @param[out] count Pairs written.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (also for a threshold outside [0, 1]).
