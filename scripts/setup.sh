@@ -21,6 +21,7 @@ packages=(
   libopenblas-dev   # sgemm for the layer core
   check             # the unit test framework
   doxygen           # the API reference (cmake --build build --target docs)
+  abigail-tools     # abidw/abidiff: scripts/abi.sh checks the ABI against abi/
   dataset-fashion-mnist  # the default data set, in /usr/share/datasets/fashion-mnist
   libopenmpi-dev    # MPI for the classsens tool's driver: mpirun -np N classsens study
   openmpi-bin       # mpirun (the MPI tests run it)

@@ -3,7 +3,9 @@
 # rendering check), then
 #   1. the Doxygen reference of the public headers (warnings are errors);
 #   2. a Release build with warnings as errors, and every test (unit, packaging, examples);
-#   3. a Debug build with AddressSanitizer + UndefinedBehaviorSanitizer, and every test again.
+#   3. the ABI check: the shared library against the committed baseline abi/ (scripts/abi.sh;
+#      only additions are allowed within a major version);
+#   4. a Debug build with AddressSanitizer + UndefinedBehaviorSanitizer, and every test again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -19,6 +21,9 @@ cmake --build --preset release --target docs
 
 echo "== tests, release build"
 ctest --preset release -j "$jobs"
+
+echo "== ABI check against abi/ (libabigail)"
+CS_ABI_JOBS="$jobs" ./scripts/abi.sh check
 
 echo "== tests, AddressSanitizer + UndefinedBehaviorSanitizer build"
 cmake --preset asan >/dev/null
