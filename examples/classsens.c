@@ -30,6 +30,7 @@
 #include <classsens.h>
 
 #include "cli_args.h"
+#include "cli_models.h"
 #include "cli_plan.h"
 #include "cli_profiles.h"
 #include "cli_status.h"
@@ -183,6 +184,8 @@ typedef struct study_args {
 
 static void study_help(void)
 {
+    char archs[256];
+    cli_arch_list(archs, sizeof archs);
     printf("usage: classsens study [OPTIONS]\n"
            "\n"
            "Train every (model, condition, replicate) cell on a data set, evaluate it on the clean\n"
@@ -191,8 +194,9 @@ static void study_help(void)
            "\n"
            "  --profile NAME      starting values (default quick); the options below override them\n"
            "  --data SPEC         %s\n"
-           "  --models LIST       arch[:width][@epochs][/lr],... with arch one of lenet, custom, resnet18,\n"
-           "                      unresnet18, googlenet, e.g. lenet,resnet18:0.5,googlenet:0.25@10\n"
+           "  --models LIST       arch[:width][@epochs][/lr],..., e.g. lenet,resnet18:0.5,googlenet:0.25@10,\n"
+           "                      arch one of %s\n"
+           "                      (classsens models lists them with their size and cost)\n"
            "  --noise MODE:LEVELS label noise, e.g. shuffle:0.1,0.3 or pairflip:cyclic:0.2 (repeatable;\n"
            "                      'none' for no noise conditions)\n"
            "  --reduce MODE:LEVELS data reduction (fraction kept), e.g. uniform:0.4,0.1 or stratified:0.5\n"
@@ -222,7 +226,7 @@ static void study_help(void)
            "  --quiet             print only errors and the final line\n"
            "\n"
            "Profiles:\n",
-           CLI_DATA_SYNTAX);
+           CLI_DATA_SYNTAX, archs);
     for (size_t i = 0; i < CLI_NUM_PROFILES; i++) {
         const cli_profile *p = &CLI_PROFILES[i];
         printf("  %s: %s\n    --data %s --models %s\n    --noise %s --reduce %s --seeds %d --batch %d\n"
@@ -889,6 +893,7 @@ static void main_help(void)
            "  report   rebuild the report of a store\n"
            "  status   cells done, running (who, where, since when) and missing in a store\n"
            "  info     describe a data set\n"
+           "  models   the architectures, with their size and cost\n"
            "\n"
            "  classsens COMMAND --help   the options of a command\n"
            "  classsens --version        the library version\n"
@@ -899,7 +904,7 @@ static void main_help(void)
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage_error("missing command (study, report, status or info; see classsens --help)");
+        return cli_usage_error("missing command (study, report, status, info or models; see classsens --help)");
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         main_help();
@@ -930,7 +935,9 @@ int main(int argc, char **argv)
         return cmd_info(argc - 2, argv + 2);
     if (strcmp(cmd, "status") == 0)
         return cli_cmd_status(argc - 2, argv + 2);
+    if (strcmp(cmd, "models") == 0)
+        return cli_cmd_models(argc - 2, argv + 2);
     if (cmd[0] == '-')
         return cli_usage_error("unknown option '%s' (see classsens --help)", cmd);
-    return cli_usage_error("unknown command '%s' (expected study, report, status or info)", cmd);
+    return cli_usage_error("unknown command '%s' (expected study, report, status, info or models)", cmd);
 }

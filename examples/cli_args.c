@@ -265,8 +265,13 @@ int cli_open_data(const cli_data_spec *d, cs_dataset **train, cs_dataset **test)
 
 /* ---- models and conditions ---------------------------------------------------------------- */
 
-static const char *const ARCHS[] = { "lenet", "custom", "resnet18", "unresnet18", "googlenet" };
-#define NUM_ARCHS (sizeof ARCHS / sizeof ARCHS[0])
+void cli_arch_list(char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < cs_model_arch_count() && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? ", " : "", cs_model_arch_name(i));
+}
 
 /* "arch[:width][@epochs],..." */
 int cli_parse_models(const char *list, cli_model_spec *out, int *n)
@@ -307,13 +312,17 @@ int cli_parse_models(const char *list, cli_model_spec *out, int *n)
             if (cli_parse_open_interval("--models: width after ':'", colon + 1, 0.0, INFINITY, &m->width) != 0)
                 return CLI_EXIT_USAGE;
         }
+        /* The library's registry names every architecture; its strings are static. */
         m->arch = NULL;
-        for (size_t a = 0; a < NUM_ARCHS; a++)
-            if (strcmp(p, ARCHS[a]) == 0)
-                m->arch = ARCHS[a];
-        if (!m->arch)
-            return cli_usage_error("--models: unknown model '%s' (expected lenet, custom, resnet18, unresnet18 or "
-                               "googlenet)", p);
+        for (int a = 0; a < cs_model_arch_count(); a++)
+            if (strcmp(p, cs_model_arch_name(a)) == 0)
+                m->arch = cs_model_arch_name(a);
+        if (!m->arch) {
+            char known[256];
+            cli_arch_list(known, sizeof known);
+            return cli_usage_error("--models: unknown model '%s' (expected one of %s; see classsens models)", p,
+                                   known);
+        }
         for (int j = 0; j < *n; j++)
             if (out[j].arch == m->arch && out[j].width == m->width)
                 return cli_usage_error("--models: %s at width %g is listed twice", m->arch, m->width);

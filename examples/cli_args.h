@@ -97,6 +97,9 @@ typedef struct cli_model_spec {
     double lr;        /* 0: not given */
 } cli_model_spec;
 
+/* "lenet, resnet18, ..." (every architecture of the library's registry) into buf. */
+void cli_arch_list(char *buf, size_t size);
+
 /* "arch[:width][@epochs][/lr],..." into out[0..*n); refuses unknown architectures and
  * duplicates. */
 int cli_parse_models(const char *list, cli_model_spec *out, int *n);

@@ -500,15 +500,15 @@ END_TEST
 
 START_TEST(same_seed_gives_identical_models_and_training)
 {
-    static const char *const archs[] = { "lenet", "resnet18", "unresnet18", "googlenet", "custom" };
-    for (size_t a = 0; a < sizeof archs / sizeof archs[0]; a++) {
-        cs_model *m1 = create(archs[a], 3, 16, 16, 10, 0.05, 42), *m2 = create(archs[a], 3, 16, 16, 10, 0.05, 42);
-        cs_model *m3 = create(archs[a], 3, 16, 16, 10, 0.05, 43);
+    for (int a = 0; a < cs_model_arch_count(); a++) {
+        const char *arch = cs_model_arch_name(a);
+        cs_model *m1 = create(arch, 3, 16, 16, 10, 0.05, 42), *m2 = create(arch, 3, 16, 16, 10, 0.05, 42);
+        cs_model *m3 = create(arch, 3, 16, 16, 10, 0.05, 43);
         size_t n1, n2, n3;
         float *s1 = snapshot(m1, &n1), *s2 = snapshot(m2, &n2), *s3 = snapshot(m3, &n3);
         ck_assert_uint_eq(n1, n2);
         ck_assert_mem_eq(s1, s2, n1 * sizeof *s1);
-        ck_assert_msg(memcmp(s1, s3, n1 * sizeof *s1) != 0, "%s: seeds 42 and 43 give the same weights", archs[a]);
+        ck_assert_msg(memcmp(s1, s3, n1 * sizeof *s1) != 0, "%s: seeds 42 and 43 give the same weights", arch);
         free(s1);
         free(s2);
         free(s3);
@@ -717,7 +717,20 @@ static const tolerance tolerances[] = {
     { "unresnet18", 1e-5, 1e-5, 2e-5, 2e-5, 1e-4, 1e-4 },
     { "googlenet", 2e-5, 2e-5, 1e-4, 1e-4, 1e-4, 1e-4 },
     { "custom", 1e-6, 1e-6, 1e-6, 1e-6, 1e-6, 1e-6 },
+    { "vgg11", 1e-5, 1e-5, 1e-5, 1e-5, 1e-5, 1e-5 },
+    { "mobilenetv2", 5e-5, 5e-5, 5e-5, 5e-5, 3e-5, 3e-5 },
 };
+
+/* The tolerances of an architecture; a new one without a row fails here, as without a
+ * fixture. */
+static const tolerance *tolerance_of(const char *arch)
+{
+    for (size_t i = 0; i < sizeof tolerances / sizeof tolerances[0]; i++)
+        if (strcmp(tolerances[i].arch, arch) == 0)
+            return &tolerances[i];
+    ck_abort_msg("%s has no tolerances in test_model.c", arch);
+    return NULL;
+}
 
 /* The tensor that element i of a concatenation (of every tensor, or of the parameters only)
  * belongs to, and the element's offset in it. */
@@ -760,7 +773,8 @@ static void compare(const char *arch, const char *what, const float *got, const 
                 worst_abs, scale, worst_ratio);
 }
 
-static const char *const fixture_archs[] = { "lenet", "resnet18", "unresnet18", "googlenet", "custom" };
+/* Every architecture of the registry has a fixture. */
+#define N_FIXTURE_ARCHS cs_model_arch_count()
 
 /* ---- data parallelism ------------------------------------------------------------------------ */
 
@@ -807,16 +821,16 @@ static double max_rel_diff(const float *a, const float *b, size_t n)
  * statistics but for rounding; and a split run repeated is bit-identical. */
 START_TEST(split_batches_agree_with_one_thread)
 {
-    static const char *const archs[] = { "lenet", "resnet18", "unresnet18", "googlenet", "custom" };
     static const struct { int n, threads; } cases[] = { { 6, 2 }, { 5, 3 }, { 2, 4 } };
     enum { C = 3, S = 16, K = 10 };
     const int32_t labels[6] = { 3, 1, 4, 1, 5, 9 };
-    for (size_t a = 0; a < sizeof archs / sizeof archs[0]; a++) {
+    for (int a = 0; a < cs_model_arch_count(); a++) {
+        const char *arch = cs_model_arch_name(a);
         for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
             const int n = cases[c].n;
             float *x = inputs((size_t)n * C * S * S, (uint32_t)(a * 10 + c));
-            cs_model *one = create(archs[a], C, S, S, K, 0.1, 9), *split = create(archs[a], C, S, S, K, 0.1, 9);
-            cs_model *again = create(archs[a], C, S, S, K, 0.1, 9);
+            cs_model *one = create(arch, C, S, S, K, 0.1, 9), *split = create(arch, C, S, S, K, 0.1, 9);
+            cs_model *again = create(arch, C, S, S, K, 0.1, 9);
             cs_assert_ok(cs_model_set_threads(split, cases[c].threads));
             cs_assert_ok(cs_model_set_threads(again, cases[c].threads));
             float l1[6 * K], l2[6 * K], l3[6 * K], loss1, loss2, loss3;
@@ -829,23 +843,26 @@ START_TEST(split_batches_agree_with_one_thread)
             }
             const size_t np = cs_model_num_params(one);
             ck_assert_msg(max_rel_diff(l1, l2, (size_t)n * K) < 1e-5, "%s n %d threads %d: logits differ by %g",
-                          archs[a], n, cases[c].threads, max_rel_diff(l1, l2, (size_t)n * K));
+                          arch, n, cases[c].threads, max_rel_diff(l1, l2, (size_t)n * K));
             ck_assert(fabs(loss1 - loss2) <= 1e-5 * fabs(loss1));
-            ck_assert_msg(max_rel_diff(all_grads(one), all_grads(split), np) < 1e-4,
-                          "%s n %d threads %d: gradients differ by %g", archs[a], n, cases[c].threads,
+            /* VGG-11's last stage sees a 1x1 plane at this input: with 2 samples its BatchNorms
+             * normalise two values each, which amplifies rounding the most (1.2e-4 measured). */
+            const double grad_tol = strcmp(arch, "vgg11") == 0 ? 3e-4 : 1e-4;
+            ck_assert_msg(max_rel_diff(all_grads(one), all_grads(split), np) < grad_tol,
+                          "%s n %d threads %d: gradients differ by %g", arch, n, cases[c].threads,
                           max_rel_diff(all_grads(one), all_grads(split), np));
             ck_assert_mem_eq(l2, l3, (size_t)n * K * sizeof *l2);
             ck_assert_mem_eq(all_grads(split), all_grads(again), np * sizeof(float));
             size_t ns, na;
             float *s1 = snapshot(one, &ns), *s2 = snapshot(split, &ns), *s3 = snapshot(again, &na);
-            ck_assert_msg(max_rel_diff(s1, s2, ns) < 1e-5, "%s: running statistics differ", archs[a]);
+            ck_assert_msg(max_rel_diff(s1, s2, ns) < 1e-5, "%s: running statistics differ", arch);
             ck_assert_mem_eq(s2, s3, ns * sizeof *s2);
             /* Evaluation is per sample: the split only changes the products' shapes (convolution
              * tiles of fewer images), so the logits agree but for rounding, also for a batch of
              * one on several threads. */
             cs_assert_ok(cs_model_forward(l1, one, x, n, 0));
             cs_assert_ok(cs_model_forward(l2, split, x, n, 0));
-            ck_assert_msg(max_rel_diff(l1, l2, (size_t)n * K) < 1e-5, "%s: evaluation differs", archs[a]);
+            ck_assert_msg(max_rel_diff(l1, l2, (size_t)n * K) < 1e-5, "%s: evaluation differs", arch);
             cs_assert_ok(cs_model_forward(l2, split, x, 1, 0));
             ck_assert(max_rel_diff(l1, l2, K) < 1e-5);
             free(s1);
@@ -862,14 +879,13 @@ END_TEST
 
 /* Each architecture with the batch on one thread, and split among 2 and 3 (the fixture batch
  * does not divide by 3). */
-enum { N_FIXTURE_ARCHS = sizeof fixture_archs / sizeof fixture_archs[0] };
 static const int fixture_threads[] = { 0, 2, 3 };
 
 START_TEST(matches_pytorch)
 {
     const int a = _i % N_FIXTURE_ARCHS;
-    const char *arch = fixture_archs[a];
-    const tolerance *tol = &tolerances[a];
+    const char *arch = cs_model_arch_name(a);
+    const tolerance *tol = tolerance_of(arch);
     fixture f;
     load_fixture(&f, arch);
     cs_model *m = create(arch, f.c, f.h, f.w, f.k, f.width, 0);
@@ -950,7 +966,7 @@ int main(void)
     tcase_add_test(tc, same_seed_gives_identical_models_and_training);
     tcase_add_test(tc, set_threads_checks_its_arguments);
     tcase_add_test(tc, split_batches_agree_with_one_thread);
-    tcase_add_loop_test(tc, matches_pytorch, 0, (int)(N_FIXTURE_ARCHS * (sizeof fixture_threads / sizeof fixture_threads[0])));
+    tcase_add_loop_test(tc, matches_pytorch, 0, N_FIXTURE_ARCHS * (int)(sizeof fixture_threads / sizeof fixture_threads[0]));
     suite_add_tcase(s, tc);
     return cs_test_run(s);
 }

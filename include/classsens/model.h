@@ -56,8 +56,11 @@ CS_API int cs_model_options_init(cs_model_options *opts);
  * study and cs_model_create() accept).
  * @{ */
 
-/** @brief Number of architectures (7 in 1.0: lenet, resnet18, unresnet18, googlenet, custom,
- *         vgg11, mobilenetv2; later versions may add more, never remove one). */
+/**
+ * @brief Number of architectures.
+ * @return 7 in 1.0 (lenet, resnet18, unresnet18, googlenet, custom, vgg11, mobilenetv2);
+ *         later versions may add more, never remove one.
+ */
 CS_API int cs_model_arch_count(void);
 
 /**
