@@ -175,7 +175,8 @@ static int open_store(const char *dir, const cs__buf *config, const char *hash)
     if (rc == CS_OK)
         rc = cs__make_dir(cells);
     char *text = NULL;
-    cs__json *root = NULL;
+    cs__study_config stored_cfg;
+    memset(&stored_cfg, 0, sizeof stored_cfg);
     cs__buf stored = CS__BUF_INIT, doc = CS__BUF_INIT;
     if (rc != CS_OK)
         goto done;
@@ -210,33 +211,11 @@ static int open_store(const char *dir, const cs__buf *config, const char *hash)
     }
     if (rc != CS_OK)
         goto done;
-    rc = cs__json_parse(&root, text, strlen(text), path);
-    const char *format = NULL, *stored_hash = NULL;
-    long long version = 0;
-    const cs__json *cfg = NULL;
-    if (rc == CS_OK)
-        rc = cs__json_get_string(root, "format", &format, path);
-    if (rc == CS_OK && strcmp(format, "classsens-study") != 0)
-        rc = cs__error(CS_ERR_FORMAT, "%s is not a classsens study (format \"%s\")", path, format);
-    if (rc == CS_OK)
-        rc = cs__json_get_int(root, "version", 1, 1000000, &version, path);
-    if (rc == CS_OK && version != CS__STUDY_FORMAT_VERSION)
-        rc = cs__error(CS_ERR_FORMAT,
-                       "%s has store format version %lld; this library resumes version %d only (%s): use a new "
-                       "directory (a report can still be made from this one)",
-                       path, version, CS__STUDY_FORMAT_VERSION,
-                       version < CS__STUDY_FORMAT_VERSION ? "its cells were trained with other numerics"
-                                                          : "it was written by a newer library");
-    if (rc == CS_OK)
-        rc = cs__json_get_string(root, "config_hash", &stored_hash, path);
-    if (rc == CS_OK)
-        rc = cs__json_get_object(root, "config", &cfg, path);
-    if (rc != CS_OK)
-        goto done;
-    if (strcmp(stored_hash, hash) != 0) {
-        cs__json_writer w;
-        cs__jw_init(&w, &stored);
-        cs__study_json_node(&w, cfg);
+    /* The store's own configuration, read and checked by the store's one reader of study.json:
+     * then it must be this study's. */
+    char stored_hash[17];
+    rc = cs__study_store_parse(&stored_cfg, stored_hash, &stored, text, strlen(text), path, 1);
+    if (rc == CS_OK && strcmp(stored_hash, hash) != 0) {
         char diff[400];
         first_difference(diff, sizeof diff, cs__buf_str(&stored), cs__buf_str(config));
         rc = cs__error(CS_ERR_STATE,
@@ -245,9 +224,9 @@ static int open_store(const char *dir, const cs__buf *config, const char *hash)
                        dir, stored_hash, hash, diff);
     }
 done:
+    cs__study_config_free(&stored_cfg);
     cs__buf_free(&stored);
     cs__buf_free(&doc);
-    cs__json_free(root);
     free(text);
     free(cells);
     free(path);

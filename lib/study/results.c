@@ -1,5 +1,5 @@
-/* Reading a results store back: the configuration, every finished cell, and the claims of the
- * cells being trained. */
+/* Reading a results store back: its configuration (study.json, through the store's one reader,
+ * cs__study_store_parse), every finished cell, and the claims of the cells being trained. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,221 +40,6 @@ struct cs_results {
 #define MAX_FILE ((size_t)256 << 20)
 #define MAX_CLAIM_FILE ((size_t)64 << 10)
 
-static int parse_hex64(const char *text, uint64_t *out, const char *what, const char *key)
-{
-    char *end = NULL;
-    if (strlen(text) != 16)
-        return cs__error(CS_ERR_FORMAT, "%s: member \"%s\" must be 16 hex digits (got \"%s\")", what, key, text);
-    unsigned long long v = strtoull(text, &end, 16);
-    if (!end || *end)
-        return cs__error(CS_ERR_FORMAT, "%s: member \"%s\" must be 16 hex digits (got \"%s\")", what, key, text);
-    *out = v;
-    return CS_OK;
-}
-
-static int get_size(const cs__json *obj, const char *key, size_t *out, const char *what)
-{
-    long long v = 0;
-    int rc = cs__json_get_int(obj, key, 0, (long long)1 << 50, &v, what);
-    if (rc == CS_OK)
-        *out = (size_t)v;
-    return rc;
-}
-
-static int get_bool(const cs__json *obj, const char *key, int *out, const char *what)
-{
-    int b = cs__json_bool(cs__json_get(obj, key));
-    if (b < 0)
-        return cs__error(CS_ERR_FORMAT, "%s: member \"%s\" must be true or false", what, key);
-    *out = b;
-    return CS_OK;
-}
-
-static int read_model(cs__study_model *m, const cs__json *o, const char *what)
-{
-    const char *name = NULL, *arch = NULL, *schedule = NULL;
-    long long threads, epochs, batch, step, warmup, crop;
-    int nesterov = 0, flip = 0;
-    cs_train_options t = CS_TRAIN_OPTIONS_INIT;
-    int rc = cs__json_get_string(o, "name", &name, what);
-    if (rc == CS_OK)
-        rc = cs__json_get_string(o, "arch", &arch, what);
-    if (rc == CS_OK)
-        rc = cs__json_get_number(o, "width", &m->width, what);
-    if (rc == CS_OK)
-        rc = cs__json_get_int(o, "threads", 1, 256, &threads, what);
-    if (rc == CS_OK)
-        rc = cs__json_get_int(o, "epochs", 1, 100000, &epochs, what);
-    if (rc == CS_OK)
-        rc = cs__json_get_int(o, "batch_size", 1, 65536, &batch, what);
-    if (rc == CS_OK)
-        rc = cs__json_get_number(o, "lr", &t.lr, what);
-    if (rc == CS_OK)
-        rc = cs__json_get_number(o, "momentum", &t.momentum, what);
-    if (rc == CS_OK)
-        rc = cs__json_get_number(o, "weight_decay", &t.weight_decay, what);
-    if (rc == CS_OK)
-        rc = get_bool(o, "nesterov", &nesterov, what);
-    if (rc == CS_OK)
-        rc = cs__json_get_string(o, "schedule", &schedule, what);
-    if (rc == CS_OK)
-        rc = cs__json_get_int(o, "step_size", 0, 1000000, &step, what);
-    if (rc == CS_OK)
-        rc = cs__json_get_number(o, "gamma", &t.gamma, what);
-    if (rc == CS_OK)
-        rc = cs__json_get_int(o, "warmup_epochs", 0, 1000000, &warmup, what);
-    if (rc == CS_OK)
-        rc = cs__json_get_int(o, "crop_padding", 0, 1000000, &crop, what);
-    if (rc == CS_OK)
-        rc = get_bool(o, "horizontal_flip", &flip, what);
-    if (rc != CS_OK)
-        return rc;
-    if (strlen(name) > CS__STUDY_NAME_MAX || strlen(arch) >= sizeof m->arch)
-        return cs__error(CS_ERR_FORMAT, "%s: model name \"%s\" or architecture \"%s\" is too long", what, name, arch);
-    if (strcmp(schedule, "constant") == 0)
-        t.schedule = CS_LR_CONSTANT;
-    else if (strcmp(schedule, "step") == 0)
-        t.schedule = CS_LR_STEP;
-    else if (strcmp(schedule, "cosine") == 0)
-        t.schedule = CS_LR_COSINE;
-    else
-        return cs__error(CS_ERR_FORMAT, "%s: schedule \"%s\"; expected constant, step or cosine", what, schedule);
-    snprintf(m->name, sizeof m->name, "%s", name);
-    snprintf(m->arch, sizeof m->arch, "%s", arch);
-    m->threads = (int)threads;
-    t.epochs = (int)epochs;
-    t.batch_size = (int)batch;
-    t.nesterov = nesterov;
-    t.step_size = (int)step;
-    t.warmup_epochs = (int)warmup;
-    t.crop_padding = (int)crop;
-    t.horizontal_flip = flip;
-    t.seed = 0;
-    t.threads = 0;
-    m->train = t;
-    return CS_OK;
-}
-
-static int read_config(cs__study_config *cfg, const cs__json *c, const char *what)
-{
-    const cs__json *data = NULL, *shape = NULL, *classes = NULL, *models = NULL, *conds = NULL;
-    const char *name = NULL, *fp_train = NULL, *fp_test = NULL, *seed = NULL;
-    long long reps = 0;
-    double dims[3];
-    int rc = cs__json_get_object(c, "data", &data, what);
-    if (rc == CS_OK)
-        rc = cs__json_get_string(data, "name", &name, what);
-    if (rc == CS_OK)
-        rc = cs__json_get_array(data, "shape", &shape, what);
-    if (rc == CS_OK)
-        rc = cs__json_numbers(shape, dims, 3, what);
-    if (rc == CS_OK)
-        rc = cs__json_get_array(data, "classes", &classes, what);
-    if (rc == CS_OK)
-        rc = get_size(data, "train_records", &cfg->train_full, what);
-    if (rc == CS_OK)
-        rc = get_size(data, "test_records", &cfg->test_full, what);
-    if (rc == CS_OK)
-        rc = cs__json_get_string(data, "train_fingerprint", &fp_train, what);
-    if (rc == CS_OK)
-        rc = cs__json_get_string(data, "test_fingerprint", &fp_test, what);
-    if (rc == CS_OK)
-        rc = parse_hex64(fp_train, &cfg->train_fingerprint, what, "train_fingerprint");
-    if (rc == CS_OK)
-        rc = parse_hex64(fp_test, &cfg->test_fingerprint, what, "test_fingerprint");
-    if (rc == CS_OK)
-        rc = get_size(data, "train_subset", &cfg->train_subset, what);
-    if (rc == CS_OK)
-        rc = get_size(data, "test_subset", &cfg->test_subset, what);
-    if (rc == CS_OK)
-        rc = get_size(data, "train_size", &cfg->train_size, what);
-    if (rc == CS_OK)
-        rc = get_size(data, "test_size", &cfg->test_size, what);
-    if (rc == CS_OK)
-        rc = cs__json_get_string(c, "seed", &seed, what);
-    if (rc == CS_OK)
-        rc = parse_hex64(seed, &cfg->seed, what, "seed");
-    if (rc == CS_OK)
-        rc = cs__json_get_int(c, "replicates", 1, 1000, &reps, what);
-    if (rc == CS_OK)
-        rc = get_bool(c, "matched_controls", &cfg->matched_controls, what);
-    if (rc == CS_OK)
-        rc = cs__json_get_array(c, "models", &models, what);
-    if (rc == CS_OK)
-        rc = cs__json_get_array(c, "conditions", &conds, what);
-    if (rc != CS_OK)
-        return rc;
-    for (int i = 0; i < 3; ++i)
-        if (!(dims[i] >= 1 && dims[i] <= 65536 && dims[i] == floor(dims[i])))
-            return cs__error(CS_ERR_FORMAT, "%s: data shape must be three integers in 1..65536", what);
-    const size_t k = cs__json_len(classes), nm = cs__json_len(models), nc = cs__json_len(conds);
-    if (k < 2 || k > 65536 || nm < 1 || nm > 10000 || nc < 1 || nc > 10000)
-        return cs__error(CS_ERR_FORMAT, "%s: %zu classes, %zu models, %zu conditions; expected 2..65536 classes "
-                         "and at least one model and condition", what, k, nm, nc);
-    snprintf(cfg->data_name, sizeof cfg->data_name, "%s", name);
-    cfg->c = (int)dims[0];
-    cfg->h = (int)dims[1];
-    cfg->w = (int)dims[2];
-    cfg->replicates = (int)reps;
-    cfg->class_names = calloc(k, sizeof *cfg->class_names);
-    cfg->models = calloc(nm, sizeof *cfg->models);
-    cfg->conds = calloc(nc, sizeof *cfg->conds);
-    if (!cfg->class_names || !cfg->models || !cfg->conds)
-        return cs__error_oom("study configuration", sizeof(cs__study_model) * nm);
-    cfg->k = (int)k;
-    for (size_t i = 0; i < k; ++i) {
-        const char *cn = cs__json_string(cs__json_at(classes, i));
-        if (!cn)
-            return cs__error(CS_ERR_FORMAT, "%s: class name %zu is not a string", what, i);
-        if (!(cfg->class_names[i] = strdup(cn)))
-            return cs__error_oom("class name", strlen(cn) + 1);
-    }
-    cfg->n_models = (int)nm;
-    for (size_t i = 0; i < nm; ++i) {
-        rc = read_model(&cfg->models[i], cs__json_at(models, i), what);
-        if (rc != CS_OK)
-            return rc;
-    }
-    cfg->n_conds = (int)nc;
-    for (size_t i = 0; i < nc; ++i)
-        cfg->conds[i].noise = -1;
-    for (size_t i = 0; i < nc; ++i) {
-        const cs__json *o = cs__json_at(conds, i);
-        const char *cname = NULL, *family = NULL;
-        cs__study_condition *cd = &cfg->conds[i];
-        rc = cs__json_get_string(o, "name", &cname, what);
-        if (rc == CS_OK)
-            rc = cs__json_get_string(o, "family", &family, what);
-        if (rc == CS_OK)
-            rc = cs__json_get_number(o, "level", &cd->level, what);
-        if (rc != CS_OK)
-            return rc;
-        if (!(cd->name = strdup(cname)))
-            return cs__error_oom("condition name", strlen(cname) + 1);
-        int f = -1;
-        for (int j = CS_CONDITION_BASELINE; j <= CS_CONDITION_CONTROL; ++j)
-            if (strcmp(family, cs__condition_family_name((cs_condition_family)j)) == 0)
-                f = j;
-        if (f < 0)
-            return cs__error(CS_ERR_FORMAT, "%s: condition \"%s\" has the unknown family \"%s\"", what, cname, family);
-        if ((f == CS_CONDITION_BASELINE) != (i == 0))
-            return cs__error(CS_ERR_FORMAT, "%s: the baseline must be the first condition, and only the first", what);
-        cd->family = (cs_condition_family)f;
-        if (f == CS_CONDITION_CONTROL) {
-            const char *of = NULL;
-            rc = cs__json_get_string(o, "controls", &of, what);
-            if (rc != CS_OK)
-                return rc;
-            for (size_t j = 0; j < i; ++j)
-                if (cfg->conds[j].family == CS_CONDITION_NOISE && strcmp(cfg->conds[j].name, of) == 0)
-                    cd->noise = (int)j;
-            if (cd->noise < 0)
-                return cs__error(CS_ERR_FORMAT, "%s: control \"%s\" refers to \"%s\", which is not an earlier noise "
-                                 "condition", what, cname, of);
-        }
-    }
-    return CS_OK;
-}
 
 static int read_cell(cell_slot *slot, const char *path, const cs_results *r, const char *model, const char *cond,
                      int replicate, int max_epochs)
@@ -276,7 +61,7 @@ static int read_cell(cell_slot *slot, const char *path, const cs_results *r, con
     if (rc == CS_OK)
         rc = cs__json_get_int(root, "threads", 1, 256, &threads, path);
     if (rc == CS_OK)
-        rc = get_size(root, "train_size", &slot->train_size, path);
+        rc = cs__study_json_size(root, "train_size", &slot->train_size, path);
     if (rc == CS_OK)
         rc = cs__json_get_number(root, "test_accuracy", &slot->accuracy, path);
     if (rc == CS_OK)
@@ -295,7 +80,7 @@ static int read_cell(cell_slot *slot, const char *path, const cs_results *r, con
     slot->changed = 0;
     slot->flip_rate = 0.0;
     if (cs__json_type_of(pert) == CS__JSON_OBJECT) {
-        rc = get_size(pert, "changed", &slot->changed, path);
+        rc = cs__study_json_size(pert, "changed", &slot->changed, path);
         if (rc == CS_OK)
             rc = cs__json_get_number(pert, "flip_rate", &slot->flip_rate, path);
         if (rc != CS_OK)
@@ -442,8 +227,6 @@ int cs_results_open(cs_results **out, const char *store_dir)
         return cs__error_oom("path", plen);
     snprintf(path, plen, "%s/" CS__STUDY_CONFIG_FILE, store_dir);
     char *text = NULL;
-    cs__json *root = NULL;
-    cs__buf canon = CS__BUF_INIT;
     cs_results *r = calloc(1, sizeof *r);
     int rc = r ? CS_OK : cs__error_oom("results", sizeof *r);
     if (rc == CS_OK) {
@@ -452,37 +235,7 @@ int cs_results_open(cs_results **out, const char *store_dir)
             rc = cs__error(CS_ERR_NOT_FOUND, "%s is not a results store: %s does not exist", store_dir, path);
     }
     if (rc == CS_OK)
-        rc = cs__json_parse(&root, text, strlen(text), path);
-    const char *format = NULL, *hash = NULL;
-    long long version = 0;
-    const cs__json *config = NULL;
-    if (rc == CS_OK)
-        rc = cs__json_get_string(root, "format", &format, path);
-    if (rc == CS_OK && strcmp(format, "classsens-study") != 0)
-        rc = cs__error(CS_ERR_FORMAT, "%s: format \"%s\"; expected \"classsens-study\"", path, format);
-    if (rc == CS_OK)
-        rc = cs__json_get_int(root, "version", 1, 1000000, &version, path);
-    if (rc == CS_OK && version > CS__STUDY_FORMAT_VERSION)
-        rc = cs__error(CS_ERR_FORMAT, "%s: store format version %lld; this library reads versions 1 to %d", path,
-                       version, CS__STUDY_FORMAT_VERSION);
-    if (rc == CS_OK)
-        rc = cs__json_get_string(root, "config_hash", &hash, path);
-    if (rc == CS_OK)
-        rc = cs__json_get_object(root, "config", &config, path);
-    if (rc == CS_OK) {
-        cs__json_writer w;
-        cs__jw_init(&w, &canon);
-        cs__study_json_node(&w, config);
-        rc = cs__buf_status(&canon, path);
-    }
-    if (rc == CS_OK) {
-        cs__study_hash_hex(r->hash, cs__buf_str(&canon), canon.len);
-        if (strcmp(r->hash, hash) != 0)
-            rc = cs__error(CS_ERR_CORRUPT, "%s: the configuration's hash is %s but the file says %s (edited or "
-                           "damaged)", path, r->hash, hash);
-    }
-    if (rc == CS_OK)
-        rc = read_config(&r->cfg, config, path);
+        rc = cs__study_store_parse(&r->cfg, r->hash, NULL, text, strlen(text), path, 0);
     const cs__study_config *cfg = &r->cfg;
     const size_t n_cells = rc == CS_OK ? (size_t)cfg->n_models * (size_t)cfg->n_conds * (size_t)cfg->replicates : 0;
     if (rc == CS_OK && !(r->cells = calloc(n_cells, sizeof *r->cells)))
@@ -511,8 +264,6 @@ int cs_results_open(cs_results **out, const char *store_dir)
             rc = read_claim(&r->cells[i].claim, path, r->hash, m->name, cfg->conds[ci].name, rep);
         }
     }
-    cs__buf_free(&canon);
-    cs__json_free(root);
     free(text);
     free(path);
     if (rc != CS_OK) {

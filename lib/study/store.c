@@ -1,10 +1,14 @@
-/* The results store's text: the canonical configuration, its hash, file names, and the
- * JSON of one finished cell (format: docs/formats.md). */
+/* The results store's study.json and names (format: docs/formats.md): the canonical
+ * configuration, its hash, the file names of cells and claims, and the one reader of study.json
+ * (cs__study_store_parse), which both the runner (opening a store to resume, cells.c) and the
+ * results reader (results.c) call. A cell's file is cellfile.c. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/json.h"
+#include "core/memory.h"
 #include "study/study_internal.h"
 
 uint64_t cs__fnv1a64(uint64_t h, const void *data, size_t n)
@@ -83,7 +87,7 @@ void cs__study_config_free(cs__study_config *cfg)
     memset(cfg, 0, sizeof *cfg);
 }
 
-static void hex64(cs__json_writer *w, uint64_t v)
+void cs__study_jw_hex64(cs__json_writer *w, uint64_t v)
 {
     char hex[17];
     snprintf(hex, sizeof hex, "%016llx", (unsigned long long)v);
@@ -120,9 +124,9 @@ int cs__study_config_json(cs__buf *out, const cs__study_config *cfg)
     cs__jw_key(&w, "test_records");
     cs__jw_uint(&w, cfg->test_full);
     cs__jw_key(&w, "train_fingerprint");
-    hex64(&w, cfg->train_fingerprint);
+    cs__study_jw_hex64(&w, cfg->train_fingerprint);
     cs__jw_key(&w, "test_fingerprint");
-    hex64(&w, cfg->test_fingerprint);
+    cs__study_jw_hex64(&w, cfg->test_fingerprint);
     cs__jw_key(&w, "train_subset");
     cs__jw_uint(&w, cfg->train_subset);
     cs__jw_key(&w, "test_subset");
@@ -134,7 +138,7 @@ int cs__study_config_json(cs__buf *out, const cs__study_config *cfg)
     cs__jw_end_object(&w);
 
     cs__jw_key(&w, "seed");
-    hex64(&w, cfg->seed);
+    cs__study_jw_hex64(&w, cfg->seed);
     cs__jw_key(&w, "replicates");
     cs__jw_int(&w, cfg->replicates);
     cs__jw_key(&w, "matched_controls");
@@ -204,127 +208,6 @@ int cs__study_config_json(cs__buf *out, const cs__study_config *cfg)
     return cs__buf_status(out, "the study configuration");
 }
 
-static void size_array(cs__json_writer *w, const size_t *v, int n)
-{
-    cs__jw_begin_array(w);
-    for (int i = 0; i < n; ++i)
-        cs__jw_uint(w, v[i]);
-    cs__jw_end_array(w);
-}
-
-int cs__study_cell_json(cs__buf *out, const cs__cell_outcome *cell)
-{
-    const int k = cell->k;
-    size_t *tmp = NULL;
-    if (cell->report) {
-        tmp = malloc(sizeof *tmp * (size_t)k * (size_t)(k + 2));
-        if (!tmp)
-            return cs__error_oom("cell report", sizeof *tmp * (size_t)k * (size_t)(k + 2));
-    }
-    cs__json_writer w;
-    cs__jw_init(&w, out);
-    cs__jw_begin_object(&w);
-    cs__jw_key(&w, "format");
-    cs__jw_string(&w, "classsens-cell");
-    cs__jw_key(&w, "version");
-    cs__jw_int(&w, CS__STUDY_FORMAT_VERSION);
-    cs__jw_key(&w, "config_hash");
-    cs__jw_string(&w, cell->config_hash);
-    cs__jw_key(&w, "model");
-    cs__jw_string(&w, cell->model);
-    cs__jw_key(&w, "condition");
-    cs__jw_string(&w, cell->condition);
-    cs__jw_key(&w, "replicate");
-    cs__jw_int(&w, cell->replicate);
-    cs__jw_key(&w, "seeds");
-    cs__jw_begin_object(&w);
-    cs__jw_key(&w, "perturbation");
-    hex64(&w, cell->seed_perturb);
-    cs__jw_key(&w, "init");
-    hex64(&w, cell->seed_init);
-    cs__jw_key(&w, "training");
-    hex64(&w, cell->seed_train);
-    cs__jw_end_object(&w);
-    cs__jw_key(&w, "threads");
-    cs__jw_int(&w, cell->threads);
-    cs__jw_key(&w, "train_size");
-    cs__jw_uint(&w, cell->train_size);
-
-    cs__jw_key(&w, "perturbation");
-    if (cell->report) {
-        const cs_perturb_report *r = cell->report;
-        cs__jw_begin_object(&w);
-        cs__jw_key(&w, "size_before");
-        cs__jw_uint(&w, cs_perturb_report_size_before(r));
-        cs__jw_key(&w, "size_after");
-        cs__jw_uint(&w, cs_perturb_report_size_after(r));
-        cs__jw_key(&w, "selected");
-        cs__jw_uint(&w, cs_perturb_report_selected(r));
-        cs__jw_key(&w, "changed");
-        cs__jw_uint(&w, cs_perturb_report_changed(r));
-        cs__jw_key(&w, "flip_rate");
-        cs__jw_double(&w, cs_perturb_report_flip_rate(r));
-        size_t *before = tmp, *after = tmp + k, *trans = tmp + 2 * (size_t)k;
-        cs_perturb_report_class_counts(before, after, k, r);
-        cs_perturb_report_transitions(trans, k, r);
-        cs__jw_key(&w, "class_counts_before");
-        size_array(&w, before, k);
-        cs__jw_key(&w, "class_counts_after");
-        size_array(&w, after, k);
-        cs__jw_key(&w, "transitions");
-        cs__jw_begin_array(&w);
-        for (int i = 0; i < k; ++i)
-            size_array(&w, trans + (size_t)i * (size_t)k, k);
-        cs__jw_end_array(&w);
-        cs__jw_end_object(&w);
-    } else {
-        cs__jw_null(&w);
-    }
-
-    cs__jw_key(&w, "epochs");
-    cs__jw_begin_array(&w);
-    for (int e = 0; e < cell->epochs; ++e) {
-        const cs_epoch_report *ep = &cell->trace[e];
-        cs__jw_begin_object(&w);
-        cs__jw_key(&w, "epoch");
-        cs__jw_int(&w, ep->epoch);
-        cs__jw_key(&w, "loss");
-        cs__jw_double(&w, ep->loss);
-        cs__jw_key(&w, "accuracy");
-        cs__jw_double(&w, ep->accuracy);
-        cs__jw_key(&w, "lr");
-        cs__jw_double(&w, ep->lr);
-        cs__jw_end_object(&w);
-    }
-    cs__jw_end_array(&w);
-
-    cs__jw_key(&w, "test_accuracy");
-    cs__jw_double(&w, cell->test_accuracy);
-    cs__jw_key(&w, "confusion");
-    cs__jw_begin_array(&w);
-    for (int i = 0; i < k; ++i)
-        cs__jw_doubles(&w, cell->confusion + (size_t)i * (size_t)k, (size_t)k);
-    cs__jw_end_array(&w);
-
-    /* Timings vary between runs; every member that holds one has "seconds" in its name so
-     * that comparisons of stores can leave them out line by line. */
-    cs__jw_key(&w, "timing");
-    cs__jw_begin_object(&w);
-    cs__jw_key(&w, "train_seconds");
-    cs__jw_double(&w, cell->train_seconds);
-    cs__jw_key(&w, "test_seconds");
-    cs__jw_double(&w, cell->test_seconds);
-    cs__jw_key(&w, "epoch_seconds");
-    cs__jw_begin_array(&w);
-    for (int e = 0; e < cell->epochs; ++e)
-        cs__jw_double(&w, cell->trace[e].seconds);
-    cs__jw_end_array(&w);
-    cs__jw_end_object(&w);
-    cs__jw_end_object(&w);
-    free(tmp);
-    return cs__buf_status(out, "a cell result");
-}
-
 void cs__study_json_node(cs__json_writer *w, const cs__json *v)
 {
     switch (cs__json_type_of(v)) {
@@ -357,32 +240,270 @@ void cs__study_json_node(cs__json_writer *w, const cs__json *v)
     }
 }
 
-int cs__study_cell_check(const cs__json *root, const char *path, const char *hash, const char *model,
-                         const char *cond, int replicate)
+/* ---- reading study.json ------------------------------------------------------------------- */
+
+static int parse_hex64(const char *text, uint64_t *out, const char *what, const char *key)
 {
-    return cs__study_identity_check(root, path, "classsens-cell", "holds", hash, model, cond, replicate);
+    char *end = NULL;
+    if (strlen(text) != 16)
+        return cs__error(CS_ERR_FORMAT, "%s: member \"%s\" must be 16 hex digits (got \"%s\")", what, key, text);
+    unsigned long long v = strtoull(text, &end, 16);
+    if (!end || *end)
+        return cs__error(CS_ERR_FORMAT, "%s: member \"%s\" must be 16 hex digits (got \"%s\")", what, key, text);
+    *out = v;
+    return CS_OK;
 }
 
-int cs__study_identity_check(const cs__json *root, const char *path, const char *kind, const char *verb,
-                             const char *hash, const char *model, const char *cond, int replicate)
+int cs__study_json_size(const cs__json *obj, const char *key, size_t *out, const char *what)
 {
-    const char *format = NULL, *h = NULL, *m = NULL, *c = NULL;
-    long long version = 0, r = -1;
-    int rc = cs__json_get_string(root, "format", &format, path);
-    if (rc == CS_OK && strcmp(format, kind) != 0)
-        rc = cs__error(CS_ERR_FORMAT, "%s: format \"%s\"; expected \"%s\"", path, format, kind);
+    long long v = 0;
+    int rc = cs__json_get_int(obj, key, 0, (long long)1 << 50, &v, what);
     if (rc == CS_OK)
-        rc = cs__json_get_int(root, "version", 1, CS__STUDY_FORMAT_VERSION, &version, path);
+        *out = (size_t)v;
+    return rc;
+}
+
+static int get_bool(const cs__json *obj, const char *key, int *out, const char *what)
+{
+    int b = cs__json_bool(cs__json_get(obj, key));
+    if (b < 0)
+        return cs__error(CS_ERR_FORMAT, "%s: member \"%s\" must be true or false", what, key);
+    *out = b;
+    return CS_OK;
+}
+
+static int read_model(cs__study_model *m, const cs__json *o, const char *what)
+{
+    const char *name = NULL, *arch = NULL, *schedule = NULL;
+    long long threads, epochs, batch, step, warmup, crop;
+    int nesterov = 0, flip = 0;
+    cs_train_options t = CS_TRAIN_OPTIONS_INIT;
+    int rc = cs__json_get_string(o, "name", &name, what);
     if (rc == CS_OK)
-        rc = cs__json_get_string(root, "config_hash", &h, path);
+        rc = cs__json_get_string(o, "arch", &arch, what);
     if (rc == CS_OK)
-        rc = cs__json_get_string(root, "model", &m, path);
+        rc = cs__json_get_number(o, "width", &m->width, what);
     if (rc == CS_OK)
-        rc = cs__json_get_string(root, "condition", &c, path);
+        rc = cs__json_get_int(o, "threads", 1, 256, &threads, what);
     if (rc == CS_OK)
-        rc = cs__json_get_int(root, "replicate", 0, 1000000, &r, path);
-    if (rc == CS_OK && (strcmp(h, hash) || strcmp(m, model) || strcmp(c, cond) || r != replicate))
-        rc = cs__error(CS_ERR_CORRUPT, "%s %s (%s, %s, replicate %lld, configuration %s); expected (%s, %s, "
-                       "replicate %d, configuration %s)", path, verb, m, c, r, h, model, cond, replicate, hash);
+        rc = cs__json_get_int(o, "epochs", 1, 100000, &epochs, what);
+    if (rc == CS_OK)
+        rc = cs__json_get_int(o, "batch_size", 1, 65536, &batch, what);
+    if (rc == CS_OK)
+        rc = cs__json_get_number(o, "lr", &t.lr, what);
+    if (rc == CS_OK)
+        rc = cs__json_get_number(o, "momentum", &t.momentum, what);
+    if (rc == CS_OK)
+        rc = cs__json_get_number(o, "weight_decay", &t.weight_decay, what);
+    if (rc == CS_OK)
+        rc = get_bool(o, "nesterov", &nesterov, what);
+    if (rc == CS_OK)
+        rc = cs__json_get_string(o, "schedule", &schedule, what);
+    if (rc == CS_OK)
+        rc = cs__json_get_int(o, "step_size", 0, 1000000, &step, what);
+    if (rc == CS_OK)
+        rc = cs__json_get_number(o, "gamma", &t.gamma, what);
+    if (rc == CS_OK)
+        rc = cs__json_get_int(o, "warmup_epochs", 0, 1000000, &warmup, what);
+    if (rc == CS_OK)
+        rc = cs__json_get_int(o, "crop_padding", 0, 1000000, &crop, what);
+    if (rc == CS_OK)
+        rc = get_bool(o, "horizontal_flip", &flip, what);
+    if (rc != CS_OK)
+        return rc;
+    if (strlen(name) > CS__STUDY_NAME_MAX || strlen(arch) >= sizeof m->arch)
+        return cs__error(CS_ERR_FORMAT, "%s: model name \"%s\" or architecture \"%s\" is too long", what, name, arch);
+    if (strcmp(schedule, "constant") == 0)
+        t.schedule = CS_LR_CONSTANT;
+    else if (strcmp(schedule, "step") == 0)
+        t.schedule = CS_LR_STEP;
+    else if (strcmp(schedule, "cosine") == 0)
+        t.schedule = CS_LR_COSINE;
+    else
+        return cs__error(CS_ERR_FORMAT, "%s: schedule \"%s\"; expected constant, step or cosine", what, schedule);
+    snprintf(m->name, sizeof m->name, "%s", name);
+    snprintf(m->arch, sizeof m->arch, "%s", arch);
+    m->threads = (int)threads;
+    t.epochs = (int)epochs;
+    t.batch_size = (int)batch;
+    t.nesterov = nesterov;
+    t.step_size = (int)step;
+    t.warmup_epochs = (int)warmup;
+    t.crop_padding = (int)crop;
+    t.horizontal_flip = flip;
+    t.seed = 0;
+    t.threads = 0;
+    m->train = t;
+    return CS_OK;
+}
+
+static int read_config(cs__study_config *cfg, const cs__json *c, const char *what)
+{
+    const cs__json *data = NULL, *shape = NULL, *classes = NULL, *models = NULL, *conds = NULL;
+    const char *name = NULL, *fp_train = NULL, *fp_test = NULL, *seed = NULL;
+    long long reps = 0;
+    double dims[3];
+    int rc = cs__json_get_object(c, "data", &data, what);
+    if (rc == CS_OK)
+        rc = cs__json_get_string(data, "name", &name, what);
+    if (rc == CS_OK)
+        rc = cs__json_get_array(data, "shape", &shape, what);
+    if (rc == CS_OK)
+        rc = cs__json_numbers(shape, dims, 3, what);
+    if (rc == CS_OK)
+        rc = cs__json_get_array(data, "classes", &classes, what);
+    if (rc == CS_OK)
+        rc = cs__study_json_size(data, "train_records", &cfg->train_full, what);
+    if (rc == CS_OK)
+        rc = cs__study_json_size(data, "test_records", &cfg->test_full, what);
+    if (rc == CS_OK)
+        rc = cs__json_get_string(data, "train_fingerprint", &fp_train, what);
+    if (rc == CS_OK)
+        rc = cs__json_get_string(data, "test_fingerprint", &fp_test, what);
+    if (rc == CS_OK)
+        rc = parse_hex64(fp_train, &cfg->train_fingerprint, what, "train_fingerprint");
+    if (rc == CS_OK)
+        rc = parse_hex64(fp_test, &cfg->test_fingerprint, what, "test_fingerprint");
+    if (rc == CS_OK)
+        rc = cs__study_json_size(data, "train_subset", &cfg->train_subset, what);
+    if (rc == CS_OK)
+        rc = cs__study_json_size(data, "test_subset", &cfg->test_subset, what);
+    if (rc == CS_OK)
+        rc = cs__study_json_size(data, "train_size", &cfg->train_size, what);
+    if (rc == CS_OK)
+        rc = cs__study_json_size(data, "test_size", &cfg->test_size, what);
+    if (rc == CS_OK)
+        rc = cs__json_get_string(c, "seed", &seed, what);
+    if (rc == CS_OK)
+        rc = parse_hex64(seed, &cfg->seed, what, "seed");
+    if (rc == CS_OK)
+        rc = cs__json_get_int(c, "replicates", 1, 1000, &reps, what);
+    if (rc == CS_OK)
+        rc = get_bool(c, "matched_controls", &cfg->matched_controls, what);
+    if (rc == CS_OK)
+        rc = cs__json_get_array(c, "models", &models, what);
+    if (rc == CS_OK)
+        rc = cs__json_get_array(c, "conditions", &conds, what);
+    if (rc != CS_OK)
+        return rc;
+    for (int i = 0; i < 3; ++i)
+        if (!(dims[i] >= 1 && dims[i] <= 65536 && dims[i] == floor(dims[i])))
+            return cs__error(CS_ERR_FORMAT, "%s: data shape must be three integers in 1..65536", what);
+    const size_t k = cs__json_len(classes), nm = cs__json_len(models), nc = cs__json_len(conds);
+    if (k < 2 || k > 65536 || nm < 1 || nm > 10000 || nc < 1 || nc > 10000)
+        return cs__error(CS_ERR_FORMAT, "%s: %zu classes, %zu models, %zu conditions; expected 2..65536 classes "
+                         "and at least one model and condition", what, k, nm, nc);
+    snprintf(cfg->data_name, sizeof cfg->data_name, "%s", name);
+    cfg->c = (int)dims[0];
+    cfg->h = (int)dims[1];
+    cfg->w = (int)dims[2];
+    cfg->replicates = (int)reps;
+    cfg->class_names = calloc(k, sizeof *cfg->class_names);
+    cfg->models = calloc(nm, sizeof *cfg->models);
+    cfg->conds = calloc(nc, sizeof *cfg->conds);
+    if (!cfg->class_names || !cfg->models || !cfg->conds)
+        return cs__error_oom("study configuration", sizeof(cs__study_model) * nm);
+    cfg->k = (int)k;
+    for (size_t i = 0; i < k; ++i) {
+        const char *cn = cs__json_string(cs__json_at(classes, i));
+        if (!cn)
+            return cs__error(CS_ERR_FORMAT, "%s: class name %zu is not a string", what, i);
+        if (!(cfg->class_names[i] = strdup(cn)))
+            return cs__error_oom("class name", strlen(cn) + 1);
+    }
+    cfg->n_models = (int)nm;
+    for (size_t i = 0; i < nm; ++i) {
+        rc = read_model(&cfg->models[i], cs__json_at(models, i), what);
+        if (rc != CS_OK)
+            return rc;
+    }
+    cfg->n_conds = (int)nc;
+    for (size_t i = 0; i < nc; ++i)
+        cfg->conds[i].noise = -1;
+    for (size_t i = 0; i < nc; ++i) {
+        const cs__json *o = cs__json_at(conds, i);
+        const char *cname = NULL, *family = NULL;
+        cs__study_condition *cd = &cfg->conds[i];
+        rc = cs__json_get_string(o, "name", &cname, what);
+        if (rc == CS_OK)
+            rc = cs__json_get_string(o, "family", &family, what);
+        if (rc == CS_OK)
+            rc = cs__json_get_number(o, "level", &cd->level, what);
+        if (rc != CS_OK)
+            return rc;
+        if (!(cd->name = strdup(cname)))
+            return cs__error_oom("condition name", strlen(cname) + 1);
+        int f = -1;
+        for (int j = CS_CONDITION_BASELINE; j <= CS_CONDITION_CONTROL; ++j)
+            if (strcmp(family, cs__condition_family_name((cs_condition_family)j)) == 0)
+                f = j;
+        if (f < 0)
+            return cs__error(CS_ERR_FORMAT, "%s: condition \"%s\" has the unknown family \"%s\"", what, cname, family);
+        if ((f == CS_CONDITION_BASELINE) != (i == 0))
+            return cs__error(CS_ERR_FORMAT, "%s: the baseline must be the first condition, and only the first", what);
+        cd->family = (cs_condition_family)f;
+        if (f == CS_CONDITION_CONTROL) {
+            const char *of = NULL;
+            rc = cs__json_get_string(o, "controls", &of, what);
+            if (rc != CS_OK)
+                return rc;
+            for (size_t j = 0; j < i; ++j)
+                if (cfg->conds[j].family == CS_CONDITION_NOISE && strcmp(cfg->conds[j].name, of) == 0)
+                    cd->noise = (int)j;
+            if (cd->noise < 0)
+                return cs__error(CS_ERR_FORMAT, "%s: control \"%s\" refers to \"%s\", which is not an earlier noise "
+                                 "condition", what, cname, of);
+        }
+    }
+    return CS_OK;
+}
+
+int cs__study_store_parse(cs__study_config *cfg, char hash[17], cs__buf *canon, const char *text, size_t len,
+                          const char *path, int resume)
+{
+    cs__json *root = NULL;
+    cs__buf own = CS__BUF_INIT, *buf = canon ? canon : &own;
+    const char *format = NULL, *stated = NULL;
+    long long version = 0;
+    const cs__json *config = NULL;
+    hash[0] = '\0';
+    int rc = cs__json_parse(&root, text, len, path);
+    if (rc == CS_OK)
+        rc = cs__json_get_string(root, "format", &format, path);
+    if (rc == CS_OK && strcmp(format, "classsens-study") != 0)
+        rc = cs__error(CS_ERR_FORMAT, "%s is not a classsens study: format \"%s\"; expected \"classsens-study\"", path,
+                       format);
+    if (rc == CS_OK)
+        rc = cs__json_get_int(root, "version", 1, 1000000, &version, path);
+    if (rc == CS_OK && resume && version != CS__STUDY_FORMAT_VERSION)
+        rc = cs__error(CS_ERR_FORMAT,
+                       "%s has store format version %lld; this library resumes version %d only (%s): use a new "
+                       "directory (a report can still be made from this one)",
+                       path, version, CS__STUDY_FORMAT_VERSION,
+                       version < CS__STUDY_FORMAT_VERSION ? "its cells were trained with other numerics"
+                                                          : "it was written by a newer library");
+    if (rc == CS_OK && !resume && version > CS__STUDY_FORMAT_VERSION)
+        rc = cs__error(CS_ERR_FORMAT, "%s: store format version %lld; this library reads versions 1 to %d", path,
+                       version, CS__STUDY_FORMAT_VERSION);
+    if (rc == CS_OK)
+        rc = cs__json_get_string(root, "config_hash", &stated, path);
+    if (rc == CS_OK)
+        rc = cs__json_get_object(root, "config", &config, path);
+    if (rc == CS_OK) {
+        cs__json_writer w;
+        cs__jw_init(&w, buf);
+        cs__study_json_node(&w, config);
+        rc = cs__buf_status(buf, path);
+    }
+    if (rc == CS_OK) {
+        cs__study_hash_hex(hash, cs__buf_str(buf), buf->len);
+        if (strcmp(hash, stated) != 0)
+            rc = cs__error(CS_ERR_CORRUPT, "%s: the configuration's hash is %s but the file says %s (edited or "
+                           "damaged)", path, hash, stated);
+    }
+    if (rc == CS_OK)
+        rc = read_config(cfg, config, path);
+    cs__buf_free(&own);
+    cs__json_free(root);
     return rc;
 }

@@ -1,5 +1,6 @@
-/* Internal: a study's configuration, shared by the runner (study.c), the store writer
- * (store.c) and the store reader (results.c). */
+/* Internal: a study's configuration, shared by its files: the configuration (study.c), training
+ * one cell (train.c), the runner (runner.c), the cells one by one (cells.c), the store's
+ * study.json and names (store.c), its cell files (cellfile.c) and the store reader (results.c). */
 #ifndef CS_STUDY_INTERNAL_H
 #define CS_STUDY_INTERNAL_H
 
@@ -73,6 +74,19 @@ struct cs_study {
     int ran;                                /* configuration frozen (run, prepared or trained) */
 };
 
+/* Purposes of the derived seeds (part of the documented protocol: changing one changes every
+ * result). */
+enum {
+    CS__STUDY_SEED_TRAIN_SUBSET = 1,
+    CS__STUDY_SEED_TEST_SUBSET = 2,
+    CS__STUDY_SEED_PERTURB = 3,
+    CS__STUDY_SEED_CONTROL = 4,
+    CS__STUDY_SEED_INIT = 5,
+    CS__STUDY_SEED_TRAIN = 6
+};
+/* The seed of `purpose` for (model, condition, replicate); model and cond may be NULL. */
+uint64_t cs__study_seed(uint64_t study_seed, int purpose, const char *model, const char *cond, int replicate);
+
 /* Freeze the configuration and compute its hash (once). */
 int cs__study_freeze(cs_study *s);
 
@@ -105,6 +119,20 @@ uint64_t cs__fnv1a64(uint64_t h, const void *data, size_t n);
 /* The configuration as canonical JSON text (the object only), and its hash as 16 hex digits. */
 int cs__study_config_json(cs__buf *out, const cs__study_config *cfg);
 void cs__study_hash_hex(char hex[17], const char *text, size_t len);
+
+/* The one reader of study.json: `text` (len bytes, NUL-terminated) read from `path`. Checks the
+ * format ("classsens-study"); the version: with `resume`, exactly CS__STUDY_FORMAT_VERSION (a
+ * run resumes only stores of its own numerics), otherwise 1 to it (a report reads older
+ * stores); that the configuration's hash is the one the file states (CS_ERR_CORRUPT: edited or
+ * damaged); and every member of the configuration (CS_ERR_FORMAT, naming the member). Fills cfg
+ * (free it with cs__study_config_free, whether or not this succeeds) and hash (16 hex digits);
+ * canon (may be NULL) receives the configuration's canonical text, whose hash that is. */
+int cs__study_store_parse(cs__study_config *cfg, char hash[17], cs__buf *canon, const char *text, size_t len,
+                          const char *path, int resume);
+/* A member of at most 2^50 (a count of records) as a size. */
+int cs__study_json_size(const cs__json *obj, const char *key, size_t *out, const char *what);
+/* A 64-bit value as its 16 hex digits (seeds, fingerprints). */
+void cs__study_jw_hex64(cs__json_writer *w, uint64_t v);
 
 /* Names in file names: every byte outside [A-Za-z0-9._-] becomes '-'. */
 void cs__study_file_name(char *dst, size_t cap, const char *name);

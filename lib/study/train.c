@@ -1,0 +1,245 @@
+/* Training one cell: its training set (perturbed with the cell's seeds, or the matched control
+ * of a noise condition), its model, the test predictions and the text of its cell file; and
+ * cs_study_train_cell, which trains one cell into a record that any process can store.
+ *
+ * Each model trains and predicts with its configured thread count (cs_model_set_threads: the
+ * batch is split among that many threads, every matrix product single-threaded), so a cell's
+ * result depends only on its seeds and that count, never on which cells run beside it. */
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/buf.h"
+#include "core/memory.h"
+#include "study/study_internal.h"
+#include "tensor/kernels.h"
+
+/* ---- one cell ------------------------------------------------------------------------------ */
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The training set of (condition, replicate) and what the perturbation did. */
+static int cell_training_set(const cs_study *s, int cond, int replicate, cs_dataset **out,
+                             cs_perturb_report **report, uint64_t *seed_used)
+{
+    const cs__study_condition *c = &s->cfg.conds[cond];
+    *out = NULL;
+    *report = NULL;
+    *seed_used = 0;
+    if (c->family == CS_CONDITION_BASELINE)
+        return cs_dataset_view(out, s->train, NULL, cs_dataset_size(s->train), NULL);
+    if (c->family != CS_CONDITION_CONTROL) {
+        *seed_used = cs__study_seed(s->cfg.seed, CS__STUDY_SEED_PERTURB, NULL, c->name, replicate);
+        return cs_perturb_apply(out, report, s->train, s->specs[cond], *seed_used);
+    }
+    /* The control of replicate r removes as many records as replicate r's noise corrupted. */
+    const cs__study_condition *noise = &s->cfg.conds[c->noise];
+    cs_dataset *noisy = NULL;
+    cs_perturb_report *noise_report = NULL;
+    cs_perturb_spec *matched = NULL;
+    int rc = cs_perturb_apply(&noisy, &noise_report, s->train, s->specs[c->noise],
+                              cs__study_seed(s->cfg.seed, CS__STUDY_SEED_PERTURB, NULL, noise->name, replicate));
+    if (rc == CS_OK)
+        rc = cs_perturb_matched_reduction(&matched, noise_report);
+    if (rc == CS_OK) {
+        *seed_used = cs__study_seed(s->cfg.seed, CS__STUDY_SEED_CONTROL, NULL, c->name, replicate);
+        rc = cs_perturb_apply(out, report, s->train, matched, *seed_used);
+    }
+    cs_perturb_spec_destroy(matched);
+    cs_perturb_report_destroy(noise_report);
+    cs_dataset_destroy(noisy);
+    return rc;
+}
+
+/* Keeps each epoch's report for the cell file, then passes it on. */
+typedef struct epoch_keeper {
+    cs_epoch_report *trace;
+    int epochs;
+    cs__cell_epoch_fn fn;
+    void *payload;
+} epoch_keeper;
+
+static int keep_epoch(const cs_epoch_report *report, void *payload)
+{
+    epoch_keeper *k = payload;
+    if (report->epoch >= 1 && report->epoch <= k->epochs)
+        k->trace[report->epoch - 1] = *report;
+    return k->fn ? k->fn(k->payload, report) : 0;
+}
+
+int cs__study_train_text(cs_study *s, int cell, cs__cell_epoch_fn on_epoch, void *payload, cs__buf *text,
+                         double *accuracy, double *seconds)
+{
+    int mi, ci, ri;
+    cs__study_cell_coords(s, cell, &mi, &ci, &ri);
+    const cs__study_model *m = &s->cfg.models[mi];
+    const cs__study_condition *c = &s->cfg.conds[ci];
+    const int k = s->cfg.k;
+    const size_t n_test = cs_dataset_size(s->test);
+    cs_dataset *train = NULL;
+    cs_perturb_report *report = NULL;
+    cs_model *model = NULL;
+    uint64_t seed_perturb = 0;
+    const uint64_t seed_init = cs__study_seed(s->cfg.seed, CS__STUDY_SEED_INIT, m->name, c->name, ri);
+    const uint64_t seed_train = cs__study_seed(s->cfg.seed, CS__STUDY_SEED_TRAIN, m->name, c->name, ri);
+    epoch_keeper keeper = { NULL, m->train.epochs, on_epoch, payload };
+    keeper.trace = calloc((size_t)m->train.epochs, sizeof *keeper.trace);
+    int32_t *pred = malloc(sizeof *pred * n_test);
+    double *counts = calloc((size_t)k * (size_t)k, sizeof *counts);
+    int rc = (!keeper.trace || !pred || !counts) ? cs__error_oom("cell buffers", sizeof *pred * n_test) : CS_OK;
+    if (rc == CS_OK)
+        rc = cell_training_set(s, ci, ri, &train, &report, &seed_perturb);
+    cs_model_options mo = CS_MODEL_OPTIONS_INIT;
+    mo.width = m->width;
+    mo.seed = seed_init;
+    if (rc == CS_OK)
+        rc = cs_model_create(&model, m->arch, s->cfg.c, s->cfg.h, s->cfg.w, k, &mo);
+    if (rc == CS_OK)
+        rc = cs_model_set_threads(model, m->threads);
+    cs_train_options to = m->train;
+    to.seed = seed_train;
+    to.threads = 0; /* the model's setting, for prediction too */
+    to.progress = keep_epoch;
+    to.payload = &keeper;
+    const double t0 = now_seconds();
+    if (rc == CS_OK)
+        rc = cs_model_train(model, train, &to);
+    const double t1 = now_seconds();
+    if (rc == CS_OK)
+        rc = cs_model_predict(pred, model, s->test);
+    const double t2 = now_seconds();
+    if (rc == CS_OK) {
+        double correct = 0.0;
+        const int32_t *truth = cs_dataset_labels(s->test);
+        for (size_t i = 0; i < n_test; ++i) {
+            counts[(size_t)truth[i] * (size_t)k + (size_t)pred[i]] += 1.0;
+            correct += truth[i] == pred[i];
+        }
+        *accuracy = correct / (double)n_test;
+        *seconds = t2 - t0;
+        cs__cell_outcome out = { s->hash, m->name, c->name, ri, seed_perturb, seed_init, seed_train,
+                                 m->threads, cs_dataset_size(train), report, m->train.epochs, keeper.trace, k,
+                                 counts, *accuracy, t1 - t0, t2 - t1 };
+        rc = cs__study_cell_json(text, &out);
+    }
+    free(counts);
+    free(pred);
+    free(keeper.trace);
+    cs_model_destroy(model);
+    cs_perturb_report_destroy(report);
+    cs_dataset_destroy(train);
+    return rc;
+}
+
+/* ---- a cell as a record ---------------------------------------------------------------------- */
+
+struct cs_study_record {
+    int cell;
+    double accuracy;
+    cs__buf text;
+};
+
+typedef struct lone_cell {
+    cs_study *s;
+    int cell, model, cond, replicate;
+} lone_cell;
+
+/* The study's events of a lone cell, serialised by the study's lock. */
+static int lone_event(lone_cell *lc, cs_study_event_kind kind, const cs_epoch_report *report)
+{
+    cs_study *s = lc->s;
+    if (!s->progress)
+        return 0;
+    cs_study_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = kind;
+    ev.cell = lc->cell;
+    ev.cells_total = cs_study_num_cells(s);
+    ev.model = s->cfg.models[lc->model].name;
+    ev.condition = s->cfg.conds[lc->cond].name;
+    ev.replicate = lc->replicate;
+    ev.threads = s->cfg.models[lc->model].threads;
+    ev.epoch = report;
+    ev.test_accuracy = NAN;
+    ev.seconds = NAN;
+    pthread_mutex_lock(&s->event_lock);
+    int stop = s->progress(&ev, s->payload);
+    pthread_mutex_unlock(&s->event_lock);
+    return stop;
+}
+
+static int lone_epoch(void *payload, const cs_epoch_report *report)
+{
+    return lone_event(payload, CS_STUDY_EVENT_EPOCH, report);
+}
+
+int cs_study_train_cell(cs_study_record **out, cs_study *s, int cell)
+{
+    if (!out)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_train_cell: out is NULL");
+    *out = NULL;
+    if (!s)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_train_cell: study is NULL");
+    const int total = cs_study_num_cells(s);
+    if (cell < 0 || cell >= total)
+        return cs__error(CS_ERR_OUT_OF_RANGE, "cs_study_train_cell: cell %d; the study has %d (0..%d)", cell,
+                         total, total - 1);
+    int rc = cs__study_freeze(s);
+    if (rc != CS_OK)
+        return cs__error(rc, "cs_study_train_cell: %s", cs_last_error());
+    cs_study_record *rec = calloc(1, sizeof *rec);
+    if (!rec)
+        return cs__error_oom("cell record", sizeof *rec);
+    rec->cell = cell;
+    lone_cell lc = { s, cell, 0, 0, 0 };
+    cs__study_cell_coords(s, cell, &lc.model, &lc.cond, &lc.replicate);
+    if (lone_event(&lc, CS_STUDY_EVENT_CELL_STARTED, NULL) != 0) {
+        cs_study_record_destroy(rec);
+        return cs__error(CS_ERR_CANCELLED, "cs_study_train_cell: cancelled by the progress callback");
+    }
+    double seconds = 0.0;
+    cs__blas_serial_begin();
+    rc = cs__study_train_text(s, cell, lone_epoch, &lc, &rec->text, &rec->accuracy, &seconds);
+    cs__blas_serial_end();
+    if (rc != CS_OK) {
+        rc = cs__error(rc, "cell (%s, %s, replicate %d): %s", s->cfg.models[lc.model].name,
+                       s->cfg.conds[lc.cond].name, lc.replicate, cs_last_error());
+        cs_study_record_destroy(rec);
+        return rc;
+    }
+    *out = rec;
+    return CS_OK;
+}
+
+const char *cs_study_record_data(size_t *len, const cs_study_record *rec)
+{
+    if (len)
+        *len = rec ? rec->text.len : 0;
+    return rec ? cs__buf_str(&rec->text) : NULL;
+}
+
+int cs_study_record_cell(const cs_study_record *rec)
+{
+    return rec ? rec->cell : -1;
+}
+
+double cs_study_record_accuracy(const cs_study_record *rec)
+{
+    return rec ? rec->accuracy : NAN;
+}
+
+void cs_study_record_destroy(cs_study_record *rec)
+{
+    if (!rec)
+        return;
+    cs__buf_free(&rec->text);
+    free(rec);
+}
