@@ -97,20 +97,20 @@ CS_API const cs_confusion *cs_confusion_stats_mean(const cs_confusion_stats *s);
 
 /**
  * @brief Cell-wise sample standard deviation of the counts (r − 1 in the denominator).
- * @param s        The summary.
  * @param[out] out k×k values, row-major [true][pred]; NaN when r = 1.
  * @param k        Must equal the matrices' K.
+ * @param s        The summary.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH.
  */
 CS_API int cs_confusion_stats_sd(double *out, int k, const cs_confusion_stats *s);
 
 /**
  * @brief Per-class accuracy (recall) over the replicates: mean and interval bounds.
- * @param s        The summary.
  * @param[out] mean k means (or NULL).
  * @param[out] lo   k lower bounds (or NULL); NaN when r = 1 or a class is absent.
  * @param[out] hi   k upper bounds (or NULL).
- * @param k        Must equal the matrices' K.
+ * @param k         Must equal the matrices' K.
+ * @param s         The summary.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH.
  */
 CS_API int cs_confusion_stats_class_accuracy(double *mean, double *lo, double *hi,
@@ -118,10 +118,10 @@ CS_API int cs_confusion_stats_class_accuracy(double *mean, double *lo, double *h
 
 /**
  * @brief Overall accuracy over the replicates: mean and interval bounds.
- * @param s         The summary.
  * @param[out] mean Mean accuracy (or NULL).
  * @param[out] lo   Lower bound (or NULL); NaN when r = 1.
  * @param[out] hi   Upper bound (or NULL).
+ * @param s         The summary.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT.
  */
 CS_API int cs_confusion_stats_accuracy(double *mean, double *lo, double *hi,
@@ -147,13 +147,13 @@ typedef struct cs_class_score {
  * seed) rule; the baseline's are not consulted. Ties are broken by class index; classes
  * absent from the test set (NaN scores) come last. Take the first k entries for a top-k list.
  *
+ * @param[out] out  K entries, weakest first.
+ * @param elem_size sizeof(cs_class_score) as the caller knows it: elements are written at this
+ *                  stride with the members that fit (docs/conventions.md, "Arrays of structs
+ *                  that can grow"); larger than this library's struct: ::CS_ERR_UNSUPPORTED.
+ * @param k         Must equal the matrices' K.
  * @param s         Summary of the condition.
  * @param base      Summary of the baseline (same K), or NULL to rank by accuracy.
- * @param[out] out  K entries, weakest first.
- * @param elem_size  sizeof(cs_class_score) as the caller knows it: elements are written at this
- *                   stride with the members that fit (docs/conventions.md, "Arrays of structs
- *                   that can grow"); larger than this library's struct: ::CS_ERR_UNSUPPORTED.
- * @param k         Must equal the matrices' K.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH; ::CS_ERR_OUT_OF_MEMORY
  *         (bootstrap intervals only).
  */
@@ -205,12 +205,12 @@ CS_API double cs_agreement_p_value(const cs_agreement *a);
 
 /**
  * @brief Pairwise statistics between models, each an m×m symmetric matrix (diagonal 1).
- * @param a              The result.
- * @param[out] spearman  m×m Spearman ρ (or NULL); NaN for a pair where a model has all
- *                       ties (the diagonal stays 1).
- * @param[out] kendall   m×m Kendall τ-b (or NULL); NaN likewise.
- * @param[out] jaccard   m×m top-k Jaccard overlaps (or NULL).
- * @param m              Must equal the number of models.
+ * @param[out] spearman m×m Spearman ρ (or NULL); NaN for a pair where a model has all
+ *                      ties (the diagonal stays 1).
+ * @param[out] kendall  m×m Kendall τ-b (or NULL); NaN likewise.
+ * @param[out] jaccard  m×m top-k Jaccard overlaps (or NULL).
+ * @param m             Must equal the number of models.
+ * @param a             The result.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH.
  */
 CS_API int cs_agreement_pairwise(double *spearman, double *kendall, double *jaccard,

@@ -88,11 +88,11 @@ CS_API double cs_confusion_count(const cs_confusion *cm, int truth, int pred);
 
 /**
  * @brief The matrix, counted or normalised, into a caller buffer.
- * @param cm       The matrix.
- * @param how      ::cs_normalize.
  * @param[out] out k×k values, row-major [true][pred]. Rows (or columns) with a zero total
  *                 are NaN under ::CS_NORMALIZE_TRUE (::CS_NORMALIZE_PRED).
  * @param k        Must equal cs_confusion_num_classes().
+ * @param cm       The matrix.
+ * @param how      ::cs_normalize.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH.
  */
 CS_API int cs_confusion_normalized(double *out, int k, const cs_confusion *cm, cs_normalize how);
@@ -107,12 +107,12 @@ CS_API double cs_confusion_accuracy(const cs_confusion *cm);
 /**
  * @brief Per-class recall (the study's "class accuracy") C[t][t] / n_t, precision
  *        C[p][p] / m_p, and F1 = 2·precision·recall / (precision + recall).
- * @param cm              The matrix.
- * @param[out] recall     k values, or NULL.
- * @param[out] precision  k values, or NULL.
- * @param[out] f1         k values, or NULL. NaN where a denominator is 0; F1 is 0 when both
- *                        precision and recall are 0.
- * @param k               Must equal cs_confusion_num_classes().
+ * @param[out] recall    k values, or NULL.
+ * @param[out] precision k values, or NULL.
+ * @param[out] f1        k values, or NULL. NaN where a denominator is 0; F1 is 0 when both
+ *                       precision and recall are 0.
+ * @param k              Must equal cs_confusion_num_classes().
+ * @param cm             The matrix.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH.
  */
 CS_API int cs_confusion_class_metrics(double *recall, double *precision, double *f1,
@@ -124,10 +124,10 @@ CS_API int cs_confusion_class_metrics(double *recall, double *precision, double 
  *
  * Positive off-diagonal cells are confusions that the perturbation made more frequent;
  * the diagonal is the change of recall. Each row sums to 0 (up to rounding).
- * @param pert      The perturbed condition's matrix C.
- * @param base      The baseline matrix B (same K).
- * @param[out] out  k×k values, row-major [true][pred]; NaN in rows where either total is 0.
- * @param k         Must equal both matrices' K.
+ * @param[out] out k×k values, row-major [true][pred]; NaN in rows where either total is 0.
+ * @param k        Must equal both matrices' K.
+ * @param pert     The perturbed condition's matrix C.
+ * @param base     The baseline matrix B (same K).
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH.
  */
 CS_API int cs_confusion_relative(double *out, int k, const cs_confusion *pert,
@@ -138,10 +138,10 @@ CS_API int cs_confusion_relative(double *out, int k, const cs_confusion *pert,
  *
  * 1 means unchanged, 0.8 means the class kept 80 % of its baseline recall. The absolute
  * accuracy drop, recall_B(t) − recall_C(t), is the "sensitivity" ranked by cs_rank_weakest().
- * @param pert      The perturbed condition's matrix.
- * @param base      The baseline matrix (same K).
- * @param[out] out  k values; NaN where the baseline recall is 0 or undefined.
- * @param k         Must equal both matrices' K.
+ * @param[out] out k values; NaN where the baseline recall is 0 or undefined.
+ * @param k        Must equal both matrices' K.
+ * @param pert     The perturbed condition's matrix.
+ * @param base     The baseline matrix (same K).
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH.
  */
 CS_API int cs_confusion_relative_accuracy(double *out, int k,
@@ -152,9 +152,9 @@ CS_API int cs_confusion_relative_accuracy(double *out, int k,
  *
  * A[a][b] = 1: true a is taken for b, never the reverse; −1: only b is taken for a; 0:
  * symmetric. A[b][a] = −A[a][b].
- * @param cm        The matrix.
- * @param[out] out  k×k values; NaN on the diagonal and where C[a][b] + C[b][a] = 0.
- * @param k         Must equal cs_confusion_num_classes().
+ * @param[out] out k×k values; NaN on the diagonal and where C[a][b] + C[b][a] = 0.
+ * @param k        Must equal cs_confusion_num_classes().
+ * @param cm       The matrix.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH.
  */
 CS_API int cs_confusion_asymmetry(double *out, int k, const cs_confusion *cm);
@@ -170,13 +170,13 @@ typedef struct cs_directed_confusion {
 
 /**
  * @brief The largest off-diagonal cells, largest count first (ties: smaller t, then smaller p).
- * @param cm         The matrix.
  * @param[out] out   Up to @p max entries.
  * @param elem_size  sizeof(cs_directed_confusion) as the caller knows it: elements are written at this
  *                   stride with the members that fit (docs/conventions.md, "Arrays of structs
  *                   that can grow"); larger than this library's struct: ::CS_ERR_UNSUPPORTED.
  * @param max        Capacity of @p out (>= 0).
  * @param[out] count Entries written: min(max, number of non-zero off-diagonal cells).
+ * @param cm         The matrix.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT.
  */
 CS_API int cs_confusion_top_directed(cs_directed_confusion *out, size_t elem_size, int max,
@@ -194,15 +194,15 @@ typedef struct cs_class_pair {
 /**
  * @brief Merge candidates: class pairs ranked by symmetric confusion mass
  *        (C[a][b] + C[b][a]) / (n_a + n_b), largest first (ties: smaller a, then smaller b).
- * @param cm         The matrix.
- * @param threshold  Keep only pairs whose mass is >= this (0 keeps every confused pair;
- *                   pairs with zero mass are never listed).
  * @param[out] out   Up to @p max pairs.
  * @param elem_size  sizeof(cs_class_pair) as the caller knows it: elements are written at this
  *                   stride with the members that fit (docs/conventions.md, "Arrays of structs
  *                   that can grow"); larger than this library's struct: ::CS_ERR_UNSUPPORTED.
  * @param max        Capacity of @p out (>= 0).
  * @param[out] count Pairs written.
+ * @param cm         The matrix.
+ * @param threshold  Keep only pairs whose mass is >= this (0 keeps every confused pair;
+ *                   pairs with zero mass are never listed).
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (also for a threshold outside [0, 1]).
  */
 CS_API int cs_confusion_merge_candidates(cs_class_pair *out, size_t elem_size,
@@ -215,12 +215,12 @@ CS_API int cs_confusion_merge_candidates(cs_class_pair *out, size_t elem_size,
  *
  * Cell (row p, column t) shows C[t][p]: counts as integers when every count is integral
  * (else with one decimal) under ::CS_NORMALIZE_NONE, percentages with one decimal otherwise.
- * @param cm          The matrix.
- * @param names       K class names, or NULL for "0" … "K−1".
- * @param how         What the cells show (::cs_normalize).
  * @param[out] buf    Destination; may be NULL when @p cap is 0 (to ask for the size).
  * @param cap         Capacity of @p buf in bytes.
  * @param[out] needed Bytes the text needs including the terminating NUL (may be NULL).
+ * @param cm          The matrix.
+ * @param names       K class names, or NULL for "0" … "K−1".
+ * @param how         What the cells show (::cs_normalize).
  * @return ::CS_OK (the text fitted); ::CS_ERR_SIZE_MISMATCH when @p cap is too small (buf
  *         then holds a truncated, terminated prefix if cap > 0); ::CS_ERR_INVALID_ARGUMENT.
  */

@@ -232,9 +232,9 @@ CS_API int cs_dataset_set_class_names(cs_dataset *ds, const char *const *names, 
 
 /**
  * @brief Number of records of each class.
- * @param ds          The data set.
  * @param[out] counts K entries.
  * @param k           Length of @p counts; must equal cs_dataset_num_classes().
+ * @param ds          The data set.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH.
  */
 CS_API int cs_dataset_class_counts(size_t *counts, int k, const cs_dataset *ds);
@@ -246,10 +246,10 @@ CS_API int cs_dataset_class_counts(size_t *counts, int k, const cs_dataset *ds);
  * Sums are exact 64-bit integers, so the result is independent of order and thread count.
  * These are the values to pass as `mean` and `std` in ::cs_batch_options.
  *
- * @param ds        The data set.
  * @param[out] mean C entries.
  * @param[out] std  C entries.
  * @param c         Length of the arrays; must equal the data set's C.
+ * @param ds        The data set.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH.
  */
 CS_API int cs_dataset_channel_stats(double *mean, double *std, int c, const cs_dataset *ds);
@@ -291,11 +291,11 @@ CS_API int cs_batch_options_init(cs_batch_options *opts);
 
 /**
  * @brief Extract n images as floats (N, C, H, W), normalised and optionally augmented.
- * @param ds        The data set.
- * @param[out] out  n × C × H × W floats, image after image, planar.
- * @param indices   n record indices into @p ds; NULL means 0 … n−1.
- * @param n         Number of images, >= 1.
- * @param opts      Normalisation and augmentation; NULL means byte / 255, no augmentation.
+ * @param[out] out n × C × H × W floats, image after image, planar.
+ * @param ds       The data set.
+ * @param indices  n record indices into @p ds; NULL means 0 … n−1.
+ * @param n        Number of images, >= 1.
+ * @param opts     Normalisation and augmentation; NULL means byte / 255, no augmentation.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL pointers, bad struct_size, std <= 0 or not
  *         finite, negative padding, padding > 4·max(H, W)); ::CS_ERR_OUT_OF_RANGE for an index
  *         >= N (the message gives its position); ::CS_ERR_UNSUPPORTED when struct_size is

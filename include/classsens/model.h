@@ -223,10 +223,10 @@ CS_API const char *cs_model_tensor_name(const cs_model *m, int i);
 
 /**
  * @brief The shape of tensor i in PyTorch's layout (conv weights OIHW, linear (out, in)).
- * @param m         The model.
- * @param i         Tensor index.
  * @param[out] dims Up to @p max_dims sizes (may be NULL when @p max_dims is 0).
  * @param max_dims  Capacity of @p dims.
+ * @param m         The model.
+ * @param i         Tensor index.
  * @return The number of dimensions (1..4), which may exceed @p max_dims (then only the first
  *         @p max_dims are written); a negative ::cs_status for a NULL model or bad index.
  */
@@ -293,8 +293,8 @@ CS_API int cs_model_zero_grad(cs_model *m);
 
 /**
  * @brief Forward pass on n already-normalised inputs.
- * @param m           The model.
  * @param[out] logits n × K floats.
+ * @param m           The model.
  * @param x           n × C × H × W floats (N, C, H, W).
  * @param n           Batch size, >= 1.
  * @param training    Non-zero: BatchNorm uses batch statistics (n·H·W > 1 per channel is
@@ -308,10 +308,10 @@ CS_API int cs_model_forward(float *logits, cs_model *m, const float *x, int n, i
 /**
  * @brief Backward pass of the last training-mode forward: the mean softmax cross-entropy of
  *        its logits against @p labels, and its gradient accumulated into every parameter's.
- * @param m          The model.
- * @param[out] loss  The mean cross-entropy (may be NULL).
- * @param labels     n labels in [0, K).
- * @param n          Must equal the batch size of that forward.
+ * @param[out] loss The mean cross-entropy (may be NULL).
+ * @param m         The model.
+ * @param labels    n labels in [0, K).
+ * @param n         Must equal the batch size of that forward.
  * @return ::CS_OK; ::CS_ERR_STATE without a preceding training forward of n samples;
  *         ::CS_ERR_OUT_OF_RANGE for a label outside [0, K) (the message gives its index);
  *         ::CS_ERR_DIVERGED when the loss is NaN or infinite (gradients are then left
@@ -424,9 +424,9 @@ CS_API int cs_model_train(cs_model *m, const cs_dataset *train, const cs_train_o
  *
  * Inputs are normalised with the statistics stored by the last cs_model_train() (or loaded
  * from a checkpoint); a model never trained uses byte / 255 without normalisation.
- * @param m          The model.
- * @param[out] pred  cs_dataset_size(ds) predicted classes.
- * @param ds         The data set (same shape as the model's input).
+ * @param[out] pred cs_dataset_size(ds) predicted classes.
+ * @param m         The model.
+ * @param ds        The data set (same shape as the model's input).
  * @return ::CS_OK; ::CS_ERR_SIZE_MISMATCH; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_OUT_OF_MEMORY.
  */
 CS_API int cs_model_predict(int32_t *pred, cs_model *m, const cs_dataset *ds);

@@ -132,10 +132,10 @@ CS_API int cs_perturb_spec_parse(cs_perturb_spec **out, const char *text);
  * A user map set with cs_perturb_spec_set_map() is written as its moved pairs (`9>1+…`); the
  * parsed spec applies the same relabelling but no longer insists that K equals the map's
  * length.
- * @param spec        The spec.
  * @param[out] buf    Destination (may be NULL when @p cap is 0).
  * @param cap         Capacity in bytes.
  * @param[out] needed Bytes needed including the NUL (may be NULL).
+ * @param spec        The spec.
  * @return ::CS_OK; ::CS_ERR_SIZE_MISMATCH when @p cap is too small; ::CS_ERR_INVALID_ARGUMENT
  *         for NULL or an incomplete spec (a targeted kind without classes, a matrix kind
  *         without its matrix).
@@ -281,19 +281,19 @@ CS_API double cs_perturb_report_flip_rate(const cs_perturb_report *r);
  * @brief The realised transition matrix of the output: counts[t][j] = records of true
  *        class t that carry label j in the output (for reductions, a diagonal matrix of kept
  *        records). Its total is N after; its row sums are the true class counts kept.
- * @param r          The report.
  * @param[out] counts k×k values, row-major [true][noisy].
- * @param k          Must equal the data set's K.
+ * @param k           Must equal the data set's K.
+ * @param r           The report.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH.
  */
 CS_API int cs_perturb_report_transitions(size_t *counts, int k, const cs_perturb_report *r);
 
 /**
  * @brief Records per label before and after.
- * @param r           The report.
  * @param[out] before k counts of the input's labels (or NULL).
  * @param[out] after  k counts of the output's labels (or NULL).
  * @param k           Must equal the data set's K.
+ * @param r           The report.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_SIZE_MISMATCH.
  */
 CS_API int cs_perturb_report_class_counts(size_t *before, size_t *after, int k,

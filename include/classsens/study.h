@@ -232,11 +232,11 @@ typedef struct cs_study_cell_info {
 
 /**
  * @brief Describe one cell.
- * @param s         The study.
- * @param cell      Cell index, 0 .. cs_study_num_cells() - 1 (model-major, then condition,
- *                  then replicate).
- * @param[out] out  The description (strings borrowed from @p s); its struct_size set by the
- *                  caller (an older, smaller struct gets the fields it has).
+ * @param[out] out The description (strings borrowed from @p s); its struct_size set by the
+ *                 caller (an older, smaller struct gets the fields it has).
+ * @param s        The study.
+ * @param cell     Cell index, 0 .. cs_study_num_cells() - 1 (model-major, then condition,
+ *                 then replicate).
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL, struct_size too small); ::CS_ERR_OUT_OF_RANGE.
  */
 CS_API int cs_study_cell(cs_study_cell_info *out, const cs_study *s, int cell);
@@ -249,9 +249,9 @@ CS_API int cs_study_cell(cs_study_cell_info *out, const cs_study *s, int cell);
  * longest-processing-time-first rule) keeps the longest cells from ending a run alone. The
  * MPI driver of the `classsens` tool uses it as it is; cs_study_run() first groups the cells
  * by thread count (fewest first) and keeps this order within each group.
- * @param s         The study.
- * @param[out] order  cs_study_num_cells() cell indices.
- * @param n         Capacity of @p order; at least cs_study_num_cells().
+ * @param[out] order cs_study_num_cells() cell indices.
+ * @param n          Capacity of @p order; at least cs_study_num_cells().
+ * @param s          The study.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_OVERFLOW (@p n too small).
  */
 CS_API int cs_study_schedule(int *order, int n, const cs_study *s);
@@ -262,10 +262,10 @@ CS_API int cs_study_schedule(int *order, int n, const cs_study *s);
  * Deterministic: cells are taken in cs_study_schedule() order and each goes to the shard with
  * the least work so far (the lowest index among equals), so every process that builds the same
  * study computes the same split, whatever its machine.
- * @param s         The study.
- * @param shards    Number of shards, 1..65536.
- * @param[out] shard_of  For every cell, its shard (0 .. shards - 1).
- * @param n         Capacity of @p shard_of; at least cs_study_num_cells().
+ * @param[out] shard_of For every cell, its shard (0 .. shards - 1).
+ * @param n             Capacity of @p shard_of; at least cs_study_num_cells().
+ * @param s             The study.
+ * @param shards        Number of shards, 1..65536.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_OVERFLOW.
  */
 CS_API int cs_study_shards(int *shard_of, int n, const cs_study *s, int shards);
@@ -317,8 +317,8 @@ CS_API int cs_study_train_cell(cs_study_record **out, cs_study *s, int cell);
 
 /**
  * @brief A record's bytes.
- * @param rec       The record.
- * @param[out] len  Its length in bytes (may be NULL).
+ * @param[out] len Its length in bytes (may be NULL).
+ * @param rec      The record.
  * @return Borrowed; valid until the record is destroyed. The text is also NUL-terminated.
  */
 CS_API const char *cs_study_record_data(size_t *len, const cs_study_record *rec);
@@ -458,10 +458,10 @@ CS_API const char *cs_results_model_arch(const cs_results *r, int i);
 CS_API double cs_results_model_width(const cs_results *r, int i);
 /**
  * @brief A model's training recipe as configured (seed 0, no callback).
- * @param r         The results.
- * @param i         Model.
- * @param[out] out  The options (its struct_size must be set by the caller; older structs get
- *                  the fields they have).
+ * @param[out] out The options (its struct_size must be set by the caller; older structs get
+ *                 the fields they have).
+ * @param r        The results.
+ * @param i        Model.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_OUT_OF_RANGE.
  */
 CS_API int cs_results_model_train_options(cs_train_options *out, const cs_results *r, int i);
@@ -482,12 +482,12 @@ CS_API double cs_results_condition_level(const cs_results *r, int j);
 
 /**
  * @brief One cell's result.
- * @param r          The results.
- * @param model      Model index.
- * @param condition  Condition index.
- * @param replicate  Replicate index.
- * @param[out] out   The cell (pointers borrowed from @p r); the caller sets its struct_size
- *                   (an older, smaller struct gets the fields it has).
+ * @param[out] out  The cell (pointers borrowed from @p r); the caller sets its struct_size
+ *                  (an older, smaller struct gets the fields it has).
+ * @param r         The results.
+ * @param model     Model index.
+ * @param condition Condition index.
+ * @param replicate Replicate index.
  * @return ::CS_OK; ::CS_ERR_NOT_FOUND when the store does not hold that cell yet;
  *         ::CS_ERR_OUT_OF_RANGE; ::CS_ERR_INVALID_ARGUMENT (NULL, or struct_size too small).
  */
@@ -524,11 +524,11 @@ CS_API int cs_results_cells_finished(const cs_results *r);
  *
  * Read by cs_results_open() from the store's `running/` directory. A claim of a cell that is
  * already stored (its process stored it and was killed before removing the claim) is ignored.
- * @param r          The results.
- * @param model      Model index.
- * @param condition  Condition index.
- * @param replicate  Replicate index.
- * @param[out] out   The claim (strings borrowed from @p r); its struct_size set by the caller.
+ * @param[out] out  The claim (strings borrowed from @p r); its struct_size set by the caller.
+ * @param r         The results.
+ * @param model     Model index.
+ * @param condition Condition index.
+ * @param replicate Replicate index.
  * @return ::CS_OK; ::CS_ERR_NOT_FOUND when nobody claims that cell (or it is finished);
  *         ::CS_ERR_OUT_OF_RANGE; ::CS_ERR_INVALID_ARGUMENT.
  */
