@@ -25,7 +25,7 @@ packages=(
   dataset-fashion-mnist  # the default data set, in /usr/share/datasets/fashion-mnist
   libopenmpi-dev    # MPI for the classsens tool's driver: mpirun -np N classsens study
   openmpi-bin       # mpirun (the MPI tests run it)
-  locales           # locale-gen: de_DE.UTF-8 for the numfmt_locale test (below)
+  locales           # locale-gen: de_DE.UTF-8 for the *_locale tests (below)
 )
 if [ "$with_browser" -eq 1 ]; then
   packages+=(chromium)   # headless rendering check of report.html (tests/report)
@@ -59,8 +59,8 @@ else
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The numfmt_locale test writes every text under a decimal-comma locale (and is skipped
-# without one): generate de_DE.UTF-8 unless it is there.
+# The numfmt_locale, json_locale and svg_locale tests write every text under a decimal-comma
+# locale (and are skipped without one): generate de_DE.UTF-8 unless it is there.
 if ! locale -a 2>/dev/null | grep -qix 'de_DE\.utf-\?8'; then
   need_root "generate the de_DE.UTF-8 locale"
   echo "setup: generating the de_DE.UTF-8 locale"
