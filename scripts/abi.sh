@@ -25,7 +25,16 @@
 #   - added functions and variables (new API in a minor release);
 #   - data members appended at the end of a versioned struct (one that starts with
 #     `size_t struct_size`, found in the headers), which is how those structs grow;
+#   - data members appended at the end of a struct that callers allocate in arrays and pass
+#     with its element size (a CS_API parameter `cs_x *name, size_t elem_size`, found in the
+#     headers: cs_class_score, cs_directed_confusion, cs_class_pair, cs_epoch_report), which
+#     is how those grow: the library writes an older caller's smaller elements with the
+#     members that fit (docs/conventions.md, "Arrays of structs that can grow");
 #   - added enumerators, which abidiff already counts as harmless and does not report.
+# Because such a suppression also hides a struct whose diff inserts nothing (a retyped member,
+# or a change to a struct reached only through it), the check also compares every public
+# struct's layout in the two descriptions: the baseline's members (name, type, offset) must all
+# still be there, followed only by appended members in a growable struct, none in another.
 # Everything left fails: bit 8 (removed function), bit 4 (a changed parameter or return type,
 # a reordered or retyped struct member, a frozen struct that grew, a changed enumerator
 # value...), and bits 1 and 2 (abidiff itself failed). So incompatible changes fail, additions
@@ -89,6 +98,11 @@ fi
 versioned=$(cat "$headers"/classsens.h "$headers"/classsens/*.h 2> /dev/null \
             | awk '/^typedef struct cs_[a-z0-9_]+ \{/ { name = $3; getline; if ($0 ~ /^[[:space:]]*size_t struct_size;/) print name }' \
             | LC_ALL=C sort -u)
+# The structs that grow through an element size: the pointee of every public parameter that
+# is followed by `size_t elem_size` (prototypes joined onto one line first).
+arrays=$(cat "$headers"/classsens.h "$headers"/classsens/*.h 2> /dev/null | tr '\n' ' ' \
+         | grep -oE '\bcs_[a-z0-9_]+ \*[a-z_][a-z0-9_]*,[[:space:]]*size_t elem_size\b' \
+         | awk '{ print $1 }' | LC_ALL=C sort -u || true)
 suppressions=$build/classsens.abignore
 {
     echo "# Written by scripts/abi.sh check: what the 1.x promise allows (docs/conventions.md)."
@@ -99,7 +113,7 @@ suppressions=$build/classsens.abignore
     echo "[suppress_variable]"
     echo "  change_kind = added-variable"
     echo "  name_regexp = .*"
-    for s in $versioned; do
+    for s in $versioned $arrays; do
         echo "[suppress_type]"
         echo "  type_kind = struct"
         echo "  name = $s"
@@ -117,16 +131,60 @@ set +e
 abidiff --no-show-locs --suppressions "$suppressions" "$baseline" "$current"
 rc=$?
 set -e
-if [ $rc -eq 0 ]; then
+
+# abidiff's has_data_member_inserted_at suppression also matches a struct whose diff has no
+# inserted member at all (libabigail 2.2): a retyped member of a growable struct, or any
+# change to a struct reached only through one (cs_study_event, through cs_study_options'
+# callback), would pass it. So the layouts are compared here too, member by member (name,
+# type id, offset in bits): every struct of the baseline must keep its members in the current
+# description; a growable one (above) may have more after them, any other must be unchanged.
+# (Type ids are hashes of the type's name, so a member keeps its id when its own type grows.)
+layout() {
+    awk '/<class-decl / && /name=.cs_/ {
+             match($0, /name=.[a-z0-9_]+/); s = substr($0, RSTART + 6, RLENGTH - 6); i = 0
+             if (match($0, /size-in-bits=.[0-9]+/)) print s "|size|" substr($0, RSTART + 14, RLENGTH - 14)
+         }
+         /<\/class-decl>/ { s = "" }
+         s != "" && /<data-member / { match($0, /layout-offset-in-bits=.[0-9]+/); off = substr($0, RSTART + 23, RLENGTH - 23) }
+         s != "" && /<var-decl / {
+             match($0, /name=.[A-Za-z0-9_]+/); n = substr($0, RSTART + 6, RLENGTH - 6)
+             match($0, /type-id=.[0-9a-f]+/); t = substr($0, RSTART + 9, RLENGTH - 9)
+             printf "%s|%03d|%s|%s|%s\n", s, i++, off, n, t
+         }' "$1" | LC_ALL=C sort -u
+}
+layout "$baseline" > "$build/layout-baseline.txt"
+layout "$current" > "$build/layout-current.txt"
+broken=$(awk -F'|' -v growable=" $(echo $versioned $arrays) " '
+    FNR == NR { cur[$1 "|" $2] = $0; if ($2 != "size") count[$1]++; next }
+    { base[$1] = 1; if ($2 != "size") bcount[$1]++
+      if ($2 == "size") { bsize[$1] = $3; next }
+      if (cur[$1 "|" $2] != $0) bad[$1] = bad[$1] " member " $2 + 0 " (" $4 ") moved, retyped or renamed;" }
+    END {
+        for (s in base) {
+            g = index(growable, " " s " ") > 0
+            split(cur[s "|size"], c, "|")
+            if (!(s "|size" in cur)) bad[s] = bad[s] " no longer described;"
+            else if (!g && (c[3] != bsize[s] || count[s] != bcount[s]))
+                bad[s] = bad[s] " frozen, but its size or member count changed;"
+            else if (g && c[3] + 0 < bsize[s] + 0) bad[s] = bad[s] " shrank;"
+            if (bad[s] != "") print s ":" bad[s]
+        }
+    }' "$build/layout-current.txt" "$build/layout-baseline.txt" | LC_ALL=C sort)
+if [ -n "$broken" ]; then
+    echo "abi: struct layouts that changed other than by members appended to a growable struct:" >&2
+    printf '%s\n' "$broken" | sed 's/^/  /' >&2
+fi
+if [ $rc -eq 0 ] && [ -z "$broken" ]; then
     echo "abi: OK, $lib keeps the ABI of $baseline (additions, if any, are allowed)"
     exit 0
 fi
 what=()
+[ -n "$broken" ] && what+=("struct layout")
 [ $((rc & 1)) -ne 0 ] && what+=("abidiff failed")
 [ $((rc & 2)) -ne 0 ] && what+=("usage error")
 [ $((rc & 4)) -ne 0 ] && what+=("ABI change")
 [ $((rc & 8)) -ne 0 ] && what+=("incompatible ABI change")
-echo "abi: FAIL (abidiff exit $rc: $(IFS=,; echo "${what[*]}")): $lib breaks $baseline." >&2
+echo "abi: FAIL (abidiff exit $rc; $(IFS=,; echo "${what[*]}")): $lib breaks $baseline." >&2
 echo "abi: within major version 1 only additions are allowed (docs/conventions.md," >&2
 echo "abi: \"Stability\"); if the change is meant for a new major version, run $0 update." >&2
 exit 1
