@@ -944,6 +944,114 @@ START_TEST(damaged_claims_are_refused)
 }
 END_TEST
 
+/* cs_epoch_report as a caller built against an older, smaller header would know it: the
+ * leading members only. */
+typedef struct old_epoch_report {
+    int epoch;
+    int epochs;
+    double loss;
+} old_epoch_report;
+
+START_TEST(cell_trace_is_copied_at_the_callers_element_size)
+{
+    char *dir = store("a");
+    finished_store(dir);
+    cs_results *r = NULL;
+    cs_assert_ok(cs_results_open(&r, dir));
+    cs_epoch_report full[4];
+    int count = -1;
+
+    /* One report per epoch trained (lenet: 2, small: 1), the same as the borrowed trace. */
+    for (int m = 0; m < 2; m++) {
+        cs_cell_result cell;
+        cell.struct_size = sizeof cell;
+        cs_assert_ok(cs_results_cell(&cell, r, m, 1, 0));
+        count = -1;
+        cs_assert_ok(cs_results_cell_trace(full, sizeof full[0], 4, &count, r, m, 1, 0));
+        ck_assert_int_eq(count, m == 0 ? 2 : 1);
+        ck_assert_int_eq(count, cell.epochs);
+        for (int e = 0; e < count; e++) {
+            ck_assert_int_eq(full[e].epoch, e + 1);
+            ck_assert_int_eq(full[e].epochs, count);
+            ck_assert(isfinite(full[e].loss));
+            ck_assert_int_eq(memcmp(&full[e], &cell.trace[e], sizeof full[e]), 0);
+        }
+    }
+    /* A smaller capacity gets the first epochs; count may be NULL; max 0 takes a NULL out. */
+    cs_epoch_report one[1];
+    cs_assert_ok(cs_results_cell_trace(one, sizeof one[0], 1, NULL, r, 0, 1, 0));
+    ck_assert_int_eq(one[0].epoch, 1);
+    count = -1;
+    cs_assert_ok(cs_results_cell_trace(NULL, sizeof(cs_epoch_report), 0, &count, r, 0, 1, 0));
+    ck_assert_int_eq(count, 0);
+
+    /* An older, smaller struct: its members, at its stride, and nothing past the count. */
+    cs_assert_ok(cs_results_cell_trace(full, sizeof full[0], 4, &count, r, 0, 1, 0));
+    old_epoch_report old[3], untouched;
+    memset(old, 0xab, sizeof old);
+    memset(&untouched, 0xab, sizeof untouched);
+    count = -1;
+    cs_assert_ok(cs_results_cell_trace((cs_epoch_report *)(void *)old, sizeof old[0], 3, &count, r, 0, 1, 0));
+    ck_assert_int_eq(count, 2);
+    for (int e = 0; e < 2; e++) {
+        ck_assert_int_eq(old[e].epoch, e + 1);
+        ck_assert_int_eq(old[e].epochs, 2);
+        ck_assert_int_eq(memcmp(&old[e].loss, &full[e].loss, sizeof old[e].loss), 0);
+    }
+    ck_assert_int_eq(memcmp(&old[2], &untouched, sizeof untouched), 0);
+    /* Down to the first member alone. */
+    int epoch_only[2] = { 0, 0 };
+    cs_assert_ok(cs_results_cell_trace((cs_epoch_report *)(void *)epoch_only, sizeof(int), 2, &count, r, 0, 1, 0));
+    ck_assert_int_eq(count, 2);
+    ck_assert_int_eq(epoch_only[0], 1);
+    ck_assert_int_eq(epoch_only[1], 2);
+
+    /* A newer, larger struct than this library's, or one smaller than the first member. */
+    count = -1;
+    cs_assert_fails(cs_results_cell_trace(full, sizeof(cs_epoch_report) + 8, 4, &count, r, 0, 1, 0),
+                    CS_ERR_UNSUPPORTED, "cs_results_cell_trace: elem_size");
+    ck_assert_msg(strstr(cs_last_error(), "is larger than this library's cs_epoch_report") != NULL,
+                  "%s", cs_last_error());
+    ck_assert_msg(strstr(cs_last_error(), cs_version_string()) != NULL, "%s", cs_last_error());
+    ck_assert_int_eq(count, 0);
+    cs_assert_fails(cs_results_cell_trace(full, 2, 4, &count, r, 0, 1, 0), CS_ERR_INVALID_ARGUMENT,
+                    "cs_results_cell_trace: elem_size 2 is smaller than the first member of cs_epoch_report");
+    cs_assert_fails(cs_results_cell_trace(full, 0, 4, &count, r, 0, 1, 0), CS_ERR_INVALID_ARGUMENT,
+                    "elem_size 0 is smaller");
+
+    /* NULLs and a negative capacity. */
+    cs_assert_fails(cs_results_cell_trace(full, sizeof full[0], 4, &count, NULL, 0, 1, 0), CS_ERR_INVALID_ARGUMENT,
+                    "cs_results_cell_trace: results is NULL");
+    cs_assert_fails(cs_results_cell_trace(NULL, sizeof full[0], 4, &count, r, 0, 1, 0), CS_ERR_INVALID_ARGUMENT,
+                    "cs_results_cell_trace: out is NULL with max > 0");
+    cs_assert_fails(cs_results_cell_trace(full, sizeof full[0], -1, &count, r, 0, 1, 0), CS_ERR_INVALID_ARGUMENT,
+                    "cs_results_cell_trace: max is negative");
+
+    /* Indices outside the store's 2 models x 4 conditions x 1 replicate. */
+    const int bad[][3] = { { 2, 0, 0 }, { -1, 0, 0 }, { 0, 4, 0 }, { 0, -1, 0 }, { 0, 0, 1 }, { 0, 0, -1 } };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char needle[96];
+        snprintf(needle, sizeof needle, "(model %d, condition %d, replicate %d) outside the store's 2 x 4 x 1",
+                 bad[i][0], bad[i][1], bad[i][2]);
+        count = -1;
+        cs_assert_fails(cs_results_cell_trace(full, sizeof full[0], 4, &count, r, bad[i][0], bad[i][1], bad[i][2]),
+                        CS_ERR_OUT_OF_RANGE, needle);
+        ck_assert_int_eq(count, 0);
+    }
+    cs_results_destroy(r);
+
+    /* A cell the store does not hold. */
+    remove_cell(dir, "small__shuffle-0.3__r0.json");
+    cs_assert_ok(cs_results_open(&r, dir));
+    count = -1;
+    cs_assert_fails(cs_results_cell_trace(full, sizeof full[0], 4, &count, r, 1, 1, 0), CS_ERR_NOT_FOUND,
+                    "(small, shuffle:0.3, replicate 0) is not finished yet");
+    ck_assert_int_eq(count, 0);
+    cs_results_destroy(r);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("study");
@@ -962,6 +1070,7 @@ int main(void)
     tcase_add_test(tc, report_needs_a_baseline_and_valid_options);
     tcase_add_test(tc, claims_of_running_cells_are_read_back);
     tcase_add_test(tc, damaged_claims_are_refused);
+    tcase_add_test(tc, cell_trace_is_copied_at_the_callers_element_size);
     suite_add_tcase(s, tc);
     return cs_test_run(s);
 }
