@@ -976,6 +976,7 @@ START_TEST(cell_trace_is_copied_at_the_callers_element_size)
             ck_assert(isfinite(full[e].loss));
             ck_assert_int_eq(memcmp(&full[e], &cell.trace[e], sizeof full[e]), 0);
         }
+        ck_assert_uint_eq(cell.trace_stride, sizeof(cs_epoch_report));
     }
     /* A smaller capacity gets the first epochs; count may be NULL; max 0 takes a NULL out. */
     cs_epoch_report one[1];

@@ -410,15 +410,19 @@ typedef struct cs_cell_result {
     double test_accuracy;          /**< Accuracy on the clean test set. */
     int epochs;                    /**< Epochs trained. */
     const cs_epoch_report *trace;  /**< One report per epoch, `epochs` of them (borrowed), laid
-                                        out with this library's sizeof(cs_epoch_report): code
-                                        that must work with a later library whose report has
-                                        grown copies them with cs_results_cell_trace(). */
+                                        out with this library's sizeof(cs_epoch_report), which is
+                                        @c trace_stride: code that must work with a later library
+                                        whose report has grown steps by @c trace_stride bytes, or
+                                        copies them with cs_results_cell_trace(). */
     size_t train_size;             /**< Training records after the perturbation. */
     size_t changed;                /**< Labels the perturbation changed (noise) or records it removed. */
     double flip_rate;              /**< Realised flip rate (noise; 0 otherwise). */
     double train_seconds;          /**< Wall time of training. */
     double test_seconds;           /**< Wall time of the evaluation. */
     int threads;                   /**< Threads it ran with (cs_model_set_threads()). */
+    size_t trace_stride;           /**< Bytes from one report of @c trace to the next: the
+                                        library's sizeof(cs_epoch_report), which a later version
+                                        may make larger (members appended). */
 } cs_cell_result;
 
 /**

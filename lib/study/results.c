@@ -359,6 +359,31 @@ double cs_results_condition_level(const cs_results *r, int j)
     return r && j >= 0 && j < r->cfg.n_conds ? r->cfg.conds[j].level : NAN;
 }
 
+/* The slot of (model, condition, replicate), for the public function `fn`; CS_ERR_OUT_OF_RANGE
+ * outside the store. */
+static int slot_of(const cell_slot **out, const cs_results *r, const char *fn, int model, int condition,
+                   int replicate)
+{
+    if (model < 0 || model >= r->cfg.n_models || condition < 0 || condition >= r->cfg.n_conds || replicate < 0 ||
+        replicate >= r->cfg.replicates)
+        return cs__error(CS_ERR_OUT_OF_RANGE, "%s: (model %d, condition %d, replicate %d) outside the store's %d x %d x %d",
+                         fn, model, condition, replicate, r->cfg.n_models, r->cfg.n_conds, r->cfg.replicates);
+    *out = &r->cells[((size_t)model * (size_t)r->cfg.n_conds + (size_t)condition) * (size_t)r->cfg.replicates +
+                     (size_t)replicate];
+    return CS_OK;
+}
+
+/* The finished cell's slot, for `fn`; CS_ERR_NOT_FOUND when it is not finished. */
+static int finished_slot(const cell_slot **out, const cs_results *r, const char *fn, int model, int condition,
+                         int replicate)
+{
+    int rc = slot_of(out, r, fn, model, condition, replicate);
+    if (rc == CS_OK && !(*out)->present)
+        rc = cs__error(CS_ERR_NOT_FOUND, "%s: (%s, %s, replicate %d) is not finished yet", fn,
+                       r->cfg.models[model].name, r->cfg.conds[condition].name, replicate);
+    return rc;
+}
+
 int cs_results_cell(cs_cell_result *out, const cs_results *r, int model, int condition, int replicate)
 {
     if (!r || !out)
@@ -366,17 +391,10 @@ int cs_results_cell(cs_cell_result *out, const cs_results *r, int model, int con
     if (out->struct_size < sizeof(size_t) + sizeof(void *))
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_results_cell: out->struct_size is %zu; set it to "
                          "sizeof(cs_cell_result)", out->struct_size);
-    if (model < 0 || model >= r->cfg.n_models || condition < 0 || condition >= r->cfg.n_conds || replicate < 0 ||
-        replicate >= r->cfg.replicates)
-        return cs__error(CS_ERR_OUT_OF_RANGE,
-                         "cs_results_cell: (model %d, condition %d, replicate %d) outside the store's %d x %d x %d",
-                         model, condition, replicate, r->cfg.n_models, r->cfg.n_conds, r->cfg.replicates);
-    const cell_slot *s =
-        &r->cells[((size_t)model * (size_t)r->cfg.n_conds + (size_t)condition) * (size_t)r->cfg.replicates +
-                  (size_t)replicate];
-    if (!s->present)
-        return cs__error(CS_ERR_NOT_FOUND, "cs_results_cell: (%s, %s, replicate %d) is not finished yet",
-                         r->cfg.models[model].name, r->cfg.conds[condition].name, replicate);
+    const cell_slot *s = NULL;
+    int rc = finished_slot(&s, r, "cs_results_cell", model, condition, replicate);
+    if (rc != CS_OK)
+        return rc;
     cs_cell_result c;
     c.struct_size = out->struct_size;
     c.confusion = s->cm;
@@ -389,6 +407,7 @@ int cs_results_cell(cs_cell_result *out, const cs_results *r, int model, int con
     c.train_seconds = s->train_seconds;
     c.test_seconds = s->test_seconds;
     c.threads = s->threads;
+    c.trace_stride = sizeof *s->trace;
     memcpy(out, &c, out->struct_size < sizeof c ? out->struct_size : sizeof c);
     return CS_OK;
 }
@@ -405,13 +424,13 @@ int cs_results_cell_trace(cs_epoch_report *out, size_t elem_size, int max, int *
                                  sizeof(cs_epoch_report));
     if (rc != CS_OK)
         return rc;
-    cs_cell_result c = {.struct_size = sizeof c};
-    rc = cs_results_cell(&c, r, model, condition, replicate);
+    const cell_slot *s = NULL;
+    rc = finished_slot(&s, r, "cs_results_cell_trace", model, condition, replicate);
     if (rc != CS_OK)
         return rc;
-    int n = c.epochs < max ? c.epochs : max;
+    int n = s->epochs < max ? s->epochs : max;
     for (int e = 0; e < n; e++)
-        memcpy((char *)out + (size_t)e * elem_size, &c.trace[e], elem_size);
+        memcpy((char *)out + (size_t)e * elem_size, &s->trace[e], elem_size);
     if (count)
         *count = n;
     return CS_OK;
@@ -424,15 +443,10 @@ int cs_results_cell_claim(cs_study_claim *out, const cs_results *r, int model, i
     if (out->struct_size < sizeof(size_t) + sizeof(const char *))
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_results_cell_claim: out->struct_size is %zu; set it to "
                          "sizeof(cs_study_claim)", out->struct_size);
-    if (model < 0 || model >= r->cfg.n_models || condition < 0 || condition >= r->cfg.n_conds || replicate < 0 ||
-        replicate >= r->cfg.replicates)
-        return cs__error(CS_ERR_OUT_OF_RANGE,
-                         "cs_results_cell_claim: (model %d, condition %d, replicate %d) outside the store's "
-                         "%d x %d x %d", model, condition, replicate, r->cfg.n_models, r->cfg.n_conds,
-                         r->cfg.replicates);
-    const cell_slot *s =
-        &r->cells[((size_t)model * (size_t)r->cfg.n_conds + (size_t)condition) * (size_t)r->cfg.replicates +
-                  (size_t)replicate];
+    const cell_slot *s = NULL;
+    int rc = slot_of(&s, r, "cs_results_cell_claim", model, condition, replicate);
+    if (rc != CS_OK)
+        return rc;
     if (!s->claim)
         return cs__error(CS_ERR_NOT_FOUND, "cs_results_cell_claim: nobody claims (%s, %s, replicate %d)%s",
                          r->cfg.models[model].name, r->cfg.conds[condition].name, replicate,
