@@ -387,6 +387,20 @@ START_TEST(store_of_another_configuration_is_refused)
     ck_assert_int_eq(ev.skipped, 8);
     ck_assert_int_eq(ev.finished, 0);
     cs_study_destroy(s);
+    /* A study.json edited by hand (its hash no longer matches what it describes) is refused,
+     * not resumed. */
+    char *path = cs_test_path(dir, "study.json");
+    size_t n = 0;
+    char *text = (char *)cs_test_read(path, &n);
+    char *epochs = strstr(text, "\"epochs\": ");
+    ck_assert_ptr_nonnull(epochs);
+    epochs[strlen("\"epochs\": ")] = '7';
+    cs_test_write(path, text, n, 0);
+    s = make_study(1, 1, NULL);
+    cs_assert_fails(cs_study_run(s, dir), CS_ERR_CORRUPT, "(edited or damaged)");
+    cs_study_destroy(s);
+    free(text);
+    free(path);
     free(dir);
 }
 END_TEST
