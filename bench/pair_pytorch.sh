@@ -31,7 +31,8 @@ while [ $# -gt 0 ]; do
 done
 if [ ${#configs[@]} -eq 0 ]; then
   configs=(resnet18:3x32x32 unresnet18:3x32x32 resnet18:1x28x28 unresnet18:1x28x28
-           googlenet:3x32x32 lenet:3x32x32 lenet:1x28x28 custom:3x32x32 custom:1x28x28)
+           googlenet:3x32x32 lenet:3x32x32 lenet:1x28x28 custom:3x32x32 custom:1x28x28
+           vgg11:3x32x32 vgg11:1x28x28 mobilenetv2:3x32x32 mobilenetv2:1x28x28)
 fi
 ours="$build/bench/bench_train"
 [ -x "$ours" ] || { echo "pair_pytorch: $ours not found; build the Release tree first" >&2; exit 1; }
