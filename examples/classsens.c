@@ -13,9 +13,9 @@
  * Exit codes: 0 done; 1 a library failure (the line names the status and cs_last_error());
  * 2 bad arguments; 130 interrupted (the store keeps the finished cells).
  *
- * This file holds the profiles, the subcommands and the progress display; the parsers of
- * options, data sets, model and perturbation lists are in cli_args.c. Uses only the public
- * API. */
+ * This file holds the study and report subcommands and the progress display; the parsers of
+ * options, data sets, model and perturbation lists are in cli_args.c, the other subcommands
+ * in cli_status.c, cli_info.c and cli_models.c. Uses only the public API. */
 #define _XOPEN_SOURCE 700 /* POSIX.1-2008 with realpath() */
 
 #include <pthread.h>
@@ -30,9 +30,11 @@
 #include <classsens.h>
 
 #include "cli_args.h"
+#include "cli_info.h"
 #include "cli_models.h"
 #include "cli_plan.h"
 #include "cli_profiles.h"
+#include "cli_progress.h"
 #include "cli_status.h"
 #ifdef CLASSSENS_HAVE_MPI
 #include "study/mpi.h"
@@ -43,129 +45,6 @@
 
 /* Under mpirun: this process's rank; -1 otherwise. */
 static int mpi_rank = -1;
-
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* ---- progress ----------------------------------------------------------------------------- */
-
-typedef struct progress {
-    int tty, quiet;
-    const char *store;
-    double start;
-    int skipped, resume_noted, bar_shown;
-    int cells_total, cells_finished;
-    /* The bar is redrawn by events and, between them (an epoch of a big model can take half an
-     * hour), once a second by a ticker thread; the lock keeps their output apart. */
-    pthread_mutex_t lock;
-    double frac, frac_at;     /* work fraction at the last event, and when (seconds since start) */
-    int have_frac, stop;
-    const cs_study *study;    /* for the MPI lines' cell names */
-} progress;
-
-static void format_duration(char *buf, size_t cap, double s)
-{
-    if (!(s >= 0) || s > 1e8) {
-        snprintf(buf, cap, "--:--");
-        return;
-    }
-    long t = (long)(s + 0.5);
-    if (t >= 3600)
-        snprintf(buf, cap, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
-    else
-        snprintf(buf, cap, "%ld:%02ld", t / 60, t % 60);
-}
-
-static void clear_bar(progress *p)
-{
-    if (p->bar_shown) {
-        fputs("\r\033[K", stderr);
-        p->bar_shown = 0;
-    }
-}
-
-/* Called with p->lock held. The ETA extrapolates the pace up to the last event, so it counts
- * down between events instead of growing with the elapsed time. */
-static void draw_bar(progress *p)
-{
-    enum { WIDTH = 24 };
-    const double frac = p->frac;
-    const double elapsed = now_seconds() - p->start;
-    char bar[WIDTH + 1], el[32], eta[32];
-    int filled = (int)(frac * WIDTH + 0.5);
-    for (int i = 0; i < WIDTH; i++)
-        bar[i] = i < filled ? '#' : '.';
-    bar[WIDTH] = '\0';
-    format_duration(el, sizeof el, elapsed);
-    double left = frac > 0 ? p->frac_at / frac - elapsed : -1.0;
-    format_duration(eta, sizeof eta, frac > 0 && left < 0 ? 0.0 : left);
-    fprintf(stderr, "\r\033[K[%s] %d/%d cells  %5.1f %%  elapsed %s  ETA %s", bar, p->cells_finished,
-            p->cells_total, 100.0 * frac, el, eta);
-    fflush(stderr);
-    p->bar_shown = 1;
-}
-
-static void *ticker(void *arg)
-{
-    progress *p = arg;
-    for (;;) {
-        struct timespec ts = { 1, 0 };
-        nanosleep(&ts, NULL);
-        pthread_mutex_lock(&p->lock);
-        int stop = p->stop;
-        if (!stop && p->have_frac)
-            draw_bar(p);
-        pthread_mutex_unlock(&p->lock);
-        if (stop)
-            return NULL;
-    }
-}
-
-static void note_resume(progress *p)
-{
-    if (p->resume_noted)
-        return;
-    p->resume_noted = 1;
-    if (p->skipped > 0 && !p->quiet) {
-        clear_bar(p);
-        fprintf(stderr, "resuming: %d of %d cells already in %s\n", p->skipped, p->cells_total, p->store);
-    }
-}
-
-static int on_event(const cs_study_event *e, void *payload)
-{
-    progress *p = payload;
-    pthread_mutex_lock(&p->lock);
-    p->cells_total = e->cells_total;
-    p->cells_finished = e->cells_finished;
-    if (e->kind == CS_STUDY_EVENT_CELL_SKIPPED) {
-        p->skipped++;
-    } else {
-        note_resume(p);
-        if (e->kind == CS_STUDY_EVENT_CELL_FINISHED && !p->quiet) {
-            clear_bar(p);
-            int digits = snprintf(NULL, 0, "%d", e->cells_total);
-            fprintf(stderr, "[%*d/%d] %-16s %-20s rep %d  test acc %5.1f %%  (%.1f s)\n", digits,
-                    e->cells_finished, e->cells_total, e->model, e->condition, e->replicate,
-                    100.0 * e->test_accuracy, e->seconds);
-        }
-        if (e->work_total > 0) {
-            double frac = e->work_done / e->work_total;
-            p->frac = frac < 0 ? 0 : frac > 1 ? 1 : frac;
-            p->frac_at = now_seconds() - p->start;
-            p->have_frac = 1;
-        }
-        if (p->tty && !p->quiet)
-            draw_bar(p);
-    }
-    pthread_mutex_unlock(&p->lock);
-    return cli_interrupted ? 1 : 0;
-}
 
 /* ---- study -------------------------------------------------------------------------------- */
 
@@ -482,7 +361,7 @@ static int print_plan(const cs_study *s, const study_plan *pl, const study_args 
 /* Rank 0's lines under mpirun: the plan, then one per stored cell with the rank that trained it. */
 static void on_mpi_event(const cs_mpi_event *e, void *payload)
 {
-    const progress *p = payload;
+    const cli_progress *p = payload;
     if (p->quiet)
         return;
     if (e->kind == CS_MPI_EVENT_PLAN) {
@@ -538,14 +417,14 @@ static int load_data(const study_plan *pl, const study_args *a, cs_dataset **tra
 }
 
 static int build_study(cs_study **out, const study_plan *pl, const study_args *a, const cs_dataset *train,
-                       const cs_dataset *test, progress *prog, int *rc)
+                       const cs_dataset *test, cli_progress *prog, int *rc)
 {
     cs_study_options so = CS_STUDY_OPTIONS_INIT;
     so.replicates = a->seeds;
     so.seed = a->seed;
     so.matched_controls = a->matched;
     so.jobs = a->jobs;
-    so.progress = mpi_rank >= 0 ? NULL : on_event;
+    so.progress = mpi_rank >= 0 ? NULL : cli_progress_event;
     so.payload = prog;
     so.shard_index = a->shard_index;
     so.shard_count = a->shard_count;
@@ -601,13 +480,13 @@ static int build_study(cs_study **out, const study_plan *pl, const study_args *a
 }
 
 /* One process, all cells (or one shard's), with the progress display. */
-static int run_here(cs_study *s, const study_args *a, progress *prog)
+static int run_here(cs_study *s, const study_args *a, cli_progress *prog)
 {
     prog->cells_total = cs_study_num_cells(s);
-    prog->start = now_seconds();
+    prog->start = cli_now();
     pthread_mutex_init(&prog->lock, NULL);
     pthread_t tick;
-    int ticking = prog->tty && !prog->quiet && pthread_create(&tick, NULL, ticker, prog) == 0;
+    int ticking = prog->tty && !prog->quiet && pthread_create(&tick, NULL, cli_progress_ticker, prog) == 0;
     int status = cs_study_run(s, a->out);
     if (ticking) {
         pthread_mutex_lock(&prog->lock);
@@ -616,8 +495,8 @@ static int run_here(cs_study *s, const study_args *a, progress *prog)
         pthread_join(tick, NULL);
     }
     pthread_mutex_destroy(&prog->lock);
-    clear_bar(prog);
-    note_resume(prog);
+    cli_progress_clear(prog);
+    cli_progress_note_resume(prog);
     if (status == CS_ERR_CANCELLED && cli_interrupted) {
         fprintf(stderr, "interrupted: %d cell%s kept in %s; run the same command again to resume\n",
                 prog->cells_finished, prog->cells_finished == 1 ? "" : "s", a->out);
@@ -629,7 +508,7 @@ static int run_here(cs_study *s, const study_args *a, progress *prog)
 #ifdef CLASSSENS_HAVE_MPI
 /* Every rank: the cell protocol. A failure or an interruption ends the whole job from rank 0
  * (MPI_Abort), after its message; the other ranks never return from it then. */
-static int run_mpi(cs_study *s, const study_args *a, progress *prog)
+static int run_mpi(cs_study *s, const study_args *a, cli_progress *prog)
 {
     cs_mpi_options mo = { on_mpi_event, prog, &cli_interrupted, 1 };
     int status = cs_mpi_study_run(s, a->out, &mo);
@@ -674,7 +553,7 @@ static int cmd_study(int argc, char **argv)
 
     cs_dataset *train = NULL, *test = NULL;
     cs_study *s = NULL;
-    progress prog = { 0 };
+    cli_progress prog = { 0 };
     prog.tty = isatty(STDERR_FILENO);
     prog.quiet = a.quiet;
     prog.store = a.out;
@@ -800,84 +679,6 @@ static int cmd_report(int argc, char **argv)
     return 0;
 }
 
-/* ---- info --------------------------------------------------------------------------------- */
-
-static void info_help(void)
-{
-    printf("usage: classsens info DATA\n"
-           "\n"
-           "Describe both splits of a data set: size, image shape, classes with their names and\n"
-           "counts, and the per-channel mean and standard deviation (pixel / 255).\n"
-           "\n"
-           "  DATA  %s\n",
-           CLI_DATA_SYNTAX);
-}
-
-static int describe_split(const char *title, const cs_dataset *ds)
-{
-    int c = 0, h = 0, w = 0, k = cs_dataset_num_classes(ds);
-    size_t n = cs_dataset_size(ds);
-    cs_dataset_shape(&c, &h, &w, ds);
-    printf("%s: %zu images of %dx%dx%d, %d classes\n", title, n, c, h, w, k);
-    size_t *counts = calloc((size_t)k, sizeof *counts);
-    double *mean = calloc((size_t)c, sizeof *mean), *sd = calloc((size_t)c, sizeof *sd);
-    int status = counts && mean && sd ? CS_OK : CS_ERR_OUT_OF_MEMORY;
-    if (status == CS_OK)
-        status = cs_dataset_class_counts(counts, k, ds);
-    if (status == CS_OK)
-        status = cs_dataset_channel_stats(mean, sd, c, ds);
-    if (status == CS_OK) {
-        printf("  %3s  %-20s %8s %7s\n", "k", "class", "images", "share");
-        for (int i = 0; i < k; i++)
-            printf("  %3d  %-20s %8zu %6.2f%%\n", i, cs_dataset_class_name(ds, i), counts[i],
-                   n ? 100.0 * (double)counts[i] / (double)n : 0.0);
-        for (int ch = 0; ch < c; ch++)
-            printf("  channel %d: mean %.4f  std %.4f\n", ch, mean[ch], sd[ch]);
-    }
-    free(counts);
-    free(mean);
-    free(sd);
-    return status;
-}
-
-static int cmd_info(int argc, char **argv)
-{
-    cli_scanner sc = { argc, 0, argv, "info" };
-    const char *spec = NULL, *v;
-    int which = 0, kind;
-    while ((kind = cli_scan_next(&sc, NULL, 0, &which, &v)) != CLI_SCAN_END) {
-        if (kind == CLI_SCAN_ERROR)
-            return CLI_EXIT_USAGE;
-        if (kind == CLI_SCAN_HELP) {
-            info_help();
-            return 0;
-        }
-        if (spec)
-            return cli_usage_error("info: one data set only (got '%s' and '%s')", spec, v);
-        spec = v;
-    }
-    if (!spec)
-        return cli_usage_error("info: missing the data set (classsens info DATA; DATA is %s)", CLI_DATA_SYNTAX);
-    cli_data_spec d;
-    int rc = cli_parse_data_spec(&d, spec, 0);
-    if (rc != 0)
-        return rc;
-    cs_dataset *train = NULL, *test = NULL;
-    double t0 = now_seconds();
-    int status = cli_open_data(&d, &train, &test);
-    if (status != CS_OK)
-        return cli_library_error(status);
-    printf("%s (loaded in %.2f s)\n", spec, now_seconds() - t0);
-    status = describe_split("train", train);
-    if (status == CS_OK && test)
-        status = describe_split("test", test);
-    else if (status == CS_OK)
-        printf("test: none (idx without test files)\n");
-    cs_dataset_destroy(train);
-    cs_dataset_destroy(test);
-    return status == CS_OK ? 0 : cli_library_error(status);
-}
-
 /* ---- main --------------------------------------------------------------------------------- */
 
 static void main_help(void)
@@ -932,7 +733,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "report") == 0)
         return cmd_report(argc - 2, argv + 2);
     if (strcmp(cmd, "info") == 0)
-        return cmd_info(argc - 2, argv + 2);
+        return cli_cmd_info(argc - 2, argv + 2);
     if (strcmp(cmd, "status") == 0)
         return cli_cmd_status(argc - 2, argv + 2);
     if (strcmp(cmd, "models") == 0)

@@ -35,6 +35,9 @@ void cli_install_sigint(void);
 int cli_usage_error(const char *fmt, ...) CLI_PRINTF(1, 2);
 /* A library failure: prints "PROGRAM: CS_ERR_X: cs_last_error()"; returns CLI_EXIT_LIBRARY. */
 int cli_library_error(int status);
+
+/* Seconds on the monotonic clock (for durations). */
+double cli_now(void);
 /* The program's own failure in the library's words: "PROGRAM: CS_ERR_X: MESSAGE";
  * returns CLI_EXIT_LIBRARY. */
 int cli_own_error(int status, const char *fmt, ...) CLI_PRINTF(2, 3);

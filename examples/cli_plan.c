@@ -23,13 +23,6 @@
  * low so that a big first model starts with one batch, not two. */
 #define PRIOR_GFLOPS_PER_THREAD 5.0
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* CPU time of the whole process, every thread. */
 static double cpu_s(void)
 {
@@ -188,9 +181,9 @@ static int time_train(epoch_clock *ec, double *call_secs, cs_model *m, const cs_
     o.progress = record_epoch;
     o.payload = ec;
     ec->cpu_mark = cpu_s();
-    double t0 = now_s();
+    double t0 = cli_now();
     status = cs_model_train(m, view, &o);
-    *call_secs = now_s() - t0;
+    *call_secs = cli_now() - t0;
     cs_dataset_destroy(view);
     return status;
 }
@@ -201,9 +194,9 @@ static int time_predict(double *secs, double *cpu, cs_model *m, const cs_dataset
     int status = cs_dataset_view(&view, train, NULL, n, NULL);
     if (status != CS_OK)
         return status;
-    double t0 = now_s(), c0 = cpu_s();
+    double t0 = cli_now(), c0 = cpu_s();
     status = cs_model_predict(pred, m, view);
-    *secs = now_s() - t0;
+    *secs = cli_now() - t0;
     *cpu = cpu_s() - c0;
     cs_dataset_destroy(view);
     return status;
@@ -239,7 +232,7 @@ static int calibrate_model(cli_plan_rate *rate, const cli_plan_model *pm, int th
     cs_model *m = NULL;
     cs_model_options mo = CS_MODEL_OPTIONS_INIT;
     mo.width = pm->width;
-    double start = now_s();
+    double start = cli_now();
     int status = cs_model_create(&m, pm->arch, c, h, w, cs_dataset_num_classes(train), &mo);
     if (status == CS_OK)
         status = cs_model_set_threads(m, threads);
@@ -301,7 +294,7 @@ static int calibrate_model(cli_plan_rate *rate, const cli_plan_model *pm, int th
         n = next;
     }
 cleanup:
-    rate->seconds = now_s() - start;
+    rate->seconds = cli_now() - start;
     cs_model_destroy(m);
     return status;
 }
@@ -444,12 +437,12 @@ int cli_plan_print(FILE *f, const cs_study *s, const cs_dataset *train, size_t t
         return cli_own_error(CS_ERR_OUT_OF_MEMORY, "plan: %d cells", n);
     fprintf(stderr, "plan: timing %d model%s on this machine (a few seconds each)...\n", n_models,
             n_models == 1 ? "" : "s");
-    double t0 = now_s();
+    double t0 = cli_now();
     int rc = cli_plan_calibrate(rates, s, train, models, n_models);
     if (rc == 0)
         rc = cli_plan_cell_seconds(secs, n, s, test_records, rates, n_models);
     if (rc == 0) {
-        const double calib = now_s() - t0;
+        const double calib = cli_now() - t0;
         fprintf(f, "Calibration (%.1f s): an epoch of the first N training images per model with its cells' "
                    "threads and batch size, then prediction; every time below is from these speeds\n",
                 calib);
