@@ -276,6 +276,8 @@ int cli_open_data(const cli_data_spec *d, cs_dataset **train, cs_dataset **test)
 void cli_arch_list(char *buf, size_t size)
 {
     size_t used = 0;
+    if (size == 0)
+        return;
     buf[0] = '\0';
     for (int i = 0; i < cs_model_arch_count() && used < size; i++)
         used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? ", " : "", cs_model_arch_name(i));

@@ -1,12 +1,17 @@
 /* cli_models: `classsens models` (see cli_models.h). Uses only the public API. */
 #include "cli_models.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <classsens.h>
 
 #include "cli_args.h"
+
+/* The class counts the library's models take (cs_model_create). */
+#define MAX_CLASSES 65536
 
 static void models_help(void)
 {
@@ -17,6 +22,23 @@ static void models_help(void)
            "cost per image, whether it has BatchNorm (default learning rate 0.1, else 0.01), and\n"
            "its layers in one line. A width multiplier w (arch:w in --models) scales every\n"
            "channel count by w, the parameters by about w^2.\n");
+}
+
+/* "CxHxW", each size 1..65536 (strtol: no overflow on long digit strings); 0 or -1. */
+static int parse_shape(const char *text, int *c, int *h, int *w)
+{
+    int *dims[3] = { c, h, w };
+    const char *p = text;
+    for (int i = 0; i < 3; i++) {
+        char *end;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (end == p || errno != 0 || v < 1 || v > 65536 || *end != (i < 2 ? 'x' : '\0'))
+            return -1;
+        *dims[i] = (int)v;
+        p = end + 1;
+    }
+    return 0;
 }
 
 int cli_cmd_models(int argc, char **argv)
@@ -31,12 +53,13 @@ int cli_cmd_models(int argc, char **argv)
             return cli_usage_error("models: %s needs a value (see classsens models --help)", argv[a]);
         const char *v = argv[++a];
         if (strcmp(argv[a - 1], "--input") == 0) {
-            char tail;
-            if (sscanf(v, "%dx%dx%d%c", &c, &h, &w, &tail) != 3 || c < 1 || h < 1 || w < 1)
-                return cli_usage_error("models: --input '%s' is not CxHxW with positive sizes, e.g. 3x32x32", v);
+            if (parse_shape(v, &c, &h, &w) != 0)
+                return cli_usage_error("models: --input '%s' is not CxHxW with sizes 1..65536, e.g. 3x32x32", v);
         } else if (strcmp(argv[a - 1], "--classes") == 0) {
             if (cli_parse_int("models: --classes", v, 2, &k) != 0)
                 return CLI_EXIT_USAGE;
+            if (k > MAX_CLASSES)
+                return cli_usage_error("models: --classes %d; the library takes 2..%d", k, MAX_CLASSES);
         } else {
             return cli_usage_error("models: unknown option '%s' (see classsens models --help)", argv[a - 1]);
         }

@@ -900,6 +900,12 @@ START_TEST(describe_checks_its_arguments)
     cs_assert_fails(cs_model_arch_describe(&info, "vgg11", 3, 32, 32, K, -1.0), CS_ERR_INVALID_ARGUMENT,
                     "width multiplier -1");
     cs_assert_fails(cs_model_arch_describe(&info, "custom", 3, 5, 5, K, 1.0), CS_ERR_UNSUPPORTED, "too small");
+    /* Too large: by the registry's bound, and where MobileNetV2's expansion at a tiny width
+     * goes past it, by the builder's check, with the same status. */
+    cs_assert_fails(cs_model_arch_describe(&info, "lenet", 3, 50000, 50000, K, 1.0), CS_ERR_UNSUPPORTED,
+                    "more than the 2147483647");
+    cs_assert_fails(cs_model_arch_describe(&info, "mobilenetv2", 3, 19000, 19000, K, 0.001), CS_ERR_UNSUPPORTED,
+                    "larger than the 2147483647 values the layers can index");
     /* An older, smaller struct gets the fields it has; a newer, larger one is refused. */
     struct {
         cs_arch_info info;

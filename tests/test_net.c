@@ -119,6 +119,19 @@ START_TEST(builder_errors_are_sticky_and_named)
     cs_assert_fails(cs__net_concat(&net, (const int[5]){ 0, 0, 0, 0, 0 }, 5), CS_ERR_INVALID_ARGUMENT,
                     "concat of 5 inputs (1..4)");
     cs__net_free(&net);
+    x = cs__net_init(&net, 4, 4, 4);
+    cs_assert_fails(cs__net_conv(&net, x, "c0", 0, 1, 1, 0, true), CS_ERR_INVALID_ARGUMENT,
+                    "c0 has 0 output channels");
+    cs__net_free(&net);
+    /* An output over INT_MAX values per sample fails after its shape is known; it too leaves
+     * no node, activation or tensor behind. */
+    x = cs__net_init(&net, 1, 40000, 40000);
+    cs_assert_fails(cs__net_conv(&net, x, "big", 2, 1, 1, 0, true), CS_ERR_OVERFLOW, "big exceeds INT_MAX");
+    ck_assert_int_eq(net.n_nodes, 1);
+    ck_assert_int_eq(net.n_acts, 1);
+    ck_assert_int_eq(net.n_tensors, 0);
+    ck_assert_uint_eq(net.n_params, 0);
+    cs__net_free(&net);
     ck_assert_int_eq(cs__net_init(&net, 0, 4, 4), CS_ERR_INVALID_ARGUMENT);
     cs__net_free(&net);
 }

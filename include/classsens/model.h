@@ -97,10 +97,11 @@ typedef struct cs_arch_info {
  * @param num_classes    K, 2..65536.
  * @param width          Width multiplier (> 0), or 0 for the architecture's default.
  * @return ::CS_OK; ::CS_ERR_NOT_FOUND for an unknown name (the message lists the known ones);
- *         ::CS_ERR_INVALID_ARGUMENT for NULL @p out, a @c struct_size smaller than any
- *         version's, or bad sizes; ::CS_ERR_UNSUPPORTED for a @c struct_size larger than this
- *         library's (a caller built against a newer version) or an input too small for the
- *         architecture.
+ *         ::CS_ERR_INVALID_ARGUMENT for NULL @p out or @p arch, a @c struct_size smaller than
+ *         any version's, or bad sizes, classes or width; ::CS_ERR_UNSUPPORTED for a
+ *         @c struct_size larger than this library's (a caller built against a newer version),
+ *         an input too small for the architecture or so large that an activation would exceed
+ *         INT_MAX values per sample.
  */
 CS_API int cs_model_arch_describe(cs_arch_info *out, const char *arch, int c, int h, int w, int num_classes,
                                   double width);

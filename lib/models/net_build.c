@@ -134,18 +134,21 @@ int cs__net_node(cs__net *net, cs__op op, const int *in, int n_in, const cs__nod
     const int n_tensors = net->n_tensors;
     const size_t n_params = net->n_params, n_buffers = net->n_buffers;
     cs__act_shape out;
-    if (def->infer(net, node, name, &out) != CS_OK) {
+    if (def->infer(net, node, name, &out) == CS_OK) {
+        if ((long long)out.c * out.h * out.w > INT_MAX)
+            cs__net_fail(net, cs__error(CS_ERR_OVERFLOW, "network: the %dx%dx%d output of %s exceeds INT_MAX values",
+                                        out.c, out.h, out.w, name ? name : def->name));
+        else
+            node->out = add_act(net, out);
+    }
+    if (net->status != CS_OK) {
         net->n_nodes--;
         net->n_tensors = n_tensors;
         net->n_params = n_params;
         net->n_buffers = n_buffers;
         return net->status;
     }
-    if ((long long)out.c * out.h * out.w > INT_MAX)
-        return cs__net_fail(net, cs__error(CS_ERR_OVERFLOW, "network: the %dx%dx%d output of %s exceeds INT_MAX values",
-                                           out.c, out.h, out.w, name ? name : def->name));
-    node->out = add_act(net, out);
-    return net->status == CS_OK ? node->out : net->status;
+    return node->out;
 }
 
 int cs__net_conv(cs__net *net, int in, const char *name, int c_out, int k, int stride, int pad, bool bias)

@@ -130,8 +130,16 @@ static int build(cs__net *net, const char *arch_name, int c, int h, int w, int k
     if (rc >= 0)
         rc = allocate ? cs__net_finish(net, rc) : cs__net_finish_layout(net, rc);
     if (rc < 0) {
-        if (rc == CS_ERR_UNSUPPORTED)
+        if (rc == CS_ERR_UNSUPPORTED) {
             too_small(net, a->name, c, h, w);
+        } else if (rc == CS_ERR_OVERFLOW) {
+            /* An activation the bound above did not foresee (expansion layers at tiny widths):
+             * the same answer as the bound's. */
+            char detail[512];
+            snprintf(detail, sizeof detail, "%s", cs_last_error());
+            rc = cs__error(CS_ERR_UNSUPPORTED, "%s: a %dx%dx%d input at width %g gives activations larger than "
+                           "the %d values the layers can index (%s)", a->name, c, h, w, width, INT_MAX, detail);
+        }
         cs__net_free(net);
         return rc;
     }
@@ -188,10 +196,17 @@ int cs_model_arch_describe(cs_arch_info *out, const char *arch_name, int c, int 
     const int status = cs__model_layout(&net, arch_name, c, h, w, num_classes, width);
     if (status != CS_OK)
         return status;
-    cs_arch_info info = { .struct_size = out->struct_size, .name = a->name, .description = a->description,
-                          .default_width = a->default_width, .width = width, .num_params = net.n_params,
-                          .forward_flops = cs__net_forward_flops(&net), .has_batchnorm = cs__net_has_bn(&net),
-                          .num_tensors = net.n_tensors };
+    cs_arch_info info;
+    memset(&info, 0, sizeof info); /* padding, on ABIs that have some, copies as zeros */
+    info.struct_size = out->struct_size;
+    info.name = a->name;
+    info.description = a->description;
+    info.default_width = a->default_width;
+    info.width = width;
+    info.num_params = net.n_params;
+    info.forward_flops = cs__net_forward_flops(&net);
+    info.has_batchnorm = cs__net_has_bn(&net);
+    info.num_tensors = net.n_tensors;
     cs__net_free(&net);
     memcpy(out, &info, out->struct_size);
     return CS_OK;

@@ -19,18 +19,22 @@ static int infer(cs__net *net, cs__node *node, const char *name, cs__act_shape *
 {
     const cs__act_shape x = net->acts[node->in[0]];
     const int groups = groups_of(node);
-    if (node->groups < 0 || node->c_out < 1 || x.c % groups != 0 || node->c_out % groups != 0)
+    const char *what = name ? name : "convolution";
+    if (node->c_out < 1)
+        return cs__net_fail(net, cs__error(CS_ERR_INVALID_ARGUMENT, "network: %s has %d output channels; expected >= 1",
+                                           what, node->c_out));
+    if (node->groups < 0 || x.c % groups != 0 || node->c_out % groups != 0)
         return cs__net_fail(net, cs__error(CS_ERR_INVALID_ARGUMENT,
                                            "network: %s has %d groups for %d input and %d output channels; both "
                                            "counts must be positive multiples of the groups",
-                                           name, node->groups, x.c, node->c_out));
+                                           what, node->groups, x.c, node->c_out));
     cs__gconv_shape s;
     if (!cs__gconv_shape_init(&s, 1, x.c, x.h, x.w, node->c_out, node->k, node->stride, node->pad, groups))
         return cs__net_fail(net, cs__error(CS_ERR_UNSUPPORTED,
                                            "network: %s (%dx%d kernel, stride %d, padding %d) gets a %dx%d input, too "
                                            "small for it; use a larger input or an architecture with fewer "
                                            "downsamplings",
-                                           name, node->k, node->k, node->stride, node->pad, x.h, x.w));
+                                           what, node->k, node->k, node->stride, node->pad, x.h, x.w));
     node->groups = groups;
     const int64_t wd[4] = { node->c_out, x.c / groups, node->k, node->k }, bd[1] = { node->c_out };
     cs__net_add_tensor(net, node, name, "weight", true, 4, wd);

@@ -8,8 +8,8 @@ static int infer(cs__net *net, cs__node *node, const char *name, cs__act_shape *
     const cs__act_shape x = net->acts[node->in[0]];
     if (x.h != 1 || x.w != 1 || node->c_out < 1)
         return cs__net_fail(net, cs__error(CS_ERR_INVALID_ARGUMENT,
-                                           "network: %s needs a flat input and out >= 1 (got %dx%dx%d, out %d)", name,
-                                           x.c, x.h, x.w, node->c_out));
+                                           "network: %s needs a flat input and out >= 1 (got %dx%dx%d, out %d)",
+                                           name ? name : "linear", x.c, x.h, x.w, node->c_out));
     const int64_t wd[2] = { node->c_out, x.c }, bd[1] = { node->c_out };
     cs__net_add_tensor(net, node, name, "weight", true, 2, wd);
     if (node->bias)
