@@ -4,7 +4,11 @@
  * resident memory of each configuration, measured in a child process of its own.
  *
  *   bench_train [--arch lenet,resnet18,...] [--shape 1x28x28,3x32x32] [--width 1]
- *               [--threads T] [--batch 64] [--infer-batch 256] [--seconds 10]
+ *               [--threads T|default] [--batch 64] [--infer-batch 256] [--seconds 10]
+ *
+ * --threads T calls cs_model_set_threads(m, T) (0: one thread, OpenBLAS's own threads inside
+ * each product); default, the default, calls nothing: what a program that configures nothing
+ * gets (the CPUs the process may run on, or CLASSSENS_NUM_THREADS).
  *
  * Each configuration runs training steps until about --seconds have passed (at least 3
  * after one warm-up step), then inference the same way. bench/bench_train_pytorch.py measures
@@ -37,7 +41,7 @@ static int run(const char *arch, int c, int h, int w, double width, int threads,
     cs_model_options mo = CS_MODEL_OPTIONS_INIT;
     mo.width = width;
     int status = cs_model_create(&m, arch, c, h, w, 10, &mo);
-    if (status == CS_OK)
+    if (status == CS_OK && threads >= 0) /* -1: the library's default, no call */
         status = cs_model_set_threads(m, threads);
     if (status != CS_OK) {
         fprintf(stderr, "bench_train: %s: %s\n", arch, cs_last_error());
@@ -125,7 +129,7 @@ int main(int argc, char **argv)
         else if (strcmp(argv[a], "--width") == 0)
             width = atof(argv[a + 1]);
         else if (strcmp(argv[a], "--threads") == 0)
-            threads = atoi(argv[a + 1]);
+            threads = strcmp(argv[a + 1], "default") == 0 ? -1 : atoi(argv[a + 1]);
         else if (strcmp(argv[a], "--batch") == 0)
             batch = atoi(argv[a + 1]);
         else if (strcmp(argv[a], "--infer-batch") == 0)
@@ -137,12 +141,15 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if ((argc - 1) % 2 != 0 || batch < 2 || infer_batch < 1 || !(budget > 0) || !(width > 0) || threads < 0) {
-        fprintf(stderr, "usage: bench_train [--arch A,B] [--shape CxHxW,...] [--width W] [--threads T] [--batch B]\n"
+    if ((argc - 1) % 2 != 0 || batch < 2 || infer_batch < 1 || !(budget > 0) || !(width > 0) || threads < -1) {
+        fprintf(stderr, "usage: bench_train [--arch A,B] [--shape CxHxW,...] [--width W] [--threads T|default] [--batch B]\n"
                         "                   [--infer-batch B] [--seconds S]\n");
         return 2;
     }
-    if (threads > 0)
+    if (threads < 0)
+        printf("libclasssens %s, the default threads (no cs_model_set_threads call), train batch %d, inference "
+               "batch %d\n", cs_version_string(), batch, infer_batch);
+    else if (threads > 0)
         printf("libclasssens %s, %d threads (batch split, one BLAS thread each), train batch %d, inference batch "
                "%d\n", cs_version_string(), threads, batch, infer_batch);
     else

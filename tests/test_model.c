@@ -8,7 +8,10 @@
  * an installed or relocated copy of the tests can be pointed at them), else "fixtures/models"
  * next to this source file, found through __FILE__ (CMake compiles sources by absolute path),
  * so that no build-system setting is needed. */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT, setenv */
+
 #include <math.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -778,9 +781,54 @@ static void compare(const char *arch, const char *what, const float *got, const 
 
 /* ---- data parallelism ------------------------------------------------------------------------ */
 
+/* The CPUs this process may run on, as the library counts them for the default. */
+static int affinity_cpus(void)
+{
+    cpu_set_t set;
+    int n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+    return n < 1 ? 1 : n > 64 ? 64 : n;
+}
+
+/* Fast by default: a model nobody configured splits its batches among the CPUs it may use;
+ * CLASSSENS_NUM_THREADS replaces that count, and a bad value is refused by name. (Check runs
+ * every test in its own process, so the environment changes stay here.) */
+START_TEST(default_threads_are_the_cpus_or_the_environment)
+{
+    unsetenv("CLASSSENS_NUM_THREADS");
+    cs_model *m = tiny(1);
+    ck_assert_int_eq(cs_model_threads(m), affinity_cpus());
+    cs_model_destroy(m);
+    static const struct {
+        const char *value;
+        int threads;
+    } ok[] = { { "3", 3 }, { "0", 0 }, { "1", 1 }, { "64", 64 }, { "", -1 } };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        setenv("CLASSSENS_NUM_THREADS", ok[i].value, 1);
+        m = tiny(1);
+        ck_assert_int_eq(cs_model_threads(m), ok[i].threads < 0 ? affinity_cpus() : ok[i].threads);
+        cs_model_destroy(m);
+    }
+    static const char *const bad[] = { "65", "-1", "two", "2x", "1e3" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        setenv("CLASSSENS_NUM_THREADS", bad[i], 1);
+        m = (cs_model *)&m;
+        cs_assert_fails(cs_model_create(&m, "lenet", 1, 12, 12, 3, NULL), CS_ERR_INVALID_ARGUMENT,
+                        "CLASSSENS_NUM_THREADS is");
+        ck_assert_ptr_null(m);
+    }
+    unsetenv("CLASSSENS_NUM_THREADS");
+    /* The default is a count like any other: set to 0 it is the single-thread mode. */
+    m = tiny(1);
+    cs_assert_ok(cs_model_set_threads(m, 0));
+    ck_assert_int_eq(cs_model_threads(m), 0);
+    cs_model_destroy(m);
+}
+END_TEST
+
 START_TEST(set_threads_checks_its_arguments)
 {
     cs_model *m = tiny(1);
+    cs_assert_ok(cs_model_set_threads(m, 0));
     ck_assert_int_eq(cs_model_threads(m), 0);
     ck_assert_int_eq(cs_model_threads(NULL), -1);
     cs_assert_fails(cs_model_set_threads(NULL, 2), CS_ERR_INVALID_ARGUMENT, "model is NULL");
@@ -964,6 +1012,7 @@ int main(void)
     tcase_add_test(tc, training_forward_updates_running_statistics_and_evaluation_does_not);
     tcase_add_test(tc, a_few_steps_fit_a_fixed_batch);
     tcase_add_test(tc, same_seed_gives_identical_models_and_training);
+    tcase_add_test(tc, default_threads_are_the_cpus_or_the_environment);
     tcase_add_test(tc, set_threads_checks_its_arguments);
     tcase_add_test(tc, split_batches_agree_with_one_thread);
     tcase_add_loop_test(tc, matches_pytorch, 0, N_FIXTURE_ARCHS * (int)(sizeof fixture_threads / sizeof fixture_threads[0]));

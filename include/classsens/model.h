@@ -124,7 +124,9 @@ CS_API int cs_model_arch_describe(cs_arch_info *out, const char *arch, int c, in
  * @return ::CS_OK; ::CS_ERR_NOT_FOUND for an unknown architecture (the message lists the
  *         known ones); ::CS_ERR_INVALID_ARGUMENT for bad sizes or width; ::CS_ERR_UNSUPPORTED
  *         for an input too small for the architecture (the message names the layer) or a
- *         newer options struct; ::CS_ERR_OUT_OF_MEMORY.
+ *         newer options struct; ::CS_ERR_OUT_OF_MEMORY (also when the default threads cannot
+ *         be started); ::CS_ERR_INVALID_ARGUMENT when `CLASSSENS_NUM_THREADS` is set to
+ *         something other than 0 .. 64.
  */
 CS_API int cs_model_create(cs_model **out, const char *arch, int c, int h, int w, int num_classes,
                            const cs_model_options *opts);
@@ -262,9 +264,16 @@ CS_API const float *cs_model_tensor_grad(const cs_model *m, int i);
  * grouping). While a pass runs, OpenBLAS's process-wide thread count is 1; the setting found
  * is restored when the last such pass in the process ends.
  *
- * With @p threads 0 (the default) passes run on the calling thread and leave OpenBLAS's thread
- * count as it is (OpenBLAS may then use its own threads inside each matrix product; results
- * then depend on OpenBLAS's thread count).
+ * By default (a model from cs_model_create() or cs_model_load() that nobody configured) the
+ * count is the number of CPUs the process may run on (its `sched_getaffinity` mask, at most
+ * 64), the fastest setting, as PyTorch and OpenBLAS pick theirs; the environment variable
+ * `CLASSSENS_NUM_THREADS` (0 .. 64) replaces it. Results are bit-identical for the same seed
+ * and thread count, so a program that must reproduce its numbers on other machines sets the
+ * count (and the study records it with every cell).
+ *
+ * With @p threads 0 passes run on the calling thread and leave OpenBLAS's thread count as it
+ * is (OpenBLAS may then use its own threads inside each matrix product; results then depend
+ * on OpenBLAS's thread count).
  *
  * The threads are started here and kept until the model is destroyed or the count changes;
  * they sleep between passes and never handle signals. Changing the number of threads that
@@ -279,7 +288,8 @@ CS_API const float *cs_model_tensor_grad(const cs_model *m, int i);
 CS_API int cs_model_set_threads(cs_model *m, int threads);
 
 /**
- * @brief The thread count set by cs_model_set_threads() (0 by default, and after loading).
+ * @brief The thread count: the one set by cs_model_set_threads(), else the default (the CPUs
+ *        the process may run on, or `CLASSSENS_NUM_THREADS`).
  * @param m The model.
  * @return The count (>= 0); -1 for NULL (0 is a valid count).
  */

@@ -34,4 +34,9 @@ void cs__team_barrier(cs__team *team);
  * differing by at most one (the first count % n members get one more). */
 void cs__team_share(long long count, int t, int n, long long *lo, long long *hi);
 
+/* The thread count a model gets when nobody sets one (cpus.c): CLASSSENS_NUM_THREADS when the
+ * environment has it (0 .. max; CS_ERR_INVALID_ARGUMENT, naming the value, otherwise), else
+ * the number of CPUs the process may run on (sched_getaffinity), at most `max`. */
+int cs__default_threads(int *out, int max);
+
 #endif

@@ -18,6 +18,7 @@
 #include "core/error.h"
 #include "core/memory.h"
 #include "core/rng.h"
+#include "core/team.h"
 #include "models/model_internal.h"
 #include "models/models.h"
 
@@ -57,6 +58,13 @@ int cs__model_create(cs_model **out, const char *arch, int c, int h, int w, int 
         goto cleanup;
     }
     cs__net_init_params(&m->net, seed);
+    /* Fast by default: the batch split among the CPUs this process may use. */
+    int threads = 0;
+    status = cs__default_threads(&threads, CS__NET_MAX_THREADS);
+    if (status == CS_OK)
+        status = cs__net_set_threads(&m->net, threads);
+    if (status != CS_OK)
+        goto cleanup;
     *out = m;
     return CS_OK;
 cleanup:
