@@ -16,7 +16,8 @@
 #define OFF_VERSION 8
 #define OFF_ARCH 18
 #define OFF_WIDTH (OFF_ARCH + 5 + 16)
-#define OFF_FIRST_DIM 83 /* conv1.weight's first dimension */
+#define OFF_THREADS (OFF_ARCH + 5 + 33) /* after has_norm (version 2) */
+#define OFF_FIRST_DIM 87 /* conv1.weight's first dimension */
 
 static cs_dataset *data(size_t n, uint32_t seed)
 {
@@ -303,15 +304,63 @@ START_TEST(missing_foreign_and_wrong_magic_files_are_refused)
 }
 END_TEST
 
+/* Version 2 records the saved model's thread count; a loaded model runs with this machine's
+ * default and tells the recorded count. A version-1 file (the same bytes without that field)
+ * still loads, recording none; a count over 64 is refused. */
+START_TEST(thread_count_is_recorded_and_version_1_still_loads)
+{
+    cs_model *m = trained();
+    cs_assert_ok(cs_model_set_threads(m, 3));
+    char *p = path_of("t.ckpt");
+    cs_assert_ok(cs_model_save(m, p));
+    ck_assert_int_eq(cs_model_saved_threads(m), -1);
+    ck_assert_int_eq(cs_model_saved_threads(NULL), -1);
+    cs_model *back = NULL;
+    cs_assert_ok(cs_model_load(&back, p));
+    ck_assert_int_eq(cs_model_saved_threads(back), 3);
+    cs_model *fresh = NULL;
+    cs_assert_ok(cs_model_create(&fresh, "lenet", 1, SIDE, SIDE, 3, NULL));
+    ck_assert_int_eq(cs_model_threads(back), cs_model_threads(fresh));
+    cs_model_destroy(fresh);
+    assert_same_model(m, back);
+    cs_model_destroy(back);
+    size_t len;
+    uint8_t *raw = inflate_file(p, &len);
+    ck_assert_int_eq(raw[OFF_VERSION], 2);
+    ck_assert_int_eq(raw[OFF_THREADS], 3);
+    /* Version 1: no threads field, a header 4 bytes shorter. */
+    uint8_t *v1 = malloc(len - 4);
+    memcpy(v1, raw, OFF_THREADS);
+    memcpy(v1 + OFF_THREADS, raw + OFF_THREADS + 4, len - OFF_THREADS - 4);
+    v1[OFF_VERSION] = 1;
+    v1[12] = (uint8_t)(v1[12] - 4); /* header length, u32 at byte 12 (< 256 here) */
+    fix_crc(v1, len - 4);
+    write_file("v1.ckpt", v1, len - 4, 1);
+    cs_assert_ok(load(&back, "v1.ckpt"));
+    ck_assert_int_eq(cs_model_saved_threads(back), -1);
+    assert_same_model(m, back);
+    cs_model_destroy(back);
+    raw[OFF_THREADS] = 65;
+    fix_crc(raw, len);
+    write_file("t65", raw, len, 1);
+    cs_assert_fails(load(&back, "t65"), CS_ERR_FORMAT, "the thread count is 65");
+    ck_assert_ptr_null(back);
+    free(v1);
+    free(raw);
+    free(p);
+    cs_model_destroy(m);
+}
+END_TEST
+
 START_TEST(unknown_version_is_named)
 {
     char *p = saved("m.ckpt");
     size_t len;
     uint8_t *raw = inflate_file(p, &len);
-    raw[OFF_VERSION] = 2;
-    write_file("v2", raw, len, 1);
+    raw[OFF_VERSION] = 3;
+    write_file("v3", raw, len, 1);
     cs_model *m = NULL;
-    cs_assert_fails(load(&m, "v2"), CS_ERR_FORMAT, "version 2");
+    cs_assert_fails(load(&m, "v3"), CS_ERR_FORMAT, "version 3, this library reads versions 1 to 2");
     ck_assert_ptr_null(m);
     free(raw);
     free(p);
@@ -512,6 +561,7 @@ int main(void)
     tcase_add_test(tc, writes_are_atomic_and_leave_no_temporary_file);
     tcase_add_test(tc, missing_foreign_and_wrong_magic_files_are_refused);
     tcase_add_test(tc, unknown_version_is_named);
+    tcase_add_test(tc, thread_count_is_recorded_and_version_1_still_loads);
     tcase_add_test(tc, truncated_files_are_refused);
     tcase_add_test(tc, checksum_mismatch_is_corrupt);
     tcase_add_test(tc, damaged_gzip_is_corrupt);

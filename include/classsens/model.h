@@ -296,6 +296,18 @@ CS_API int cs_model_set_threads(cs_model *m, int threads);
 CS_API int cs_model_threads(const cs_model *m);
 
 /**
+ * @brief The thread count recorded in the checkpoint the model was loaded from.
+ *
+ * cs_model_save() records the model's thread count (cs_model_threads()) with its weights; a
+ * loaded model runs with this machine's default, and a program that must continue exactly as
+ * the saved one did sets this count: `cs_model_set_threads(m, cs_model_saved_threads(m))`.
+ * @param m The model.
+ * @return 0 .. 64; -1 for a model that was not loaded from a checkpoint, was loaded from a
+ *         version-1 checkpoint (which did not record it), or NULL.
+ */
+CS_API int cs_model_saved_threads(const cs_model *m);
+
+/**
  * @brief Set every gradient to 0 (cs_model_backward() accumulates).
  * @param m The model.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT for NULL.

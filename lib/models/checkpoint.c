@@ -28,12 +28,15 @@
 
 #define MAGIC "CSCKPT01"
 #define MAGIC_LEN 8
-#define FORMAT_VERSION 1u
-/* Limits of format version 1 (docs/formats.md). */
+#define FORMAT_VERSION 2u
+/* Limits of format versions 1 and 2 (docs/formats.md). */
 #define NAME_MAX_LEN 255
 #define TENSORS_MAX 65536
-/* Fixed part of the header: u16 arch length, u32 c, h, w, k, f64 width, u64 seed, u8 has_norm. */
-#define HEADER_FIXED (2 + 4 * 4 + 8 + 8 + 1)
+/* Fixed part of the header: u16 arch length, u32 c, h, w, k, f64 width, u64 seed, u8 has_norm;
+ * version 2 adds u32 threads (the model's thread count when it was saved). */
+#define HEADER_FIXED_V1 (2 + 4 * 4 + 8 + 8 + 1)
+#define HEADER_FIXED (HEADER_FIXED_V1 + 4)
+#define MAX_THREADS 64
 /* Bytes converted per write call. */
 #define STAGE_FLOATS 4096
 
@@ -110,6 +113,7 @@ static void write_model(writer *w, const cs_model *m)
     put_uint(w, width_bits, 8);
     put_uint(w, m->seed, 8);
     put_uint(w, m->has_norm, 1);
+    put_uint(w, (uint32_t)(m->net.threads), 4);
     /* Without statistics, mean 0 and std 1 describe exactly the byte / 255 that is used. */
     for (int ch = 0; ch < 2 * m->c; ch++) {
         float v = ch < m->c ? (m->has_norm ? m->norm_mean[ch] : 0.0f) : (m->has_norm ? m->norm_std[ch - m->c] : 1.0f);
@@ -248,6 +252,7 @@ typedef struct header {
     double width;
     uint64_t seed;
     uint8_t has_norm;
+    int threads;              /* version 2: the saved model's thread count; version 1: -1 */
     float *norm;              /* (2, C): means, then standard deviations */
 } header;
 
@@ -283,13 +288,14 @@ static void floats_from_le(float *v, size_t n)
     }
 }
 
-static int read_header(reader *r, header *h)
+static int read_header(reader *r, header *h, uint64_t version)
 {
+    const size_t fixed_len = version >= 2 ? HEADER_FIXED : HEADER_FIXED_V1;
     uint64_t len, arch_len;
     int status = get_uint(r, &len, 4, "header length");
     /* The smallest header: a one-letter architecture and one channel. */
-    if (status == CS_OK && len < HEADER_FIXED + 1 + 8)
-        return format_error(r, 4, "the header length", len, "at least 44 bytes");
+    if (status == CS_OK && len < fixed_len + 1 + 8)
+        return format_error(r, 4, "the header length", len, version >= 2 ? "at least 48 bytes" : "at least 44 bytes");
     if (status == CS_OK)
         status = get_uint(r, &arch_len, 2, "architecture name length");
     if (status != CS_OK)
@@ -299,7 +305,7 @@ static int read_header(reader *r, header *h)
     uint8_t fixed[HEADER_FIXED - 2];
     status = get(r, h->arch, (size_t)arch_len, "architecture name");
     if (status == CS_OK)
-        status = get(r, fixed, sizeof fixed, "header");
+        status = get(r, fixed, fixed_len - 2, "header");
     if (status != CS_OK)
         return status;
     h->arch[arch_len] = '\0';
@@ -312,8 +318,15 @@ static int read_header(reader *r, header *h)
     h->seed = get_le(fixed + 24, 8);
     h->has_norm = fixed[32];
     if (h->has_norm > 1)
-        return format_error(r, 1, "the normalisation flag", h->has_norm, "0 or 1");
-    uint64_t expected = HEADER_FIXED + arch_len + 8 * (uint64_t)h->c;
+        return format_error(r, version >= 2 ? 5 : 1, "the normalisation flag", h->has_norm, "0 or 1");
+    h->threads = -1;
+    if (version >= 2) {
+        const uint64_t threads = get_le(fixed + 33, 4);
+        if (threads > MAX_THREADS)
+            return format_error(r, 4, "the thread count", threads, "0..64");
+        h->threads = (int)threads;
+    }
+    uint64_t expected = fixed_len + arch_len + 8 * (uint64_t)h->c;
     if (h->c < 1 || len != expected)
         return cs__error(CS_ERR_FORMAT, "%s: the header says it has %llu bytes, its contents (%u channels) need %llu",
                          r->s.path, (unsigned long long)len, h->c, (unsigned long long)expected);
@@ -398,10 +411,10 @@ static int read_file(reader *r, contents *f)
     status = get_uint(r, &version, 4, "format version");
     if (status != CS_OK)
         return status;
-    if (version != FORMAT_VERSION)
-        return cs__error(CS_ERR_FORMAT, "%s: checkpoint format version %llu, this library reads version %u only",
+    if (version < 1 || version > FORMAT_VERSION)
+        return cs__error(CS_ERR_FORMAT, "%s: checkpoint format version %llu, this library reads versions 1 to %u",
                          r->s.path, (unsigned long long)version, FORMAT_VERSION);
-    status = read_header(r, &f->h);
+    status = read_header(r, &f->h, version);
     if (status == CS_OK)
         status = get_uint(r, &n, 4, "tensor count");
     if (status != CS_OK)
@@ -493,6 +506,7 @@ static void fill_model(cs_model *m, const contents *f)
     for (int i = 0; i < f->n; i++)
         memcpy(cs__net_tensor_data(&m->net, i), f->t[i].data, f->t[i].count * sizeof(float));
     m->has_norm = f->h.has_norm != 0;
+    m->saved_threads = f->h.threads;
     for (int ch = 0; ch < m->c; ch++) {
         m->norm_mean[ch] = m->has_norm ? f->h.norm[ch] : 0.0f;
         m->norm_std[ch] = m->has_norm ? f->h.norm[m->c + ch] : 0.0f;

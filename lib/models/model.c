@@ -51,6 +51,7 @@ int cs__model_create(cs_model **out, const char *arch, int c, int h, int w, int 
     m->width = width;
     m->seed = seed;
     m->dropout_seed = cs__seed_derive(seed, CS__PURPOSE_DROPOUT);
+    m->saved_threads = -1;
     m->norm_mean = calloc((size_t)c, sizeof *m->norm_mean);
     m->norm_std = calloc((size_t)c, sizeof *m->norm_std);
     if (!m->norm_mean || !m->norm_std) {
@@ -190,6 +191,11 @@ int cs_model_normalization(float *mean, float *std, int c, const cs_model *m)
             std[ch] = m->has_norm ? m->norm_std[ch] : 1.0f;
     }
     return m->has_norm ? 1 : 0;
+}
+
+int cs_model_saved_threads(const cs_model *m)
+{
+    return m ? m->saved_threads : -1;
 }
 
 int cs_model_width(double *width, const cs_model *m)

@@ -20,6 +20,7 @@ struct cs_model {
     float *probs;           /* (batch, K) softmax of the last training forward */
     int last_n;             /* batch size of the last training forward; 0 if none */
     bool has_norm;          /* mean/std below were set by training or a checkpoint */
+    int saved_threads;      /* the thread count a loaded checkpoint recorded; -1 if none */
     float *norm_mean;       /* (C) in [0, 1] units */
     float *norm_std;        /* (C) */
     /* Added for cs_model_forward/backward (model.c): */
