@@ -4,7 +4,12 @@
 # minutes apart (the host's speed drifts by 30 % and more within an hour). Prints one table row
 # per pair; take medians of the ratios, not of the absolute figures.
 #
-#   bench/pair_pytorch.sh [--rounds N] [--seconds S] [--threads T] [--build DIR] [ARCH:SHAPE ...]
+#   bench/pair_pytorch.sh [--rounds N] [--seconds S] [--threads T] [--with-default] [--build DIR]
+#                         [ARCH:SHAPE ...]
+#
+# --with-default adds, in every pair, ours as a program that configures nothing gets it
+# (`bench_train --threads default`: no cs_model_set_threads call, the library's default thread
+# count), with its own ratio to PyTorch at T threads.
 #
 # Default configurations: every architecture at width 1 on 3x32x32 and 1x28x28, googlenet at
 # 3x32x32 only (the shape of issue 3's PyTorch reference; a width-1 googlenet pair takes
@@ -15,6 +20,7 @@ set -euo pipefail
 rounds=3
 seconds=4
 threads=2
+with_default=0
 build=build
 configs=()
 while [ $# -gt 0 ]; do
@@ -22,8 +28,9 @@ while [ $# -gt 0 ]; do
     --rounds) rounds="$2"; shift 2 ;;
     --seconds) seconds="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
+    --with-default) with_default=1; shift ;;
     --build) build="$2"; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     -*) echo "pair_pytorch: unknown option '$1'" >&2; exit 2 ;;
     *:*) configs+=("$1"); shift ;;
     *) echo "pair_pytorch: '$1' is not ARCH:SHAPE (e.g. resnet18:3x32x32)" >&2; exit 2 ;;
@@ -38,7 +45,12 @@ ours="$build/bench/bench_train"
 [ -x "$ours" ] || { echo "pair_pytorch: $ours not found; build the Release tree first" >&2; exit 1; }
 theirs=(/usr/bin/python3 "$(dirname "$0")/bench_train_pytorch.py")
 
-echo "round arch shape time | train img/s ours pytorch ratio | infer img/s ours pytorch | peak MiB ours pytorch"
+if [ "$with_default" -eq 1 ]; then
+  echo "round arch shape time | train img/s ours pytorch ratio | infer img/s ours pytorch | peak MiB ours pytorch" \
+       "| default: train img/s ratio, infer img/s"
+else
+  echo "round arch shape time | train img/s ours pytorch ratio | infer img/s ours pytorch | peak MiB ours pytorch"
+fi
 for ((round = 1; round <= rounds; ++round)); do
   for cfg in "${configs[@]}"; do
     arch=${cfg%%:*}
@@ -51,6 +63,13 @@ for ((round = 1; round <= rounds; ++round)); do
     read -r _ _ _ _ _ o_train _ o_infer o_peak <<<"$o"
     read -r _ _ _ _ p_train p_infer p_peak <<<"$p"
     ratio=$(awk -v a="$o_train" -v b="$p_train" 'BEGIN { printf "%.2f", a / b }')
-    echo "$round $arch $shape $(date +%T) | $o_train $p_train $ratio | $o_infer $p_infer | $o_peak $p_peak"
+    line="$round $arch $shape $(date +%T) | $o_train $p_train $ratio | $o_infer $p_infer | $o_peak $p_peak"
+    if [ "$with_default" -eq 1 ]; then
+      d=$("$ours" --arch "$arch" --shape "$shape" --threads default --seconds "$seconds" | tail -1)
+      read -r _ _ _ _ _ d_train _ d_infer _ <<<"$d"
+      d_ratio=$(awk -v a="$d_train" -v b="$p_train" 'BEGIN { printf "%.2f", a / b }')
+      line="$line | $d_train $d_ratio, $d_infer"
+    fi
+    echo "$line"
   done
 done
