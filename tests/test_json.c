@@ -770,14 +770,8 @@ int main(int argc, char **argv)
     if (argc > 1) {
         /* `test_json LOCALE`: only the case that needs a decimal-comma locale. */
         comma_locale = argv[1];
-        int usable = setlocale(LC_NUMERIC, comma_locale)
-                     && strcmp(localeconv()->decimal_point, ",") == 0;
-        setlocale(LC_NUMERIC, "C");
-        if (!usable) {
-            printf("SKIPPED: the locale %s (with a decimal comma) is not installed; scripts/setup.sh "
-                   "generates de_DE.UTF-8\n", comma_locale);
+        if (!cs_test_comma_locale(comma_locale))
             return CS_TEST_SKIPPED;
-        }
         Suite *s = suite_create("json_locale");
         TCase *tc = tcase_create("json_locale");
         tcase_add_test(tc, numbers_ignore_the_host_locale);

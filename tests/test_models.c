@@ -906,7 +906,8 @@ START_TEST(describe_checks_its_arguments)
                     "more than the 2147483647");
     cs_assert_fails(cs_model_arch_describe(&info, "mobilenetv2", 3, 19000, 19000, K, 0.001), CS_ERR_UNSUPPORTED,
                     "larger than the 2147483647 values the layers can index");
-    /* An older, smaller struct gets the fields it has; a newer, larger one is refused. */
+    /* The library writes struct_size bytes and nothing after them (1.0's struct is the
+     * smallest there is); a newer, larger one is refused. */
     struct {
         cs_arch_info info;
         char canary[16];

@@ -459,7 +459,7 @@ void cs__conv2d_forward(float *y, const float *x, const float *w, const float *b
  * would grow to about 1e-5 of the sum. Eight running sums rather than one keep the additions
  * from waiting on each other (5.6 ms with one at layer1, 1.6 ms with eight); the lanes and
  * their final combination are in a fixed order, so the result is still deterministic. */
-static void bias_backward(float *db, const float *dy, const cs__conv_shape *s)
+void cs__conv_bias_backward(float *db, const float *dy, const cs__conv_shape *s)
 {
     enum { LANES = 8 };
     const size_t hw = out_plane(s);
@@ -490,7 +490,7 @@ void cs__conv2d_backward(float *dx, float *dw, float *db, const float *dy, const
     const int k = s->c_in * s->kh * s->kw;
 
     if (db)
-        bias_backward(db, dy, s);
+        cs__conv_bias_backward(db, dy, s);
     if (!dx && !dw)
         return;
     if (is_wide(s)) {

@@ -190,27 +190,6 @@ static void dw_backward_weights(float *dw, const float *dy, const float *x, cons
     }
 }
 
-/* db (C) += the sum of dy (N, C, HWo) over N and HWo, in LANES double lanes per channel. */
-static void bias_backward(float *db, const float *dy, int n, int c, size_t hw)
-{
-    for (int co = 0; co < c; co++) {
-        double lane[LANES] = { 0 };
-        for (int i = 0; i < n; i++) {
-            const float *p = dy + ((size_t)i * (size_t)c + (size_t)co) * hw;
-            size_t j = 0;
-            for (; j + LANES <= hw; j += LANES)
-                for (int l = 0; l < LANES; l++)
-                    lane[l] += p[j + l];
-            for (; j < hw; j++)
-                lane[0] += p[j];
-        }
-        double sum = 0.0;
-        for (int l = 0; l < LANES; l++)
-            sum += lane[l];
-        db[co] += (float)sum;
-    }
-}
-
 /* ---- entry points --------------------------------------------------------------------------- */
 
 void cs__gconv2d_forward(float *y, const float *x, const float *w, const float *b, const cs__gconv_shape *s,
@@ -253,7 +232,7 @@ void cs__gconv2d_backward(float *dx, float *dw, float *db, const float *dy, cons
     const size_t x_plane = (size_t)cs->h_in * (size_t)cs->w_in, y_plane = (size_t)cs->h_out * (size_t)cs->w_out;
     if (is_depthwise(s)) {
         if (db)
-            bias_backward(db, dy, cs->n, cs->c_out, y_plane);
+            cs__conv_bias_backward(db, dy, cs);
         if (dw)
             dw_backward_weights(dw, dy, x, cs);
         if (dx) {

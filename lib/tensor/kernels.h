@@ -69,6 +69,10 @@ void cs__conv2d_forward(float *y, const float *x, const float *w, const float *b
 void cs__conv2d_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
                          const float *w, const cs__conv_shape *s, float *work);
 
+/* db (C_out) += the sum of dy (N, C_out, H_out, W_out) over N and the plane, in eight double
+ * lanes per channel combined in a fixed order (the bias gradient of every convolution). */
+void cs__conv_bias_backward(float *db, const float *dy, const cs__conv_shape *s);
+
 /* ---- grouped 2-D convolution (gconv.c) ----------------------------------------------------- */
 
 /* PyTorch's Conv2d with `groups`: input channels in G consecutive blocks of C_in / G, output

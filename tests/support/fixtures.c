@@ -1,4 +1,5 @@
 #include <dirent.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,4 +276,14 @@ cs_dataset *cs_test_bands(size_t n, uint32_t seed)
     const char *names[K] = { "top", "middle, wide", "bottom \"low\"" };
     cs_assert_ok(cs_dataset_set_class_names(ds, names, K));
     return ds;
+}
+
+int cs_test_comma_locale(const char *locale)
+{
+    const int usable = setlocale(LC_ALL, locale) && strcmp(localeconv()->decimal_point, ",") == 0;
+    setlocale(LC_ALL, "C");
+    if (!usable)
+        printf("SKIPPED: the locale %s (with a decimal comma) is not installed; scripts/setup.sh generates "
+               "de_DE.UTF-8\n", locale);
+    return usable;
 }

@@ -81,6 +81,10 @@ int cs_test_run(Suite *s);
  * ctest (tests/CMakeLists.txt), whose main() returns this before running anything. */
 #define CS_TEST_SKIPPED 77
 
+/* Whether `locale` is installed and writes a decimal comma (the test_* LOCALE runs need one);
+ * when not, prints the SKIPPED line that says how to get it. LC_ALL is "C" on return. */
+int cs_test_comma_locale(const char *locale);
+
 /* The directory of the real Fashion-MNIST (Debian's dataset-fashion-mnist) for the suites that
  * need it: $CLASSSENS_FASHION_MNIST_DIR when set and non-empty, else the package's directory,
  * as the library looks it up. NULL, after a "SKIP:" line on stderr, where its training
