@@ -308,6 +308,51 @@ CS_API int cs_model_threads(const cs_model *m);
 CS_API int cs_model_saved_threads(const cs_model *m);
 
 /**
+ * @brief Arithmetic of a model's matrix products (convolutions, linear layers).
+ *
+ * ::CS_PRECISION_BF16 is a mixed-precision mode: the operands of every product are rounded to
+ * bfloat16 (round to nearest even), their products summed in fp32; weights, gradients,
+ * optimiser state and every other operation stay fp32. It needs the AVX512_BF16 instructions
+ * (detected at run time; see cs_model_set_precision()).
+ */
+typedef enum cs_precision {
+    CS_PRECISION_FP32 = 0, /**< fp32 throughout (the default); results as in every earlier release. */
+    CS_PRECISION_BF16 = 1  /**< bf16 products, fp32 sums and fp32 master weights. */
+} cs_precision;
+
+/**
+ * @brief Choose the arithmetic of the model's matrix products for every later forward and
+ *        backward pass, training and evaluation (cs_model_forward(), cs_model_backward(),
+ *        cs_model_train(), cs_model_predict() and the rest).
+ *
+ * The parameters stay fp32 whatever the precision, so a checkpoint does not depend on it and
+ * the mode may be switched between steps. ::CS_PRECISION_FP32 gives bit for bit the results a
+ * model that never called this gives. ::CS_PRECISION_BF16 is deterministic for a given thread
+ * count on a given CPU model (the hardware's fp32 sums of bf16 products may round differently
+ * on another vendor's CPU).
+ *
+ * bf16 needs a CPU with AVX512_BF16 (and AVX512F, BW, VL) and an operating system that saves
+ * the AVX-512 registers. Setting the environment variable `CLASSSENS_NO_BF16` to a value other
+ * than empty or `0` makes the library behave as if the CPU lacked it (to test that path).
+ * @param m The model.
+ * @param p ::CS_PRECISION_FP32 or ::CS_PRECISION_BF16.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT for NULL or an unknown value;
+ *         ::CS_ERR_UNSUPPORTED for bf16 where it is unavailable (the message names the missing
+ *         feature, e.g. AVX512_BF16; the precision is left unchanged); ::CS_ERR_STATE when
+ *         called from cs_model_train()'s progress callback.
+ */
+CS_API int cs_model_set_precision(cs_model *m, cs_precision p);
+
+/**
+ * @brief The precision set by cs_model_set_precision() (::CS_PRECISION_FP32 until then; a
+ *        loaded model starts in fp32).
+ * @param[out] out The precision.
+ * @param m        The model.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT when @p out or @p m is NULL.
+ */
+CS_API int cs_model_precision(cs_precision *out, const cs_model *m);
+
+/**
  * @brief Set every gradient to 0 (cs_model_backward() accumulates).
  * @param m The model.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT for NULL.

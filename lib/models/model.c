@@ -21,6 +21,7 @@
 #include "core/team.h"
 #include "models/model_internal.h"
 #include "models/models.h"
+#include "tensor/precision.h"
 
 /* Purpose word that separates the dropout key from other keys derived from the model seed. */
 #define CS__PURPOSE_DROPOUT 0x44524F50u /* "DROP" */
@@ -231,6 +232,33 @@ int cs_model_set_threads(cs_model *m, int threads)
 int cs_model_threads(const cs_model *m)
 {
     return m ? m->net.threads : -1;
+}
+
+int cs_model_set_precision(cs_model *m, cs_precision p)
+{
+    if (!m)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_model_set_precision: model is NULL");
+    if (p != CS_PRECISION_FP32 && p != CS_PRECISION_BF16)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_model_set_precision: precision is %d, expected "
+                         "CS_PRECISION_FP32 (0) or CS_PRECISION_BF16 (1)", (int)p);
+    if (m->training)
+        return cs__error(CS_ERR_STATE, "cs_model_set_precision: the model is training (called from its progress "
+                         "callback); set the precision before cs_model_train");
+    if (p == CS_PRECISION_BF16) {
+        int status = cs__bf16_check("cs_model_set_precision");
+        if (status != CS_OK)
+            return status;
+    }
+    m->net.precision = (int)p;
+    return CS_OK;
+}
+
+int cs_model_precision(cs_precision *out, const cs_model *m)
+{
+    if (!out || !m)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_model_precision: %s is NULL", !out ? "out" : "model");
+    *out = (cs_precision)m->net.precision;
+    return CS_OK;
 }
 
 double cs_model_forward_flops(const cs_model *m)

@@ -132,6 +132,9 @@ typedef struct cs__net {
     int threads;
     int members;
     cs__team *team;
+    /* The arithmetic of the products (cs_precision; tensor/precision.h): run_members sets it
+     * as the thread's precision on every member for the pass. */
+    int precision;
 
     cs__net_plan plan;            /* set by cs__net_prepare */
 } cs__net;

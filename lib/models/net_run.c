@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "models/op.h"
+#include "tensor/precision.h"
 
 /* One forward or backward pass as the members see it. */
 typedef struct pass {
@@ -36,9 +37,30 @@ void cs__member_barrier(const cs__member *me)
         cs__team_barrier(me->net->team);
 }
 
-/* Run fn on every member, each GEMM single-threaded when the net has a thread count. */
+/* A member's share of a pass with the thread's matrix products in the net's precision. */
+typedef struct precise_run {
+    cs__team_fn fn;
+    void *arg;
+    cs_precision precision;
+} precise_run;
+
+static void precise_member(void *arg, int t, int members)
+{
+    const precise_run *r = arg;
+    const cs_precision before = cs__precision_set(r->precision);
+    r->fn(r->arg, t, members);
+    cs__precision_set(before);
+}
+
+/* Run fn on every member, each GEMM single-threaded when the net has a thread count, in the
+ * net's precision. */
 static void run_members(cs__net *net, cs__team_fn fn, void *arg)
 {
+    precise_run r = { fn, arg, (cs_precision)net->precision };
+    if (net->precision != CS_PRECISION_FP32) {
+        fn = precise_member;
+        arg = &r;
+    }
     if (net->threads > 0)
         cs__blas_serial_begin();
     if (net->team)

@@ -1,10 +1,13 @@
 /* The one entry to BLAS: every matrix product of the numeric core goes through cs__sgemm, so
- * that swapping the BLAS, counting FLOPs or pinning threads happens in one place. */
+ * that swapping the BLAS, counting FLOPs or pinning threads happens in one place; and the one
+ * place that chooses fp32 (cblas_sgemm) or the bf16 kernel of gemm_bf16.c, by the calling
+ * thread's precision (precision.h). */
 #include <pthread.h>
 
 #include <cblas.h>
 
 #include "tensor/kernels.h"
+#include "tensor/precision.h"
 
 void cs__sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a,
                int lda, const float *b, int ldb, float beta, float *c, int ldc)
@@ -31,6 +34,11 @@ void cs__sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, con
         }
         return;
     }
+    /* A thread in a pass of a bf16 model (precision.h); the kernel declines only where it
+     * cannot run, and fp32 computes the product then. */
+    if (cs__precision_get() == CS_PRECISION_BF16 &&
+        cs__sbgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc))
+        return;
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
                 trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
