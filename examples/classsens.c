@@ -50,11 +50,12 @@ static int mpi_rank = -1;
 
 typedef struct study_args {
     const cli_profile *prof;
-    const char *data, *models, *out, *epochs, *lr;
+    const char *data, *models, *out, *epochs, *lr, *augment;
     const char *noise[MAX_LISTS], *reduce[MAX_LISTS];
     int n_noise, n_reduce;
     int matched, no_report, quiet;
     int seeds, batch, jobs, threads;
+    int crop_padding, flip;
     int shard_index, shard_count, plan, data_per_rank;
     int have_seeds, have_batch, have_train_subset, have_test_subset;
     uint64_t seed;
@@ -88,6 +89,8 @@ static void study_help(void)
            "  --lr LR             learning rate of every model without /lr (default: the profile's,\n"
            "                      else 0.1 for models with BatchNorm and 0.01 for lenet and custom)\n"
            "  --batch B           mini-batch size\n"
+           "  --augment A         training augmentation: none, flip, crop:P or crop:P+flip (random\n"
+           "                      crop after zero padding of P pixels, random horizontal flips)\n"
            "  --train-subset N    stratified training subset (0: the whole split)\n"
            "  --test-subset N     stratified test subset (0: the whole split)\n"
            "  --jobs N            cells trained at once (0: one per CPU; default)\n"
@@ -109,9 +112,9 @@ static void study_help(void)
     for (size_t i = 0; i < CLI_NUM_PROFILES; i++) {
         const cli_profile *p = &CLI_PROFILES[i];
         printf("  %s: %s\n    --data %s --models %s\n    --noise %s --reduce %s --seeds %d --batch %d\n"
-               "    --train-subset %zu --test-subset %zu --out %s\n",
-               p->name, p->about, p->data, p->models, p->noise, p->reduce, p->seeds, p->batch, p->train_subset,
-               p->test_subset, p->out);
+               "    --augment %s --train-subset %zu --test-subset %zu --out %s\n",
+               p->name, p->about, p->data, p->models, p->noise, p->reduce, p->seeds, p->batch, p->augment,
+               p->train_subset, p->test_subset, p->out);
     }
     printf("\nCtrl-C (or SIGTERM) stops after the cells in flight are abandoned; the finished ones stay in\n"
            "the store. Under mpirun (mpirun -np N classsens study ...) rank 0 hands out the cells, most\n"
@@ -144,10 +147,11 @@ static int parse_study_args(study_args *a, int argc, char **argv)
         { "matched", 0 }, { "seeds", 1 }, { "seed", 1 }, { "epochs", 1 }, { "batch", 1 },
         { "train-subset", 1 }, { "test-subset", 1 }, { "jobs", 1 }, { "out", 1 }, { "no-report", 0 },
         { "quiet", 0 }, { "lr", 1 }, { "threads", 1 }, { "shard", 1 }, { "plan", 0 }, { "data-per-rank", 0 },
+        { "augment", 1 },
     };
     enum { O_PROFILE, O_DATA, O_MODELS, O_NOISE, O_REDUCE, O_MATCHED, O_SEEDS, O_SEED, O_EPOCHS, O_BATCH,
            O_TRAIN_SUBSET, O_TEST_SUBSET, O_JOBS, O_OUT, O_NO_REPORT, O_QUIET, O_LR, O_THREADS, O_SHARD, O_PLAN,
-           O_DATA_PER_RANK };
+           O_DATA_PER_RANK, O_AUGMENT };
     memset(a, 0, sizeof *a);
     a->prof = &CLI_PROFILES[0];
     cli_scanner sc = { argc, 0, argv, "study" };
@@ -192,6 +196,7 @@ static int parse_study_args(study_args *a, int argc, char **argv)
             }
             break;
         case O_BATCH: rc = cli_parse_int("--batch", v, 1, &a->batch); a->have_batch = 1; break;
+        case O_AUGMENT: a->augment = v; break;
         case O_LR: {
             double lr;
             rc = cli_parse_open_interval("--lr", v, 0.0, INFINITY, &lr);
@@ -231,6 +236,11 @@ static int parse_study_args(study_args *a, int argc, char **argv)
         a->seeds = p->seeds;
     if (!a->have_batch)
         a->batch = p->batch;
+    if (!a->augment)
+        a->augment = p->augment;
+    rc = cli_parse_augment("--augment", a->augment, &a->crop_padding, &a->flip);
+    if (rc != 0)
+        return rc;
     if (a->n_noise == 0)
         a->noise[a->n_noise++] = p->noise;
     if (a->n_reduce == 0)
@@ -447,6 +457,8 @@ static int build_study(cs_study **out, const study_plan *pl, const study_args *a
         cs_train_options t = CS_TRAIN_OPTIONS_INIT;
         t.epochs = m->epochs;
         t.batch_size = a->batch;
+        t.crop_padding = a->crop_padding;
+        t.horizontal_flip = a->flip;
         t.lr = m->lr;
         t.threads = a->threads;
         status = cs_study_add_model(*out, NULL, m->arch, m->width, &t);

@@ -164,6 +164,42 @@ int cli_parse_u64(const char *opt, const char *text, uint64_t *out)
     return 0;
 }
 
+const char CLI_AUGMENT_SYNTAX[] = "none, flip, crop:P or crop:P+flip";
+
+int cli_parse_augment(const char *opt, const char *text, int *crop_padding, int *flip)
+{
+    int crop = 0, fl = 0;
+    const char *p = text;
+    if (strcmp(p, "none") == 0) {
+        p += 4;
+    } else {
+        if (strncmp(p, "crop:", 5) == 0) {
+            char *end;
+            errno = 0;
+            long v = strtol(p + 5, &end, 10);
+            if (end == p + 5 || p[5] < '0' || p[5] > '9' || errno == ERANGE || v < 1 || v > 64)
+                return cli_usage_error("%s: the crop padding wants 1..64 pixels, got '%s'", opt, text);
+            crop = (int)v;
+            p = end;
+            if (*p == '+')
+                p++;
+            else if (*p != '\0')
+                return cli_usage_error("%s wants %s, got '%s'", opt, CLI_AUGMENT_SYNTAX, text);
+        }
+        if (strcmp(p, "flip") == 0) {
+            fl = 1;
+            p += 4;
+        } else if (crop == 0 || p[-1] == '+') {
+            return cli_usage_error("%s wants %s, got '%s'", opt, CLI_AUGMENT_SYNTAX, text);
+        }
+    }
+    if (*p != '\0')
+        return cli_usage_error("%s wants %s, got '%s'", opt, CLI_AUGMENT_SYNTAX, text);
+    *crop_padding = crop;
+    *flip = fl;
+    return 0;
+}
+
 /* A finite number in (lo, hi) — open at both ends. */
 int cli_parse_open_interval(const char *opt, const char *text, double lo, double hi, double *out)
 {

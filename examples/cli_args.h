@@ -71,6 +71,13 @@ int cli_parse_u64(const char *opt, const char *text, uint64_t *out);
 /* A finite number in the open interval (lo, hi); hi may be INFINITY. */
 int cli_parse_open_interval(const char *opt, const char *text, double lo, double hi, double *out);
 
+/* ---- training augmentation ------------------------------------------------------------------ */
+/* The AUGMENT syntax, for help texts and messages. */
+extern const char CLI_AUGMENT_SYNTAX[];
+/* "none", "flip", "crop:P" or "crop:P+flip" (P zero-padding pixels of the random crop, 1..64)
+ * into *crop_padding and *flip; opt names the option in messages. */
+int cli_parse_augment(const char *opt, const char *text, int *crop_padding, int *flip);
+
 /* ---- data sets ------------------------------------------------------------------------------ */
 typedef enum cli_data_kind { CLI_DATA_FASHION, CLI_DATA_CIFAR10, CLI_DATA_IDX } cli_data_kind;
 

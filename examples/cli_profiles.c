@@ -12,7 +12,7 @@ const cli_profile CLI_PROFILES[] = {
      * images to learn from, and the curve would only show chance. */
     { "quick", "fashion-mnist", 2500, 1000, 3, 32,
       "lenet@10/0.05,custom:0.25@8/0.05,resnet18:0.125@2/0.05,unresnet18:0.125@2/0.02,googlenet:0.0625@2/0.05",
-      "shuffle:0.1,0.3", "uniform:0.5,0.2", "classsens-quick",
+      "shuffle:0.1,0.3", "uniform:0.5,0.2", "none", "classsens-quick",
       "small subsets and narrow models: a whole study in minutes on a laptop" },
     /* The article's protocol at the size of two cores and about two hours (docs/evidence.md has
      * the run): the whole training and test splits, every architecture narrowed and trained for
@@ -24,11 +24,11 @@ const cli_profile CLI_PROFILES[] = {
      * profile. */
     { "standard", "fashion-mnist", 0, 0, 3, 64,
       "lenet@15/0.05,custom:0.25@15/0.03,resnet18:0.125@4/0.05,unresnet18:0.125@4/0.05,googlenet:0.0625@3/0.05",
-      "shuffle:0.1,0.2,0.3", "uniform:0.4,0.1", "classsens-standard",
+      "shuffle:0.1,0.2,0.3", "uniform:0.4,0.1", "crop:4+flip", "classsens-standard",
       "the article's protocol on the whole data set, models narrowed to fit about 2 hours on 2 cores" },
     { "article", "fashion-mnist", 0, 0, 5, 64,
       "lenet@125,custom@125,resnet18@25,unresnet18@25,googlenet@25",
-      "shuffle:0.1,0.2,0.3", "uniform:0.4,0.1", "classsens-article",
+      "shuffle:0.1,0.2,0.3", "uniform:0.4,0.1", "crop:4+flip", "classsens-article",
       "the reference study's protocol: full widths, whole splits (days of CPU time)" },
 };
 

@@ -17,6 +17,7 @@ typedef struct cli_profile {
     const char *models;  /* --models */
     const char *noise;   /* --noise */
     const char *reduce;  /* --reduce */
+    const char *augment; /* --augment */
     const char *out;     /* --out */
     const char *about;
 } cli_profile;

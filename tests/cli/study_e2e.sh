@@ -93,6 +93,9 @@ echo "A: $nfig figure files"
 header=$(head -n 1 "$work/A/results.csv" | tr -d '\r')
 [ "$header" = "model,condition,level,replicate,true,pred,count" ] || fail "results.csv header is '$header'"
 [ "$(ls "$work/A"/cells/*.json 2>/dev/null | wc -l)" -eq $cells ] || fail "A/cells does not hold $cells cell files"
+# The quick profile trains without augmentation (--augment none), and the store says so.
+grep -q '"crop_padding": 0,' "$work/A/study.json" || fail "A/study.json does not record crop_padding 0"
+grep -q '"horizontal_flip": false' "$work/A/study.json" || fail "A/study.json does not record horizontal_flip false"
 
 step "report.html in headless Chromium"
 sh "$check_html" "$work/A/report.html"
@@ -167,5 +170,12 @@ tail -n 1 "$work/D.err" | grep -qi "^classsens: CS_ERR_[A-Z_]*: .*configuration"
     fail "the last line is not the error, or it does not mention the configuration"
 [ "$(grep -vc '^study: ' "$work/D.err")" -eq 1 ] || fail "stderr has more than the header and the error"
 [ "$(ls "$work/A"/cells/*.json | wc -l)" -eq $cells ] || fail "the refused run changed A/cells"
+
+step "study with --augment crop:2+flip into A (another configuration: the store records augmentation)"
+study --jobs 1 --augment crop:2+flip --out "$work/A" > "$work/E.out" 2> "$work/E.err"
+rc=$?
+[ $rc -eq 1 ] || fail "exit code $rc, expected 1"
+tail -n 1 "$work/E.err" | grep -qi "^classsens: CS_ERR_[A-Z_]*: .*configuration" ||
+    fail "the last line is not the error, or it does not mention the configuration"
 
 finish study_e2e
