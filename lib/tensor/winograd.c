@@ -34,21 +34,22 @@
 
 #include "tensor/winograd.h"
 
-/* Tiles per chunk. A chunk's V and M (16 (C_in + C_out) P floats) should stay in L2, where
+/* Tiles per chunk. A chunk's V and M (XI (C_in + C_out) P floats) should stay in L2, where
  * the transforms and OpenBLAS's small-matrix kernel run up to twice as fast as from memory
- * (measured on ResNet18's layers, one thread: at C = 64 the 16 GEMMs ran at 118 GFLOP/s on
- * chunks of 64 tiles, 64 GFLOP/s on 256): CHUNK_FLOATS / (C_in + C_out) tiles. But each
- * GEMM also reads its U[xi] (C_out x C_in) once per chunk, and where that is the larger
- * operand (layer4, 1 MiB) more tiles per chunk pay off: at least C_in C_out / 2048. Within
- * [CHUNK_MIN, CHUNK_MAX], multiples of 16, or all the batch's tiles where they are fewer. */
-enum { CHUNK_FLOATS = 8192, CHUNK_MIN = 16, CHUNK_MAX = 256 };
+ * (measured on ResNet18's layers, one thread, F(2x2): at C = 64 the 16 GEMMs ran at 118
+ * GFLOP/s on chunks of 64 tiles, 64 GFLOP/s on 256): CHUNK_FLOATS floats, 512 KiB for
+ * F(2x2). F(4x4)'s chunks hold twice that: at a third of the tiles per KiB its GEMMs were
+ * left with 16 columns, and 1 MiB ran 5-10 % faster at 64 channels on 32x32 and 128 on 16x16
+ * (12.0 against 13.0 ms forward, one thread, batch 32; 2 MiB no better). But each GEMM also
+ * reads its U[xi] (C_out x C_in) once per chunk, and where that is the larger operand (1 MiB at
+ * 512 channels) more tiles per chunk pay off: at least C_in C_out / 2048. Within [CHUNK_MIN,
+ * CHUNK_MAX], multiples of 16, or all the batch's tiles where they are fewer. */
+enum { CHUNK_FLOATS = 16 * 8192, CHUNK_MIN = 16, CHUNK_MAX = 256 };
 
-enum { XI = 16 }; /* positions of a transformed 4x4 tile */
-
-/* U, V and M each hold 16 matrices, which the transforms read or write together, one entry
- * of each. Matrices a power-of-two size apart (64x256 floats, 64 KiB) would put all 16
- * entries in one L1 set and evict each other (the transforms ran 3-4x slower so); SKEW floats
- * (one cache line) between consecutive matrices spread them over 16 sets. */
+/* U, V and M each hold XI matrices, which the transforms read or write together, one entry
+ * of each. Matrices a power-of-two size apart (64x256 floats, 64 KiB) would put all entries
+ * in one L1 set and evict each other (the transforms ran 3-4x slower so); SKEW floats (one
+ * cache line) between consecutive matrices spread them over as many sets. */
 enum { SKEW = 16 };
 
 static size_t skewed(size_t floats)
@@ -57,22 +58,25 @@ static size_t skewed(size_t floats)
 }
 
 /* The convolution the code runs: in (N, C_in, H_in, W_in) -> out (N, C_out, H_out, W_out),
- * 3x3 filters, stride 1, zero padding pad; tiles of 2x2 outputs, th x tw per image. */
+ * 3x3 filters, stride 1, zero padding pad; tiles of m x m outputs (F(m x m, 3x3), m = 2 or 4)
+ * from (m + 2) x (m + 2) inputs, xi = (m + 2)^2 positions, th x tw tiles per image. */
 typedef struct geom {
     int n, c_in, c_out, h_in, w_in, h_out, w_out, pad;
+    int m, xi;
     int th, tw;
     size_t tiles, chunk; /* tiles per image; tiles per chunk */
 } geom;
 
-static geom geom_of(int n, int c_in, int c_out, int h_in, int w_in, int h_out, int w_out, int pad)
+static geom geom_of(int n, int c_in, int c_out, int h_in, int w_in, int h_out, int w_out, int pad, int m)
 {
     geom g = { .n = n, .c_in = c_in, .c_out = c_out, .h_in = h_in, .w_in = w_in,
-               .h_out = h_out, .w_out = w_out, .pad = pad };
-    g.th = (h_out + 1) / 2;
-    g.tw = (w_out + 1) / 2;
+               .h_out = h_out, .w_out = w_out, .pad = pad, .m = m, .xi = (m + 2) * (m + 2) };
+    g.th = (h_out + m - 1) / m;
+    g.tw = (w_out + m - 1) / m;
     g.tiles = (size_t)g.th * (size_t)g.tw;
     const size_t all = g.tiles * (size_t)n;
-    size_t chunk = CHUNK_FLOATS / ((size_t)c_in + (size_t)c_out);
+    const size_t floats = m == 2 ? CHUNK_FLOATS : 2 * (size_t)CHUNK_FLOATS;
+    size_t chunk = floats / (size_t)g.xi / ((size_t)c_in + (size_t)c_out);
     const size_t by_filters = (size_t)c_in * (size_t)c_out / 2048;
     chunk = chunk > by_filters ? chunk : by_filters;
     chunk = chunk < CHUNK_MIN ? CHUNK_MIN : chunk > CHUNK_MAX ? CHUNK_MAX : chunk / 16 * 16;
@@ -80,25 +84,42 @@ static geom geom_of(int n, int c_in, int c_out, int h_in, int w_in, int h_out, i
     return g;
 }
 
+/* F(4x4, 3x3) where the plane is at least MIN_F4_SIDE outputs on both sides, F(2x2, 3x3)
+ * below, for all three passes. Per layer, one thread, batch 32, forward / dx / dW, F(4x4)
+ * against F(2x2) (CPU time, best of 5, alternated): 64 channels at 32x32 0.88 / 0.87 / 0.93,
+ * 128 at 16x16 0.80 / 0.80 / 0.80, 64 at 28x28 0.85-0.99, 128 at 14x14 0.92-1.05, 256 at 8x8
+ * 0.94-1.02, 256 at 7x7 1.02-1.11, 512 at 4x4 1.35-1.50. On small planes a chunk holds few
+ * tiles per image, F(4x4)'s tiles overhang as much or more, and its 36 GEMMs have as few
+ * columns as there are images (4x4: one tile each), so F(2x2) stays there; it is also the
+ * more accurate (see the file comment). */
+enum { MIN_F4_SIDE = 12 };
+
+static int tile_side(int h_out, int w_out)
+{
+    return h_out >= MIN_F4_SIDE && w_out >= MIN_F4_SIDE ? 4 : 2;
+}
+
 static geom forward_geom(const cs__conv_shape *s)
 {
-    return geom_of(s->n, s->c_in, s->c_out, s->h_in, s->w_in, s->h_out, s->w_out, s->pad);
+    return geom_of(s->n, s->c_in, s->c_out, s->h_in, s->w_in, s->h_out, s->w_out, s->pad,
+                   tile_side(s->h_out, s->w_out));
 }
 
 /* dx = conv(dY, rotated filters): from the output plane back to the input plane. */
 static geom backward_geom(const cs__conv_shape *s)
 {
-    return geom_of(s->n, s->c_out, s->c_in, s->h_out, s->w_out, s->h_in, s->w_in, 2 - s->pad);
+    return geom_of(s->n, s->c_out, s->c_in, s->h_out, s->w_out, s->h_in, s->w_in, 2 - s->pad,
+                   tile_side(s->h_in, s->w_in));
 }
 
-/* Few channels make the 16 GEMMs too thin to pay for the transforms: ResNet18's stem (3 in)
- * ran 4x slower this way than by im2col + GEMM. Very many make the transformed filters (16
+/* Few channels make the GEMMs too thin to pay for the transforms: ResNet18's stem (3 in)
+ * ran 4x slower this way than by im2col + GEMM. Very many make the transformed filters (XI
  * C_in C_out floats, in every thread's workspace) larger than the rest of the model's
- * memory: above 1024 x 1024 channel pairs (64 MiB) the convolution stays with im2col. */
+ * memory: above 1024 x 1024 channel pairs the convolution stays with im2col. */
 enum { MIN_CHANNELS = 16 };
 #define MAX_CHANNEL_PAIRS ((size_t)1 << 20)
 
-/* The weight gradient's 16 GEMMs produce (C_out, C_in) blocks over an inner dimension of one
+/* The weight gradient's GEMMs produce (C_out, C_in) blocks over an inner dimension of one
  * chunk of tiles; below 64 channels on either side they are too small to beat one im2col GEMM
  * (custom's 32 -> 64 on 15x15: dW 7.4 ms by im2col, 9.0-9.6 by Winograd; ResNet18's 64 -> 64 on
  * 32x32: 41 against 28; one thread, batch 32). */
@@ -115,74 +136,97 @@ bool cs__winograd_applies(const cs__conv_shape *s)
            s->c_out >= MIN_CHANNELS && (size_t)s->c_in * (size_t)s->c_out <= MAX_CHANNEL_PAIRS;
 }
 
-/* Planes of at most SMALL_TW tiles per row (ResNet18's 8x8, 7x7 and 4x4 layers) are transformed
+/* Planes at most SMALL_W outputs wide (ResNet18's 8x8, 7x7 and 4x4 layers) are transformed
  * tile by tile: along such short runs the row-vectorised transforms spent more on setting up
- * their loops than on the tiles (145 ns per tile and channel at 4x4 against 22 at 32x32). */
-enum { SMALL_TW = 4 };
+ * their loops than on the tiles (F(2x2): 145 ns per tile and channel at 4x4 against 22 at
+ * 32x32). */
+enum { SMALL_W = 8 };
 
 static bool small_plane(const geom *g)
 {
-    return g->tw <= SMALL_TW;
+    return g->m * g->tw <= SMALL_W;
 }
 
 /* Floats of the zero-padded copy of one input plane that the tile-by-tile input transform
- * reads: (2 th + 2) x (2 tw + 2). */
+ * reads: (m th + 2) x (m tw + 2). */
 static size_t padded_plane(const geom *g)
 {
-    return (2 * (size_t)g->th + 2) * (2 * (size_t)g->tw + 2);
+    return ((size_t)g->m * (size_t)g->th + 2) * ((size_t)g->m * (size_t)g->tw + 2);
+}
+
+/* Floats of the transforms' rows: F(2x2) 10 (tw + 1) (input: 4 rows of 2 tw + 2 and a zero
+ * row, more than the output's and the gradient's 4 tw); F(4x4) 30 (tw + 1) (input: 6 rows of
+ * 4 tw + 2 and a zero row; output 16 tw; gradient 24 tw). */
+static size_t row_floats(const geom *g)
+{
+    return (g->m == 2 ? 10 : 60) * ((size_t)g->tw + 1);
 }
 
 /* U (or dU), then V and M (or the gradient's Y) of one chunk, then the scratch of the
- * transforms (rows: input 10 (tw + 1), more than the output's and the gradient's 4 tw; on
- * small planes the padded plane). */
+ * transforms (rows; on small planes also the padded plane). */
 static size_t geom_workspace(const geom *g)
 {
-    return (size_t)XI * (skewed((size_t)g->c_out * (size_t)g->c_in) + skewed((size_t)g->c_in * g->chunk) +
-                         skewed((size_t)g->c_out * g->chunk)) +
-           10 * ((size_t)g->tw + 1) + (small_plane(g) ? padded_plane(g) : 0);
+    return (size_t)g->xi * (skewed((size_t)g->c_out * (size_t)g->c_in) + skewed((size_t)g->c_in * g->chunk) +
+                            skewed((size_t)g->c_out * g->chunk)) +
+           row_floats(g) + (small_plane(g) ? padded_plane(g) : 0);
 }
 
 size_t cs__winograd_workspace(const cs__conv_shape *s)
 {
+    /* dW uses the forward's geometry */
     const geom f = forward_geom(s), b = backward_geom(s);
     const size_t wf = geom_workspace(&f), wb = geom_workspace(&b);
     return wf > wb ? wf : wb;
 }
 
-/* U[xi] (C_out, C_in) at u + xi * skewed(C_out C_in): G g Gt of every filter g of
- * w (C_out, C_in, 3, 3). */
-static void transform_filters(float *u, const float *w, int c_out, int c_in)
+/* G v for one column v of a 3x3 filter: F(2x2)'s G (4x3) or F(4x4)'s (6x3), in double (the
+ * filters are transformed once per pass, and 1/6, 1/12 and 1/24 are not floats). */
+static void g_column(double *t, int m, double a, double b, double c)
 {
-    const size_t plane = skewed((size_t)c_out * (size_t)c_in);
-    for (size_t f = 0; f < (size_t)c_out * (size_t)c_in; f++) {
-        const float *g = w + f * 9;
-        float t[4][3];
-        for (int b = 0; b < 3; b++) { /* t = G g */
-            t[0][b] = g[b];
-            t[1][b] = 0.5f * (g[b] + g[3 + b] + g[6 + b]);
-            t[2][b] = 0.5f * (g[b] - g[3 + b] + g[6 + b]);
-            t[3][b] = g[6 + b];
-        }
-        for (int a = 0; a < 4; a++) { /* U = t Gt */
-            float *row = u + (size_t)(a * 4) * plane + f;
-            row[0] = t[a][0];
-            row[plane] = 0.5f * (t[a][0] + t[a][1] + t[a][2]);
-            row[2 * plane] = 0.5f * (t[a][0] - t[a][1] + t[a][2]);
-            row[3 * plane] = t[a][2];
-        }
+    if (m == 2) {
+        t[0] = a;
+        t[1] = 0.5 * (a + b + c);
+        t[2] = 0.5 * (a - b + c);
+        t[3] = c;
+        return;
     }
+    t[0] = 0.25 * a;
+    t[1] = -(a + b + c) / 6.0;
+    t[2] = -(a - b + c) / 6.0;
+    t[3] = a / 24.0 + b / 12.0 + c / 6.0;
+    t[4] = a / 24.0 - b / 12.0 + c / 6.0;
+    t[5] = c;
 }
 
-/* The transformed filters of dx's convolution need no transform of their own. Rotating g by
- * 180 degrees reverses its rows and columns, and G (reversed columns) = P G with P the
- * permutation (3, 1, 2, 0) of G's rows; so G g' Gt = P (G g Gt) P: position (a, b) of the
- * rotated filter's U is position (P a, P b) of the forward's. With C_in and C_out swapped
- * too, dx's U[xi] is the forward's U[rotated_xi(xi)] transposed, which the GEMM reads as
- * such. */
-static int rotated_xi(int xi)
+/* U[xi] at u + xi * skewed(C_out C_in): G g Gt of every filter g of w (C_out, C_in, 3, 3).
+ * Not rotated: U[xi] is (C_out, C_in), the forward's. Rotated: U[xi] is (C_in, C_out), the
+ * filters of dx's convolution (each filter rotated by 180 degrees, C_in and C_out swapped):
+ * transforming them costs XI C_in C_out operations, nothing next to the GEMMs. */
+static void transform_filters(float *u, const float *w, int c_out, int c_in, int m, bool rotated)
 {
-    static const int p[4] = { 3, 1, 2, 0 };
-    return p[xi / 4] * 4 + p[xi % 4];
+    const int al = m + 2;
+    const size_t plane = skewed((size_t)c_out * (size_t)c_in);
+    const int rows = rotated ? c_in : c_out, cols = rotated ? c_out : c_in;
+    for (int r = 0; r < rows; r++) /* in the order of U, so that its 36 planes are written in sequence */
+        for (int q = 0; q < cols; q++) {
+            const int o = rotated ? q : r, i = rotated ? r : q;
+            const float *src = w + ((size_t)o * (size_t)c_in + (size_t)i) * 9;
+            double g[9];
+            for (int k = 0; k < 9; k++)
+                g[k] = src[rotated ? 8 - k : k];
+            const size_t f = (size_t)r * (size_t)cols + (size_t)q;
+            double t[6][3], col[6] = { 0 }, row[6] = { 0 };
+            for (int b = 0; b < 3; b++) { /* t = G g */
+                g_column(col, m, g[b], g[3 + b], g[6 + b]);
+                for (int a = 0; a < al; a++)
+                    t[a][b] = col[a];
+            }
+            for (int a = 0; a < al; a++) { /* U = t Gt */
+                g_column(row, m, t[a][0], t[a][1], t[a][2]);
+                for (int b = 0; b < al; b++)
+                    u[(size_t)(a * al + b) * plane + f] = (float)row[b];
+            }
+        }
 }
 
 /* A run of tiles in one tile row of one image: columns [tj0, tj1) of row ti of image img, with left
@@ -312,7 +356,7 @@ static inline void input_tile(float *restrict dst, size_t xi_stride, const float
  * of t. Both passes are plain unit- or two-stride loops that the compiler vectorises; the
  * padding is never copied (rows outside the plane read a zero row). rows is scratch of
  * 10 (tw + 1) floats. */
-static void transform_input(float *restrict v, float *restrict rows, const float *in, const geom *g, size_t p0,
+static void transform_input2(float *restrict v, float *restrict rows, const float *in, const geom *g, size_t p0,
                             size_t np)
 {
     const size_t width = 2 * (size_t)g->tw + 2, xi_stride = skewed((size_t)g->c_in * np);
@@ -321,7 +365,7 @@ static void transform_input(float *restrict v, float *restrict rows, const float
     float *t = rows, *zero = rows + 4 * width;
     memset(zero, 0, (size_t)g->w_in * sizeof *zero);
     const bool small = small_plane(g);
-    float *padded = rows + 10 * ((size_t)g->tw + 1);
+    float *padded = rows + row_floats(g);
     const size_t pw = width; /* padded plane: (2 th + 2) rows of 2 tw + 2 */
     if (small)
         memset(padded, 0, padded_plane(g) * sizeof *padded);
@@ -385,7 +429,7 @@ static void transform_input(float *restrict v, float *restrict rows, const float
 /* out of tiles [p0, p0 + np) from M[xi] (C_out, np): At m A of every tile, the parts inside
  * the plane written as bias + value (bias may be NULL: 0) or, when accumulate, added. rows is
  * scratch of 4 tw floats: the even and odd columns of the tile row's two output rows. */
-static void transform_output(float *out, float *restrict rows, const float *restrict m, const float *bias,
+static void transform_output2(float *out, float *restrict rows, const float *restrict m, const float *bias,
                              bool accumulate, const geom *g, size_t p0, size_t np)
 {
     const size_t tw = (size_t)g->tw, xi_stride = skewed((size_t)g->c_out * np);
@@ -446,7 +490,7 @@ static void transform_output(float *out, float *restrict rows, const float *rest
  * weight gradient of filter (o, i) is then Gt [sum over tiles of Y[xi][o] V[xi][i]] G: the
  * forward's output is the bilinear form sum over xi of (A dy At) (G g Gt) (Bt d B), so its
  * derivative with respect to g is Gt [(A dy At) .* (Bt d B)] G. rows is scratch of 4 tw. */
-static void transform_grad(float *restrict ygrad, float *restrict rows, const float *dy, const geom *g, size_t p0,
+static void transform_grad2(float *restrict ygrad, float *restrict rows, const float *dy, const geom *g, size_t p0,
                            size_t np)
 {
     const size_t tw = (size_t)g->tw, xi_stride = skewed((size_t)g->c_out * np);
@@ -487,49 +531,372 @@ static void transform_grad(float *restrict ygrad, float *restrict rows, const fl
     }
 }
 
-/* dw (C_out, C_in, 3, 3) += Gt D G of every filter's summed product D, at du + xi * skewed(C_out C_in). */
-static void untransform_filters(float *dw, const float *du, int c_out, int c_in)
+/* The F(4x4) transforms below run as loops over the tiles of a run, one loop per row of the
+ * tile, in these helpers: their restrict parameters tell the compiler that the rows do not
+ * overlap, which block-scope restrict pointers do not (GCC then gave up vectorising for the
+ * number of aliasing checks). */
+
+/* y = At x along n columns, At = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]. */
+static inline void at6_rows(float *restrict y0, float *restrict y1, float *restrict y2, float *restrict y3,
+                            const float *restrict x0, const float *restrict x1, const float *restrict x2,
+                            const float *restrict x3, const float *restrict x4, const float *restrict x5, size_t n)
 {
-    const size_t plane = skewed((size_t)c_out * (size_t)c_in);
-    for (size_t f = 0; f < (size_t)c_out * (size_t)c_in; f++) {
-        float t[3][4];
-        for (int b = 0; b < 4; b++) { /* t = Gt D */
-            const float d0 = du[(size_t)b * plane + f], d1 = du[(size_t)(4 + b) * plane + f];
-            const float d2 = du[(size_t)(8 + b) * plane + f], d3 = du[(size_t)(12 + b) * plane + f];
-            t[0][b] = d0 + 0.5f * (d1 + d2);
-            t[1][b] = 0.5f * (d1 - d2);
-            t[2][b] = 0.5f * (d1 + d2) + d3;
+    for (size_t j = 0; j < n; j++) {
+        const float s12 = x1[j] + x2[j], d12 = x1[j] - x2[j], s34 = x3[j] + x4[j], d34 = x3[j] - x4[j];
+        y0[j] = x0[j] + s12 + s34;
+        y1[j] = d12 + 2.0f * d34;
+        y2[j] = s12 + 4.0f * s34;
+        y3[j] = d12 + 8.0f * d34 + x5[j];
+    }
+}
+
+/* t = A e along n columns, A = At transposed (6x4). */
+static inline void a6_rows(float *restrict t0, float *restrict t1, float *restrict t2, float *restrict t3,
+                           float *restrict t4, float *restrict t5, const float *restrict e0, const float *restrict e1,
+                           const float *restrict e2, const float *restrict e3, size_t n)
+{
+    for (size_t j = 0; j < n; j++) {
+        const float s = e0[j] + e2[j], d = e1[j] + e3[j], s4 = e0[j] + 4.0f * e2[j];
+        const float d4 = 2.0f * e1[j] + 8.0f * e3[j];
+        t0[j] = e0[j];
+        t1[j] = s + d;
+        t2[j] = s - d;
+        t3[j] = s4 + d4;
+        t4[j] = s4 - d4;
+        t5[j] = e3[j];
+    }
+}
+
+/* v = x B for n tiles of one row, x_c of tile j in phase c mod 4 of column 4 j + c: x0..x3 =
+ * h0..h3[j], x4 = h0[j + 1], x5 = h1[j + 1]. */
+static inline void b6_phases(float *restrict v0, float *restrict v1, float *restrict v2, float *restrict v3,
+                             float *restrict v4, float *restrict v5, const float *restrict h0,
+                             const float *restrict h1, const float *restrict h2, const float *restrict h3, size_t n)
+{
+    for (size_t j = 0; j < n; j++) {
+        const float x0 = h0[j], x1 = h1[j], x2 = h2[j], x3 = h3[j], x4 = h0[j + 1], x5 = h1[j + 1];
+        const float p = x4 - 4.0f * x2, q = 4.0f * x1 - x3;
+        const float r = x4 - x2, s = 2.0f * (x3 - x1);
+        v0[j] = 4.0f * x0 - 5.0f * x2 + x4;
+        v1[j] = p - q;
+        v2[j] = p + q;
+        v3[j] = r + s;
+        v4[j] = r - s;
+        v5[j] = 4.0f * x1 - 5.0f * x3 + x5;
+    }
+}
+
+/* The four column phases of n + 1/2 tiles of a row t: h_c[j] = t[4 j + c] (and h0, h1 one
+ * further, columns 4 n and 4 n + 1). */
+static inline void split_phases(float *restrict h0, float *restrict h1, float *restrict h2, float *restrict h3,
+                                const float *restrict t, size_t n)
+{
+    for (size_t j = 0; j < n; j++) {
+        h0[j] = t[4 * j];
+        h1[j] = t[4 * j + 1];
+        h2[j] = t[4 * j + 2];
+        h3[j] = t[4 * j + 3];
+    }
+    h0[n] = t[4 * n];
+    h1[n] = t[4 * n + 1];
+}
+
+/* F(4x4)'s Y[xi] (C_out, np) for the weight gradient: A dy At of every 4x4 tile of dY (0
+ * outside the plane), A = At transposed (6x4), as transform_grad2. rows is scratch of 16 tw:
+ * the tile row's four rows of dY split by column phase. */
+static void transform_grad4(float *restrict ygrad, float *restrict rows, const float *dy, const geom *g, size_t p0,
+                            size_t np)
+{
+    const size_t tw = (size_t)g->tw, xi_stride = skewed((size_t)g->c_out * np);
+    const size_t plane_size = (size_t)g->h_out * (size_t)g->w_out;
+    const size_t img_size = (size_t)g->c_out * plane_size;
+    for (walk w = walk_begin(g, p0, np, g->c_out); walk_more(&w); walk_next(g, &w)) {
+        const run r = w.r;
+        const int k = w.c;
+        const size_t j0 = (size_t)r.tj0, n = (size_t)(r.tj1 - r.tj0);
+        const float *plane = dy + (size_t)r.img * img_size + (size_t)k * plane_size;
+        for (int a = 0; a < 4; a++) {
+            const int oh = 4 * r.ti + a;
+            const size_t cols = oh < g->h_out ? (size_t)g->w_out : 0;
+            const float *row = plane + (size_t)oh * (size_t)g->w_out;
+            for (int c = 0; c < 4; c++) {
+                float *e = rows + (size_t)(4 * a + c) * tw;
+                for (size_t j = 0; j < n; j++) {
+                    const size_t ow = 4 * (j0 + j) + (size_t)c;
+                    e[j] = ow < cols ? row[ow] : 0.0f;
+                }
+            }
         }
-        float *g = dw + f * 9;
-        for (int a = 0; a < 3; a++) { /* dW += t G */
-            g[a * 3 + 0] += t[a][0] + 0.5f * (t[a][1] + t[a][2]);
-            g[a * 3 + 1] += 0.5f * (t[a][1] - t[a][2]);
-            g[a * 3 + 2] += 0.5f * (t[a][1] + t[a][2]) + t[a][3];
+        /* t = A dy into tt[r][c] (24 rows of tw), then Y = t At: unit-stride loops */
+        float *tt = rows + 16 * tw;
+        for (int c = 0; c < 4; c++) {
+            const float *e0 = rows + (size_t)c * tw;
+            float *t0 = tt + (size_t)c * tw;
+            const size_t ts = 4 * tw;
+            a6_rows(t0, t0 + ts, t0 + 2 * ts, t0 + 3 * ts, t0 + 4 * ts, t0 + 5 * ts, e0, e0 + ts, e0 + 2 * ts,
+                    e0 + 3 * ts, n);
+        }
+        float *yk = ygrad + (size_t)k * np + w.q0;
+        for (int a = 0; a < 6; a++) {
+            const float *x0 = tt + (size_t)(4 * a) * tw;
+            float *y0 = yk + (size_t)(6 * a) * xi_stride;
+            a6_rows(y0, y0 + xi_stride, y0 + 2 * xi_stride, y0 + 3 * xi_stride, y0 + 4 * xi_stride,
+                    y0 + 5 * xi_stride, x0, x0 + tw, x0 + 2 * tw, x0 + 3 * tw, n);
         }
     }
 }
 
-/* out = conv(in) [+ bias], or out += conv(in) when accumulate, with U already transformed:
- * the forward's U[xi] (C_out, C_in) of this convolution or, when transposed, the U of the
- * convolution it is the gradient of (see rotated_xi). */
-static void run_conv(float *out, const float *in, const float *u, bool transposed, const float *bias, bool accumulate,
-                     const geom *g, float *work)
+static void transform_grad(float *ygrad, float *rows, const float *dy, const geom *g, size_t p0, size_t np)
+{
+    if (g->m == 2)
+        transform_grad2(ygrad, rows, dy, g, p0, np);
+    else
+        transform_grad4(ygrad, rows, dy, g, p0, np);
+}
+
+/* dw (C_out, C_in, 3, 3) += Gt D G of every filter's summed product D (m + 2 square) at
+ * du + xi * skewed(C_out C_in), in double. */
+static void untransform_filters(float *dw, const float *du, int c_out, int c_in, int m)
+{
+    static const double g2[4][3] = { { 1, 0, 0 }, { 0.5, 0.5, 0.5 }, { 0.5, -0.5, 0.5 }, { 0, 0, 1 } };
+    static const double g4[6][3] = { { 0.25, 0, 0 },
+                                     { -1.0 / 6, -1.0 / 6, -1.0 / 6 },
+                                     { -1.0 / 6, 1.0 / 6, -1.0 / 6 },
+                                     { 1.0 / 24, 1.0 / 12, 1.0 / 6 },
+                                     { 1.0 / 24, -1.0 / 12, 1.0 / 6 },
+                                     { 0, 0, 1 } };
+    const int al = m + 2;
+    const double(*gm)[3] = m == 2 ? g2 : g4;
+    const size_t plane = skewed((size_t)c_out * (size_t)c_in);
+    for (size_t f = 0; f < (size_t)c_out * (size_t)c_in; f++) {
+        double t[3][6] = { { 0 } };
+        for (int a = 0; a < al; a++) /* t = Gt D */
+            for (int b = 0; b < al; b++) {
+                const double d = du[(size_t)(a * al + b) * plane + f];
+                for (int i = 0; i < 3; i++)
+                    t[i][b] += gm[a][i] * d;
+            }
+        float *g = dw + f * 9;
+        for (int i = 0; i < 3; i++) /* dW += t G */
+            for (int j = 0; j < 3; j++) {
+                double s = 0;
+                for (int b = 0; b < al; b++)
+                    s += t[i][b] * gm[b][j];
+                g[i * 3 + j] += (float)s;
+            }
+    }
+}
+
+/* t = Bt d on n columns of six input rows, F(4x4)'s
+ *   Bt = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]. */
+static void bt6_rows(float *restrict t, size_t width, const float *restrict d0, const float *restrict d1,
+                     const float *restrict d2, const float *restrict d3, const float *restrict d4,
+                     const float *restrict d5, size_t n)
+{
+    float *restrict t0 = t, *restrict t1 = t0 + width, *restrict t2 = t1 + width;
+    float *restrict t3 = t2 + width, *restrict t4 = t3 + width, *restrict t5 = t4 + width;
+    for (size_t i = 0; i < n; i++) {
+        const float p = d4[i] - 4.0f * d2[i], q = 4.0f * d1[i] - d3[i];
+        const float r = d4[i] - d2[i], s = 2.0f * (d3[i] - d1[i]);
+        t0[i] = 4.0f * d0[i] - 5.0f * d2[i] + d4[i];
+        t1[i] = p - q;
+        t2[i] = p + q;
+        t3[i] = r + s;
+        t4[i] = r - s;
+        t5[i] = 4.0f * d1[i] - 5.0f * d3[i] + d5[i];
+    }
+}
+
+/* Bt x of six values into v[0..5] (F(4x4)'s input transform along one direction). */
+#define BT6(v, x0, x1, x2, x3, x4, x5)                                                                          \
+    do {                                                                                                        \
+        const float p_ = (x4) - 4.0f * (x2), q_ = 4.0f * (x1) - (x3);                                          \
+        const float r_ = (x4) - (x2), s_ = 2.0f * ((x3) - (x1));                                               \
+        (v)[0] = 4.0f * (x0) - 5.0f * (x2) + (x4);                                                              \
+        (v)[1] = p_ - q_;                                                                                       \
+        (v)[2] = p_ + q_;                                                                                       \
+        (v)[3] = r_ + s_;                                                                                       \
+        (v)[4] = r_ - s_;                                                                                       \
+        (v)[5] = 4.0f * (x1) - 5.0f * (x3) + (x5);                                                              \
+    } while (0)
+
+/* Bt d B of one 6x6 tile d (rows pw apart) into its 36 positions, xi_stride apart. */
+static inline void input_tile6(float *restrict dst, size_t xi_stride, const float *d0, size_t pw)
+{
+    float tt[6][6];
+    for (int u = 0; u < 6; u++) { /* t = Bt d */
+        float c[6];
+        BT6(c, d0[u], d0[pw + u], d0[2 * pw + u], d0[3 * pw + u], d0[4 * pw + u], d0[5 * pw + u]);
+        for (int a = 0; a < 6; a++)
+            tt[a][u] = c[a];
+    }
+    for (int a = 0; a < 6; a++) { /* V = t B */
+        float c[6];
+        BT6(c, tt[a][0], tt[a][1], tt[a][2], tt[a][3], tt[a][4], tt[a][5]);
+        for (int b = 0; b < 6; b++)
+            dst[(size_t)(6 * a + b) * xi_stride] = c[b];
+    }
+}
+
+/* F(4x4)'s V[xi] (C_in, np) of tiles [p0, p0 + np): as transform_input2, with runs of 6 rows
+ * of 4 n + 2 padded columns; tile j reads columns 4 j .. 4 j + 5. */
+static void transform_input4(float *restrict v, float *restrict rows, const float *in, const geom *g, size_t p0,
+                             size_t np)
+{
+    const size_t width = 4 * (size_t)g->tw + 2, xi_stride = skewed((size_t)g->c_in * np);
+    const size_t in_img = (size_t)g->c_in * (size_t)g->h_in * (size_t)g->w_in;
+    const size_t in_plane = (size_t)g->h_in * (size_t)g->w_in;
+    float *t = rows, *zero = rows + 6 * width;
+    memset(zero, 0, (size_t)g->w_in * sizeof *zero);
+    const bool small = small_plane(g);
+    float *padded = rows + row_floats(g);
+    const size_t pw = width;
+    if (small)
+        memset(padded, 0, padded_plane(g) * sizeof *padded);
+    for (walk w = walk_begin(g, p0, np, g->c_in); walk_more(&w); walk_next(g, &w)) {
+        const run r = w.r;
+        const int c = w.c;
+        const size_t q0 = w.q0;
+        float *vc = v + (size_t)c * np + q0;
+        if (small) {
+            if (q0 == w.q_img) {
+                const float *plane = in + (size_t)r.img * in_img + (size_t)c * in_plane;
+                for (int ih = 0; ih < g->h_in; ih++)
+                    memcpy(padded + (size_t)(ih + g->pad) * pw + (size_t)g->pad, plane + (size_t)ih * (size_t)g->w_in,
+                           (size_t)g->w_in * sizeof *padded);
+            }
+            for (int tj = r.tj0; tj < r.tj1; tj++)
+                input_tile6(vc + (tj - r.tj0), xi_stride, padded + (size_t)(4 * r.ti) * pw + 4 * (size_t)tj, pw);
+            continue;
+        }
+        const size_t j0 = (size_t)r.tj0, n = (size_t)(r.tj1 - r.tj0);
+        const size_t lo = 4 * j0, hi = 4 * j0 + 4 * n + 2, lead = (size_t)g->pad;
+        const size_t qa = lo > lead ? lo : lead;
+        const size_t qz = hi < (size_t)g->w_in + lead ? hi : (size_t)g->w_in + lead;
+        const float *plane = in + (size_t)r.img * in_img + (size_t)c * in_plane;
+        const float *rowp[6];
+        for (int i = 0; i < 6; i++) {
+            const int ih = 4 * r.ti - g->pad + i;
+            rowp[i] = ih < 0 || ih >= g->h_in ? zero : plane + (size_t)ih * (size_t)g->w_in;
+            if (rowp[i] != zero && c + 1 < g->c_in) /* see transform_input2 */
+                for (size_t q = qa - lead; q < qz - lead; q += 16)
+                    __builtin_prefetch(rowp[i] + in_plane + q);
+        }
+        for (size_t q = lo; q < qa; q++)
+            for (int a = 0; a < 6; a++)
+                t[(size_t)a * width + q] = 0.0f;
+        const size_t off = qa - lead;
+        bt6_rows(t + qa, width, rowp[0] + off, rowp[1] + off, rowp[2] + off, rowp[3] + off, rowp[4] + off,
+                 rowp[5] + off, qz - qa);
+        for (size_t q = qz > lo ? qz : lo; q < hi; q++)
+            for (int a = 0; a < 6; a++)
+                t[(size_t)a * width + q] = 0.0f;
+        /* V = t B. Tile j reads columns 4 j .. 4 j + 5 of t: split into the four column
+         * phases first (ph[c][j] = t[4 j + c]), so that every loop below runs at unit stride
+         * and vectorises; columns 4 j + 4 and 4 j + 5 are phases 0 and 1 of tile j + 1. */
+        float *restrict ph = t + 6 * width + (size_t)g->w_in;
+        const size_t pn = n + 1; /* phase entries per row */
+        for (int a = 0; a < 6; a++) {
+            const float *ta = t + (size_t)a * width + lo;
+            split_phases(ph, ph + pn, ph + 2 * pn, ph + 3 * pn, ta, n);
+            float *v0 = vc + (size_t)(6 * a) * xi_stride;
+            b6_phases(v0, v0 + xi_stride, v0 + 2 * xi_stride, v0 + 3 * xi_stride, v0 + 4 * xi_stride,
+                      v0 + 5 * xi_stride, ph, ph + pn, ph + 2 * pn, ph + 3 * pn, n);
+        }
+    }
+}
+
+/* F(4x4)'s output transform: as transform_output2, At m A of every 6x6 tile into 4x4 outputs.
+ * rows is scratch of 16 tw floats: per output row a and column phase b, one value per tile. */
+static void transform_output4(float *out, float *restrict rows, const float *restrict m, const float *bias,
+                              bool accumulate, const geom *g, size_t p0, size_t np)
+{
+    const size_t tw = (size_t)g->tw, xi_stride = skewed((size_t)g->c_out * np);
+    const size_t out_plane = (size_t)g->h_out * (size_t)g->w_out;
+    const size_t out_img = (size_t)g->c_out * out_plane;
+    for (walk w = walk_begin(g, p0, np, g->c_out); walk_more(&w); walk_next(g, &w)) {
+        const run r = w.r;
+        const int k = w.c;
+        const float b = bias ? bias[k] : 0.0f;
+        const size_t n = (size_t)(r.tj1 - r.tj0);
+        const int oh = 4 * r.ti, ow0 = 4 * r.tj0;
+        const int ow1 = 4 * r.tj1 < g->w_out ? 4 * r.tj1 : g->w_out;
+        const int rows_in = g->h_out - oh < 4 ? g->h_out - oh : 4;
+        const float *restrict mk = m + (size_t)k * np + w.q0;
+        /* t = At m into tt[a][u] (24 rows of tw), then Y = t A into rows[a][c] (16 rows): loops
+         * over the run's tiles at unit stride, which vectorise. */
+        float *tt = rows + 16 * tw;
+        for (int u = 0; u < 6; u++) {
+            const float *m0 = mk + (size_t)u * xi_stride;
+            float *t0 = tt + (size_t)u * tw;
+            const size_t ms = 6 * xi_stride, ts = 6 * tw;
+            at6_rows(t0, t0 + ts, t0 + 2 * ts, t0 + 3 * ts, m0, m0 + ms,
+                     m0 + 2 * ms, m0 + 3 * ms, m0 + 4 * ms, m0 + 5 * ms, n);
+        }
+        for (int a = 0; a < 4; a++) {
+            const float *x0 = tt + (size_t)(6 * a) * tw;
+            float *y0 = rows + (size_t)(4 * a) * tw;
+            at6_rows(y0, y0 + tw, y0 + 2 * tw, y0 + 3 * tw, x0, x0 + tw, x0 + 2 * tw, x0 + 3 * tw, x0 + 4 * tw,
+                     x0 + 5 * tw, n);
+        }
+        float *plane = out + (size_t)r.img * out_img + (size_t)k * out_plane;
+        const size_t cols = (size_t)(ow1 - ow0), whole = cols / 4, part = cols % 4;
+        for (int a = 0; a < rows_in; a++) {
+            float *dst = plane + (size_t)(oh + a) * (size_t)g->w_out + ow0;
+            const float *restrict y0 = rows + (size_t)(4 * a) * tw, *restrict y1 = y0 + tw;
+            const float *restrict y2 = y1 + tw, *restrict y3 = y2 + tw;
+            if (accumulate) {
+                for (size_t j = 0; j < whole; j++) {
+                    dst[4 * j] += y0[j];
+                    dst[4 * j + 1] += y1[j];
+                    dst[4 * j + 2] += y2[j];
+                    dst[4 * j + 3] += y3[j];
+                }
+                for (size_t c = 0; c < part; c++)
+                    dst[4 * whole + c] += rows[(size_t)(4 * a + (int)c) * tw + whole];
+            } else {
+                for (size_t j = 0; j < whole; j++) {
+                    dst[4 * j] = b + y0[j];
+                    dst[4 * j + 1] = b + y1[j];
+                    dst[4 * j + 2] = b + y2[j];
+                    dst[4 * j + 3] = b + y3[j];
+                }
+                for (size_t c = 0; c < part; c++)
+                    dst[4 * whole + c] = b + rows[(size_t)(4 * a + (int)c) * tw + whole];
+            }
+        }
+    }
+}
+
+static void transform_input(float *v, float *rows, const float *in, const geom *g, size_t p0, size_t np)
+{
+    if (g->m == 2)
+        transform_input2(v, rows, in, g, p0, np);
+    else
+        transform_input4(v, rows, in, g, p0, np);
+}
+
+/* out = conv(in) [+ bias], or out += conv(in) when accumulate, with U (C_out, C_in) already
+ * transformed. */
+static void run_conv(float *out, const float *in, const float *u, const float *bias, bool accumulate, const geom *g,
+                     float *work)
 {
     float *v = work;
-    float *m = v + (size_t)XI * skewed((size_t)g->c_in * g->chunk);
-    float *rows = m + (size_t)XI * skewed((size_t)g->c_out * g->chunk);
+    float *m = v + (size_t)g->xi * skewed((size_t)g->c_in * g->chunk);
+    float *rows = m + (size_t)g->xi * skewed((size_t)g->c_out * g->chunk);
     const size_t all = g->tiles * (size_t)g->n;
     for (size_t p0 = 0; p0 < all; p0 += g->chunk) {
         const size_t np = all - p0 < g->chunk ? all - p0 : g->chunk;
         transform_input(v, rows, in, g, p0, np);
-        for (int xi = 0; xi < XI; xi++) {
-            const int from = transposed ? rotated_xi(xi) : xi;
-            cs__sgemm(transposed, false, g->c_out, (int)np, g->c_in, 1.0f,
-                      u + (size_t)from * skewed((size_t)g->c_out * (size_t)g->c_in), transposed ? g->c_out : g->c_in,
+        for (int xi = 0; xi < g->xi; xi++)
+            cs__sgemm(false, false, g->c_out, (int)np, g->c_in, 1.0f,
+                      u + (size_t)xi * skewed((size_t)g->c_out * (size_t)g->c_in), g->c_in,
                       v + (size_t)xi * skewed((size_t)g->c_in * np), (int)np, 0.0f,
                       m + (size_t)xi * skewed((size_t)g->c_out * np), (int)np);
-        }
-        transform_output(out, rows, m, bias, accumulate, g, p0, np);
+        if (g->m == 2)
+            transform_output2(out, rows, m, bias, accumulate, g, p0, np);
+        else
+            transform_output4(out, rows, m, bias, accumulate, g, p0, np);
     }
 }
 
@@ -538,16 +905,16 @@ void cs__winograd_forward(float *y, const float *x, const float *w, const float 
 {
     const geom g = forward_geom(s);
     float *u = work;
-    transform_filters(u, w, s->c_out, s->c_in);
-    run_conv(y, x, u, false, b, false, &g, u + (size_t)XI * skewed((size_t)s->c_out * (size_t)s->c_in));
+    transform_filters(u, w, s->c_out, s->c_in, g.m, false);
+    run_conv(y, x, u, b, false, &g, u + (size_t)g.xi * skewed((size_t)s->c_out * (size_t)s->c_in));
 }
 
 void cs__winograd_backward_data(float *dx, const float *dy, const float *w, const cs__conv_shape *s, float *work)
 {
     const geom g = backward_geom(s);
     float *u = work;
-    transform_filters(u, w, s->c_out, s->c_in);
-    run_conv(dx, dy, u, true, NULL, true, &g, u + (size_t)XI * skewed((size_t)s->c_out * (size_t)s->c_in));
+    transform_filters(u, w, s->c_out, s->c_in, g.m, true);
+    run_conv(dx, dy, u, NULL, true, &g, u + (size_t)g.xi * skewed((size_t)s->c_out * (size_t)s->c_in));
 }
 
 void cs__winograd_backward_weights(float *dw, const float *dy, const float *x, const cs__conv_shape *s,
@@ -555,19 +922,19 @@ void cs__winograd_backward_weights(float *dw, const float *dy, const float *x, c
 {
     const geom g = forward_geom(s);
     float *du = work;
-    float *v = du + (size_t)XI * skewed((size_t)s->c_out * (size_t)s->c_in);
-    float *yg = v + (size_t)XI * skewed((size_t)g.c_in * g.chunk);
-    float *rows = yg + (size_t)XI * skewed((size_t)g.c_out * g.chunk);
+    float *v = du + (size_t)g.xi * skewed((size_t)s->c_out * (size_t)s->c_in);
+    float *yg = v + (size_t)g.xi * skewed((size_t)g.c_in * g.chunk);
+    float *rows = yg + (size_t)g.xi * skewed((size_t)g.c_out * g.chunk);
     const size_t all = g.tiles * (size_t)g.n;
     for (size_t p0 = 0; p0 < all; p0 += g.chunk) {
         const size_t np = all - p0 < g.chunk ? all - p0 : g.chunk;
         transform_input(v, rows, x, &g, p0, np);
         transform_grad(yg, rows, dy, &g, p0, np);
         /* dU[xi] (C_out, C_in) (+)= Y[xi] (C_out, np) . V[xi] (C_in, np)^T, summed over chunks in order */
-        for (int xi = 0; xi < XI; xi++)
+        for (int xi = 0; xi < g.xi; xi++)
             cs__sgemm(false, true, g.c_out, g.c_in, (int)np, 1.0f, yg + (size_t)xi * skewed((size_t)g.c_out * np),
                       (int)np, v + (size_t)xi * skewed((size_t)g.c_in * np), (int)np, p0 == 0 ? 0.0f : 1.0f,
                       du + (size_t)xi * skewed((size_t)g.c_out * (size_t)g.c_in), g.c_in);
     }
-    untransform_filters(dw, du, s->c_out, s->c_in);
+    untransform_filters(dw, du, s->c_out, s->c_in, g.m);
 }
