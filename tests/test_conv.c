@@ -185,7 +185,8 @@ typedef struct conv_case {
  * tile, windows wholly in the padding, strides larger than the kernel and kh != kw, the
  * wide-grid path of unpadded stride-1 kernels (one- and multi-image tiles), and the Winograd
  * path of 3x3 pad-1 kernels with 16 or more channels (odd planes, whose last tiles overhang,
- * down to 1x1; forward and dx, their dW having too few channels for Winograd;
+ * down to 1x1; forward and dx, their dW having too few channels for Winograd; F(4x4) in
+ * winograd_f4_backward_matches_finite_differences_at_sampled_entries;
  * winograd_matches_direct_convolution_across_chunks adds larger shapes and Winograd's dW). */
 static const conv_case grad_cases[] = {
     { "3x3 pad 1 stride 1", 2, 2, 5, 5, 3, 3, 3, 1, 1 },
@@ -215,6 +216,7 @@ static const conv_case forward_cases[] = {
     { "ResNet18 layer4-like 4x4 (Winograd)", 3, 16, 4, 4, 24, 3, 3, 1, 1 },
     { "ResNet18 layer1-like 32x32 (Winograd)", 2, 16, 32, 32, 16, 3, 3, 1, 1 },
     { "two 3x3 planes (Winograd)", 2, 16, 3, 3, 16, 3, 3, 1, 1 },
+    { "ResNet18 layer1 at 28x28 (Winograd F(4x4))", 2, 16, 28, 28, 16, 3, 3, 1, 1 },
     { "GoogLeNet 1x1", 3, 12, 8, 8, 10, 1, 1, 1, 0 },
     { "custom conv4 3x3 pad 0", 3, 8, 15, 15, 8, 3, 3, 1, 0 },
 };
@@ -382,6 +384,56 @@ START_TEST(backward_matches_finite_differences_in_double)
 }
 END_TEST
 
+/* F(4x4) (planes of 12 or more a side) against central differences as above, on entries
+ * sampled every `step` (all of them would take ~10^10 multiply-adds): 16 channels on 13x12
+ * (4 x 3 tiles, the last row and column overhanging; forward and dx by F(4x4), dW by im2col)
+ * and 64 on 12x13, where dW is F(4x4)'s too. Bound 1e-4 as above: F(4x4)'s rounding stays
+ * within a few 1e-6 of the scale at these channel counts (see
+ * winograd_matches_direct_convolution_across_chunks). */
+START_TEST(winograd_f4_backward_matches_finite_differences_at_sampled_entries)
+{
+    static const struct {
+        conv_case c;
+        size_t step;
+    } cases[] = {
+        { { "Winograd F(4x4) 16->16 13x12", 1, 16, 13, 12, 16, 3, 3, 1, 1 }, 61 },
+        { { "Winograd F(4x4) 64->64 12x13", 1, 64, 12, 13, 64, 3, 3, 1, 1 }, 997 },
+    };
+    for (size_t t = 0; t < sizeof cases / sizeof *cases; t++) {
+        const conv_case *c = &cases[t].c;
+        const size_t step = cases[t].step;
+        const cs__conv_shape s = shape_of(c);
+        ck_assert(cs__winograd_applies(&s));
+        const size_t nx = x_count(&s), nw = w_count(&s), nb = (size_t)s.c_out, ny = y_count(&s);
+        float *x = random_floats(nx, 7000 + t), *w = random_floats(nw, 7100 + t);
+        float *g = random_floats(ny, 7200 + t), *work = workspace(&s);
+        float *dx = zero_floats(nx), *dw = zero_floats(nw), *db = zero_floats(nb);
+        double *xd = to_double(x, nx), *wd = to_double(w, nw), *gd = to_double(g, ny);
+        double *bd = to_double(g, nb), *yd = test_malloc(ny * sizeof *yd);
+
+        cs__conv2d_backward(dx, dw, db, g, x, w, &s, work);
+        /* the scale of each gradient from its analytic values, the error at sampled entries */
+        const struct {
+            const float *got;
+            double *p;
+            size_t n;
+            const char *what;
+        } grads[2] = { { dx, xd, nx, "dx" }, { dw, wd, nw, "dw" } };
+        for (int k = 0; k < 2; k++) {
+            double scale = 0.0, err = 0.0, num;
+            for (size_t i = 0; i < grads[k].n; i++)
+                scale = fmax(scale, fabs((double)grads[k].got[i]));
+            for (size_t i = t % 7; i < grads[k].n; i += step) {
+                numeric_grad(&num, grads[k].p + i, 1, yd, xd, wd, bd, gd, &s);
+                err = fmax(err, fabs(num - (double)grads[k].got[i]));
+            }
+            ck_assert_msg(err < 1e-4 * scale, "%s: %s error %.3g of %.3g", c->name, grads[k].what, err, scale);
+        }
+        free_all(12, x, w, g, work, dx, dw, db, xd, wd, gd, bd, yd);
+    }
+}
+END_TEST
+
 /* ---- backward: the accumulation contract ----------------------------------------------------- */
 
 /* Runs of backward on one case's data, keeping the inputs fixed. */
@@ -540,35 +592,55 @@ static void ref_conv_backward(double *dx, double *dw, const double *dy, const do
 }
 
 /* 160 channels in and 176 out (unequal, so that a swap of the two in dx's convolution would
- * show) make chunks of 16 tiles (winograd.c, for every pass), and a 7x9 plane has 4 x 5 = 20
- * tiles: chunks start in the middle of tile rows and span two images, and dW sums over several
- * chunks. Too large for finite differences, so dx and dW are checked against the definition
- * directly. */
+ * show) make F(2x2) chunks of 16 tiles (winograd.c, for every pass), and a 7x9 plane has 4 x 5
+ * = 20 tiles: chunks start in the middle of tile rows and span two images, and dW sums over
+ * several chunks. The F(4x4) cases do the same with its tiles (64 -> 80 on 13x17: chunks of 48
+ * tiles, 20 per image) and reach ResNet18's widest layer (512 channels; 12x12, the smallest
+ * F(4x4) plane, and the small planes that stay with F(2x2)). Too large for finite differences,
+ * so dx and dW are checked against the definition directly.
+ *
+ * Error bounds, relative to the tensor's scale: F(2x2) 1e-5, as im2col + GEMM (sums of up to
+ * 9 C_in float products, measured a few 1e-7). F(4x4) 5e-5: its transforms multiply by up to 8
+ * (At) and 5 (Bt) and divide by 6 and 24 (G), so the float products summed over the channels
+ * in the transformed domain carry values up to ~100 times the inputs, whose rounding comes back
+ * through the inverse transform; measured against double 2-3e-6 at 16 channels and 1.0-1.1e-5
+ * at 256 and 512 (forward and dx; dW 3e-6), about 20 times F(2x2)'s. 5e-5 leaves a margin of
+ * 4-5 and still fails any misplaced or missing term, which is O(1). */
 START_TEST(winograd_matches_direct_convolution_across_chunks)
 {
-    const conv_case cases[] = {
-        { "Winograd 160->176 7x9", 3, 160, 7, 9, 176, 3, 3, 1, 1 },
+    static const struct {
+        conv_case c;
+        double bound;
+    } cases[] = {
+        { { "Winograd 160->176 7x9", 3, 160, 7, 9, 176, 3, 3, 1, 1 }, 1e-5 },
         /* 3 x 4 = 12 tiles: a plane transformed tile by tile (winograd.c, small planes),
          * chunks of 16 again starting inside images */
-        { "Winograd 160->176 5x7", 3, 160, 5, 7, 176, 3, 3, 1, 1 },
+        { { "Winograd 160->176 5x7", 3, 160, 5, 7, 176, 3, 3, 1, 1 }, 1e-5 },
+        { { "Winograd F(4x4) 64->80 13x17", 3, 64, 13, 17, 80, 3, 3, 1, 1 }, 5e-5 },
+        { { "Winograd F(4x4) 512->512 12x12", 1, 512, 12, 12, 512, 3, 3, 1, 1 }, 5e-5 },
+        { { "Winograd 512->512 4x4", 2, 512, 4, 4, 512, 3, 3, 1, 1 }, 1e-5 },
+        { { "Winograd 512->512 3x3", 1, 512, 3, 3, 512, 3, 3, 1, 1 }, 1e-5 },
+        { { "Winograd 512->512 2x2", 2, 512, 2, 2, 512, 3, 3, 1, 1 }, 1e-5 },
+        { { "Winograd 512->512 1x1", 3, 512, 1, 1, 512, 3, 3, 1, 1 }, 1e-5 },
     };
     for (size_t t = 0; t < sizeof cases / sizeof *cases; t++) {
-        const conv_case c = cases[t];
+        const conv_case c = cases[t].c;
+        const double bound = cases[t].bound;
         const cs__conv_shape s = shape_of(&c);
         ck_assert(cs__winograd_applies(&s));
-        const size_t nx = x_count(&s), nw = w_count(&s), ny = y_count(&s);
-        float *x = random_floats(nx, 5000), *w = random_floats(nw, 5001), *b = random_floats(176, 5002);
+        ck_assert(cs__winograd_weights_apply(&s));
+        const size_t nx = x_count(&s), nw = w_count(&s), ny = y_count(&s), nb = (size_t)s.c_out;
+        float *x = random_floats(nx, 5000), *w = random_floats(nw, 5001), *b = random_floats(nb, 5002);
         float *dy = random_floats(ny, 5003), *work = workspace(&s);
         float *y = test_malloc(ny * sizeof *y), *dx = random_floats(nx, 5004);
-        double *xd = to_double(x, nx), *wd = to_double(w, nw), *bd = to_double(b, 176);
+        double *xd = to_double(x, nx), *wd = to_double(w, nw), *bd = to_double(b, nb);
         double *dyd = to_double(dy, ny), *dx0 = to_double(dx, nx);
         double *yd = test_malloc(ny * sizeof *yd), *dxd = test_malloc(nx * sizeof *dxd);
 
         cs__conv2d_forward(y, x, w, b, &s, work);
         ref_conv(yd, xd, wd, bd, &s);
-        /* sums of 1441 products of magnitude <= 1: float rounding is ~1e-6 of the scale */
         const double ey = rel_err(y, yd, ny);
-        ck_assert_msg(ey < 1e-5, "%s: forward error %.3g", c.name, ey);
+        ck_assert_msg(ey < bound, "%s: forward error %.3g", c.name, ey);
 
         cs__conv2d_backward(dx, NULL, NULL, dy, x, w, &s, work); /* accumulates onto dx's values */
         double *dwd = test_malloc(nw * sizeof *dwd);
@@ -576,16 +648,15 @@ START_TEST(winograd_matches_direct_convolution_across_chunks)
         for (size_t i = 0; i < nx; i++)
             dxd[i] += dx0[i];
         const double ex = rel_err(dx, dxd, nx);
-        ck_assert_msg(ex < 1e-5, "%s: dx error %.3g", c.name, ex);
+        ck_assert_msg(ex < bound, "%s: dx error %.3g", c.name, ex);
 
         float *dw = random_floats(nw, 5005);
         double *dw0 = to_double(dw, nw);
         cs__conv2d_backward(NULL, dw, NULL, dy, x, w, &s, work);
         for (size_t i = 0; i < nw; i++)
             dwd[i] += dw0[i];
-        /* sums of at most 3 * 63 = 189 products per weight */
         const double ew = rel_err(dw, dwd, nw);
-        ck_assert_msg(ew < 1e-5, "%s: dw error %.3g", c.name, ew);
+        ck_assert_msg(ew < bound, "%s: dw error %.3g", c.name, ew);
 
         free_all(13, x, w, b, dy, work, y, dx, xd, wd, bd, dyd, dx0, yd);
         free_all(4, dxd, dw, dw0, dwd);
@@ -1080,6 +1151,7 @@ int main(void)
     tcase_add_test(tc, backward_skips_null_gradients);
     tcase_add_test(tc, results_are_bit_identical_across_runs);
     tcase_add_test(tc, winograd_matches_direct_convolution_across_chunks);
+    tcase_add_test(tc, winograd_f4_backward_matches_finite_differences_at_sampled_entries);
     tcase_add_test(tc, winograd_takes_the_3x3_pad_1_convolutions_with_enough_channels);
     tcase_add_test(tc, grouped_shape_init_checks_the_groups);
     tcase_add_test(tc, grouped_forward_matches_direct_convolution_in_double);
