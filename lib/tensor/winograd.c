@@ -1,38 +1,49 @@
-/* 3x3 stride-1 pad-1 convolutions by Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray,
- * "Fast Algorithms for Convolutional Neural Networks", 2016).
+/* 3x3 stride-1 pad-1 convolutions by Winograd's minimal filtering F(2x2, 3x3) and F(4x4, 3x3)
+ * (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", 2016).
  *
  * Why: these convolutions carry about 90 % of ResNet18's arithmetic and most of GoogLeNet's.
  * im2col + GEMM spends 9 multiply-adds per output per input channel and first writes a column
- * matrix 9 times the size of the input. F(2x2, 3x3) computes each 2x2 output tile from a 4x4
- * input tile with 16 multiply-adds per input channel instead of 36 (2.25x fewer), as 16
- * independent GEMMs, and its transformed input holds 4 values per output pixel, not 9.
+ * matrix 9 times the size of the input. F(m x m, 3x3) computes each m x m output tile from an
+ * (m + 2) x (m + 2) input tile with (m + 2)^2 multiply-adds per input channel, as (m + 2)^2
+ * independent GEMMs: F(2x2) 16 instead of 36 (2.25x fewer), F(4x4) 36 instead of 144 (4x).
  *
- * With g a 3x3 filter, d a 4x4 input tile and the constant matrices
+ * F(2x2), with g a 3x3 filter, d a 4x4 input tile and the constant matrices
  *   G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]       (4x3)
  *   Bt = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]        (4x4)
  *   At = [1 1 1 0; 0 1 -1 -1]                           (2x4)
- * the 2x2 output tile is At [ sum over input channels of (G g Gt) .* (Bt d B) ] A. For every
- * one of the 16 positions xi of the 4x4 transformed tile this sum is a matrix product:
+ * F(4x4), from the points 0, 1, -1, 2, -2 and infinity (Lavin & Gray's; NNPACK and oneDNN use
+ * the same family), d 6x6:
+ *   G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
+ *   Bt = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0;
+ *         0 4 0 -5 0 1]
+ *   At = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
+ * The output tile is At [ sum over input channels of (G g Gt) .* (Bt d B) ] A. For every one
+ * of the XI = (m + 2)^2 positions xi of the transformed tile this sum is a matrix product:
  *   M[xi] (C_out, P) = U[xi] (C_out, C_in) . V[xi] (C_in, P)
  * with U the transformed filters and V the transformed input tiles, P tiles side by side.
  * Tiles are numbered over the whole batch (image, tile row, tile column) and processed in
  * chunks (see CHUNK_FLOATS), so the GEMMs have enough columns even on 4x4 planes and the
  * scratch stays a few MiB on large ones. Output tiles that overhang an odd-sized plane read
- * zeros and their overhanging outputs are dropped.
+ * zeros and their overhanging outputs are dropped. Which of the two a layer uses depends on
+ * its plane (tile_side: F(4x4) from 12 x 12 on, measured).
  *
  * The gradient with respect to the input of a 3x3 stride-1 pad-p convolution is itself a 3x3
  * stride-1 convolution, pad 2 - p, of dY with the filters rotated by 180 degrees and C_in and
- * C_out swapped; so dx runs through the same code (see rotated_xi). dW reuses the input
- * transform (see transform_grad).
+ * C_out swapped; so dx runs through the same code with those filters transformed (see
+ * transform_filters). dW reuses the input transform (see transform_grad2).
  *
- * Accuracy: the transforms multiply by 1/2 and add at most 9 terms; measured against the
- * double definition the outputs stay within a few float ulps of the tensor's scale, the same
- * order as im2col + GEMM (tests/test_conv.c). Loop orders are fixed, so results are
- * deterministic. */
+ * Accuracy, against the double definition relative to the tensor's scale: F(2x2)'s transforms
+ * multiply by 1/2 and add at most 9 terms, and its results stay within a few 1e-7, the same
+ * order as im2col + GEMM. F(4x4)'s multiply by up to 8 and 5 and divide by 6 and 24, so the
+ * sums over channels run on values up to ~100 times the inputs: 2-3e-6 at 16 channels,
+ * 1.0-1.1e-5 at 256 and 512 (forward and dx; dW 3e-6), about 20 times F(2x2)'s and still
+ * within every PyTorch fixture's tolerance (tests/test_conv.c, test_model.c). The filter
+ * transforms run in double. Loop orders are fixed, so results are deterministic. */
 #include <stddef.h>
 #include <string.h>
 
 #include "tensor/winograd.h"
+#include "tensor/winograd_tiles.h"
 
 /* Tiles per chunk. A chunk's V and M (XI (C_in + C_out) P floats) should stay in L2, where
  * the transforms and OpenBLAS's small-matrix kernel run up to twice as fast as from memory
@@ -45,27 +56,6 @@
  * 512 channels) more tiles per chunk pay off: at least C_in C_out / 2048. Within [CHUNK_MIN,
  * CHUNK_MAX], multiples of 16, or all the batch's tiles where they are fewer. */
 enum { CHUNK_FLOATS = 16 * 8192, CHUNK_MIN = 16, CHUNK_MAX = 256 };
-
-/* U, V and M each hold XI matrices, which the transforms read or write together, one entry
- * of each. Matrices a power-of-two size apart (64x256 floats, 64 KiB) would put all entries
- * in one L1 set and evict each other (the transforms ran 3-4x slower so); SKEW floats (one
- * cache line) between consecutive matrices spread them over as many sets. */
-enum { SKEW = 16 };
-
-static size_t skewed(size_t floats)
-{
-    return floats + SKEW;
-}
-
-/* The convolution the code runs: in (N, C_in, H_in, W_in) -> out (N, C_out, H_out, W_out),
- * 3x3 filters, stride 1, zero padding pad; tiles of m x m outputs (F(m x m, 3x3), m = 2 or 4)
- * from (m + 2) x (m + 2) inputs, xi = (m + 2)^2 positions, th x tw tiles per image. */
-typedef struct geom {
-    int n, c_in, c_out, h_in, w_in, h_out, w_out, pad;
-    int m, xi;
-    int th, tw;
-    size_t tiles, chunk; /* tiles per image; tiles per chunk */
-} geom;
 
 static geom geom_of(int n, int c_in, int c_out, int h_in, int w_in, int h_out, int w_out, int pad, int m)
 {
@@ -136,32 +126,6 @@ bool cs__winograd_applies(const cs__conv_shape *s)
            s->c_out >= MIN_CHANNELS && (size_t)s->c_in * (size_t)s->c_out <= MAX_CHANNEL_PAIRS;
 }
 
-/* Planes at most SMALL_W outputs wide (ResNet18's 8x8, 7x7 and 4x4 layers) are transformed
- * tile by tile: along such short runs the row-vectorised transforms spent more on setting up
- * their loops than on the tiles (F(2x2): 145 ns per tile and channel at 4x4 against 22 at
- * 32x32). */
-enum { SMALL_W = 8 };
-
-static bool small_plane(const geom *g)
-{
-    return g->m * g->tw <= SMALL_W;
-}
-
-/* Floats of the zero-padded copy of one input plane that the tile-by-tile input transform
- * reads: (m th + 2) x (m tw + 2). */
-static size_t padded_plane(const geom *g)
-{
-    return ((size_t)g->m * (size_t)g->th + 2) * ((size_t)g->m * (size_t)g->tw + 2);
-}
-
-/* Floats of the transforms' rows: F(2x2) 10 (tw + 1) (input: 4 rows of 2 tw + 2 and a zero
- * row, more than the output's and the gradient's 4 tw); F(4x4) 30 (tw + 1) (input: 6 rows of
- * 4 tw + 2 and a zero row; output 16 tw; gradient 24 tw). */
-static size_t row_floats(const geom *g)
-{
-    return (g->m == 2 ? 10 : 60) * ((size_t)g->tw + 1);
-}
-
 /* U (or dU), then V and M (or the gradient's Y) of one chunk, then the scratch of the
  * transforms (rows; on small planes also the padded plane). */
 static size_t geom_workspace(const geom *g)
@@ -227,95 +191,6 @@ static void transform_filters(float *u, const float *w, int c_out, int c_in, int
                     u[(size_t)(a * al + b) * plane + f] = (float)row[b];
             }
         }
-}
-
-/* A run of tiles in one tile row of one image: columns [tj0, tj1) of row ti of image img, with left
- * tiles of the chunk from its start on. Runs are walked by next_run rather than computed from the
- * flat tile number: the divisions cost more than transforming the 2 tiles of a 4x4 plane's tile
- * row. */
-typedef struct run {
-    int img, ti, tj0, tj1;
-    size_t left;
-} run;
-
-static run clip(const geom *g, run r)
-{
-    r.tj1 = (size_t)(g->tw - r.tj0) < r.left ? g->tw : r.tj0 + (int)r.left;
-    return r;
-}
-
-/* The first run of the chunk of np tiles from flat tile number p (image-major). */
-static run first_run(const geom *g, size_t p, size_t np)
-{
-    const size_t in_img = p % g->tiles;
-    const run r = { .img = (int)(p / g->tiles),
-                    .ti = (int)(in_img / (size_t)g->tw),
-                    .tj0 = (int)(in_img % (size_t)g->tw),
-                    .left = np };
-    return clip(g, r);
-}
-
-/* The run after r; one with no tiles (tj0 == tj1) past the chunk's end. */
-static run next_run(const geom *g, run r)
-{
-    r.left -= (size_t)(r.tj1 - r.tj0);
-    r.tj0 = 0;
-    if (++r.ti == g->th) {
-        r.ti = 0;
-        r.img++;
-    }
-    return clip(g, r);
-}
-
-/* The first run after r's image (one with no tiles past the chunk's end), and through *tiles how
- * many tiles of the chunk lie in r's image from r on. */
-static run next_image(const geom *g, run r, size_t *tiles)
-{
-    const int img = r.img;
-    *tiles = 0;
-    for (; r.tj1 > r.tj0 && r.img == img; r = next_run(g, r))
-        *tiles += (size_t)(r.tj1 - r.tj0);
-    return r;
-}
-
-/* The order in which the transforms visit a chunk: image by image; in an image, channel by
- * channel (consecutive runs touch consecutive rows of one plane, and small planes, 4x4: one
- * cache line, follow each other); in a channel, the image's runs in order. q0 is the run's
- * first tile within the chunk. */
-typedef struct walk {
-    run start, after, r; /* the image's first run, the next image's, the current one */
-    size_t q_img, tiles, q0;
-    int c, channels;
-} walk;
-
-static walk walk_begin(const geom *g, size_t p0, size_t np, int channels)
-{
-    walk w = { .start = first_run(g, p0, np), .channels = channels };
-    w.after = next_image(g, w.start, &w.tiles);
-    w.r = w.start;
-    return w;
-}
-
-static bool walk_more(const walk *w)
-{
-    return w->r.tj1 > w->r.tj0;
-}
-
-static void walk_next(const geom *g, walk *w)
-{
-    w->q0 += (size_t)(w->r.tj1 - w->r.tj0);
-    w->r = next_run(g, w->r);
-    if (w->r.tj1 > w->r.tj0 && w->r.img == w->start.img)
-        return;
-    if (++w->c == w->channels) { /* the next image */
-        w->c = 0;
-        w->q_img += w->tiles;
-        w->start = w->after;
-        if (w->start.tj1 > w->start.tj0)
-            w->after = next_image(g, w->start, &w->tiles);
-    }
-    w->r = w->start;
-    w->q0 = w->q_img;
 }
 
 /* t = Bt d on n columns of four input rows. */
@@ -531,127 +406,12 @@ static void transform_grad2(float *restrict ygrad, float *restrict rows, const f
     }
 }
 
-/* The F(4x4) transforms below run as loops over the tiles of a run, one loop per row of the
- * tile, in these helpers: their restrict parameters tell the compiler that the rows do not
- * overlap, which block-scope restrict pointers do not (GCC then gave up vectorising for the
- * number of aliasing checks). */
-
-/* y = At x along n columns, At = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]. */
-static inline void at6_rows(float *restrict y0, float *restrict y1, float *restrict y2, float *restrict y3,
-                            const float *restrict x0, const float *restrict x1, const float *restrict x2,
-                            const float *restrict x3, const float *restrict x4, const float *restrict x5, size_t n)
-{
-    for (size_t j = 0; j < n; j++) {
-        const float s12 = x1[j] + x2[j], d12 = x1[j] - x2[j], s34 = x3[j] + x4[j], d34 = x3[j] - x4[j];
-        y0[j] = x0[j] + s12 + s34;
-        y1[j] = d12 + 2.0f * d34;
-        y2[j] = s12 + 4.0f * s34;
-        y3[j] = d12 + 8.0f * d34 + x5[j];
-    }
-}
-
-/* t = A e along n columns, A = At transposed (6x4). */
-static inline void a6_rows(float *restrict t0, float *restrict t1, float *restrict t2, float *restrict t3,
-                           float *restrict t4, float *restrict t5, const float *restrict e0, const float *restrict e1,
-                           const float *restrict e2, const float *restrict e3, size_t n)
-{
-    for (size_t j = 0; j < n; j++) {
-        const float s = e0[j] + e2[j], d = e1[j] + e3[j], s4 = e0[j] + 4.0f * e2[j];
-        const float d4 = 2.0f * e1[j] + 8.0f * e3[j];
-        t0[j] = e0[j];
-        t1[j] = s + d;
-        t2[j] = s - d;
-        t3[j] = s4 + d4;
-        t4[j] = s4 - d4;
-        t5[j] = e3[j];
-    }
-}
-
-/* v = x B for n tiles of one row, x_c of tile j in phase c mod 4 of column 4 j + c: x0..x3 =
- * h0..h3[j], x4 = h0[j + 1], x5 = h1[j + 1]. */
-static inline void b6_phases(float *restrict v0, float *restrict v1, float *restrict v2, float *restrict v3,
-                             float *restrict v4, float *restrict v5, const float *restrict h0,
-                             const float *restrict h1, const float *restrict h2, const float *restrict h3, size_t n)
-{
-    for (size_t j = 0; j < n; j++) {
-        const float x0 = h0[j], x1 = h1[j], x2 = h2[j], x3 = h3[j], x4 = h0[j + 1], x5 = h1[j + 1];
-        const float p = x4 - 4.0f * x2, q = 4.0f * x1 - x3;
-        const float r = x4 - x2, s = 2.0f * (x3 - x1);
-        v0[j] = 4.0f * x0 - 5.0f * x2 + x4;
-        v1[j] = p - q;
-        v2[j] = p + q;
-        v3[j] = r + s;
-        v4[j] = r - s;
-        v5[j] = 4.0f * x1 - 5.0f * x3 + x5;
-    }
-}
-
-/* The four column phases of n + 1/2 tiles of a row t: h_c[j] = t[4 j + c] (and h0, h1 one
- * further, columns 4 n and 4 n + 1). */
-static inline void split_phases(float *restrict h0, float *restrict h1, float *restrict h2, float *restrict h3,
-                                const float *restrict t, size_t n)
-{
-    for (size_t j = 0; j < n; j++) {
-        h0[j] = t[4 * j];
-        h1[j] = t[4 * j + 1];
-        h2[j] = t[4 * j + 2];
-        h3[j] = t[4 * j + 3];
-    }
-    h0[n] = t[4 * n];
-    h1[n] = t[4 * n + 1];
-}
-
-/* F(4x4)'s Y[xi] (C_out, np) for the weight gradient: A dy At of every 4x4 tile of dY (0
- * outside the plane), A = At transposed (6x4), as transform_grad2. rows is scratch of 16 tw:
- * the tile row's four rows of dY split by column phase. */
-static void transform_grad4(float *restrict ygrad, float *restrict rows, const float *dy, const geom *g, size_t p0,
-                            size_t np)
-{
-    const size_t tw = (size_t)g->tw, xi_stride = skewed((size_t)g->c_out * np);
-    const size_t plane_size = (size_t)g->h_out * (size_t)g->w_out;
-    const size_t img_size = (size_t)g->c_out * plane_size;
-    for (walk w = walk_begin(g, p0, np, g->c_out); walk_more(&w); walk_next(g, &w)) {
-        const run r = w.r;
-        const int k = w.c;
-        const size_t j0 = (size_t)r.tj0, n = (size_t)(r.tj1 - r.tj0);
-        const float *plane = dy + (size_t)r.img * img_size + (size_t)k * plane_size;
-        for (int a = 0; a < 4; a++) {
-            const int oh = 4 * r.ti + a;
-            const size_t cols = oh < g->h_out ? (size_t)g->w_out : 0;
-            const float *row = plane + (size_t)oh * (size_t)g->w_out;
-            for (int c = 0; c < 4; c++) {
-                float *e = rows + (size_t)(4 * a + c) * tw;
-                for (size_t j = 0; j < n; j++) {
-                    const size_t ow = 4 * (j0 + j) + (size_t)c;
-                    e[j] = ow < cols ? row[ow] : 0.0f;
-                }
-            }
-        }
-        /* t = A dy into tt[r][c] (24 rows of tw), then Y = t At: unit-stride loops */
-        float *tt = rows + 16 * tw;
-        for (int c = 0; c < 4; c++) {
-            const float *e0 = rows + (size_t)c * tw;
-            float *t0 = tt + (size_t)c * tw;
-            const size_t ts = 4 * tw;
-            a6_rows(t0, t0 + ts, t0 + 2 * ts, t0 + 3 * ts, t0 + 4 * ts, t0 + 5 * ts, e0, e0 + ts, e0 + 2 * ts,
-                    e0 + 3 * ts, n);
-        }
-        float *yk = ygrad + (size_t)k * np + w.q0;
-        for (int a = 0; a < 6; a++) {
-            const float *x0 = tt + (size_t)(4 * a) * tw;
-            float *y0 = yk + (size_t)(6 * a) * xi_stride;
-            a6_rows(y0, y0 + xi_stride, y0 + 2 * xi_stride, y0 + 3 * xi_stride, y0 + 4 * xi_stride,
-                    y0 + 5 * xi_stride, x0, x0 + tw, x0 + 2 * tw, x0 + 3 * tw, n);
-        }
-    }
-}
-
 static void transform_grad(float *ygrad, float *rows, const float *dy, const geom *g, size_t p0, size_t np)
 {
     if (g->m == 2)
         transform_grad2(ygrad, rows, dy, g, p0, np);
     else
-        transform_grad4(ygrad, rows, dy, g, p0, np);
+        cs__winograd4_grad(ygrad, rows, dy, g, p0, np);
 }
 
 /* dw (C_out, C_in, 3, 3) += Gt D G of every filter's summed product D (m + 2 square) at
@@ -687,193 +447,12 @@ static void untransform_filters(float *dw, const float *du, int c_out, int c_in,
     }
 }
 
-/* t = Bt d on n columns of six input rows, F(4x4)'s
- *   Bt = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]. */
-static void bt6_rows(float *restrict t, size_t width, const float *restrict d0, const float *restrict d1,
-                     const float *restrict d2, const float *restrict d3, const float *restrict d4,
-                     const float *restrict d5, size_t n)
-{
-    float *restrict t0 = t, *restrict t1 = t0 + width, *restrict t2 = t1 + width;
-    float *restrict t3 = t2 + width, *restrict t4 = t3 + width, *restrict t5 = t4 + width;
-    for (size_t i = 0; i < n; i++) {
-        const float p = d4[i] - 4.0f * d2[i], q = 4.0f * d1[i] - d3[i];
-        const float r = d4[i] - d2[i], s = 2.0f * (d3[i] - d1[i]);
-        t0[i] = 4.0f * d0[i] - 5.0f * d2[i] + d4[i];
-        t1[i] = p - q;
-        t2[i] = p + q;
-        t3[i] = r + s;
-        t4[i] = r - s;
-        t5[i] = 4.0f * d1[i] - 5.0f * d3[i] + d5[i];
-    }
-}
-
-/* Bt x of six values into v[0..5] (F(4x4)'s input transform along one direction). */
-#define BT6(v, x0, x1, x2, x3, x4, x5)                                                                          \
-    do {                                                                                                        \
-        const float p_ = (x4) - 4.0f * (x2), q_ = 4.0f * (x1) - (x3);                                          \
-        const float r_ = (x4) - (x2), s_ = 2.0f * ((x3) - (x1));                                               \
-        (v)[0] = 4.0f * (x0) - 5.0f * (x2) + (x4);                                                              \
-        (v)[1] = p_ - q_;                                                                                       \
-        (v)[2] = p_ + q_;                                                                                       \
-        (v)[3] = r_ + s_;                                                                                       \
-        (v)[4] = r_ - s_;                                                                                       \
-        (v)[5] = 4.0f * (x1) - 5.0f * (x3) + (x5);                                                              \
-    } while (0)
-
-/* Bt d B of one 6x6 tile d (rows pw apart) into its 36 positions, xi_stride apart. */
-static inline void input_tile6(float *restrict dst, size_t xi_stride, const float *d0, size_t pw)
-{
-    float tt[6][6];
-    for (int u = 0; u < 6; u++) { /* t = Bt d */
-        float c[6];
-        BT6(c, d0[u], d0[pw + u], d0[2 * pw + u], d0[3 * pw + u], d0[4 * pw + u], d0[5 * pw + u]);
-        for (int a = 0; a < 6; a++)
-            tt[a][u] = c[a];
-    }
-    for (int a = 0; a < 6; a++) { /* V = t B */
-        float c[6];
-        BT6(c, tt[a][0], tt[a][1], tt[a][2], tt[a][3], tt[a][4], tt[a][5]);
-        for (int b = 0; b < 6; b++)
-            dst[(size_t)(6 * a + b) * xi_stride] = c[b];
-    }
-}
-
-/* F(4x4)'s V[xi] (C_in, np) of tiles [p0, p0 + np): as transform_input2, with runs of 6 rows
- * of 4 n + 2 padded columns; tile j reads columns 4 j .. 4 j + 5. */
-static void transform_input4(float *restrict v, float *restrict rows, const float *in, const geom *g, size_t p0,
-                             size_t np)
-{
-    const size_t width = 4 * (size_t)g->tw + 2, xi_stride = skewed((size_t)g->c_in * np);
-    const size_t in_img = (size_t)g->c_in * (size_t)g->h_in * (size_t)g->w_in;
-    const size_t in_plane = (size_t)g->h_in * (size_t)g->w_in;
-    float *t = rows, *zero = rows + 6 * width;
-    memset(zero, 0, (size_t)g->w_in * sizeof *zero);
-    const bool small = small_plane(g);
-    float *padded = rows + row_floats(g);
-    const size_t pw = width;
-    if (small)
-        memset(padded, 0, padded_plane(g) * sizeof *padded);
-    for (walk w = walk_begin(g, p0, np, g->c_in); walk_more(&w); walk_next(g, &w)) {
-        const run r = w.r;
-        const int c = w.c;
-        const size_t q0 = w.q0;
-        float *vc = v + (size_t)c * np + q0;
-        if (small) {
-            if (q0 == w.q_img) {
-                const float *plane = in + (size_t)r.img * in_img + (size_t)c * in_plane;
-                for (int ih = 0; ih < g->h_in; ih++)
-                    memcpy(padded + (size_t)(ih + g->pad) * pw + (size_t)g->pad, plane + (size_t)ih * (size_t)g->w_in,
-                           (size_t)g->w_in * sizeof *padded);
-            }
-            for (int tj = r.tj0; tj < r.tj1; tj++)
-                input_tile6(vc + (tj - r.tj0), xi_stride, padded + (size_t)(4 * r.ti) * pw + 4 * (size_t)tj, pw);
-            continue;
-        }
-        const size_t j0 = (size_t)r.tj0, n = (size_t)(r.tj1 - r.tj0);
-        const size_t lo = 4 * j0, hi = 4 * j0 + 4 * n + 2, lead = (size_t)g->pad;
-        const size_t qa = lo > lead ? lo : lead;
-        const size_t qz = hi < (size_t)g->w_in + lead ? hi : (size_t)g->w_in + lead;
-        const float *plane = in + (size_t)r.img * in_img + (size_t)c * in_plane;
-        const float *rowp[6];
-        for (int i = 0; i < 6; i++) {
-            const int ih = 4 * r.ti - g->pad + i;
-            rowp[i] = ih < 0 || ih >= g->h_in ? zero : plane + (size_t)ih * (size_t)g->w_in;
-            if (rowp[i] != zero && c + 1 < g->c_in) /* see transform_input2 */
-                for (size_t q = qa - lead; q < qz - lead; q += 16)
-                    __builtin_prefetch(rowp[i] + in_plane + q);
-        }
-        for (size_t q = lo; q < qa; q++)
-            for (int a = 0; a < 6; a++)
-                t[(size_t)a * width + q] = 0.0f;
-        const size_t off = qa - lead;
-        bt6_rows(t + qa, width, rowp[0] + off, rowp[1] + off, rowp[2] + off, rowp[3] + off, rowp[4] + off,
-                 rowp[5] + off, qz - qa);
-        for (size_t q = qz > lo ? qz : lo; q < hi; q++)
-            for (int a = 0; a < 6; a++)
-                t[(size_t)a * width + q] = 0.0f;
-        /* V = t B. Tile j reads columns 4 j .. 4 j + 5 of t: split into the four column
-         * phases first (ph[c][j] = t[4 j + c]), so that every loop below runs at unit stride
-         * and vectorises; columns 4 j + 4 and 4 j + 5 are phases 0 and 1 of tile j + 1. */
-        float *restrict ph = t + 6 * width + (size_t)g->w_in;
-        const size_t pn = n + 1; /* phase entries per row */
-        for (int a = 0; a < 6; a++) {
-            const float *ta = t + (size_t)a * width + lo;
-            split_phases(ph, ph + pn, ph + 2 * pn, ph + 3 * pn, ta, n);
-            float *v0 = vc + (size_t)(6 * a) * xi_stride;
-            b6_phases(v0, v0 + xi_stride, v0 + 2 * xi_stride, v0 + 3 * xi_stride, v0 + 4 * xi_stride,
-                      v0 + 5 * xi_stride, ph, ph + pn, ph + 2 * pn, ph + 3 * pn, n);
-        }
-    }
-}
-
-/* F(4x4)'s output transform: as transform_output2, At m A of every 6x6 tile into 4x4 outputs.
- * rows is scratch of 16 tw floats: per output row a and column phase b, one value per tile. */
-static void transform_output4(float *out, float *restrict rows, const float *restrict m, const float *bias,
-                              bool accumulate, const geom *g, size_t p0, size_t np)
-{
-    const size_t tw = (size_t)g->tw, xi_stride = skewed((size_t)g->c_out * np);
-    const size_t out_plane = (size_t)g->h_out * (size_t)g->w_out;
-    const size_t out_img = (size_t)g->c_out * out_plane;
-    for (walk w = walk_begin(g, p0, np, g->c_out); walk_more(&w); walk_next(g, &w)) {
-        const run r = w.r;
-        const int k = w.c;
-        const float b = bias ? bias[k] : 0.0f;
-        const size_t n = (size_t)(r.tj1 - r.tj0);
-        const int oh = 4 * r.ti, ow0 = 4 * r.tj0;
-        const int ow1 = 4 * r.tj1 < g->w_out ? 4 * r.tj1 : g->w_out;
-        const int rows_in = g->h_out - oh < 4 ? g->h_out - oh : 4;
-        const float *restrict mk = m + (size_t)k * np + w.q0;
-        /* t = At m into tt[a][u] (24 rows of tw), then Y = t A into rows[a][c] (16 rows): loops
-         * over the run's tiles at unit stride, which vectorise. */
-        float *tt = rows + 16 * tw;
-        for (int u = 0; u < 6; u++) {
-            const float *m0 = mk + (size_t)u * xi_stride;
-            float *t0 = tt + (size_t)u * tw;
-            const size_t ms = 6 * xi_stride, ts = 6 * tw;
-            at6_rows(t0, t0 + ts, t0 + 2 * ts, t0 + 3 * ts, m0, m0 + ms,
-                     m0 + 2 * ms, m0 + 3 * ms, m0 + 4 * ms, m0 + 5 * ms, n);
-        }
-        for (int a = 0; a < 4; a++) {
-            const float *x0 = tt + (size_t)(6 * a) * tw;
-            float *y0 = rows + (size_t)(4 * a) * tw;
-            at6_rows(y0, y0 + tw, y0 + 2 * tw, y0 + 3 * tw, x0, x0 + tw, x0 + 2 * tw, x0 + 3 * tw, x0 + 4 * tw,
-                     x0 + 5 * tw, n);
-        }
-        float *plane = out + (size_t)r.img * out_img + (size_t)k * out_plane;
-        const size_t cols = (size_t)(ow1 - ow0), whole = cols / 4, part = cols % 4;
-        for (int a = 0; a < rows_in; a++) {
-            float *dst = plane + (size_t)(oh + a) * (size_t)g->w_out + ow0;
-            const float *restrict y0 = rows + (size_t)(4 * a) * tw, *restrict y1 = y0 + tw;
-            const float *restrict y2 = y1 + tw, *restrict y3 = y2 + tw;
-            if (accumulate) {
-                for (size_t j = 0; j < whole; j++) {
-                    dst[4 * j] += y0[j];
-                    dst[4 * j + 1] += y1[j];
-                    dst[4 * j + 2] += y2[j];
-                    dst[4 * j + 3] += y3[j];
-                }
-                for (size_t c = 0; c < part; c++)
-                    dst[4 * whole + c] += rows[(size_t)(4 * a + (int)c) * tw + whole];
-            } else {
-                for (size_t j = 0; j < whole; j++) {
-                    dst[4 * j] = b + y0[j];
-                    dst[4 * j + 1] = b + y1[j];
-                    dst[4 * j + 2] = b + y2[j];
-                    dst[4 * j + 3] = b + y3[j];
-                }
-                for (size_t c = 0; c < part; c++)
-                    dst[4 * whole + c] = b + rows[(size_t)(4 * a + (int)c) * tw + whole];
-            }
-        }
-    }
-}
-
 static void transform_input(float *v, float *rows, const float *in, const geom *g, size_t p0, size_t np)
 {
     if (g->m == 2)
         transform_input2(v, rows, in, g, p0, np);
     else
-        transform_input4(v, rows, in, g, p0, np);
+        cs__winograd4_input(v, rows, in, g, p0, np);
 }
 
 /* out = conv(in) [+ bias], or out += conv(in) when accumulate, with U (C_out, C_in) already
@@ -896,7 +475,7 @@ static void run_conv(float *out, const float *in, const float *u, const float *b
         if (g->m == 2)
             transform_output2(out, rows, m, bias, accumulate, g, p0, np);
         else
-            transform_output4(out, rows, m, bias, accumulate, g, p0, np);
+            cs__winograd4_output(out, rows, m, bias, accumulate, g, p0, np);
     }
 }
 
