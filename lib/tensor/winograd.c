@@ -29,8 +29,8 @@
  *
  * The gradient with respect to the input of a 3x3 stride-1 pad-p convolution is itself a 3x3
  * stride-1 convolution, pad 2 - p, of dY with the filters rotated by 180 degrees and C_in and
- * C_out swapped; so dx runs through the same code with those filters transformed (see
- * transform_filters). dW reuses the input transform (see transform_grad2).
+ * C_out swapped; so dx runs through the same code (see rotated_xi, transform_filters4). dW
+ * reuses the input transform (see transform_grad2).
  *
  * Accuracy, against the double definition relative to the tensor's scale: F(2x2)'s transforms
  * multiply by 1/2 and add at most 9 terms, and its results stay within a few 1e-7, the same
@@ -143,17 +143,46 @@ size_t cs__winograd_workspace(const cs__conv_shape *s)
     return wf > wb ? wf : wb;
 }
 
-/* G v for one column v of a 3x3 filter: F(2x2)'s G (4x3) or F(4x4)'s (6x3), in double (the
- * filters are transformed once per pass, and 1/6, 1/12 and 1/24 are not floats). */
-static void g_column(double *t, int m, double a, double b, double c)
+/* F(2x2)'s U[xi] (C_out, C_in) at u + xi * skewed(C_out C_in): G g Gt of every filter g of
+ * w (C_out, C_in, 3, 3). */
+static void transform_filters2(float *u, const float *w, int c_out, int c_in)
 {
-    if (m == 2) {
-        t[0] = a;
-        t[1] = 0.5 * (a + b + c);
-        t[2] = 0.5 * (a - b + c);
-        t[3] = c;
-        return;
+    const size_t plane = skewed((size_t)c_out * (size_t)c_in);
+    for (size_t f = 0; f < (size_t)c_out * (size_t)c_in; f++) {
+        const float *g = w + f * 9;
+        float t[4][3];
+        for (int b = 0; b < 3; b++) { /* t = G g */
+            t[0][b] = g[b];
+            t[1][b] = 0.5f * (g[b] + g[3 + b] + g[6 + b]);
+            t[2][b] = 0.5f * (g[b] - g[3 + b] + g[6 + b]);
+            t[3][b] = g[6 + b];
+        }
+        for (int a = 0; a < 4; a++) { /* U = t Gt */
+            float *row = u + (size_t)(a * 4) * plane + f;
+            row[0] = t[a][0];
+            row[plane] = 0.5f * (t[a][0] + t[a][1] + t[a][2]);
+            row[2 * plane] = 0.5f * (t[a][0] - t[a][1] + t[a][2]);
+            row[3 * plane] = t[a][2];
+        }
     }
+}
+
+/* F(2x2)'s transformed filters of dx's convolution need no transform of their own. Rotating g by
+ * 180 degrees reverses its rows and columns, and G (reversed columns) = P G with P the
+ * permutation (3, 1, 2, 0) of G's rows; so G g' Gt = P (G g Gt) P: position (a, b) of the
+ * rotated filter's U is position (P a, P b) of the forward's. With C_in and C_out swapped
+ * too, dx's U[xi] is the forward's U[rotated_xi(xi)] transposed, which the GEMM reads as
+ * such. */
+static int rotated_xi(int xi)
+{
+    static const int p[4] = { 3, 1, 2, 0 };
+    return p[xi / 4] * 4 + p[xi % 4];
+}
+
+/* G v for one column v of a 3x3 filter, F(4x4)'s G (6x3), in double (1/6, 1/12 and 1/24 are
+ * not floats; the filters are transformed once per pass). */
+static inline void g4_column(double *t, double a, double b, double c)
+{
     t[0] = 0.25 * a;
     t[1] = -(a + b + c) / 6.0;
     t[2] = -(a - b + c) / 6.0;
@@ -162,13 +191,14 @@ static void g_column(double *t, int m, double a, double b, double c)
     t[5] = c;
 }
 
-/* U[xi] at u + xi * skewed(C_out C_in): G g Gt of every filter g of w (C_out, C_in, 3, 3).
- * Not rotated: U[xi] is (C_out, C_in), the forward's. Rotated: U[xi] is (C_in, C_out), the
- * filters of dx's convolution (each filter rotated by 180 degrees, C_in and C_out swapped):
- * transforming them costs XI C_in C_out operations, nothing next to the GEMMs. */
-static void transform_filters(float *u, const float *w, int c_out, int c_in, int m, bool rotated)
+/* F(4x4)'s U[xi] at u + xi * skewed(C_out C_in): G g Gt of every filter g of w (C_out, C_in,
+ * 3, 3). Not rotated: U[xi] is (C_out, C_in), the forward's. Rotated: U[xi] is (C_in, C_out),
+ * the filters of dx's convolution (each filter rotated by 180 degrees, C_in and C_out swapped):
+ * F(2x2)'s permutation trick (rotated_xi) has no counterpart here, as reversing G's rows maps
+ * the point 2 to 1/2, which F(4x4) does not use; the transform costs 36 C_in C_out
+ * operations, nothing next to the GEMMs on the planes that use F(4x4). */
+static void transform_filters4(float *u, const float *w, int c_out, int c_in, bool rotated)
 {
-    const int al = m + 2;
     const size_t plane = skewed((size_t)c_out * (size_t)c_in);
     const int rows = rotated ? c_in : c_out, cols = rotated ? c_out : c_in;
     for (int r = 0; r < rows; r++) /* in the order of U, so that its 36 planes are written in sequence */
@@ -179,19 +209,20 @@ static void transform_filters(float *u, const float *w, int c_out, int c_in, int
             for (int k = 0; k < 9; k++)
                 g[k] = src[rotated ? 8 - k : k];
             const size_t f = (size_t)r * (size_t)cols + (size_t)q;
-            double t[6][3], col[6] = { 0 }, row[6] = { 0 };
+            double t[6][3], col[6], row[6];
             for (int b = 0; b < 3; b++) { /* t = G g */
-                g_column(col, m, g[b], g[3 + b], g[6 + b]);
-                for (int a = 0; a < al; a++)
+                g4_column(col, g[b], g[3 + b], g[6 + b]);
+                for (int a = 0; a < 6; a++)
                     t[a][b] = col[a];
             }
-            for (int a = 0; a < al; a++) { /* U = t Gt */
-                g_column(row, m, t[a][0], t[a][1], t[a][2]);
-                for (int b = 0; b < al; b++)
-                    u[(size_t)(a * al + b) * plane + f] = (float)row[b];
+            for (int a = 0; a < 6; a++) { /* U = t Gt */
+                g4_column(row, t[a][0], t[a][1], t[a][2]);
+                for (int b = 0; b < 6; b++)
+                    u[(size_t)(a * 6 + b) * plane + f] = (float)row[b];
             }
         }
 }
+
 
 /* t = Bt d on n columns of four input rows. */
 static void bt_rows(float *restrict t0, float *restrict t1, float *restrict t2, float *restrict t3,
@@ -414,38 +445,58 @@ static void transform_grad(float *ygrad, float *rows, const float *dy, const geo
         cs__winograd4_grad(ygrad, rows, dy, g, p0, np);
 }
 
-/* dw (C_out, C_in, 3, 3) += Gt D G of every filter's summed product D (m + 2 square) at
- * du + xi * skewed(C_out C_in), in double. */
-static void untransform_filters(float *dw, const float *du, int c_out, int c_in, int m)
+/* F(2x2): dw (C_out, C_in, 3, 3) += Gt D G of every filter's summed product D, at du + xi * skewed(C_out C_in). */
+static void untransform_filters2(float *dw, const float *du, int c_out, int c_in)
 {
-    static const double g2[4][3] = { { 1, 0, 0 }, { 0.5, 0.5, 0.5 }, { 0.5, -0.5, 0.5 }, { 0, 0, 1 } };
+    const size_t plane = skewed((size_t)c_out * (size_t)c_in);
+    for (size_t f = 0; f < (size_t)c_out * (size_t)c_in; f++) {
+        float t[3][4];
+        for (int b = 0; b < 4; b++) { /* t = Gt D */
+            const float d0 = du[(size_t)b * plane + f], d1 = du[(size_t)(4 + b) * plane + f];
+            const float d2 = du[(size_t)(8 + b) * plane + f], d3 = du[(size_t)(12 + b) * plane + f];
+            t[0][b] = d0 + 0.5f * (d1 + d2);
+            t[1][b] = 0.5f * (d1 - d2);
+            t[2][b] = 0.5f * (d1 + d2) + d3;
+        }
+        float *g = dw + f * 9;
+        for (int a = 0; a < 3; a++) { /* dW += t G */
+            g[a * 3 + 0] += t[a][0] + 0.5f * (t[a][1] + t[a][2]);
+            g[a * 3 + 1] += 0.5f * (t[a][1] - t[a][2]);
+            g[a * 3 + 2] += 0.5f * (t[a][1] + t[a][2]) + t[a][3];
+        }
+    }
+}
+
+/* F(4x4): dw (C_out, C_in, 3, 3) += Gt D G of every filter's summed product D (6x6) at
+ * du + xi * skewed(C_out C_in), in double. */
+static void untransform_filters4(float *dw, const float *du, int c_out, int c_in)
+{
     static const double g4[6][3] = { { 0.25, 0, 0 },
                                      { -1.0 / 6, -1.0 / 6, -1.0 / 6 },
                                      { -1.0 / 6, 1.0 / 6, -1.0 / 6 },
                                      { 1.0 / 24, 1.0 / 12, 1.0 / 6 },
                                      { 1.0 / 24, -1.0 / 12, 1.0 / 6 },
                                      { 0, 0, 1 } };
-    const int al = m + 2;
-    const double(*gm)[3] = m == 2 ? g2 : g4;
     const size_t plane = skewed((size_t)c_out * (size_t)c_in);
     for (size_t f = 0; f < (size_t)c_out * (size_t)c_in; f++) {
         double t[3][6] = { { 0 } };
-        for (int a = 0; a < al; a++) /* t = Gt D */
-            for (int b = 0; b < al; b++) {
-                const double d = du[(size_t)(a * al + b) * plane + f];
+        for (int a = 0; a < 6; a++) /* t = Gt D */
+            for (int b = 0; b < 6; b++) {
+                const double d = du[(size_t)(a * 6 + b) * plane + f];
                 for (int i = 0; i < 3; i++)
-                    t[i][b] += gm[a][i] * d;
+                    t[i][b] += g4[a][i] * d;
             }
         float *g = dw + f * 9;
         for (int i = 0; i < 3; i++) /* dW += t G */
             for (int j = 0; j < 3; j++) {
                 double s = 0;
-                for (int b = 0; b < al; b++)
-                    s += t[i][b] * gm[b][j];
+                for (int b = 0; b < 6; b++)
+                    s += t[i][b] * g4[b][j];
                 g[i * 3 + j] += (float)s;
             }
     }
 }
+
 
 static void transform_input(float *v, float *rows, const float *in, const geom *g, size_t p0, size_t np)
 {
@@ -455,10 +506,11 @@ static void transform_input(float *v, float *rows, const float *in, const geom *
         cs__winograd4_input(v, rows, in, g, p0, np);
 }
 
-/* out = conv(in) [+ bias], or out += conv(in) when accumulate, with U (C_out, C_in) already
- * transformed. */
-static void run_conv(float *out, const float *in, const float *u, const float *bias, bool accumulate, const geom *g,
-                     float *work)
+/* out = conv(in) [+ bias], or out += conv(in) when accumulate, with U already transformed:
+ * U[xi] (C_out, C_in) of this convolution or, when transposed (F(2x2)'s dx), the U of the
+ * convolution it is the gradient of, read transposed at rotated_xi(xi). */
+static void run_conv(float *out, const float *in, const float *u, bool transposed, const float *bias, bool accumulate,
+                     const geom *g, float *work)
 {
     float *v = work;
     float *m = v + (size_t)g->xi * skewed((size_t)g->c_in * g->chunk);
@@ -467,11 +519,13 @@ static void run_conv(float *out, const float *in, const float *u, const float *b
     for (size_t p0 = 0; p0 < all; p0 += g->chunk) {
         const size_t np = all - p0 < g->chunk ? all - p0 : g->chunk;
         transform_input(v, rows, in, g, p0, np);
-        for (int xi = 0; xi < g->xi; xi++)
-            cs__sgemm(false, false, g->c_out, (int)np, g->c_in, 1.0f,
-                      u + (size_t)xi * skewed((size_t)g->c_out * (size_t)g->c_in), g->c_in,
+        for (int xi = 0; xi < g->xi; xi++) {
+            const int from = transposed ? rotated_xi(xi) : xi;
+            cs__sgemm(transposed, false, g->c_out, (int)np, g->c_in, 1.0f,
+                      u + (size_t)from * skewed((size_t)g->c_out * (size_t)g->c_in), transposed ? g->c_out : g->c_in,
                       v + (size_t)xi * skewed((size_t)g->c_in * np), (int)np, 0.0f,
                       m + (size_t)xi * skewed((size_t)g->c_out * np), (int)np);
+        }
         if (g->m == 2)
             transform_output2(out, rows, m, bias, accumulate, g, p0, np);
         else
@@ -484,16 +538,22 @@ void cs__winograd_forward(float *y, const float *x, const float *w, const float 
 {
     const geom g = forward_geom(s);
     float *u = work;
-    transform_filters(u, w, s->c_out, s->c_in, g.m, false);
-    run_conv(y, x, u, b, false, &g, u + (size_t)g.xi * skewed((size_t)s->c_out * (size_t)s->c_in));
+    if (g.m == 2)
+        transform_filters2(u, w, s->c_out, s->c_in);
+    else
+        transform_filters4(u, w, s->c_out, s->c_in, false);
+    run_conv(y, x, u, false, b, false, &g, u + (size_t)g.xi * skewed((size_t)s->c_out * (size_t)s->c_in));
 }
 
 void cs__winograd_backward_data(float *dx, const float *dy, const float *w, const cs__conv_shape *s, float *work)
 {
     const geom g = backward_geom(s);
     float *u = work;
-    transform_filters(u, w, s->c_out, s->c_in, g.m, true);
-    run_conv(dx, dy, u, NULL, true, &g, u + (size_t)g.xi * skewed((size_t)s->c_out * (size_t)s->c_in));
+    if (g.m == 2) /* the forward's U, read permuted and transposed */
+        transform_filters2(u, w, s->c_out, s->c_in);
+    else
+        transform_filters4(u, w, s->c_out, s->c_in, true);
+    run_conv(dx, dy, u, g.m == 2, NULL, true, &g, u + (size_t)g.xi * skewed((size_t)s->c_out * (size_t)s->c_in));
 }
 
 void cs__winograd_backward_weights(float *dw, const float *dy, const float *x, const cs__conv_shape *s,
@@ -515,5 +575,8 @@ void cs__winograd_backward_weights(float *dw, const float *dy, const float *x, c
                       (int)np, v + (size_t)xi * skewed((size_t)g.c_in * np), (int)np, p0 == 0 ? 0.0f : 1.0f,
                       du + (size_t)xi * skewed((size_t)g.c_out * (size_t)g.c_in), g.c_in);
     }
-    untransform_filters(dw, du, s->c_out, s->c_in, g.m);
+    if (g.m == 2)
+        untransform_filters2(dw, du, s->c_out, s->c_in);
+    else
+        untransform_filters4(dw, du, s->c_out, s->c_in);
 }
