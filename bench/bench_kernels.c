@@ -2,8 +2,11 @@
  * (ResNet18 at 32x32 and LeNet, batch 64), next to a plain square sgemm that calibrates what
  * this machine's OpenBLAS reaches right now. Prints milliseconds (median of --repeat runs)
  * and GFLOP/s counted as 2*M*N*K per GEMM (forward 1 GEMM, backward 2: dX and dW).
+ * --precision bf16 runs the convolutions with bf16 products (docs/numeric-core.md); --gemm
+ * adds a table of single-threaded GEMMs of ResNet18's shapes, fp32 (cblas_sgemm) next to
+ * bf16 (gemm_bf16.c), measured alternately.
  *
- *   bench_kernels [--threads T] [--repeat R] [--batch N]
+ *   bench_kernels [--threads T] [--repeat R] [--batch N] [--precision fp32|bf16] [--gemm]
  *
  * It links the static library and its internal headers: the kernels are not public API.
  * Machines are shared and noisy; compare ratios measured in one sitting. */
@@ -17,6 +20,7 @@
 #include <cblas.h>
 
 #include "tensor/kernels.h"
+#include "tensor/precision.h"
 
 /* OpenBLAS's own controls (declared in its cblas.h on Debian). */
 void openblas_set_num_threads(int num_threads);
@@ -49,6 +53,68 @@ static float *filled(size_t n, unsigned seed)
     return p;
 }
 
+/* The GEMMs of ResNet18 at 32x32 as one team member sees them (batch 32): Winograd's
+ * per-position products (C_out x C_in times C_in x tiles, 256 tiles a chunk) and im2col's
+ * (stem; strided layers: C_out x 9 C_in times 9 C_in x columns), forward (NN), dX (TN) and
+ * dW (NT). */
+typedef struct gemm_case {
+    const char *name;
+    bool ta, tb;
+    int m, n, k;
+} gemm_case;
+
+static void gemm_table(int repeat, double *t)
+{
+    static const gemm_case cases[] = {
+        { "square 1024 NN", false, false, 1024, 1024, 1024 },
+        { "winograd 64 NN", false, false, 64, 256, 64 },
+        { "winograd 128 NN", false, false, 128, 256, 128 },
+        { "winograd 256 NN", false, false, 256, 256, 256 },
+        { "winograd 512 NN", false, false, 512, 256, 512 },
+        { "winograd dx 256 TN", true, false, 256, 256, 256 },
+        { "winograd dW 256 NT", false, true, 256, 256, 256 },
+        { "im2col stem 64x27x1024", false, false, 64, 1024, 27 },
+        { "im2col s2 128x576x256", false, false, 128, 256, 576 },
+        { "im2col dW 128x256x576 NT", false, true, 128, 576, 256 },
+        { "im2col dx 576x128x256 TN", true, false, 576, 256, 128 },
+    };
+    const int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    double *t16 = malloc((size_t)repeat * sizeof *t16);
+    printf("%-26s %10s %10s %10s %10s %7s\n", "GEMM, one thread", "fp32 ms", "GFLOP/s", "bf16 ms", "GFLOP/s",
+           "ratio");
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const gemm_case *g = &cases[i];
+        float *a = filled((size_t)g->m * g->k, 1), *b = filled((size_t)g->k * g->n, 2);
+        float *c = filled((size_t)g->m * g->n, 3);
+        const int lda = g->ta ? g->m : g->k, ldb = g->tb ? g->k : g->n;
+        /* Enough calls per sample for ~20 ms, alternating the precisions sample by sample. */
+        const double flop = 2.0 * g->m * g->n * g->k;
+        const int calls = flop > 2e9 ? 1 : (int)(2e9 / flop);
+        for (int r = 0; r < repeat; r++) {
+            for (int p = 0; p < 2; p++) {
+                cs__precision_set(p ? CS_PRECISION_BF16 : CS_PRECISION_FP32);
+                double t0 = now_ms();
+                for (int j = 0; j < calls; j++)
+                    cs__sgemm(g->ta, g->tb, g->m, g->n, g->k, 1.0f, a, lda, b, ldb, 0.0f, c, g->n);
+                (p ? t16 : t)[r] = (now_ms() - t0) / calls;
+            }
+        }
+        cs__precision_set(CS_PRECISION_FP32);
+        qsort(t, (size_t)repeat, sizeof *t, cmp_double);
+        qsort(t16, (size_t)repeat, sizeof *t16, cmp_double);
+        const double m32 = t[repeat / 2], m16 = t16[repeat / 2];
+        printf("%-26s %10.3f %10.1f %10.3f %10.1f %6.2fx\n", g->name, m32, flop / (m32 * 1e6), m16,
+               flop / (m16 * 1e6), m32 / m16);
+        free(a);
+        free(b);
+        free(c);
+    }
+    printf("\n");
+    free(t16);
+    openblas_set_num_threads(blas_threads);
+}
+
 typedef struct conv_case {
     const char *name;
     int c_in, side, c_out, k, stride, pad;
@@ -57,6 +123,7 @@ typedef struct conv_case {
 int main(int argc, char **argv)
 {
     int threads = 0, repeat = 5, batch = 64;
+    bool bf16 = false, gemm = false;
     for (int a = 1; a < argc; a++) {
         if (strcmp(argv[a], "--threads") == 0 && a + 1 < argc)
             threads = atoi(argv[++a]);
@@ -64,14 +131,25 @@ int main(int argc, char **argv)
             repeat = atoi(argv[++a]);
         else if (strcmp(argv[a], "--batch") == 0 && a + 1 < argc)
             batch = atoi(argv[++a]);
+        else if (strcmp(argv[a], "--precision") == 0 && a + 1 < argc && strcmp(argv[a + 1], "fp32") == 0)
+            bf16 = false, a++;
+        else if (strcmp(argv[a], "--precision") == 0 && a + 1 < argc && strcmp(argv[a + 1], "bf16") == 0)
+            bf16 = true, a++;
+        else if (strcmp(argv[a], "--gemm") == 0)
+            gemm = true;
         else {
-            fprintf(stderr, "usage: bench_kernels [--threads T] [--repeat R] [--batch N]\n");
+            fprintf(stderr, "usage: bench_kernels [--threads T] [--repeat R] [--batch N] [--precision fp32|bf16] "
+                    "[--gemm]\n");
             return 2;
         }
     }
     if (repeat < 1 || repeat > 1000 || batch < 1 || batch > 4096 || threads < 0 || threads > 256) {
         fprintf(stderr, "bench_kernels: --repeat 1..1000, --batch 1..4096, --threads 0..256\n");
         return 2;
+    }
+    if ((bf16 || gemm) && cs__bf16_check("bench_kernels") != 0) {
+        fprintf(stderr, "%s\n", cs_last_error());
+        return 1;
     }
     if (threads > 0)
         openblas_set_num_threads(threads);
@@ -106,7 +184,12 @@ int main(int argc, char **argv)
         { "lenet conv1 3->6 5x5 32", 3, 32, 6, 5, 1, 0 },
         { "lenet conv2 6->16 5x5 14", 6, 14, 16, 5, 1, 0 },
     };
-    printf("%-26s %12s %10s %12s %10s\n", "convolution", "forward ms", "GFLOP/s", "backward ms", "GFLOP/s");
+    if (gemm)
+        gemm_table(repeat, t);
+    /* The convolutions' products in the chosen precision (bf16 runs single-threaded). */
+    cs__precision_set(bf16 ? CS_PRECISION_BF16 : CS_PRECISION_FP32);
+    printf("%-26s %12s %10s %12s %10s  (%s)\n", "convolution", "forward ms", "GFLOP/s", "backward ms", "GFLOP/s",
+           bf16 ? "bf16" : "fp32");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const conv_case *cc = &cases[i];
         cs__conv_shape s;

@@ -5,10 +5,13 @@
  *
  *   bench_train [--arch lenet,resnet18,...] [--shape 1x28x28,3x32x32] [--width 1]
  *               [--threads T|default] [--batch 64] [--infer-batch 256] [--seconds 10]
+ *               [--precision fp32|bf16]
  *
  * --threads T calls cs_model_set_threads(m, T) (0: one thread, OpenBLAS's own threads inside
  * each product); default, the default, calls nothing: what a program that configures nothing
- * gets (the CPUs the process may run on, or CLASSSENS_NUM_THREADS).
+ * gets (the CPUs the process may run on, or CLASSSENS_NUM_THREADS). --precision bf16 calls
+ * cs_model_set_precision(m, CS_PRECISION_BF16) (bf16 products, fp32 sums; fails where the CPU
+ * lacks AVX512_BF16).
  *
  * Each configuration runs training steps until about --seconds have passed (at least 3
  * after one warm-up step), then inference the same way. bench/bench_train_pytorch.py measures
@@ -25,6 +28,7 @@
 
 #include <classsens.h>
 
+static cs_precision precision = CS_PRECISION_FP32;
 
 static double now_s(void)
 {
@@ -43,6 +47,8 @@ static int run(const char *arch, int c, int h, int w, double width, int threads,
     int status = cs_model_create(&m, arch, c, h, w, 10, &mo);
     if (status == CS_OK && threads >= 0) /* -1: the library's default, no call */
         status = cs_model_set_threads(m, threads);
+    if (status == CS_OK && precision != CS_PRECISION_FP32)
+        status = cs_model_set_precision(m, precision);
     if (status != CS_OK) {
         fprintf(stderr, "bench_train: %s: %s\n", arch, cs_last_error());
         return 1;
@@ -136,6 +142,10 @@ int main(int argc, char **argv)
             infer_batch = atoi(argv[a + 1]);
         else if (strcmp(argv[a], "--seconds") == 0)
             budget = atof(argv[a + 1]);
+        else if (strcmp(argv[a], "--precision") == 0 && strcmp(argv[a + 1], "fp32") == 0)
+            precision = CS_PRECISION_FP32;
+        else if (strcmp(argv[a], "--precision") == 0 && strcmp(argv[a + 1], "bf16") == 0)
+            precision = CS_PRECISION_BF16;
         else {
             fprintf(stderr, "bench_train: unknown option %s\n", argv[a]);
             return 2;
@@ -143,7 +153,7 @@ int main(int argc, char **argv)
     }
     if ((argc - 1) % 2 != 0 || batch < 2 || infer_batch < 1 || !(budget > 0) || !(width > 0) || threads < -1) {
         fprintf(stderr, "usage: bench_train [--arch A,B] [--shape CxHxW,...] [--width W] [--threads T|default] [--batch B]\n"
-                        "                   [--infer-batch B] [--seconds S]\n");
+                        "                   [--infer-batch B] [--seconds S] [--precision fp32|bf16]\n");
         return 2;
     }
     if (threads < 0)
@@ -155,6 +165,8 @@ int main(int argc, char **argv)
     else
         printf("libclasssens %s, one thread, OpenBLAS threads as configured, train batch %d, inference batch %d\n",
                cs_version_string(), batch, infer_batch);
+    if (precision == CS_PRECISION_BF16)
+        printf("precision bf16: bf16 products, fp32 sums and weights\n");
     printf("%-11s %-8s %5s %11s %9s %11s %8s %10s %8s\n", "arch", "input", "width", "params", "MFLOP/img",
            "train img/s", "GFLOP/s", "infer img/s", "peak MiB");
     char *alist = strdup(archs), *save_a = NULL;

@@ -5,6 +5,7 @@
  *                   [--reduce LIST] [--matched] [--seeds N] [--seed S] [--epochs E|per-model]
  *                   [--batch B] [--train-subset N] [--test-subset N] [--jobs N] [--threads T]
  *                   [--shard I/N] [--plan] [--data-per-rank] [--out DIR] [--no-report] [--quiet]
+ *                   [--precision fp32|bf16]
  *   mpirun -np N classsens study ...   (one study over N processes on any number of hosts)
  *   classsens status DIR
  *   classsens report DIR [--out OUTDIR] [--confidence C] [--top K]
@@ -51,6 +52,7 @@ static int mpi_rank = -1;
 typedef struct study_args {
     const cli_profile *prof;
     const char *data, *models, *out, *epochs, *lr, *augment;
+    cs_precision precision;
     const char *noise[MAX_LISTS], *reduce[MAX_LISTS];
     int n_noise, n_reduce;
     int matched, no_report, quiet;
@@ -89,6 +91,8 @@ static void study_help(void)
            "  --lr LR             learning rate of every model without /lr (default: the profile's,\n"
            "                      else 0.1 for models with BatchNorm and 0.01 for lenet and custom)\n"
            "  --batch B           mini-batch size\n"
+           "  --precision P       fp32 (default) or bf16: bf16 products with fp32 sums and weights\n"
+           "                      (needs AVX512_BF16; part of the configuration)\n"
            "  --augment A         training augmentation: none, flip, crop:P or crop:P+flip (random\n"
            "                      crop after zero padding of P pixels, random horizontal flips)\n"
            "  --train-subset N    stratified training subset (0: the whole split)\n"
@@ -147,11 +151,11 @@ static int parse_study_args(study_args *a, int argc, char **argv)
         { "matched", 0 }, { "seeds", 1 }, { "seed", 1 }, { "epochs", 1 }, { "batch", 1 },
         { "train-subset", 1 }, { "test-subset", 1 }, { "jobs", 1 }, { "out", 1 }, { "no-report", 0 },
         { "quiet", 0 }, { "lr", 1 }, { "threads", 1 }, { "shard", 1 }, { "plan", 0 }, { "data-per-rank", 0 },
-        { "augment", 1 },
+        { "augment", 1 }, { "precision", 1 },
     };
     enum { O_PROFILE, O_DATA, O_MODELS, O_NOISE, O_REDUCE, O_MATCHED, O_SEEDS, O_SEED, O_EPOCHS, O_BATCH,
            O_TRAIN_SUBSET, O_TEST_SUBSET, O_JOBS, O_OUT, O_NO_REPORT, O_QUIET, O_LR, O_THREADS, O_SHARD, O_PLAN,
-           O_DATA_PER_RANK, O_AUGMENT };
+           O_DATA_PER_RANK, O_AUGMENT, O_PRECISION };
     memset(a, 0, sizeof *a);
     a->prof = &CLI_PROFILES[0];
     cli_scanner sc = { argc, 0, argv, "study" };
@@ -197,6 +201,14 @@ static int parse_study_args(study_args *a, int argc, char **argv)
             break;
         case O_BATCH: rc = cli_parse_int("--batch", v, 1, &a->batch); a->have_batch = 1; break;
         case O_AUGMENT: a->augment = v; break;
+        case O_PRECISION:
+            if (strcmp(v, "fp32") == 0)
+                a->precision = CS_PRECISION_FP32;
+            else if (strcmp(v, "bf16") == 0)
+                a->precision = CS_PRECISION_BF16;
+            else
+                return cli_usage_error("--precision wants fp32 or bf16, got '%s'", v);
+            break;
         case O_LR: {
             double lr;
             rc = cli_parse_open_interval("--lr", v, 0.0, INFINITY, &lr);
@@ -433,6 +445,7 @@ static int build_study(cs_study **out, const study_plan *pl, const study_args *a
     so.replicates = a->seeds;
     so.seed = a->seed;
     so.matched_controls = a->matched;
+    so.precision = a->precision;
     so.jobs = a->jobs;
     so.progress = mpi_rank >= 0 ? NULL : cli_progress_event;
     so.payload = prog;

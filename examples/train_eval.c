@@ -5,13 +5,16 @@
  *   train_eval [--data fashion-mnist|fashion-mnist:DIR|cifar10:PATH] [--arch lenet]
  *              [--width 1] [--epochs 10] [--batch 64] [--lr 0 (= default)] [--seed 0]
  *              [--threads 0] [--crop-padding 4] [--no-flip] [--no-augment] [--limit N]
- *              [--save FILE]
+ *              [--save FILE] [--precision fp32|bf16]
  *
  * Augmentation is the library's default (random crop with padding 4, horizontal flip);
  * --crop-padding 0 keeps the flips only, --no-flip drops them, --no-augment drops both.
  *
  * --threads T splits every batch among T threads (cs_model_set_threads); 0 runs on one thread
  * with OpenBLAS's own threading.
+ *
+ * --precision bf16 trains and evaluates with bf16 products and fp32 sums and weights
+ * (cs_model_set_precision); it fails with CS_ERR_UNSUPPORTED on a CPU without AVX512_BF16.
  *
  * Uses only the public API. */
 #define _POSIX_C_SOURCE 200809L
@@ -55,13 +58,14 @@ static int usage(void)
 {
     fprintf(stderr, "usage: train_eval [--data SPEC] [--arch NAME] [--width W] [--epochs E] [--batch B] [--lr LR]\n"
                     "                  [--seed S] [--threads T] [--crop-padding P] [--no-flip] [--no-augment]\n"
-                    "                  [--limit N] [--save FILE]\n");
+                    "                  [--limit N] [--save FILE] [--precision fp32|bf16]\n");
     return 2;
 }
 
 int main(int argc, char **argv)
 {
     const char *data = "fashion-mnist", *arch = "lenet", *save = NULL;
+    cs_precision precision = CS_PRECISION_FP32;
     double width = 1.0;
     long limit = 0;
     cs_train_options t = CS_TRAIN_OPTIONS_INIT;
@@ -101,6 +105,10 @@ int main(int argc, char **argv)
             limit = atol(v);
         else if (strcmp(argv[a], "--save") == 0)
             save = v;
+        else if (strcmp(argv[a], "--precision") == 0 && strcmp(v, "fp32") == 0)
+            precision = CS_PRECISION_FP32;
+        else if (strcmp(argv[a], "--precision") == 0 && strcmp(v, "bf16") == 0)
+            precision = CS_PRECISION_BF16;
         else
             return usage();
         a++;
@@ -131,9 +139,12 @@ int main(int argc, char **argv)
     /* Training and the test predictions both split their batches among the threads. */
     if (status == CS_OK)
         status = cs_model_set_threads(m, t.threads);
+    if (status == CS_OK && precision != CS_PRECISION_FP32)
+        status = cs_model_set_precision(m, precision);
     if (status == CS_OK) {
-        printf("%s width %g on %s: %zu training images %dx%dx%d, %d classes, %zu parameters, %d epochs, batch %d\n",
-               arch, width, data, cs_dataset_size(train), c, h, w, k, cs_model_num_params(m), t.epochs, t.batch_size);
+        printf("%s width %g on %s: %zu training images %dx%dx%d, %d classes, %zu parameters, %d epochs, batch %d%s\n",
+               arch, width, data, cs_dataset_size(train), c, h, w, k, cs_model_num_params(m), t.epochs, t.batch_size,
+               precision == CS_PRECISION_BF16 ? ", precision bf16" : "");
         double t0 = now_s();
         status = cs_model_train(m, train, &t);
         double train_s = now_s() - t0;

@@ -60,10 +60,14 @@ static void data_teardown(void)
     cs_test_dir_teardown();
 }
 
+/* The precision of the studies make_study creates (fp32 unless a test says otherwise). */
+static cs_precision study_precision = CS_PRECISION_FP32;
+
 /* Two lenets, shuffle noise, a uniform reduction, matched controls, 2 replicates. */
 static cs_study *make_study(int jobs, int replicates, events *ev)
 {
     cs_study_options so = CS_STUDY_OPTIONS_INIT;
+    so.precision = study_precision;
     so.replicates = replicates;
     so.seed = 7;
     so.jobs = jobs;
@@ -401,6 +405,58 @@ START_TEST(store_of_another_configuration_is_refused)
     cs_study_destroy(s);
     free(text);
     free(path);
+    free(dir);
+}
+END_TEST
+
+START_TEST(precision_is_part_of_the_configuration)
+{
+    cs_study *s = NULL;
+    cs_study_options so = CS_STUDY_OPTIONS_INIT;
+    so.precision = (cs_precision)5;
+    cs_assert_fails(cs_study_create(&s, fx.train, fx.test, "x", &so), CS_ERR_INVALID_ARGUMENT, "precision 5");
+    so.precision = CS_PRECISION_BF16;
+    ck_assert_int_eq(setenv("CLASSSENS_NO_BF16", "1", 1), 0);
+    cs_assert_fails(cs_study_create(&s, fx.train, fx.test, "x", &so), CS_ERR_UNSUPPORTED, "AVX512_BF16");
+    ck_assert_ptr_null(s);
+    ck_assert_int_eq(unsetenv("CLASSSENS_NO_BF16"), 0);
+
+    /* fp32 writes no precision member: its configuration (and hash) are those of the stores
+     * written before the option existed. */
+    char *dir = store("a");
+    s = make_study(1, 1, NULL);
+    cs_assert_ok(cs_study_run(s, dir));
+    cs_study_destroy(s);
+    char *path = cs_test_path(dir, "study.json");
+    size_t n = 0;
+    char *text = (char *)cs_test_read(path, &n);
+    ck_assert_ptr_null(strstr(text, "precision"));
+    free(text);
+    free(path);
+    if (cs_study_create(&s, fx.train, fx.test, "x", &so) == CS_ERR_UNSUPPORTED) {
+        fprintf(stderr, "precision_is_part_of_the_configuration: no bf16 study on this CPU: %s\n", cs_last_error());
+        free(dir);
+        return;
+    }
+    cs_study_destroy(s);
+    /* bf16 is recorded, trains, reads back, and does not resume an fp32 store. */
+    study_precision = CS_PRECISION_BF16;
+    s = make_study(1, 1, NULL);
+    cs_assert_fails(cs_study_run(s, dir), CS_ERR_STATE, "another study configuration");
+    char *dir_b = store("b");
+    cs_assert_ok(cs_study_run(s, dir_b));
+    cs_study_destroy(s);
+    study_precision = CS_PRECISION_FP32;
+    path = cs_test_path(dir_b, "study.json");
+    text = (char *)cs_test_read(path, &n);
+    ck_assert_ptr_nonnull(strstr(text, "\"precision\": \"bf16\""));
+    cs_results *r = NULL;
+    cs_assert_ok(cs_results_open(&r, dir_b));
+    ck_assert_int_eq(cs_results_num_models(r), 2);
+    cs_results_destroy(r);
+    free(text);
+    free(path);
+    free(dir_b);
     free(dir);
 }
 END_TEST
@@ -1078,6 +1134,7 @@ int main(void)
     tcase_add_test(tc, parallel_run_equals_serial_run);
     tcase_add_test(tc, cancelled_study_resumes_to_the_same_store);
     tcase_add_test(tc, store_of_another_configuration_is_refused);
+    tcase_add_test(tc, precision_is_part_of_the_configuration);
     tcase_add_test(tc, report_writes_every_output);
     tcase_add_test(tc, partial_store_gives_a_partial_report);
     tcase_add_test(tc, bad_arguments_are_refused);

@@ -108,10 +108,19 @@ typedef struct cs_study_options {
                                    trains (see cs_study_claim_cell()), 1..64 printable ASCII
                                    characters; NULL (default): "shard I/N" with shards, else
                                    "local". Copied at cs_study_create(). */
+    cs_precision precision;   /**< Arithmetic of every cell's matrix products
+                                   (cs_model_set_precision()); default ::CS_PRECISION_FP32.
+                                   Part of the configuration (results depend on it): a bf16
+                                   study's study.json records `"precision": "bf16"`, an fp32
+                                   study's records nothing, as before the option existed.
+                                   ::CS_PRECISION_BF16 needs AVX512_BF16 on every machine that
+                                   trains cells. */
 } cs_study_options;
 
-/** @brief Defaults: 3 replicates, seed 0, whole splits, no controls, one job per CPU, every cell. */
-#define CS_STUDY_OPTIONS_INIT { sizeof(cs_study_options), 3, 0u, 0u, 0u, 0, 0, NULL, NULL, 0, 0, NULL }
+/** @brief Defaults: 3 replicates, seed 0, whole splits, no controls, one job per CPU, every
+ *         cell, fp32. */
+#define CS_STUDY_OPTIONS_INIT                                                                      \
+    { sizeof(cs_study_options), 3, 0u, 0u, 0u, 0, 0, NULL, NULL, 0, 0, NULL, CS_PRECISION_FP32 }
 
 /**
  * @brief Fill @p opts with exactly what ::CS_STUDY_OPTIONS_INIT gives (for bindings, which

@@ -143,6 +143,12 @@ int cs__study_config_json(cs__buf *out, const cs__study_config *cfg)
     cs__jw_int(&w, cfg->replicates);
     cs__jw_key(&w, "matched_controls");
     cs__jw_bool(&w, cfg->matched_controls);
+    /* Only when not fp32: an fp32 study's configuration, and so its hash, stay what they were
+     * before the option existed, and its store resumes. */
+    if (cfg->precision == CS_PRECISION_BF16) {
+        cs__jw_key(&w, "precision");
+        cs__jw_string(&w, "bf16");
+    }
 
     cs__jw_key(&w, "models");
     cs__jw_begin_array(&w);
@@ -380,6 +386,16 @@ static int read_config(cs__study_config *cfg, const cs__json *c, const char *wha
         rc = cs__json_get_int(c, "replicates", 1, 1000, &reps, what);
     if (rc == CS_OK)
         rc = get_bool(c, "matched_controls", &cfg->matched_controls, what);
+    cfg->precision = CS_PRECISION_FP32;
+    if (rc == CS_OK && cs__json_get(c, "precision")) {
+        const char *precision = NULL;
+        rc = cs__json_get_string(c, "precision", &precision, what);
+        if (rc == CS_OK && strcmp(precision, "bf16") == 0)
+            cfg->precision = CS_PRECISION_BF16;
+        else if (rc == CS_OK)
+            rc = cs__error(CS_ERR_FORMAT, "%s: precision \"%s\"; expected \"bf16\" (fp32 is written as no member)",
+                           what, precision);
+    }
     if (rc == CS_OK)
         rc = cs__json_get_array(c, "models", &models, what);
     if (rc == CS_OK)

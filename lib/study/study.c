@@ -16,6 +16,7 @@
 #include "models/models.h"
 #include "models/net.h"
 #include "study/study_internal.h"
+#include "tensor/precision.h"
 
 /* Models of at least this many forward FLOPs per image get two threads by default. */
 #define BIG_MODEL_FLOPS 100e6
@@ -115,6 +116,14 @@ int cs_study_create(cs_study **out, const cs_dataset *train, const cs_dataset *t
                          "cs_study_create: shard %d of %d; expected shard_count 0..65536 and shard_index "
                          "0 .. shard_count - 1 (0 without shards)",
                          o.shard_index, o.shard_count);
+    if (o.precision != CS_PRECISION_FP32 && o.precision != CS_PRECISION_BF16)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_study_create: precision %d; expected CS_PRECISION_FP32 (0) or "
+                         "CS_PRECISION_BF16 (1)", (int)o.precision);
+    if (o.precision == CS_PRECISION_BF16) {
+        int rc = cs__bf16_check("cs_study_create");
+        if (rc != CS_OK)
+            return rc;
+    }
     if (o.worker && !printable(o.worker, CS__STUDY_WORKER_MAX))
         return cs__error(CS_ERR_INVALID_ARGUMENT,
                          "cs_study_create: worker name must be 1..%d printable ASCII characters",
@@ -145,6 +154,7 @@ int cs_study_create(cs_study **out, const cs_dataset *train, const cs_dataset *t
     cfg->train_subset = o.train_subset;
     cfg->test_subset = o.test_subset;
     cfg->matched_controls = o.matched_controls != 0;
+    cfg->precision = (int)o.precision;
     cfg->train_full = cs_dataset_size(train);
     cfg->test_full = cs_dataset_size(test);
     s->train_full = train;

@@ -48,6 +48,7 @@ typedef struct cs__study_config {
     int replicates;
     size_t train_subset, test_subset;
     int matched_controls;
+    int precision;             /* cs_precision; written to study.json only when not fp32 */
     cs__study_model *models;
     int n_models;
     cs__study_condition *conds;

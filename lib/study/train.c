@@ -104,6 +104,8 @@ int cs__study_train_text(cs_study *s, int cell, cs__cell_epoch_fn on_epoch, void
         rc = cs_model_create(&model, m->arch, s->cfg.c, s->cfg.h, s->cfg.w, k, &mo);
     if (rc == CS_OK)
         rc = cs_model_set_threads(model, m->threads);
+    if (rc == CS_OK && s->cfg.precision != CS_PRECISION_FP32)
+        rc = cs_model_set_precision(model, (cs_precision)s->cfg.precision);
     cs_train_options to = m->train;
     to.seed = seed_train;
     to.threads = 0; /* the model's setting, for prediction too */

@@ -206,28 +206,58 @@ static void CS_BF16_TARGET pack_strided(uint32_t *out, int W, const float *src, 
 }
 
 /* Units from rows of the stored matrix that run along k: row x (x = 0..rows-1, at src + x * ld)
- * holds k = 0..kc-1 contiguously, so its pairs are adjacent; converted 16 pairs at a time and
- * placed with stride W. Rows rows..W-1 are zero. */
+ * holds k = 0..kc-1 contiguously, so its pairs are adjacent. Eight rows at a time, 32 k (16
+ * pairs) per step: each row's 16 units in a register, the 8 x 16 block transposed in registers
+ * to 16 groups of 8 units, each stored at out + p * W + x0. Rows rows..W-1 are zero (W is a
+ * multiple of 8). */
 static void CS_BF16_TARGET pack_contiguous(uint32_t *out, int W, const float *src, size_t ld, int rows, int kc)
 {
     const int kp = (kc + 1) / 2;
-    for (int x = 0; x < rows; x++) {
-        const float *row = src + (size_t)x * ld;
+    for (int x0 = 0; x0 < W; x0 += 8) {
         for (int k0 = 0; k0 < kc; k0 += 32) {
-            const int left = kc - k0;
-            const __m512 lo = _mm512_maskz_loadu_ps(mask_of(left), row + k0);
-            const __m512 hi = _mm512_maskz_loadu_ps(mask_of(left - 16), row + k0 + 16);
-            uint32_t units[16];
-            _mm512_storeu_si512(units, (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
+            const __mmask16 mlo = mask_of(kc - k0), mhi = mask_of(kc - k0 - 16);
+            __m512i r[8];
+            for (int i = 0; i < 8; i++) {
+                if (x0 + i < rows) {
+                    const float *row = src + (size_t)(x0 + i) * ld + k0;
+                    r[i] = (__m512i)_mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(mhi, row + 16),
+                                                        _mm512_maskz_loadu_ps(mlo, row));
+                } else {
+                    r[i] = _mm512_setzero_si512();
+                }
+            }
+            /* 128-bit lane L of u[j] holds rows 0..3 of pair 4L + j, of u[j + 4] rows 4..7. */
+            __m512i t[8], u[8];
+            for (int i = 0; i < 8; i += 2) {
+                t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
+                t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
+            }
+            for (int h = 0; h < 8; h += 4) {
+                u[h / 4 * 4 + 0] = _mm512_unpacklo_epi64(t[h], t[h + 2]);
+                u[h / 4 * 4 + 1] = _mm512_unpackhi_epi64(t[h], t[h + 2]);
+                u[h / 4 * 4 + 2] = _mm512_unpacklo_epi64(t[h + 1], t[h + 3]);
+                u[h / 4 * 4 + 3] = _mm512_unpackhi_epi64(t[h + 1], t[h + 3]);
+            }
             const int np = kp - k0 / 2 < 16 ? kp - k0 / 2 : 16;
-            uint32_t *o = out + (size_t)(k0 / 2) * W + x;
-            for (int q = 0; q < np; q++)
-                o[(size_t)q * W] = units[q];
+            uint32_t *o = out + (size_t)(k0 / 2) * W + x0;
+            for (int j = 0; j < 4; j++) {
+                /* [u_j.0, u_j+4.0, u_j.1, u_j+4.1] and the same for lanes 2 and 3: pairs j, 4 + j,
+                 * 8 + j, 12 + j as 256-bit halves. */
+                const __m512i a = _mm512_shuffle_i32x4(u[j], u[j + 4], _MM_SHUFFLE(1, 0, 1, 0));
+                const __m512i b = _mm512_shuffle_i32x4(u[j], u[j + 4], _MM_SHUFFLE(3, 2, 3, 2));
+                const __m512i oa = _mm512_shuffle_i32x4(a, a, _MM_SHUFFLE(3, 1, 2, 0));
+                const __m512i ob = _mm512_shuffle_i32x4(b, b, _MM_SHUFFLE(3, 1, 2, 0));
+                if (j < np)
+                    _mm256_storeu_si256((__m256i *)(o + (size_t)j * W), _mm512_castsi512_si256(oa));
+                if (4 + j < np)
+                    _mm256_storeu_si256((__m256i *)(o + (size_t)(4 + j) * W), _mm512_extracti64x4_epi64(oa, 1));
+                if (8 + j < np)
+                    _mm256_storeu_si256((__m256i *)(o + (size_t)(8 + j) * W), _mm512_castsi512_si256(ob));
+                if (12 + j < np)
+                    _mm256_storeu_si256((__m256i *)(o + (size_t)(12 + j) * W), _mm512_extracti64x4_epi64(ob, 1));
+            }
         }
     }
-    for (int x = rows; x < W; x++)
-        for (int p = 0; p < kp; p++)
-            out[(size_t)p * W + x] = 0;
 }
 
 /* ---- micro-kernel ------------------------------------------------------------------------ */
