@@ -22,8 +22,9 @@
  * stride-1, unpadded convolution needs no col at all: the input plane (C_in, HW) already is
  * the column matrix, so it multiplies x directly with no scratch.
  *
- * 3x3 stride-1 pad-1 convolutions with enough channels go to Winograd F(2x2, 3x3) instead
- * (winograd.c: 2.25x fewer multiplications in the forward pass, dx and dW).
+ * 3x3 stride-1 pad-1 convolutions with enough channels go to Winograd instead (winograd.c):
+ * F(4x4, 3x3) on planes of 12 x 12 outputs or more (4x fewer multiplications), F(2x2, 3x3)
+ * on smaller ones (2.25x), in the forward pass, dx and dW.
  *
  * Every loop order is fixed and OpenBLAS partitions C (never K) among its threads, so results
  * are reproducible run to run for a given shape and thread count. */
