@@ -216,6 +216,10 @@ static size_t next_size(size_t n, double t, double spent, double target, double 
     double room = t > 0.0 ? (cap - spent) * (double)n / t : want;
     if (room < want)
         want = room;
+    /* A slow machine can spend the whole cap on the timings so far: room is then negative,
+     * and converting it to size_t would be undefined. */
+    if (want <= (double)n)
+        return 0;
     size_t next = want >= (double)limit ? limit : (size_t)want / unit * unit;
     return next > n ? next : 0;
 }
