@@ -707,6 +707,49 @@ START_TEST(maxpool_interior_path_matches_window_scan)
 }
 END_TEST
 
+/* The packed positions that training saves (one byte per output for 3x3 windows on rows up
+ * to 126, two bytes for wider rows, the offsets themselves beyond): the backward adds the same
+ * values at the same offsets in the same order as the offsets' backward, bit for bit, also
+ * where windows overlap the padding and each other. */
+START_TEST(maxpool_packed_positions_give_the_offsets_backward)
+{
+    const int shapes[][5] = { { 9, 11, 3, 1, 1 }, { 8, 8, 2, 2, 0 }, { 10, 7, 3, 2, 1 }, { 6, 13, 5, 1, 2 },
+                              { 32, 32, 3, 1, 1 }, { 32, 32, 3, 2, 1 }, { 3, 126, 3, 1, 1 }, { 3, 127, 3, 1, 1 },
+                              { 2, 600, 3, 2, 1 }, { 300, 300, 300, 1, 0 }, { 1, 1, 3, 1, 1 } };
+    ck_assert_int_eq(cs__maxpool_code_bytes(126, 3), 1);
+    ck_assert_int_eq(cs__maxpool_code_bytes(127, 3), 2);
+    ck_assert_int_eq(cs__maxpool_code_bytes(300, 300), 4);
+    for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
+        const int h = shapes[si][0], w = shapes[si][1], k = shapes[si][2], st = shapes[si][3], pad = shapes[si][4];
+        const int ho = cs__pool_out(h, k, st, pad), wo = cs__pool_out(w, k, st, pad), n = 2, c = 3;
+        const size_t in = (size_t)n * c * h * w, out = (size_t)n * c * ho * wo;
+        float *x = malloc(sizeof *x * in), *y = malloc(sizeof *y * out), *dy = malloc(sizeof *dy * out);
+        float *want = malloc(sizeof *want * in), *got = malloc(sizeof *got * in);
+        int32_t *am = malloc(sizeof *am * out);
+        void *codes = malloc(4 * out);
+        for (size_t i = 0; i < in; i++) {
+            x[i] = (float)((i * 13 + si) % 7) - 3.0f;
+            want[i] = got[i] = (float)((i * 5) % 9) * 0.1f;
+        }
+        for (size_t i = 0; i < out; i++)
+            dy[i] = (float)((i * 17 + si) % 11) * 0.37f - 1.5f;
+        cs__maxpool_forward(y, am, x, n, c, h, w, k, st, pad);
+        const int bytes = cs__maxpool_code_bytes(w, k);
+        cs__maxpool_pack(codes, bytes, am, (size_t)n * c, w, ho, wo, st, pad);
+        cs__maxpool_backward(want, dy, am, n, c, h, w, ho, wo);
+        cs__maxpool_backward_packed(got, dy, codes, bytes, n, c, h, w, ho, wo, st, pad);
+        ck_assert_msg(memcmp(want, got, sizeof *got * in) == 0, "shape %zu (%d bytes)", si, bytes);
+        free(x);
+        free(y);
+        free(dy);
+        free(want);
+        free(got);
+        free(am);
+        free(codes);
+    }
+}
+END_TEST
+
 /* Golden values from tests/reference/layers_reference.py (PyTorch 1.13.0a0, Debian 12): max_pool2d
  * (3, stride 2, padding 1, return_indices) of x = i % 6, shape (1, 1, 5, 5), whose windows
  * hold ties; avg_pool2d (3, stride 2, padding 1) of x = ((13 i) % 17 - 8) / 8. */
@@ -961,6 +1004,7 @@ int main(void)
     tcase_add_loop_test(tc, pools_match_reference_and_finite_differences, 0, 2 * POOL_SHAPES);
     tcase_add_test(tc, maxpool_breaks_ties_and_ignores_padding_as_pytorch);
     tcase_add_test(tc, maxpool_interior_path_matches_window_scan);
+    tcase_add_test(tc, maxpool_packed_positions_give_the_offsets_backward);
     tcase_add_test(tc, pools_match_pytorch);
     tcase_add_loop_test(tc, global_avgpool_matches_reference_and_finite_differences, 0, 3);
     tcase_add_loop_test(tc, global_maxpool_matches_reference_and_finite_differences, 0, 4);

@@ -8,7 +8,7 @@
 
 #include "core/rng.h"
 #include "fixtures.h"
-#include "models/net.h"
+#include "models/op.h"
 
 enum { C = 2, H = 6, W = 6, K = 3, N = 4 };
 
@@ -144,33 +144,41 @@ END_TEST
  * rounding of the loss contributes a few 1e-3 (4.5e-3 measured) and a wiring mistake ~1. The
  * step 3e-4 keeps ReLU, ReLU6 and the max pools off their kinks (at 2e-3 some cross them and
  * the error reaches 1.3e-2). */
+static double relative_gradient_error(cs__net *net);
+
 static void gradient_check(double dropout)
 {
     cs__net net;
     build(&net, dropout);
+    const double error = relative_gradient_error(&net);
+    ck_assert_msg(error < 1e-2, "dropout %g: relative gradient error %g", dropout, error);
+    cs__net_free(&net);
+}
+
+static double relative_gradient_error(cs__net *net)
+{
     float *x = inputs();
     float probs[N * K], dlogits[N * K];
-    loss_of(&net, x, probs);
+    loss_of(net, x, probs);
     memset(dlogits, 0, sizeof dlogits);
     cs__softmax_ce_backward(dlogits, probs, labels, N, K);
-    cs__net_zero_grad(&net);
-    cs__net_backward(&net, dlogits, N);
+    cs__net_zero_grad(net);
+    cs__net_backward(net, dlogits, N);
     double diff = 0.0, norm = 0.0;
     const float eps = 3e-4f;
-    for (size_t i = 0; i < net.n_params; i++) {
-        float keep = net.params[i];
-        net.params[i] = keep + eps;
-        double up = loss_of(&net, x, probs);
-        net.params[i] = keep - eps;
-        double down = loss_of(&net, x, probs);
-        net.params[i] = keep;
+    for (size_t i = 0; i < net->n_params; i++) {
+        float keep = net->params[i];
+        net->params[i] = keep + eps;
+        double up = loss_of(net, x, probs);
+        net->params[i] = keep - eps;
+        double down = loss_of(net, x, probs);
+        net->params[i] = keep;
         double numeric = (up - down) / (2.0 * (double)eps);
-        diff += (numeric - net.grads[i]) * (numeric - net.grads[i]);
-        norm += (double)net.grads[i] * net.grads[i];
+        diff += (numeric - net->grads[i]) * (numeric - net->grads[i]);
+        norm += (double)net->grads[i] * net->grads[i];
     }
     ck_assert_double_gt(norm, 1e-6);
-    ck_assert_msg(sqrt(diff / norm) < 1e-2, "dropout %g: relative gradient error %g", dropout, sqrt(diff / norm));
-    cs__net_free(&net);
+    return sqrt(diff / norm);
 }
 
 START_TEST(backward_matches_finite_differences_through_the_whole_graph)
@@ -337,6 +345,119 @@ START_TEST(backward_does_not_read_the_callers_input_again)
 }
 END_TEST
 
+/* x -> conv a -> (pool p) -> conv c -> BN -> gap -> flatten -> linear, with an average pool
+ * (whose backward does not read its input) or a BatchNorm (whose backward does) as p. */
+static int build_chain(cs__net *net, bool pool_reads_nothing, int *a, int *p, int *c)
+{
+    int x = cs__net_init(net, 1, 8, 8);
+    *a = cs__net_conv(net, x, "conv1", 4, 3, 1, 1, true);
+    *p = pool_reads_nothing ? cs__net_avgpool(net, *a, 2, 2, 0) : cs__net_bn(net, *a, "bn0");
+    *c = cs__net_conv(net, *p, "conv2", 2, 3, 1, 1, true);
+    int d = cs__net_bn(net, *c, "bn");
+    int logits = cs__net_linear(net, cs__net_flatten(net, cs__net_gap(net, d)), "linear", K, true);
+    return cs__net_finish(net, logits);
+}
+
+/* Whether activation (or gradient) buffers u of activation i and v of activation j, member 0's
+ * rows of a plan for `rows` samples, share any memory. */
+static bool overlap(const cs__net *net, const float *u, int i, const float *v, int j, int rows)
+{
+    const size_t nu = cs__act_count(net, i) * (size_t)rows, nv = cs__act_count(net, j) * (size_t)rows;
+    return u && v && u < v + nv && v < u + nu;
+}
+
+START_TEST(activations_that_no_backward_reads_are_not_kept_for_backward)
+{
+    /* conv1's output is read only by the average pool, whose backward needs just the output
+     * gradient: in training as in evaluation its memory is free once the pool has run — here
+     * for its own gradient, the largest buffer of backward. */
+    cs__net net;
+    int a, p, c;
+    cs_assert_ok(build_chain(&net, true, &a, &p, &c));
+    cs_assert_ok(cs__net_prepare(&net, 2, true));
+    ck_assert(overlap(&net, net.plan.dact[a], a, net.plan.act[a], a, 2));
+    ck_assert(!overlap(&net, net.plan.act[p], p, net.plan.act[a], a, 2));
+    cs__net_free(&net);
+
+    /* Where a BatchNorm reads conv1's output in backward, training keeps it to the end: no other
+     * activation and no gradient touches its memory; an evaluation plan reuses it. */
+    cs_assert_ok(build_chain(&net, false, &a, &p, &c));
+    cs_assert_ok(cs__net_prepare(&net, 2, true));
+    for (int i = 1; i < net.n_acts; i++) {
+        if (i != a)
+            ck_assert(!overlap(&net, net.plan.act[i], i, net.plan.act[a], a, 2));
+        ck_assert(!overlap(&net, net.plan.dact[i], i, net.plan.act[a], a, 2));
+    }
+    cs__net_plan_free(&net);
+    cs_assert_ok(cs__net_prepare(&net, 2, false));
+    bool reused = false;
+    for (int i = a + 1; i < net.n_acts; i++)
+        reused |= overlap(&net, net.plan.act[i], i, net.plan.act[a], a, 2);
+    ck_assert(reused);
+    cs__net_free(&net);
+}
+END_TEST
+
+/* Two branches from the input, conv -> ReLU and conv -> BN -> ReLU, concatenated, then a
+ * convolution (which reads the concat in backward) or, with `overwrite`, a ReLU in place over
+ * the concat first; with `shared`, the first branch's ReLU output also feeds the head. */
+static void build_relu_concat(cs__net *net, bool overwrite, bool shared, int *r1, int *r2, int *cat)
+{
+    int x = cs__net_init(net, C, H, W);
+    *r1 = cs__net_relu(net, cs__net_conv(net, x, "b1", 2, 3, 1, 1, true));
+    *r2 = cs__net_relu(net, cs__net_bn(net, cs__net_conv(net, x, "b2", 3, 1, 1, 0, false), "b2bn"));
+    int parts[2] = { *r1, *r2 };
+    *cat = cs__net_concat(net, parts, 2);
+    int y = overwrite ? cs__net_relu(net, *cat) : *cat;
+    y = cs__net_gap(net, cs__net_conv(net, y, "head", 3, 3, 1, 1, true));
+    if (shared)
+        y = cs__net_add(net, y, cs__net_gap(net, cs__net_conv(net, *r1, "side", 3, 1, 1, 0, false)));
+    int logits = cs__net_linear(net, cs__net_flatten(net, y), "linear", K, true);
+    cs_assert_ok(cs__net_finish(net, logits));
+    cs__net_init_params(net, 5);
+    cs_assert_ok(cs__net_prepare(net, N, true));
+}
+
+START_TEST(relus_into_a_concat_read_their_output_from_its_copy)
+{
+    /* Training: both ReLUs read their outputs for backward from the concat's channels (0 and
+     * 2 of 5), which the head's backward keeps; their own buffers are free after the concat.
+     * The gradients still match finite differences. */
+    cs__net net;
+    int r1, r2, cat;
+    build_relu_concat(&net, false, false, &r1, &r2, &cat);
+    ck_assert_int_eq(net.plan.saved_in[r1], cat);
+    ck_assert_int_eq(net.plan.saved_in[r2], cat);
+    ck_assert_uint_eq(net.plan.saved_offset[r1], 0);
+    ck_assert_uint_eq(net.plan.saved_offset[r2], 2 * H * W);
+    ck_assert(overlap(&net, net.plan.dact[r1], r1, net.plan.act[r1], r1, N) ||
+              overlap(&net, net.plan.dact[r2], r2, net.plan.act[r1], r1, N) ||
+              overlap(&net, net.plan.dact[cat], cat, net.plan.act[r1], r1, N));
+    double error = relative_gradient_error(&net);
+    ck_assert_msg(error < 1e-2, "relative gradient error %g", error);
+    /* Evaluation plans keep nothing for backward. */
+    cs__net_plan_free(&net);
+    cs_assert_ok(cs__net_prepare(&net, N, false));
+    ck_assert_int_eq(net.plan.saved_in[r1], r1);
+    cs__net_free(&net);
+
+    /* Not where a ReLU runs in place over the concat (its copy is overwritten), nor for an
+     * output that also feeds another node (it is kept for that node's backward). */
+    build_relu_concat(&net, true, false, &r1, &r2, &cat);
+    ck_assert_int_eq(net.plan.saved_in[r1], r1);
+    ck_assert_int_eq(net.plan.saved_in[r2], r2);
+    error = relative_gradient_error(&net);
+    ck_assert_msg(error < 1e-2, "relative gradient error %g", error);
+    cs__net_free(&net);
+    build_relu_concat(&net, false, true, &r1, &r2, &cat);
+    ck_assert_int_eq(net.plan.saved_in[r1], r1);
+    ck_assert_int_eq(net.plan.saved_in[r2], cat);
+    error = relative_gradient_error(&net);
+    ck_assert_msg(error < 1e-2, "relative gradient error %g", error);
+    cs__net_free(&net);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("net");
@@ -350,6 +471,8 @@ int main(void)
     tcase_add_test(tc, relu_relu6_flatten_and_dropout_run_in_place);
     tcase_add_test(tc, evaluation_needs_no_activation_gradients);
     tcase_add_test(tc, backward_does_not_read_the_callers_input_again);
+    tcase_add_test(tc, activations_that_no_backward_reads_are_not_kept_for_backward);
+    tcase_add_test(tc, relus_into_a_concat_read_their_output_from_its_copy);
     suite_add_tcase(s, tc);
     return cs_test_run(s);
 }

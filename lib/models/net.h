@@ -90,13 +90,15 @@ typedef struct cs__net_plan {
     float **act, **dact;          /* per activation id; dact entries NULL without has_grads */
     int *owner;                   /* per activation id: the id whose buffers it uses — itself, or
                                      for an op run in place, its input's */
-    /* Buffers are shared between activations (and between gradients) that are never alive at
-     * the same time: act[i] points into one of n_act_slots slots (in training every activation
-     * keeps its own, for backward; in evaluation a slot is reused once its activation's last
-     * consumer ran), dact[i] into one of n_slots (a gradient lives from the backward step of
-     * its last consumer to that of its producer, and is cleared just before its first write). */
-    float **act_slots;
-    int n_act_slots;
+    int *saved_in;                /* per activation id: where backward reads it (cs__member_saved):
+                                     itself, or a concat output that holds a copy of it */
+    size_t *saved_offset;         /* per activation id: floats into each sample of saved_in */
+    /* Activations and activation gradients share memory when they are never alive at the same
+     * time (net_plan.c): act[i] and dact[i] point into one arena (slots[0]; n_slots is 0 or 1)
+     * with one region per member. An activation lives from its producer to its last consumer
+     * and, in training, when a backward reads it, to the end of backward; a gradient from the
+     * backward step of its last consumer (it is cleared just before its first write) to that
+     * of its producer. */
     float **slots;
     int n_slots;
     int *zero_order;              /* owner ids by the backward step that clears them, latest first */

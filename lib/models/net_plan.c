@@ -1,6 +1,7 @@
 /* The executor's planner (see net.h): for a batch size, which ops run in place, when each
  * activation and each activation gradient is alive, which buffers they share, and each op's
  * saved state and workspace (asked from its entry in the op table). */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,11 +15,6 @@ void cs__net_plan_free(cs__net *net)
     /* Activations and their gradients live in slots; only the input copy is its own. */
     if (net->plan.act)
         cs__aligned_free(net->plan.act[0]);
-    for (int k = 0; net->plan.act_slots && k < net->plan.n_act_slots; k++)
-        cs__aligned_free(net->plan.act_slots[k]);
-    free(net->plan.act_slots);
-    net->plan.act_slots = NULL;
-    net->plan.n_act_slots = 0;
     for (int k = 0; net->plan.slots && k < net->plan.n_slots; k++)
         cs__aligned_free(net->plan.slots[k]);
     free(net->plan.slots);
@@ -44,6 +40,10 @@ void cs__net_plan_free(cs__net *net)
     free(net->plan.dact);
     free(net->plan.owner);
     net->plan.owner = NULL;
+    free(net->plan.saved_in);
+    free(net->plan.saved_offset);
+    net->plan.saved_in = NULL;
+    net->plan.saved_offset = NULL;
     cs__aligned_free(net->plan.work);
     net->plan.act = net->plan.dact = NULL;
     net->plan.work = NULL;
@@ -93,6 +93,63 @@ static void plan_in_place(cs__net *net)
     free(in_place);
 }
 
+/* Whether activation r, an input of concat node `cat`, is read after forward only by the
+ * backward of a CS__OP_OUTPUT_FROM_CONCAT node that produces r itself: r's group (r and what
+ * it overwrote in place) goes into nothing but `cat`, once, and no backward reads it as an
+ * input. */
+static bool read_only_as_concat_input(const cs__net *net, int cat, int r)
+{
+    const int *owner = net->plan.owner, g = owner[r];
+    int uses = 0;
+    for (int m = 1; m < net->n_nodes; m++) {
+        const cs__node *node = &net->nodes[m];
+        const unsigned flags = cs__op_def_of(node->op)->flags;
+        for (int p = 0; p < node->n_in; p++) {
+            if (owner[node->in[p]] != g)
+                continue;
+            if ((flags & CS__OP_READS_INPUT) || (m == cat ? node->in[p] != r : owner[node->out] != g))
+                return false;
+            uses += m == cat;
+        }
+        if (owner[node->out] == g && (flags & CS__OP_READS_OUTPUT) &&
+            (node->out != r || !(flags & CS__OP_OUTPUT_FROM_CONCAT)))
+            return false;
+    }
+    return uses == 1;
+}
+
+/* In training, an activation that goes only into a concatenation and that only its own
+ * producer's backward reads (GoogLeNet's branch ends: the ReLU reads its output for its mask)
+ * is read there from the concatenated copy, which backward keeps anyway for the next layers'
+ * weight gradients; its own buffer is then free once the concat has run. The concat's output
+ * must stay as the concat wrote it: no op runs in place over it. */
+static void plan_concat_copies(cs__net *net, bool training)
+{
+    cs__net_plan *plan = &net->plan;
+    for (int i = 0; i < net->n_acts; i++) {
+        plan->saved_in[i] = i;
+        plan->saved_offset[i] = 0;
+    }
+    for (int n = 1; training && n < net->n_nodes; n++) {
+        const cs__node *cat = &net->nodes[n];
+        if (!(cs__op_def_of(cat->op)->flags & CS__OP_CONCATENATES) || plan->owner[cat->out] != cat->out)
+            continue;
+        bool overwritten = false;
+        for (int j = 1; j < net->n_acts; j++)
+            overwritten |= j != cat->out && plan->owner[j] == cat->out;
+        const size_t plane = (size_t)net->acts[cat->out].h * (size_t)net->acts[cat->out].w;
+        size_t offset = 0;
+        for (int q = 0; !overwritten && q < cat->n_in; q++) {
+            const int r = cat->in[q];
+            if (r != 0 && plan->owner[r] != 0 && r != net->logits && read_only_as_concat_input(net, n, r)) {
+                plan->saved_in[r] = cat->out;
+                plan->saved_offset[r] = offset;
+            }
+            offset += (size_t)net->acts[r].c * plane;
+        }
+    }
+}
+
 /* Lifetimes of the owner groups in node steps: a group is made by its first node (its root's
  * producer, first[g]) and read for the last time by its last consumer (last[g]); the logits
  * are read after the last node (n_nodes). Groups without a node (the input) get -1. */
@@ -117,145 +174,180 @@ static void group_lifetimes(const cs__net *net, int *first, int *last)
             last[g] = first[g]; /* never consumed */
 }
 
-/* Greedy interval colouring: group g (an owner with born[g] >= 0) needs count(g) * batch
- * floats per member from time born[g] to time dies[g] inclusive (times 0..t_max, in the order the
- * buffers are used). At each time the groups that died before it free their slots, then every
- * group born then takes the smallest free slot that fits, else the largest free one (grown),
- * else a new one. Slots are allocated at the end; *slots and *n_slots receive them and
- * slot_of[g] each group's slot, stride[g] the floats of its slot per member (each slot holds
- * one region per member, member t's at t * stride). Groups alive at the same time never share. */
-static int assign_slots(const cs__net *net, int batch, const int *born, const int *dies, int t_max, float ***slots,
-                        int *n_slots, int *slot_of, size_t *stride, const char *what)
+/* One arena for n buffers: buffer i (count[i] > 0) needs count[i] * rows floats per member
+ * from time born[i] to time dies[i] inclusive. Buffers are placed largest first (ties: the
+ * earlier-born first, then by index), each at the lowest offset where it overlaps no placed
+ * buffer alive at any of its times ("greedy by size"), in units of 16 floats so that every
+ * buffer starts on a 64-byte boundary. The arena holds one region per member (member t's at t
+ * * *stride floats, *stride the region's size), so that members never write where another
+ * still reads. *slots receives the one allocation (or NULL and *n_slots 0 when no buffer needs
+ * memory), offset[i] each buffer's floats into a region (unused for count[i] 0). Buffers alive
+ * at the same time never overlap. */
+static int place_buffers(const cs__net *net, int n, const size_t *count, int rows, const int *born, const int *dies,
+                         float ***slots, int *n_slots, size_t *offset, size_t *stride)
 {
-    const int na = net->n_acts;
-    size_t *size = calloc((size_t)na, sizeof *size);
-    bool *busy = calloc((size_t)na, sizeof *busy);
-    float **out = calloc((size_t)na, sizeof *out);
-    int n = 0, status = CS_OK;
-    if (!size || !busy || !out) {
-        status = cs__error_oom(what, (size_t)na * 2 * sizeof(size_t));
+    int *order = malloc((size_t)n * sizeof *order), *placed = malloc((size_t)n * sizeof *placed);
+    size_t *size = malloc((size_t)n * sizeof *size);
+    float **out = calloc(1, sizeof *out);
+    int n_placed = 0, status = CS_OK;
+    size_t total = 0;
+    *slots = NULL;
+    *n_slots = 0;
+    if (!order || !placed || !size || !out) {
+        status = cs__error_oom("network buffer plan", (size_t)n * 4 * sizeof(size_t));
         goto done;
     }
-    for (int g = 0; g < na; g++)
-        slot_of[g] = -1;
-    for (int t = 0; t <= t_max; t++) {
-        for (int g = 1; g < na; g++)
-            if (slot_of[g] >= 0 && dies[g] == t - 1)
-                busy[slot_of[g]] = false;
-        for (int g = 1; g < na; g++) {
-            if (net->plan.owner[g] != g || born[g] != t)
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        offset[i] = 0;
+        if (count[i] == 0)
+            continue;
+        if (!cs__mul_size(&size[i], count[i], (size_t)rows) || size[i] > SIZE_MAX / sizeof(float) - 16) {
+            status = cs__error(CS_ERR_OVERFLOW, "network: buffer %d at %d rows overflows", i, rows);
+            goto done;
+        }
+        size[i] = (size[i] + 15) / 16 * 16;
+        order[m++] = i;
+    }
+    /* Insertion sort: largest first, then born first, then by index (a few hundred buffers). */
+    for (int a = 1; a < m; a++) {
+        const int i = order[a];
+        int b = a;
+        for (; b > 0; b--) {
+            const int j = order[b - 1];
+            if (size[j] > size[i] || (size[j] == size[i] && (born[j] < born[i] || (born[j] == born[i] && j < i))))
+                break;
+            order[b] = j;
+        }
+        order[b] = i;
+    }
+    for (int a = 0; a < m; a++) {
+        const int i = order[a];
+        /* The lowest offset clear of every placed buffer alive with i: try 0 and the end of each
+         * such buffer, keep the lowest that overlaps none. */
+        size_t best = SIZE_MAX;
+        for (int c = -1; c < n_placed; c++) {
+            const size_t at = c < 0 ? 0 : offset[placed[c]] + size[placed[c]];
+            if (c >= 0 && (born[placed[c]] > dies[i] || dies[placed[c]] < born[i]))
                 continue;
-            size_t need;
-            if (!cs__mul_size(&need, cs__act_count(net, g), (size_t)batch) || need > SIZE_MAX / sizeof(float)) {
-                status = cs__error(CS_ERR_OVERFLOW, "network: %s of activation %d at batch %d overflow", what, g,
-                                   batch);
-                goto done;
+            if (at >= best)
+                continue;
+            bool clear = true;
+            for (int d = 0; clear && d < n_placed; d++) {
+                const int j = placed[d];
+                clear = born[j] > dies[i] || dies[j] < born[i] || offset[j] >= at + size[i] ||
+                        offset[j] + size[j] <= at;
             }
-            int best = -1;
-            for (int k = 0; k < n; k++) {
-                if (busy[k])
-                    continue;
-                bool fits = size[k] >= need;
-                if (best < 0 || (fits && (size[best] < need || size[k] < size[best])) ||
-                    (!fits && size[best] < need && size[k] > size[best]))
-                    best = k;
-            }
-            if (best < 0)
-                best = n++;
-            if (size[best] < need)
-                size[best] = need;
-            busy[best] = true;
-            slot_of[g] = best;
+            if (clear)
+                best = at;
         }
+        offset[i] = best;
+        placed[n_placed++] = i;
+        if (best + size[i] > total)
+            total = best + size[i];
     }
-    /* One region per member (`batch` is the rows of the largest share), each starting on a
-     * 64-byte boundary so that members never share a cache line. */
-    for (int k = 0; k < n; k++) {
-        size[k] = (size[k] + 15) / 16 * 16;
+    if (total > 0) {
         size_t floats;
-        if (!cs__mul_size(&floats, size[k], (size_t)net->members) || floats > SIZE_MAX / sizeof(float)) {
-            status = cs__error(CS_ERR_OVERFLOW, "network: %s for %d threads overflow", what, net->members);
+        if (!cs__mul_size(&floats, total, (size_t)net->members) || floats > SIZE_MAX / sizeof(float)) {
+            status = cs__error(CS_ERR_OVERFLOW, "network: buffers for %d threads overflow", net->members);
             goto done;
         }
-        out[k] = cs__aligned_alloc(floats * sizeof(float));
-        if (!out[k]) {
-            status = cs__error_oom(what, floats * sizeof(float));
+        out[0] = cs__aligned_alloc(floats * sizeof(float));
+        if (!out[0]) {
+            status = cs__error_oom("network activations and gradients", floats * sizeof(float));
             goto done;
         }
-    }
-    for (int g = 0; g < na; g++)
-        stride[g] = slot_of[g] >= 0 ? size[slot_of[g]] : 0;
-done:
-    if (status != CS_OK && out) {
-        for (int k = 0; k < n; k++)
-            cs__aligned_free(out[k]);
-        free(out);
+        *slots = out;
+        *n_slots = 1;
         out = NULL;
-        n = 0;
     }
-    *slots = out;
-    *n_slots = n;
-    free(size);
-    free(busy);
-    return status;
-}
-
-/* Activations. Training keeps every one until backward (each owner its own slot: nothing
- * dies); evaluation frees an activation's slot for later ones once its last consumer ran, as
- * a no-grad forward does. */
-static int plan_activations(cs__net *net, int batch, bool training, const int *first, const int *last)
-{
-    const int na = net->n_acts;
-    int *dies = malloc((size_t)na * sizeof *dies), *slot_of = malloc((size_t)na * sizeof *slot_of);
-    int status = CS_OK;
-    if (!dies || !slot_of) {
-        status = cs__error_oom("activation plan", (size_t)na * 2 * sizeof(int));
-        goto done;
-    }
-    for (int g = 0; g < na; g++)
-        dies[g] = training ? net->n_nodes + 1 : last[g];
-    status = assign_slots(net, batch, first, dies, net->n_nodes, &net->plan.act_slots, &net->plan.n_act_slots, slot_of,
-                          net->plan.act_stride, "activations");
-    if (status == CS_OK)
-        for (int i = 1; i < na; i++) {
-            net->plan.act[i] = slot_of[net->plan.owner[i]] >= 0 ? net->plan.act_slots[slot_of[net->plan.owner[i]]] : NULL;
-            net->plan.act_stride[i] = net->plan.act_stride[net->plan.owner[i]];
-        }
+    *stride = total;
 done:
-    free(dies);
-    free(slot_of);
+    free(out);
+    free(order);
+    free(placed);
+    free(size);
     return status;
 }
 
-/* Activation gradients, in backward time (step n_nodes-1 first). The gradient of group g is
- * first written at the step of its last consumer (accumulating kernels: it is cleared just
- * before) and last read at the step of its first node; the logits' gradient is set before the
- * first step. A node's dy and dx are alive together, so they never share a slot unless the
- * node runs in place (then they are one group). */
-static int plan_gradients(cs__net *net, int batch, const int *first, const int *last)
+/* The smallest node index whose backward reads group g (an owner), per group; INT_MAX for
+ * groups that no backward reads: inputs of CS__OP_READS_INPUT nodes, outputs of
+ * CS__OP_READS_OUTPUT nodes. */
+static void backward_readers(const cs__net *net, int *reader)
 {
-    const int na = net->n_acts, T = net->n_nodes;
-    int *born = malloc((size_t)na * sizeof *born), *dies = malloc((size_t)na * sizeof *dies);
-    int *slot_of = malloc((size_t)na * sizeof *slot_of);
-    net->plan.zero_order = malloc((size_t)na * sizeof *net->plan.zero_order);
-    net->plan.zero_at = malloc((size_t)na * sizeof *net->plan.zero_at);
+    for (int g = 0; g < net->n_acts; g++)
+        reader[g] = INT_MAX;
+    for (int n = net->n_nodes - 1; n >= 1; n--) {
+        const cs__node *node = &net->nodes[n];
+        const unsigned flags = cs__op_def_of(node->op)->flags;
+        if (flags & CS__OP_READS_INPUT)
+            for (int p = 0; p < node->n_in; p++)
+                reader[net->plan.owner[node->in[p]]] = n;
+        if (flags & CS__OP_READS_OUTPUT)
+            reader[net->plan.owner[node->out]] = n;
+    }
+}
+
+/* Activations and, in training, activation gradients, on one time line of 2 n_nodes + 1
+ * steps: forward node n at time n, the logits read at time n_nodes, backward step n at time
+ * 2 n_nodes - n. An activation (group) lives from its producer's step to its last consumer's,
+ * and in training, when a backward reads it, on to the backward step of its first reader
+ * (its buffer is then reused by gradients of earlier layers). The gradient of group g is first
+ * written at the backward step of its last consumer (accumulating kernels: it is cleared just
+ * before) and last read at the backward step of its first node; the logits' gradient is set
+ * before the first backward step. A node's dy and dx are alive together, so they never share
+ * a slot unless the node runs in place (then they are one group). Buffer i < n_acts is
+ * activation group i, n_acts + i its gradient. */
+static int plan_buffers(cs__net *net, int rows, bool grads, const int *first, const int *last)
+{
+    const int na = net->n_acts, T = net->n_nodes, n = grads ? 2 * na : na;
+    size_t *count = calloc((size_t)n, sizeof *count), *offset = calloc((size_t)n, sizeof *offset);
+    int *born = malloc((size_t)n * sizeof *born), *dies = malloc((size_t)n * sizeof *dies);
+    int *reader = malloc((size_t)na * sizeof *reader);
     int status = CS_OK;
-    if (!born || !dies || !slot_of || !net->plan.zero_order || !net->plan.zero_at) {
-        status = cs__error_oom("gradient plan", (size_t)na * 5 * sizeof(int));
+    if (grads) {
+        net->plan.zero_order = malloc((size_t)na * sizeof *net->plan.zero_order);
+        net->plan.zero_at = malloc((size_t)na * sizeof *net->plan.zero_at);
+    }
+    if (!count || !offset || !born || !dies || !reader ||
+        (grads && (!net->plan.zero_order || !net->plan.zero_at))) {
+        status = cs__error_oom("network buffer plan", (size_t)n * 6 * sizeof(size_t));
         goto done;
     }
-    for (int g = 0; g < na; g++) {
-        born[g] = first[g] < 0 ? -1 : T - last[g];
-        dies[g] = first[g] < 0 ? -1 : T - first[g];
+    backward_readers(net, reader);
+    for (int r = 1; r < na; r++)
+        if (net->plan.saved_in[r] != r) { /* read from the concat's copy instead */
+            const int g = net->plan.owner[r], copy = net->plan.owner[net->plan.saved_in[r]];
+            reader[copy] = reader[g] < reader[copy] ? reader[g] : reader[copy];
+            reader[g] = INT_MAX;
+        }
+    for (int g = 1; g < na; g++) {
+        if (net->plan.owner[g] != g || first[g] < 0)
+            continue;
+        count[g] = cs__act_count(net, g);
+        born[g] = first[g];
+        dies[g] = grads && reader[g] != INT_MAX ? 2 * T : last[g];
+        if (grads) {
+            count[na + g] = count[g];
+            born[na + g] = 2 * T - last[g];
+            dies[na + g] = 2 * T - first[g];
+        }
     }
-    status = assign_slots(net, batch, born, dies, T, &net->plan.slots, &net->plan.n_slots, slot_of, net->plan.dact_stride,
-                          "activation gradients");
+    size_t region = 0;
+    status = place_buffers(net, n, count, rows, born, dies, &net->plan.slots, &net->plan.n_slots, offset, &region);
     if (status != CS_OK)
         goto done;
     for (int i = 1; i < na; i++) {
-        net->plan.dact[i] = slot_of[net->plan.owner[i]] >= 0 ? net->plan.slots[slot_of[net->plan.owner[i]]] : NULL;
-        net->plan.dact_stride[i] = net->plan.dact_stride[net->plan.owner[i]];
+        const int g = net->plan.owner[i];
+        net->plan.act[i] = count[g] ? net->plan.slots[0] + offset[g] : NULL;
+        net->plan.act_stride[i] = region;
+        if (grads) {
+            net->plan.dact[i] = count[na + g] ? net->plan.slots[0] + offset[na + g] : NULL;
+            net->plan.dact_stride[i] = region;
+        }
     }
+    if (!grads)
+        goto done;
     /* Clearing order: by the step of the last consumer, latest first. */
     for (int step = T; step >= 1; step--)
         for (int g = 1; g < na; g++)
@@ -264,9 +356,11 @@ static int plan_gradients(cs__net *net, int batch, const int *first, const int *
                 net->plan.zero_order[net->plan.n_zero++] = g;
             }
 done:
+    free(count);
+    free(offset);
     free(born);
     free(dies);
-    free(slot_of);
+    free(reader);
     return status;
 }
 
@@ -306,12 +400,16 @@ int cs__net_prepare(cs__net *net, int batch, bool grads)
     net->plan.dact_stride = calloc((size_t)net->n_acts, sizeof *net->plan.dact_stride);
     net->plan.state = calloc((size_t)net->n_nodes, sizeof *net->plan.state);
     net->plan.owner = malloc((size_t)net->n_acts * sizeof *net->plan.owner);
+    net->plan.saved_in = malloc((size_t)net->n_acts * sizeof *net->plan.saved_in);
+    net->plan.saved_offset = malloc((size_t)net->n_acts * sizeof *net->plan.saved_offset);
+    net->plan.has_grads = grads; /* the ops' state_bytes read it: evaluation saves nothing for backward */
     if (!net->plan.act || !net->plan.dact || !net->plan.act_stride || !net->plan.dact_stride || !net->plan.state ||
-        !net->plan.owner) {
+        !net->plan.owner || !net->plan.saved_in || !net->plan.saved_offset) {
         status = cs__error_oom("network run-time tables", (size_t)net->n_acts * 4 * sizeof(float *));
         goto cleanup;
     }
     plan_in_place(net);
+    plan_concat_copies(net, grads);
     {
         int *first = malloc((size_t)net->n_acts * sizeof *first), *last = malloc((size_t)net->n_acts * sizeof *last);
         if (!first || !last)
@@ -319,9 +417,7 @@ int cs__net_prepare(cs__net *net, int batch, bool grads)
         else
             group_lifetimes(net, first, last);
         if (status == CS_OK)
-            status = plan_activations(net, rows, grads, first, last);
-        if (status == CS_OK && grads)
-            status = plan_gradients(net, rows, first, last);
+            status = plan_buffers(net, rows, grads, first, last);
         free(first);
         free(last);
         if (status != CS_OK)

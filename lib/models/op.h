@@ -38,6 +38,17 @@ enum {
      * meet inside them (BatchNorm's batch statistics); the entry itself skips empty shares
      * where it can. Other ops are not called for a member without rows. */
     CS__OP_WHOLE_BATCH = 1u << 2,
+    /* The backward reads the node's input activations (a convolution's or linear layer's for
+     * the weight gradient, BatchNorm's for x_hat). An activation that no backward reads — not
+     * its consumers' (this flag) nor its producer's (CS__OP_READS_OUTPUT) — is not kept for
+     * backward: its buffer is reused once its last consumer has run, as in evaluation. */
+    CS__OP_READS_INPUT = 1u << 3,
+    /* The backward reads its output (CS__OP_READS_OUTPUT) through cs__member_saved, so it may
+     * find it in a concatenation's output: when the output goes only into a concat, backward
+     * reads the concatenated copy and the output's own buffer is reused once the concat ran. */
+    CS__OP_OUTPUT_FROM_CONCAT = 1u << 4,
+    /* The output is the inputs side by side along channels, copied unchanged (concat). */
+    CS__OP_CONCATENATES = 1u << 5,
 };
 
 typedef struct cs__op_def {
@@ -51,7 +62,9 @@ typedef struct cs__op_def {
     int (*infer)(cs__net *net, cs__node *node, const char *name, cs__act_shape *out);
     /* PyTorch's default values of the node's tensors (NULL: it has none). */
     void (*init)(cs__net *net, const cs__node *node, uint64_t seed);
-    /* Bytes of saved state for `batch` samples shared by `members` (NULL: none). */
+    /* Bytes of saved state for `batch` samples shared by `members` (NULL: none); what only
+     * backward needs can be left out where net->plan.has_grads is false (evaluation; the
+     * forward then finds plan.state[i] NULL). */
     size_t (*state_bytes)(const cs__net *net, const cs__node *node, int batch, int members);
     /* Floats of workspace for `rows` samples of one member (NULL: none). */
     size_t (*workspace)(const cs__net *net, const cs__node *node, int rows);
@@ -104,6 +117,17 @@ static inline float *cs__member_dact(const cs__member *me, int g)
 {
     const cs__net_plan *plan = &me->net->plan;
     return plan->dact[g] ? plan->dact[g] + (size_t)me->t * plan->dact_stride[g] : NULL;
+}
+
+/* The member's rows of activation g as a backward reads them: g's own buffer, or (an output
+ * of a CS__OP_OUTPUT_FROM_CONCAT node) its channels in the concatenation that copied it. Sample
+ * s starts at s * *sample_stride floats (cs__act_count(g) for its own buffer). */
+static inline const float *cs__member_saved(const cs__member *me, int g, size_t *sample_stride)
+{
+    const cs__net_plan *plan = &me->net->plan;
+    const int in = plan->saved_in ? plan->saved_in[g] : g;
+    *sample_stride = cs__act_count(me->net, in);
+    return cs__member_act(me, in) + (in == g ? 0 : plan->saved_offset[g]);
 }
 
 /* The gradient of a node's first input: NULL for the network input, which needs none. */

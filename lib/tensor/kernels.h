@@ -174,6 +174,17 @@ void cs__maxpool_forward(float *y, int32_t *argmax, const float *x, int n, int c
                          int k, int stride, int pad);
 void cs__maxpool_backward(float *dx, const float *dy, const int32_t *argmax, int n, int c, int h,
                           int w, int h_out, int w_out);
+/* The offsets of cs__maxpool_forward stored compactly for training: each as its distance from
+ * its window's first (padded) position, (i - (o_h stride - pad)) w + (j - (o_w stride - pad))
+ * for a maximum at (i, j), at most (k - 1)(w + 1), in `bytes` = cs__maxpool_code_bytes bytes
+ * (1, 2 or 4, unsigned; 4 keeps the offset itself). pack converts `planes` planes of offsets;
+ * the backward adds dy into dx exactly as cs__maxpool_backward does with the offsets (the same
+ * additions in the same order, so the same bits). */
+int cs__maxpool_code_bytes(int w, int k);
+void cs__maxpool_pack(void *codes, int bytes, const int32_t *argmax, size_t planes, int w, int h_out, int w_out,
+                      int stride, int pad);
+void cs__maxpool_backward_packed(float *dx, const float *dy, const void *codes, int bytes, int n, int c, int h,
+                                 int w, int h_out, int w_out, int stride, int pad);
 
 /* Average pooling over k x k windows, padding counted in the divisor (PyTorch's default
  * count_include_pad=True). */

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -293,6 +294,79 @@ void cs__maxpool_backward(float *dx, const float *dy, const int32_t *argmax, int
         const int32_t *ap = argmax + p * out_plane;
         for (size_t o = 0; o < out_plane; o++)
             dxp[ap[o]] += dyp[o];
+    }
+}
+
+int cs__maxpool_code_bytes(int w, int k)
+{
+    const long long most = (long long)(k - 1) * ((long long)w + 1);
+    return most <= UINT8_MAX ? 1 : most <= UINT16_MAX ? 2 : 4;
+}
+
+/* The offset of output (oh, ow)'s window's first position: negative or past a row's end where
+ * the window overhangs the padding (the distances stay non-negative: padding is never
+ * selected). */
+static long long window_origin(int oh, int ow, int w, int stride, int pad)
+{
+    return ((long long)oh * stride - pad) * w + ((long long)ow * stride - pad);
+}
+
+void cs__maxpool_pack(void *codes, int bytes, const int32_t *argmax, size_t planes, int w, int h_out, int w_out,
+                      int stride, int pad)
+{
+    const size_t out_plane = (size_t)h_out * (size_t)w_out;
+    if (bytes == 4) {
+        memcpy(codes, argmax, planes * out_plane * sizeof *argmax);
+        return;
+    }
+    for (size_t p = 0; p < planes; p++) {
+        const int32_t *ap = argmax + p * out_plane;
+        uint8_t *c8 = (uint8_t *)codes + p * out_plane;
+        uint16_t *c16 = (uint16_t *)codes + p * out_plane;
+        for (int oh = 0; oh < h_out; oh++) {
+            const int32_t *row = ap + (size_t)oh * (size_t)w_out;
+            const int32_t first = (int32_t)window_origin(oh, 0, w, stride, pad);
+            if (bytes == 1) {
+                uint8_t *out = c8 + (size_t)oh * (size_t)w_out;
+                for (int ow = 0; ow < w_out; ow++)
+                    out[ow] = (uint8_t)(row[ow] - first - ow * stride);
+            } else {
+                uint16_t *out = c16 + (size_t)oh * (size_t)w_out;
+                for (int ow = 0; ow < w_out; ow++)
+                    out[ow] = (uint16_t)(row[ow] - first - ow * stride);
+            }
+        }
+    }
+}
+
+void cs__maxpool_backward_packed(float *dx, const float *dy, const void *codes, int bytes, int n, int c, int h,
+                                 int w, int h_out, int w_out, int stride, int pad)
+{
+    if (dx == NULL)
+        return;
+    if (bytes == 4) {
+        cs__maxpool_backward(dx, dy, codes, n, c, h, w, h_out, w_out);
+        return;
+    }
+    const size_t in_plane = (size_t)h * (size_t)w;
+    const size_t out_plane = (size_t)h_out * (size_t)w_out;
+    const size_t planes = (size_t)n * (size_t)c;
+    for (size_t p = 0; p < planes; p++) {
+        float *dxp = dx + p * in_plane;
+        const float *dyp = dy + p * out_plane;
+        for (int oh = 0; oh < h_out; oh++) {
+            const size_t o = (size_t)oh * (size_t)w_out;
+            const long long first = window_origin(oh, 0, w, stride, pad);
+            if (bytes == 1) {
+                const uint8_t *code = (const uint8_t *)codes + p * out_plane + o;
+                for (int ow = 0; ow < w_out; ow++)
+                    dxp[first + (long long)ow * stride + code[ow]] += dyp[o + (size_t)ow];
+            } else {
+                const uint16_t *code = (const uint16_t *)codes + p * out_plane + o;
+                for (int ow = 0; ow < w_out; ow++)
+                    dxp[first + (long long)ow * stride + code[ow]] += dyp[o + (size_t)ow];
+            }
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 /* Element-wise activations: ReLU and ReLU6. Both may run in place, and both read their own
- * output in backward (so their producer's output must survive them). */
+ * output in backward (so their producer's output must survive them) — from a concatenation's
+ * copy where the output goes only into a concat (cs__member_saved), sample by sample. */
 #include "models/op.h"
 
 static int same_shape(cs__net *net, cs__node *node, const char *name, cs__act_shape *out)
@@ -24,11 +25,21 @@ static void relu_backward(const cs__member *me, int i)
 {
     const cs__node *node = &me->net->nodes[i];
     float *dx = cs__member_dx(me, node), *dy = cs__member_dact(me, node->out);
-    const float *y = cs__member_act(me, node->out);
-    if (dx == dy)
-        cs__relu_backward_inplace(dx, y, count_of(me, node));
-    else if (dx)
-        cs__relu_backward(dx, dy, y, count_of(me, node));
+    size_t stride;
+    const float *y = cs__member_saved(me, node->out, &stride);
+    const size_t per = cs__act_count(me->net, node->out);
+    if (!dx)
+        return;
+    /* Element-wise: sample by sample gives the same bits as one call. */
+    const int parts = stride == per ? 1 : me->rows;
+    const size_t count = stride == per ? count_of(me, node) : per;
+    for (int s = 0; s < parts; s++) {
+        const size_t at = (size_t)s * per;
+        if (dx == dy)
+            cs__relu_backward_inplace(dx + at, y + (size_t)s * stride, count);
+        else
+            cs__relu_backward(dx + at, dy + at, y + (size_t)s * stride, count);
+    }
 }
 
 static void relu6_forward(const cs__member *me, int i)
@@ -41,18 +52,28 @@ static void relu6_backward(const cs__member *me, int i)
 {
     const cs__node *node = &me->net->nodes[i];
     float *dx = cs__member_dx(me, node), *dy = cs__member_dact(me, node->out);
-    const float *y = cs__member_act(me, node->out);
-    if (dx == dy)
-        cs__relu6_backward_inplace(dx, y, count_of(me, node));
-    else if (dx)
-        cs__relu6_backward(dx, dy, y, count_of(me, node));
+    size_t stride;
+    const float *y = cs__member_saved(me, node->out, &stride);
+    const size_t per = cs__act_count(me->net, node->out);
+    if (!dx)
+        return;
+    /* Element-wise: sample by sample gives the same bits as one call. */
+    const int parts = stride == per ? 1 : me->rows;
+    const size_t count = stride == per ? count_of(me, node) : per;
+    for (int s = 0; s < parts; s++) {
+        const size_t at = (size_t)s * per;
+        if (dx == dy)
+            cs__relu6_backward_inplace(dx + at, y + (size_t)s * stride, count);
+        else
+            cs__relu6_backward(dx + at, dy + at, y + (size_t)s * stride, count);
+    }
 }
 
 const cs__op_def cs__op_relu = {
     .name = "relu",
     .min_inputs = 1,
     .max_inputs = 1,
-    .flags = CS__OP_IN_PLACE | CS__OP_READS_OUTPUT,
+    .flags = CS__OP_IN_PLACE | CS__OP_READS_OUTPUT | CS__OP_OUTPUT_FROM_CONCAT,
     .infer = same_shape,
     .forward = relu_forward,
     .backward = relu_backward,
@@ -62,7 +83,7 @@ const cs__op_def cs__op_relu6 = {
     .name = "relu6",
     .min_inputs = 1,
     .max_inputs = 1,
-    .flags = CS__OP_IN_PLACE | CS__OP_READS_OUTPUT,
+    .flags = CS__OP_IN_PLACE | CS__OP_READS_OUTPUT | CS__OP_OUTPUT_FROM_CONCAT,
     .infer = same_shape,
     .forward = relu6_forward,
     .backward = relu6_backward,

@@ -96,6 +96,7 @@ const cs__op_def cs__op_conv = {
     .name = "convolution",
     .min_inputs = 1,
     .max_inputs = 1,
+    .flags = CS__OP_READS_INPUT,
     .infer = infer,
     .init = cs__op_init_fan_in,
     .workspace = workspace,

@@ -48,6 +48,7 @@ const cs__op_def cs__op_linear = {
     .name = "linear",
     .min_inputs = 1,
     .max_inputs = 1,
+    .flags = CS__OP_READS_INPUT,
     .infer = infer,
     .init = cs__op_init_fan_in,
     .forward = forward,

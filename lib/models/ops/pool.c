@@ -1,6 +1,9 @@
 /* Pooling nodes: max and average pooling over k x k windows, and their global forms (global
- * average pooling, PyTorch's AdaptiveMaxPool2d(1)); max pooling saves the offset of every
- * maximum (N, C, Ho, Wo) as int32 for backward. */
+ * average pooling, PyTorch's AdaptiveMaxPool2d(1)). Max pooling saves where each maximum
+ * (N, C, Ho, Wo) lies for backward — for a k x k window as its distance from the window's
+ * origin, in one byte per output up to 3 x 3 windows on rows of 126 (cs__maxpool_pack) — only
+ * in a plan with gradients; evaluation keeps each sample's offsets in the workspace just while
+ * the kernel runs. Global max pooling saves int32 offsets. */
 #include "core/error.h"
 #include "models/op.h"
 
@@ -50,12 +53,57 @@ static int32_t *argmax_of(const cs__member *me, int i)
     return (int32_t *)net->plan.state[i] + (size_t)me->lo * cs__act_count(net, net->nodes[i].out);
 }
 
+static int code_bytes(const cs__net *net, const cs__node *node)
+{
+    return cs__maxpool_code_bytes(net->acts[node->in[0]].w, node->k);
+}
+
+/* Packed positions of every output of the batch, in a plan with gradients only. */
+static size_t maxpool_state_bytes(const cs__net *net, const cs__node *node, int batch, int members)
+{
+    (void)members;
+    if (!net->plan.has_grads)
+        return 0;
+    return cs__act_count(net, node->out) * (size_t)batch * (size_t)code_bytes(net, node);
+}
+
+/* One sample's int32 offsets. */
+static size_t maxpool_workspace(const cs__net *net, const cs__node *node, int rows)
+{
+    (void)rows;
+    return cs__act_count(net, node->out);
+}
+
+static void *codes_of(const cs__member *me, int i)
+{
+    const cs__net *net = me->net;
+    return (char *)net->plan.state[i] +
+           (size_t)me->lo * cs__act_count(net, net->nodes[i].out) * (size_t)code_bytes(net, &net->nodes[i]);
+}
+
 static void maxpool_forward(const cs__member *me, int i)
 {
-    const cs__node *node = &me->net->nodes[i];
-    const cs__act_shape *in = &me->net->acts[node->in[0]];
-    cs__maxpool_forward(cs__member_act(me, node->out), argmax_of(me, i), cs__member_act(me, node->in[0]), me->rows,
-                        in->c, in->h, in->w, node->k, node->stride, node->pad);
+    const cs__net *net = me->net;
+    const cs__node *node = &net->nodes[i];
+    const cs__act_shape *in = &net->acts[node->in[0]], *out = &net->acts[node->out];
+    float *y = cs__member_act(me, node->out);
+    const float *x = cs__member_act(me, node->in[0]);
+    const int bytes = code_bytes(net, node);
+    char *codes = net->plan.state[i] ? codes_of(me, i) : NULL;
+    if (codes && bytes == 4) {
+        cs__maxpool_forward(y, (int32_t *)codes, x, me->rows, in->c, in->h, in->w, node->k, node->stride, node->pad);
+        return;
+    }
+    /* Sample by sample (each plane is pooled on its own: the same outputs and offsets). */
+    const size_t per_in = cs__act_count(net, node->in[0]), per_out = cs__act_count(net, node->out);
+    int32_t *offsets = (int32_t *)me->work;
+    for (int s = 0; s < me->rows; s++) {
+        cs__maxpool_forward(y + (size_t)s * per_out, offsets, x + (size_t)s * per_in, 1, in->c, in->h, in->w,
+                            node->k, node->stride, node->pad);
+        if (codes)
+            cs__maxpool_pack(codes + (size_t)s * per_out * (size_t)bytes, bytes, offsets, (size_t)in->c, in->w,
+                             out->h, out->w, node->stride, node->pad);
+    }
 }
 
 static void maxpool_backward(const cs__member *me, int i)
@@ -64,8 +112,8 @@ static void maxpool_backward(const cs__member *me, int i)
     const cs__act_shape *in = &me->net->acts[node->in[0]], *out = &me->net->acts[node->out];
     float *dx = cs__member_dx(me, node);
     if (dx)
-        cs__maxpool_backward(dx, cs__member_dact(me, node->out), argmax_of(me, i), me->rows, in->c, in->h, in->w,
-                             out->h, out->w);
+        cs__maxpool_backward_packed(dx, cs__member_dact(me, node->out), codes_of(me, i), code_bytes(me->net, node),
+                                    me->rows, in->c, in->h, in->w, out->h, out->w, node->stride, node->pad);
 }
 
 static void avgpool_forward(const cs__member *me, int i)
@@ -126,7 +174,8 @@ const cs__op_def cs__op_maxpool = {
     .min_inputs = 1,
     .max_inputs = 1,
     .infer = maxpool_infer,
-    .state_bytes = argmax_bytes,
+    .state_bytes = maxpool_state_bytes,
+    .workspace = maxpool_workspace,
     .forward = maxpool_forward,
     .backward = maxpool_backward,
 };

@@ -132,6 +132,7 @@ const cs__op_def cs__op_concat = {
     .name = "concat",
     .min_inputs = 1,
     .max_inputs = CS__NET_MAX_INPUTS,
+    .flags = CS__OP_CONCATENATES,
     .infer = concat_infer,
     .forward = concat_forward,
     .backward = concat_backward,
