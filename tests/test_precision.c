@@ -257,6 +257,36 @@ START_TEST(the_thread_precision_selects_the_kernel)
 }
 END_TEST
 
+START_TEST(bf16_convolutions_keep_winograd_f2)
+{
+    /* A 64 -> 64 3x3 convolution on 16x16 planes, which fp32 runs by Winograd F(4x4): under
+     * bf16 it must take F(2x2) (0.4 % relative error per convolution against fp32, where
+     * F(4x4)'s larger transformed operands gave 2.6 %), in the workspace the fp32 plan sized. */
+    cs__conv_shape s;
+    ck_assert(cs__conv_shape_init(&s, 2, 64, 16, 16, 64, 3, 3, 1, 1));
+    const size_t nx = (size_t)2 * 64 * 16 * 16, nw = (size_t)64 * 64 * 9;
+    float *x = random_floats(nx, 11), *w = random_floats(nw, 12);
+    float *y32 = malloc(nx * sizeof *y32), *y16 = malloc(nx * sizeof *y16);
+    float *work = malloc(cs__conv_workspace(&s) * sizeof *work);
+    ck_assert(x && w && y32 && y16 && work);
+    cs__conv2d_forward(y32, x, w, NULL, &s, work);
+    cs__precision_set(CS_PRECISION_BF16);
+    cs__conv2d_forward(y16, x, w, NULL, &s, work);
+    cs__precision_set(CS_PRECISION_FP32);
+    double d2 = 0.0, n2 = 0.0;
+    for (size_t i = 0; i < nx; i++) {
+        d2 += ((double)y16[i] - (double)y32[i]) * ((double)y16[i] - (double)y32[i]);
+        n2 += (double)y32[i] * (double)y32[i];
+    }
+    ck_assert_msg(sqrt(d2) <= 0.01 * sqrt(n2), "bf16 convolution off by %g relative", sqrt(d2 / n2));
+    free(x);
+    free(w);
+    free(y32);
+    free(y16);
+    free(work);
+}
+END_TEST
+
 enum { N = 8, C = 3, H = 16, W = 16, K = 5 };
 static const int32_t labels[N] = { 0, 1, 2, 3, 4, 0, 2, 4 };
 
@@ -290,9 +320,9 @@ START_TEST(bf16_training_is_deterministic_and_close_to_fp32)
     /* How close: at initialisation, with a batch of 8 through 20 or more BatchNorm layers,
      * ResNet18 and GoogLeNet amplify any perturbation: a 0.4 % relative change of their
      * input moves fp32's own gradients by 20 % (ResNet18) and 50 % (GoogLeNet). LeNet is
-     * well-conditioned, and there bf16 must be close in every respect. ResNet18's 16x16 planes
-     * also go through Winograd F(4x4), whose transformed operands lose more to bf16 rounding
-     * (2.6 % relative per convolution against 0.4 % for F(2x2) and 0.2 % for im2col). */
+     * well-conditioned, and there bf16 must be close in every respect. (Under bf16 the 3x3
+     * convolutions take Winograd F(2x2) on every plane: 0.4 % relative per convolution against
+     * 0.2 % for im2col; see bf16_convolutions_keep_winograd_f2.) */
     static const struct { const char *arch; int c, hw; double logits, loss, grad; } cases[] = {
         { "lenet", 1, 28, 0.02, 0.01, 0.05 }, { "resnet18", C, H, 0.2, 0.03, 0.0 },
         { "googlenet", C, H, 0.2, 0.03, 0.0 } }; /* gradients: 0 = not compared */
@@ -375,6 +405,7 @@ int main(int argc, char **argv)
         tcase_add_test(tc, gemm_crosses_its_cache_blocks);
         tcase_add_test(tc, beta_zero_overwrites_nan);
         tcase_add_test(tc, the_thread_precision_selects_the_kernel);
+        tcase_add_test(tc, bf16_convolutions_keep_winograd_f2);
         tcase_add_test(tc, bf16_training_is_deterministic_and_close_to_fp32);
         suite_add_tcase(s, tc);
         return cs_test_run(s);

@@ -42,6 +42,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "tensor/precision.h"
 #include "tensor/winograd.h"
 #include "tensor/winograd_tiles.h"
 
@@ -84,22 +85,40 @@ static geom geom_of(int n, int c_in, int c_out, int h_in, int w_in, int h_out, i
  * more accurate (see the file comment). */
 enum { MIN_F4_SIDE = 12 };
 
-static int tile_side(int h_out, int w_out)
+/* Under bf16 products (precision.h: the calling thread's precision) always F(2x2): the GEMMs
+ * round the transformed tiles and filters to 8-bit mantissas, and F(4x4)'s transformed values
+ * are several times larger than the outputs they sum to (factors up to 8 and 5, cancelling
+ * sums), so one 64-channel convolution came out 2.6 % off its fp32 result through F(4x4),
+ * 0.4 % through F(2x2) and 0.2 % through im2col. */
+static int fp32_tile_side(int h_out, int w_out)
 {
     return h_out >= MIN_F4_SIDE && w_out >= MIN_F4_SIDE ? 4 : 2;
 }
 
+static int tile_side(int h_out, int w_out)
+{
+    return cs__precision_get() == CS_PRECISION_BF16 ? 2 : fp32_tile_side(h_out, w_out);
+}
+
+static geom forward_geom_of(const cs__conv_shape *s, int side)
+{
+    return geom_of(s->n, s->c_in, s->c_out, s->h_in, s->w_in, s->h_out, s->w_out, s->pad, side);
+}
+
 static geom forward_geom(const cs__conv_shape *s)
 {
-    return geom_of(s->n, s->c_in, s->c_out, s->h_in, s->w_in, s->h_out, s->w_out, s->pad,
-                   tile_side(s->h_out, s->w_out));
+    return forward_geom_of(s, tile_side(s->h_out, s->w_out));
 }
 
 /* dx = conv(dY, rotated filters): from the output plane back to the input plane. */
+static geom backward_geom_of(const cs__conv_shape *s, int side)
+{
+    return geom_of(s->n, s->c_out, s->c_in, s->h_out, s->w_out, s->h_in, s->w_in, 2 - s->pad, side);
+}
+
 static geom backward_geom(const cs__conv_shape *s)
 {
-    return geom_of(s->n, s->c_out, s->c_in, s->h_out, s->w_out, s->h_in, s->w_in, 2 - s->pad,
-                   tile_side(s->h_in, s->w_in));
+    return backward_geom_of(s, tile_side(s->h_in, s->w_in));
 }
 
 /* Few channels make the GEMMs too thin to pay for the transforms: ResNet18's stem (3 in)
@@ -137,10 +156,16 @@ static size_t geom_workspace(const geom *g)
 
 size_t cs__winograd_workspace(const cs__conv_shape *s)
 {
-    /* dW uses the forward's geometry */
-    const geom f = forward_geom(s), b = backward_geom(s);
-    const size_t wf = geom_workspace(&f), wb = geom_workspace(&b);
-    return wf > wb ? wf : wb;
+    /* dW uses the forward's geometry. A model's precision may change between passes (F(2x2)
+     * under bf16), so the scratch covers both tile sizes. */
+    const geom g[4] = { forward_geom_of(s, fp32_tile_side(s->h_out, s->w_out)), forward_geom_of(s, 2),
+                        backward_geom_of(s, fp32_tile_side(s->h_in, s->w_in)), backward_geom_of(s, 2) };
+    size_t most = 0;
+    for (int i = 0; i < 4; i++) {
+        const size_t w = geom_workspace(&g[i]);
+        most = w > most ? w : most;
+    }
+    return most;
 }
 
 /* F(2x2)'s U[xi] (C_out, C_in) at u + xi * skewed(C_out C_in): G g Gt of every filter g of
