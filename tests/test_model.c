@@ -33,23 +33,12 @@ static float *inputs(size_t count, uint32_t seed)
     return x;
 }
 
-static cs_model *create(const char *arch, int c, int h, int w, int k, double width, uint64_t seed)
-{
-    cs_model_options o = CS_MODEL_OPTIONS_INIT;
-    o.width = width;
-    o.seed = seed;
-    cs_model *m = NULL;
-    cs_assert_ok(cs_model_create(&m, arch, c, h, w, k, &o));
-    ck_assert_ptr_nonnull(m);
-    return m;
-}
-
 /* A small ResNet18 (channels 1, 3, 5, 10) on 3x8x8 with 3 classes: its layer4 planes are 1x1,
  * so a training batch of 1 gives its BatchNorms a single value per channel. */
 enum { TC = 3, TH = 8, TW = 8, TK = 3 };
 static cs_model *tiny(uint64_t seed)
 {
-    return create("resnet18", TC, TH, TW, TK, 0.02, seed);
+    return cs_test_model("resnet18", TC, TH, TW, TK, 0.02, seed);
 }
 
 static size_t tensor_count(const cs_model *m, int i)
@@ -311,7 +300,7 @@ START_TEST(forward_rejects_bad_input)
     cs_model_destroy(m);
 
     /* Without BatchNorm a training batch of 1 is fine. */
-    m = create("lenet", 1, 28, 28, 10, 0.25, 0);
+    m = cs_test_model("lenet", 1, 28, 28, 10, 0.25, 0);
     float *y = inputs(28 * 28, 2), out[10];
     cs_assert_ok(cs_model_forward(out, m, y, 1, 1));
     cs_model_destroy(m);
@@ -505,8 +494,8 @@ START_TEST(same_seed_gives_identical_models_and_training)
 {
     for (int a = 0; a < cs_model_arch_count(); a++) {
         const char *arch = cs_model_arch_name(a);
-        cs_model *m1 = create(arch, 3, 16, 16, 10, 0.05, 42), *m2 = create(arch, 3, 16, 16, 10, 0.05, 42);
-        cs_model *m3 = create(arch, 3, 16, 16, 10, 0.05, 43);
+        cs_model *m1 = cs_test_model(arch, 3, 16, 16, 10, 0.05, 42), *m2 = cs_test_model(arch, 3, 16, 16, 10, 0.05, 42);
+        cs_model *m3 = cs_test_model(arch, 3, 16, 16, 10, 0.05, 43);
         size_t n1, n2, n3;
         float *s1 = snapshot(m1, &n1), *s2 = snapshot(m2, &n2), *s3 = snapshot(m3, &n3);
         ck_assert_uint_eq(n1, n2);
@@ -520,7 +509,7 @@ START_TEST(same_seed_gives_identical_models_and_training)
         cs_model_destroy(m1);
     }
     /* Training with dropout active (custom): the masks come from the model's seed too. */
-    cs_model *m1 = create("custom", TC, 12, 12, TK, 0.25, 7), *m2 = create("custom", TC, 12, 12, TK, 0.25, 7);
+    cs_model *m1 = cs_test_model("custom", TC, 12, 12, TK, 0.25, 7), *m2 = cs_test_model("custom", TC, 12, 12, TK, 0.25, 7);
     float *x = inputs(6 * TC * 12 * 12, 7);
     for (int s = 0; s < 3; s++)
         ck_assert_float_eq(train_step(m1, x, tiny_labels, 6, 0.05f), train_step(m2, x, tiny_labels, 6, 0.05f));
@@ -877,8 +866,8 @@ START_TEST(split_batches_agree_with_one_thread)
         for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
             const int n = cases[c].n;
             float *x = inputs((size_t)n * C * S * S, (uint32_t)(a * 10 + c));
-            cs_model *one = create(arch, C, S, S, K, 0.1, 9), *split = create(arch, C, S, S, K, 0.1, 9);
-            cs_model *again = create(arch, C, S, S, K, 0.1, 9);
+            cs_model *one = cs_test_model(arch, C, S, S, K, 0.1, 9), *split = cs_test_model(arch, C, S, S, K, 0.1, 9);
+            cs_model *again = cs_test_model(arch, C, S, S, K, 0.1, 9);
             cs_assert_ok(cs_model_set_threads(split, cases[c].threads));
             cs_assert_ok(cs_model_set_threads(again, cases[c].threads));
             float l1[6 * K], l2[6 * K], l3[6 * K], loss1, loss2, loss3;
@@ -936,7 +925,7 @@ START_TEST(matches_pytorch)
     const tolerance *tol = tolerance_of(arch);
     fixture f;
     load_fixture(&f, arch);
-    cs_model *m = create(arch, f.c, f.h, f.w, f.k, f.width, 0);
+    cs_model *m = cs_test_model(arch, f.c, f.h, f.w, f.k, f.width, 0);
     cs_assert_ok(cs_model_set_threads(m, fixture_threads[_i / N_FIXTURE_ARCHS]));
 
     /* Names, shapes and kinds; then PyTorch's initial tensors in. */

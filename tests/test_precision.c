@@ -36,17 +36,6 @@ static float *random_floats(size_t count, uint64_t seed)
     return x;
 }
 
-static cs_model *create(const char *arch, int c, int h, int w, int k, double width, uint64_t seed)
-{
-    cs_model_options o = CS_MODEL_OPTIONS_INIT;
-    o.width = width;
-    o.seed = seed;
-    cs_model *m = NULL;
-    cs_assert_ok(cs_model_create(&m, arch, c, h, w, k, &o));
-    ck_assert_ptr_nonnull(m);
-    return m;
-}
-
 static float bits_of(uint32_t u)
 {
     float f;
@@ -65,7 +54,7 @@ static uint32_t bits(float f)
 
 START_TEST(set_precision_checks_its_arguments)
 {
-    cs_model *m = create("lenet", 1, 28, 28, 10, 0.5, 1);
+    cs_model *m = cs_test_model("lenet", 1, 28, 28, 10, 0.5, 1);
     cs_precision p = CS_PRECISION_BF16;
     cs_assert_ok(cs_model_precision(&p, m));
     ck_assert_int_eq(p, CS_PRECISION_FP32);
@@ -83,7 +72,7 @@ END_TEST
 
 START_TEST(bf16_without_the_instructions_is_refused_by_name)
 {
-    cs_model *m = create("lenet", 1, 28, 28, 10, 0.5, 1);
+    cs_model *m = cs_test_model("lenet", 1, 28, 28, 10, 0.5, 1);
     ck_assert_int_eq(setenv("CLASSSENS_NO_BF16", "1", 1), 0);
     cs_assert_fails(cs_model_set_precision(m, CS_PRECISION_BF16), CS_ERR_UNSUPPORTED, "AVX512_BF16");
     cs_assert_fails(cs_model_set_precision(m, CS_PRECISION_BF16), CS_ERR_UNSUPPORTED, "cs_model_set_precision");
@@ -330,8 +319,8 @@ START_TEST(bf16_training_is_deterministic_and_close_to_fp32)
         const char *arch = cases[a].arch;
         const int c = cases[a].c, h = cases[a].hw;
         float *x = random_floats((size_t)N * c * h * h, 77 + a);
-        cs_model *m1 = create(arch, c, h, h, K, 0.25, 5), *m2 = create(arch, c, h, h, K, 0.25, 5);
-        cs_model *f = create(arch, c, h, h, K, 0.25, 5), *g = create(arch, c, h, h, K, 0.25, 5);
+        cs_model *m1 = cs_test_model(arch, c, h, h, K, 0.25, 5), *m2 = cs_test_model(arch, c, h, h, K, 0.25, 5);
+        cs_model *f = cs_test_model(arch, c, h, h, K, 0.25, 5), *g = cs_test_model(arch, c, h, h, K, 0.25, 5);
         cs_model *models[4] = { m1, m2, f, g };
         for (int i = 0; i < 4; i++)
             cs_assert_ok(cs_model_set_threads(models[i], 2));
@@ -367,7 +356,7 @@ START_TEST(bf16_training_is_deterministic_and_close_to_fp32)
         float l16a[3], l16b[3], l32[3], l32b[3], e16a[N * K], e16b[N * K], e32[N * K], e32b[N * K];
         for (int i = 0; i < 4; i++) {
             cs_model_destroy(models[i]);
-            models[i] = create(arch, c, h, h, K, 0.25, 5);
+            models[i] = cs_test_model(arch, c, h, h, K, 0.25, 5);
             cs_assert_ok(cs_model_set_threads(models[i], 2));
         }
         cs_assert_ok(cs_model_set_precision(models[0], CS_PRECISION_BF16));

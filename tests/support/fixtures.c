@@ -287,3 +287,15 @@ int cs_test_comma_locale(const char *locale)
                "de_DE.UTF-8\n", locale);
     return usable;
 }
+
+cs_model *cs_test_model(const char *arch, int c, int h, int w, int k, double width, uint64_t seed)
+{
+    cs_model_options o = CS_MODEL_OPTIONS_INIT;
+    o.width = width;
+    o.seed = seed;
+    cs_model *m = NULL;
+    const int status = cs_model_create(&m, arch, c, h, w, k, &o);
+    ck_assert_msg(status == CS_OK, "cs_model_create(%s): %s: %s", arch, cs_status_str(status), cs_last_error());
+    ck_assert_ptr_nonnull(m);
+    return m;
+}

@@ -30,6 +30,9 @@ uint8_t *cs_test_read(const char *path, size_t *n); /* NUL-terminated beyond its
 
 /* Deterministic test bytes: value of byte i of stream `seed`. */
 uint8_t cs_test_byte(uint32_t seed, size_t i);
+/* A model of the registry's architecture arch at width and initialisation seed (the other
+ * options their defaults); aborts the test on failure. */
+cs_model *cs_test_model(const char *arch, int c, int h, int w, int k, double width, uint64_t seed);
 /* 1x12x12 images in 3 classes that a small model learns (see fixtures.c); owned by the caller. */
 cs_dataset *cs_test_bands(size_t n, uint32_t seed);
 

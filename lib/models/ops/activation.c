@@ -21,7 +21,13 @@ static void relu_forward(const cs__member *me, int i)
     cs__relu_forward(cs__member_act(me, node->out), cs__member_act(me, node->in[0]), count_of(me, node));
 }
 
-static void relu_backward(const cs__member *me, int i)
+/* The backward of an element-wise activation whose gradient is read from its output y
+ * (ReLU, ReLU6): out of place into dx, or in place where dx is dy. y may be the copy inside a
+ * concatenation (cs__member_saved), a row stride apart per sample. */
+typedef void (*act_backward_fn)(float *dx, const float *dy, const float *y, size_t count);
+typedef void (*act_backward_inplace_fn)(float *d, const float *y, size_t count);
+
+static void output_backward(const cs__member *me, int i, act_backward_fn apart, act_backward_inplace_fn inplace)
 {
     const cs__node *node = &me->net->nodes[i];
     float *dx = cs__member_dx(me, node), *dy = cs__member_dact(me, node->out);
@@ -36,10 +42,15 @@ static void relu_backward(const cs__member *me, int i)
     for (int s = 0; s < parts; s++) {
         const size_t at = (size_t)s * per;
         if (dx == dy)
-            cs__relu_backward_inplace(dx + at, y + (size_t)s * stride, count);
+            inplace(dx + at, y + (size_t)s * stride, count);
         else
-            cs__relu_backward(dx + at, dy + at, y + (size_t)s * stride, count);
+            apart(dx + at, dy + at, y + (size_t)s * stride, count);
     }
+}
+
+static void relu_backward(const cs__member *me, int i)
+{
+    output_backward(me, i, cs__relu_backward, cs__relu_backward_inplace);
 }
 
 static void relu6_forward(const cs__member *me, int i)
@@ -50,23 +61,7 @@ static void relu6_forward(const cs__member *me, int i)
 
 static void relu6_backward(const cs__member *me, int i)
 {
-    const cs__node *node = &me->net->nodes[i];
-    float *dx = cs__member_dx(me, node), *dy = cs__member_dact(me, node->out);
-    size_t stride;
-    const float *y = cs__member_saved(me, node->out, &stride);
-    const size_t per = cs__act_count(me->net, node->out);
-    if (!dx)
-        return;
-    /* Element-wise: sample by sample gives the same bits as one call. */
-    const int parts = stride == per ? 1 : me->rows;
-    const size_t count = stride == per ? count_of(me, node) : per;
-    for (int s = 0; s < parts; s++) {
-        const size_t at = (size_t)s * per;
-        if (dx == dy)
-            cs__relu6_backward_inplace(dx + at, y + (size_t)s * stride, count);
-        else
-            cs__relu6_backward(dx + at, dy + at, y + (size_t)s * stride, count);
-    }
+    output_backward(me, i, cs__relu6_backward, cs__relu6_backward_inplace);
 }
 
 const cs__op_def cs__op_relu = {
