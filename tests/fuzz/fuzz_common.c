@@ -1,0 +1,145 @@
+/* Helpers of the fuzz targets (fuzz_common.h). Linux only: memfd_create gives files that never
+ * touch a disk, reachable by the path the library's readers take. */
+#define _GNU_SOURCE
+#include "fuzz_common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#define SLOTS 8
+
+void fuzz_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("fuzz property failed: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    abort();
+}
+
+static void write_all(int fd, const void *data, size_t n, const char *what)
+{
+    const char *p = data;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            fuzz_fail("cannot write %s: %s", what, strerror(errno));
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+const char *fuzz_memfile(int slot, const void *data, size_t n)
+{
+    static int fds[SLOTS] = { -1, -1, -1, -1, -1, -1, -1, -1 };
+    static char paths[SLOTS][64];
+    if (slot < 0 || slot >= SLOTS)
+        fuzz_fail("memfile slot %d", slot);
+    if (fds[slot] < 0) {
+        fds[slot] = memfd_create("cs-fuzz", MFD_CLOEXEC);
+        if (fds[slot] < 0)
+            fuzz_fail("memfd_create: %s", strerror(errno));
+        snprintf(paths[slot], sizeof paths[slot], "/proc/self/fd/%d", fds[slot]);
+    }
+    if (ftruncate(fds[slot], 0) != 0 || lseek(fds[slot], 0, SEEK_SET) != 0)
+        fuzz_fail("memfile reset: %s", strerror(errno));
+    write_all(fds[slot], data, n, "a memfile");
+    return paths[slot];
+}
+
+const char *fuzz_scratch_dir(void)
+{
+    static char dir[512];
+    if (dir[0])
+        return dir;
+    struct stat st;
+    const char *base = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) ? "/dev/shm" : getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s/cs-fuzz-XXXXXX", base && *base ? base : "/tmp");
+    if (!mkdtemp(dir))
+        fuzz_fail("mkdtemp %s: %s", dir, strerror(errno));
+    return dir;
+}
+
+void fuzz_write_file(const char *dir, const char *name, const void *data, size_t n)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (n == (size_t)-1) {
+        if (unlink(path) != 0 && errno != ENOENT)
+            fuzz_fail("unlink %s: %s", path, strerror(errno));
+        return;
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        fuzz_fail("open %s: %s", path, strerror(errno));
+    write_all(fd, data, n, path);
+    close(fd);
+}
+
+int fuzz_split(const uint8_t *data, size_t size, const uint8_t **start, size_t *len)
+{
+    const size_t sep = sizeof FUZZ_SEPARATOR - 1;
+    int n = 0;
+    size_t from = 0;
+    while (n < FUZZ_MAX_PARTS - 1) {
+        const uint8_t *hit = size - from >= sep ? memmem(data + from, size - from, FUZZ_SEPARATOR, sep) : NULL;
+        if (!hit)
+            break;
+        start[n] = data + from;
+        len[n] = (size_t)(hit - (data + from));
+        n++;
+        from = (size_t)(hit - data) + sep;
+    }
+    start[n] = data + from;
+    len[n] = size - from;
+    return n + 1;
+}
+
+uint8_t *fuzz_gzip(const uint8_t *data, size_t n, size_t *out_len)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 2, Z_DEFAULT_STRATEGY) != Z_OK)
+        return NULL;
+    uLong cap = deflateBound(&z, (uLong)n) + 32;
+    uint8_t *out = malloc(cap);
+    if (!out) {
+        deflateEnd(&z);
+        return NULL;
+    }
+    z.next_in = (Bytef *)(uintptr_t)data;
+    z.avail_in = (uInt)n;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    int rc = deflate(&z, Z_FINISH);
+    *out_len = z.total_out;
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+char *fuzz_strndup(const uint8_t *data, size_t n)
+{
+    char *s = malloc(n + 1);
+    if (!s)
+        fuzz_fail("out of memory");
+    memcpy(s, data, n);
+    s[n] = '\0';
+    return s;
+}

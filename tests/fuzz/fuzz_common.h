@@ -1,0 +1,44 @@
+/* Shared by the libFuzzer targets of tests/fuzz (docs/reliability.md): inputs handed to the
+ * library's path-taking readers as files that live in memory, inputs split into several files,
+ * gzip compression of an input, and a failure that libFuzzer reports as a finding. */
+#ifndef CS_FUZZ_COMMON_H
+#define CS_FUZZ_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The line that separates the files of a multi-file input (CIFAR-10 directory, results store);
+ * the targets' dictionaries hold it, so mutations can add and drop files. */
+#define FUZZ_SEPARATOR "\n%%cs-fuzz-next-file%%\n"
+#define FUZZ_MAX_PARTS 64
+
+/* A file in memory (memfd) reachable by path ("/proc/self/fd/N"); slot 0..7, reused between
+ * inputs. Returns the path (static storage of the slot); aborts if memory cannot be had. */
+const char *fuzz_memfile(int slot, const void *data, size_t n);
+
+/* A scratch directory on tmpfs (or $TMPDIR), made once per process and emptied of the listed
+ * names by the caller; returns its path. */
+const char *fuzz_scratch_dir(void);
+
+/* Write `n` bytes to dir/name (creating folders named in `name` is the caller's job);
+ * n == (size_t)-1 removes the file instead. Aborts on an I/O failure. */
+void fuzz_write_file(const char *dir, const char *name, const void *data, size_t n);
+
+/* Split data at FUZZ_SEPARATOR: part i is [start[i], start[i] + len[i]); returns the count
+ * (at most FUZZ_MAX_PARTS; the last part takes the rest). */
+int fuzz_split(const uint8_t *data, size_t size, const uint8_t **start, size_t *len);
+
+/* gzip (RFC 1952) of data into a buffer the caller frees; NULL if zlib fails. */
+uint8_t *fuzz_gzip(const uint8_t *data, size_t n, size_t *out_len);
+
+/* A property the library promises does not hold: print why and abort (a libFuzzer finding). */
+void fuzz_fail(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2), noreturn))
+#endif
+    ;
+
+/* A NUL-terminated copy of data (caller frees). */
+char *fuzz_strndup(const uint8_t *data, size_t n);
+
+#endif

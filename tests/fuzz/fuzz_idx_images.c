@@ -1,0 +1,74 @@
+/* libFuzzer target: IDX image files (cs_dataset_open_idx), raw and gzip-compressed. The input is
+ * the image file; the label file is made to agree with the count its header claims (when that
+ * is small), so that the reader gets past the count check to the pixels. */
+#include <stdlib.h>
+
+#include <classsens.h>
+
+#include "fuzz_common.h"
+
+#define MAX_LABELS 65536
+
+static uint32_t be32(const uint8_t *b)
+{
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* What a consumer of a loaded data set would touch. */
+static void use(cs_dataset *ds)
+{
+    int c = 0, h = 0, w = 0;
+    if (cs_dataset_shape(&c, &h, &w, ds) != CS_OK || c != 1 || h < 1 || w < 1)
+        fuzz_fail("a loaded IDX data set has shape %dx%dx%d", c, h, w);
+    const size_t n = cs_dataset_size(ds);
+    const int k = cs_dataset_num_classes(ds);
+    size_t counts[256], total = 0;
+    if (k < 2 || k > 256 || cs_dataset_class_counts(counts, k, ds) != CS_OK)
+        fuzz_fail("a loaded IDX data set has %d classes", k);
+    for (int i = 0; i < k; i++)
+        total += counts[i];
+    if (total != n)
+        fuzz_fail("class counts sum to %zu of %zu records", total, n);
+    double mean = 0.0, std = 0.0;
+    if (cs_dataset_channel_stats(&mean, &std, 1, ds) != CS_OK)
+        fuzz_fail("channel statistics of a loaded data set: %s", cs_last_error());
+    const uint8_t *last = cs_dataset_image(ds, n - 1);
+    if (!last)
+        fuzz_fail("no last image");
+    volatile uint8_t sink = last[(size_t)h * (size_t)w - 1];
+    (void)sink;
+    cs_dataset_destroy(ds);
+}
+
+static uint8_t labels_file[8 + MAX_LABELS];
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    uint32_t n = size >= 8 ? be32(data + 4) : 1;
+    if (n > MAX_LABELS)
+        n = 1;
+    labels_file[0] = 0;
+    labels_file[1] = 0;
+    labels_file[2] = 0x08;
+    labels_file[3] = 1;
+    labels_file[4] = (uint8_t)(n >> 24);
+    labels_file[5] = (uint8_t)(n >> 16);
+    labels_file[6] = (uint8_t)(n >> 8);
+    labels_file[7] = (uint8_t)n;
+    for (uint32_t i = 0; i < n; i++)
+        labels_file[8 + i] = (uint8_t)(i % 10);
+    const char *labels = fuzz_memfile(1, labels_file, 8 + (size_t)n);
+
+    cs_dataset *ds = NULL;
+    if (cs_dataset_open_idx(&ds, fuzz_memfile(0, data, size), labels) == CS_OK)
+        use(ds);
+    size_t gz_len = 0;
+    uint8_t *gz = fuzz_gzip(data, size, &gz_len);
+    if (gz) {
+        if (cs_dataset_open_idx(&ds, fuzz_memfile(0, gz, gz_len), labels) == CS_OK)
+            use(ds);
+        free(gz);
+    }
+    return 0;
+}

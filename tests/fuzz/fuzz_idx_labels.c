@@ -1,0 +1,72 @@
+/* libFuzzer target: IDX label files (cs_dataset_open_idx, cs_dataset_open_idx_classes), raw
+ * and gzip-compressed. The input is the label file; the image file holds as many 1x2x2 images
+ * as its header claims (when that is small), so that the reader gets to the labels. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <classsens.h>
+
+#include "fuzz_common.h"
+
+#define MAX_IMAGES 65536
+
+static uint32_t be32(const uint8_t *b)
+{
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static void use(cs_dataset *ds, int want_k)
+{
+    const size_t n = cs_dataset_size(ds);
+    const int k = cs_dataset_num_classes(ds);
+    if (k < 2 || k > 256 || (want_k && k != want_k))
+        fuzz_fail("a loaded IDX data set has %d classes (asked for %d)", k, want_k);
+    const int32_t *labels = cs_dataset_labels(ds);
+    size_t counts[256] = { 0 };
+    for (size_t i = 0; i < n; i++) {
+        if (labels[i] < 0 || labels[i] >= k)
+            fuzz_fail("label %d of record %zu is outside 0..%d", (int)labels[i], i, k - 1);
+        counts[labels[i]]++;
+    }
+    size_t lib[256];
+    if (cs_dataset_class_counts(lib, k, ds) != CS_OK || memcmp(lib, counts, (size_t)k * sizeof *lib) != 0)
+        fuzz_fail("cs_dataset_class_counts disagrees with the labels");
+    cs_dataset_destroy(ds);
+}
+
+static uint8_t images_file[16 + 4 * MAX_IMAGES];
+
+static void open_both(const char *images, const char *labels)
+{
+    cs_dataset *ds = NULL;
+    if (cs_dataset_open_idx(&ds, images, labels) == CS_OK)
+        use(ds, 0);
+    if (cs_dataset_open_idx_classes(&ds, images, labels, 10) == CS_OK)
+        use(ds, 10);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    uint32_t n = size >= 8 ? be32(data + 4) : 1;
+    if (n > MAX_IMAGES)
+        n = 1;
+    static const uint8_t head[16] = { 0, 0, 8, 3, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 2 };
+    memcpy(images_file, head, sizeof head);
+    images_file[4] = (uint8_t)(n >> 24);
+    images_file[5] = (uint8_t)(n >> 16);
+    images_file[6] = (uint8_t)(n >> 8);
+    images_file[7] = (uint8_t)n;
+    for (uint32_t i = 0; i < 4 * n; i++)
+        images_file[16 + i] = (uint8_t)(i * 37u);
+    const char *images = fuzz_memfile(1, images_file, 16 + 4 * (size_t)n);
+
+    open_both(images, fuzz_memfile(0, data, size));
+    size_t gz_len = 0;
+    uint8_t *gz = fuzz_gzip(data, size, &gz_len);
+    if (gz) {
+        open_both(images, fuzz_memfile(0, gz, gz_len));
+        free(gz);
+    }
+    return 0;
+}

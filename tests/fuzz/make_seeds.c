@@ -1,0 +1,469 @@
+/* make_seeds: write the seed corpora of the fuzz targets (tests/fuzz, docs/reliability.md) from
+ * the library as it is now, so that they follow its formats when those change: checkpoints are
+ * saved by cs_model_save, results stores are written by a real (tiny) study, IDX and tar files
+ * are laid out here by their specifications. Deterministic apart from the timings and host
+ * names inside the stores.
+ *
+ *   make_seeds DIR    writes DIR/<target>/seed-* for every target
+ *
+ * Multi-file inputs (CIFAR-10 directory, results store) join their files with FUZZ_SEPARATOR. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <zlib.h>
+
+#include <classsens.h>
+
+#include "fuzz_common.h"
+#include "study/study_internal.h"
+
+/* ---- output ---------------------------------------------------------------------------------- */
+
+typedef struct buf {
+    uint8_t *p;
+    size_t len, cap;
+} buf;
+
+static void add(buf *b, const void *data, size_t n)
+{
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n)
+            cap *= 2;
+        b->p = realloc(b->p, cap);
+        if (!b->p)
+            fuzz_fail("out of memory");
+        b->cap = cap;
+    }
+    if (n)
+        memcpy(b->p + b->len, data, n);
+    b->len += n;
+}
+
+static void add_str(buf *b, const char *s) { add(b, s, strlen(s)); }
+static void add_sep(buf *b) { add_str(b, FUZZ_SEPARATOR); }
+
+static const char *root;
+
+static void make_dir(const char *path)
+{
+    if (mkdir(path, 0755) != 0 && errno != EEXIST)
+        fuzz_fail("mkdir %s: %s", path, strerror(errno));
+}
+
+static void seed(const char *target, const char *name, const void *data, size_t n)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", root, target);
+    make_dir(path);
+    snprintf(path, sizeof path, "%s/%s/seed-%s", root, target, name);
+    FILE *f = fopen(path, "wb");
+    if (!f || (n && fwrite(data, 1, n, f) != n) || fclose(f) != 0)
+        fuzz_fail("cannot write %s", path);
+}
+
+static void seed_buf(const char *target, const char *name, const buf *b) { seed(target, name, b->p, b->len); }
+
+static void seed_gz(const char *target, const char *name, const buf *b)
+{
+    size_t n = 0;
+    uint8_t *gz = fuzz_gzip(b->p, b->len, &n);
+    if (!gz)
+        fuzz_fail("gzip failed");
+    seed(target, name, gz, n);
+    free(gz);
+}
+
+static uint8_t *read_file(const char *path, size_t *len)
+{
+    gzFile f = gzopen(path, "rb"); /* reads raw files as they are, gzip files uncompressed */
+    if (!f)
+        fuzz_fail("cannot open %s", path);
+    buf b = { 0 };
+    uint8_t chunk[65536];
+    int got;
+    while ((got = gzread(f, chunk, sizeof chunk)) > 0)
+        add(&b, chunk, (size_t)got);
+    gzclose(f);
+    *len = b.len;
+    return b.p;
+}
+
+static void check(int status, const char *what)
+{
+    if (status != CS_OK)
+        fuzz_fail("%s: %s: %s", what, cs_status_str(status), cs_last_error());
+}
+
+/* ---- IDX ----------------------------------------------------------------------------------- */
+
+static void be32(buf *b, uint32_t v)
+{
+    uint8_t x[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
+    add(b, x, 4);
+}
+
+static void idx_seeds(void)
+{
+    static const uint32_t shapes[][3] = { { 3, 2, 2 }, { 5, 4, 4 }, { 2, 28, 28 } };
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        buf img = { 0 }, lab = { 0 };
+        add(&img, (const uint8_t[]){ 0, 0, 8, 3 }, 4);
+        for (int d = 0; d < 3; d++)
+            be32(&img, shapes[s][d]);
+        for (uint32_t i = 0; i < shapes[s][0] * shapes[s][1] * shapes[s][2]; i++)
+            add(&img, &(uint8_t){ (uint8_t)(i * 13u) }, 1);
+        add(&lab, (const uint8_t[]){ 0, 0, 8, 1 }, 4);
+        be32(&lab, shapes[s][0]);
+        for (uint32_t i = 0; i < shapes[s][0]; i++)
+            add(&lab, &(uint8_t){ (uint8_t)(i % 3) }, 1);
+        char name[32];
+        snprintf(name, sizeof name, "%u", (unsigned)s);
+        seed_buf("idx_images", name, &img);
+        seed_buf("idx_labels", name, &lab);
+        snprintf(name, sizeof name, "%u.gz", (unsigned)s);
+        seed_gz("idx_images", name, &img);
+        seed_gz("idx_labels", name, &lab);
+        free(img.p);
+        free(lab.p);
+    }
+    buf lab = { 0 };
+    add(&lab, (const uint8_t[]){ 0, 0, 8, 1, 0, 0, 0, 4, 0, 9, 200, 255 }, 12);
+    seed_buf("idx_labels", "large-labels", &lab);
+    free(lab.p);
+}
+
+/* ---- CIFAR-10 ------------------------------------------------------------------------------ */
+
+#define CIFAR_RECORD 3073
+
+static void cifar_batch(buf *b, int records, int first_label)
+{
+    for (int r = 0; r < records; r++) {
+        uint8_t rec[CIFAR_RECORD];
+        rec[0] = (uint8_t)((first_label + r) % 10);
+        for (int i = 1; i < CIFAR_RECORD; i++)
+            rec[i] = (uint8_t)((i / 97 + r) * 7);
+        add(b, rec, sizeof rec);
+    }
+}
+
+static const char cifar_meta[] =
+    "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n\n";
+
+/* One ustar header block (POSIX.1-1988) for a member of `size` bytes; type '0' file, '5'
+ * directory, 'L' GNU long name, 'x' pax extended header. */
+static void tar_header(buf *b, const char *name, size_t size, char type)
+{
+    uint8_t h[512];
+    memset(h, 0, sizeof h);
+    snprintf((char *)h, 100, "%s", name);
+    snprintf((char *)h + 100, 8, "%07o", type == '5' ? 0755u : 0644u);
+    snprintf((char *)h + 108, 8, "%07o", 0u);
+    snprintf((char *)h + 116, 8, "%07o", 0u);
+    snprintf((char *)h + 124, 12, "%011llo", (unsigned long long)size);
+    snprintf((char *)h + 136, 12, "%011o", 1262304000u);
+    h[156] = (uint8_t)type;
+    memcpy(h + 257, "ustar", 6);
+    memcpy(h + 263, "00", 2);
+    memset(h + 148, ' ', 8);
+    unsigned sum = 0;
+    for (int i = 0; i < 512; i++)
+        sum += h[i];
+    snprintf((char *)h + 148, 8, "%06o", sum);
+    h[155] = ' ';
+    add(b, h, sizeof h);
+}
+
+static void tar_member(buf *b, const char *name, const void *data, size_t n, char type)
+{
+    tar_header(b, name, n, type);
+    add(b, data, n);
+    static const uint8_t zero[512];
+    add(b, zero, (512 - n % 512) % 512);
+}
+
+static void tar_end(buf *b)
+{
+    static const uint8_t zero[1024];
+    add(b, zero, sizeof zero);
+}
+
+static void cifar_seeds(void)
+{
+    static const char *const train[] = { "data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin",
+                                         "data_batch_4.bin", "data_batch_5.bin" };
+    buf one = { 0 }, two = { 0 };
+    cifar_batch(&one, 1, 3);
+    cifar_batch(&two, 2, 8);
+
+    /* The release's layout: a directory member, the batches, the class list. */
+    buf tar = { 0 };
+    tar_member(&tar, "cifar-10-batches-bin/", NULL, 0, '5');
+    tar_member(&tar, "cifar-10-batches-bin/batches.meta.txt", cifar_meta, sizeof cifar_meta - 1, '0');
+    for (int i = 0; i < 5; i++) {
+        char name[128];
+        snprintf(name, sizeof name, "cifar-10-batches-bin/%s", train[i]);
+        tar_member(&tar, name, one.p, one.len, '0');
+    }
+    tar_member(&tar, "cifar-10-batches-bin/test_batch.bin", two.p, two.len, '0');
+    tar_end(&tar);
+    seed_buf("cifar10_tar", "full.tar", &tar);
+    seed_gz("cifar10_tar", "full.tar.gz", &tar);
+    free(tar.p);
+
+    /* The test split alone, behind a GNU long name and a pax header. */
+    tar = (buf){ 0 };
+    const char *long_name = "cifar-10-batches-bin/a-directory-name-long-enough-that-ustar-cannot-hold-it-in-"
+                            "its-hundred-bytes/test_batch.bin";
+    tar_member(&tar, "././@LongLink", long_name, strlen(long_name) + 1, 'L');
+    tar_member(&tar, "cifar-10-batches-bin/test_batch.bin", two.p, two.len, '0');
+    const char pax[] = "30 path=cifar/batches.meta.txt\n";
+    tar_member(&tar, "PaxHeaders/meta", pax, sizeof pax - 1, 'x');
+    tar_member(&tar, "meta", cifar_meta, sizeof cifar_meta - 1, '0');
+    tar_end(&tar);
+    seed_buf("cifar10_tar", "test-longname-pax.tar", &tar);
+    seed_gz("cifar10_tar", "test-longname-pax.tar.gz", &tar);
+    free(tar.p);
+
+    /* The directory: test_batch.bin, data_batch_1..5.bin, batches.meta.txt. */
+    buf dir = { 0 };
+    add(&dir, two.p, two.len);
+    for (int i = 0; i < 5; i++) {
+        add_sep(&dir);
+        add(&dir, one.p, one.len);
+    }
+    add_sep(&dir);
+    add_str(&dir, cifar_meta);
+    seed_buf("cifar10_dir", "full", &dir);
+    free(dir.p);
+    /* The test split alone, gzip-compressed, no class list. */
+    size_t n = 0;
+    uint8_t *gz = fuzz_gzip(two.p, two.len, &n);
+    seed("cifar10_dir", "test-gz", gz, n);
+    free(gz);
+    free(one.p);
+    free(two.p);
+}
+
+/* ---- checkpoints --------------------------------------------------------------------------- */
+
+static void checkpoint_seed(const char *dir, const char *arch, int c, int h, int w, int k, double width)
+{
+    cs_model *m = NULL;
+    cs_model_options mo = CS_MODEL_OPTIONS_INIT;
+    mo.width = width;
+    mo.seed = 7;
+    check(cs_model_create(&m, arch, c, h, w, k, &mo), arch);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.ckpt", dir, arch);
+    check(cs_model_save(m, path), "cs_model_save");
+    cs_model_destroy(m);
+    size_t len = 0;
+    uint8_t *file = read_file(path, &len);
+    remove(path);
+    if (len < 4)
+        fuzz_fail("%s: a checkpoint of %zu bytes", path, len);
+    /* The target's first byte: 1 = append the CRC-32 (the file without it follows), 3 = also
+     * gzip-compress. */
+    for (int mode = 1; mode <= 3; mode += 2) {
+        buf b = { 0 };
+        add(&b, &(uint8_t){ (uint8_t)mode }, 1);
+        add(&b, file, len - 4);
+        char name[64];
+        snprintf(name, sizeof name, "%s-%dx%dx%d-mode%d", arch, c, h, w, mode);
+        seed_buf("checkpoint", name, &b);
+        free(b.p);
+    }
+    free(file);
+}
+
+static void checkpoint_seeds(const char *tmp)
+{
+    checkpoint_seed(tmp, "lenet", 1, 28, 28, 10, 0.2);
+    checkpoint_seed(tmp, "custom", 3, 12, 12, 3, 0.1);
+    checkpoint_seed(tmp, "resnet18", 1, 8, 8, 4, 0.03125);
+}
+
+/* ---- results stores ------------------------------------------------------------------------ */
+
+static void tiny_data(cs_dataset **out, size_t n, int k, uint32_t salt)
+{
+    const int side = 16;
+    uint8_t *pixels = malloc(n * side * side);
+    int32_t *labels = malloc(n * sizeof *labels);
+    if (!pixels || !labels)
+        fuzz_fail("out of memory");
+    for (size_t i = 0; i < n; i++) {
+        labels[i] = (int32_t)(i % (size_t)k);
+        for (int p = 0; p < side * side; p++) {
+            const int row = p / side, col = p % side;
+            const int on = labels[i] == 0 ? row == side / 2 : labels[i] == 1 ? col == side / 2 : row == col;
+            pixels[i * side * side + (size_t)p] = (uint8_t)(on ? 220 : (uint32_t)(p * 31 + i * 7 + salt) % 40);
+        }
+    }
+    check(cs_dataset_from_memory(out, pixels, labels, n, 1, side, side, k), "cs_dataset_from_memory");
+    free(pixels);
+    free(labels);
+}
+
+static void add_file(buf *b, const char *dir, const char *rel)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    size_t len = 0;
+    uint8_t *text = read_file(path, &len);
+    add(b, text, len);
+    free(text);
+}
+
+/* The relative paths of a cell's file in cells/ and of its claim in running/, as the store
+ * names them. */
+static void cell_names(const cs_study *s, int cell, char *cell_rel, char *claim_rel, size_t cap)
+{
+    cs_study_cell_info info = { .struct_size = sizeof info };
+    check(cs_study_cell(&info, s, cell), "cs_study_cell");
+    check(cs__study_cell_path(cell_rel, cap, info.model, info.condition, info.replicate), "cs__study_cell_path");
+    check(cs__study_claim_path(claim_rel, cap, info.model, info.condition, info.replicate), "cs__study_claim_path");
+}
+
+static void store_seeds(const char *tmp)
+{
+    cs_dataset *train = NULL, *test = NULL;
+    tiny_data(&train, 60, 3, 0);
+    tiny_data(&test, 30, 3, 5);
+    cs_study_options so = CS_STUDY_OPTIONS_INIT;
+    so.replicates = 2;
+    so.matched_controls = 1;
+    so.jobs = 1;
+    cs_study *s = NULL;
+    check(cs_study_create(&s, train, test, "fuzz-seed", &so), "cs_study_create");
+    cs_train_options to = CS_TRAIN_OPTIONS_INIT;
+    to.epochs = 2;
+    to.batch_size = 16;
+    to.crop_padding = 0;
+    to.horizontal_flip = 0;
+    check(cs_study_add_model(s, NULL, "lenet", 0.25, &to), "cs_study_add_model");
+    static const char *const conds[] = { "shuffle:0.3", "reduce:uniform:0.5" };
+    for (size_t i = 0; i < sizeof conds / sizeof conds[0]; i++) {
+        cs_perturb_spec *spec = NULL;
+        check(cs_perturb_spec_parse(&spec, conds[i]), conds[i]);
+        check(cs_study_add_condition(s, spec), "cs_study_add_condition");
+        cs_perturb_spec_destroy(spec);
+    }
+    char store[4096], claims[4096];
+    snprintf(store, sizeof store, "%s/store", tmp);
+    snprintf(claims, sizeof claims, "%s/claims", tmp);
+    check(cs_study_run(s, store), "cs_study_run");
+    const int cells = cs_study_num_cells(s);
+
+    /* Every cell; the first cell alone; every cell but the last, which is claimed. */
+    char cell_rel[1024], claim_rel[1024];
+    buf all = { 0 }, first = { 0 }, claimed = { 0 };
+    add_file(&all, store, "study.json");
+    add_file(&first, store, "study.json");
+    add_file(&claimed, store, "study.json");
+    for (int c = 0; c < cells; c++) {
+        cell_names(s, c, cell_rel, claim_rel, sizeof cell_rel);
+        add_sep(&all);
+        add_file(&all, store, cell_rel);
+        if (c == 0) {
+            add_sep(&first);
+            add_file(&first, store, cell_rel);
+        }
+        if (c < cells - 1) {
+            add_sep(&claimed);
+            add_file(&claimed, store, cell_rel);
+        }
+    }
+    check(cs_study_prepare(s, claims), "cs_study_prepare");
+    cs_study_claim who = { .struct_size = sizeof who, .worker = "shard 1/2", .host = "fuzz-host", .pid = 4242,
+                           .since = 1700000000.0 };
+    check(cs_study_claim_cell(s, claims, cells - 1, &who), "cs_study_claim_cell");
+    cell_names(s, cells - 1, cell_rel, claim_rel, sizeof cell_rel);
+    add_sep(&claimed);
+    add_file(&claimed, claims, claim_rel);
+    seed_buf("results_store", "all-cells", &all);
+    seed_buf("results_store", "first-cell", &first);
+    seed_buf("results_store", "claimed-last", &claimed);
+    buf config = { 0 };
+    add_file(&config, store, "study.json");
+    seed_buf("results_store", "config-only", &config);
+    free(all.p);
+    free(first.p);
+    free(claimed.p);
+    free(config.p);
+    cs_study_destroy(s);
+    cs_dataset_destroy(train);
+    cs_dataset_destroy(test);
+}
+
+/* ---- strings ------------------------------------------------------------------------------- */
+
+static void spec_seeds(void)
+{
+    static const char *const specs[] = {
+        "none", "shuffle:0.3", "symmetric:0.2", "pairflip:cifar10:0.2", "pairflip:cyclic:0.2",
+        "pairflip:9>1+2>0+3>5+5>3:0.2", "asymmetric:cyclic:0.1", "targeted:3+5:0.4",
+        "matrix:0.8/0.2;0.1/0.9", "matrix:1/0/0;0.25/0.5/0.25;0/0/1", "reduce:uniform:0.4",
+        "reduce:stratified:0.1", "reduce:targeted:3+6:0.25", "shuffle:1e-3", "pairflip:0>0:0.5",
+    };
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "%zu", i);
+        seed("perturb_spec", name, specs[i], strlen(specs[i]));
+    }
+}
+
+static void cli_seeds(void)
+{
+    /* Arguments separated by NUL bytes, as the target splits them. */
+    static const char *const argvs[][16] = {
+        { "--data", "idx:a,b,c,d", "--models", "lenet@4,resnet18:0.5/0.05", "--noise", "shuffle:0.1,0.3",
+          "--reduce", "uniform:0.5", "--seeds", "2", "--matched", NULL },
+        { "--profile=quick", "--data=cifar10:/data/cifar-10-binary.tar.gz", "--epochs", "per-model", "--batch",
+          "64", "--jobs=0", "--threads", "2", "--lr", "0.05", "--augment", "crop:4+flip", NULL },
+        { "--noise", "pairflip:cifar10:0.2", "--noise", "matrix:0.8/0.2;0.1/0.9", "--reduce",
+          "targeted:3+6:0.25,0.5", "--seed", "18446744073709551615", "--train-subset", "1000", NULL },
+        { "fashion-mnist:/usr/share/datasets/fashion-mnist", "--confidence", "0.9", "--top", "3", "--shard",
+          "3", "--precision", "bf16", "--quiet", "--no-report", "--plan", "--", "-x", NULL },
+        { "--models", "googlenet:0.0625@2,unresnet18:0.125,custom:0.25@8/0.03,mobilenetv2,vgg11", "--noise",
+          "none", "--reduce", "none", "--test-subset=0", "--data-per-rank", "--out", "runs/x", "-h", NULL },
+    };
+    for (size_t i = 0; i < sizeof argvs / sizeof argvs[0]; i++) {
+        buf b = { 0 };
+        for (int a = 0; argvs[i][a]; a++) {
+            if (a)
+                add(&b, "", 1);
+            add_str(&b, argvs[i][a]);
+        }
+        char name[16];
+        snprintf(name, sizeof name, "%zu", i);
+        seed_buf("cli_args", name, &b);
+        free(b.p);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: make_seeds DIR\n");
+        return 2;
+    }
+    root = argv[1];
+    make_dir(root);
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s/.work", root);
+    make_dir(tmp);
+    idx_seeds();
+    cifar_seeds();
+    checkpoint_seeds(tmp);
+    store_seeds(tmp);
+    spec_seeds();
+    cli_seeds();
+    return 0;
+}
