@@ -1,8 +1,10 @@
 /* Replicate summaries (cs_confusion_average and its accessors) and weakest-class rankings
- * (cs_rank_weakest): means, standard deviations, Student-t, Welch and bootstrap intervals.
+ * (cs_rank_weakest): means, standard deviations, Wilson, Newcombe, Student-t, Welch and
+ * bootstrap intervals, and exact ties.
  *
  * Values marked "reference" were printed by tests/reference/analysis_reference.py
- * (NumPy/SciPy, run by hand with /usr/bin/python3). */
+ * (NumPy/SciPy) and tests/reference/interval_reference.py (mpmath, 50 digits), run by hand
+ * with /usr/bin/python3. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +33,24 @@ static const double DROP_LO[3] = { 0.10535909918698097, 0.03731182995569657, 0.0
 static const double DROP_HI[3] = { 0.4146409008130191, 0.2526881700443032, 0.17630804936240901 };
 static const double PERCENTILE_VALUES[10] = { 3.0, 1.0, 4.0, 1.5, 5.0, 9.0, 2.0, 6.0, 5.5, 3.5 };
 static const double PERCENTILES_80[2] = { 1.45, 6.299999999999999 };
+
+/* Reference: interval_reference.py. Wilson score intervals with an effective sample size
+ * (CS_INTERVAL_WILSON) of COND, and Newcombe's intervals of the drops from BASE. */
+static const double WILSON_LO_95[3] = { 0.33129485235154921, 0.45827887047990501, 0.59515456013945993 };
+static const double WILSON_HI_95[3] = { 0.86448630350327228, 0.93694434936185001, 0.93384927545180422 };
+static const double WILSON_LO_80[3] = { 0.42810288057868634, 0.5712175477991209, 0.68046505305281905 };
+static const double WILSON_HI_80[3] = { 0.80850479831100197, 0.90417612518571182, 0.90693605941186686 };
+static const double WILSON_ACC_LO_HI[2] = { 0.61000384096877842, 0.87138408344887916 };
+static const double NEWCOMBE_LO[3] = { -0.14584684663937421, -0.20850480034343316, -0.12709332608698904 };
+static const double NEWCOMBE_HI[3] = { 0.58003815795062711, 0.47320112952519764, 0.33724344371464474 };
+/* Issue 16: three seeds at 85 %, 85 % and 10 % (collapsed) of 1000 records per class. */
+static const double COLLAPSED_WILSON[3] = { 0.6, 0.064304805131388767, 0.97036124530551275 };
+static const double COLLAPSED_ACC_WILSON[2] = { 0.064010638888002087, 0.9705018289526845 };
+static const double COLLAPSED_T[2] = { -0.47566318243736545, 1.6756631824373654 };
+/* Every seed at 40/40, 0/40, 30/40: the textbook Wilson interval of 40 records (z = 1.96). */
+static const double ALL_RIGHT[2] = { 0.91237839880271338, 1.0 };
+static const double NONE_RIGHT[2] = { 0.0, 0.087621601197286623 };
+static const double SAME_30_OF_40[2] = { 0.59806038579231974, 0.85812881360903695 };
 
 /* Five replicates of a condition and four of its baseline, all on one test set with class
  * totals (10, 10, 20). Condition recalls: class 0 (.6 .7 .5 .6 .8), class 1 (.8 .7 .9 .8 .7),
@@ -87,7 +107,7 @@ static void assert_close(const double *got, const double *want, size_t n, double
                       want[i]);
 }
 
-START_TEST(average_gives_mean_and_sd_of_counts_and_t_intervals)
+START_TEST(average_gives_mean_and_sd_of_counts_and_wilson_intervals)
 {
     replicates reps = make(&COND[0][0], 5, 3);
     cs_confusion_stats *s = average(&reps, NULL);
@@ -101,18 +121,20 @@ START_TEST(average_gives_mean_and_sd_of_counts_and_t_intervals)
     cs_assert_ok(cs_confusion_stats_sd(v, 3, s));
     assert_close(v, SD_COUNTS, 9, 1e-14);
 
+    /* The default interval is Wilson's with the effective sample size: with 10 and 20 test
+     * records per class the test set's binomial variance outweighs the spread over seeds. */
     double m[3], lo[3], hi[3];
     cs_assert_ok(cs_confusion_stats_class_accuracy(m, lo, hi, 3, s));
     assert_close(m, CLASS_MEAN_95, 3, 1e-15);
-    assert_close(lo, CLASS_LO_95, 3, TOL);
-    assert_close(hi, CLASS_HI_95, 3, TOL);
+    assert_close(lo, WILSON_LO_95, 3, TOL);
+    assert_close(hi, WILSON_HI_95, 3, TOL);
     cs_assert_ok(cs_confusion_stats_class_accuracy(NULL, lo, NULL, 3, s)); /* outputs optional */
-    assert_close(lo, CLASS_LO_95, 3, TOL);
+    assert_close(lo, WILSON_LO_95, 3, TOL);
     double am, alo, ahi;
     cs_assert_ok(cs_confusion_stats_accuracy(&am, &alo, &ahi, s));
     ck_assert_double_eq_tol(am, ACC_MEAN_LO_HI[0], 1e-15);
-    ck_assert_double_eq_tol(alo, ACC_MEAN_LO_HI[1], TOL);
-    ck_assert_double_eq_tol(ahi, ACC_MEAN_LO_HI[2], TOL);
+    ck_assert_double_eq_tol(alo, WILSON_ACC_LO_HI[0], TOL);
+    ck_assert_double_eq_tol(ahi, WILSON_ACC_LO_HI[1], TOL);
     cs_assert_ok(cs_confusion_stats_accuracy(NULL, NULL, NULL, s));
     cs_confusion_stats_destroy(s);
 
@@ -120,8 +142,26 @@ START_TEST(average_gives_mean_and_sd_of_counts_and_t_intervals)
     o.confidence = 0.80;
     s = average(&reps, &o);
     cs_assert_ok(cs_confusion_stats_class_accuracy(m, lo, hi, 3, s));
+    assert_close(lo, WILSON_LO_80, 3, TOL);
+    assert_close(hi, WILSON_HI_80, 3, TOL);
+    cs_confusion_stats_destroy(s);
+
+    /* Student t on request: the numbers this test checked when t was the default. */
+    o.interval = CS_INTERVAL_T;
+    s = average(&reps, &o);
+    cs_assert_ok(cs_confusion_stats_class_accuracy(m, lo, hi, 3, s));
     assert_close(lo, CLASS_LO_80, 3, TOL);
     assert_close(hi, CLASS_HI_80, 3, TOL);
+    cs_confusion_stats_destroy(s);
+    o.confidence = 0.95;
+    s = average(&reps, &o);
+    cs_assert_ok(cs_confusion_stats_class_accuracy(m, lo, hi, 3, s));
+    assert_close(m, CLASS_MEAN_95, 3, 1e-15);
+    assert_close(lo, CLASS_LO_95, 3, TOL);
+    assert_close(hi, CLASS_HI_95, 3, TOL);
+    cs_assert_ok(cs_confusion_stats_accuracy(&am, &alo, &ahi, s));
+    ck_assert_double_eq_tol(alo, ACC_MEAN_LO_HI[1], TOL);
+    ck_assert_double_eq_tol(ahi, ACC_MEAN_LO_HI[2], TOL);
     cs_confusion_stats_destroy(s);
     release(&reps);
 }
@@ -156,8 +196,8 @@ START_TEST(one_replicate_has_no_interval)
 {
     replicates reps = make(&COND[0][0], 1, 3);
     cs_average_options o = CS_AVERAGE_OPTIONS_INIT;
-    for (int boot = 0; boot < 2; boot++) {
-        o.interval = boot ? CS_INTERVAL_BOOTSTRAP : CS_INTERVAL_T;
+    for (int kind = 0; kind < 3; kind++) {
+        o.interval = (cs_interval)kind; /* t, bootstrap, Wilson */
         cs_confusion_stats *s = average(&reps, &o);
         double v[9], m[3], lo[3], hi[3], am, alo, ahi;
         cs_assert_ok(cs_confusion_normalized(v, 3, cs_confusion_stats_mean(s), CS_NORMALIZE_NONE));
@@ -178,7 +218,7 @@ START_TEST(one_replicate_has_no_interval)
 }
 END_TEST
 
-START_TEST(identical_replicates_have_a_zero_width_interval)
+START_TEST(identical_replicates_have_a_zero_width_t_or_bootstrap_interval)
 {
     const double same[3][4] = { { 3, 1, 1, 3 }, { 3, 1, 1, 3 }, { 3, 1, 1, 3 } };
     replicates reps = make(&same[0][0], 3, 2);
@@ -239,9 +279,10 @@ START_TEST(average_rejects_bad_input)
     o.confidence = NAN;
     cs_assert_fails(cs_confusion_average(&s, cms, 2, &o), CS_ERR_INVALID_ARGUMENT, "confidence is nan");
     o.confidence = 0.9;
-    o.interval = (cs_interval)2;
+    o.interval = (cs_interval)3;
     cs_assert_fails(cs_confusion_average(&s, cms, 2, &o), CS_ERR_INVALID_ARGUMENT,
-                    "interval is 2, expected CS_INTERVAL_T (0) or CS_INTERVAL_BOOTSTRAP (1)");
+                    "interval is 3, expected CS_INTERVAL_T (0), CS_INTERVAL_BOOTSTRAP (1) or "
+                    "CS_INTERVAL_WILSON (2)");
     o.interval = CS_INTERVAL_BOOTSTRAP;
     o.bootstrap_resamples = 99;
     cs_assert_fails(cs_confusion_average(&s, cms, 2, &o), CS_ERR_INVALID_ARGUMENT,
@@ -399,12 +440,16 @@ START_TEST(intervals_cover_the_true_mean_about_as_often_as_promised)
 {
     /* 300 simulated studies of 10 replicates whose class-0 recall is N(0.7, 0.05²): the 95 %
      * t interval must contain 0.7 in about 95 % of them; the percentile bootstrap, known to
-     * under-cover with few replicates, in about 90 %. */
+     * under-cover with few replicates, in about 90 %; Wilson's, which adds the binomial
+     * variance of 1000 test records that this simulation does not draw, at least as often as
+     * promised. */
     enum { STUDIES = 300, R = 10 };
     cs__rng rng;
     cs__rng_init(&rng, 2024, 7);
-    int covered_t = 0, covered_boot = 0;
-    cs_average_options ot = CS_AVERAGE_OPTIONS_INIT, ob = CS_AVERAGE_OPTIONS_INIT;
+    int covered_t = 0, covered_boot = 0, covered_w = 0;
+    cs_average_options ot = CS_AVERAGE_OPTIONS_INIT, ob = CS_AVERAGE_OPTIONS_INIT,
+                       ow = CS_AVERAGE_OPTIONS_INIT;
+    ot.interval = CS_INTERVAL_T;
     ob.interval = CS_INTERVAL_BOOTSTRAP;
     ob.bootstrap_resamples = 500;
     for (int study = 0; study < STUDIES; study++) {
@@ -418,8 +463,12 @@ START_TEST(intervals_cover_the_true_mean_about_as_often_as_promised)
         }
         replicates reps = make(&counts[0][0], R, 2);
         ob.seed = (uint64_t)study;
-        cs_confusion_stats *st = average(&reps, &ot), *sb = average(&reps, &ob);
+        cs_confusion_stats *st = average(&reps, &ot), *sb = average(&reps, &ob),
+                           *sw = average(&reps, &ow);
         double lo[2], hi[2];
+        cs_assert_ok(cs_confusion_stats_class_accuracy(NULL, lo, hi, 2, sw));
+        covered_w += lo[0] <= 0.7 && 0.7 <= hi[0];
+        cs_confusion_stats_destroy(sw);
         cs_assert_ok(cs_confusion_stats_class_accuracy(NULL, lo, hi, 2, st));
         covered_t += lo[0] <= 0.7 && 0.7 <= hi[0];
         cs_assert_ok(cs_confusion_stats_class_accuracy(NULL, lo, hi, 2, sb));
@@ -431,6 +480,8 @@ START_TEST(intervals_cover_the_true_mean_about_as_often_as_promised)
     double ct = (double)covered_t / STUDIES, cb = (double)covered_boot / STUDIES;
     ck_assert_msg(ct >= 0.90 && ct <= 0.99, "t coverage %.3f", ct);
     ck_assert_msg(cb >= 0.82 && cb <= 0.97, "bootstrap coverage %.3f", cb);
+    ck_assert_msg((double)covered_w / STUDIES >= 0.93, "Wilson coverage %.3f",
+                  (double)covered_w / STUDIES);
 }
 END_TEST
 
@@ -512,10 +563,12 @@ START_TEST(rank_by_accuracy_lowest_first_ties_by_index_nan_last)
 }
 END_TEST
 
-START_TEST(rank_by_sensitivity_uses_welch_intervals)
+START_TEST(rank_by_sensitivity_uses_welch_intervals_for_t)
 {
     replicates cond = make(&COND[0][0], 5, 3), basereps = make(&BASE[0][0], 4, 3);
-    cs_confusion_stats *s = average(&cond, NULL), *base = average(&basereps, NULL);
+    cs_average_options o = CS_AVERAGE_OPTIONS_INIT;
+    o.interval = CS_INTERVAL_T;
+    cs_confusion_stats *s = average(&cond, &o), *base = average(&basereps, NULL);
     double bm[3];
     cs_assert_ok(cs_confusion_stats_class_accuracy(bm, NULL, NULL, 3, base));
     assert_close(bm, BASE_CLASS_MEAN, 3, 1e-15);
@@ -536,7 +589,7 @@ START_TEST(rank_by_sensitivity_uses_welch_intervals)
 
     /* One replicate on either side: the drop is known, its interval is not. */
     replicates one = make(&COND[0][0], 1, 3);
-    s = average(&one, NULL);
+    s = average(&one, &o);
     base = average(&basereps, NULL);
     cs_assert_ok(cs_rank_weakest(out, sizeof(cs_class_score), 3, s, base));
     for (int i = 0; i < 3; i++)
@@ -585,6 +638,255 @@ START_TEST(rank_by_sensitivity_bootstraps_the_difference_when_asked)
 }
 END_TEST
 
+START_TEST(rank_by_sensitivity_uses_newcombe_intervals_by_default)
+{
+    replicates cond = make(&COND[0][0], 5, 3), basereps = make(&BASE[0][0], 4, 3);
+    cs_confusion_stats *s = average(&cond, NULL), *base = average(&basereps, NULL);
+    cs_class_score out[3];
+    cs_assert_ok(cs_rank_weakest(out, sizeof(cs_class_score), 3, s, base));
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(out[i].cls, i);
+        ck_assert_double_eq_tol(out[i].score, DROP[i], 1e-15);
+        ck_assert_double_eq_tol(out[i].lo, NEWCOMBE_LO[i], TOL);
+        ck_assert_double_eq_tol(out[i].hi, NEWCOMBE_HI[i], TOL);
+    }
+    /* The baseline's own options are not consulted: a t-summary baseline changes nothing. */
+    cs_average_options o = CS_AVERAGE_OPTIONS_INIT;
+    o.interval = CS_INTERVAL_T;
+    o.confidence = 0.5;
+    cs_confusion_stats *base_t = average(&basereps, &o);
+    cs_class_score again[3];
+    cs_assert_ok(cs_rank_weakest(again, sizeof(cs_class_score), 3, s, base_t));
+    for (int i = 0; i < 3; i++)
+        ck_assert(again[i].lo == out[i].lo && again[i].hi == out[i].hi);
+    cs_confusion_stats_destroy(base_t);
+    cs_confusion_stats_destroy(s);
+
+    replicates one = make(&COND[0][0], 1, 3);
+    s = average(&one, NULL);
+    cs_assert_ok(cs_rank_weakest(out, sizeof(cs_class_score), 3, s, base));
+    for (int i = 0; i < 3; i++)
+        ck_assert(!isnan(out[i].score) && isnan(out[i].lo) && isnan(out[i].hi));
+    cs_confusion_stats_destroy(s);
+    cs_confusion_stats_destroy(base);
+    release(&one);
+    release(&cond);
+    release(&basereps);
+}
+END_TEST
+
+/* Three replicates of a 2-class matrix whose classes both have recall x[i] / n. */
+static replicates symmetric_reps(const double *x, size_t r, double n)
+{
+    double counts[16][4];
+    ck_assert(r <= 16);
+    for (size_t i = 0; i < r; i++) {
+        counts[i][0] = counts[i][3] = x[i];
+        counts[i][1] = counts[i][2] = n - x[i];
+    }
+    return make(&counts[0][0], r, 2);
+}
+
+START_TEST(wilson_intervals_stay_in_0_1_where_t_does_not)
+{
+    /* Issue 16: one seed of three collapsed to chance. Student t: [-47.6 %, 167.6 %]. */
+    const double x[3] = { 850, 850, 100 };
+    replicates reps = symmetric_reps(x, 3, 1000);
+    cs_average_options o = CS_AVERAGE_OPTIONS_INIT;
+    cs_confusion_stats *s = average(&reps, &o);
+    double m[2], lo[2], hi[2], am, alo, ahi;
+    cs_assert_ok(cs_confusion_stats_class_accuracy(m, lo, hi, 2, s));
+    ck_assert_double_eq(m[0], COLLAPSED_WILSON[0]);
+    ck_assert_double_eq_tol(lo[0], COLLAPSED_WILSON[1], TOL);
+    ck_assert_double_eq_tol(hi[0], COLLAPSED_WILSON[2], TOL);
+    cs_assert_ok(cs_confusion_stats_accuracy(&am, &alo, &ahi, s)); /* n = 2000 records */
+    ck_assert_double_eq_tol(alo, COLLAPSED_ACC_WILSON[0], TOL);
+    ck_assert_double_eq_tol(ahi, COLLAPSED_ACC_WILSON[1], TOL);
+    cs_confusion_stats_destroy(s);
+    o.interval = CS_INTERVAL_T;
+    s = average(&reps, &o);
+    cs_assert_ok(cs_confusion_stats_class_accuracy(m, lo, hi, 2, s));
+    ck_assert_double_eq_tol(lo[0], COLLAPSED_T[0], TOL);
+    ck_assert_double_eq_tol(hi[0], COLLAPSED_T[1], TOL);
+    cs_confusion_stats_destroy(s);
+    release(&reps);
+
+    /* Whatever the replicates (2 to 6 of 1 to 40 records, every count from 0 to n, at the
+     * bounds often) and the confidence: 0 <= lo <= mean <= hi <= 1 for accuracies, and
+     * -1 <= lo <= drop <= hi <= 1 for drops. */
+    const double confidence[4] = { 0.5, 0.8, 0.95, 0.999 };
+    cs__rng rng;
+    cs__rng_init(&rng, 16, 16);
+    for (int trial = 0; trial < 2000; trial++) {
+        size_t r = 2 + (size_t)cs__rng_below(&rng, 5), rb = 2 + (size_t)cs__rng_below(&rng, 5);
+        double n = (double)(1 + cs__rng_below(&rng, 40)), xs[6], xb[6];
+        for (size_t i = 0; i < 6; i++) {
+            uint64_t kind = cs__rng_below(&rng, 4); /* 0, n, or anything */
+            xs[i] = kind == 0 ? 0.0 : kind == 1 ? n : (double)cs__rng_below(&rng, (uint64_t)n + 1);
+            xb[i] = (double)cs__rng_below(&rng, (uint64_t)n + 1);
+        }
+        o.interval = CS_INTERVAL_WILSON;
+        o.confidence = confidence[trial % 4];
+        replicates a = symmetric_reps(xs, r, n), b = symmetric_reps(xb, rb, n);
+        cs_confusion_stats *sa = average(&a, &o), *sb = average(&b, &o);
+        cs_assert_ok(cs_confusion_stats_class_accuracy(m, lo, hi, 2, sa));
+        ck_assert_msg(0.0 <= lo[0] && lo[0] <= m[0] && m[0] <= hi[0] && hi[0] <= 1.0,
+                      "trial %d: %.17g <= %.17g <= %.17g", trial, lo[0], m[0], hi[0]);
+        ck_assert_msg(hi[0] > lo[0], "trial %d: zero width at %.17g", trial, m[0]);
+        cs_class_score d[2];
+        cs_assert_ok(cs_rank_weakest(d, sizeof(cs_class_score), 2, sa, sb));
+        ck_assert_msg(-1.0 <= d[0].lo && d[0].lo <= d[0].score && d[0].score <= d[0].hi &&
+                          d[0].hi <= 1.0,
+                      "trial %d: %.17g <= %.17g <= %.17g", trial, d[0].lo, d[0].score, d[0].hi);
+        cs_confusion_stats_destroy(sa);
+        cs_confusion_stats_destroy(sb);
+        release(&a);
+        release(&b);
+    }
+}
+END_TEST
+
+START_TEST(wilson_intervals_at_the_bounds_and_for_identical_seeds)
+{
+    /* Class 0 right 40/40 in every seed, class 1 30/40 in every seed: no spread over seeds,
+     * so what is left is the test set's binomial uncertainty, the textbook Wilson interval
+     * of 40 records with the normal quantile. */
+    const double right[3][4] = { { 40, 0, 10, 30 }, { 40, 0, 10, 30 }, { 40, 0, 10, 30 } };
+    replicates reps = make(&right[0][0], 3, 2);
+    cs_confusion_stats *s = average(&reps, NULL);
+    double m[2], lo[2], hi[2];
+    cs_assert_ok(cs_confusion_stats_class_accuracy(m, lo, hi, 2, s));
+    ck_assert_double_eq(m[0], 1.0);
+    ck_assert_double_eq_tol(lo[0], ALL_RIGHT[0], TOL);
+    ck_assert_double_eq(hi[0], 1.0);
+    ck_assert_double_eq(m[1], 0.75);
+    ck_assert_double_eq_tol(lo[1], SAME_30_OF_40[0], TOL);
+    ck_assert_double_eq_tol(hi[1], SAME_30_OF_40[1], TOL);
+    cs_confusion_stats_destroy(s);
+    release(&reps);
+
+    const double wrong[2][4] = { { 0, 40, 10, 30 }, { 0, 40, 10, 30 } };
+    reps = make(&wrong[0][0], 2, 2);
+    s = average(&reps, NULL);
+    cs_assert_ok(cs_confusion_stats_class_accuracy(m, lo, hi, 2, s));
+    ck_assert_double_eq(m[0], 0.0);
+    ck_assert_double_eq(lo[0], 0.0);
+    ck_assert_double_eq_tol(hi[0], NONE_RIGHT[1], TOL);
+    cs_confusion_stats_destroy(s);
+    release(&reps);
+}
+END_TEST
+
+START_TEST(wilson_intervals_cover_the_population_accuracy)
+{
+    /* 400 simulated studies of 3 seeds on a fresh test set of 100 records from a population
+     * where the model is right 90 % of the time: E ~ Binomial(100, 0.9) records are right for
+     * every seed, and each seed moves that count by N(0, 2²). The 95 % Wilson interval must
+     * contain 0.9 in about 95 % of the studies; the t interval over seeds, which sees only
+     * the seeds' spread on the one test set, far less often (about 73 % in
+     * interval_reference.py's sister simulation). */
+    enum { STUDIES = 400, R = 3, N = 100 };
+    cs__rng rng;
+    cs__rng_init(&rng, 2025, 16);
+    int covered_w = 0, covered_t = 0;
+    cs_average_options ot = CS_AVERAGE_OPTIONS_INIT;
+    ot.interval = CS_INTERVAL_T;
+    for (int study = 0; study < STUDIES; study++) {
+        int e = 0;
+        for (int j = 0; j < N; j++)
+            e += cs__rng_uniform(&rng) < 0.9;
+        double x[R];
+        for (int i = 0; i < R; i++)
+            x[i] = fmin(N, fmax(0.0, round(e + 2.0 * normal(&rng))));
+        replicates reps = symmetric_reps(x, R, N);
+        cs_confusion_stats *sw = average(&reps, NULL), *st = average(&reps, &ot);
+        double lo[2], hi[2];
+        cs_assert_ok(cs_confusion_stats_class_accuracy(NULL, lo, hi, 2, sw));
+        covered_w += lo[0] <= 0.9 && 0.9 <= hi[0];
+        cs_assert_ok(cs_confusion_stats_class_accuracy(NULL, lo, hi, 2, st));
+        covered_t += lo[0] <= 0.9 && 0.9 <= hi[0];
+        cs_confusion_stats_destroy(sw);
+        cs_confusion_stats_destroy(st);
+        release(&reps);
+    }
+    double cw = (double)covered_w / STUDIES, ct = (double)covered_t / STUDIES;
+    ck_assert_msg(cw >= 0.92 && cw <= 0.99, "Wilson coverage %.3f", cw);
+    ck_assert_msg(ct < 0.85, "t coverage %.3f", ct);
+}
+END_TEST
+
+START_TEST(rank_by_accuracy_breaks_exact_ties_by_index_issue_16)
+{
+    /* Issue 16's reproducer: 3 replicates, 40 test records per class; correct records of
+     * class 0: 31, 31, 26; class 1: 20, 20, 20; class 2: 29, 29, 30. Classes 0 and 2 both
+     * average 88/120; a running mean made them differ in the last bit and ranked [1, 2, 0]. */
+    const double right[3][3] = { { 31, 20, 29 }, { 31, 20, 29 }, { 26, 20, 30 } };
+    double counts[3][9];
+    for (int i = 0; i < 3; i++)
+        for (int t = 0; t < 3; t++) {
+            counts[i][t * 3 + t] = right[i][t];
+            counts[i][t * 3 + (t + 1) % 3] = 40 - right[i][t];
+            counts[i][t * 3 + (t + 2) % 3] = 0;
+        }
+    replicates reps = make(&counts[0][0], 3, 3);
+    for (int kind = 0; kind < 3; kind++) {
+        cs_average_options o = CS_AVERAGE_OPTIONS_INIT;
+        o.interval = (cs_interval)kind;
+        cs_confusion_stats *s = average(&reps, &o);
+        cs_class_score out[3];
+        cs_assert_ok(cs_rank_weakest(out, sizeof(cs_class_score), 3, s, NULL));
+        ck_assert_msg(out[0].cls == 1 && out[1].cls == 0 && out[2].cls == 2,
+                      "interval %d: ranking [%d, %d, %d]", kind, out[0].cls, out[1].cls, out[2].cls);
+        ck_assert(out[1].score == out[2].score);
+        ck_assert_double_eq(out[1].score, 88.0 / 120.0);
+        double m[3];
+        cs_assert_ok(cs_confusion_stats_class_accuracy(m, NULL, NULL, 3, s));
+        ck_assert(m[0] == m[2]);
+        cs_confusion_stats_destroy(s);
+    }
+    release(&reps);
+}
+END_TEST
+
+START_TEST(rank_by_sensitivity_breaks_exact_ties_by_index)
+{
+    /* Drops that are equal rationals, 10/120, whose difference of rounded means is not:
+     * class 0 falls from 91/120 to 81/120 (0.0833...326 as a difference of doubles), class 1
+     * from 90/120 to 80/120 (0.0833...337), class 2 from 100/120 to 95/120. The integer form
+     * gives both exactly 10/120, so class 0 comes first. */
+    const double base_right[3][3] = { { 31, 30, 34 }, { 30, 30, 33 }, { 30, 30, 33 } };
+    const double cond_right[3][3] = { { 27, 27, 32 }, { 27, 27, 32 }, { 27, 26, 31 } };
+    double bc[3][9], cc[3][9];
+    for (int i = 0; i < 3; i++)
+        for (int t = 0; t < 3; t++) {
+            int off = t * 3 + (t + 1) % 3, zero = t * 3 + (t + 2) % 3;
+            bc[i][t * 3 + t] = base_right[i][t];
+            bc[i][off] = 40 - base_right[i][t];
+            bc[i][zero] = 0;
+            cc[i][t * 3 + t] = cond_right[i][t];
+            cc[i][off] = 40 - cond_right[i][t];
+            cc[i][zero] = 0;
+        }
+    ck_assert(91.0 / 120.0 - 81.0 / 120.0 < 90.0 / 120.0 - 80.0 / 120.0);
+    replicates b = make(&bc[0][0], 3, 3), c = make(&cc[0][0], 3, 3);
+    for (int kind = 0; kind < 3; kind++) {
+        cs_average_options o = CS_AVERAGE_OPTIONS_INIT;
+        o.interval = (cs_interval)kind;
+        cs_confusion_stats *sb = average(&b, &o), *sc = average(&c, &o);
+        cs_class_score out[3];
+        cs_assert_ok(cs_rank_weakest(out, sizeof(cs_class_score), 3, sc, sb));
+        ck_assert_msg(out[0].cls == 0 && out[1].cls == 1 && out[2].cls == 2,
+                      "interval %d: ranking [%d, %d, %d]", kind, out[0].cls, out[1].cls, out[2].cls);
+        ck_assert(out[0].score == out[1].score);
+        ck_assert_double_eq(out[0].score, 10.0 / 120.0);
+        cs_confusion_stats_destroy(sb);
+        cs_confusion_stats_destroy(sc);
+    }
+    release(&b);
+    release(&c);
+}
+END_TEST
+
 START_TEST(rank_rejects_bad_input)
 {
     replicates three = make(&COND[0][0], 2, 3);
@@ -608,10 +910,10 @@ int main(void)
 {
     Suite *s = suite_create("analysis");
     TCase *tc = tcase_create("analysis");
-    tcase_add_test(tc, average_gives_mean_and_sd_of_counts_and_t_intervals);
+    tcase_add_test(tc, average_gives_mean_and_sd_of_counts_and_wilson_intervals);
     tcase_add_test(tc, mean_recall_equals_recall_of_the_mean_matrix_on_one_test_set);
     tcase_add_test(tc, one_replicate_has_no_interval);
-    tcase_add_test(tc, identical_replicates_have_a_zero_width_interval);
+    tcase_add_test(tc, identical_replicates_have_a_zero_width_t_or_bootstrap_interval);
     tcase_add_test(tc, absent_class_has_nan_accuracy);
     tcase_add_test(tc, average_rejects_bad_input);
     tcase_add_test(tc, average_options_are_versioned);
@@ -621,7 +923,13 @@ int main(void)
     tcase_add_test(tc, bootstrap_percentiles_match_a_full_sort);
     tcase_add_test(tc, intervals_cover_the_true_mean_about_as_often_as_promised);
     tcase_add_test(tc, rank_by_accuracy_lowest_first_ties_by_index_nan_last);
-    tcase_add_test(tc, rank_by_sensitivity_uses_welch_intervals);
+    tcase_add_test(tc, rank_by_sensitivity_uses_welch_intervals_for_t);
+    tcase_add_test(tc, rank_by_sensitivity_uses_newcombe_intervals_by_default);
+    tcase_add_test(tc, wilson_intervals_stay_in_0_1_where_t_does_not);
+    tcase_add_test(tc, wilson_intervals_at_the_bounds_and_for_identical_seeds);
+    tcase_add_test(tc, wilson_intervals_cover_the_population_accuracy);
+    tcase_add_test(tc, rank_by_accuracy_breaks_exact_ties_by_index_issue_16);
+    tcase_add_test(tc, rank_by_sensitivity_breaks_exact_ties_by_index);
     tcase_add_test(tc, rank_by_sensitivity_bootstraps_the_difference_when_asked);
     tcase_add_test(tc, rank_rejects_bad_input);
     tcase_add_test(tc, rank_takes_an_older_smaller_struct_and_refuses_a_newer_one);

@@ -25,26 +25,47 @@
 extern "C" {
 #endif
 
-/** @brief How confidence intervals over replicates are computed. */
+/**
+ * @brief How confidence intervals over replicates are computed.
+ *
+ * Accuracies are proportions: ::CS_INTERVAL_WILSON (the default) and ::CS_INTERVAL_BOOTSTRAP
+ * always stay in [0, 1]; ::CS_INTERVAL_T does not (three seeds, one of them collapsed, gave
+ * [−35.3 %, 133.7 %]) and is kept for comparison with earlier reports. docs/analysis.md,
+ * "Intervals over replicates", says why the default was chosen.
+ */
 typedef enum cs_interval {
-    /** Student t: mean ± t(1−(1−c)/2, r−1) · s / √r over the r replicate values. */
+    /** Student t: mean ± t(1−(1−c)/2, r−1) · s / √r over the r replicate values. Not
+     *  bounded: it can leave [0, 1]. The default up to release 1.0.0. */
     CS_INTERVAL_T = 0,
     /** Percentile bootstrap: resample the r replicates with replacement B times, take the
-     *  (1−c)/2 and (1+c)/2 quantiles of the resampled means (linear interpolation). */
-    CS_INTERVAL_BOOTSTRAP = 1
+     *  (1−c)/2 and (1+c)/2 quantiles of the resampled means (linear interpolation). Within
+     *  the range of the replicate values; it ignores the test set's size and, with few
+     *  replicates, covers less often than promised. */
+    CS_INTERVAL_BOOTSTRAP = 1,
+    /** Wilson score interval with an effective sample size (the default): for the mean p̂
+     *  of r replicate proportions on n test records, v = s²/r + p̂(1−p̂)/n adds the test
+     *  set's binomial variance to the spread over seeds (s their sample deviation),
+     *  m = p̂(1−p̂)/v (m = n when v = 0), q = t(1−(1−c)/2, ν) with the Welch–Satterthwaite
+     *  ν = v² (r−1) / (s²/r)² (∞ when s = 0), and the bounds are the roots π of
+     *  (p̂ − π)² = q² π(1−π)/m: (p̂ + q²/2m ± q √(v + q²/4m²)) / (1 + q²/m). Always in
+     *  [0, 1] and containing p̂; identical replicates give the Wilson interval of the test set
+     *  alone. n is the harmonic mean of the replicates' totals (the total itself on one
+     *  test set). */
+    CS_INTERVAL_WILSON = 2
 } cs_interval;
 
 /** @brief Options of cs_confusion_average(). Initialise with ::CS_AVERAGE_OPTIONS_INIT. */
 typedef struct cs_average_options {
     size_t struct_size;       /**< sizeof(cs_average_options). */
     double confidence;        /**< Interval coverage in (0, 1); default 0.95. */
-    cs_interval interval;     /**< ::CS_INTERVAL_T (default) or ::CS_INTERVAL_BOOTSTRAP. */
+    cs_interval interval;     /**< ::CS_INTERVAL_WILSON (default), ::CS_INTERVAL_BOOTSTRAP or
+                                   ::CS_INTERVAL_T. */
     int bootstrap_resamples;  /**< B for the bootstrap, >= 100; default 2000. */
     uint64_t seed;            /**< Seed of the bootstrap resampling; default 0. */
 } cs_average_options;
 
-/** @brief Defaults: 95 % Student-t intervals. */
-#define CS_AVERAGE_OPTIONS_INIT { sizeof(cs_average_options), 0.95, CS_INTERVAL_T, 2000, 0u }
+/** @brief Defaults: 95 % Wilson score intervals with an effective sample size. */
+#define CS_AVERAGE_OPTIONS_INIT { sizeof(cs_average_options), 0.95, CS_INTERVAL_WILSON, 2000, 0u }
 
 /**
  * @brief Fill @p opts with exactly what ::CS_AVERAGE_OPTIONS_INIT gives (for bindings, which
@@ -63,6 +84,8 @@ typedef struct cs_confusion_stats cs_confusion_stats;
  * The mean matrix is the cell-wise mean of the counts; its normalisations are taken after
  * averaging. Per-class accuracy is the recall of each replicate, summarised by its mean and
  * an interval; with one replicate the interval is NaN (no spread can be estimated).
+ * With integer counts, a mean whose replicates share their totals is computed from integer
+ * sums, Σ correct / Σ total, so equal proportions give equal doubles (exact ties).
  * When every replicate has the same class totals (one test set), the mean of the replicate
  * recalls equals the recall of the mean matrix.
  *
@@ -140,12 +163,18 @@ typedef struct cs_class_score {
  *
  * Without a baseline, by mean accuracy, lowest first, with the interval of
  * cs_confusion_stats_class_accuracy(). With a baseline, by sensitivity
- * d(t) = acc_base(t) − acc(t), largest drop first; its interval is Welch's t interval for
- * the difference of two independent means (replicates of the two conditions are trained
- * independently), or a bootstrap of the difference when @p s was made with
- * ::CS_INTERVAL_BOOTSTRAP. The condition's options (confidence, interval kind, resamples,
- * seed) rule; the baseline's are not consulted. Ties are broken by class index; classes
- * absent from the test set (NaN scores) come last. Take the first k entries for a top-k list.
+ * d(t) = acc_base(t) − acc(t), largest drop first. Its interval follows the condition's
+ * interval kind: for ::CS_INTERVAL_WILSON, Newcombe's hybrid score interval (MOVER) from the
+ * Wilson intervals (l, u) of the two means p_b and p, d − √((p_b − l_b)² + (u − p)²) and
+ * d + √((u_b − p_b)² + (p − l)²), always in [−1, 1]; for ::CS_INTERVAL_T, Welch's t interval
+ * for the difference of two independent means (replicates of the two conditions are trained
+ * independently); for ::CS_INTERVAL_BOOTSTRAP, a bootstrap of the difference. The
+ * condition's options (confidence, interval kind, resamples, seed) rule; the baseline's are
+ * not consulted. With integer counts and one test set, d = X_b/N_b − X/N is computed from the
+ * integer sums over replicates of correct records X and records N as (X_b N − X N_b) / (N_b N),
+ * so equal drops are equal doubles. Ties (equal doubles) are broken
+ * by class index; classes absent from the test set (NaN scores) come last. Take the first k
+ * entries for a top-k list.
  *
  * @param[out] out  K entries, weakest first.
  * @param elem_size sizeof(cs_class_score) as the caller knows it: elements are written at this

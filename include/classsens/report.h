@@ -25,7 +25,8 @@ extern "C" {
 typedef struct cs_report_options {
     size_t struct_size;       /**< sizeof(cs_report_options). */
     double confidence;        /**< Coverage of every interval, in (0, 1); default 0.95. */
-    cs_interval interval;     /**< Replicate intervals: ::CS_INTERVAL_T (default) or bootstrap. */
+    cs_interval interval;     /**< Replicate intervals: ::CS_INTERVAL_WILSON (default),
+                                   ::CS_INTERVAL_BOOTSTRAP or ::CS_INTERVAL_T. */
     int top_k;                /**< Weakest classes listed and compared across models; default 3. */
     double merge_threshold;   /**< Merge candidates: pairs whose symmetric confusion, as a
                                    fraction of the two classes' test records, is at least this;
@@ -35,8 +36,9 @@ typedef struct cs_report_options {
     const char *title;        /**< Page title; NULL: "Class sensitivity: " + the data set's name. */
 } cs_report_options;
 
-/** @brief Defaults: 95 % t intervals, top 3, merge threshold 0.05, figure files, default title. */
-#define CS_REPORT_OPTIONS_INIT { sizeof(cs_report_options), 0.95, CS_INTERVAL_T, 3, 0.05, 1, NULL }
+/** @brief Defaults: 95 % Wilson score intervals, top 3, merge threshold 0.05, figure files,
+ *         default title. */
+#define CS_REPORT_OPTIONS_INIT { sizeof(cs_report_options), 0.95, CS_INTERVAL_WILSON, 3, 0.05, 1, NULL }
 
 /**
  * @brief Fill @p opts with exactly what ::CS_REPORT_OPTIONS_INIT gives (for bindings, which

@@ -32,6 +32,16 @@ struct cs_confusion_stats {
     double *class_lo;          /* (K) */
     double *class_hi;          /* (K) */
     double acc_mean, acc_lo, acc_hi;
+    /* Sums over replicates of the correct records (x) and of the records (n) of each class,
+     * the harmonic mean of the replicates' class totals (n_hm, the n of the Wilson interval),
+     * and whether every replicate had the same total (then the mean is x / n, from integer
+     * sums, and exact ties stay exact). */
+    double *class_x;           /* (K) */
+    double *class_n;           /* (K) */
+    double *class_n_hm;        /* (K) */
+    unsigned char *class_same; /* (K) */
+    double acc_x, acc_n, acc_n_hm;
+    int acc_same;
 };
 
 /* A matrix of k classes (k already validated) with zero counts; the caller fills counts and

@@ -1,5 +1,6 @@
 /* Replicate summaries: the mean and standard deviation of r confusion matrices, and the
- * per-class and overall accuracy of the replicates with Student-t or bootstrap intervals. */
+ * per-class and overall accuracy of the replicates with Wilson (effective sample size),
+ * Student-t or bootstrap intervals. */
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -96,9 +97,11 @@ static int check_options(cs_average_options *o, const cs_average_options *given)
     if (!(o->confidence > 0.0 && o->confidence < 1.0))
         return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: confidence is %g, expected a value in (0, 1)",
                          what, o->confidence);
-    if (o->interval != CS_INTERVAL_T && o->interval != CS_INTERVAL_BOOTSTRAP)
+    if (o->interval != CS_INTERVAL_T && o->interval != CS_INTERVAL_BOOTSTRAP &&
+        o->interval != CS_INTERVAL_WILSON)
         return cs__error(CS_ERR_INVALID_ARGUMENT,
-                         "%s: interval is %d, expected CS_INTERVAL_T (0) or CS_INTERVAL_BOOTSTRAP (1)",
+                         "%s: interval is %d, expected CS_INTERVAL_T (0), CS_INTERVAL_BOOTSTRAP (1) "
+                         "or CS_INTERVAL_WILSON (2)",
                          what, (int)o->interval);
     if (o->bootstrap_resamples < 100)
         return cs__error(CS_ERR_INVALID_ARGUMENT,
@@ -107,16 +110,26 @@ static int check_options(cs_average_options *o, const cs_average_options *given)
     return CS_OK;
 }
 
-/* Mean of r replicate values v and its interval: t_q · sd / √r around the mean, or the
- * percentiles of the resampled means (idx: b rows of r indices; work: b doubles). */
-static void summarize(const double *v, size_t r, const cs_average_options *o, double t_q,
-                      const size_t *idx, double *work, double *mean, double *lo, double *hi)
+/* Mean of r replicate proportions v and its interval: the Wilson score interval with an
+ * effective sample size (n test records: the harmonic mean of the replicates' totals),
+ * t_q · sd / √r around the mean, or the percentiles of the resampled means (idx: b rows of r
+ * indices; work: b doubles). `exact` is the mean from integer sums, x / n, when the replicates
+ * share their totals, NaN otherwise: it replaces the running sum, whose rounding would make
+ * equal means differ in the last bit. */
+static void summarize(const double *v, size_t r, double exact, double n, const cs_average_options *o,
+                      double t_q, const size_t *idx, double *work, double *mean, double *lo, double *hi)
 {
     double sd;
     cs__stats_mean_sd(v, r, mean, &sd);
+    if (!isnan(exact) && !isnan(*mean))
+        *mean = exact;
     *lo = *hi = NAN;
     if (r < 2 || isnan(*mean))
         return;
+    if (o->interval == CS_INTERVAL_WILSON) {
+        cs__stats_wilson(*mean, sd, r, n, o->confidence, lo, hi);
+        return;
+    }
     if (o->interval == CS_INTERVAL_T) {
         double half = t_q * sd / sqrt((double)r);
         *lo = *mean - half;
@@ -170,11 +183,13 @@ int cs_confusion_average(cs_confusion_stats **out, const cs_confusion *const *cm
 
     const size_t kk = (size_t)k * (size_t)k, b = (size_t)o.bootstrap_resamples;
     const int boot = o.interval == CS_INTERVAL_BOOTSTRAP && r >= 2;
-    /* One block of doubles: sd (K²), recall (K·r), acc (r), class mean/lo/hi (3K). */
+    /* One block: doubles sd (K²), recall (K·r), acc (r), class mean/lo/hi and x/n/n_hm (6K),
+     * then K flags. */
     size_t kr, doubles, block_bytes, idx_bytes = 0;
     if (!cs__mul_size(&kr, (size_t)k, r) || !cs__add_size(&doubles, kk, kr) ||
-        !cs__add_size(&doubles, doubles, r) || !cs__add_size(&doubles, doubles, 3u * (size_t)k) ||
+        !cs__add_size(&doubles, doubles, r) || !cs__add_size(&doubles, doubles, 6u * (size_t)k) ||
         !cs__mul_size(&block_bytes, doubles, sizeof(double)) ||
+        !cs__add_size(&block_bytes, block_bytes, (size_t)k) ||
         (boot && (!cs__mul_size(&idx_bytes, b, r) ||
                   !cs__mul_size(&idx_bytes, idx_bytes, sizeof(size_t)))))
         return cs__error_oom("cs_confusion_average: the summary of so many replicates", SIZE_MAX);
@@ -196,6 +211,10 @@ int cs_confusion_average(cs_confusion_stats **out, const cs_confusion *const *cm
     s->class_mean = s->acc + r;
     s->class_lo = s->class_mean + k;
     s->class_hi = s->class_lo + k;
+    s->class_x = s->class_hi + k;
+    s->class_n = s->class_x + k;
+    s->class_n_hm = s->class_n + k;
+    s->class_same = (unsigned char *)(s->class_n_hm + k);
     status = cs__confusion_alloc(&s->mean, k, fn);
     if (status != CS_OK)
         goto cleanup;
@@ -217,14 +236,35 @@ int cs_confusion_average(cs_confusion_stats **out, const cs_confusion *const *cm
     for (size_t c = 0; c < kk; c++)
         s->sd[c] = r >= 2 ? sqrt(s->sd[c] / (double)(r - 1)) : NAN;
 
+    /* Integer sums for the means and the harmonic means of the totals for the Wilson n. */
+    double inv_total = 0.0;
+    s->acc_x = s->acc_n = 0.0;
+    s->acc_same = 1;
+    for (size_t t = 0; t < (size_t)k; t++) {
+        s->class_x[t] = s->class_n[t] = s->class_n_hm[t] = 0.0;
+        s->class_same[t] = 1;
+    }
     for (size_t i = 0; i < r; i++) {
         const cs_confusion *cm = cms[i];
+        double trace = 0.0;
         for (size_t t = 0; t < (size_t)k; t++) {
-            double n = cm->row[t];
-            s->recall[t * r + i] = n != 0.0 ? cm->counts[t * (size_t)k + t] / n : NAN;
+            double n = cm->row[t], x = cm->counts[t * (size_t)k + t];
+            trace += x;
+            s->recall[t * r + i] = n != 0.0 ? x / n : NAN;
+            s->class_x[t] += x;
+            s->class_n[t] += n;
+            s->class_n_hm[t] += n > 0 ? 1.0 / n : INFINITY; /* absent class: n_hm 0, no interval */
+            s->class_same[t] &= n == cms[0]->row[t];
         }
         s->acc[i] = cs_confusion_accuracy(cm);
+        s->acc_x += trace;
+        s->acc_n += cm->total;
+        inv_total += cm->total > 0 ? 1.0 / cm->total : INFINITY;
+        s->acc_same &= cm->total == cms[0]->total;
     }
+    for (size_t t = 0; t < (size_t)k; t++)
+        s->class_n_hm[t] = (double)r / s->class_n_hm[t];
+    s->acc_n_hm = (double)r / inv_total;
 
     if (boot) {
         /* One set of resamples for every class and the overall accuracy: a resample draws
@@ -236,9 +276,11 @@ int cs_confusion_average(cs_confusion_stats **out, const cs_confusion *const *cm
     const double t_q = r >= 2 ? cs__stats_t_quantile(0.5 * (1.0 + o.confidence), (double)(r - 1))
                               : NAN;
     for (size_t t = 0; t < (size_t)k; t++)
-        summarize(s->recall + t * r, r, &o, t_q, idx, work, &s->class_mean[t], &s->class_lo[t],
+        summarize(s->recall + t * r, r, s->class_same[t] ? s->class_x[t] / s->class_n[t] : NAN,
+                  s->class_n_hm[t], &o, t_q, idx, work, &s->class_mean[t], &s->class_lo[t],
                   &s->class_hi[t]);
-    summarize(s->acc, r, &o, t_q, idx, work, &s->acc_mean, &s->acc_lo, &s->acc_hi);
+    summarize(s->acc, r, s->acc_same ? s->acc_x / s->acc_n : NAN, s->acc_n_hm, &o, t_q, idx, work,
+              &s->acc_mean, &s->acc_lo, &s->acc_hi);
 
     *out = s;
     s = NULL;

@@ -513,3 +513,34 @@ void cs__stats_mean_sd(const double *v, size_t n, double *mean, double *sd)
     *mean = m;
     *sd = n >= 2 ? sqrt(fmax(0.0, ss - resid * resid / (double)n) / (double)(n - 1)) : NAN;
 }
+
+void cs__stats_wilson(double p, double sd, size_t r, double n, double confidence, double *lo,
+                      double *hi)
+{
+    *lo = *hi = NAN;
+    if (r < 2 || isnan(p) || isnan(sd) || !(n > 0) || !(p >= 0 && p <= 1))
+        return;
+    /* Variance of p: the spread over seeds (measured on one test set) plus the binomial
+     * variance of that test set, which the seeds share. */
+    const double vs = sd * sd / (double)r, vb = p * (1.0 - p) / n, v = vs + vb;
+    /* Welch-Satterthwaite: only the seed term is estimated (r - 1 degrees of freedom). */
+    const double df = vs > 0 ? v * v * (double)(r - 1) / (vs * vs) : INFINITY;
+    const double q = cs__stats_t_quantile(0.5 * (1.0 + confidence), df);
+    /* Effective sample size; v = 0 only when p is 0 or 1 (every replicate at that bound),
+     * where the Wilson interval of the n test records remains. */
+    const double m = v > 0 ? p * (1.0 - p) / v : n;
+    const double g = q * q / m, center = (p + 0.5 * g) / (1.0 + g);
+    const double half = q * sqrt(v + 0.25 * q * q / (m * m)) / (1.0 + g);
+    /* The bound nearer 0 (or 1) from the product of the roots, p^2 / (1 + g) (or
+     * (1 - p)^2 / (1 + g) for 1 - pi), instead of a difference that cancels. */
+    double l, h;
+    if (p <= 0.5) {
+        h = center + half;
+        l = p * p / ((1.0 + g) * h);
+    } else {
+        l = center - half;
+        h = 1.0 - (1.0 - p) * (1.0 - p) / ((1.0 + g) * (1.0 - l));
+    }
+    *lo = fmin(fmax(l, 0.0), p);
+    *hi = fmax(fmin(h, 1.0), p);
+}

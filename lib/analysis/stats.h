@@ -42,4 +42,11 @@ double cs__stats_rank(const double *v, int n, double *ranks, int *scratch);
  * n = 0). Constant data give exactly that mean and a zero deviation. */
 void cs__stats_mean_sd(const double *v, size_t n, double *mean, double *sd);
 
+/* The Wilson score interval with an effective sample size for a proportion p, the mean of
+ * r >= 2 replicate proportions with sample standard deviation sd, each measured on n test
+ * records (classsens/analysis.h, CS_INTERVAL_WILSON, and docs/analysis.md give the formula).
+ * Bounds in [0, 1] with lo <= p <= hi; NaN when r < 2, p or sd is NaN, or n is not positive. */
+void cs__stats_wilson(double p, double sd, size_t r, double n, double confidence, double *lo,
+                      double *hi);
+
 #endif

@@ -1,5 +1,7 @@
 /* Weakest-class rankings: by mean accuracy, or by sensitivity (the accuracy drop from a
- * baseline) with Welch or bootstrap intervals for the difference of two independent means. */
+ * baseline) with Newcombe (from Wilson intervals), Welch or bootstrap intervals for the
+ * difference of two independent means. Means and drops come from integer sums where they can,
+ * so that the tie-break by class index sees exact ties. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +61,40 @@ static void welch(cs_class_score *sc, const cs_confusion_stats *s, const cs_conf
     const double half = cs__stats_t_quantile(0.5 * (1.0 + s->opts.confidence), df) * se;
     sc->lo = sc->score - half;
     sc->hi = sc->score + half;
+}
+
+/* Newcombe's hybrid score interval (MOVER) for d = p_b − p: each side combines the distances
+ * from the two means to the Wilson bounds that move d that way, so the interval stays in
+ * [−1, 1] and is as asymmetric as the two Wilson intervals are. Both at the condition's
+ * confidence, from the stored replicate values. */
+static void newcombe(cs_class_score *sc, const cs_confusion_stats *s, const cs_confusion_stats *base,
+                     size_t t)
+{
+    double m, sd_c, sd_b, lc, hc, lb, hb;
+    const double pc = s->class_mean[t], pb = base->class_mean[t], conf = s->opts.confidence;
+    cs__stats_mean_sd(s->recall + t * s->r, s->r, &m, &sd_c);
+    cs__stats_mean_sd(base->recall + t * base->r, base->r, &m, &sd_b);
+    cs__stats_wilson(pc, sd_c, s->r, s->class_n_hm[t], conf, &lc, &hc);
+    cs__stats_wilson(pb, sd_b, base->r, base->class_n_hm[t], conf, &lb, &hb);
+    if (isnan(lc) || isnan(lb))
+        return;
+    const double d = sc->score;
+    sc->lo = fmin(fmax(d - hypot(pb - lb, hc - pc), -1.0), d);
+    sc->hi = fmax(fmin(d + hypot(hb - pb, pc - lc), 1.0), d);
+}
+
+/* The drop acc_base(t) − acc(t). When both summaries' means are ratios of integer sums
+ * (x / n, one test set, integer counts), d = (x_b n − x n_b) / (n_b n) with an exact integer
+ * numerator and denominator (below 2^53), so classes whose drops are equal rationals get the
+ * same double; otherwise the difference of the two means. */
+static double drop(const cs_confusion_stats *s, const cs_confusion_stats *base, size_t t)
+{
+    const double xb = base->class_x[t], nb = base->class_n[t], x = s->class_x[t], n = s->class_n[t];
+    const double limit = 9007199254740992.0; /* 2^53 */
+    if (base->class_same[t] && s->class_same[t] && nb > 0 && n > 0 && xb == floor(xb) &&
+        nb == floor(nb) && x == floor(x) && n == floor(n) && nb <= limit / n)
+        return (xb * n - x * nb) / (nb * n);
+    return base->class_mean[t] - s->class_mean[t];
 }
 
 /* Percentile bootstrap of the difference: each resample draws the condition's and the
@@ -145,16 +181,21 @@ static int rank(cs_class_score *out, int k, const cs_confusion_stats *s, const c
         return CS_OK;
     }
     for (int t = 0; t < k; t++)
-        out[t] = (cs_class_score){ t, base->class_mean[t] - s->class_mean[t], NAN, NAN };
+        out[t] = (cs_class_score){ t, drop(s, base, (size_t)t), NAN, NAN };
     if (s->r >= 2 && base->r >= 2) {
         if (s->opts.interval == CS_INTERVAL_BOOTSTRAP) {
             int status = bootstrap(out, s, base);
             if (status != CS_OK)
                 return status;
         } else {
-            for (int t = 0; t < k; t++)
-                if (!isnan(out[t].score))
+            for (int t = 0; t < k; t++) {
+                if (isnan(out[t].score))
+                    continue;
+                if (s->opts.interval == CS_INTERVAL_WILSON)
+                    newcombe(&out[t], s, base, (size_t)t);
+                else
                     welch(&out[t], s, base, (size_t)t);
+            }
         }
     }
     qsort(out, (size_t)k, sizeof *out, highest_first);

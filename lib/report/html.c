@@ -148,7 +148,9 @@ static void meta(page *pg)
         cs__buf_puts(o, " (a partial report: statistics use the finished replicates only)");
     cs__buf_printf(o, ". Intervals: %g %% %s over replicates. Configuration %s; libclasssens %s.</p>\n",
                    100.0 * rep->opts.confidence,
-                   rep->opts.interval == CS_INTERVAL_BOOTSTRAP ? "percentile bootstrap" : "Student t",
+                   rep->opts.interval == CS_INTERVAL_BOOTSTRAP ? "percentile bootstrap"
+                   : rep->opts.interval == CS_INTERVAL_WILSON  ? "Wilson score (seeds and test-set size)"
+                                                               : "Student t",
                    cs_results_config_hash(r), cs_version_string());
     cs__buf_puts(o, "<nav><a href=\"#findings\">Findings</a><a href=\"#table1\">Table 1</a>"
                     "<a href=\"#baseline\">Baseline</a><a href=\"#conditions\">Conditions</a>"

@@ -315,7 +315,7 @@ int cs_report_write(const cs_results *r, const char *out_dir, const cs_report_op
     if (!(o.confidence > 0.0 && o.confidence < 1.0))
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_report_write: confidence %g; expected a value in (0, 1)",
                          o.confidence);
-    if (o.interval != CS_INTERVAL_T && o.interval != CS_INTERVAL_BOOTSTRAP)
+    if (o.interval != CS_INTERVAL_T && o.interval != CS_INTERVAL_BOOTSTRAP && o.interval != CS_INTERVAL_WILSON)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_report_write: unknown interval kind %d", (int)o.interval);
     if (o.top_k < 1)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_report_write: top_k %d; expected >= 1", o.top_k);

@@ -161,7 +161,9 @@ int cs__report_summary_json(cs__buf *out, const cs__report *rep)
     cs__jw_key(&w, "confidence");
     cs__jw_double(&w, rep->opts.confidence);
     cs__jw_key(&w, "interval");
-    cs__jw_string(&w, rep->opts.interval == CS_INTERVAL_BOOTSTRAP ? "bootstrap" : "t");
+    cs__jw_string(&w, rep->opts.interval == CS_INTERVAL_BOOTSTRAP ? "bootstrap"
+                      : rep->opts.interval == CS_INTERVAL_WILSON  ? "wilson"
+                                                                  : "t");
     cs__jw_key(&w, "classes");
     cs__jw_begin_array(&w);
     for (int t = 0; t < rep->k; ++t)
