@@ -5,7 +5,7 @@
  *                   [--reduce LIST] [--matched] [--seeds N] [--seed S] [--epochs E|per-model]
  *                   [--batch B] [--train-subset N] [--test-subset N] [--jobs N] [--threads T]
  *                   [--shard I/N] [--plan] [--data-per-rank] [--out DIR] [--no-report] [--quiet]
- *                   [--precision fp32|bf16]
+ *                   [--precision fp32|bf16] [--retry-failed]
  *   mpirun -np N classsens study ...   (one study over N processes on any number of hosts)
  *   classsens status DIR
  *   classsens report DIR [--out OUTDIR] [--confidence C] [--top K]
@@ -55,7 +55,7 @@ typedef struct study_args {
     cs_precision precision;
     const char *noise[MAX_LISTS], *reduce[MAX_LISTS];
     int n_noise, n_reduce;
-    int matched, no_report, quiet;
+    int matched, no_report, quiet, retry_failed;
     int seeds, batch, jobs, threads;
     int crop_padding, flip;
     int shard_index, shard_count, plan, data_per_rank;
@@ -109,6 +109,8 @@ static void study_help(void)
            "                      system) instead of receiving it from rank 0\n"
            "  --out DIR           the store and report directory\n"
            "  --no-report         only run the cells\n"
+           "  --retry-failed      train again the cells that failed (training diverged) in an earlier\n"
+           "                      run; without it they stay failed (classsens status lists them)\n"
            "  --quiet             print only errors and the final line\n"
            "\n"
            "Profiles:\n",
@@ -120,6 +122,8 @@ static void study_help(void)
                p->name, p->about, p->data, p->models, p->noise, p->reduce, p->seeds, p->batch, p->augment,
                p->train_subset, p->test_subset, p->out);
     }
+    printf("\nA cell whose training diverges (NaN or infinite loss) is kept as a failed cell and the study\n"
+           "goes on; the report lists failed cells and leaves them out of every statistic.\n");
     printf("\nCtrl-C (or SIGTERM) stops after the cells in flight are abandoned; the finished ones stay in\n"
            "the store. Under mpirun (mpirun -np N classsens study ...) rank 0 hands out the cells, most\n"
            "expensive first, and alone writes the store; the results are byte-identical to one process.\n");
@@ -151,11 +155,11 @@ static int parse_study_args(study_args *a, int argc, char **argv)
         { "matched", 0 }, { "seeds", 1 }, { "seed", 1 }, { "epochs", 1 }, { "batch", 1 },
         { "train-subset", 1 }, { "test-subset", 1 }, { "jobs", 1 }, { "out", 1 }, { "no-report", 0 },
         { "quiet", 0 }, { "lr", 1 }, { "threads", 1 }, { "shard", 1 }, { "plan", 0 }, { "data-per-rank", 0 },
-        { "augment", 1 }, { "precision", 1 },
+        { "augment", 1 }, { "precision", 1 }, { "retry-failed", 0 },
     };
     enum { O_PROFILE, O_DATA, O_MODELS, O_NOISE, O_REDUCE, O_MATCHED, O_SEEDS, O_SEED, O_EPOCHS, O_BATCH,
            O_TRAIN_SUBSET, O_TEST_SUBSET, O_JOBS, O_OUT, O_NO_REPORT, O_QUIET, O_LR, O_THREADS, O_SHARD, O_PLAN,
-           O_DATA_PER_RANK, O_AUGMENT, O_PRECISION };
+           O_DATA_PER_RANK, O_AUGMENT, O_PRECISION, O_RETRY_FAILED };
     memset(a, 0, sizeof *a);
     a->prof = &CLI_PROFILES[0];
     cli_scanner sc = { argc, 0, argv, "study" };
@@ -233,6 +237,7 @@ static int parse_study_args(study_args *a, int argc, char **argv)
         case O_PLAN: a->plan = 1; break;
         case O_DATA_PER_RANK: a->data_per_rank = 1; break;
         case O_QUIET: a->quiet = 1; break;
+        case O_RETRY_FAILED: a->retry_failed = 1; break;
         default: break;
         }
     }
@@ -399,9 +404,14 @@ static void on_mpi_event(const cs_mpi_event *e, void *payload)
         if (cs_study_cell(&info, p->study, e->cell) != CS_OK)
             return;
         int digits = snprintf(NULL, 0, "%d", e->cells_total);
-        fprintf(stderr, "[%*d/%d] %-16s %-20s rep %d  test acc %5.1f %%  (%.1f s)  rank %d on %s\n", digits,
-                e->cells_finished, e->cells_total, info.model, info.condition, info.replicate,
-                100.0 * e->test_accuracy, e->seconds, e->rank, e->host);
+        if (isnan(e->test_accuracy))
+            fprintf(stderr, "[%*d/%d] %-16s %-20s rep %d  FAILED: training diverged; kept as a failed cell "
+                            "(%.1f s)  rank %d on %s\n", digits, e->cells_finished, e->cells_total, info.model,
+                    info.condition, info.replicate, e->seconds, e->rank, e->host);
+        else
+            fprintf(stderr, "[%*d/%d] %-16s %-20s rep %d  test acc %5.1f %%  (%.1f s)  rank %d on %s\n", digits,
+                    e->cells_finished, e->cells_total, info.model, info.condition, info.replicate,
+                    100.0 * e->test_accuracy, e->seconds, e->rank, e->host);
     }
 }
 #endif
@@ -446,6 +456,7 @@ static int build_study(cs_study **out, const study_plan *pl, const study_args *a
     so.seed = a->seed;
     so.matched_controls = a->matched;
     so.precision = a->precision;
+    so.retry_failed = a->retry_failed;
     so.jobs = a->jobs;
     so.progress = mpi_rank >= 0 ? NULL : cli_progress_event;
     so.payload = prog;
@@ -521,7 +532,15 @@ static int run_here(cs_study *s, const study_args *a, cli_progress *prog)
     }
     pthread_mutex_destroy(&prog->lock);
     cli_progress_clear(prog);
-    cli_progress_note_resume(prog);
+    /* A refused store announces nothing: its error is the only line. */
+    if (status == CS_OK || status == CS_ERR_CANCELLED)
+        cli_progress_note_resume(prog);
+    if (status == CS_OK && prog->failed > 0 && !prog->quiet)
+        fprintf(stderr, "%d cell%s failed (training diverged) and %s kept as failed: the report leaves %s out; "
+                        "classsens status %s lists %s; --retry-failed trains %s again\n",
+                prog->failed, prog->failed == 1 ? "" : "s", prog->failed == 1 ? "is" : "are",
+                prog->failed == 1 ? "it" : "them", a->out, prog->failed == 1 ? "it" : "them",
+                prog->failed == 1 ? "it" : "them");
     if (status == CS_ERR_CANCELLED && cli_interrupted) {
         fprintf(stderr, "interrupted: %d cell%s kept in %s; run the same command again to resume\n",
                 prog->cells_finished, prog->cells_finished == 1 ? "" : "s", a->out);
@@ -535,7 +554,7 @@ static int run_here(cs_study *s, const study_args *a, cli_progress *prog)
  * (MPI_Abort), after its message; the other ranks never return from it then. */
 static int run_mpi(cs_study *s, const study_args *a, cli_progress *prog)
 {
-    cs_mpi_options mo = { on_mpi_event, prog, &cli_interrupted, 1 };
+    cs_mpi_options mo = { on_mpi_event, prog, &cli_interrupted, 1, a->retry_failed };
     int status = cs_mpi_study_run(s, a->out, &mo);
     if (mpi_rank != 0) {
         if (status != CS_OK) {

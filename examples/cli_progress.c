@@ -74,7 +74,11 @@ void cli_progress_note_resume(cli_progress *p)
     p->resume_noted = 1;
     if (p->skipped > 0 && !p->quiet) {
         cli_progress_clear(p);
-        fprintf(stderr, "resuming: %d of %d cells already in %s\n", p->skipped, p->cells_total, p->store);
+        fprintf(stderr, "resuming: %d of %d cells already in %s", p->skipped, p->cells_total, p->store);
+        if (p->skipped_failed > 0)
+            fprintf(stderr, " (%d of them failed and stay failed: --retry-failed trains them again)",
+                    p->skipped_failed);
+        fputc('\n', stderr);
     }
 }
 
@@ -86,14 +90,25 @@ int cli_progress_event(const cs_study_event *e, void *payload)
     p->cells_finished = e->cells_finished;
     if (e->kind == CS_STUDY_EVENT_CELL_SKIPPED) {
         p->skipped++;
+        p->skipped_failed += e->failure != NULL;
     } else {
         cli_progress_note_resume(p);
+        const int digits = snprintf(NULL, 0, "%d", e->cells_total);
         if (e->kind == CS_STUDY_EVENT_CELL_FINISHED && !p->quiet) {
             cli_progress_clear(p);
-            int digits = snprintf(NULL, 0, "%d", e->cells_total);
             fprintf(stderr, "[%*d/%d] %-16s %-20s rep %d  test acc %5.1f %%  (%.1f s)\n", digits,
-                    e->cells_finished, e->cells_total, e->model, e->condition, e->replicate,
+                    e->cells_finished + e->cells_failed, e->cells_total, e->model, e->condition, e->replicate,
                     100.0 * e->test_accuracy, e->seconds);
+        }
+        if (e->kind == CS_STUDY_EVENT_CELL_FAILED) {
+            p->failed++;
+            if (!p->quiet) {
+                cli_progress_clear(p);
+                fprintf(stderr, "[%*d/%d] %-16s %-20s rep %d  FAILED: training diverged in epoch %d; kept as a "
+                                "failed cell, the study goes on\n",
+                        digits, e->cells_finished + e->cells_failed, e->cells_total, e->model, e->condition,
+                        e->replicate, e->failed_epoch);
+            }
         }
         if (e->work_total > 0) {
             double frac = e->work_done / e->work_total;

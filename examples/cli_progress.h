@@ -13,6 +13,8 @@ typedef struct cli_progress {
     const char *store;
     double start;
     int skipped, resume_noted, bar_shown;
+    int skipped_failed;       /* of the skipped cells: failed in an earlier run, not retried */
+    int failed;               /* cells that failed (diverged) in this run */
     int cells_total, cells_finished;
     /* The bar is redrawn by events and, between them (an epoch of a big model can take half an
      * hour), once a second by a ticker thread; the lock keeps their output apart. */

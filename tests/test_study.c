@@ -18,7 +18,7 @@
 
 
 typedef struct events {
-    int skipped, started, epochs, finished;
+    int skipped, started, epochs, finished, failed;
     int cancel_after;     /* cancel when this many cells have finished in this run (0: never) */
     double last_work_done, work_total;
     int work_decreased;
@@ -32,6 +32,7 @@ static int on_event(const cs_study_event *ev, void *payload)
     case CS_STUDY_EVENT_CELL_STARTED: e->started++; break;
     case CS_STUDY_EVENT_EPOCH: e->epochs++; break;
     case CS_STUDY_EVENT_CELL_FINISHED: e->finished++; break;
+    case CS_STUDY_EVENT_CELL_FAILED: e->failed++; break;
     }
     if (ev->work_done < e->last_work_done)
         e->work_decreased = 1;
@@ -111,7 +112,7 @@ static char *without_timings(const char *path)
         size_t len = end ? (size_t)(end - line) + 1 : (size_t)(text + n - line);
         char saved = line[len - 1];
         line[len - 1] = '\0';
-        int timing = strstr(line, "seconds") != NULL;
+        int timing = strstr(line, "seconds") != NULL || strstr(line, "\"checksum\": ") != NULL;
         line[len - 1] = saved;
         if (!timing) {
             memcpy(out + o, line, len);
@@ -401,7 +402,9 @@ START_TEST(store_of_another_configuration_is_refused)
     epochs[strlen("\"epochs\": ")] = '7';
     cs_test_write(path, text, n, 0);
     s = make_study(1, 1, NULL);
-    cs_assert_fails(cs_study_run(s, dir), CS_ERR_CORRUPT, "(edited or damaged)");
+    cs_assert_fails(cs_study_run(s, dir), CS_ERR_CORRUPT, "edited or damaged");
+    ck_assert_ptr_nonnull(strstr(cs_last_error(), "study.json"));
+    ck_assert_ptr_nonnull(strstr(cs_last_error(), "delete the store"));
     cs_study_destroy(s);
     free(text);
     free(path);
@@ -688,19 +691,58 @@ START_TEST(bad_arguments_are_refused)
 }
 END_TEST
 
-/* Write `text` (n bytes, a store file) to path with its "version": 3 made `version` (one
- * digit); returns the edited copy (NUL-terminated, for the caller to edit further and free). */
+/* Write `text` (n bytes, a store file) to path as a file of an older format: its "version": 4
+ * made `version` (one digit) and, as before format 4, no checksum member. Returns the edited
+ * copy (NUL-terminated, for the caller to edit further and free). */
 static char *as_version(const char *path, const uint8_t *text, size_t n, char version)
 {
     char *edit = malloc(n + 1);
     ck_assert_ptr_nonnull(edit);
     memcpy(edit, text, n);
     edit[n] = '\0';
-    char *ver = strstr(edit, "\"version\": 3");
+    char *ver = strstr(edit, "\"version\": 4");
     ck_assert_ptr_nonnull(ver);
     ver[strlen("\"version\": ")] = version;
-    cs_test_write(path, edit, n, 0);
+    char *sum = strstr(edit, ",\n  \"checksum\": \"");
+    ck_assert_ptr_nonnull(sum);
+    const size_t cut = strlen(",\n  \"checksum\": \"12345678\"");
+    memmove(sum, sum + cut, strlen(sum + cut) + 1);
+    cs_test_write(path, edit, strlen(edit), 0);
     return edit;
+}
+
+/* Every cell file of a store as a file of format `version` (as_version); 0: back to the copies
+ * kept at the first call. */
+static void all_cells_as_version(const char *cells_dir, char version)
+{
+    static char *names[64];
+    static uint8_t *texts[64];
+    static size_t lens[64];
+    static int n;
+    if (n == 0) {
+        DIR *d = opendir(cells_dir);
+        ck_assert_ptr_nonnull(d);
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL && n < 64) {
+            if (!strstr(e->d_name, ".json"))
+                continue;
+            names[n] = cs_test_path(cells_dir, e->d_name);
+            texts[n] = cs_test_read(names[n], &lens[n]);
+            n++;
+        }
+        closedir(d);
+    }
+    for (int i = 0; i < n; i++) {
+        if (version)
+            free(as_version(names[i], texts[i], lens[i], version));
+        else {
+            cs_test_write(names[i], texts[i], lens[i], 0);
+            free(names[i]);
+            free(texts[i]);
+        }
+    }
+    if (!version)
+        n = 0;
 }
 
 START_TEST(damaged_stores_are_refused)
@@ -725,7 +767,8 @@ START_TEST(damaged_stores_are_refused)
     s = make_study(1, 1, NULL);
     cs_assert_fails(cs_study_run(s, dir), CS_ERR_CORRUPT, "delete the file");
     cs_study_destroy(s);
-    /* A count changed by hand no longer adds up to the test set. */
+    /* A count changed by hand: the checksum no longer matches (a legacy file without one is
+     * caught by its sums: see the versions below and tests/cli/store_integrity.sh). */
     char *text = malloc(n + 1);
     memcpy(text, orig, n);
     text[n] = '\0';
@@ -734,7 +777,7 @@ START_TEST(damaged_stores_are_refused)
     char *digit = strpbrk(conf, "123456789");
     *digit = *digit == '9' ? '8' : (char)(*digit + 1);
     cs_test_write(cell, text, n, 0);
-    cs_assert_fails(cs_results_open(&r, dir), CS_ERR_CORRUPT, "test records");
+    cs_assert_fails(cs_results_open(&r, dir), CS_ERR_CORRUPT, "edited or damaged; delete the file");
     cs_test_write(cell, orig, n, 0);
     cs_assert_ok(cs_results_open(&r, dir));
     cs_results_destroy(r);
@@ -742,27 +785,45 @@ START_TEST(damaged_stores_are_refused)
 
     /* Stores of versions 1 and 2 (cells trained before the data-parallel executor, or before
      * the Winograd convolutions, whose numbers differ in the last bits) are read, but never
-     * resumed: that would mix two numerics. Their cells carry the old version too. */
+     * resumed: that would mix two numerics. Their cells carry the old version too. Version 3
+     * (no checksums) likewise: its cells are read with every derived value checked. */
     char *cfg = cs_test_path(dir, "study.json");
     uint8_t *ctext = cs_test_read(cfg, &n);
     size_t cn = 0;
     uint8_t *ctext2 = cs_test_read(cell, &cn);
     char *edit = NULL;
-    for (char v = '1'; v <= '2'; v++) {
+    char *cells_dir = cs_test_path(dir, "cells");
+    for (char v = '1'; v <= '3'; v++) {
         free(edit);
         edit = as_version(cfg, ctext, n, v);
-        free(as_version(cell, ctext2, cn, v));
+        all_cells_as_version(cells_dir, v);
         cs_assert_ok(cs_results_open(&r, dir));
         cs_results_destroy(r);
         r = NULL;
         s = make_study(1, 1, NULL);
-        cs_assert_fails(cs_study_run(s, dir), CS_ERR_FORMAT, "resumes version 3 only");
-        ck_assert_ptr_nonnull(strstr(cs_last_error(), "other numerics"));
+        cs_assert_fails(cs_study_run(s, dir), CS_ERR_FORMAT, "resumes version 4 only");
+        ck_assert_ptr_nonnull(strstr(cs_last_error(), v == '3' ? "no checksums" : "other numerics"));
         cs_study_destroy(s);
+        /* A legacy cell is still checked in full: an accuracy that disagrees with its matrix. */
+        if (v == '3') {
+            char *legacy = as_version(cell, ctext2, cn, v);
+            char *acc = strstr(legacy, "\"test_accuracy\": ");
+            ck_assert_ptr_nonnull(acc);
+            acc += strlen("\"test_accuracy\": ");
+            *acc = *acc == '0' ? '1' : '0';
+            cs_test_write(cell, legacy, strlen(legacy), 0);
+            cs_assert_fails(cs_results_open(&r, dir), CS_ERR_CORRUPT, "the confusion matrix gives");
+            free(legacy);
+        }
     }
+    all_cells_as_version(cells_dir, 0);
+    free(cells_dir);
     cs_test_write(cell, ctext2, cn, 0);
     free(ctext2);
+    free(edit);
+    edit = malloc(n + 1);
     memcpy(edit, ctext, n);
+    edit[n] = '\0';
 
     /* An edited configuration is detected by its hash. */
     char *reps = strstr(edit, "\"replicates\": 1");

@@ -47,7 +47,10 @@ typedef enum cs_study_event_kind {
     CS_STUDY_EVENT_CELL_SKIPPED = 0, /**< The store already holds this cell (resume). */
     CS_STUDY_EVENT_CELL_STARTED = 1, /**< A worker started training the cell. */
     CS_STUDY_EVENT_EPOCH = 2,        /**< The cell finished an epoch (see @ref cs_study_event.epoch). */
-    CS_STUDY_EVENT_CELL_FINISHED = 3 /**< The cell was evaluated and written to the store. */
+    CS_STUDY_EVENT_CELL_FINISHED = 3, /**< The cell was evaluated and written to the store. */
+    CS_STUDY_EVENT_CELL_FAILED = 4    /**< The cell's training diverged (::CS_ERR_DIVERGED): it was
+                                           written to the store as a failed cell (see
+                                           @ref cs_study_event.failure) and the study goes on. */
 } cs_study_event_kind;
 
 /** @brief Progress of cs_study_run(), passed to its callback. */
@@ -67,6 +70,13 @@ typedef struct cs_study_event {
                                        in GFLOP (finished cells plus finished epochs). */
     double work_total;            /**< Estimated work of every cell this run trains, in GFLOP;
                                        with the elapsed time, work_done / work_total gives an ETA. */
+    const char *failure;          /**< ::CS_STUDY_EVENT_CELL_FAILED, and ::CS_STUDY_EVENT_CELL_SKIPPED
+                                       of a cell that failed in an earlier run: why (the library's
+                                       message); NULL otherwise. */
+    int failed_epoch;             /**< With @ref failure: the epoch (1-based) in which training
+                                       stopped; 0 otherwise. */
+    int cells_failed;             /**< Cells recorded as failed (this run's and earlier ones' that
+                                       are not retried); not counted in @ref cells_finished. */
 } cs_study_event;
 
 /**
@@ -115,12 +125,16 @@ typedef struct cs_study_options {
                                    study's records nothing, as before the option existed.
                                    ::CS_PRECISION_BF16 needs AVX512_BF16 on every machine that
                                    trains cells. */
+    int retry_failed;         /**< Non-zero: cs_study_run() trains the store's failed cells
+                                   (those whose training diverged in an earlier run) again;
+                                   0 (default): it leaves them failed. Never part of the
+                                   configuration. */
 } cs_study_options;
 
 /** @brief Defaults: 3 replicates, seed 0, whole splits, no controls, one job per CPU, every
- *         cell, fp32. */
+ *         cell, fp32, failed cells left failed. */
 #define CS_STUDY_OPTIONS_INIT                                                                      \
-    { sizeof(cs_study_options), 3, 0u, 0u, 0u, 0, 0, NULL, NULL, 0, 0, NULL, CS_PRECISION_FP32 }
+    { sizeof(cs_study_options), 3, 0u, 0u, 0u, 0, 0, NULL, NULL, 0, 0, NULL, CS_PRECISION_FP32, 0 }
 
 /**
  * @brief Fill @p opts with exactly what ::CS_STUDY_OPTIONS_INIT gives (for bindings, which
@@ -203,13 +217,24 @@ CS_API int cs_study_num_cells(const cs_study *s);
  * claimed while it trains (cs_study_claim_cell()). Killing the process loses at most the cells
  * in flight; running again resumes. Several processes may run shards of one study into one
  * store at once.
+ * Before anything is announced or trained, every file the store holds for the study's cells
+ * is read and checked in full (checksum, identity, every derived value against its source;
+ * docs/formats.md), and the temporary files of interrupted writes are removed (with shards,
+ * only those older than 10 minutes, since other shards may be writing).
+ *
+ * A cell whose training diverges (::CS_ERR_DIVERGED) does not stop the study: it is written
+ * to the store as a failed cell (`failed/`, with the reason and the epoch) and reported by a
+ * ::CS_STUDY_EVENT_CELL_FAILED event; later runs leave it failed unless
+ * ::cs_study_options.retry_failed is set.
  * @param s          The study (with at least one model).
  * @param store_dir  The results store.
- * @return ::CS_OK when every cell (with shards: every cell of this shard) is in the store;
- *         ::CS_ERR_STATE for a store of another
+ * @return ::CS_OK when every cell (with shards: every cell of this shard) is in the store,
+ *         finished or failed; ::CS_ERR_STATE for a store of another
  *         configuration (the message names the first difference) or a study without models;
- *         ::CS_ERR_IO; ::CS_ERR_CANCELLED; a cell's own failure (e.g. ::CS_ERR_DIVERGED),
- *         with a message naming the cell — the cells already finished stay in the store.
+ *         ::CS_ERR_CORRUPT or ::CS_ERR_FORMAT for a damaged or edited file of the store (the
+ *         message names it and says what to do; nothing was trained); ::CS_ERR_IO;
+ *         ::CS_ERR_CANCELLED; a cell's own failure other than divergence, with a message
+ *         naming the cell — the cells already finished stay in the store.
  */
 CS_API int cs_study_run(cs_study *s, const char *store_dir);
 
@@ -297,10 +322,11 @@ CS_API int cs_study_prepare(cs_study *s, const char *store_dir);
  * @param s          The study.
  * @param store_dir  A store prepared for this study.
  * @param cell       Cell index.
- * @return 1 when the cell file is there and belongs to this cell and configuration; 0 when it
- *         is not there; ::CS_ERR_CORRUPT (a file of another cell or configuration, or one that
- *         does not parse: the message names it); ::CS_ERR_OUT_OF_RANGE; ::CS_ERR_IO;
- *         ::CS_ERR_INVALID_ARGUMENT.
+ * @return 1 when the cell file is there and passes every check of the store's reader; 2 when
+ *         the store holds the cell as a failed cell (its training diverged; `failed/`); 0 when
+ *         neither is there; ::CS_ERR_CORRUPT (a file of another cell or configuration, one that
+ *         does not parse or fails a check: the message names it and says what to do);
+ *         ::CS_ERR_OUT_OF_RANGE; ::CS_ERR_IO; ::CS_ERR_INVALID_ARGUMENT.
  */
 CS_API int cs_study_cell_stored(cs_study *s, const char *store_dir, int cell);
 
@@ -319,8 +345,12 @@ typedef struct cs_study_record cs_study_record;
  * @param[out] out  The record; NULL on failure. Owned: free with cs_study_record_destroy().
  * @param s         The study.
  * @param cell      Cell index.
- * @return ::CS_OK; ::CS_ERR_OUT_OF_RANGE; ::CS_ERR_CANCELLED; the cell's own failure (e.g.
- *         ::CS_ERR_DIVERGED) with a message naming the cell; ::CS_ERR_OUT_OF_MEMORY.
+ *
+ * A cell whose training diverges is not an error: the call returns ::CS_OK with the record of
+ * a failed cell (cs_study_record_failed() is 1, its accuracy NaN; format: docs/formats.md),
+ * which cs_study_store_record() stores as that cell's failure.
+ * @return ::CS_OK; ::CS_ERR_OUT_OF_RANGE; ::CS_ERR_CANCELLED; the cell's own failure other than
+ *         divergence, with a message naming the cell; ::CS_ERR_OUT_OF_MEMORY.
  */
 CS_API int cs_study_train_cell(cs_study_record **out, cs_study *s, int cell);
 
@@ -335,7 +365,14 @@ CS_API const char *cs_study_record_data(size_t *len, const cs_study_record *rec)
 /** @brief The cell a record holds. @param rec The record. @return The cell index; -1 for NULL. */
 CS_API int cs_study_record_cell(const cs_study_record *rec);
 
-/** @brief A record's clean test accuracy. @param rec The record. @return The accuracy; NaN for NULL. */
+/**
+ * @brief Whether a record is that of a failed cell (its training diverged).
+ * @param rec The record.
+ * @return 1 for a failed cell, 0 for a finished one; -1 for NULL.
+ */
+CS_API int cs_study_record_failed(const cs_study_record *rec);
+
+/** @brief A record's clean test accuracy. @param rec The record. @return The accuracy; NaN for NULL or a failed cell. */
 CS_API double cs_study_record_accuracy(const cs_study_record *rec);
 
 /** @brief Free a record. @param rec The record; NULL is accepted. */
@@ -344,19 +381,22 @@ CS_API void cs_study_record_destroy(cs_study_record *rec);
 /**
  * @brief Store a record's bytes, from this process or any other that trained the same study.
  *
- * The bytes are checked first: they must parse as a cell file of this store format, of this
- * study's configuration (hash), and name one of its cells. They are then written atomically
- * (temporary file, fsync, rename) as that cell's file, and the cell's claim, if any, is
- * removed.
+ * The bytes are checked first, as every reader of the store checks a cell file: they must
+ * parse as a cell file of this store format, carry a matching checksum, be of this study's
+ * configuration (hash), name one of its cells and pass every check of its derived values. They
+ * are then written atomically (temporary file, fsync, rename) as that cell's file, and the
+ * cell's claim, if any, is removed. A failed cell's record (cs_study_record_failed()) is
+ * stored as the cell's failure (`failed/`); a finished cell's record replaces a failure.
  * @param[out] cell           The cell the record holds (may be NULL).
- * @param[out] test_accuracy  Its clean test accuracy (may be NULL).
+ * @param[out] test_accuracy  Its clean test accuracy; NaN for a failed cell (may be NULL).
  * @param s          The study.
  * @param store_dir  A store prepared for this study.
  * @param data       The record's bytes (from cs_study_record_data()).
  * @param len        Their length.
  * @return ::CS_OK; ::CS_ERR_FORMAT (not a cell record of this format; the message says what
- *         is wrong); ::CS_ERR_CORRUPT (a record of another configuration or an unknown cell);
- *         ::CS_ERR_IO; ::CS_ERR_INVALID_ARGUMENT.
+ *         is wrong); ::CS_ERR_CORRUPT (a record of another configuration or an unknown cell, a
+ *         checksum or a derived value that does not match); ::CS_ERR_IO;
+ *         ::CS_ERR_INVALID_ARGUMENT.
  */
 CS_API int cs_study_store_record(int *cell, double *test_accuracy, cs_study *s, const char *store_dir,
                                  const void *data, size_t len);
@@ -438,9 +478,17 @@ typedef struct cs_cell_result {
  * @brief Read a store: its configuration and every finished cell.
  * @param[out] out   The results; NULL on failure. Owned: free with cs_results_destroy().
  * @param store_dir  A directory written by cs_study_run().
+ * Every file is checked in full before it is used (docs/formats.md): the checksum of
+ * `study.json` and of every cell file (stores of format 4 on; older stores have none), the
+ * configuration against its hash, and every derived value of a cell against its source
+ * (accuracy against the confusion matrix, the matrix against the test size and the other
+ * cells' class counts, the perturbation report against itself and the training size, the
+ * seeds against the configuration). One file that fails refuses the whole store.
+ * @param[out] out   The results; NULL on failure. Owned: free with cs_results_destroy().
+ * @param store_dir  A directory written by cs_study_run().
  * @return ::CS_OK; ::CS_ERR_NOT_FOUND (no store there); ::CS_ERR_FORMAT or ::CS_ERR_CORRUPT for
- *         a damaged `study.json` or cell file (the message names the file, line and what was
- *         expected); ::CS_ERR_IO; ::CS_ERR_OUT_OF_MEMORY.
+ *         a damaged or edited `study.json` or cell file (the message names the file, says what
+ *         differs and what to do); ::CS_ERR_IO; ::CS_ERR_OUT_OF_MEMORY.
  */
 CS_API int cs_results_open(cs_results **out, const char *store_dir);
 
@@ -531,6 +579,35 @@ CS_API int cs_results_cell_trace(cs_epoch_report *out, size_t elem_size, int max
 
 /** @brief Finished cells in the store. @param r The results. @return The count (>= 0); -1 when @p r is NULL. */
 CS_API int cs_results_cells_finished(const cs_results *r);
+
+/** @brief Failed cells in the store (training diverged; see cs_results_cell_failure()). @param r The results. @return The count (>= 0); -1 when @p r is NULL. */
+CS_API int cs_results_cells_failed(const cs_results *r);
+
+/** @brief Why a cell failed, as read from the store. Set its struct_size before the call. */
+typedef struct cs_cell_failure {
+    size_t struct_size;     /**< sizeof(cs_cell_failure), set by the caller. */
+    int status;             /**< The ::cs_status of the failure: ::CS_ERR_DIVERGED. */
+    int epoch;              /**< The epoch (1-based) in which training stopped. */
+    const char *reason;     /**< The library's message (borrowed from the results). */
+    double train_seconds;   /**< Wall time of training until it stopped. */
+} cs_cell_failure;
+
+/**
+ * @brief A failed cell: one whose training diverged (a NaN or infinite loss or step).
+ *
+ * Failed cells are kept in the store's `failed/` directory; they are not finished cells
+ * (cs_results_cell() returns ::CS_ERR_NOT_FOUND for them), so no statistic includes them.
+ * cs_study_run() trains them again only with ::cs_study_options.retry_failed.
+ * @param[out] out  The failure (strings borrowed from @p r); its struct_size set by the caller.
+ * @param r         The results.
+ * @param model     Model index.
+ * @param condition Condition index.
+ * @param replicate Replicate index.
+ * @return ::CS_OK; ::CS_ERR_NOT_FOUND when the cell has not failed; ::CS_ERR_OUT_OF_RANGE;
+ *         ::CS_ERR_INVALID_ARGUMENT.
+ */
+CS_API int cs_results_cell_failure(cs_cell_failure *out, const cs_results *r, int model, int condition,
+                                   int replicate);
 
 /**
  * @brief The claim of a cell that the store does not hold yet: who is training it, since when.

@@ -1,12 +1,14 @@
 /* Growing text buffer, atomic file writes and whole-file reads for the writers. */
 #include "buf.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "memory.h"
@@ -201,6 +203,52 @@ int cs__buf_write_file_once(const cs__buf *b, const char *path, int *existed)
 {
     *existed = 0;
     return write_and_publish(b, path, 1, existed);
+}
+
+/* NAME.tmp.XXXXXX with NAME matching base and ext: the length of NAME, or 0. */
+static size_t tmp_name(const char *name, const char *base, const char *ext)
+{
+    size_t n = strlen(name);
+    if (n < 12 || memcmp(name + n - 11, ".tmp.", 5) != 0)
+        return 0;
+    for (size_t i = n - 6; i < n; ++i) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+            return 0;
+    }
+    size_t stem = n - 11, e = ext ? strlen(ext) : 0;
+    if (base && (strlen(base) != stem || memcmp(name, base, stem) != 0))
+        return 0;
+    if (ext && (stem < e || memcmp(name + stem - e, ext, e) != 0))
+        return 0;
+    return stem;
+}
+
+int cs__remove_stale_tmp(const char *dir, const char *base, const char *ext, double min_age)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT || errno == ENOTDIR ? CS_OK
+                                                   : cs__error(CS_ERR_IO, "cannot list %s: %s", dir, strerror(errno));
+    int status = CS_OK;
+    const time_t now = time(NULL);
+    struct dirent *e;
+    while (status == CS_OK && (e = readdir(d)) != NULL) {
+        if (!tmp_name(e->d_name, base, ext))
+            continue;
+        char *path = cs__path_join(dir, e->d_name);
+        if (!path) {
+            status = CS_ERR_OUT_OF_MEMORY;
+            break;
+        }
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+            (min_age <= 0.0 || difftime(now, st.st_mtime) >= min_age) && remove(path) != 0 && errno != ENOENT)
+            status = cs__error(CS_ERR_IO, "cannot remove the stale temporary file %s: %s", path, strerror(errno));
+        free(path);
+    }
+    closedir(d);
+    return status;
 }
 
 int cs__read_file(char **out, size_t *len, const char *path, size_t max_bytes)

@@ -46,6 +46,13 @@ int cs__buf_write_file(const cs__buf *b, const char *path);
  * once, of which the first must win. */
 int cs__buf_write_file_once(const cs__buf *b, const char *path, int *existed);
 
+/* Remove the temporary files that interrupted writes of cs__buf_write_file left in `dir`:
+ * regular files named NAME.tmp.XXXXXX (six characters of mkstemp's alphabet) where NAME is `base`
+ * (NULL: any) and ends with `ext` (NULL: any); with min_age > 0 only those not modified for
+ * min_age seconds (another process may be writing a younger one). A missing `dir` is fine.
+ * CS_OK, or CS_ERR_IO naming the file that could not be removed. */
+int cs__remove_stale_tmp(const char *dir, const char *base, const char *ext, double min_age);
+
 /* Create a directory (one level) unless a directory of that name exists. CS_OK, or CS_ERR_IO
  * naming the path and why (also when a file of that name is in the way). */
 int cs__make_dir(const char *path);

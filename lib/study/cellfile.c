@@ -1,10 +1,66 @@
-/* The results store's cell files (format: docs/formats.md): the JSON of one finished cell, and
- * the check that a cell or claim file names the cell and configuration it is read for. */
+/* The results store's cell files (format: docs/formats.md): the JSON of one finished cell or of
+ * one failed cell, the check that a cell or claim file names the cell and configuration it is
+ * read for, and the one reader of cell files (cs__study_cell_read), which checks every member
+ * against its source before anything uses it: the runner on resume (cells.c), the results
+ * reader (results.c) and stored records. */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/json.h"
 #include "study/study_internal.h"
+
+/* The members every cell file starts with: format, version, identity, seeds, threads, size. */
+static void identity(cs__json_writer *w, const cs__cell_outcome *cell, const char *format)
+{
+    cs__jw_begin_object(w);
+    cs__jw_key(w, "format");
+    cs__jw_string(w, format);
+    cs__jw_key(w, "version");
+    cs__jw_int(w, CS__STUDY_FORMAT_VERSION);
+    cs__jw_key(w, "config_hash");
+    cs__jw_string(w, cell->config_hash);
+    cs__jw_key(w, "model");
+    cs__jw_string(w, cell->model);
+    cs__jw_key(w, "condition");
+    cs__jw_string(w, cell->condition);
+    cs__jw_key(w, "replicate");
+    cs__jw_int(w, cell->replicate);
+    cs__jw_key(w, "seeds");
+    cs__jw_begin_object(w);
+    cs__jw_key(w, "perturbation");
+    cs__study_jw_hex64(w, cell->seed_perturb);
+    cs__jw_key(w, "init");
+    cs__study_jw_hex64(w, cell->seed_init);
+    cs__jw_key(w, "training");
+    cs__study_jw_hex64(w, cell->seed_train);
+    cs__jw_end_object(w);
+    cs__jw_key(w, "threads");
+    cs__jw_int(w, cell->threads);
+    cs__jw_key(w, "train_size");
+    cs__jw_uint(w, cell->train_size);
+}
+
+static void trace_array(cs__json_writer *w, const cs_epoch_report *trace, int epochs)
+{
+    cs__jw_key(w, "epochs");
+    cs__jw_begin_array(w);
+    for (int e = 0; e < epochs; ++e) {
+        const cs_epoch_report *ep = &trace[e];
+        cs__jw_begin_object(w);
+        cs__jw_key(w, "epoch");
+        cs__jw_int(w, ep->epoch);
+        cs__jw_key(w, "loss");
+        cs__jw_double(w, ep->loss);
+        cs__jw_key(w, "accuracy");
+        cs__jw_double(w, ep->accuracy);
+        cs__jw_key(w, "lr");
+        cs__jw_double(w, ep->lr);
+        cs__jw_end_object(w);
+    }
+    cs__jw_end_array(w);
+}
 
 static void size_array(cs__json_writer *w, const size_t *v, int n)
 {
@@ -23,34 +79,10 @@ int cs__study_cell_json(cs__buf *out, const cs__cell_outcome *cell)
         if (!tmp)
             return cs__error_oom("cell report", sizeof *tmp * (size_t)k * (size_t)(k + 2));
     }
+    const size_t start = out->len;
     cs__json_writer w;
     cs__jw_init(&w, out);
-    cs__jw_begin_object(&w);
-    cs__jw_key(&w, "format");
-    cs__jw_string(&w, "classsens-cell");
-    cs__jw_key(&w, "version");
-    cs__jw_int(&w, CS__STUDY_FORMAT_VERSION);
-    cs__jw_key(&w, "config_hash");
-    cs__jw_string(&w, cell->config_hash);
-    cs__jw_key(&w, "model");
-    cs__jw_string(&w, cell->model);
-    cs__jw_key(&w, "condition");
-    cs__jw_string(&w, cell->condition);
-    cs__jw_key(&w, "replicate");
-    cs__jw_int(&w, cell->replicate);
-    cs__jw_key(&w, "seeds");
-    cs__jw_begin_object(&w);
-    cs__jw_key(&w, "perturbation");
-    cs__study_jw_hex64(&w, cell->seed_perturb);
-    cs__jw_key(&w, "init");
-    cs__study_jw_hex64(&w, cell->seed_init);
-    cs__jw_key(&w, "training");
-    cs__study_jw_hex64(&w, cell->seed_train);
-    cs__jw_end_object(&w);
-    cs__jw_key(&w, "threads");
-    cs__jw_int(&w, cell->threads);
-    cs__jw_key(&w, "train_size");
-    cs__jw_uint(&w, cell->train_size);
+    identity(&w, cell, "classsens-cell");
 
     cs__jw_key(&w, "perturbation");
     if (cell->report) {
@@ -83,22 +115,7 @@ int cs__study_cell_json(cs__buf *out, const cs__cell_outcome *cell)
         cs__jw_null(&w);
     }
 
-    cs__jw_key(&w, "epochs");
-    cs__jw_begin_array(&w);
-    for (int e = 0; e < cell->epochs; ++e) {
-        const cs_epoch_report *ep = &cell->trace[e];
-        cs__jw_begin_object(&w);
-        cs__jw_key(&w, "epoch");
-        cs__jw_int(&w, ep->epoch);
-        cs__jw_key(&w, "loss");
-        cs__jw_double(&w, ep->loss);
-        cs__jw_key(&w, "accuracy");
-        cs__jw_double(&w, ep->accuracy);
-        cs__jw_key(&w, "lr");
-        cs__jw_double(&w, ep->lr);
-        cs__jw_end_object(&w);
-    }
-    cs__jw_end_array(&w);
+    trace_array(&w, cell->trace, cell->epochs);
 
     cs__jw_key(&w, "test_accuracy");
     cs__jw_double(&w, cell->test_accuracy);
@@ -122,9 +139,33 @@ int cs__study_cell_json(cs__buf *out, const cs__cell_outcome *cell)
         cs__jw_double(&w, cell->trace[e].seconds);
     cs__jw_end_array(&w);
     cs__jw_end_object(&w);
+    cs__study_checksum_put(&w, start);
     cs__jw_end_object(&w);
     free(tmp);
     return cs__buf_status(out, "a cell result");
+}
+
+int cs__study_failed_json(cs__buf *out, const cs__cell_outcome *cell, int status, int epoch, const char *reason)
+{
+    const size_t start = out->len;
+    cs__json_writer w;
+    cs__jw_init(&w, out);
+    identity(&w, cell, "classsens-failed-cell");
+    cs__jw_key(&w, "status");
+    cs__jw_string(&w, cs_status_str(status));
+    cs__jw_key(&w, "epoch");
+    cs__jw_int(&w, epoch);
+    cs__jw_key(&w, "reason");
+    cs__jw_string(&w, reason);
+    trace_array(&w, cell->trace, cell->epochs);
+    cs__jw_key(&w, "timing");
+    cs__jw_begin_object(&w);
+    cs__jw_key(&w, "train_seconds");
+    cs__jw_double(&w, cell->train_seconds);
+    cs__jw_end_object(&w);
+    cs__study_checksum_put(&w, start);
+    cs__jw_end_object(&w);
+    return cs__buf_status(out, "a failed cell");
 }
 
 int cs__study_cell_check(const cs__json *root, const char *path, const char *hash, const char *model,
@@ -154,5 +195,376 @@ int cs__study_identity_check(const cs__json *root, const char *path, const char 
     if (rc == CS_OK && (strcmp(h, hash) || strcmp(m, model) || strcmp(c, cond) || r != replicate))
         rc = cs__error(CS_ERR_CORRUPT, "%s %s (%s, %s, replicate %lld, configuration %s); expected (%s, %s, "
                        "replicate %d, configuration %s)", path, verb, m, c, r, h, model, cond, replicate, hash);
+    return rc;
+}
+
+/* ---- reading a cell file back ------------------------------------------------------------ */
+
+void cs__study_cell_seeds(const cs__study_config *cfg, int mi, int ci, int ri, uint64_t *perturb, uint64_t *init,
+                          uint64_t *train)
+{
+    const char *model = cfg->models[mi].name;
+    const cs__study_condition *c = &cfg->conds[ci];
+    *perturb = c->family == CS_CONDITION_BASELINE ? 0
+               : cs__study_seed(cfg->seed, c->family == CS_CONDITION_CONTROL ? CS__STUDY_SEED_CONTROL
+                                                                             : CS__STUDY_SEED_PERTURB,
+                                NULL, c->name, ri);
+    *init = cs__study_seed(cfg->seed, CS__STUDY_SEED_INIT, model, c->name, ri);
+    *train = cs__study_seed(cfg->seed, CS__STUDY_SEED_TRAIN, model, c->name, ri);
+}
+
+void cs__cell_data_free(cs__cell_data *d)
+{
+    if (!d)
+        return;
+    free(d->trace);
+    free(d->counts);
+    memset(d, 0, sizeof *d);
+}
+
+void cs__failed_data_free(cs__failed_data *d)
+{
+    if (!d)
+        return;
+    free(d->reason);
+    memset(d, 0, sizeof *d);
+}
+
+/* A member that must be a whole number of records, 0..2^50. */
+static int whole(double v)
+{
+    return v >= 0.0 && v <= 1125899906842624.0 && v == floor(v);
+}
+
+/* n whole counts of an array member (obj may be an array itself when key is NULL). */
+static int get_counts(const cs__json *obj, const char *key, double *out, size_t n, const char *path)
+{
+    const cs__json *arr = obj;
+    int rc = key ? cs__json_get_array(obj, key, &arr, path) : CS_OK;
+    if (rc == CS_OK && cs__json_len(arr) != n)
+        rc = cs__error(CS_ERR_FORMAT, "%s: \"%s\" has %zu entries; expected %zu", path, key ? key : "row",
+                       cs__json_len(arr), n);
+    if (rc == CS_OK)
+        rc = cs__json_numbers(arr, out, n, path);
+    for (size_t i = 0; rc == CS_OK && i < n; ++i)
+        if (!whole(out[i]))
+            rc = cs__error(CS_ERR_CORRUPT, "%s: \"%s\" entry %zu is %g; counts are whole numbers >= 0", path,
+                           key ? key : "row", i, out[i]);
+    return rc;
+}
+
+static int get_finite(const cs__json *obj, const char *key, double *out, const char *path, const char *where)
+{
+    int rc = cs__json_get_number(obj, key, out, path);
+    if (rc == CS_OK && !(isfinite(*out) && *out >= 0.0))
+        rc = cs__error(CS_ERR_CORRUPT, "%s: %s\"%s\" is %g; expected a finite number >= 0", path, where, key, *out);
+    return rc;
+}
+
+static int check_seeds(const cs__json *root, const char *path, const cs__study_config *cfg, int mi, int ci, int ri)
+{
+    uint64_t want[3];
+    cs__study_cell_seeds(cfg, mi, ci, ri, &want[0], &want[1], &want[2]);
+    static const char *const keys[3] = { "perturbation", "init", "training" };
+    const cs__json *seeds = NULL;
+    int rc = cs__json_get_object(root, "seeds", &seeds, path);
+    for (int i = 0; rc == CS_OK && i < 3; ++i) {
+        const char *v = NULL;
+        char hex[17];
+        snprintf(hex, sizeof hex, "%016llx", (unsigned long long)want[i]);
+        rc = cs__json_get_string(seeds, keys[i], &v, path);
+        if (rc == CS_OK && strcmp(v, hex) != 0)
+            rc = cs__error(CS_ERR_CORRUPT, "%s: the %s seed is \"%s\"; the configuration derives %s", path, keys[i], v,
+                           hex);
+    }
+    return rc;
+}
+
+/* What the file is, and of which cell: checked before its checksum so that a file of another
+ * format, cell or configuration is named as such. */
+static int check_identity(const cs__json *root, const char *path, const char *kind, const cs__study_config *cfg,
+                          const char *hash, int version, int mi, int ci, int ri)
+{
+    long long v = 0;
+    int rc = cs__study_identity_check(root, path, kind, "holds", hash, cfg->models[mi].name, cfg->conds[ci].name, ri);
+    if (rc == CS_OK)
+        rc = cs__json_get_int(root, "version", 1, 1000000, &v, path);
+    if (rc == CS_OK && v != version)
+        rc = cs__error(CS_ERR_FORMAT, "%s has store format version %lld; this store is version %d", path, v,
+                       version);
+    return rc;
+}
+
+static int check_common(const cs__json *root, const char *path, const cs__study_config *cfg, int mi, int ci,
+                        int ri, size_t *train_size, int *threads)
+{
+    long long t = 0;
+    int rc = check_seeds(root, path, cfg, mi, ci, ri);
+    if (rc == CS_OK)
+        rc = cs__json_get_int(root, "threads", 1, 256, &t, path);
+    if (rc == CS_OK && t != cfg->models[mi].threads)
+        rc = cs__error(CS_ERR_CORRUPT, "%s: trained with %lld threads; the configuration says %d", path, t,
+                       cfg->models[mi].threads);
+    if (rc == CS_OK)
+        rc = cs__study_json_size(root, "train_size", train_size, path);
+    if (rc == CS_OK && (*train_size < 1 || *train_size > cfg->train_size))
+        rc = cs__error(CS_ERR_CORRUPT, "%s: train_size %zu; the study's training set has %zu records", path,
+                       *train_size, cfg->train_size);
+    if (rc == CS_OK && cfg->conds[ci].family == CS_CONDITION_BASELINE && *train_size != cfg->train_size)
+        rc = cs__error(CS_ERR_CORRUPT, "%s: a baseline cell with train_size %zu; the study's training set has %zu",
+                       path, *train_size, cfg->train_size);
+    *threads = (int)t;
+    return rc;
+}
+
+/* The `epochs` array: exactly n entries numbered 1..n, finite losses, accuracies that are a
+ * fraction of the training set's size, finite learning rates; into trace when not NULL. */
+static int check_trace(const cs__json *root, const char *path, int n, int of, size_t train_size,
+                       cs_epoch_report *trace)
+{
+    const cs__json *epochs = NULL;
+    int rc = cs__json_get_array(root, "epochs", &epochs, path);
+    if (rc == CS_OK && cs__json_len(epochs) != (size_t)n)
+        rc = cs__error(CS_ERR_CORRUPT, "%s: %zu epochs recorded; expected %d", path, cs__json_len(epochs), n);
+    for (int e = 0; rc == CS_OK && e < n; ++e) {
+        const cs__json *o = cs__json_at(epochs, (size_t)e);
+        char where[48];
+        snprintf(where, sizeof where, "epoch %d: ", e + 1);
+        cs_epoch_report er;
+        memset(&er, 0, sizeof er);
+        long long ep = 0;
+        rc = cs__json_get_int(o, "epoch", 1, 100000, &ep, path);
+        if (rc == CS_OK && ep != e + 1)
+            rc = cs__error(CS_ERR_CORRUPT, "%s: entry %d of \"epochs\" is numbered %lld", path, e + 1, ep);
+        if (rc == CS_OK)
+            rc = get_finite(o, "loss", &er.loss, path, where);
+        if (rc == CS_OK)
+            rc = get_finite(o, "accuracy", &er.accuracy, path, where);
+        if (rc == CS_OK)
+            rc = get_finite(o, "lr", &er.lr, path, where);
+        if (rc == CS_OK) {
+            /* Training accuracy is correct / records: a whole count of the training set. */
+            const double correct = floor(er.accuracy * (double)train_size + 0.5);
+            if (!(er.accuracy <= 1.0) || correct / (double)train_size != er.accuracy)
+                rc = cs__error(CS_ERR_CORRUPT, "%s: epoch %d's training accuracy %.17g is not a count of the %zu "
+                               "training records", path, e + 1, er.accuracy, train_size);
+        }
+        er.epoch = (int)ep;
+        er.epochs = of;
+        if (rc == CS_OK && trace)
+            trace[e] = er;
+    }
+    return rc;
+}
+
+/* The perturbation report against itself, the training size and the condition's family. */
+static int check_perturbation(const cs__json *root, const char *path, const cs__study_config *cfg, int ci,
+                              size_t train_size, size_t *changed, double *flip_rate)
+{
+    const cs__study_condition *c = &cfg->conds[ci];
+    const cs__json *pert = cs__json_get(root, "perturbation");
+    *changed = 0;
+    *flip_rate = 0.0;
+    if (c->family == CS_CONDITION_BASELINE) {
+        if (!pert || cs__json_type_of(pert) != CS__JSON_NULL)
+            return cs__error(CS_ERR_FORMAT, "%s: a baseline cell's \"perturbation\" must be null", path);
+        return CS_OK;
+    }
+    if (cs__json_type_of(pert) != CS__JSON_OBJECT)
+        return cs__error(CS_ERR_FORMAT, "%s: member \"perturbation\" must be an object (the cell of %s)", path, c->name);
+    const size_t k = (size_t)cfg->k;
+    double *v = malloc(sizeof *v * k * (k + 2));
+    if (!v)
+        return cs__error_oom("perturbation report", sizeof *v * k * (k + 2));
+    double *before = v, *after = v + k, *trans = v + 2 * k;
+    size_t size_before = 0, size_after = 0, selected = 0;
+    int rc = cs__study_json_size(pert, "size_before", &size_before, path);
+    if (rc == CS_OK)
+        rc = cs__study_json_size(pert, "size_after", &size_after, path);
+    if (rc == CS_OK)
+        rc = cs__study_json_size(pert, "selected", &selected, path);
+    if (rc == CS_OK)
+        rc = cs__study_json_size(pert, "changed", changed, path);
+    if (rc == CS_OK)
+        rc = cs__json_get_number(pert, "flip_rate", flip_rate, path);
+    if (rc == CS_OK)
+        rc = get_counts(pert, "class_counts_before", before, k, path);
+    if (rc == CS_OK)
+        rc = get_counts(pert, "class_counts_after", after, k, path);
+    const cs__json *rows = NULL;
+    if (rc == CS_OK)
+        rc = cs__json_get_array(pert, "transitions", &rows, path);
+    if (rc == CS_OK && cs__json_len(rows) != k)
+        rc = cs__error(CS_ERR_FORMAT, "%s: the transition matrix has %zu rows; expected %zu", path, cs__json_len(rows),
+                       k);
+    for (size_t i = 0; rc == CS_OK && i < k; ++i)
+        rc = get_counts(cs__json_at(rows, i), NULL, trans + i * k, k, path);
+    if (rc != CS_OK)
+        goto done;
+    double sum_before = 0, sum_after = 0, total = 0, off = 0;
+    for (size_t i = 0; i < k; ++i) {
+        sum_before += before[i];
+        sum_after += after[i];
+        double row = 0, col = 0;
+        for (size_t j = 0; j < k; ++j) {
+            row += trans[i * k + j];
+            col += trans[j * k + i];
+            off += i != j ? trans[i * k + j] : 0.0;
+        }
+        total += row;
+        const int noise = c->family == CS_CONDITION_NOISE;
+        if (col != after[i] || row > before[i] || (noise && row != before[i])) {
+            rc = cs__error(CS_ERR_CORRUPT, "%s: class %zu: the transition matrix holds %.0f records of it and labels "
+                           "%.0f with it, but the class counts say %.0f before and %.0f after", path, i, row, col,
+                           before[i], after[i]);
+            goto done;
+        }
+    }
+    const char *bad = NULL;
+    if (size_before != cfg->train_size)
+        bad = "size_before is not the study's training size";
+    else if (size_after != train_size)
+        bad = "size_after is not the cell's train_size";
+    else if (sum_before != (double)size_before || sum_after != (double)size_after || total != (double)size_after)
+        bad = "the class counts or the transition matrix do not add up to size_before and size_after";
+    else if (off != (double)*changed)
+        bad = "changed is not the number of records off the transition matrix's diagonal";
+    else if (*flip_rate != (double)*changed / (double)size_before)
+        bad = "flip_rate is not changed / size_before";
+    else if (c->family == CS_CONDITION_NOISE && (size_after != size_before || selected < *changed ||
+                                                   selected > size_before))
+        bad = "a label-noise cell must keep every record and select between changed and size_before records";
+    else if (c->family != CS_CONDITION_NOISE && (*changed != 0 || selected != size_before - size_after))
+        bad = "a reduction must change no label and select exactly the records it removed";
+    if (bad)
+        rc = cs__error(CS_ERR_CORRUPT, "%s: the perturbation report disagrees with itself: %s (size_before %zu, "
+                       "size_after %zu, selected %zu, changed %zu, flip_rate %.17g; study training size %zu, "
+                       "train_size %zu)", path, bad, size_before, size_after, selected, *changed, *flip_rate,
+                       cfg->train_size, train_size);
+done:
+    free(v);
+    return rc;
+}
+
+int cs__study_cell_read(cs__cell_data *d, const char *text, size_t len, const char *path,
+                        const cs__study_config *cfg, const char *hash, int version, int mi, int ci, int ri,
+                        const double *class_totals)
+{
+    memset(d, 0, sizeof *d);
+    const size_t k = (size_t)cfg->k;
+    const int epochs = cfg->models[mi].train.epochs;
+    cs__json *root = NULL;
+    const cs__json *confusion = NULL, *timing = NULL, *secs = NULL;
+    /* A text that does not parse is refused with the parser's line and column first. */
+    int rc = cs__json_parse(&root, text, len, path);
+    if (rc == CS_OK)
+        rc = check_identity(root, path, "classsens-cell", cfg, hash, version, mi, ci, ri);
+    if (rc == CS_OK)
+        rc = cs__study_checksum_check(text, len, path, version >= 4, "");
+    if (rc == CS_OK)
+        rc = check_common(root, path, cfg, mi, ci, ri, &d->train_size, &d->threads);
+    if (rc == CS_OK)
+        rc = check_perturbation(root, path, cfg, ci, d->train_size, &d->changed, &d->flip_rate);
+    if (rc == CS_OK && !(d->trace = calloc((size_t)epochs, sizeof *d->trace)))
+        rc = cs__error_oom("cell trace", sizeof *d->trace * (size_t)epochs);
+    if (rc == CS_OK)
+        rc = check_trace(root, path, epochs, epochs, d->train_size, d->trace);
+    if (rc == CS_OK)
+        d->epochs = epochs;
+    if (rc == CS_OK)
+        rc = cs__json_get_number(root, "test_accuracy", &d->accuracy, path);
+    if (rc == CS_OK)
+        rc = cs__json_get_array(root, "confusion", &confusion, path);
+    if (rc == CS_OK && cs__json_len(confusion) != k)
+        rc = cs__error(CS_ERR_FORMAT, "%s: the confusion matrix has %zu rows; expected %zu", path,
+                       cs__json_len(confusion), k);
+    if (rc == CS_OK && !(d->counts = malloc(sizeof *d->counts * k * k)))
+        rc = cs__error_oom("confusion counts", sizeof *d->counts * k * k);
+    double total = 0.0, correct = 0.0;
+    for (size_t i = 0; rc == CS_OK && i < k; ++i) {
+        rc = get_counts(cs__json_at(confusion, i), NULL, d->counts + i * k, k, path);
+        double row = 0.0;
+        for (size_t j = 0; rc == CS_OK && j < k; ++j)
+            row += d->counts[i * k + j];
+        if (rc == CS_OK && class_totals && row != class_totals[i])
+            rc = cs__error(CS_ERR_CORRUPT, "%s: row %zu of the confusion matrix counts %.0f test records of class %zu; "
+                           "the test set has %.0f", path, i, row, i, class_totals[i]);
+        if (rc == CS_OK) {
+            total += row;
+            correct += d->counts[i * k + i];
+        }
+    }
+    if (rc == CS_OK && total != (double)cfg->test_size)
+        rc = cs__error(CS_ERR_CORRUPT, "%s: the confusion matrix counts %.0f test records; the study has %zu", path,
+                       total, cfg->test_size);
+    if (rc == CS_OK && d->accuracy != correct / total)
+        rc = cs__error(CS_ERR_CORRUPT, "%s: test_accuracy is %.17g but the confusion matrix gives %.0f / %.0f = %.17g",
+                       path, d->accuracy, correct, total, correct / total);
+    if (rc == CS_OK)
+        rc = cs__json_get_object(root, "timing", &timing, path);
+    if (rc == CS_OK)
+        rc = get_finite(timing, "train_seconds", &d->train_seconds, path, "timing: ");
+    if (rc == CS_OK)
+        rc = get_finite(timing, "test_seconds", &d->test_seconds, path, "timing: ");
+    if (rc == CS_OK)
+        rc = cs__json_get_array(timing, "epoch_seconds", &secs, path);
+    if (rc == CS_OK && cs__json_len(secs) != (size_t)epochs)
+        rc = cs__error(CS_ERR_CORRUPT, "%s: %zu epoch_seconds; expected %d", path, cs__json_len(secs), epochs);
+    for (int e = 0; rc == CS_OK && e < epochs; ++e) {
+        double t = cs__json_number(cs__json_at(secs, (size_t)e));
+        if (!(isfinite(t) && t >= 0.0))
+            rc = cs__error(CS_ERR_CORRUPT, "%s: epoch_seconds entry %d is not a finite number >= 0", path, e + 1);
+        d->trace[e].seconds = t;
+    }
+    cs__json_free(root);
+    if (rc != CS_OK)
+        cs__cell_data_free(d);
+    return rc;
+}
+
+int cs__study_failed_read(cs__failed_data *d, const char *text, size_t len, const char *path,
+                          const cs__study_config *cfg, const char *hash, int version, int mi, int ci, int ri)
+{
+    memset(d, 0, sizeof *d);
+    cs__json *root = NULL;
+    const char *status = NULL, *reason = NULL;
+    const cs__json *timing = NULL;
+    long long epoch = 0;
+    size_t train_size = 0;
+    int threads = 0;
+    const int epochs = cfg->models[mi].train.epochs;
+    int rc = version < 4 ? cs__error(CS_ERR_CORRUPT, "%s: a failed cell in a store of format version %d, which has "
+                                     "none", path, version)
+                         : cs__json_parse(&root, text, len, path);
+    if (rc == CS_OK)
+        rc = check_identity(root, path, "classsens-failed-cell", cfg, hash, version, mi, ci, ri);
+    if (rc == CS_OK)
+        rc = cs__study_checksum_check(text, len, path, 1, "");
+    if (rc == CS_OK)
+        rc = check_common(root, path, cfg, mi, ci, ri, &train_size, &threads);
+    if (rc == CS_OK)
+        rc = cs__json_get_string(root, "status", &status, path);
+    if (rc == CS_OK && strcmp(status, cs_status_str(CS_ERR_DIVERGED)) != 0)
+        rc = cs__error(CS_ERR_CORRUPT, "%s: status \"%s\"; a failed cell records \"%s\"", path, status,
+                       cs_status_str(CS_ERR_DIVERGED));
+    if (rc == CS_OK)
+        rc = cs__json_get_int(root, "epoch", 1, epochs, &epoch, path);
+    if (rc == CS_OK)
+        rc = cs__json_get_string(root, "reason", &reason, path);
+    if (rc == CS_OK && (!*reason || strlen(reason) > 4096))
+        rc = cs__error(CS_ERR_CORRUPT, "%s: the reason has %zu bytes; expected 1 to 4096", path, strlen(reason));
+    if (rc == CS_OK)
+        rc = check_trace(root, path, (int)epoch - 1, epochs, train_size, NULL);
+    if (rc == CS_OK)
+        rc = cs__json_get_object(root, "timing", &timing, path);
+    if (rc == CS_OK)
+        rc = get_finite(timing, "train_seconds", &d->train_seconds, path, "timing: ");
+    if (rc == CS_OK && !(d->reason = strdup(reason)))
+        rc = cs__error_oom("failure reason", strlen(reason) + 1);
+    d->status = CS_ERR_DIVERGED;
+    d->epoch = (int)epoch;
+    cs__json_free(root);
+    if (rc != CS_OK)
+        cs__failed_data_free(d);
     return rc;
 }

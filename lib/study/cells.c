@@ -174,6 +174,12 @@ static int open_store(const char *dir, const cs__buf *config, const char *hash)
         rc = CS_ERR_OUT_OF_MEMORY;
     if (rc == CS_OK)
         rc = cs__make_dir(cells);
+    char *failed = rc == CS_OK ? cs__path_join(dir, CS__STUDY_FAILED_DIR) : NULL;
+    if (rc == CS_OK && !failed)
+        rc = CS_ERR_OUT_OF_MEMORY;
+    if (rc == CS_OK)
+        rc = cs__make_dir(failed);
+    free(failed);
     char *text = NULL;
     cs__study_config stored_cfg;
     memset(&stored_cfg, 0, sizeof stored_cfg);
@@ -201,6 +207,7 @@ static int open_store(const char *dir, const cs__buf *config, const char *hash)
         if (rc == CS_OK)
             cs__study_json_node(&w, cfg_tree);
         cs__json_free(cfg_tree);
+        cs__study_checksum_put(&w, 0);
         cs__jw_end_object(&w);
         int existed = 0;
         if (rc == CS_OK)
@@ -233,29 +240,116 @@ done:
     return rc;
 }
 
-/* A finished cell in the store: it parses and belongs to this configuration and cell. */
+/* The test set's records per class, as every cell's confusion rows must count them. */
+static double *test_class_totals(const cs_study *s)
+{
+    const int k = s->cfg.k;
+    double *t = calloc((size_t)k, sizeof *t);
+    if (!t) {
+        cs__error_oom("class totals", sizeof *t * (size_t)k);
+        return NULL;
+    }
+    const int32_t *labels = cs_dataset_labels(s->test);
+    for (size_t i = 0; i < cs_dataset_size(s->test); ++i)
+        if (labels[i] >= 0 && labels[i] < k)
+            t[labels[i]] += 1.0;
+    return t;
+}
+
+/* A file of the store that belongs to `cell`: its text, or CS_ERR_NOT_FOUND. */
+static int read_cell_file(char **text, size_t *len, char **path, const cs_study *s, const char *dir, int cell,
+                          int failed)
+{
+    *text = NULL;
+    *len = 0;
+    *path = NULL;
+    char rel[512];
+    int mi, ci, ri;
+    cs__study_cell_coords(s, cell, &mi, &ci, &ri);
+    int rc = (failed ? cs__study_failed_path : cs__study_cell_path)(rel, sizeof rel, s->cfg.models[mi].name,
+                                                                    s->cfg.conds[ci].name, ri);
+    if (rc == CS_OK && !(*path = cs__path_join(dir, rel)))
+        rc = cs__error_oom("cell path", strlen(dir) + strlen(rel) + 2);
+    if (rc == CS_OK)
+        rc = cs__read_file(text, len, *path, (size_t)64 << 20);
+    return rc;
+}
+
+/* Every refusal of a file of the store names it (the reader's message does) and says what to do. */
+static int refuse(int rc, const char *todo)
+{
+    if (rc == CS_OK || rc == CS_ERR_OUT_OF_MEMORY || rc == CS_ERR_NOT_FOUND || rc == CS_ERR_IO)
+        return rc;
+    return cs__error(CS_ERR_CORRUPT, "%s; %s", cs_last_error(), todo);
+}
+
 int cs__study_read_finished(const cs_study *s, const char *dir, int cell, double *accuracy)
 {
     int mi, ci, ri;
     cs__study_cell_coords(s, cell, &mi, &ci, &ri);
-    const char *model = s->cfg.models[mi].name, *cond = s->cfg.conds[ci].name;
-    char *path = cs__study_cell_file(s, dir, cell, 0);
-    if (!path)
-        return cs_last_error_status();
-    char *text = NULL;
-    cs__json *root = NULL;
-    int rc = cs__read_file(&text, NULL, path, (size_t)64 << 20);
+    char *text = NULL, *path = NULL;
+    size_t len = 0;
+    double *totals = NULL;
+    cs__cell_data d;
+    memset(&d, 0, sizeof d);
+    int rc = read_cell_file(&text, &len, &path, s, dir, cell, 0);
+    if (rc == CS_OK && !(totals = test_class_totals(s)))
+        rc = CS_ERR_OUT_OF_MEMORY;
     if (rc == CS_OK)
-        rc = cs__json_parse(&root, text, strlen(text), path);
+        rc = cs__study_cell_read(&d, text, len, path, &s->cfg, s->hash, CS__STUDY_FORMAT_VERSION, mi, ci, ri, totals);
     if (rc == CS_OK)
-        rc = cs__study_cell_check(root, path, s->hash, model, cond, ri);
-    if (rc == CS_OK)
-        rc = cs__json_get_number(root, "test_accuracy", accuracy, path);
-    if (rc != CS_OK && rc != CS_ERR_OUT_OF_MEMORY && rc != CS_ERR_NOT_FOUND && rc != CS_ERR_IO)
-        rc = cs__error(CS_ERR_CORRUPT, "%s; delete the file to train that cell again", cs_last_error());
-    cs__json_free(root);
+        *accuracy = d.accuracy;
+    rc = refuse(rc, "delete the file to train that cell again");
+    cs__cell_data_free(&d);
+    free(totals);
     free(text);
     free(path);
+    return rc;
+}
+
+int cs__study_read_failed(const cs_study *s, const char *dir, int cell, cs__failed_data *out)
+{
+    memset(out, 0, sizeof *out);
+    int mi, ci, ri;
+    cs__study_cell_coords(s, cell, &mi, &ci, &ri);
+    char *text = NULL, *path = NULL;
+    size_t len = 0;
+    int rc = read_cell_file(&text, &len, &path, s, dir, cell, 1);
+    if (rc == CS_OK)
+        rc = cs__study_failed_read(out, text, len, path, &s->cfg, s->hash, CS__STUDY_FORMAT_VERSION, mi, ci, ri);
+    rc = refuse(rc, "delete the file to train that cell again");
+    free(text);
+    free(path);
+    return rc;
+}
+
+int cs__study_forget_failed(const cs_study *s, const char *dir, int cell)
+{
+    char rel[512];
+    int mi, ci, ri;
+    cs__study_cell_coords(s, cell, &mi, &ci, &ri);
+    int rc = cs__study_failed_path(rel, sizeof rel, s->cfg.models[mi].name, s->cfg.conds[ci].name, ri);
+    char *path = rc == CS_OK ? cs__path_join(dir, rel) : NULL;
+    if (rc == CS_OK && !path)
+        return cs__error_oom("cell path", strlen(dir) + strlen(rel) + 2);
+    if (path && remove(path) != 0 && errno != ENOENT)
+        rc = cs__error(CS_ERR_IO, "cannot remove %s: %s", path, strerror(errno));
+    free(path);
+    return rc;
+}
+
+int cs__study_clean_store(const char *dir, double min_age)
+{
+    static const char *const subdirs[] = { NULL, CS__STUDY_CELLS_DIR, CS__STUDY_RUNNING_DIR, CS__STUDY_FAILED_DIR };
+    int rc = CS_OK;
+    for (size_t i = 0; rc == CS_OK && i < sizeof subdirs / sizeof subdirs[0]; ++i) {
+        char *sub = subdirs[i] ? cs__path_join(dir, subdirs[i]) : NULL;
+        if (subdirs[i] && !sub)
+            return cs__error_oom("path", strlen(dir) + 16);
+        /* The store's own directory holds study.json's; the others only .json files too. */
+        rc = cs__remove_stale_tmp(sub ? sub : dir, subdirs[i] ? NULL : CS__STUDY_CONFIG_FILE, ".json", min_age);
+        free(sub);
+    }
     return rc;
 }
 
@@ -287,7 +381,9 @@ int cs_study_prepare(cs_study *s, const char *store_dir)
     int rc = cs__study_freeze(s);
     if (rc != CS_OK)
         return cs__error(rc, "cs_study_prepare: %s", cs_last_error());
-    return cs__study_open_store(s, store_dir);
+    rc = cs__study_open_store(s, store_dir);
+    /* Other processes may be writing into the store: only old temporary files are stale. */
+    return rc == CS_OK ? cs__study_clean_store(store_dir, CS__STUDY_STALE_SECONDS) : rc;
 }
 
 int cs_study_cell_stored(cs_study *s, const char *store_dir, int cell)
@@ -302,9 +398,12 @@ int cs_study_cell_stored(cs_study *s, const char *store_dir, int cell)
         return rc;
     double acc = NAN;
     rc = cs__study_read_finished(s, store_dir, cell, &acc);
-    if (rc == CS_ERR_NOT_FOUND)
-        return 0;
-    return rc == CS_OK ? 1 : rc;
+    if (rc != CS_ERR_NOT_FOUND)
+        return rc == CS_OK ? 1 : rc;
+    cs__failed_data f;
+    rc = cs__study_read_failed(s, store_dir, cell, &f);
+    cs__failed_data_free(&f);
+    return rc == CS_OK ? 2 : rc == CS_ERR_NOT_FOUND ? 0 : rc;
 }
 
 int cs_study_store_record(int *cell, double *test_accuracy, cs_study *s, const char *store_dir, const void *data,
@@ -354,34 +453,47 @@ int cs_study_store_record(int *cell, double *test_accuracy, cs_study *s, const c
         goto done;
     }
     const int index = (mi * s->cfg.n_conds + ci) * s->cfg.replicates + (int)replicate;
-    long long version = 0;
-    double acc = NAN;
-    rc = cs__study_cell_check(root, what, s->hash, model, cond, (int)replicate);
-    if (rc == CS_OK)
-        rc = cs__json_get_int(root, "version", 1, 1000000, &version, what);
-    if (rc == CS_OK && version != CS__STUDY_FORMAT_VERSION)
-        rc = cs__error(CS_ERR_FORMAT, "%s has store format version %lld; this library stores version %d", what,
-                       version, CS__STUDY_FORMAT_VERSION);
-    if (rc == CS_OK)
-        rc = cs__json_get_number(root, "test_accuracy", &acc, what);
-    if (rc == CS_OK && !(acc >= 0.0 && acc <= 1.0))
-        rc = cs__error(CS_ERR_FORMAT, "%s: test_accuracy %g is not in [0, 1]", what, acc);
+    const char *format = NULL;
+    const int failed = cs__json_get_string(root, "format", &format, what) == CS_OK &&
+                       strcmp(format, "classsens-failed-cell") == 0;
+    double acc = NAN, *totals = NULL;
+    cs__cell_data d;
+    cs__failed_data f;
+    memset(&d, 0, sizeof d);
+    memset(&f, 0, sizeof f);
+    if (failed)
+        rc = cs__study_failed_read(&f, data, len, what, &s->cfg, s->hash, CS__STUDY_FORMAT_VERSION, mi, ci,
+                                   (int)replicate);
+    else if (!(totals = test_class_totals(s)))
+        rc = CS_ERR_OUT_OF_MEMORY;
+    else
+        rc = cs__study_cell_read(&d, data, len, what, &s->cfg, s->hash, CS__STUDY_FORMAT_VERSION, mi, ci,
+                                 (int)replicate, totals);
+    acc = d.accuracy;
+    cs__cell_data_free(&d);
+    cs__failed_data_free(&f);
+    free(totals);
     if (rc != CS_OK) {
         rc = cs__error(rc, "cs_study_store_record: %s", cs_last_error());
         goto done;
     }
-    if (!(path = cs__study_cell_file(s, store_dir, index, 0)))
-        rc = cs_last_error_status();
+    char rel[512];
+    rc = (failed ? cs__study_failed_path : cs__study_cell_path)(rel, sizeof rel, model, cond, (int)replicate);
+    if (rc == CS_OK && !(path = cs__path_join(store_dir, rel)))
+        rc = cs__error_oom("cell path", strlen(store_dir) + strlen(rel) + 2);
     if (rc == CS_OK) {
         cs__buf_append(&text, data, len);
         rc = cs__buf_write_file(&text, path);
     }
+    /* A finished cell replaces its failure (a retry); a stale claim is only information. */
+    if (rc == CS_OK && !failed)
+        rc = cs__study_forget_failed(s, store_dir, index);
     if (rc == CS_OK) {
-        cs__study_release(s, store_dir, index); /* a stale claim is only information */
+        cs__study_release(s, store_dir, index);
         if (cell)
             *cell = index;
         if (test_accuracy)
-            *test_accuracy = acc;
+            *test_accuracy = failed ? NAN : acc;
     }
 done:
     free(path);

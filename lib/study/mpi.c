@@ -287,7 +287,7 @@ static int worker_loop(cs_study *s)
         if (st.MPI_TAG == TAG_STOP)
             return CS_OK;
         cs_study_record *rec = NULL;
-        int rc = cs_study_train_cell(&rec, s, cell);
+        int rc = cs_study_train_cell(&rec, s, cell); /* a diverged cell gives a failed cell's record */
         if (rc == CS_OK) {
             size_t len = 0;
             const char *data = cs_study_record_data(&len, rec);
@@ -692,7 +692,7 @@ int cs_mpi_study_run(cs_study *s, const char *store_dir, const cs_mpi_options *o
     int rank = 0, size = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    cs_mpi_options defaults = { NULL, NULL, NULL, 1 };
+    cs_mpi_options defaults = { NULL, NULL, NULL, 1, 0 };
     const cs_mpi_options *o = opts ? opts : &defaults;
     if (rank != 0)
         return worker_loop(s);
@@ -733,6 +733,9 @@ int cs_mpi_study_run(cs_study *s, const char *store_dir, const cs_mpi_options *o
         rc = fail(rc, "%s", cs_last_error());
     for (int i = 0; rc == CS_OK && i < m.cells_total; ++i) {
         int stored = cs_study_cell_stored(s, store_dir, m.todo[i]);
+        /* A failed cell (2) stays failed unless the job retries failed cells. */
+        if (stored == 2 && o->retry_failed)
+            stored = 0;
         if (stored < 0)
             rc = fail(stored, "%s", cs_last_error());
         else if (stored)

@@ -66,6 +66,7 @@ typedef struct cs_mpi_options {
      * claims of the cells in flight, and cs_mpi_study_run returns CS_ERR_CANCELLED. */
     volatile sig_atomic_t *interrupted;
     int rank0_trains;           /* non-zero (default in the tool): rank 0 trains cells too */
+    int retry_failed;           /* non-zero: train the store's failed cells again */
 } cs_mpi_options;
 
 /* Run the study over every rank. Every rank must call it with an identical study. Returns CS_OK

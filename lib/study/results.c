@@ -21,6 +21,7 @@ typedef struct claim_slot {
 typedef struct cell_slot {
     int present;
     claim_slot *claim;         /* NULL: nobody claims it (always NULL when present) */
+    cs__failed_data *failed;   /* NULL: not failed (always NULL when present) */
     cs_confusion *cm;
     cs_epoch_report *trace;
     int epochs;
@@ -34,125 +35,81 @@ struct cs_results {
     cs__study_config cfg;
     char hash[17];
     cell_slot *cells;
-    int finished;
+    int finished, failed;
+    double *class_totals;      /* k: the test records per class, from the first finished cell */
 };
 
 #define MAX_FILE ((size_t)256 << 20)
 #define MAX_CLAIM_FILE ((size_t)64 << 10)
 
+/* Every refusal of a file names it (the reader's message does) and says what to do. */
+static int refuse(int rc, const char *todo)
+{
+    if (rc == CS_OK || rc == CS_ERR_OUT_OF_MEMORY || rc == CS_ERR_IO)
+        return rc;
+    return cs__error(rc == CS_ERR_FORMAT ? CS_ERR_FORMAT : CS_ERR_CORRUPT, "%s; %s", cs_last_error(), todo);
+}
 
-static int read_cell(cell_slot *slot, const char *path, const cs_results *r, const char *model, const char *cond,
-                     int replicate, int max_epochs)
+/* A finished cell, read and checked in full by the store's one reader of cell files. The first
+ * one's confusion rows give the test set's class counts that every other cell must have. */
+static int read_cell(cell_slot *slot, const char *path, cs_results *r, int mi, int ci, int replicate)
 {
     char *text = NULL;
-    cs__json *root = NULL;
-    int rc = cs__read_file(&text, NULL, path, MAX_FILE);
+    size_t len = 0;
+    int rc = cs__read_file(&text, &len, path, MAX_FILE);
     if (rc == CS_ERR_NOT_FOUND)
         return CS_OK; /* not finished */
     if (rc != CS_OK)
         return rc;
-    rc = cs__json_parse(&root, text, strlen(text), path);
-    long long threads = 0;
-    const cs__json *epochs = NULL, *confusion = NULL, *timing = NULL, *pert = NULL;
-    const int k = r->cfg.k;
-    double *counts = NULL;
-    if (rc == CS_OK)
-        rc = cs__study_cell_check(root, path, r->hash, model, cond, replicate);
-    if (rc == CS_OK)
-        rc = cs__json_get_int(root, "threads", 1, 256, &threads, path);
-    if (rc == CS_OK)
-        rc = cs__study_json_size(root, "train_size", &slot->train_size, path);
-    if (rc == CS_OK)
-        rc = cs__json_get_number(root, "test_accuracy", &slot->accuracy, path);
-    if (rc == CS_OK)
-        rc = cs__json_get_array(root, "epochs", &epochs, path);
-    if (rc == CS_OK)
-        rc = cs__json_get_array(root, "confusion", &confusion, path);
-    if (rc == CS_OK)
-        rc = cs__json_get_object(root, "timing", &timing, path);
-    if (rc == CS_OK)
-        rc = cs__json_get_number(timing, "train_seconds", &slot->train_seconds, path);
-    if (rc == CS_OK)
-        rc = cs__json_get_number(timing, "test_seconds", &slot->test_seconds, path);
-    if (rc != CS_OK)
-        goto done;
-    pert = cs__json_get(root, "perturbation");
-    slot->changed = 0;
-    slot->flip_rate = 0.0;
-    if (cs__json_type_of(pert) == CS__JSON_OBJECT) {
-        rc = cs__study_json_size(pert, "changed", &slot->changed, path);
-        if (rc == CS_OK)
-            rc = cs__json_get_number(pert, "flip_rate", &slot->flip_rate, path);
-        if (rc != CS_OK)
-            goto done;
+    const size_t k = (size_t)r->cfg.k;
+    cs__cell_data d;
+    rc = cs__study_cell_read(&d, text, len, path, &r->cfg, r->hash, r->cfg.version, mi, ci, replicate,
+                             r->class_totals);
+    if (rc == CS_OK && !r->class_totals) {
+        if (!(r->class_totals = calloc(k, sizeof *r->class_totals)))
+            rc = cs__error_oom("class totals", sizeof *r->class_totals * k);
+        for (size_t i = 0; rc == CS_OK && i < k * k; ++i)
+            r->class_totals[i / k] += d.counts[i];
     }
-    slot->threads = (int)threads;
-    const size_t ne = cs__json_len(epochs);
-    if (ne < 1 || ne > (size_t)max_epochs) {
-        rc = cs__error(CS_ERR_FORMAT, "%s: %zu epochs recorded; the model trains %d", path, ne, max_epochs);
-        goto done;
-    }
-    slot->trace = calloc(ne, sizeof *slot->trace);
-    counts = malloc(sizeof *counts * (size_t)k * (size_t)k);
-    if (!slot->trace || !counts) {
-        rc = cs__error_oom("cell", sizeof *counts * (size_t)k * (size_t)k);
-        goto done;
-    }
-    const cs__json *secs = cs__json_get(timing, "epoch_seconds");
-    for (size_t e = 0; e < ne; ++e) {
-        const cs__json *o = cs__json_at(epochs, e);
-        cs_epoch_report *er = &slot->trace[e];
-        long long ep = 0;
-        rc = cs__json_get_int(o, "epoch", 1, max_epochs, &ep, path);
-        if (rc == CS_OK)
-            rc = cs__json_get_number(o, "loss", &er->loss, path);
-        if (rc == CS_OK)
-            rc = cs__json_get_number(o, "accuracy", &er->accuracy, path);
-        if (rc == CS_OK)
-            rc = cs__json_get_number(o, "lr", &er->lr, path);
-        if (rc != CS_OK)
-            goto done;
-        er->epoch = (int)ep;
-        er->epochs = max_epochs;
-        er->seconds = cs__json_number(cs__json_at(secs, e));
-    }
-    slot->epochs = (int)ne;
-    if (cs__json_len(confusion) != (size_t)k) {
-        rc = cs__error(CS_ERR_FORMAT, "%s: the confusion matrix has %zu rows; expected %d", path,
-                       cs__json_len(confusion), k);
-        goto done;
-    }
-    double total = 0.0;
-    for (int i = 0; i < k && rc == CS_OK; ++i)
-        rc = cs__json_numbers(cs__json_at(confusion, (size_t)i), counts + (size_t)i * (size_t)k, (size_t)k, path);
-    for (size_t i = 0; rc == CS_OK && i < (size_t)k * (size_t)k; ++i) {
-        if (!(counts[i] >= 0.0 && counts[i] == floor(counts[i])))
-            rc = cs__error(CS_ERR_CORRUPT, "%s: confusion count %zu is %g; counts are whole numbers >= 0", path, i,
-                           counts[i]);
-        else
-            total += counts[i];
-    }
-    if (rc == CS_OK && total != (double)r->cfg.test_size)
-        rc = cs__error(CS_ERR_CORRUPT, "%s: the confusion matrix counts %.0f test records; the study has %zu", path,
-                       total, r->cfg.test_size);
     if (rc == CS_OK)
-        rc = cs_confusion_from_counts(&slot->cm, counts, k);
+        rc = cs_confusion_from_counts(&slot->cm, d.counts, (int)k);
     if (rc == CS_OK) {
         slot->present = 1;
+        slot->trace = d.trace;
+        d.trace = NULL;
+        slot->epochs = d.epochs;
+        slot->accuracy = d.accuracy;
+        slot->train_size = d.train_size;
+        slot->changed = d.changed;
+        slot->flip_rate = d.flip_rate;
+        slot->train_seconds = d.train_seconds;
+        slot->test_seconds = d.test_seconds;
+        slot->threads = d.threads;
     }
-done:
-    if (rc != CS_OK) {
-        free(slot->trace);
-        slot->trace = NULL;
-        cs_confusion_destroy(slot->cm);
-        slot->cm = NULL;
-        if (rc != CS_ERR_OUT_OF_MEMORY && rc != CS_ERR_IO && rc != CS_ERR_CORRUPT)
-            rc = cs__error(CS_ERR_FORMAT, "%s", cs_last_error());
-    }
-    free(counts);
-    cs__json_free(root);
+    cs__cell_data_free(&d);
     free(text);
-    return rc;
+    return refuse(rc, "delete the file and run the study again to train that cell again");
+}
+
+/* A failed cell's file, if it is there (stores of format 4 on). */
+static int read_failed(cell_slot *slot, const char *path, const cs_results *r, int mi, int ci, int replicate)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int rc = cs__read_file(&text, &len, path, MAX_CLAIM_FILE);
+    if (rc == CS_ERR_NOT_FOUND)
+        return CS_OK;
+    cs__failed_data *f = rc == CS_OK ? calloc(1, sizeof *f) : NULL;
+    if (rc == CS_OK && !f)
+        rc = cs__error_oom("failed cell", sizeof *f);
+    if (rc == CS_OK)
+        rc = cs__study_failed_read(f, text, len, path, &r->cfg, r->hash, r->cfg.version, mi, ci, replicate);
+    if (rc == CS_OK)
+        slot->failed = f;
+    else
+        free(f);
+    free(text);
+    return refuse(rc, "delete the file (the cell then counts as missing and the study trains it again)");
 }
 
 /* 1..max bytes of printable ASCII (what the status display prints as is). */
@@ -249,15 +206,24 @@ int cs_results_open(cs_results **out, const char *store_dir)
         rc = cs__study_cell_path(rel, sizeof rel, m->name, cfg->conds[ci].name, rep);
         if (rc == CS_OK) {
             snprintf(path, plen, "%s/%s", store_dir, rel);
-            rc = read_cell(&r->cells[i], path, r, m->name, cfg->conds[ci].name, rep, m->train.epochs);
+            rc = read_cell(&r->cells[i], path, r, mi, ci, rep);
         }
         if (rc != CS_OK)
             break;
         if (r->cells[i].present) {
-            /* Not even read: a process killed after storing its cell leaves its claim behind. */
+            /* Not even read: a process killed after storing its cell leaves its claim behind,
+             * and a retried cell that finished replaces its failure. */
             r->finished++;
             continue;
         }
+        rc = cs__study_failed_path(rel, sizeof rel, m->name, cfg->conds[ci].name, rep);
+        if (rc == CS_OK) {
+            snprintf(path, plen, "%s/%s", store_dir, rel);
+            rc = read_failed(&r->cells[i], path, r, mi, ci, rep);
+        }
+        if (rc != CS_OK)
+            break;
+        r->failed += r->cells[i].failed != NULL;
         rc = cs__study_claim_path(rel, sizeof rel, m->name, cfg->conds[ci].name, rep);
         if (rc == CS_OK) {
             snprintf(path, plen, "%s/%s", store_dir, rel);
@@ -284,9 +250,12 @@ void cs_results_destroy(cs_results *r)
             cs_confusion_destroy(r->cells[i].cm);
             free(r->cells[i].trace);
             free(r->cells[i].claim);
+            cs__failed_data_free(r->cells[i].failed);
+            free(r->cells[i].failed);
         }
     }
     free(r->cells);
+    free(r->class_totals);
     cs__study_config_free(&r->cfg);
     free(r);
 }
@@ -300,6 +269,7 @@ size_t cs_results_test_size(const cs_results *r) { return r ? r->cfg.test_size :
 int cs_results_num_models(const cs_results *r) { return r ? r->cfg.n_models : 0; }
 int cs_results_num_conditions(const cs_results *r) { return r ? r->cfg.n_conds : 0; }
 int cs_results_cells_finished(const cs_results *r) { return r ? r->finished : -1; }
+int cs_results_cells_failed(const cs_results *r) { return r ? r->failed : -1; }
 
 const char *cs_results_class_name(const cs_results *r, int k)
 {
@@ -379,8 +349,9 @@ static int finished_slot(const cell_slot **out, const cs_results *r, const char 
 {
     int rc = slot_of(out, r, fn, model, condition, replicate);
     if (rc == CS_OK && !(*out)->present)
-        rc = cs__error(CS_ERR_NOT_FOUND, "%s: (%s, %s, replicate %d) is not finished yet", fn,
-                       r->cfg.models[model].name, r->cfg.conds[condition].name, replicate);
+        rc = cs__error(CS_ERR_NOT_FOUND, "%s: (%s, %s, replicate %d) %s", fn, r->cfg.models[model].name,
+                       r->cfg.conds[condition].name, replicate,
+                       (*out)->failed ? "failed (its training diverged)" : "is not finished yet");
     return rc;
 }
 
@@ -458,5 +429,30 @@ int cs_results_cell_claim(cs_study_claim *out, const cs_results *r, int model, i
     c.pid = s->claim->pid;
     c.since = s->claim->since;
     memcpy(out, &c, out->struct_size < sizeof c ? out->struct_size : sizeof c);
+    return CS_OK;
+}
+
+int cs_results_cell_failure(cs_cell_failure *out, const cs_results *r, int model, int condition, int replicate)
+{
+    if (!r || !out)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_results_cell_failure: %s is NULL", !r ? "results" : "out");
+    if (out->struct_size < sizeof(size_t) + sizeof(int))
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_results_cell_failure: out->struct_size is %zu; set it to "
+                         "sizeof(cs_cell_failure)", out->struct_size);
+    const cell_slot *s = NULL;
+    int rc = slot_of(&s, r, "cs_results_cell_failure", model, condition, replicate);
+    if (rc != CS_OK)
+        return rc;
+    if (!s->failed)
+        return cs__error(CS_ERR_NOT_FOUND, "cs_results_cell_failure: (%s, %s, replicate %d) has not failed%s",
+                         r->cfg.models[model].name, r->cfg.conds[condition].name, replicate,
+                         s->present ? ": it is finished" : "");
+    cs_cell_failure f;
+    f.struct_size = out->struct_size;
+    f.status = s->failed->status;
+    f.epoch = s->failed->epoch;
+    f.reason = s->failed->reason;
+    f.train_seconds = s->failed->train_seconds;
+    memcpy(out, &f, out->struct_size < sizeof f ? out->struct_size : sizeof f);
     return CS_OK;
 }

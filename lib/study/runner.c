@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/memory.h"
 #include "study/study_internal.h"
 #include "tensor/kernels.h"
 
@@ -25,6 +26,7 @@ typedef struct run_state {
     int n_pending, next;
     int cells_total;          /* of the study, or of this shard */
     int cells_finished;
+    int cells_failed;
     double work_done, work_total;
     atomic_int stop;
     int status;               /* first failure */
@@ -45,6 +47,7 @@ static int emit(run_state *run, cs_study_event *ev)
     cs_study *s = run->s;
     ev->cells_total = run->cells_total;
     ev->cells_finished = run->cells_finished;
+    ev->cells_failed = run->cells_failed;
     ev->work_done = run->work_done;
     ev->work_total = run->work_total;
     if (s->progress && s->progress(ev, s->payload) != 0) {
@@ -103,15 +106,31 @@ static int run_cell(cell_ctx *cx)
     emit(run, &started);
     pthread_mutex_unlock(&run->lock);
 
+    int failed = 0;
+    char reason[1024] = "";
     path = cs__study_cell_file(s, run->store, cx->cell, 0);
     int rc = path ? cs__study_claim(s, run->store, cx->cell, NULL) : cs_last_error_status();
     const int claimed = rc == CS_OK;
     if (rc == CS_OK)
-        rc = cs__study_train_text(s, cx->cell, on_epoch, cx, &text, &accuracy, &seconds);
+        rc = cs__study_train_text(s, cx->cell, on_epoch, cx, &text, &accuracy, &seconds, &failed);
     if (rc == CS_OK && atomic_load(&run->stop))
         rc = CS_ERR_CANCELLED;
+    if (rc == CS_OK && failed) {
+        /* The failed cell's file goes to failed/, under the same name. */
+        snprintf(reason, sizeof reason, "%s", cs_last_error());
+        char rel[512];
+        free(path);
+        path = NULL;
+        rc = cs__study_failed_path(rel, sizeof rel, s->cfg.models[cx->model].name, s->cfg.conds[cx->cond].name,
+                                   cx->replicate);
+        if (rc == CS_OK && !(path = cs__path_join(run->store, rel)))
+            rc = cs__error_oom("cell path", strlen(run->store) + strlen(rel) + 2);
+    }
     if (rc == CS_OK)
         rc = cs__buf_write_file(&text, path);
+    /* A retried cell that finished replaces its failure. */
+    if (rc == CS_OK && !failed)
+        rc = cs__study_forget_failed(s, run->store, cx->cell);
     /* The claim goes once the cell is stored or abandoned; a failure to remove it leaves only
      * a stale line in `classsens status`, which the stored cell already overrides. */
     if (claimed) {
@@ -123,7 +142,16 @@ static int run_cell(cell_ctx *cx)
     }
 
     pthread_mutex_lock(&run->lock);
-    if (rc == CS_OK) {
+    if (rc == CS_OK && failed) {
+        run->cells_failed++;
+        run->work_done += cx->work - cx->work_per_epoch * cx->epochs_done;
+        cs_study_event ev;
+        fill_event(&ev, s, cx->cell, CS_STUDY_EVENT_CELL_FAILED);
+        ev.seconds = seconds;
+        ev.failure = reason;
+        ev.failed_epoch = cx->epochs_done + 1;
+        emit(run, &ev);
+    } else if (rc == CS_OK) {
         run->cells_finished++;
         run->work_done += cx->work - cx->work_per_epoch * cx->epochs_done;
         cs_study_event ev;
@@ -224,6 +252,10 @@ int cs_study_run(cs_study *s, const char *store_dir)
     int rc = cs__study_freeze(s);
     if (rc == CS_OK)
         rc = cs__study_open_store(s, store_dir);
+    /* What interrupted writes left behind: all of it when this process alone fills the store;
+     * with shards, only what no write can still be busy with. */
+    if (rc == CS_OK)
+        rc = cs__study_clean_store(store_dir, s->shard_count > 1 ? CS__STUDY_STALE_SECONDS : 0.0);
     if (rc != CS_OK)
         return rc;
     run_state run;
@@ -244,27 +276,59 @@ int cs_study_run(cs_study *s, const char *store_dir)
     int n_cells = 0, n_todo = 0;
     rc = select_cells(s, todo, &n_cells);
     run.cells_total = n_cells;
+    /* Every cell is read and checked before anything is announced or trained: a store that
+     * holds one damaged file is refused as a whole, with that file's name. */
+    double *acc = rc == CS_OK ? malloc(sizeof *acc * (size_t)(n_cells > 0 ? n_cells : 1)) : NULL;
+    cs__failed_data *fails = rc == CS_OK ? calloc((size_t)(n_cells > 0 ? n_cells : 1), sizeof *fails) : NULL;
+    signed char *state = rc == CS_OK ? calloc((size_t)(n_cells > 0 ? n_cells : 1), 1) : NULL;
+    if (rc == CS_OK && (!acc || !fails || !state))
+        rc = cs__error_oom("cell states", sizeof *fails * (size_t)n_cells);
+    enum { TODO = 0, FINISHED = 1, FAILED = 2 };
+    for (int i = 0; i < n_cells && rc == CS_OK; ++i) {
+        int found = cs__study_read_finished(s, store_dir, todo[i], &acc[i]);
+        if (found == CS_OK) {
+            state[i] = FINISHED;
+            continue;
+        }
+        if (found != CS_ERR_NOT_FOUND) {
+            rc = found;
+            break;
+        }
+        found = cs__study_read_failed(s, store_dir, todo[i], &fails[i]);
+        if (found == CS_OK)
+            state[i] = s->retry_failed ? TODO : FAILED;
+        else if (found != CS_ERR_NOT_FOUND)
+            rc = found;
+    }
     /* Work totals include every cell still to train, so the estimate is known up front. */
     for (int i = 0; i < n_cells && rc == CS_OK; ++i) {
         const int cell = todo[i];
-        double acc = NAN;
-        int found = cs__study_read_finished(s, store_dir, cell, &acc);
-        if (found == CS_ERR_NOT_FOUND) {
+        if (state[i] == TODO) {
             int mi, ci, ri;
             cs__study_cell_coords(s, cell, &mi, &ci, &ri);
             todo[n_todo++] = cell;
             run.work_total += cs__study_cell_work(s, mi, ci);
-        } else if (found == CS_OK) {
-            run.cells_finished++;
-            cs_study_event ev;
-            fill_event(&ev, s, cell, CS_STUDY_EVENT_CELL_SKIPPED);
-            ev.test_accuracy = acc;
-            if (emit(&run, &ev))
-                rc = CS_ERR_CANCELLED;
-        } else {
-            rc = found;
+            continue;
         }
+        cs_study_event ev;
+        if (state[i] == FINISHED) {
+            run.cells_finished++;
+            fill_event(&ev, s, cell, CS_STUDY_EVENT_CELL_SKIPPED);
+            ev.test_accuracy = acc[i];
+        } else {
+            run.cells_failed++;
+            fill_event(&ev, s, cell, CS_STUDY_EVENT_CELL_SKIPPED);
+            ev.failure = fails[i].reason;
+            ev.failed_epoch = fails[i].epoch;
+        }
+        if (emit(&run, &ev))
+            rc = CS_ERR_CANCELLED;
     }
+    for (int i = 0; fails && i < n_cells; ++i)
+        cs__failed_data_free(&fails[i]);
+    free(fails);
+    free(state);
+    free(acc);
     /* Every pass sets one BLAS thread; holding it for the whole run saves the switching. */
     cs__blas_serial_begin();
     /* Groups by thread count, fewest threads first; cells keep their schedule order within one. */

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "core/json.h"
 #include "core/memory.h"
 #include "study/study_internal.h"
@@ -24,6 +26,71 @@ uint64_t cs__fnv1a64(uint64_t h, const void *data, size_t n)
 void cs__study_hash_hex(char hex[17], const char *text, size_t len)
 {
     snprintf(hex, 17, "%016llx", (unsigned long long)cs__fnv1a64(CS__FNV1A64_INIT, text, len));
+}
+
+/* ---- checksums (docs/formats.md, "Checksums") ------------------------------------------------ */
+
+#define CHECKSUM_LINE "\n  \"checksum\": \""
+
+static unsigned long crc_of(const char *text, size_t len)
+{
+    uLong crc = crc32(0L, Z_NULL, 0);
+    while (len > 0) {
+        uInt n = len > (size_t)1 << 30 ? (uInt)1 << 30 : (uInt)len;
+        crc = crc32(crc, (const Bytef *)text, n);
+        text += n;
+        len -= n;
+    }
+    return (unsigned long)crc;
+}
+
+void cs__study_checksum_put(cs__json_writer *w, size_t start)
+{
+    cs__jw_key(w, "checksum");
+    cs__buf *b = w->out;
+    if (b->failed || !b->data || b->len <= start)
+        return;
+    /* Every byte of the document before the checksum's own line. */
+    size_t line = b->len;
+    while (line > start && b->data[line - 1] != '\n')
+        --line;
+    char hex[9];
+    snprintf(hex, sizeof hex, "%08lx", crc_of(b->data + start, line - start));
+    cs__jw_string(w, hex);
+}
+
+int cs__study_checksum_check(const char *text, size_t len, const char *path, int required, const char *todo)
+{
+    const size_t tag = sizeof CHECKSUM_LINE - 1;
+    const char *line = NULL;
+    for (size_t i = len >= tag ? len - tag + 1 : 0; i-- > 0;)
+        if (text[i] == '\n' && memcmp(text + i, CHECKSUM_LINE, tag) == 0) {
+            line = text + i;
+            break;
+        }
+    if (!line)
+        return required ? cs__error(CS_ERR_CORRUPT, "%s has no \"checksum\" member (its last member in this store "
+                                    "format): it was edited or damaged%s%s", path, *todo ? "; " : "", todo)
+                        : CS_OK;
+    /* The member is the last: only its value and the object's end may follow. */
+    const char *hex = line + tag, *end = text + len;
+    int ok = end - hex == 12 && memcmp(hex + 8, "\"\n}\n", 4) == 0;
+    unsigned long stated = 0;
+    for (int i = 0; ok && i < 8; ++i) {
+        char c = hex[i];
+        int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        ok = v >= 0;
+        stated = stated << 4 | (unsigned long)(v < 0 ? 0 : v);
+    }
+    if (!ok)
+        return cs__error(CS_ERR_CORRUPT, "%s: the \"checksum\" member must be the last, 8 lowercase hex digits, "
+                         "followed only by the end of the object: the file was edited or damaged%s%s", path,
+                         *todo ? "; " : "", todo);
+    const unsigned long actual = crc_of(text, (size_t)(line + 1 - text));
+    if (actual != stated)
+        return cs__error(CS_ERR_CORRUPT, "%s: its checksum says %08lx but its content gives %08lx (CRC-32): the "
+                         "file was edited or damaged%s%s", path, stated, actual, *todo ? "; " : "", todo);
+    return CS_OK;
 }
 
 void cs__study_file_name(char *dst, size_t cap, const char *name)
@@ -58,6 +125,11 @@ int cs__study_cell_path(char *dst, size_t cap, const char *model, const char *co
 int cs__study_claim_path(char *dst, size_t cap, const char *model, const char *cond, int replicate)
 {
     return cell_file(dst, cap, CS__STUDY_RUNNING_DIR, model, cond, replicate);
+}
+
+int cs__study_failed_path(char *dst, size_t cap, const char *model, const char *cond, int replicate)
+{
+    return cell_file(dst, cap, CS__STUDY_FAILED_DIR, model, cond, replicate);
 }
 
 const char *cs__condition_family_name(cs_condition_family f)
@@ -496,11 +568,16 @@ int cs__study_store_parse(cs__study_config *cfg, char hash[17], cs__buf *canon, 
                        "%s has store format version %lld; this library resumes version %d only (%s): use a new "
                        "directory (a report can still be made from this one)",
                        path, version, CS__STUDY_FORMAT_VERSION,
-                       version < CS__STUDY_FORMAT_VERSION ? "its cells were trained with other numerics"
-                                                          : "it was written by a newer library");
+                       version > CS__STUDY_FORMAT_VERSION ? "it was written by a newer library"
+                       : version == 3 ? "its files carry no checksums, so what it holds cannot all be verified"
+                                      : "its cells were trained with other numerics");
     if (rc == CS_OK && !resume && version > CS__STUDY_FORMAT_VERSION)
         rc = cs__error(CS_ERR_FORMAT, "%s: store format version %lld; this library reads versions 1 to %d", path,
                        version, CS__STUDY_FORMAT_VERSION);
+    /* Versions before 4 have no checksum; their configuration is still checked by its hash. */
+    if (rc == CS_OK)
+        rc = cs__study_checksum_check(text, len, path, version >= 4,
+                                      "restore it, or delete the store (or use another directory) to start over");
     if (rc == CS_OK)
         rc = cs__json_get_string(root, "config_hash", &stated, path);
     if (rc == CS_OK)
@@ -515,10 +592,13 @@ int cs__study_store_parse(cs__study_config *cfg, char hash[17], cs__buf *canon, 
         cs__study_hash_hex(hash, cs__buf_str(buf), buf->len);
         if (strcmp(hash, stated) != 0)
             rc = cs__error(CS_ERR_CORRUPT, "%s: the configuration's hash is %s but the file says %s (edited or "
-                           "damaged)", path, hash, stated);
+                           "damaged): restore it, or delete the store (or use another directory) to start over",
+                           path, hash, stated);
     }
     if (rc == CS_OK)
         rc = read_config(cfg, config, path);
+    if (rc == CS_OK)
+        cfg->version = (int)version;
     cs__buf_free(&own);
     cs__json_free(root);
     return rc;

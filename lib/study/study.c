@@ -164,6 +164,7 @@ int cs_study_create(cs_study **out, const cs_dataset *train, const cs_dataset *t
         s->jobs = 1;
     s->progress = o.progress;
     s->payload = o.payload;
+    s->retry_failed = o.retry_failed != 0;
     s->shard_count = o.shard_count > 1 ? o.shard_count : 1;
     s->shard_index = o.shard_index;
     if (o.worker)

@@ -15,11 +15,13 @@
 
 #define CS__STUDY_NAME_MAX 64
 #define CS__STUDY_DATA_NAME_MAX 200
-/* 3: cells trained with the Winograd convolutions (3x3 pad-1 layers with 16 or more channels).
+/* 4: every cell file and study.json ends with a CRC-32 of its content ("checksum"); cells whose
+ * training diverged are kept as failed cells in failed/ (numerics as in 3).
+ * 3: cells trained with the Winograd convolutions (3x3 pad-1 layers with 16 or more channels).
  * 2: cells trained by the data-parallel executor (a cell's `threads` splits the batch; until 1
  * it was OpenBLAS's thread count). Each version's numbers differ from the previous one's in the
  * last bits; older stores are still read (reports), never resumed. */
-#define CS__STUDY_FORMAT_VERSION 3
+#define CS__STUDY_FORMAT_VERSION 4
 
 typedef struct cs__study_model {
     char name[CS__STUDY_NAME_MAX + 1];
@@ -53,6 +55,7 @@ typedef struct cs__study_config {
     int n_models;
     cs__study_condition *conds;
     int n_conds;
+    int version;               /* the store format of the study.json it was read from (0: not read) */
 } cs__study_config;
 
 void cs__study_config_free(cs__study_config *cfg);
@@ -68,6 +71,7 @@ struct cs_study {
     int jobs;
     int shard_index, shard_count;           /* shard_count 0 or 1: every cell */
     char worker[CS__STUDY_WORKER_MAX + 1];  /* how claims name this process */
+    int retry_failed;                       /* cs_study_run trains failed cells again */
     cs_study_progress_fn progress;
     void *payload;
     pthread_mutex_t event_lock;             /* serialises progress calls of cs_study_train_cell */
@@ -100,14 +104,30 @@ int cs__study_open_store(cs_study *s, const char *dir);
 /* A cell's file below the store: its result (cells/...) or, with `claim`, its claim
  * (running/...). Owned by the caller; NULL (with the error set) when out of memory or too long. */
 char *cs__study_cell_file(const cs_study *s, const char *dir, int cell, int claim);
-/* A finished cell in the store: CS_OK (and its accuracy), CS_ERR_NOT_FOUND, or an error. */
+/* A finished cell in the store, read and checked in full (cs__study_cell_read): CS_OK (and its
+ * accuracy), CS_ERR_NOT_FOUND, or an error whose message names the file and says what to do. */
 int cs__study_read_finished(const cs_study *s, const char *dir, int cell, double *accuracy);
+/* The same for a failed cell (failed/...): CS_OK and its record (free with
+ * cs__failed_data_free), CS_ERR_NOT_FOUND, or an error. */
+typedef struct cs__failed_data cs__failed_data;
+int cs__study_read_failed(const cs_study *s, const char *dir, int cell, cs__failed_data *out);
+/* Remove a failed cell's file (none there: CS_OK). */
+int cs__study_forget_failed(const cs_study *s, const char *dir, int cell);
+/* Remove the temporary files that interrupted writes left in the store (study.json's, cells/,
+ * running/, failed/): all of them, or with min_age > 0 only those older than min_age seconds
+ * (other processes may be writing the younger ones). */
+int cs__study_clean_store(const char *dir, double min_age);
+/* The age after which a temporary file of a shared store is stale: a write of one file (create,
+ * write, fsync, rename) takes well under a second. */
+#define CS__STUDY_STALE_SECONDS 600.0
 
 /* Train one cell into the text of its cell file. on_epoch (may be NULL) is called after each
- * epoch's report is kept; non-zero stops training (CS_ERR_CANCELLED). */
+ * epoch's report is kept; non-zero stops training (CS_ERR_CANCELLED). A cell whose training
+ * diverges (CS_ERR_DIVERGED) is not an error here: CS_OK with *failed = 1, the text that of its
+ * failed-cell file and *accuracy NaN. */
 typedef int (*cs__cell_epoch_fn)(void *payload, const cs_epoch_report *report);
 int cs__study_train_text(cs_study *s, int cell, cs__cell_epoch_fn on_epoch, void *payload, cs__buf *text,
-                         double *accuracy, double *seconds);
+                         double *accuracy, double *seconds, int *failed);
 
 /* Claims: write (who NULL: this process under the study's worker name) and remove. */
 int cs__study_claim(cs_study *s, const char *dir, int cell, const cs_study_claim *who);
@@ -146,6 +166,9 @@ int cs__study_claim_path(char *dst, size_t cap, const char *model, const char *c
 #define CS__STUDY_CONFIG_FILE "study.json"
 #define CS__STUDY_CELLS_DIR "cells"
 #define CS__STUDY_RUNNING_DIR "running"
+#define CS__STUDY_FAILED_DIR "failed"
+/* "failed/<model>__<condition>__r<replicate>.json" below the store (relative path). */
+int cs__study_failed_path(char *dst, size_t cap, const char *model, const char *cond, int replicate);
 
 /* One finished cell, as the runner hands it to the store writer. */
 typedef struct cs__cell_outcome {
@@ -165,6 +188,58 @@ typedef struct cs__cell_outcome {
 } cs__cell_outcome;
 
 int cs__study_cell_json(cs__buf *out, const cs__cell_outcome *cell);
+/* The file of a failed cell: the outcome's identity, seeds, threads, training size and the
+ * `epochs` completed epochs of its trace (its confusion and accuracy are not used), the status,
+ * the epoch (1-based) in which training stopped and the library's message. */
+int cs__study_failed_json(cs__buf *out, const cs__cell_outcome *cell, int status, int epoch, const char *reason);
+
+/* The checksum member (docs/formats.md): written as the last member of the object that `w`
+ * writes into its buffer from offset `start`: the CRC-32 (zlib) of every byte from `start` up to
+ * the line of the member, as 8 lowercase hex digits. */
+void cs__study_checksum_put(cs__json_writer *w, size_t start);
+/* Check a document's checksum member: CS_OK; without one, CS_OK unless `required`;
+ * CS_ERR_CORRUPT (misplaced, malformed or mismatched) naming `path` and ending with `todo`. */
+int cs__study_checksum_check(const char *text, size_t len, const char *path, int required, const char *todo);
+
+/* A cell file read and checked against its configuration (cs__study_cell_read). */
+typedef struct cs__cell_data {
+    double accuracy;
+    int epochs;
+    cs_epoch_report *trace;    /* epochs reports (owned) */
+    double *counts;            /* k x k confusion counts [true][pred] (owned) */
+    size_t train_size, changed;
+    double flip_rate, train_seconds, test_seconds;
+    int threads;
+} cs__cell_data;
+void cs__cell_data_free(cs__cell_data *d);
+
+/* Read the text of the cell file of (model mi, condition ci, replicate ri) of a store of format
+ * `version` and configuration (cfg, hash), and check every member: the checksum (required from
+ * version 4), the identity, the derived seeds, the threads, the perturbation report against
+ * itself and the training size, every epoch (numbered, finite, training accuracy a fraction of
+ * the training size), the confusion matrix (whole counts summing to the test size; row sums
+ * equal to `class_totals` when not NULL), the test accuracy against the matrix, the timings.
+ * CS_OK and *d filled; CS_ERR_FORMAT (a member missing or of the wrong type) or CS_ERR_CORRUPT
+ * (a value that disagrees with its source), the message naming `path` and what differs;
+ * CS_ERR_OUT_OF_MEMORY. */
+int cs__study_cell_read(cs__cell_data *d, const char *text, size_t len, const char *path,
+                        const cs__study_config *cfg, const char *hash, int version, int mi, int ci, int ri,
+                        const double *class_totals);
+
+/* A failed cell's file, read and checked (cs__study_failed_read). */
+struct cs__failed_data {
+    int status;                /* a cs_status (CS_ERR_DIVERGED) */
+    int epoch;                 /* the epoch in which training stopped, 1-based */
+    char *reason;              /* owned */
+    double train_seconds;
+};
+void cs__failed_data_free(cs__failed_data *d);
+int cs__study_failed_read(cs__failed_data *d, const char *text, size_t len, const char *path,
+                          const cs__study_config *cfg, const char *hash, int version, int mi, int ci, int ri);
+
+/* The seeds a cell of the configuration is trained with (perturbation 0 for the baseline). */
+void cs__study_cell_seeds(const cs__study_config *cfg, int mi, int ci, int ri, uint64_t *perturb, uint64_t *init,
+                          uint64_t *train);
 
 /* Check that a parsed cell file (from `path`) is a cell of this format and version and belongs
  * to (hash, model, cond, replicate). CS_OK; CS_ERR_FORMAT (not a cell file, another version,

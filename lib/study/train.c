@@ -8,6 +8,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -63,6 +64,7 @@ static int cell_training_set(const cs_study *s, int cond, int replicate, cs_data
 typedef struct epoch_keeper {
     cs_epoch_report *trace;
     int epochs;
+    int done;                  /* epochs completed */
     cs__cell_epoch_fn fn;
     void *payload;
 } epoch_keeper;
@@ -70,14 +72,18 @@ typedef struct epoch_keeper {
 static int keep_epoch(const cs_epoch_report *report, void *payload)
 {
     epoch_keeper *k = payload;
-    if (report->epoch >= 1 && report->epoch <= k->epochs)
+    if (report->epoch >= 1 && report->epoch <= k->epochs) {
         k->trace[report->epoch - 1] = *report;
+        k->done = report->epoch;
+    }
     return k->fn ? k->fn(k->payload, report) : 0;
 }
 
 int cs__study_train_text(cs_study *s, int cell, cs__cell_epoch_fn on_epoch, void *payload, cs__buf *text,
-                         double *accuracy, double *seconds)
+                         double *accuracy, double *seconds, int *failed)
 {
+    *failed = 0;
+    *accuracy = NAN;
     int mi, ci, ri;
     cs__study_cell_coords(s, cell, &mi, &ci, &ri);
     const cs__study_model *m = &s->cfg.models[mi];
@@ -87,16 +93,20 @@ int cs__study_train_text(cs_study *s, int cell, cs__cell_epoch_fn on_epoch, void
     cs_dataset *train = NULL;
     cs_perturb_report *report = NULL;
     cs_model *model = NULL;
-    uint64_t seed_perturb = 0;
-    const uint64_t seed_init = cs__study_seed(s->cfg.seed, CS__STUDY_SEED_INIT, m->name, c->name, ri);
-    const uint64_t seed_train = cs__study_seed(s->cfg.seed, CS__STUDY_SEED_TRAIN, m->name, c->name, ri);
-    epoch_keeper keeper = { NULL, m->train.epochs, on_epoch, payload };
+    uint64_t seed_perturb = 0, seed_init = 0, seed_train = 0, seed_used = 0;
+    cs__study_cell_seeds(&s->cfg, mi, ci, ri, &seed_perturb, &seed_init, &seed_train);
+    epoch_keeper keeper = { NULL, m->train.epochs, 0, on_epoch, payload };
     keeper.trace = calloc((size_t)m->train.epochs, sizeof *keeper.trace);
     int32_t *pred = malloc(sizeof *pred * n_test);
     double *counts = calloc((size_t)k * (size_t)k, sizeof *counts);
     int rc = (!keeper.trace || !pred || !counts) ? cs__error_oom("cell buffers", sizeof *pred * n_test) : CS_OK;
     if (rc == CS_OK)
-        rc = cell_training_set(s, ci, ri, &train, &report, &seed_perturb);
+        rc = cell_training_set(s, ci, ri, &train, &report, &seed_used);
+    /* The file's seeds come from the configuration alone, as its reader derives them. */
+    if (rc == CS_OK && seed_used != seed_perturb)
+        rc = cs__error(CS_ERR_STATE, "cell (%s, %s, replicate %d): perturbation seed %016llx; the configuration "
+                       "derives %016llx", m->name, c->name, ri, (unsigned long long)seed_used,
+                       (unsigned long long)seed_perturb);
     cs_model_options mo = CS_MODEL_OPTIONS_INIT;
     mo.width = m->width;
     mo.seed = seed_init;
@@ -115,6 +125,18 @@ int cs__study_train_text(cs_study *s, int cell, cs__cell_epoch_fn on_epoch, void
     if (rc == CS_OK)
         rc = cs_model_train(model, train, &to);
     const double t1 = now_seconds();
+    if (rc == CS_ERR_DIVERGED) {
+        /* A bad cell, not a failed study: its file says why and when, and the study goes on. */
+        char reason[1024];
+        snprintf(reason, sizeof reason, "%s", cs_last_error());
+        cs__cell_outcome out = { s->hash, m->name, c->name, ri, seed_perturb, seed_init, seed_train,
+                                 m->threads, cs_dataset_size(train), NULL, keeper.done, keeper.trace, k,
+                                 NULL, NAN, t1 - t0, 0.0 };
+        rc = cs__study_failed_json(text, &out, CS_ERR_DIVERGED, keeper.done + 1, reason);
+        *failed = rc == CS_OK;
+        *seconds = t1 - t0;
+        goto cleanup;
+    }
     if (rc == CS_OK)
         rc = cs_model_predict(pred, model, s->test);
     const double t2 = now_seconds();
@@ -132,6 +154,7 @@ int cs__study_train_text(cs_study *s, int cell, cs__cell_epoch_fn on_epoch, void
                                  counts, *accuracy, t1 - t0, t2 - t1 };
         rc = cs__study_cell_json(text, &out);
     }
+cleanup:
     free(counts);
     free(pred);
     free(keeper.trace);
@@ -145,6 +168,7 @@ int cs__study_train_text(cs_study *s, int cell, cs__cell_epoch_fn on_epoch, void
 
 struct cs_study_record {
     int cell;
+    int failed;                /* the text is a failed cell's file */
     double accuracy;
     cs__buf text;
 };
@@ -209,7 +233,7 @@ int cs_study_train_cell(cs_study_record **out, cs_study *s, int cell)
     }
     double seconds = 0.0;
     cs__blas_serial_begin();
-    rc = cs__study_train_text(s, cell, lone_epoch, &lc, &rec->text, &rec->accuracy, &seconds);
+    rc = cs__study_train_text(s, cell, lone_epoch, &lc, &rec->text, &rec->accuracy, &seconds, &rec->failed);
     cs__blas_serial_end();
     if (rc != CS_OK) {
         rc = cs__error(rc, "cell (%s, %s, replicate %d): %s", s->cfg.models[lc.model].name,
@@ -231,6 +255,11 @@ const char *cs_study_record_data(size_t *len, const cs_study_record *rec)
 int cs_study_record_cell(const cs_study_record *rec)
 {
     return rec ? rec->cell : -1;
+}
+
+int cs_study_record_failed(const cs_study_record *rec)
+{
+    return rec ? rec->failed : -1;
 }
 
 double cs_study_record_accuracy(const cs_study_record *rec)
