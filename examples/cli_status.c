@@ -26,9 +26,10 @@ static void status_help(void)
 {
     printf("usage: classsens status DIR [--all]\n"
            "\n"
-           "How far the study in the store DIR has come: cells done, running and missing, in all\n"
-           "and per model; every running cell with the worker, host and process that claimed it\n"
-           "and since when; the cells nobody has started yet. Reads the store only, so it may run\n"
+           "How far the study in the store DIR has come: cells done, failed, running and missing, in\n"
+           "all and per model; every failed cell (its training diverged) with the epoch and why;\n"
+           "every running cell with the worker, host and process that claimed it and since when;\n"
+           "the cells nobody has started yet. Reads the store only, so it may run\n"
            "while studies fill it, here or on other machines that share DIR.\n"
            "\n"
            "  --all   list every missing cell (default: the first %d)\n"
@@ -39,7 +40,7 @@ static void status_help(void)
            MISSING_SHOWN);
 }
 
-typedef enum cell_state { CELL_DONE, CELL_RUNNING, CELL_MISSING } cell_state;
+typedef enum cell_state { CELL_DONE, CELL_RUNNING, CELL_MISSING, CELL_FAILED } cell_state;
 
 /* A cell's state and, when running, its claim (strings borrowed from r). CS_OK or the library's
  * status. */
@@ -50,6 +51,15 @@ static int cell_of(const cs_results *r, int m, int c, int i, cell_state *state, 
     int status = cs_results_cell(&cell, r, m, c, i);
     if (status == CS_OK) {
         *state = CELL_DONE;
+        return CS_OK;
+    }
+    if (status != CS_ERR_NOT_FOUND)
+        return status;
+    cs_cell_failure failure;
+    failure.struct_size = sizeof failure;
+    status = cs_results_cell_failure(&failure, r, m, c, i);
+    if (status == CS_OK) {
+        *state = CELL_FAILED;
         return CS_OK;
     }
     if (status != CS_ERR_NOT_FOUND)
@@ -117,7 +127,7 @@ static int print_status(const cs_results *r, int all)
     const int wm = name_width(r, 1), wc = name_width(r, 0);
     cs_study_claim claim;
     cell_state state;
-    int done = 0, running = 0, status = CS_OK;
+    int done = 0, running = 0, failed = 0, status = CS_OK;
 
     /* Counts first: the header carries the totals. */
     for (int m = 0; m < nm && status == CS_OK; m++)
@@ -126,14 +136,17 @@ static int print_status(const cs_results *r, int all)
                 status = cell_of(r, m, c, i, &state, &claim);
                 done += status == CS_OK && state == CELL_DONE;
                 running += status == CS_OK && state == CELL_RUNNING;
+                failed += status == CS_OK && state == CELL_FAILED;
             }
     if (status != CS_OK)
         return status;
-    const int total = nm * nc * nr, missing = total - done - running;
-    printf("study %s on %s: %d of %d cells done, %d running, %d missing\n", cs_results_config_hash(r),
-           cs_results_data_name(r), done, total, running, missing);
+    const int total = nm * nc * nr, missing = total - done - running - failed;
+    printf("study %s on %s: %d of %d cells done, ", cs_results_config_hash(r), cs_results_data_name(r), done, total);
+    if (failed > 0)
+        printf("%d failed, ", failed);
+    printf("%d running, %d missing\n", running, missing);
     for (int m = 0; m < nm; m++) {
-        int md = 0, mr = 0;
+        int md = 0, mr = 0, mf = 0;
         for (int c = 0; c < nc; c++)
             for (int i = 0; i < nr; i++) {
                 status = cell_of(r, m, c, i, &state, &claim);
@@ -141,11 +154,30 @@ static int print_status(const cs_results *r, int all)
                     return status;
                 md += state == CELL_DONE;
                 mr += state == CELL_RUNNING;
+                mf += state == CELL_FAILED;
             }
         const char *name = cs_results_model_name(r, m);
         const int pad = wm > (int)strlen(name) ? wm - (int)strlen(name) : 0;
-        printf("  %s:%*s %d of %d done, %d running, %d missing\n", name, pad, "", md, nc * nr, mr,
-               nc * nr - md - mr);
+        printf("  %s:%*s %d of %d done, ", name, pad, "", md, nc * nr);
+        if (mf > 0)
+            printf("%d failed, ", mf);
+        printf("%d running, %d missing\n", mr, nc * nr - md - mr - mf);
+    }
+
+    if (failed > 0) {
+        /* Every failed cell, with why: they are few, and each needs a decision. */
+        printf("failed (training diverged; classsens study ... --retry-failed trains them again):\n");
+        for (int m = 0; m < nm; m++)
+            for (int c = 0; c < nc; c++)
+                for (int i = 0; i < nr; i++) {
+                    cs_cell_failure f;
+                    f.struct_size = sizeof f;
+                    if (cs_results_cell_failure(&f, r, m, c, i) != CS_OK)
+                        continue;
+                    printf("  %-*s  %-*s  r%-3d  epoch %d: %s\n", wm, cs_results_model_name(r, m), wc,
+                           cs_results_condition_name(r, c), i, f.epoch, f.reason);
+                }
+        cs_error_clear();
     }
 
     if (running > 0) {

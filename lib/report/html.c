@@ -144,7 +144,11 @@ static void meta(page *pg)
                       "records. %d models × %d conditions × %d replicates = %d cells; %d finished",
                    rep->k, cs_results_train_size(r), cs_results_test_size(r), rep->n_models, rep->n_conds, rep->reps,
                    total, cs_results_cells_finished(r));
-    if (cs_results_cells_finished(r) < total)
+    const int failed = cs_results_cells_failed(r);
+    if (failed > 0)
+        cs__buf_printf(o, ", %d failed (training diverged; left out of every statistic, listed under "
+                          "<a href=\"#flags\">Failed cells and outliers</a>)", failed);
+    if (cs_results_cells_finished(r) + failed < total)
         cs__buf_puts(o, " (a partial report: statistics use the finished replicates only)");
     cs__buf_printf(o, ". Intervals: %g %% %s over replicates. Configuration %s; libclasssens %s.</p>\n",
                    100.0 * rep->opts.confidence,
@@ -156,7 +160,8 @@ static void meta(page *pg)
                     "<a href=\"#baseline\">Baseline</a><a href=\"#conditions\">Conditions</a>"
                     "<a href=\"#weakest\">Weakest classes</a><a href=\"#curves\">Curves</a>"
                     "<a href=\"#directional\">Directional confusion</a><a href=\"#merge\">Merge candidates</a>"
-                    "<a href=\"#agreement\">Agreement</a><a href=\"#reading\">How to read</a></nav>\n");
+                    "<a href=\"#agreement\">Agreement</a><a href=\"#flags\">Failed cells and outliers</a>"
+                    "<a href=\"#reading\">How to read</a></nav>\n");
 }
 
 /* The class most often ranked first (weakest) across models for a condition's ranking. */
@@ -230,6 +235,72 @@ static void findings(page *pg)
         cs__buf_puts(o, "</li>\n");
     }
     cs__buf_puts(o, "</ul>\n");
+}
+
+/* Failed cells (left out of every statistic) and outlier replicates (kept, flagged), with the
+ * rule that flags them. */
+static void flags_section(page *pg)
+{
+    const cs__report *rep = pg->rep;
+    const cs_results *r = rep->r;
+    cs__buf *o = pg->out;
+    const int failed = cs_results_cells_failed(r);
+    cs__buf_puts(o, "<h2 id=\"flags\">Failed cells and outliers</h2>\n");
+    if (failed == 0) {
+        cs__buf_puts(o, "<p>No cell failed.</p>\n");
+    } else {
+        cs__buf_printf(o, "<p>%d cell%s failed: training diverged (a NaN or infinite loss or step), so %s no "
+                          "test result. Every average, interval and ranking of this report leaves %s out; "
+                          "<code>classsens study ... --retry-failed</code> trains %s again.</p>\n"
+                          "<table><tr><th>Model</th><th>Condition</th><th>Replicate</th><th>Epoch</th>"
+                          "<th>Why</th></tr>\n",
+                       failed, failed == 1 ? "" : "s", failed == 1 ? "it has" : "they have",
+                       failed == 1 ? "it" : "them", failed == 1 ? "it" : "them");
+        for (int mi = 0; mi < rep->n_models; ++mi)
+            for (int ci = 0; ci < rep->n_conds; ++ci)
+                for (int i = 0; i < rep->reps; ++i) {
+                    cs_cell_failure f;
+                    f.struct_size = sizeof f;
+                    if (cs_results_cell_failure(&f, r, mi, ci, i) != CS_OK)
+                        continue;
+                    cs__buf_puts(o, "<tr><td>");
+                    cs__buf_xml(o, model_name(pg, mi));
+                    cs__buf_puts(o, "</td><td>");
+                    cs__buf_xml(o, cond_name(pg, ci));
+                    cs__buf_printf(o, "</td><td class=\"num\">%d</td><td class=\"num\">%d</td><td>", i, f.epoch);
+                    cs__buf_xml(o, f.reason);
+                    cs__buf_puts(o, "</td></tr>\n");
+                }
+        cs_error_clear();
+        cs__buf_puts(o, "</table>\n");
+    }
+    cs__buf rule = CS__BUF_INIT;
+    cs__report_outlier_rule(&rule, rep);
+    if (rep->n_outliers == 0) {
+        cs__buf_puts(o, "<p>No outlier replicate. Rule: ");
+        cs__buf_xml(o, cs__buf_str(&rule));
+        cs__buf_puts(o, ".</p>\n");
+    } else {
+        cs__buf_printf(o, "<p>%d outlier replicate%s. Rule: ", rep->n_outliers, rep->n_outliers == 1 ? "" : "s");
+        cs__buf_xml(o, cs__buf_str(&rule));
+        cs__buf_puts(o, ": look at their training traces before reading their cells' averages.</p>\n"
+                        "<table><tr><th>Model</th><th>Condition</th><th>Replicate</th><th>Accuracy</th>"
+                        "<th>Other replicates from</th></tr>\n");
+        for (int i = 0; i < rep->n_outliers; ++i) {
+            const cs__rep_outlier *x = &rep->outliers[i];
+            cs__buf_puts(o, "<tr><td>");
+            cs__buf_xml(o, model_name(pg, x->model));
+            cs__buf_puts(o, "</td><td>");
+            cs__buf_xml(o, cond_name(pg, x->cond));
+            cs__buf_printf(o, "</td><td class=\"num\">%d</td><td class=\"num\">", x->replicate);
+            pct(o, x->accuracy, 1);
+            cs__buf_puts(o, "</td><td class=\"num\">");
+            pct(o, x->others_min, 1);
+            cs__buf_puts(o, "</td></tr>\n");
+        }
+        cs__buf_puts(o, "</table>\n");
+    }
+    cs__buf_free(&rule);
 }
 
 static void table1(page *pg)
@@ -736,6 +807,7 @@ int cs__report_html(cs__buf *out, const cs__report *rep, const char *fig_dir)
     meta(&pg);
     findings(&pg);
     table1(&pg);
+    flags_section(&pg);
     baseline_section(&pg);
     if (pg.status == CS_OK)
         conditions_section(&pg);

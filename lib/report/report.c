@@ -191,6 +191,81 @@ static int prepare_series(cs__report *rep)
     return CS_OK;
 }
 
+void cs__report_outlier_rule(cs__buf *out, const cs__report *rep)
+{
+    cs__buf_printf(out, "a replicate is an outlier when its test accuracy is at most chance + %g points while "
+                        "every other finished replicate of the same model and condition (at least one) reaches "
+                        "chance + %g points; chance is the share of the test set's largest class (%.1f %%, what a "
+                        "model that predicts one class for everything reaches). Outliers stay in every statistic",
+                   100.0 * CS__REPORT_CHANCE_MARGIN, 100.0 * CS__REPORT_ABOVE_MARGIN, 100.0 * rep->chance);
+}
+
+/* The test set's largest class share, from any finished cell (all have the same rows). */
+static double chance_level(const cs__report *rep)
+{
+    for (int mi = 0; mi < rep->n_models; ++mi)
+        for (int ci = 0; ci < rep->n_conds; ++ci)
+            for (int i = 0; i < rep->reps; ++i) {
+                cs_cell_result c;
+                c.struct_size = sizeof c;
+                if (cs_results_cell(&c, rep->r, mi, ci, i) != CS_OK)
+                    continue;
+                double best = 0.0;
+                for (int t = 0; t < rep->k; ++t) {
+                    double row = 0.0;
+                    for (int j = 0; j < rep->k; ++j)
+                        row += cs_confusion_count(c.confusion, t, j);
+                    best = row > best ? row : best;
+                }
+                return best / cs_confusion_total(c.confusion);
+            }
+    return NAN;
+}
+
+/* Replicates at chance level beside replicates well above it (the rule above). */
+static int find_outliers(cs__report *rep)
+{
+    rep->chance = chance_level(rep);
+    cs_error_clear();
+    if (!(rep->chance >= 0.0))
+        return CS_OK;
+    double *acc = malloc(sizeof *acc * (size_t)rep->reps);
+    if (!acc)
+        return cs__error_oom("replicate accuracies", sizeof *acc * (size_t)rep->reps);
+    int rc = CS_OK;
+    for (int mi = 0; rc == CS_OK && mi < rep->n_models; ++mi)
+        for (int ci = 0; rc == CS_OK && ci < rep->n_conds; ++ci) {
+            for (int i = 0; i < rep->reps; ++i) {
+                cs_cell_result c;
+                c.struct_size = sizeof c;
+                acc[i] = cs_results_cell(&c, rep->r, mi, ci, i) == CS_OK ? c.test_accuracy : NAN;
+            }
+            for (int i = 0; rc == CS_OK && i < rep->reps; ++i) {
+                if (!(acc[i] <= rep->chance + CS__REPORT_CHANCE_MARGIN))
+                    continue;
+                double others_min = INFINITY;
+                int others = 0;
+                for (int j = 0; j < rep->reps; ++j)
+                    if (j != i && !isnan(acc[j])) {
+                        others++;
+                        others_min = acc[j] < others_min ? acc[j] : others_min;
+                    }
+                if (others == 0 || !(others_min >= rep->chance + CS__REPORT_ABOVE_MARGIN))
+                    continue;
+                cs__rep_outlier *grown = realloc(rep->outliers, sizeof *grown * (size_t)(rep->n_outliers + 1));
+                if (!grown) {
+                    rc = cs__error_oom("outliers", sizeof *grown * (size_t)(rep->n_outliers + 1));
+                    break;
+                }
+                rep->outliers = grown;
+                rep->outliers[rep->n_outliers++] = (cs__rep_outlier){ mi, ci, i, acc[i], others_min };
+            }
+        }
+    cs_error_clear();
+    free(acc);
+    return rc;
+}
+
 int cs__report_prepare(cs__report *rep, const cs_results *r, const cs_report_options *opts)
 {
     memset(rep, 0, sizeof *rep);
@@ -219,6 +294,8 @@ int cs__report_prepare(cs__report *rep, const cs_results *r, const cs_report_opt
         rc = prepare_agreement(rep, ci);
     if (rc == CS_OK)
         rc = prepare_series(rep);
+    if (rc == CS_OK)
+        rc = find_outliers(rep);
     for (int ci = 1; ci < rep->n_conds; ++ci) {
         double lv = cs_results_condition_level(r, ci);
         cs_condition_family f = CS_CONDITION_BASELINE;
@@ -260,6 +337,7 @@ void cs__report_free(cs__report *rep)
         for (int i = 0; i < rep->n_series; ++i)
             free(rep->series[i].conds);
     free(rep->series);
+    free(rep->outliers);
     free(rep->agree);
     free(rep->cells);
     free(rep->class_names);
@@ -341,6 +419,10 @@ int cs_report_write(const cs_results *r, const char *out_dir, const cs_report_op
     int rc = cs__report_prepare(&rep, r, &o);
     if (rc == CS_OK)
         rc = cs__make_dir(out_dir);
+    /* What an interrupted report left: the temporary files of its own outputs. */
+    static const char *const outputs[] = { "report.html", "results.csv", "summary.json" };
+    for (size_t i = 0; rc == CS_OK && i < sizeof outputs / sizeof outputs[0]; ++i)
+        rc = cs__remove_stale_tmp(out_dir, outputs[i], NULL, 0.0);
     if (rc == CS_OK && o.figures) {
         size_t n = strlen(out_dir) + sizeof "/figures";
         fig_dir = malloc(n);
@@ -350,6 +432,8 @@ int cs_report_write(const cs_results *r, const char *out_dir, const cs_report_op
             snprintf(fig_dir, n, "%s/figures", out_dir);
         if (rc == CS_OK)
             rc = cs__make_dir(fig_dir);
+        if (rc == CS_OK)
+            rc = cs__remove_stale_tmp(fig_dir, NULL, ".svg", 0.0);
     }
     if (rc == CS_OK)
         rc = cs__report_csv(&csv, &rep);

@@ -41,6 +41,19 @@ typedef struct cs__rep_series {
     int *conds;                  /* n condition indices, by level (noise ascending, fraction descending) */
 } cs__rep_series;
 
+/* A replicate at chance level while the other replicates of its (model, condition) are well
+ * above it (docs/study.md, "Failed cells and outliers"): kept in every statistic, flagged. */
+typedef struct cs__rep_outlier {
+    int model, cond, replicate;
+    double accuracy;             /* the replicate's test accuracy */
+    double others_min;           /* the lowest accuracy of the other finished replicates */
+} cs__rep_outlier;
+/* The rule: accuracy <= chance + CHANCE_MARGIN while every other finished replicate (at least
+ * one) reaches chance + ABOVE_MARGIN; chance is the share of the test set's largest class
+ * (what a model that predicts one class for everything reaches; 1/K when balanced). */
+#define CS__REPORT_CHANCE_MARGIN 0.05
+#define CS__REPORT_ABOVE_MARGIN 0.20
+
 typedef struct cs__report {
     const cs_results *r;
     cs_report_options opts;
@@ -52,7 +65,13 @@ typedef struct cs__report {
     int n_series;
     int strongest_noise;         /* condition index, -1 when none */
     int strongest_reduction;     /* condition index, -1 when none */
+    double chance;               /* the test set's largest class share (NaN without a finished cell) */
+    cs__rep_outlier *outliers;   /* n_outliers, by model, condition, replicate */
+    int n_outliers;
 } cs__report;
+
+/* The outlier rule in words, for the page and summary.json. */
+void cs__report_outlier_rule(cs__buf *out, const cs__report *rep);
 
 static inline cs__rep_cell *cs__rep_at(const cs__report *rep, int model, int cond)
 {

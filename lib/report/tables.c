@@ -154,6 +154,58 @@ int cs__report_summary_json(cs__buf *out, const cs__report *rep)
     cs__jw_int(&w, cs_results_cells_finished(r));
     cs__jw_key(&w, "cells_total");
     cs__jw_int(&w, rep->n_models * rep->n_conds * rep->reps);
+    /* Failed cells are in no statistic; outliers are in all of them, flagged. */
+    cs__jw_key(&w, "cells_failed");
+    cs__jw_int(&w, cs_results_cells_failed(r));
+    cs__jw_key(&w, "failed_cells");
+    cs__jw_begin_array(&w);
+    for (int mi = 0; mi < rep->n_models; ++mi)
+        for (int ci = 0; ci < rep->n_conds; ++ci)
+            for (int i = 0; i < rep->reps; ++i) {
+                cs_cell_failure f;
+                f.struct_size = sizeof f;
+                if (cs_results_cell_failure(&f, r, mi, ci, i) != CS_OK)
+                    continue;
+                cs__jw_begin_object(&w);
+                cs__jw_key(&w, "model");
+                cs__jw_string(&w, cs_results_model_name(r, mi));
+                cs__jw_key(&w, "condition");
+                cs__jw_string(&w, cs_results_condition_name(r, ci));
+                cs__jw_key(&w, "replicate");
+                cs__jw_int(&w, i);
+                cs__jw_key(&w, "status");
+                cs__jw_string(&w, cs_status_str(f.status));
+                cs__jw_key(&w, "epoch");
+                cs__jw_int(&w, f.epoch);
+                cs__jw_key(&w, "reason");
+                cs__jw_string(&w, f.reason);
+                cs__jw_end_object(&w);
+            }
+    cs_error_clear();
+    cs__jw_end_array(&w);
+    cs__jw_key(&w, "outlier_rule");
+    cs__buf rule = CS__BUF_INIT;
+    cs__report_outlier_rule(&rule, rep);
+    cs__jw_string(&w, cs__buf_str(&rule));
+    cs__buf_free(&rule);
+    cs__jw_key(&w, "outliers");
+    cs__jw_begin_array(&w);
+    for (int i = 0; i < rep->n_outliers; ++i) {
+        const cs__rep_outlier *x = &rep->outliers[i];
+        cs__jw_begin_object(&w);
+        cs__jw_key(&w, "model");
+        cs__jw_string(&w, cs_results_model_name(r, x->model));
+        cs__jw_key(&w, "condition");
+        cs__jw_string(&w, cs_results_condition_name(r, x->cond));
+        cs__jw_key(&w, "replicate");
+        cs__jw_int(&w, x->replicate);
+        cs__jw_key(&w, "accuracy");
+        cs__jw_double(&w, x->accuracy);
+        cs__jw_key(&w, "others_min");
+        cs__jw_double(&w, x->others_min);
+        cs__jw_end_object(&w);
+    }
+    cs__jw_end_array(&w);
     cs__jw_key(&w, "train_records");
     cs__jw_uint(&w, cs_results_train_size(r));
     cs__jw_key(&w, "test_records");
