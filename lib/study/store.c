@@ -559,8 +559,8 @@ int cs__study_store_parse(cs__study_config *cfg, char hash[17], cs__buf *canon, 
     if (rc == CS_OK)
         rc = cs__json_get_string(root, "format", &format, path);
     if (rc == CS_OK && strcmp(format, "classsens-study") != 0)
-        rc = cs__error(CS_ERR_FORMAT, "%s is not a classsens study: format \"%s\"; expected \"classsens-study\"", path,
-                       format);
+        rc = cs__error(CS_ERR_FORMAT, "%s is not a classsens study: format \"%s\"; expected \"classsens-study\" "
+                       "(restore it, or use another directory)", path, format);
     if (rc == CS_OK)
         rc = cs__json_get_int(root, "version", 1, 1000000, &version, path);
     if (rc == CS_OK && resume && version != CS__STUDY_FORMAT_VERSION)
