@@ -848,6 +848,225 @@ START_TEST(damaged_stores_are_refused)
 }
 END_TEST
 
+/* CRC-32 (ISO-HDLC, zlib's), bit by bit: an independent computation of a store's checksum. */
+static uint32_t crc32_bitwise(const char *p, size_t n)
+{
+    uint32_t c = 0xffffffffu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= (uint8_t)p[i];
+        for (int b = 0; b < 8; b++)
+            c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+    }
+    return c ^ 0xffffffffu;
+}
+
+/* The checksum of a store file made right again after an edit (docs/formats.md: every byte
+ * before the line of the last member, "checksum"). */
+static void reseal(char *text)
+{
+    char *line = strstr(text, "\n  \"checksum\": \"");
+    ck_assert_ptr_nonnull(line);
+    char hex[9];
+    snprintf(hex, sizeof hex, "%08x", (unsigned)crc32_bitwise(text, (size_t)(line + 1 - text)));
+    memcpy(line + strlen("\n  \"checksum\": \""), hex, 8);
+}
+
+/* `text` with the first line that holds `key` (from `after` on, or the line after it with
+ * `next`) replaced by `line` (without its newline). */
+static char *with_line(const char *text, const char *key, int next, const char *line)
+{
+    const char *at = strstr(text, key);
+    ck_assert_ptr_nonnull(at);
+    while (at > text && at[-1] != '\n')
+        at--;
+    if (next)
+        at = strchr(at, '\n') + 1;
+    const char *end = strchr(at, '\n');
+    size_t head = (size_t)(at - text), tail = strlen(end);
+    char *out = malloc(head + strlen(line) + tail + 1);
+    memcpy(out, text, head);
+    memcpy(out + head, line, strlen(line));
+    memcpy(out + head + strlen(line), end, tail + 1);
+    return out;
+}
+
+START_TEST(resealed_edits_of_derived_members_are_refused)
+{
+    char *dir = store("a");
+    cs_study *s = make_study(1, 1, NULL);
+    cs_assert_ok(cs_study_run(s, dir));
+    char *cell = cs_test_path(dir, "cells/small__shuffle-0.3__r0.json");
+    size_t n = 0;
+    char *orig = (char *)cs_test_read(cell, &n);
+    /* The confusion matrix's first row, its counts moved within the row or added to. */
+    const char *row = strchr(strstr(orig, "\"confusion\": ["), '\n') + 1;
+    long a = 0, b = 0, c = 0;
+    ck_assert_int_eq(sscanf(row, " [%ld, %ld, %ld]", &a, &b, &c), 3);
+    char moved[96], added[96];
+    if (a > 0)
+        snprintf(moved, sizeof moved, "      [%ld, %ld, %ld],", a - 1, b + 1, c);
+    else if (b > 0)
+        snprintf(moved, sizeof moved, "      [%ld, %ld, %ld],", a + 1, b - 1, c);
+    else
+        snprintf(moved, sizeof moved, "      [%ld, %ld, %ld],", a + 1, b, c - 1);
+    snprintf(added, sizeof added, "      [%ld, %ld, %ld],", a + 1, b, c);
+    const char *before = strstr(orig, "\"class_counts_after\": [");
+    long x = 0, y = 0, z = 0;
+    ck_assert_int_eq(sscanf(before, "\"class_counts_after\": [%ld, %ld, %ld]", &x, &y, &z), 3);
+    char counts[96];
+    snprintf(counts, sizeof counts, "    \"class_counts_after\": [%ld, %ld, %ld],", x + 1, y - 1, z);
+    const char *changed = strstr(orig, "\"changed\": ");
+    char changed_line[64];
+    snprintf(changed_line, sizeof changed_line, "    \"changed\": %ld,", atol(changed + 11) + 1);
+    struct {
+        const char *key;
+        int next;
+        const char *line, *says;
+    } edits[] = {
+        { "\"test_accuracy\": ", 0, "  \"test_accuracy\": 0.123,", "the confusion matrix gives" },
+        { "\"confusion\": [", 1, moved, "the confusion matrix gives" },
+        { "\"confusion\": [", 1, added, "test records of class 0" },
+        { "\"flip_rate\": ", 0, "    \"flip_rate\": 0.5,", "flip_rate is not changed / size_before" },
+        { "\"changed\": ", 0, changed_line, "changed is not the number of records off" },
+        { "\"class_counts_after\": ", 0, counts, "class 0: the transition matrix holds" },
+        { "\"init\": ", 0, "    \"init\": \"0123456789abcdef\",", "the init seed is" },
+        { "\"threads\": ", 0, "  \"threads\": 2,", "trained with 2 threads" },
+        { "\"accuracy\": ", 0, "      \"accuracy\": 0.123,", "is not a count of the" },
+        { "\"train_size\": ", 0, "  \"train_size\": 151,", "train_size 151" },
+        { "\"epoch_seconds\": ", 0, "    \"epoch_seconds\": [-1]", "epoch_seconds entry 1" },
+    };
+    for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
+        char *edit = with_line(orig, edits[i].key, edits[i].next, edits[i].line);
+        reseal(edit);
+        cs_test_write(cell, edit, strlen(edit), 0);
+        cs_study *again = make_study(1, 1, NULL);
+        cs_assert_fails(cs_study_run(again, dir), CS_ERR_CORRUPT, edits[i].says);
+        ck_assert_ptr_nonnull(strstr(cs_last_error(), "small__shuffle-0.3__r0.json"));
+        ck_assert_ptr_nonnull(strstr(cs_last_error(), "delete the file"));
+        cs_study_destroy(again);
+        cs_results *r = NULL;
+        int rc = cs_results_open(&r, dir);
+        ck_assert_msg(rc == CS_ERR_CORRUPT && strstr(cs_last_error(), edits[i].says),
+                      "edit %zu: cs_results_open returned %d: %s", i, rc, cs_last_error());
+        ck_assert_ptr_null(r);
+        free(edit);
+    }
+    /* A loss is not derived from anything: only the checksum guards it. */
+    char *loss = with_line(orig, "\"loss\": ", 0, "      \"loss\": 0.5,");
+    cs_test_write(cell, loss, strlen(loss), 0);
+    cs_assert_fails(cs_study_run(s, dir), CS_ERR_CORRUPT, "its checksum says");
+    reseal(loss);
+    cs_test_write(cell, loss, strlen(loss), 0);
+    cs_assert_ok(cs_study_run(s, dir));
+    free(loss);
+    cs_study_destroy(s);
+    free(orig);
+    free(cell);
+    free(dir);
+}
+END_TEST
+
+/* A cell file made to hold the confusion matrix `rows` (k x k, of the 60 test records). */
+static void set_confusion(const char *path, const long *rows, int k)
+{
+    size_t n = 0;
+    char *text = (char *)cs_test_read(path, &n);
+    long correct = 0, total = 0;
+    for (int t = 0; t < k; t++) {
+        char line[128];
+        int at = snprintf(line, sizeof line, "      [");
+        for (int j = 0; j < k; j++)
+            at += snprintf(line + at, sizeof line - (size_t)at, "%s%ld", j ? ", " : "", rows[t * k + j]);
+        snprintf(line + at, sizeof line - (size_t)at, "]%s", t + 1 < k ? "," : "");
+        const char *head = strstr(text, "\"confusion\": [");
+        for (int skip = 0; skip < t; skip++)
+            head = strchr(head, '\n') + 1;
+        char *edit = with_line(text, head, 1, line);
+        free(text);
+        text = edit;
+        for (int j = 0; j < k; j++)
+            total += rows[t * k + j];
+        correct += rows[t * k + t];
+    }
+    char acc[64];
+    snprintf(acc, sizeof acc, "  \"test_accuracy\": %.17g,", (double)correct / (double)total);
+    char *edit = with_line(text, "\"test_accuracy\": ", 0, acc);
+    reseal(edit);
+    cs_test_write(path, edit, strlen(edit), 0);
+    free(edit);
+    free(text);
+}
+
+START_TEST(replicates_at_chance_are_flagged_as_outliers)
+{
+    char *dir = store("a");
+    cs_study *s = make_study(1, 3, NULL);
+    cs_assert_ok(cs_study_run(s, dir));
+    cs_study_destroy(s);
+    /* The test set's rows, from a cell; replicate 0 of lenet:0.5's baseline predicts class 0 for
+     * everything (chance), the others are right (far above it). */
+    cs_results *r = NULL;
+    cs_assert_ok(cs_results_open(&r, dir));
+    const int k = cs_results_num_classes(r);
+    ck_assert_int_eq(k, 3);
+    cs_cell_result c;
+    c.struct_size = sizeof c;
+    cs_assert_ok(cs_results_cell(&c, r, 0, 0, 0));
+    long totals[3] = { 0 }, collapsed[9] = { 0 }, right[9] = { 0 };
+    for (int t = 0; t < k; t++) {
+        for (int j = 0; j < k; j++)
+            totals[t] += (long)cs_confusion_count(c.confusion, t, j);
+        collapsed[t * k] = totals[t];
+        right[t * k + t] = totals[t];
+    }
+    cs_results_destroy(r);
+    const char *files[3] = { "cells/lenet-0.5__baseline__r0.json", "cells/lenet-0.5__baseline__r1.json",
+                             "cells/lenet-0.5__baseline__r2.json" };
+    for (int i = 0; i < 3; i++) {
+        char *path = cs_test_path(dir, files[i]);
+        set_confusion(path, i == 0 ? collapsed : right, k);
+        free(path);
+    }
+    cs_assert_ok(cs_results_open(&r, dir));
+    char *out = store("report");
+    cs_assert_ok(cs_report_write(r, out, NULL));
+    cs_results_destroy(r);
+    char *summary = cs_test_path(out, "summary.json");
+    size_t n = 0;
+    char *text = (char *)cs_test_read(summary, &n);
+    cs__json *root = NULL;
+    cs_assert_ok(cs__json_parse(&root, text, n, "summary.json"));
+    /* (The tiny models trained for one epoch may give outliers of their own.) */
+    const cs__json *outliers = cs__json_get(root, "outliers"), *o = NULL;
+    for (size_t i = 0; i < cs__json_len(outliers); i++) {
+        const cs__json *x = cs__json_at(outliers, i);
+        if (strcmp(cs__json_string(cs__json_get(x, "model")), "lenet:0.5") == 0 &&
+            strcmp(cs__json_string(cs__json_get(x, "condition")), "baseline") == 0) {
+            ck_assert_ptr_null(o);
+            o = x;
+        }
+    }
+    ck_assert_ptr_nonnull(o);
+    ck_assert_int_eq((int)cs__json_number(cs__json_get(o, "replicate")), 0);
+    ck_assert_double_eq(cs__json_number(cs__json_get(o, "others_min")), 1.0);
+    ck_assert_double_eq_tol(cs__json_number(cs__json_get(o, "accuracy")), (double)totals[0] / 60.0, 1e-12);
+    ck_assert_int_eq((int)cs__json_number(cs__json_get(root, "cells_failed")), 0);
+    ck_assert_ptr_nonnull(strstr(cs__json_string(cs__json_get(root, "outlier_rule")), "chance + 5 points"));
+    cs__json_free(root);
+    free(text);
+    /* The page shows it, with the rule; the outlier stays in the data (3 replicates averaged). */
+    char *page = cs_test_path(out, "report.html");
+    text = (char *)cs_test_read(page, &n);
+    ck_assert_ptr_nonnull(strstr(text, " outlier replicate"));
+    ck_assert_ptr_nonnull(strstr(text, "Rule: a replicate is an outlier"));
+    free(text);
+    free(page);
+    free(summary);
+    free(out);
+    free(dir);
+}
+END_TEST
+
 START_TEST(report_needs_a_baseline_and_valid_options)
 {
     char *dir = store("a");
@@ -1200,6 +1419,8 @@ int main(void)
     tcase_add_test(tc, partial_store_gives_a_partial_report);
     tcase_add_test(tc, bad_arguments_are_refused);
     tcase_add_test(tc, damaged_stores_are_refused);
+    tcase_add_test(tc, resealed_edits_of_derived_members_are_refused);
+    tcase_add_test(tc, replicates_at_chance_are_flagged_as_outliers);
     tcase_add_test(tc, report_needs_a_baseline_and_valid_options);
     tcase_add_test(tc, claims_of_running_cells_are_read_back);
     tcase_add_test(tc, damaged_claims_are_refused);
