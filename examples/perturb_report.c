@@ -177,7 +177,7 @@ int main(int argc, char **argv)
                 status = cs_confusion_stats_accuracy(&mean, &lo, &hi, st);
             if (status == CS_OK)
                 printf("labels left intact over %d seeds: %.4f (95%% %s interval %.4f .. %.4f); averaging took %.3f ms\n\n",
-                       seeds, mean, avg.interval == CS_INTERVAL_BOOTSTRAP ? "bootstrap" : "t", lo, hi, took);
+                       seeds, mean, avg.interval == CS_INTERVAL_BOOTSTRAP ? "bootstrap" : "Wilson", lo, hi, took);
             cs_confusion_stats_destroy(st);
         }
         for (int i = 0; i < seeds; i++) {

@@ -189,7 +189,8 @@ static const char *model_title(const char *arch)
     return arch;
 }
 
-/* Table 1: baseline accuracy per model, mean and 95 % t-interval half-width over the seeds. */
+/* Table 1: baseline accuracy per model, mean and 95 % interval over the seeds (the library's
+ * default, Wilson's with the test set's size: asymmetric near 100 %, so both bounds). */
 static int write_table1(const cs_results *r, const char *dir, written *w)
 {
     char md_path[4096], csv_path[4096];
@@ -207,7 +208,7 @@ static int write_table1(const cs_results *r, const char *dir, written *w)
     int reps = cs_results_replicates(r), rc = 0;
     fprintf(md, "| Model | Epochs | Batch Size | Accuracy |\n|---|---:|---:|---|\n");
     fprintf(csv, "model,arch,width,epochs,batch_size,replicates,accuracy_percent_mean,"
-                 "accuracy_percent_ci95_half_width\n");
+                 "accuracy_percent_ci95_lo,accuracy_percent_ci95_hi\n");
     const cs_confusion **cms = calloc((size_t)reps, sizeof *cms);
     if (!cms)
         rc = cli_own_error(CS_ERR_OUT_OF_MEMORY, "table 1: %d replicates", reps);
@@ -237,7 +238,7 @@ static int write_table1(const cs_results *r, const char *dir, written *w)
             break;
         }
         const char *arch = cs_results_model_arch(r, i);
-        double width = cs_results_model_width(r, i), half = (hi - lo) / 2.0;
+        double width = cs_results_model_width(r, i);
         char title[128];
         if (width == 1.0)
             snprintf(title, sizeof title, "%s", model_title(arch));
@@ -246,22 +247,25 @@ static int write_table1(const cs_results *r, const char *dir, written *w)
         fprintf(md, "| %s | %d | %d | ", title, t.epochs, t.batch_size);
         if (n == 0)
             fprintf(md, "not run |\n");
-        else if (isnan(half))
+        else if (isnan(lo))
             fprintf(md, "%.2f |\n", 100.0 * mean);
         else
-            fprintf(md, "%.2f ± %.2f |\n", 100.0 * mean, 100.0 * half);
+            fprintf(md, "%.2f [%.2f, %.2f] |\n", 100.0 * mean, 100.0 * lo, 100.0 * hi);
         fprintf(csv, "%s,%s,%.17g,%d,%d,%zu,", cs_results_model_name(r, i), arch, width, t.epochs, t.batch_size, n);
         if (n > 0)
             fprintf(csv, "%.4f,", 100.0 * mean);
         else
             fputc(',', csv);
-        if (!isnan(half))
-            fprintf(csv, "%.4f", 100.0 * half);
+        if (!isnan(lo))
+            fprintf(csv, "%.4f,%.4f", 100.0 * lo, 100.0 * hi);
+        else
+            fputc(',', csv);
         fputc('\n', csv);
     }
     if (rc == 0)
         fprintf(md, "\nTable 1: Baseline results for all models on %s (%zu training, %zu test images): "
-                    "test accuracy in %%, mean ± half-width of the 95 %% t-interval over %d seeds.\n",
+                    "test accuracy in %%, mean [95 %% interval] over %d seeds (Wilson score interval "
+                    "with the test set's size, docs/analysis.md).\n",
                 cs_results_data_name(r), cs_results_train_size(r), cs_results_test_size(r), reps);
     free(cms);
     int bad = fclose(md) != 0;

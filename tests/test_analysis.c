@@ -887,6 +887,34 @@ START_TEST(rank_by_sensitivity_breaks_exact_ties_by_index)
 }
 END_TEST
 
+START_TEST(merge_candidates_of_a_mean_matrix_tie_exactly)
+{
+    /* Three replicates with 40 records per class whose sums are
+     * [[114, 1, 5], [12, 105, 3], [5, 10, 105]]: pairs (0, 1) and (1, 2) both have mass
+     * 13/240, but from the rounded mean counts (sums / 3) and their row sums (1, 2) came out
+     * larger in the last bit and was listed first. */
+    const double counts[3][9] = {
+        { 38, 1, 1, 4, 35, 1, 2, 3, 35 },
+        { 38, 0, 2, 4, 35, 1, 2, 3, 35 },
+        { 38, 0, 2, 4, 35, 1, 1, 4, 35 },
+    };
+    replicates reps = make(&counts[0][0], 3, 3);
+    cs_confusion_stats *s = average(&reps, NULL);
+    cs_class_pair pairs[3];
+    int n = 0;
+    cs_assert_ok(cs_confusion_merge_candidates(pairs, sizeof pairs[0], 3, &n, cs_confusion_stats_mean(s), 0.0));
+    ck_assert_int_eq(n, 3);
+    ck_assert_msg(pairs[0].a == 0 && pairs[0].b == 1 && pairs[1].a == 1 && pairs[1].b == 2,
+                  "pairs (%d, %d), (%d, %d)", pairs[0].a, pairs[0].b, pairs[1].a, pairs[1].b);
+    ck_assert(pairs[0].mass == pairs[1].mass);
+    ck_assert_double_eq(pairs[0].mass, 13.0 / 240.0);
+    ck_assert_double_eq(pairs[2].mass, 10.0 / 240.0);
+    ck_assert_double_eq_tol(pairs[0].a_to_b, 1.0 / 3.0, 1e-15); /* still the mean counts */
+    cs_confusion_stats_destroy(s);
+    release(&reps);
+}
+END_TEST
+
 START_TEST(rank_rejects_bad_input)
 {
     replicates three = make(&COND[0][0], 2, 3);
@@ -930,6 +958,7 @@ int main(void)
     tcase_add_test(tc, wilson_intervals_cover_the_population_accuracy);
     tcase_add_test(tc, rank_by_accuracy_breaks_exact_ties_by_index_issue_16);
     tcase_add_test(tc, rank_by_sensitivity_breaks_exact_ties_by_index);
+    tcase_add_test(tc, merge_candidates_of_a_mean_matrix_tie_exactly);
     tcase_add_test(tc, rank_by_sensitivity_bootstraps_the_difference_when_asked);
     tcase_add_test(tc, rank_rejects_bad_input);
     tcase_add_test(tc, rank_takes_an_older_smaller_struct_and_refuses_a_newer_one);

@@ -29,6 +29,7 @@ int cs__confusion_alloc(cs_confusion **out, int k, const char *fn)
     cm->counts = block;
     cm->row = block + (size_t)k * (size_t)k;
     cm->col = cm->row + k;
+    cm->sums = NULL;
     *out = cm;
     return CS_OK;
 }
@@ -132,6 +133,7 @@ void cs_confusion_destroy(cs_confusion *cm)
     if (!cm)
         return;
     free(cm->counts);
+    free(cm->sums);
     free(cm);
 }
 
@@ -474,13 +476,16 @@ int cs_confusion_merge_candidates(cs_class_pair *out, size_t elem_size, int max,
 static void merge_candidates(cs_class_pair *out, int max, int *count, const cs_confusion *cm, double threshold)
 {
     const size_t k = (size_t)cm->k;
+    /* A mean matrix's masses from its integer sums: (S_ab + S_ba) / (S_a + S_b) is one
+     * division, so pairs with equal masses tie exactly and keep index order. */
+    const double *sum = cm->sums ? cm->sums : cm->counts, *row = cm->sums ? cm->sums + k * k : cm->row;
     size_t n = 0;
     for (size_t a = 0; a < k && max > 0; a++)
         for (size_t b = a + 1; b < k; b++) {
             double ab = cm->counts[a * k + b], ba = cm->counts[b * k + a];
             if (ab + ba == 0.0)
                 continue;
-            double mass = (ab + ba) / (cm->row[a] + cm->row[b]);
+            double mass = (sum[a * k + b] + sum[b * k + a]) / (row[a] + row[b]);
             if (mass < threshold)
                 continue;
             cs_class_pair pr = { (int)a, (int)b, mass, ab, ba };

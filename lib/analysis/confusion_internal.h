@@ -18,6 +18,10 @@ struct cs_confusion {
     double *counts;    /* (K, K) C[true][pred]; the same block holds row and col */
     double *row;       /* (K) n_t = Σ_p C[t][p] */
     double *col;       /* (K) m_p = Σ_t C[t][p] */
+    /* A mean matrix only (NULL otherwise): the replicate sums S (K, K) and their row sums (K),
+     * of which counts and row are S / r. Ratios that rank (merge masses) are taken from S,
+     * so that equal rationals are equal doubles; owned, freed with the matrix. */
+    double *sums;
 };
 
 struct cs_confusion_stats {

@@ -219,11 +219,24 @@ int cs_confusion_average(cs_confusion_stats **out, const cs_confusion *const *cm
     if (status != CS_OK)
         goto cleanup;
 
-    /* Sums replicate by replicate (each matrix read contiguously), then two-pass variance. */
-    double *mean = s->mean->counts;
+    /* Sums replicate by replicate (each matrix read contiguously), kept with the mean matrix
+     * for its exact ratios, then two-pass variance. */
+    s->mean->sums = malloc((kk + (size_t)k) * sizeof(double));
+    if (!s->mean->sums) {
+        status = cs__error_oom("cs_confusion_average: the summary", (kk + (size_t)k) * sizeof(double));
+        goto cleanup;
+    }
+    double *mean = s->mean->counts, *sums = s->mean->sums;
     for (size_t i = 0; i < r; i++)
         for (size_t c = 0; c < kk; c++)
             mean[c] += cms[i]->counts[c];
+    for (size_t t = 0; t < (size_t)k; t++) {
+        double row = 0.0;
+        for (size_t p = 0; p < (size_t)k; p++)
+            row += mean[t * (size_t)k + p];
+        sums[kk + t] = row;
+    }
+    memcpy(sums, mean, kk * sizeof *mean);
     for (size_t c = 0; c < kk; c++)
         mean[c] /= (double)r;
     cs__confusion_finish(s->mean);
