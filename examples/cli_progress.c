@@ -4,6 +4,7 @@
 
 #include "cli_progress.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -90,15 +91,15 @@ int cli_progress_event(const cs_study_event *e, void *payload)
     p->cells_finished = e->cells_finished;
     if (e->kind == CS_STUDY_EVENT_CELL_SKIPPED) {
         p->skipped++;
-        p->skipped_failed += e->failure != NULL;
+        p->skipped_failed += isnan(e->test_accuracy);
     } else {
         cli_progress_note_resume(p);
         const int digits = snprintf(NULL, 0, "%d", e->cells_total);
         if (e->kind == CS_STUDY_EVENT_CELL_FINISHED && !p->quiet) {
             cli_progress_clear(p);
             fprintf(stderr, "[%*d/%d] %-16s %-20s rep %d  test acc %5.1f %%  (%.1f s)\n", digits,
-                    e->cells_finished + e->cells_failed, e->cells_total, e->model, e->condition, e->replicate,
-                    100.0 * e->test_accuracy, e->seconds);
+                    e->cells_finished + p->skipped_failed + p->failed, e->cells_total, e->model, e->condition,
+                    e->replicate, 100.0 * e->test_accuracy, e->seconds);
         }
         if (e->kind == CS_STUDY_EVENT_CELL_FAILED) {
             p->failed++;
@@ -106,8 +107,8 @@ int cli_progress_event(const cs_study_event *e, void *payload)
                 cli_progress_clear(p);
                 fprintf(stderr, "[%*d/%d] %-16s %-20s rep %d  FAILED: training diverged in epoch %d; kept as a "
                                 "failed cell, the study goes on\n",
-                        digits, e->cells_finished + e->cells_failed, e->cells_total, e->model, e->condition,
-                        e->replicate, e->failed_epoch);
+                        digits, e->cells_finished + p->skipped_failed + p->failed, e->cells_total, e->model,
+                        e->condition, e->replicate, e->epoch ? e->epoch->epoch : 0);
             }
         }
         if (e->work_total > 0) {

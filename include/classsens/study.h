@@ -44,13 +44,18 @@ typedef struct cs_study cs_study;
 
 /** @brief What a ::cs_study_event reports. */
 typedef enum cs_study_event_kind {
-    CS_STUDY_EVENT_CELL_SKIPPED = 0, /**< The store already holds this cell (resume). */
+    CS_STUDY_EVENT_CELL_SKIPPED = 0, /**< The store already holds this cell (resume): finished, or
+                                          failed in an earlier run and not retried (then
+                                          test_accuracy is NaN and @ref cs_study_event.epoch gives
+                                          the epoch in which training stopped). */
     CS_STUDY_EVENT_CELL_STARTED = 1, /**< A worker started training the cell. */
     CS_STUDY_EVENT_EPOCH = 2,        /**< The cell finished an epoch (see @ref cs_study_event.epoch). */
     CS_STUDY_EVENT_CELL_FINISHED = 3, /**< The cell was evaluated and written to the store. */
     CS_STUDY_EVENT_CELL_FAILED = 4    /**< The cell's training diverged (::CS_ERR_DIVERGED): it was
-                                           written to the store as a failed cell (see
-                                           @ref cs_study_event.failure) and the study goes on. */
+                                           written to the store as a failed cell and the study goes
+                                           on. @ref cs_study_event.epoch gives the epoch in which
+                                           training stopped (its loss NaN), test_accuracy is NaN;
+                                           cs_results_cell_failure() has the reason. */
 } cs_study_event_kind;
 
 /** @brief Progress of cs_study_run(), passed to its callback. */
@@ -58,25 +63,22 @@ typedef struct cs_study_event {
     cs_study_event_kind kind;     /**< What happened. */
     int cell;                     /**< Index of the cell (model-major, then condition, then replicate). */
     int cells_total;              /**< Cells in the study (with shards: in this shard). */
-    int cells_finished;           /**< Of those, cells in the store now, skipped ones included. */
+    int cells_finished;           /**< Of those, cells in the store now, skipped ones included
+                                       (failed cells not counted). */
     const char *model;            /**< The cell's model name. */
     const char *condition;        /**< The cell's condition name (e.g. "baseline", "shuffle:0.1"). */
     int replicate;                /**< The cell's replicate, 0-based. */
     int threads;                  /**< Threads the cell trains and predicts with (cs_model_set_threads()). */
-    const cs_epoch_report *epoch; /**< ::CS_STUDY_EVENT_EPOCH: the epoch's numbers; NULL otherwise. */
+    const cs_epoch_report *epoch; /**< ::CS_STUDY_EVENT_EPOCH: the epoch's numbers; for a failed
+                                       cell (::CS_STUDY_EVENT_CELL_FAILED, _SKIPPED) the epoch in
+                                       which training stopped, its loss and accuracy NaN; NULL
+                                       otherwise. */
     double test_accuracy;         /**< ::CS_STUDY_EVENT_CELL_FINISHED and _SKIPPED: clean test accuracy. */
     double seconds;               /**< ::CS_STUDY_EVENT_CELL_FINISHED: the cell's wall time. */
     double work_done;             /**< Estimated work of the cells trained so far in this run,
                                        in GFLOP (finished cells plus finished epochs). */
     double work_total;            /**< Estimated work of every cell this run trains, in GFLOP;
                                        with the elapsed time, work_done / work_total gives an ETA. */
-    const char *failure;          /**< ::CS_STUDY_EVENT_CELL_FAILED, and ::CS_STUDY_EVENT_CELL_SKIPPED
-                                       of a cell that failed in an earlier run: why (the library's
-                                       message); NULL otherwise. */
-    int failed_epoch;             /**< With @ref failure: the epoch (1-based) in which training
-                                       stopped; 0 otherwise. */
-    int cells_failed;             /**< Cells recorded as failed (this run's and earlier ones' that
-                                       are not retried); not counted in @ref cells_finished. */
 } cs_study_event;
 
 /**
@@ -476,8 +478,7 @@ typedef struct cs_cell_result {
 
 /**
  * @brief Read a store: its configuration and every finished cell.
- * @param[out] out   The results; NULL on failure. Owned: free with cs_results_destroy().
- * @param store_dir  A directory written by cs_study_run().
+ *
  * Every file is checked in full before it is used (docs/formats.md): the checksum of
  * `study.json` and of every cell file (stores of format 4 on; older stores have none), the
  * configuration against its hash, and every derived value of a cell against its source

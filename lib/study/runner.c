@@ -47,7 +47,6 @@ static int emit(run_state *run, cs_study_event *ev)
     cs_study *s = run->s;
     ev->cells_total = run->cells_total;
     ev->cells_finished = run->cells_finished;
-    ev->cells_failed = run->cells_failed;
     ev->work_done = run->work_done;
     ev->work_total = run->work_total;
     if (s->progress && s->progress(ev, s->payload) != 0) {
@@ -74,6 +73,17 @@ static void fill_event(cs_study_event *ev, const cs_study *s, int cell, cs_study
     ev->threads = s->cfg.models[mi].threads;
     ev->test_accuracy = NAN;
     ev->seconds = NAN;
+}
+
+/* The epoch in which a failed cell's training stopped, as its events report it. */
+static cs_epoch_report failed_epoch(const cs_study *s, int model, int epoch)
+{
+    cs_epoch_report r;
+    memset(&r, 0, sizeof r);
+    r.epoch = epoch;
+    r.epochs = s->cfg.models[model].train.epochs;
+    r.loss = r.accuracy = r.lr = r.seconds = NAN;
+    return r;
 }
 
 static int on_epoch(void *payload, const cs_epoch_report *report)
@@ -107,7 +117,6 @@ static int run_cell(cell_ctx *cx)
     pthread_mutex_unlock(&run->lock);
 
     int failed = 0;
-    char reason[1024] = "";
     path = cs__study_cell_file(s, run->store, cx->cell, 0);
     int rc = path ? cs__study_claim(s, run->store, cx->cell, NULL) : cs_last_error_status();
     const int claimed = rc == CS_OK;
@@ -117,7 +126,6 @@ static int run_cell(cell_ctx *cx)
         rc = CS_ERR_CANCELLED;
     if (rc == CS_OK && failed) {
         /* The failed cell's file goes to failed/, under the same name. */
-        snprintf(reason, sizeof reason, "%s", cs_last_error());
         char rel[512];
         free(path);
         path = NULL;
@@ -148,8 +156,8 @@ static int run_cell(cell_ctx *cx)
         cs_study_event ev;
         fill_event(&ev, s, cx->cell, CS_STUDY_EVENT_CELL_FAILED);
         ev.seconds = seconds;
-        ev.failure = reason;
-        ev.failed_epoch = cx->epochs_done + 1;
+        const cs_epoch_report stopped = failed_epoch(s, cx->model, cx->epochs_done + 1);
+        ev.epoch = &stopped;
         emit(run, &ev);
     } else if (rc == CS_OK) {
         run->cells_finished++;
@@ -315,11 +323,15 @@ int cs_study_run(cs_study *s, const char *store_dir)
             run.cells_finished++;
             fill_event(&ev, s, cell, CS_STUDY_EVENT_CELL_SKIPPED);
             ev.test_accuracy = acc[i];
-        } else {
+        }
+        cs_epoch_report stopped;
+        if (state[i] == FAILED) {
             run.cells_failed++;
             fill_event(&ev, s, cell, CS_STUDY_EVENT_CELL_SKIPPED);
-            ev.failure = fails[i].reason;
-            ev.failed_epoch = fails[i].epoch;
+            int mi, ci, ri;
+            cs__study_cell_coords(s, cell, &mi, &ci, &ri);
+            stopped = failed_epoch(s, mi, fails[i].epoch);
+            ev.epoch = &stopped;
         }
         if (emit(&run, &ev))
             rc = CS_ERR_CANCELLED;
