@@ -1067,6 +1067,107 @@ START_TEST(replicates_at_chance_are_flagged_as_outliers)
 }
 END_TEST
 
+START_TEST(diverged_cells_are_kept_as_failed_and_the_study_goes_on)
+{
+    char *dir = store("a");
+    events ev = { 0 };
+    cs_study_options so = CS_STUDY_OPTIONS_INIT;
+    so.replicates = 2;
+    so.jobs = 1;
+    so.progress = on_event;
+    so.payload = &ev;
+    cs_study *s = NULL;
+    cs_assert_ok(cs_study_create(&s, fx.train, fx.test, "tiny", &so));
+    cs_train_options to = CS_TRAIN_OPTIONS_INIT;
+    to.epochs = 2;
+    to.batch_size = 16;
+    cs_assert_ok(cs_study_add_model(s, NULL, "lenet", 0.5, &to));
+    to.lr = 1e30; /* diverges in its first epoch */
+    cs_assert_ok(cs_study_add_model(s, "wild", "lenet", 0.25, &to));
+    cs_assert_ok(cs_study_run(s, dir));
+    ck_assert_int_eq(ev.finished, 2);
+    ck_assert_int_eq(ev.failed, 2);
+    ck_assert_int_eq(cs_study_cell_stored(s, dir, 0), 1);
+    ck_assert_int_eq(cs_study_cell_stored(s, dir, 2), 2);
+    /* A record of a failed cell: CS_OK, marked failed, stored as a failure anywhere. */
+    cs_study_record *rec = NULL;
+    cs_assert_ok(cs_study_train_cell(&rec, s, 3));
+    ck_assert_int_eq(cs_study_record_failed(rec), 1);
+    ck_assert(isnan(cs_study_record_accuracy(rec)));
+    size_t len = 0;
+    const char *data = cs_study_record_data(&len, rec);
+    ck_assert_ptr_nonnull(strstr(data, "\"format\": \"classsens-failed-cell\""));
+    char *other = store("b");
+    cs_assert_ok(cs_study_prepare(s, other));
+    int cell = -1;
+    double acc = 0.0;
+    cs_assert_ok(cs_study_store_record(&cell, &acc, s, other, data, len));
+    ck_assert_int_eq(cell, 3);
+    ck_assert(isnan(acc));
+    ck_assert_int_eq(cs_study_cell_stored(s, other, 3), 2);
+    cs_study_record_destroy(rec);
+    ck_assert_int_eq(cs_study_record_failed(NULL), -1);
+    cs_study_destroy(s);
+
+    /* Read back: not finished, listed with the epoch and the reason. */
+    cs_results *r = NULL;
+    cs_assert_ok(cs_results_open(&r, dir));
+    ck_assert_int_eq(cs_results_cells_finished(r), 2);
+    ck_assert_int_eq(cs_results_cells_failed(r), 2);
+    cs_cell_result c;
+    c.struct_size = sizeof c;
+    cs_assert_fails(cs_results_cell(&c, r, 1, 0, 0), CS_ERR_NOT_FOUND, "failed (its training diverged)");
+    cs_cell_failure f;
+    f.struct_size = sizeof f;
+    cs_assert_ok(cs_results_cell_failure(&f, r, 1, 0, 1));
+    ck_assert_int_eq(f.status, CS_ERR_DIVERGED);
+    ck_assert_int_eq(f.epoch, 1);
+    ck_assert_ptr_nonnull(strstr(f.reason, "cs_model_train: "));
+    cs_assert_fails(cs_results_cell_failure(&f, r, 0, 0, 0), CS_ERR_NOT_FOUND, "it is finished");
+    cs_assert_fails(cs_results_cell_failure(&f, r, 2, 0, 0), CS_ERR_OUT_OF_RANGE, "outside");
+    cs_assert_fails(cs_results_cell_failure(NULL, r, 0, 0, 0), CS_ERR_INVALID_ARGUMENT, "out is NULL");
+    f.struct_size = 1;
+    cs_assert_fails(cs_results_cell_failure(&f, r, 1, 0, 0), CS_ERR_INVALID_ARGUMENT, "struct_size");
+    ck_assert_int_eq(cs_results_cells_failed(NULL), -1);
+    /* The report leaves them out and says so. */
+    char *out = store("report");
+    cs_assert_ok(cs_report_write(r, out, NULL));
+    cs_results_destroy(r);
+    char *page = cs_test_path(out, "report.html");
+    size_t n = 0;
+    char *text = (char *)cs_test_read(page, &n);
+    ck_assert_ptr_nonnull(strstr(text, "2 failed (training diverged; left out of every statistic"));
+    free(text);
+    free(page);
+
+    /* A rerun skips them (as failed); with retry_failed it trains them again. */
+    memset(&ev, 0, sizeof ev);
+    cs_assert_ok(cs_study_create(&s, fx.train, fx.test, "tiny", &so));
+    to.lr = 0.0;
+    cs_assert_ok(cs_study_add_model(s, NULL, "lenet", 0.5, &to));
+    to.lr = 1e30;
+    cs_assert_ok(cs_study_add_model(s, "wild", "lenet", 0.25, &to));
+    cs_assert_ok(cs_study_run(s, dir));
+    ck_assert_int_eq(ev.skipped, 4);
+    ck_assert_int_eq(ev.failed + ev.started, 0);
+    cs_study_destroy(s);
+    memset(&ev, 0, sizeof ev);
+    so.retry_failed = 1;
+    cs_assert_ok(cs_study_create(&s, fx.train, fx.test, "tiny", &so));
+    to.lr = 0.0;
+    cs_assert_ok(cs_study_add_model(s, NULL, "lenet", 0.5, &to));
+    to.lr = 1e30;
+    cs_assert_ok(cs_study_add_model(s, "wild", "lenet", 0.25, &to));
+    cs_assert_ok(cs_study_run(s, dir));
+    ck_assert_int_eq(ev.skipped, 2);
+    ck_assert_int_eq(ev.failed, 2);
+    cs_study_destroy(s);
+    free(out);
+    free(other);
+    free(dir);
+}
+END_TEST
+
 START_TEST(report_needs_a_baseline_and_valid_options)
 {
     char *dir = store("a");
@@ -1421,6 +1522,7 @@ int main(void)
     tcase_add_test(tc, damaged_stores_are_refused);
     tcase_add_test(tc, resealed_edits_of_derived_members_are_refused);
     tcase_add_test(tc, replicates_at_chance_are_flagged_as_outliers);
+    tcase_add_test(tc, diverged_cells_are_kept_as_failed_and_the_study_goes_on);
     tcase_add_test(tc, report_needs_a_baseline_and_valid_options);
     tcase_add_test(tc, claims_of_running_cells_are_read_back);
     tcase_add_test(tc, damaged_claims_are_refused);
