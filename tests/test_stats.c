@@ -576,6 +576,40 @@ START_TEST(mean_sd_handle_small_and_constant_input)
 }
 END_TEST
 
+START_TEST(wilson_handles_domain_edges)
+{
+    double lo, hi;
+    /* No interval: one replicate, NaN mean or deviation, no test records, p outside [0, 1]. */
+    const double bad[][4] = { /* p, sd, r, n */
+        { 0.5, 0.1, 1, 40 }, { NAN, 0.1, 3, 40 }, { 0.5, NAN, 3, 40 }, { 0.5, 0.1, 3, 0 },
+        { 0.5, 0.1, 3, NAN }, { -0.1, 0.1, 3, 40 }, { 1.1, 0.1, 3, 40 },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cs__stats_wilson(bad[i][0], bad[i][1], (size_t)bad[i][2], bad[i][3], 0.95, &lo, &hi);
+        ck_assert_msg(isnan(lo) && isnan(hi), "case %zu: %g %g", i, lo, hi);
+    }
+    /* The bounds: exactly 0 and 1 where p is, and 1 / (1 + z²/n), z²/n / (1 + z²/n) at the
+     * other end (z = 1.959963984540054, the normal quantile: no spread, ν = ∞). */
+    const double z2 = 1.959963984540054 * 1.959963984540054;
+    cs__stats_wilson(1.0, 0.0, 3, 40, 0.95, &lo, &hi);
+    ck_assert_double_eq(hi, 1.0);
+    ck_assert_double_eq_tol(lo, 1.0 / (1.0 + z2 / 40), 1e-15);
+    cs__stats_wilson(0.0, 0.0, 3, 40, 0.95, &lo, &hi);
+    ck_assert_double_eq(lo, 0.0);
+    ck_assert_double_eq_tol(hi, (z2 / 40) / (1.0 + z2 / 40), 1e-15);
+    /* With a huge test set and a large effective size m = p(1 - p)/v (7.5e7 here), it is the
+     * t interval over seeds with r - 1 degrees of freedom: p ± t(0.975, 2) s / √3. */
+    const double t975_2 = 4.302652729749464; /* 2 df: t = (1 - 2q) / sqrt(2 q (1 - q)), q = 0.025 */
+    const double half = t975_2 * 1e-4 / sqrt(3.0);
+    cs__stats_wilson(0.5, 1e-4, 3, 1e15, 0.95, &lo, &hi);
+    ck_assert_double_eq_tol((hi - 0.5), half, 1e-6 * half); /* g = q²/m shrinks it by ~2.5e-7 */
+    ck_assert_double_eq_tol((0.5 - lo), half, 1e-6 * half);
+    /* Tiny p: the lower bound from the product of the roots keeps its relative precision. */
+    cs__stats_wilson(1e-12, 0.0, 2, 1e13, 0.95, &lo, &hi);
+    ck_assert(lo > 0 && lo < 1e-12 && hi > 1e-12);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("stats");
@@ -595,6 +629,7 @@ int main(void)
     tcase_add_test(tc, rank_of_many_ties_matches_counting);
     tcase_add_test(tc, mean_sd_match_numpy);
     tcase_add_test(tc, mean_sd_handle_small_and_constant_input);
+    tcase_add_test(tc, wilson_handles_domain_edges);
     suite_add_tcase(s, tc);
     return cs_test_run(s);
 }
