@@ -17,14 +17,21 @@
 
 #define SLOTS 8
 
+/* The sanitizers' own report channel: it reaches libFuzzer's log even when the target's stderr
+ * is closed (-close_fd_mask, which fuzz_cli_args runs with). */
+void __sanitizer_report_error_summary(const char *error_summary) __attribute__((weak));
+
 void fuzz_fail(const char *fmt, ...)
 {
+    char msg[2048];
     va_list ap;
     va_start(ap, fmt);
-    fputs("fuzz property failed: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    int n = snprintf(msg, sizeof msg, "fuzz property failed: ");
+    vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
     va_end(ap);
+    fprintf(stderr, "%s\n", msg);
+    if (__sanitizer_report_error_summary)
+        __sanitizer_report_error_summary(msg);
     abort();
 }
 

@@ -1,15 +1,19 @@
 /* libFuzzer target: the results store (cs_results_open: study.json, the cell files under cells/
  * and the claims under running/), then everything a report reads from it (cs_report_write).
  *
- * The input is files split at FUZZ_SEPARATOR: study.json first, then the cell files in the
- * store's cell order (model, condition, replicate), then claim files for the cells after those.
- * Their names come from the configuration that study.json gives, so that mutations of cell
- * contents reach the cell reader instead of a missing file. Seeds: stores of real studies
- * (make_seeds). */
+ * The input is files split at FUZZ_SEPARATOR: study.json first, then one file per cell in the
+ * store's cell order (model, condition, replicate): its finished-cell file (cells/), or its
+ * claim (running/) or failed-cell file (failed/) when the text names that format. Their names
+ * come from the configuration that study.json gives, so that mutations of cell contents reach
+ * the cell reader instead of a missing file. Seeds: stores of real studies
+ * (make_seeds). Most inputs get the checksums of their files recomputed (see put()). */
+#define _GNU_SOURCE /* memmem */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include <zlib.h>
 
 #include <classsens.h>
 
@@ -28,12 +32,40 @@ static void remove_written(const char *dir)
     n_written = 0;
 }
 
+/* The store's checksum line (lib/study/store.c, docs/formats.md): the CRC-32 of every byte
+ * before it, as 8 lowercase hex digits. */
+#define CHECKSUM_LINE "\n  \"checksum\": \""
+
+/* Whether this input's files get their checksums recomputed: most do, so that mutations get
+ * past the CRC to the checks behind it; inputs whose size is a multiple of 8 keep theirs. */
+static int fix_checksums;
+
 static void put(const char *dir, const char *rel, const uint8_t *data, size_t n)
 {
     if (n_written == MAX_FILES)
         return;
     snprintf(written[n_written++], sizeof written[0], "%s", rel);
-    fuzz_write_file(dir, rel, data, n);
+    const size_t tag = sizeof CHECKSUM_LINE - 1;
+    const uint8_t *line = NULL;
+    for (size_t i = n >= tag + 8 ? n - tag - 8 + 1 : 0; fix_checksums && i-- > 0;)
+        if (memcmp(data + i, CHECKSUM_LINE, tag) == 0) {
+            line = data + i;
+            break;
+        }
+    if (!line) {
+        fuzz_write_file(dir, rel, data, n);
+        return;
+    }
+    uint8_t *copy = malloc(n);
+    if (!copy)
+        fuzz_fail("out of memory");
+    memcpy(copy, data, n);
+    const size_t upto = (size_t)(line - data) + 1;
+    char hex[9];
+    snprintf(hex, sizeof hex, "%08lx", (unsigned long)crc32_z(crc32_z(0L, Z_NULL, 0), data, upto));
+    memcpy(copy + upto - 1 + tag, hex, 8);
+    fuzz_write_file(dir, rel, copy, n);
+    free(copy);
 }
 
 static void use(const cs_results *r, const char *out_dir, int report)
@@ -42,12 +74,12 @@ static void use(const cs_results *r, const char *out_dir, int report)
     const int reps = cs_results_replicates(r), k = cs_results_num_classes(r);
     if (models < 1 || conds < 1 || reps < 1 || k < 2)
         fuzz_fail("an opened store has %d models, %d conditions, %d replicates, %d classes", models, conds, reps, k);
-    int finished = 0;
+    int finished = 0, failed = 0;
     for (int m = 0; m < models; m++) {
-        cs_train_options to;
+        cs_train_options to = CS_TRAIN_OPTIONS_INIT;
         if (!cs_results_model_name(r, m) || !cs_results_model_arch(r, m) ||
             cs_results_model_train_options(&to, r, m) != CS_OK)
-            fuzz_fail("model %d of an opened store cannot be described", m);
+            fuzz_fail("model %d of an opened store cannot be described: %s", m, cs_last_error());
         for (int c = 0; c < conds; c++) {
             cs_condition_family fam;
             if (!cs_results_condition_name(r, c) || cs_results_condition_family(&fam, r, c) != CS_OK)
@@ -58,6 +90,13 @@ static void use(const cs_results *r, const char *out_dir, int report)
                 if (rc == CS_ERR_NOT_FOUND) {
                     cs_study_claim claim = { .struct_size = sizeof claim };
                     (void)cs_results_cell_claim(&claim, r, m, c, i);
+                    cs_cell_failure failure = { .struct_size = sizeof failure };
+                    if (cs_results_cell_failure(&failure, r, m, c, i) == CS_OK) {
+                        failed++;
+                        if (!failure.reason || failure.epoch < 1)
+                            fuzz_fail("failed cell (%d, %d, %d) has epoch %d, reason %s", m, c, i, failure.epoch,
+                                      failure.reason ? failure.reason : "(null)");
+                    }
                     continue;
                 }
                 if (rc != CS_OK)
@@ -73,6 +112,8 @@ static void use(const cs_results *r, const char *out_dir, int report)
             }
         }
     }
+    if (failed != cs_results_cells_failed(r))
+        fuzz_fail("%d failed cells readable, cs_results_cells_failed says %d", failed, cs_results_cells_failed(r));
     if (finished != cs_results_cells_finished(r))
         fuzz_fail("%d cells readable, cs_results_cells_finished says %d", finished, cs_results_cells_finished(r));
     if (report) {
@@ -95,8 +136,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         mkdir(sub, 0700);
         snprintf(sub, sizeof sub, "%s/" CS__STUDY_RUNNING_DIR, store);
         mkdir(sub, 0700);
+        snprintf(sub, sizeof sub, "%s/" CS__STUDY_FAILED_DIR, store);
+        mkdir(sub, 0700);
     }
     remove_written(store);
+    fix_checksums = size % 8 != 0;
     const uint8_t *start[FUZZ_MAX_PARTS];
     size_t len[FUZZ_MAX_PARTS];
     const int parts = fuzz_split(data, size, start, len);
@@ -109,20 +153,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const int models = cs_results_num_models(r), conds = cs_results_num_conditions(r);
     const int reps = cs_results_replicates(r);
     const long cells = (long)models * conds * reps;
-    int part = 1;
-    for (long cell = 0; cell < cells && part < parts; cell++, part++) {
+    for (int part = 1; part < parts && part - 1 < cells; part++) {
+        const long cell = part - 1;
         const int m = (int)(cell / ((long)conds * reps)), c = (int)(cell / reps % conds), i = (int)(cell % reps);
+        const char *model = cs_results_model_name(r, m), *cond = cs_results_condition_name(r, c);
         char rel[512];
-        if (cs__study_cell_path(rel, sizeof rel, cs_results_model_name(r, m), cs_results_condition_name(r, c), i) !=
-            CS_OK)
-            break;
-        put(store, rel, start[part], len[part]);
-    }
-    for (long cell = part - 1; cell < cells && part < parts; cell++, part++) {
-        const int m = (int)(cell / ((long)conds * reps)), c = (int)(cell / reps % conds), i = (int)(cell % reps);
-        char rel[512];
-        if (cs__study_claim_path(rel, sizeof rel, cs_results_model_name(r, m), cs_results_condition_name(r, c), i) !=
-            CS_OK)
+        int rc;
+        if (memmem(start[part], len[part], "\"classsens-claim\"", 17))
+            rc = cs__study_claim_path(rel, sizeof rel, model, cond, i);
+        else if (memmem(start[part], len[part], "\"classsens-failed-cell\"", 23))
+            rc = cs__study_failed_path(rel, sizeof rel, model, cond, i);
+        else
+            rc = cs__study_cell_path(rel, sizeof rel, model, cond, i);
+        if (rc != CS_OK)
             break;
         put(store, rel, start[part], len[part]);
     }

@@ -398,6 +398,28 @@ static void store_seeds(const char *tmp)
     free(claimed.p);
     free(config.p);
     cs_study_destroy(s);
+
+    /* A study whose training diverges (learning rate 1e30): its cells are failed cells. */
+    so.replicates = 1;
+    so.matched_controls = 0;
+    check(cs_study_create(&s, train, test, "fuzz-seed-diverging", &so), "cs_study_create");
+    to.lr = 1e30;
+    check(cs_study_add_model(s, NULL, "lenet", 0.25, &to), "cs_study_add_model");
+    snprintf(store, sizeof store, "%s/diverging", tmp);
+    check(cs_study_run(s, store), "cs_study_run (diverging)");
+    buf failed = { 0 };
+    add_file(&failed, store, "study.json");
+    for (int c = 0; c < cs_study_num_cells(s); c++) {
+        cs_study_cell_info info = { .struct_size = sizeof info };
+        check(cs_study_cell(&info, s, c), "cs_study_cell");
+        check(cs__study_failed_path(cell_rel, sizeof cell_rel, info.model, info.condition, info.replicate),
+              "cs__study_failed_path");
+        add_sep(&failed);
+        add_file(&failed, store, cell_rel);
+    }
+    seed_buf("results_store", "failed-cells", &failed);
+    free(failed.p);
+    cs_study_destroy(s);
     cs_dataset_destroy(train);
     cs_dataset_destroy(test);
 }
