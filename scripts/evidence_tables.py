@@ -564,7 +564,7 @@ def section_header(st, args):
           f"configuration `{s.get('config_hash')}`, {s.get('cells_finished')} of {s.get('cells_total')} "
           f"cells, {s.get('train_records')} training / {s.get('test_records')} test records, "
           f"{len(st.models)} models × {len(st.conds)} conditions × {st.replicates or '?'} seeds. "
-          f"Intervals: {100 * st.confidence:g} % {'Student t' if s.get('interval') == 't' else s.get('interval')} "
+          f"Intervals: {100 * st.confidence:g} % { {'t': 'Student t', 'wilson': 'Wilson score (seeds and test-set size)'}.get(s.get('interval'), s.get('interval')) } "
           f"over seeds, as summary.json gives them. Accuracies in %, changes in percentage points.")
     print()
     if st.notes:
