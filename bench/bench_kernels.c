@@ -80,38 +80,56 @@ static void gemm_table(int repeat, double *t)
     };
     const int blas_threads = openblas_get_num_threads();
     openblas_set_num_threads(1);
-    double *t16 = malloc((size_t)repeat * sizeof *t16);
-    printf("%-26s %10s %10s %10s %10s %7s\n", "GEMM, one thread", "fp32 ms", "GFLOP/s", "bf16 ms", "GFLOP/s",
-           "ratio");
+    /* Three products of each case, sample by sample in turn: OpenBLAS's cblas_sgemm
+     * (CLASSSENS_GEMM=blas), the library's AVX-512 fp32 kernel (gemm_avx512.c, where the CPU
+     * has it) and the bf16 kernel (gemm_bf16.c). */
+    double *tv[3] = { t, malloc((size_t)repeat * sizeof *t), malloc((size_t)repeat * sizeof *t) };
+    const char *saved = getenv("CLASSSENS_GEMM");
+    char *saved_copy = saved ? strdup(saved) : NULL;
+    const bool own = cs__sgemm_avx512_available();
+    printf("%-26s %9s %8s %9s %8s %9s %8s\n", "GEMM, one thread", "BLAS ms", "GFLOP/s", own ? "AVX512 ms" : "-",
+           "GFLOP/s", "bf16 ms", "GFLOP/s");
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         const gemm_case *g = &cases[i];
         float *a = filled((size_t)g->m * g->k, 1), *b = filled((size_t)g->k * g->n, 2);
         float *c = filled((size_t)g->m * g->n, 3);
         const int lda = g->ta ? g->m : g->k, ldb = g->tb ? g->k : g->n;
-        /* Enough calls per sample for ~20 ms, alternating the precisions sample by sample. */
+        /* Enough calls per sample for ~20 ms. */
         const double flop = 2.0 * g->m * g->n * g->k;
         const int calls = flop > 2e9 ? 1 : (int)(2e9 / flop);
         for (int r = 0; r < repeat; r++) {
-            for (int p = 0; p < 2; p++) {
-                cs__precision_set(p ? CS_PRECISION_BF16 : CS_PRECISION_FP32);
+            for (int p = 0; p < 3; p++) {
+                if (p == 0)
+                    setenv("CLASSSENS_GEMM", "blas", 1);
+                else
+                    unsetenv("CLASSSENS_GEMM");
+                cs__precision_set(p == 2 ? CS_PRECISION_BF16 : CS_PRECISION_FP32);
                 double t0 = now_ms();
                 for (int j = 0; j < calls; j++)
                     cs__sgemm(g->ta, g->tb, g->m, g->n, g->k, 1.0f, a, lda, b, ldb, 0.0f, c, g->n);
-                (p ? t16 : t)[r] = (now_ms() - t0) / calls;
+                tv[p][r] = (now_ms() - t0) / calls;
             }
         }
         cs__precision_set(CS_PRECISION_FP32);
-        qsort(t, (size_t)repeat, sizeof *t, cmp_double);
-        qsort(t16, (size_t)repeat, sizeof *t16, cmp_double);
-        const double m32 = t[repeat / 2], m16 = t16[repeat / 2];
-        printf("%-26s %10.3f %10.1f %10.3f %10.1f %6.2fx\n", g->name, m32, flop / (m32 * 1e6), m16,
-               flop / (m16 * 1e6), m32 / m16);
+        double med[3];
+        for (int p = 0; p < 3; p++) {
+            qsort(tv[p], (size_t)repeat, sizeof *tv[p], cmp_double);
+            med[p] = tv[p][repeat / 2];
+        }
+        printf("%-26s %9.3f %8.1f %9.3f %8.1f %9.3f %8.1f\n", g->name, med[0], flop / (med[0] * 1e6), med[1],
+               flop / (med[1] * 1e6), med[2], flop / (med[2] * 1e6));
         free(a);
         free(b);
         free(c);
     }
     printf("\n");
-    free(t16);
+    if (saved_copy)
+        setenv("CLASSSENS_GEMM", saved_copy, 1);
+    else
+        unsetenv("CLASSSENS_GEMM");
+    free(saved_copy);
+    free(tv[1]);
+    free(tv[2]);
     openblas_set_num_threads(blas_threads);
 }
 

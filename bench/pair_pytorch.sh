@@ -56,11 +56,11 @@ for ((round = 1; round <= rounds; ++round)); do
     arch=${cfg%%:*}
     shape=${cfg#*:}
     args=(--arch "$arch" --shape "$shape" --threads "$threads" --seconds "$seconds")
-    # Last line of each: ours "arch shape width params MFLOP train GFLOP infer peak",
+    # Last line of each: ours "arch shape width params MFLOP train GFLOP infer peak CPU-ms",
     # PyTorch's "arch shape width params train infer peak".
     o=$("$ours" "${args[@]}" | tail -1)
     p=$("${theirs[@]}" "${args[@]}" | tail -1)
-    read -r _ _ _ _ _ o_train _ o_infer o_peak <<<"$o"
+    read -r _ _ _ _ _ o_train _ o_infer o_peak _ <<<"$o"
     read -r _ _ _ _ p_train p_infer p_peak <<<"$p"
     ratio=$(awk -v a="$o_train" -v b="$p_train" 'BEGIN { printf "%.2f", a / b }')
     line="$round $arch $shape $(date +%T) | $o_train $p_train $ratio | $o_infer $p_infer | $o_peak $p_peak"

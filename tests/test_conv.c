@@ -1,12 +1,16 @@
 /* GEMM and 2-D convolution kernels: cs__sgemm against a naive product, convolution forward
  * against a direct convolution in double, backward against finite differences in double, and
  * the contract of kernels.h (accumulation, NULL gradients, exact workspace, determinism). */
+#define _POSIX_C_SOURCE 200809L /* setenv */
+
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cblas.h>
 
 #include "fixtures.h"
 #include "tensor/kernels.h"
@@ -131,22 +135,72 @@ static void check_sgemm(int m, int n, int k, float alpha, float beta, uint64_t s
     }
 }
 
+/* Both fp32 products cs__sgemm may use: OpenBLAS's (CLASSSENS_GEMM=blas) and, where the CPU
+ * has AVX-512, the library's own (gemm_avx512.c). */
+static void check_sgemm_both(int m, int n, int k, float alpha, float beta, uint64_t seed)
+{
+    ck_assert_int_eq(setenv("CLASSSENS_GEMM", "blas", 1), 0);
+    check_sgemm(m, n, k, alpha, beta, seed);
+    ck_assert_int_eq(unsetenv("CLASSSENS_GEMM"), 0);
+    check_sgemm(m, n, k, alpha, beta, seed);
+}
+
 START_TEST(sgemm_matches_naive_product_for_all_transposes)
 {
-    check_sgemm(7, 5, 9, 0.75f, -1.25f, 10);
-    check_sgemm(1, 13, 3, -2.0f, 0.5f, 20);
-    check_sgemm(67, 45, 133, 1.5f, 1.0f, 30); /* big enough for OpenBLAS's blocked kernels */
+    check_sgemm_both(7, 5, 9, 0.75f, -1.25f, 10);
+    check_sgemm_both(1, 13, 3, -2.0f, 0.5f, 20);
+    check_sgemm_both(67, 45, 133, 1.5f, 1.0f, 30); /* big enough for OpenBLAS's blocked kernels */
+    check_sgemm_both(9, 33, 1, 1.0f, 0.0f, 35);   /* one k; one column past a 32-column panel */
+}
+END_TEST
+
+/* The AVX-512 kernel's blocks: 8-row and 32-column register tiles, 128 rows (MC), 256 k (KC)
+ * and 1024 columns (NC) per cache block; sizes one past each, so that every edge of every
+ * block is computed, in all four layouts. */
+START_TEST(sgemm_crosses_the_cache_blocks_of_the_avx512_kernel)
+{
+    check_sgemm_both(129, 37, 257, -0.5f, 2.0f, 40);
+    check_sgemm_both(17, 1025, 31, 1.0f, 0.0f, 50);
+}
+END_TEST
+
+/* Where the kernel runs, cs__sgemm is it (bit for bit), and it is deterministic: the same
+ * operands give the same bits on every call; CLASSSENS_GEMM=blas gives OpenBLAS's bits. */
+START_TEST(sgemm_prefers_the_avx512_kernel_and_repeats_its_bits)
+{
+    const int m = 70, n = 90, k = 300;
+    float *a = random_floats((size_t)m * k, 60), *b = random_floats((size_t)k * n, 61);
+    float *c1 = zero_floats((size_t)m * n), *c2 = zero_floats((size_t)m * n), *c3 = zero_floats((size_t)m * n);
+    cs__sgemm(false, false, m, n, k, 1.0f, a, k, b, n, 0.0f, c1, n);
+    cs__sgemm(false, false, m, n, k, 1.0f, a, k, b, n, 0.0f, c2, n);
+    ck_assert_int_eq(memcmp(c1, c2, (size_t)m * n * sizeof *c1), 0);
+    if (cs__sgemm_avx512_available()) {
+        ck_assert(cs__sgemm_avx512(false, false, m, n, k, 1.0f, a, k, b, n, 0.0f, c3, n));
+        ck_assert_int_eq(memcmp(c1, c3, (size_t)m * n * sizeof *c1), 0);
+    }
+    ck_assert_int_eq(setenv("CLASSSENS_GEMM", "blas", 1), 0);
+    ck_assert(!cs__sgemm_avx512_available());
+    ck_assert(!cs__sgemm_avx512(false, false, m, n, k, 1.0f, a, k, b, n, 0.0f, c3, n));
+    cs__sgemm(false, false, m, n, k, 1.0f, a, k, b, n, 0.0f, c2, n);
+    ck_assert_int_eq(unsetenv("CLASSSENS_GEMM"), 0);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a, k, b, n, 0.0f, c3, n);
+    ck_assert_int_eq(memcmp(c2, c3, (size_t)m * n * sizeof *c2), 0);
+    free_all(5, a, b, c1, c2, c3);
 }
 END_TEST
 
 START_TEST(sgemm_with_beta_zero_ignores_the_old_c)
 {
-    float a[6] = { 1, 2, 3, 4, 5, 6 }, b[6] = { 1, 0, 0, 1, 1, 1 }; /* (2x3) (3x2) */
-    float c[4] = { NAN, NAN, INFINITY, NAN };
-    cs__sgemm(false, false, 2, 2, 3, 2.0f, a, 3, b, 2, 0.0f, c, 2);
-    const float want[4] = { 8, 10, 20, 22 };
-    for (int i = 0; i < 4; i++)
-        ck_assert_float_eq(c[i], want[i]);
+    for (int blas = 0; blas < 2; blas++) {
+        ck_assert_int_eq(blas ? setenv("CLASSSENS_GEMM", "blas", 1) : unsetenv("CLASSSENS_GEMM"), 0);
+        float a[6] = { 1, 2, 3, 4, 5, 6 }, b[6] = { 1, 0, 0, 1, 1, 1 }; /* (2x3) (3x2) */
+        float c[4] = { NAN, NAN, INFINITY, NAN };
+        cs__sgemm(false, false, 2, 2, 3, 2.0f, a, 3, b, 2, 0.0f, c, 2);
+        const float want[4] = { 8, 10, 20, 22 };
+        for (int i = 0; i < 4; i++)
+            ck_assert_float_eq(c[i], want[i]);
+    }
+    ck_assert_int_eq(unsetenv("CLASSSENS_GEMM"), 0);
 }
 END_TEST
 
@@ -1140,6 +1194,8 @@ int main(void)
     Suite *s = suite_create("conv");
     TCase *tc = tcase_create("conv");
     tcase_add_test(tc, sgemm_matches_naive_product_for_all_transposes);
+    tcase_add_test(tc, sgemm_crosses_the_cache_blocks_of_the_avx512_kernel);
+    tcase_add_test(tc, sgemm_prefers_the_avx512_kernel_and_repeats_its_bits);
     tcase_add_test(tc, sgemm_with_beta_zero_ignores_the_old_c);
     tcase_add_test(tc, sgemm_with_empty_inner_dimension_scales_c);
     tcase_add_test(tc, shape_init_computes_output_size);

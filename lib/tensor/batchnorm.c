@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "tensor/clones.h"
 #include "tensor/kernels.h"
 
 /* ---- per-channel pieces, shared by the one-call kernels and the phases of a split batch ---- */
@@ -32,7 +33,7 @@ static double add_lanes(const double *lane)
     return sum;
 }
 
-static double channel_sum(const float *x, int n, int c, int ch, size_t plane)
+CS_CLONES static double channel_sum(const float *x, int n, int c, int ch, size_t plane)
 {
     double lane[LANES] = { 0 };
     for (int i = 0; i < n; i++) {
@@ -49,7 +50,7 @@ static double channel_sum(const float *x, int n, int c, int ch, size_t plane)
 
 /* Two passes, not sum of squares minus square of sum: that difference cancels badly when
  * |mean| is large next to the spread, which is the usual case after a ReLU. */
-static double channel_ssd(const float *x, int n, int c, int ch, size_t plane, double mean)
+CS_CLONES static double channel_ssd(const float *x, int n, int c, int ch, size_t plane, double mean)
 {
     double lane[LANES] = { 0 };
     for (int i = 0; i < n; i++) {
@@ -86,7 +87,7 @@ static void update_running(float *running_mean, float *running_var, int ch, doub
 }
 
 /* y = (x - mean) * scale + shift over channel ch. */
-static void affine_channel(float *y, const float *x, int n, int c, int ch, size_t plane, double mean, double scale,
+CS_CLONES static void affine_channel(float *y, const float *x, int n, int c, int ch, size_t plane, double mean, double scale,
                            double shift)
 {
     for (int i = 0; i < n; i++) {
@@ -98,7 +99,7 @@ static void affine_channel(float *y, const float *x, int n, int c, int ch, size_
     }
 }
 
-static void normalize_channel(float *y, const float *x, int n, int c, int ch, size_t plane, double mean,
+CS_CLONES static void normalize_channel(float *y, const float *x, int n, int c, int ch, size_t plane, double mean,
                               double invstd, float gamma, float beta)
 {
     affine_channel(y, x, n, c, ch, plane, mean, invstd * (double)gamma, beta);
@@ -162,14 +163,20 @@ void cs__bn_update_running(float *running_mean, float *running_var, const float 
         update_running(running_mean, running_var, ch, mean[ch], combine(ssd, parts, (size_t)c, ch), m, momentum);
 }
 
-void cs__bn_normalize(float *y, const float *x, const float *mean, const float *invstd, const float *gamma,
+CS_CLONES static void bn_normalize_clones(float *y, const float *x, const float *mean, const float *invstd, const float *gamma,
                       const float *beta, int n, int c, int hw)
 {
     for (int ch = 0; ch < c; ch++)
         normalize_channel(y, x, n, c, ch, (size_t)hw, mean[ch], invstd[ch], gamma[ch], beta[ch]);
 }
 
-void cs__bn_forward_eval(float *y, const float *x, const float *gamma, const float *beta,
+void cs__bn_normalize(float *y, const float *x, const float *mean, const float *invstd, const float *gamma,
+                      const float *beta, int n, int c, int hw)
+{
+    bn_normalize_clones(y, x, mean, invstd, gamma, beta, n, c, hw);
+}
+
+CS_CLONES static void bn_forward_eval_clones(float *y, const float *x, const float *gamma, const float *beta,
                          const float *running_mean, const float *running_var, int n, int c, int hw,
                          double eps)
 {
@@ -180,6 +187,13 @@ void cs__bn_forward_eval(float *y, const float *x, const float *gamma, const flo
     }
 }
 
+void cs__bn_forward_eval(float *y, const float *x, const float *gamma, const float *beta,
+                         const float *running_mean, const float *running_var, int n, int c, int hw,
+                         double eps)
+{
+    bn_forward_eval_clones(y, x, gamma, beta, running_mean, running_var, n, c, hw, eps);
+}
+
 /* With x_hat = (x - mean) * invstd and y = gamma * x_hat + beta over m = N*H*W values:
  *   dbeta  = sum dy
  *   dgamma = sum dy * x_hat
@@ -187,7 +201,7 @@ void cs__bn_forward_eval(float *y, const float *x, const float *gamma, const flo
  * which is invstd / m * (m dy gamma - sum(dy gamma) - x_hat sum(dy gamma x_hat)) with gamma
  * taken out of the sums. Each gradient is accumulated in double and rounded once. */
 /* sum dy and sum dy * x_hat of channel ch over n samples. */
-static void channel_backward_sums(double *sum_dy, double *sum_dy_xhat, const float *dy, const float *x, int n,
+CS_CLONES static void channel_backward_sums(double *sum_dy, double *sum_dy_xhat, const float *dy, const float *x, int n,
                                   int c, int ch, size_t plane, double mean, double invstd)
 {
     double s[LANES] = { 0 }, sx[LANES] = { 0 };
@@ -212,7 +226,7 @@ static void channel_backward_sums(double *sum_dy, double *sum_dy_xhat, const flo
     *sum_dy_xhat = add_lanes(sx);
 }
 
-static void channel_dx(float *dx, const float *dy, const float *x, int n, int c, int ch, size_t plane, double mean,
+CS_CLONES static void channel_dx(float *dx, const float *dy, const float *x, int n, int c, int ch, size_t plane, double mean,
                        double invstd, float gamma, double sum_dy, double sum_dy_xhat, double m)
 {
     const double k = (double)gamma * invstd;
@@ -271,11 +285,18 @@ void cs__bn_backward_params(float *dgamma, float *dbeta, const double *sums, int
                           combine(sums, parts, 2 * (size_t)c, c + ch));
 }
 
-void cs__bn_backward_input(float *dx, const float *dy, const float *x, const float *save_mean,
+CS_CLONES static void bn_backward_input_clones(float *dx, const float *dy, const float *x, const float *save_mean,
                            const float *save_invstd, const float *gamma, const double *sums, int parts, int n,
                            int c, int hw, double m)
 {
     for (int ch = 0; ch < c; ch++)
         channel_dx(dx, dy, x, n, c, ch, (size_t)hw, save_mean[ch], save_invstd[ch], gamma[ch],
                    combine(sums, parts, 2 * (size_t)c, ch), combine(sums, parts, 2 * (size_t)c, c + ch), m);
+}
+
+void cs__bn_backward_input(float *dx, const float *dy, const float *x, const float *save_mean,
+                           const float *save_invstd, const float *gamma, const double *sums, int parts, int n,
+                           int c, int hw, double m)
+{
+    bn_backward_input_clones(dx, dy, x, save_mean, save_invstd, gamma, sums, parts, n, c, hw, m);
 }

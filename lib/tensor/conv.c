@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "tensor/clones.h"
 #include "tensor/kernels.h"
 #include "tensor/winograd.h"
 
@@ -178,7 +179,7 @@ static void valid_span(size_t *a, size_t *z, int lo, int hi, int ow_lo, int ow_h
 
 /* One image x (C_in, H, W) into col, whose rows are ld floats apart. Rows of col are written
  * front to back, so that the writes stream. */
-static void im2col(float *restrict col, size_t ld, const float *restrict x, const cs__conv_shape *s)
+CS_CLONES static void im2col(float *restrict col, size_t ld, const float *restrict x, const cs__conv_shape *s)
 {
     const int wo = s->w_out, st = s->stride;
     const size_t plane = (size_t)s->h_in * (size_t)s->w_in, hw = out_plane(s);
@@ -238,7 +239,7 @@ static void im2col(float *restrict col, size_t ld, const float *restrict x, cons
 
 /* The adjoint of im2col: dx (C_in, H, W) += every entry of col at the input position it was
  * copied from; padding entries have no position and are dropped. */
-static void col2im_add(float *restrict dx, const float *restrict col, size_t ld,
+CS_CLONES static void col2im_add(float *restrict dx, const float *restrict col, size_t ld,
                        const cs__conv_shape *s)
 {
     const int wo = s->w_out, st = s->stride;
@@ -294,7 +295,7 @@ static size_t wide_span(const cs__conv_shape *s, int r, size_t *start)
     return image - *start < len ? image - *start : len;
 }
 
-static void wide_im2col(float *restrict col, size_t ld, const float *restrict x, const cs__conv_shape *s)
+CS_CLONES static void wide_im2col(float *restrict col, size_t ld, const float *restrict x, const cs__conv_shape *s)
 {
     const int k = s->c_in * s->kh * s->kw;
     const size_t len = wide_plane(s);
@@ -307,7 +308,7 @@ static void wide_im2col(float *restrict col, size_t ld, const float *restrict x,
     }
 }
 
-static void wide_col2im_add(float *restrict dx, const float *restrict col, size_t ld, const cs__conv_shape *s)
+CS_CLONES static void wide_col2im_add(float *restrict dx, const float *restrict col, size_t ld, const cs__conv_shape *s)
 {
     const int k = s->c_in * s->kh * s->kw;
     for (int r = 0; r < k; r++) {

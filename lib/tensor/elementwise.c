@@ -8,16 +8,22 @@
 #include <string.h>
 
 #include "core/rng.h"
+#include "tensor/clones.h"
 #include "tensor/kernels.h"
 
 /* ---- ReLU -------------------------------------------------------------------------------- */
 
-void cs__relu_forward(float *y /* (count) */, const float *x /* (count) */, size_t count)
+CS_CLONES static void relu_forward_clones(float *y /* (count) */, const float *x /* (count) */, size_t count)
 {
     /* `x < 0 ? 0 : x` rather than fmaxf: like torch.relu (clamp_min) it keeps NaN and keeps
      * -0.0 as -0.0, and it reads x[i] before writing y[i], so y may alias x. */
     for (size_t i = 0; i < count; i++)
         y[i] = x[i] < 0.0f ? 0.0f : x[i];
+}
+
+void cs__relu_forward(float *y /* (count) */, const float *x /* (count) */, size_t count)
+{
+    relu_forward_clones(y, x, count);
 }
 
 /* a where pass is true, else b, by bit masks: a floating-point select (?:) in a loop is not
@@ -36,7 +42,7 @@ static inline float select_float(bool pass, float a, float b)
 
 /* dx += dy where the output passed its gradient, as a select between the old and the new
  * value (no branch, no conditional store: the loop vectorises; dx, dy and y are distinct). */
-static void relu_backward_add(float *restrict dx, const float *restrict dy, const float *restrict y, size_t count)
+CS_CLONES static void relu_backward_add(float *restrict dx, const float *restrict dy, const float *restrict y, size_t count)
 {
     for (size_t i = 0; i < count; i++) {
         const float old = dx[i];
@@ -57,14 +63,20 @@ void cs__relu_backward(float *dx /* (count) */, const float *dy /* (count) */,
 
 /* ---- residual addition ------------------------------------------------------------------- */
 
-void cs__add_forward(float *y /* (count) */, const float *a /* (count) */,
+CS_CLONES static void add_forward_clones(float *y /* (count) */, const float *a /* (count) */,
                      const float *b /* (count) */, size_t count)
 {
     for (size_t i = 0; i < count; i++)
         y[i] = a[i] + b[i];
 }
 
-void cs__add_backward(float *da /* (count) */, float *db /* (count) */,
+void cs__add_forward(float *y /* (count) */, const float *a /* (count) */,
+                     const float *b /* (count) */, size_t count)
+{
+    add_forward_clones(y, a, b, count);
+}
+
+CS_CLONES static void add_backward_clones(float *da /* (count) */, float *db /* (count) */,
                       const float *dy /* (count) */, size_t count)
 {
     /* Two separate passes, so that da == db (y = a + a) correctly receives 2 dy. */
@@ -74,6 +86,12 @@ void cs__add_backward(float *da /* (count) */, float *db /* (count) */,
     if (db != NULL)
         for (size_t i = 0; i < count; i++)
             db[i] += dy[i];
+}
+
+void cs__add_backward(float *da /* (count) */, float *db /* (count) */,
+                      const float *dy /* (count) */, size_t count)
+{
+    add_backward_clones(da, db, dy, count);
 }
 
 /* ---- channel concatenation --------------------------------------------------------------- */
@@ -125,13 +143,18 @@ void cs__concat_backward(float *const *dx /* [parts] (N, C_i, HW) */,
     }
 }
 
-void cs__relu_backward_inplace(float *restrict d /* (count) */, const float *restrict y /* (count) */, size_t count)
+CS_CLONES static void relu_backward_inplace_clones(float *restrict d /* (count) */, const float *restrict y /* (count) */, size_t count)
 {
     /* 0 + d as in the accumulating form (dx starts at +0), so that -0 becomes +0 there too and
      * both forms give the same bits. Both values are computed and one selected, without a
      * branch, so that the loop vectorises (d and y are distinct buffers). */
     for (size_t i = 0; i < count; i++)
         d[i] = select_float(!(y[i] <= 0.0f), 0.0f + d[i], 0.0f);
+}
+
+void cs__relu_backward_inplace(float *restrict d /* (count) */, const float *restrict y /* (count) */, size_t count)
+{
+    relu_backward_inplace_clones(d, y, count);
 }
 
 /* ---- ReLU6 ------------------------------------------------------------------------------- */

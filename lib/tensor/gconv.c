@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "tensor/clones.h"
 #include "tensor/kernels.h"
 
 bool cs__gconv_shape_init(cs__gconv_shape *s, int n, int c_in, int h, int w, int c_out, int k, int stride,
@@ -77,7 +78,7 @@ static void inside(int *lo, int *hi, int out, int in, int k, int stride, int pad
  * tap over the whole output plane (a few KiB, in L1), so that each tap's valid rows and
  * columns are worked out once; every output still receives bias, then the taps in row-major
  * (ki, kj) order. */
-static void dw_forward_plane(float *restrict y, const float *restrict x, const float *restrict f, float bias,
+CS_CLONES static void dw_forward_plane(float *restrict y, const float *restrict x, const float *restrict f, float bias,
                              const cs__conv_shape *s)
 {
     const int k = s->kh, st = s->stride, pad = s->pad, wi = s->w_in, wo = s->w_out;
@@ -108,7 +109,7 @@ static void dw_forward_plane(float *restrict y, const float *restrict x, const f
 
 /* dx (H, W) += the transposed convolution of dy (H_out, W_out) with f, tap by tap in (ki, kj)
  * order, rows in order within a tap. */
-static void dw_backward_data_plane(float *restrict dx, const float *restrict dy, const float *restrict f,
+CS_CLONES static void dw_backward_data_plane(float *restrict dx, const float *restrict dy, const float *restrict f,
                                    const cs__conv_shape *s)
 {
     const int k = s->kh, st = s->stride, pad = s->pad, wi = s->w_in, wo = s->w_out;
@@ -138,7 +139,7 @@ enum { LANES = 8 };
 
 /* lane[l] += a[ow] b[ow * st + off] for ow in [lo, hi), ow = l mod LANES from lo on, the
  * tail beyond the last whole group of LANES in lane 0. */
-static void row_dot(float *restrict lane, const float *restrict a, const float *restrict b, int lo, int hi, int st,
+CS_CLONES static void row_dot(float *restrict lane, const float *restrict a, const float *restrict b, int lo, int hi, int st,
                     int off)
 {
     int ow = lo;
@@ -158,7 +159,7 @@ static void row_dot(float *restrict lane, const float *restrict a, const float *
 /* dw (C, 1, K, K) += the depthwise weight gradient, channel by channel, tap by tap: each
  * sample's plane summed row by row into LANES float lanes, the lanes added in double in lane
  * order, the samples' sums added in double in sample order. */
-static void dw_backward_weights(float *dw, const float *dy, const float *x, const cs__conv_shape *s)
+CS_CLONES static void dw_backward_weights(float *dw, const float *dy, const float *x, const cs__conv_shape *s)
 {
     const int k = s->kh, st = s->stride, pad = s->pad;
     const size_t x_plane = (size_t)s->h_in * (size_t)s->w_in, y_plane = (size_t)s->h_out * (size_t)s->w_out;

@@ -1,7 +1,8 @@
 /* The one entry to BLAS: every matrix product of the numeric core goes through cs__sgemm, so
  * that swapping the BLAS, counting FLOPs or pinning threads happens in one place; and the one
- * place that chooses fp32 (cblas_sgemm) or the bf16 kernel of gemm_bf16.c, by the calling
- * thread's precision (precision.h). */
+ * place that chooses the kernel: the bf16 kernel of gemm_bf16.c for a thread in a bf16 pass
+ * (precision.h), else the library's AVX-512 fp32 kernel (gemm_avx512.c) where the CPU has
+ * AVX-512, else OpenBLAS's cblas_sgemm. */
 #include <pthread.h>
 
 #include <cblas.h>
@@ -38,6 +39,8 @@ void cs__sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, con
      * cannot run, and fp32 computes the product then. */
     if (cs__precision_get() == CS_PRECISION_BF16 &&
         cs__sbgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc))
+        return;
+    if (cs__sgemm_avx512(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc))
         return;
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
                 trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);

@@ -12,7 +12,7 @@
  * - Gradients are true dL/dx (no sign flips); the loss is the mean over the batch.
  * - No kernel allocates: scratch space comes from the caller, sized by the *_workspace
  *   functions once per model and batch size.
- * - Every GEMM goes through cs__sgemm (one entry to cblas_sgemm).
+ * - Every GEMM goes through cs__sgemm (one entry to the products: gemm.c).
  * - Results are deterministic for a fixed OpenBLAS thread count: fixed loop orders,
  *   reductions in a fixed order, no atomics. (OpenBLAS splits a GEMM among its threads in a
  *   way that depends on their number, so a different thread count may change the last bits.)
@@ -31,6 +31,19 @@
  * M or N = 0 does nothing; K = 0 sets C = beta * C (beta 0 overwrites, clearing NaN). */
 void cs__sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda,
                const float *b, int ldb, float beta, float *c, int ldc);
+
+/* The library's own AVX-512 fp32 product (gemm_avx512.c), which cs__sgemm prefers to
+ * cblas_sgemm where it is available: same contract as cs__sgemm for m, n, k >= 1, single
+ * threaded, deterministic (the summation order depends on the sizes only). Returns false
+ * without touching C where it cannot run: the CPU or operating system lacks AVX512F/VL, AVX2
+ * or FMA, the build is not for x86-64, the environment variable CLASSSENS_GEMM is "blas" (read
+ * at every call: OpenBLAS for every product), or its per-thread scratch (1.1 MiB, freed when
+ * the thread exits) could not be allocated. */
+bool cs__sgemm_avx512(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda,
+                      const float *b, int ldb, float beta, float *c, int ldc);
+
+/* Whether cs__sgemm_avx512 runs on this machine now (the hardware, and CLASSSENS_GEMM). */
+bool cs__sgemm_avx512_available(void);
 
 /* OpenBLAS's thread count is process-wide. The data-parallel executor calls cs__sgemm from
  * several threads at once and needs every call single-threaded (for speed, and because

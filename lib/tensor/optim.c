@@ -2,6 +2,7 @@
  * from PyTorch 1.13's own arithmetic so that a run here follows the same trajectory. */
 #include <math.h>
 
+#include "tensor/clones.h"
 #include "tensor/kernels.h"
 
 /* PyTorch 1.13's _single_tensor_sgd (the default; foreach is off unless asked for) makes each
@@ -28,7 +29,7 @@ static inline float sgd_update(float p, float b_in, float g, float *b_out, float
     return fmaf(d, neg_lr, p);
 }
 
-void cs__sgd_step(float *param /* (count) */, float *buf /* (count) */,
+CS_CLONES static void sgd_step_clones(float *param /* (count) */, float *buf /* (count) */,
                   const float *grad /* (count) */, size_t count, float lr, float momentum,
                   float dampening, float weight_decay, bool nesterov, bool first_step)
 {
@@ -42,6 +43,13 @@ void cs__sgd_step(float *param /* (count) */, float *buf /* (count) */,
         if (momentum != 0.0f)
             buf[i] = b;
     }
+}
+
+void cs__sgd_step(float *param /* (count) */, float *buf /* (count) */,
+                  const float *grad /* (count) */, size_t count, float lr, float momentum,
+                  float dampening, float weight_decay, bool nesterov, bool first_step)
+{
+    sgd_step_clones(param, buf, grad, count, lr, momentum, dampening, weight_decay, nesterov, first_step);
 }
 
 bool cs__sgd_step_is_finite(const float *param, const float *buf, const float *grad, size_t count, float lr,

@@ -11,6 +11,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "tensor/clones.h"
 #include "tensor/kernels.h"
 
 /* PyTorch rejects pad > k / 2 ("pad should be at most half of effective kernel size"): such a
@@ -63,7 +64,7 @@ static float window_max(int32_t *at, const float *xp, int w, int h0, int h1, int
 /* The common 2x2, stride-2, unpadded pool (LeNet, the custom model): each window's four values
  * compared in window_max's order and by its rules (strictly greater or NaN takes the place),
  * straight from two input rows. A last odd row or column is never in a window. */
-static void maxpool_2x2(float *restrict y, int32_t *restrict argmax, const float *restrict x, size_t planes, int h,
+CS_CLONES static void maxpool_2x2(float *restrict y, int32_t *restrict argmax, const float *restrict x, size_t planes, int h,
                         int w, int h_out, int w_out)
 {
     const size_t in_plane = (size_t)h * (size_t)w, out_plane = (size_t)h_out * (size_t)w_out;
@@ -123,7 +124,7 @@ static inline __m128 load_even(const float *x)
 
 /* hv[j], hi[j] for the wo outputs of a row: the maximum of row `row` of plane xp over columns
  * [stride j - 1, stride j + 1] clipped to [0, w), and its index in the plane. */
-static void row_max3(float *restrict hv, int32_t *restrict hi, const float *restrict xp, int w, int row, int stride,
+CS_CLONES static void row_max3(float *restrict hv, int32_t *restrict hi, const float *restrict xp, int w, int row, int stride,
                      int wo)
 {
     const float *restrict xr = xp + (size_t)row * (size_t)w;
@@ -161,7 +162,7 @@ static void row_max3(float *restrict hv, int32_t *restrict hi, const float *rest
 }
 
 /* One output row from the row results of its (one to three) input rows, in row order. */
-static void col_max3(float *restrict yr, int32_t *restrict ar, const float *const rv[3], const int32_t *const ri[3],
+CS_CLONES static void col_max3(float *restrict yr, int32_t *restrict ar, const float *const rv[3], const int32_t *const ri[3],
                      int rows, int wo)
 {
     int j = 0;
@@ -187,7 +188,7 @@ static void col_max3(float *restrict yr, int32_t *restrict ar, const float *cons
 
 /* Stride 1 or 2: the rows of consecutive outputs' windows overlap or touch, so three row
  * buffers (row r in slot r % 3) hold every row an output needs. */
-static void maxpool_3x3_p1(float *restrict y, int32_t *restrict argmax, const float *restrict x, size_t planes,
+CS_CLONES static void maxpool_3x3_p1(float *restrict y, int32_t *restrict argmax, const float *restrict x, size_t planes,
                            int h, int w, int stride, int ho, int wo)
 {
     float hv[3][S3_MAX_W];

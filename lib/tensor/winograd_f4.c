@@ -4,6 +4,7 @@
  * side by side, one unit-stride loop per row of the tile, which the compiler vectorises. */
 #include <string.h>
 
+#include "tensor/clones.h"
 #include "tensor/winograd_tiles.h"
 
 /* The F(4x4) transforms below run as loops over the tiles of a run, one loop per row of the
@@ -79,7 +80,7 @@ static inline void split_phases(float *restrict h0, float *restrict h1, float *r
 /* F(4x4)'s Y[xi] (C_out, np) for the weight gradient: A dy At of every 4x4 tile of dY (0
  * outside the plane), A = At transposed (6x4), as transform_grad2. rows is scratch of 16 tw:
  * the tile row's four rows of dY split by column phase. */
-void cs__winograd4_grad(float *restrict ygrad, float *restrict rows, const float *dy, const geom *g, size_t p0,
+CS_CLONES static void winograd4_grad_clones(float *restrict ygrad, float *restrict rows, const float *dy, const geom *g, size_t p0,
                         size_t np)
 {
     const size_t tw = (size_t)g->tw, xi_stride = skewed((size_t)g->c_out * np);
@@ -121,9 +122,15 @@ void cs__winograd4_grad(float *restrict ygrad, float *restrict rows, const float
     }
 }
 
+void cs__winograd4_grad(float *restrict ygrad, float *restrict rows, const float *dy, const geom *g, size_t p0,
+                        size_t np)
+{
+    winograd4_grad_clones(ygrad, rows, dy, g, p0, np);
+}
+
 /* t = Bt d on n columns of six input rows, F(4x4)'s
  *   Bt = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]. */
-static void bt6_rows(float *restrict t, size_t width, const float *restrict d0, const float *restrict d1,
+CS_CLONES static void bt6_rows(float *restrict t, size_t width, const float *restrict d0, const float *restrict d1,
                      const float *restrict d2, const float *restrict d3, const float *restrict d4,
                      const float *restrict d5, size_t n)
 {
@@ -174,7 +181,7 @@ static inline void input_tile6(float *restrict dst, size_t xi_stride, const floa
 
 /* F(4x4)'s V[xi] (C_in, np) of tiles [p0, p0 + np): as transform_input2, with runs of 6 rows
  * of 4 n + 2 padded columns; tile j reads columns 4 j .. 4 j + 5. */
-void cs__winograd4_input(float *restrict v, float *restrict rows, const float *in, const geom *g, size_t p0,
+CS_CLONES static void winograd4_input_clones(float *restrict v, float *restrict rows, const float *in, const geom *g, size_t p0,
                          size_t np)
 {
     const size_t width = 4 * (size_t)g->tw + 2, xi_stride = skewed((size_t)g->c_in * np);
@@ -240,9 +247,15 @@ void cs__winograd4_input(float *restrict v, float *restrict rows, const float *i
     }
 }
 
+void cs__winograd4_input(float *restrict v, float *restrict rows, const float *in, const geom *g, size_t p0,
+                         size_t np)
+{
+    winograd4_input_clones(v, rows, in, g, p0, np);
+}
+
 /* F(4x4)'s output transform: as winograd.c's transform_output2, At m A of every 6x6 tile into 4x4 outputs.
  * rows is scratch of 16 tw floats: per output row a and column phase b, one value per tile. */
-void cs__winograd4_output(float *out, float *restrict rows, const float *restrict m, const float *bias,
+CS_CLONES static void winograd4_output_clones(float *out, float *restrict rows, const float *restrict m, const float *bias,
                           bool accumulate, const geom *g, size_t p0, size_t np)
 {
     const size_t tw = (size_t)g->tw, xi_stride = skewed((size_t)g->c_out * np);
@@ -300,5 +313,11 @@ void cs__winograd4_output(float *out, float *restrict rows, const float *restric
             }
         }
     }
+}
+
+void cs__winograd4_output(float *out, float *restrict rows, const float *restrict m, const float *bias,
+                          bool accumulate, const geom *g, size_t p0, size_t np)
+{
+    winograd4_output_clones(out, rows, m, bias, accumulate, g, p0, np);
 }
 
