@@ -26,6 +26,7 @@ packages=(
   libopenmpi-dev    # MPI for the classsens tool's driver: mpirun -np N classsens study
   openmpi-bin       # mpirun (the MPI tests run it)
   locales           # locale-gen: de_DE.UTF-8 for the *_locale tests (below)
+  clang             # libFuzzer and clang's sanitizers: scripts/fuzz.sh builds tests/fuzz with it
 )
 if [ "$with_browser" -eq 1 ]; then
   packages+=(chromium)   # headless rendering check of report.html (tests/report)
