@@ -159,7 +159,7 @@ void cs__relu_backward_inplace(float *restrict d /* (count) */, const float *res
 
 /* ---- ReLU6 ------------------------------------------------------------------------------- */
 
-void cs__relu6_forward(float *y /* (count) */, const float *x /* (count) */, size_t count)
+CS_CLONES static void relu6_forward_clones(float *y /* (count) */, const float *x /* (count) */, size_t count)
 {
     /* clamp(x, 0, 6) as ATen computes it (min(max(x, 0), 6) with NaN kept): x < 0 gives 0 and
      * x > 6 gives 6, anything else (NaN, -0.0, the values in between) passes unchanged. Both
@@ -172,6 +172,11 @@ void cs__relu6_forward(float *y /* (count) */, const float *x /* (count) */, siz
     }
 }
 
+void cs__relu6_forward(float *y /* (count) */, const float *x /* (count) */, size_t count)
+{
+    relu6_forward_clones(y, x, count);
+}
+
 /* Whether ReLU6's output y passes its gradient: 0 < y < 6, which on y = clamp(x, 0, 6) is
  * PyTorch's 0 < x < 6 (hardtanh_backward: nothing at x == 0 or x == 6). A NaN passes nothing,
  * as in the vectorised body of PyTorch 1.13's kernel ((x > 0) & (x < 6) & dy); its scalar
@@ -180,10 +185,10 @@ void cs__relu6_forward(float *y /* (count) */, const float *x /* (count) */, siz
  * the rule that holds for all but a few trailing elements. */
 static inline bool relu6_passes(float y)
 {
-    return y > 0.0f && y < 6.0f;
+    return (y > 0.0f) & (y < 6.0f); /* no short circuit: no branch, so the loops vectorise */
 }
 
-void cs__relu6_backward(float *restrict dx /* (count) */, const float *restrict dy /* (count) */,
+CS_CLONES static void relu6_backward_clones(float *restrict dx /* (count) */, const float *restrict dy /* (count) */,
                         const float *restrict y /* (count) */, size_t count)
 {
     if (dx == NULL)
@@ -194,12 +199,24 @@ void cs__relu6_backward(float *restrict dx /* (count) */, const float *restrict 
     }
 }
 
-void cs__relu6_backward_inplace(float *restrict d /* (count) */, const float *restrict y /* (count) */,
+void cs__relu6_backward(float *restrict dx /* (count) */, const float *restrict dy /* (count) */,
+                        const float *restrict y /* (count) */, size_t count)
+{
+    relu6_backward_clones(dx, dy, y, count);
+}
+
+CS_CLONES static void relu6_backward_inplace_clones(float *restrict d /* (count) */, const float *restrict y /* (count) */,
                                 size_t count)
 {
     /* 0 + d as cs__relu_backward_inplace: the same bits as the accumulating form into zeros. */
     for (size_t i = 0; i < count; i++)
         d[i] = select_float(relu6_passes(y[i]), 0.0f + d[i], 0.0f);
+}
+
+void cs__relu6_backward_inplace(float *restrict d /* (count) */, const float *restrict y /* (count) */,
+                                size_t count)
+{
+    relu6_backward_inplace_clones(d, y, count);
 }
 
 /* ---- inverted dropout -------------------------------------------------------------------- */
