@@ -171,38 +171,24 @@ size_t cs__winograd_workspace(const cs__conv_shape *s)
 
 /* F(2x2)'s U[xi] (C_out, C_in) at u + xi * skewed(C_out C_in): G g Gt of every filter g of
  * w (C_out, C_in, 3, 3). */
-/* Filters are transformed FB at a time: their taps gathered into FB-wide rows first, then
- * every arithmetic step is a unit-stride loop across the FB filters that the compiler
- * vectorises (one filter at a time, the stride-9 reads and the 16 scattered writes kept it
- * scalar: 5 % of a ResNet18 training step). Each filter's arithmetic is the same expressions
- * in the same order as before, so the bits do not change. */
-enum { FB = 16 };
-
 CS_CLONES static void transform_filters2(float *u, const float *w, int c_out, int c_in)
 {
-    const size_t plane = skewed((size_t)c_out * (size_t)c_in), count = (size_t)c_out * (size_t)c_in;
-    for (size_t f0 = 0; f0 < count; f0 += FB) {
-        const size_t nf = count - f0 < FB ? count - f0 : FB;
-        float g[9][FB] = { { 0 } };
-        for (size_t j = 0; j < nf; j++)
-            for (int k = 0; k < 9; k++)
-                g[k][j] = w[(f0 + j) * 9 + (size_t)k];
-        float t[4][3][FB];
-        for (int b = 0; b < 3; b++) /* t = G g */
-            for (size_t j = 0; j < FB; j++) {
-                t[0][b][j] = g[b][j];
-                t[1][b][j] = 0.5f * (g[b][j] + g[3 + b][j] + g[6 + b][j]);
-                t[2][b][j] = 0.5f * (g[b][j] - g[3 + b][j] + g[6 + b][j]);
-                t[3][b][j] = g[6 + b][j];
-            }
+    const size_t plane = skewed((size_t)c_out * (size_t)c_in);
+    for (size_t f = 0; f < (size_t)c_out * (size_t)c_in; f++) {
+        const float *g = w + f * 9;
+        float t[4][3];
+        for (int b = 0; b < 3; b++) { /* t = G g */
+            t[0][b] = g[b];
+            t[1][b] = 0.5f * (g[b] + g[3 + b] + g[6 + b]);
+            t[2][b] = 0.5f * (g[b] - g[3 + b] + g[6 + b]);
+            t[3][b] = g[6 + b];
+        }
         for (int a = 0; a < 4; a++) { /* U = t Gt */
-            float *row = u + (size_t)(a * 4) * plane + f0;
-            for (size_t j = 0; j < nf; j++) {
-                row[j] = t[a][0][j];
-                row[plane + j] = 0.5f * (t[a][0][j] + t[a][1][j] + t[a][2][j]);
-                row[2 * plane + j] = 0.5f * (t[a][0][j] - t[a][1][j] + t[a][2][j]);
-                row[3 * plane + j] = t[a][2][j];
-            }
+            float *row = u + (size_t)(a * 4) * plane + f;
+            row[0] = t[a][0];
+            row[plane] = 0.5f * (t[a][0] + t[a][1] + t[a][2]);
+            row[2 * plane] = 0.5f * (t[a][0] - t[a][1] + t[a][2]);
+            row[3 * plane] = t[a][2];
         }
     }
 }
@@ -219,53 +205,46 @@ static int rotated_xi(int xi)
     return p[xi / 4] * 4 + p[xi % 4];
 }
 
+/* G v for one column v of a 3x3 filter, F(4x4)'s G (6x3), in double (1/6, 1/12 and 1/24 are
+ * not floats; the filters are transformed once per pass). */
+static inline void g4_column(double *t, double a, double b, double c)
+{
+    t[0] = 0.25 * a;
+    t[1] = -(a + b + c) / 6.0;
+    t[2] = -(a - b + c) / 6.0;
+    t[3] = a / 24.0 + b / 12.0 + c / 6.0;
+    t[4] = a / 24.0 - b / 12.0 + c / 6.0;
+    t[5] = c;
+}
 
 /* F(4x4)'s U[xi] at u + xi * skewed(C_out C_in): G g Gt of every filter g of w (C_out, C_in,
  * 3, 3). Not rotated: U[xi] is (C_out, C_in), the forward's. Rotated: U[xi] is (C_in, C_out),
  * the filters of dx's convolution (each filter rotated by 180 degrees, C_in and C_out swapped):
  * F(2x2)'s permutation trick (rotated_xi) has no counterpart here, as reversing G's rows maps
  * the point 2 to 1/2, which F(4x4) does not use; the transform costs 36 C_in C_out
- * operations, nothing next to the GEMMs on the planes that use F(4x4). G (6x3) is applied in
- * double (1/6, 1/12 and 1/24 are not floats; the filters are transformed once per pass). */
+ * operations, nothing next to the GEMMs on the planes that use F(4x4). */
 CS_CLONES static void transform_filters4(float *u, const float *w, int c_out, int c_in, bool rotated)
 {
     const size_t plane = skewed((size_t)c_out * (size_t)c_in);
     const int rows = rotated ? c_in : c_out, cols = rotated ? c_out : c_in;
     for (int r = 0; r < rows; r++) /* in the order of U, so that its 36 planes are written in sequence */
-        for (int q0 = 0; q0 < cols; q0 += FB) {
-            const int nf = cols - q0 < FB ? cols - q0 : FB;
-            double g[9][FB] = { { 0 } };
-            for (int j = 0; j < nf; j++) {
-                const int o = rotated ? q0 + j : r, i = rotated ? r : q0 + j;
-                const float *src = w + ((size_t)o * (size_t)c_in + (size_t)i) * 9;
-                for (int k = 0; k < 9; k++)
-                    g[k][j] = src[rotated ? 8 - k : k];
+        for (int q = 0; q < cols; q++) {
+            const int o = rotated ? q : r, i = rotated ? r : q;
+            const float *src = w + ((size_t)o * (size_t)c_in + (size_t)i) * 9;
+            double g[9];
+            for (int k = 0; k < 9; k++)
+                g[k] = src[rotated ? 8 - k : k];
+            const size_t f = (size_t)r * (size_t)cols + (size_t)q;
+            double t[6][3], col[6], row[6];
+            for (int b = 0; b < 3; b++) { /* t = G g */
+                g4_column(col, g[b], g[3 + b], g[6 + b]);
+                for (int a = 0; a < 6; a++)
+                    t[a][b] = col[a];
             }
-            double t[6][3][FB], col[6][FB];
-            for (int b = 0; b < 3; b++) /* t = G g, column b */
-                for (int j = 0; j < FB; j++) {
-                    const double x = g[b][j], y = g[3 + b][j], z = g[6 + b][j];
-                    t[0][b][j] = 0.25 * x;
-                    t[1][b][j] = -(x + y + z) / 6.0;
-                    t[2][b][j] = -(x - y + z) / 6.0;
-                    t[3][b][j] = x / 24.0 + y / 12.0 + z / 6.0;
-                    t[4][b][j] = x / 24.0 - y / 12.0 + z / 6.0;
-                    t[5][b][j] = z;
-                }
-            const size_t f = (size_t)r * (size_t)cols + (size_t)q0;
-            for (int a = 0; a < 6; a++) { /* U = t Gt, row a */
-                for (int j = 0; j < FB; j++) {
-                    const double x = t[a][0][j], y = t[a][1][j], z = t[a][2][j];
-                    col[0][j] = 0.25 * x;
-                    col[1][j] = -(x + y + z) / 6.0;
-                    col[2][j] = -(x - y + z) / 6.0;
-                    col[3][j] = x / 24.0 + y / 12.0 + z / 6.0;
-                    col[4][j] = x / 24.0 - y / 12.0 + z / 6.0;
-                    col[5][j] = z;
-                }
+            for (int a = 0; a < 6; a++) { /* U = t Gt */
+                g4_column(row, t[a][0], t[a][1], t[a][2]);
                 for (int b = 0; b < 6; b++)
-                    for (int j = 0; j < nf; j++)
-                        u[(size_t)(a * 6 + b) * plane + f + (size_t)j] = (float)col[b][j];
+                    u[(size_t)(a * 6 + b) * plane + f] = (float)row[b];
             }
         }
 }
@@ -495,31 +474,21 @@ static void transform_grad(float *ygrad, float *rows, const float *dy, const geo
 /* F(2x2): dw (C_out, C_in, 3, 3) += Gt D G of every filter's summed product D, at du + xi * skewed(C_out C_in). */
 CS_CLONES static void untransform_filters2(float *dw, const float *du, int c_out, int c_in)
 {
-    const size_t plane = skewed((size_t)c_out * (size_t)c_in), count = (size_t)c_out * (size_t)c_in;
-    for (size_t f0 = 0; f0 < count; f0 += FB) {
-        const size_t nf = count - f0 < FB ? count - f0 : FB;
-        float d[16][FB] = { { 0 } };
-        for (int x = 0; x < 16; x++)
-            for (size_t j = 0; j < nf; j++)
-                d[x][j] = du[(size_t)x * plane + f0 + j];
-        float t[3][4][FB], r[9][FB];
-        for (int b = 0; b < 4; b++) /* t = Gt D */
-            for (size_t j = 0; j < FB; j++) {
-                const float d0 = d[b][j], d1 = d[4 + b][j], d2 = d[8 + b][j], d3 = d[12 + b][j];
-                t[0][b][j] = d0 + 0.5f * (d1 + d2);
-                t[1][b][j] = 0.5f * (d1 - d2);
-                t[2][b][j] = 0.5f * (d1 + d2) + d3;
-            }
-        for (int a = 0; a < 3; a++) /* t G */
-            for (size_t j = 0; j < FB; j++) {
-                r[a * 3 + 0][j] = t[a][0][j] + 0.5f * (t[a][1][j] + t[a][2][j]);
-                r[a * 3 + 1][j] = 0.5f * (t[a][1][j] - t[a][2][j]);
-                r[a * 3 + 2][j] = 0.5f * (t[a][1][j] + t[a][2][j]) + t[a][3][j];
-            }
-        for (size_t j = 0; j < nf; j++) { /* dW += */
-            float *g = dw + (f0 + j) * 9;
-            for (int k = 0; k < 9; k++)
-                g[k] += r[k][j];
+    const size_t plane = skewed((size_t)c_out * (size_t)c_in);
+    for (size_t f = 0; f < (size_t)c_out * (size_t)c_in; f++) {
+        float t[3][4];
+        for (int b = 0; b < 4; b++) { /* t = Gt D */
+            const float d0 = du[(size_t)b * plane + f], d1 = du[(size_t)(4 + b) * plane + f];
+            const float d2 = du[(size_t)(8 + b) * plane + f], d3 = du[(size_t)(12 + b) * plane + f];
+            t[0][b] = d0 + 0.5f * (d1 + d2);
+            t[1][b] = 0.5f * (d1 - d2);
+            t[2][b] = 0.5f * (d1 + d2) + d3;
+        }
+        float *g = dw + f * 9;
+        for (int a = 0; a < 3; a++) { /* dW += t G */
+            g[a * 3 + 0] += t[a][0] + 0.5f * (t[a][1] + t[a][2]);
+            g[a * 3 + 1] += 0.5f * (t[a][1] - t[a][2]);
+            g[a * 3 + 2] += 0.5f * (t[a][1] + t[a][2]) + t[a][3];
         }
     }
 }
