@@ -36,6 +36,12 @@ study() {
     "$cli" study --data "$data" --models lenet@3 --noise shuffle:0.3 --reduce uniform:0.5 --seeds 2 \
         --jobs 2 "$@"
 }
+# The same in the background, started from this shell so that $! is classsens itself: a
+# function run with `&` is a subshell, and SIGKILL to it would leave classsens running on.
+study_bg() {
+    "$cli" study --data "$data" --models lenet@3 --noise shuffle:0.3 --reduce uniform:0.5 --seeds 2 \
+        --jobs 2 "$@" > "$work/B.out" 2> "$work/B.err" &
+}
 # now_ms: milliseconds on a clock that only needs to be monotonic over the run.
 now_ms() {
     date +%s%3N
@@ -70,7 +76,7 @@ while [ $kills -lt "$kills_wanted" ]; do
     [ $runs -le $((kills_wanted * 10 + 20)) ] || die "$runs runs for $kills kills: the runs end before the kills"
     delay_ms=$(awk -v u="$(random01)" -v t="$t_ms" 'BEGIN { printf "%d", u * t }')
     before=$(stored "$work/B")
-    study --out "$work/B" > "$work/B.out" 2> "$work/B.err" &
+    study_bg --out "$work/B"
     pid=$!
     sleep "$(awk -v d="$delay_ms" 'BEGIN { printf "%.3f", d / 1000 }')"
     if kill -0 $pid 2> /dev/null; then

@@ -108,7 +108,10 @@ fi
 
 # ---- B: killed after its first cell, then resumed ----------------------------------------------
 step "study into B, killed (-9) after its first cell, then run again"
-study --jobs 1 --out "$work/B" > "$work/B1.out" 2> "$work/B1.err" &
+# Not through study(): `study ... &` would run in a subshell, and kill -9 of that subshell would
+# leave classsens running on.
+"$cli" study --data "$data" --models lenet@4 --noise shuffle:0.3 --reduce uniform:0.5 --seeds 2 --jobs 1 \
+    --out "$work/B" > "$work/B1.out" 2> "$work/B1.err" &
 pid=$!
 waited=0
 while ! ls "$work/B"/cells/*.json > /dev/null 2>&1; do
