@@ -292,9 +292,11 @@ void cs__study_json_node(cs__json_writer *w, const cs__json *v)
     case CS__JSON_NULL: cs__jw_null(w); break;
     case CS__JSON_BOOL: cs__jw_bool(w, cs__json_bool(v)); break;
     case CS__JSON_NUMBER: {
-        /* Integers print as integers (the writer's cs__jw_int form), the rest shortest. */
+        /* Integers print as integers (the writer's cs__jw_int form), the rest shortest. The
+         * range comes first: converting a double beyond long long's range (a learning rate of
+         * 1e30) is undefined (found by fuzz_results_store's seeds under UBSan). */
         double d = cs__json_number(v);
-        if (d == (double)(long long)d && d > -9007199254740992.0 && d < 9007199254740992.0)
+        if (d > -9007199254740992.0 && d < 9007199254740992.0 && d == (double)(long long)d)
             cs__jw_int(w, (long long)d);
         else
             cs__jw_double(w, d);
