@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,16 +68,35 @@ const char *fuzz_memfile(int slot, const void *data, size_t n)
     return paths[slot];
 }
 
+static char scratch[512];
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path) == 0 ? 0 : 0; /* best effort: go on with the rest */
+}
+
+/* The scratch directory goes when the fuzzer ends normally (-max_total_time, -runs); after a
+ * finding it stays, with the files of the input that found it. */
+static void remove_scratch(void)
+{
+    if (scratch[0])
+        nftw(scratch, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 const char *fuzz_scratch_dir(void)
 {
-    static char dir[512];
+    char *dir = scratch;
     if (dir[0])
         return dir;
     struct stat st;
     const char *base = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) ? "/dev/shm" : getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/cs-fuzz-XXXXXX", base && *base ? base : "/tmp");
+    snprintf(dir, sizeof scratch, "%s/cs-fuzz-XXXXXX", base && *base ? base : "/tmp");
     if (!mkdtemp(dir))
         fuzz_fail("mkdtemp %s: %s", dir, strerror(errno));
+    atexit(remove_scratch);
     return dir;
 }
 
