@@ -3,7 +3,10 @@
  * place that chooses the kernel: the bf16 kernel of gemm_bf16.c for a thread in a bf16 pass
  * (precision.h), else the library's AVX-512 fp32 kernel (gemm_avx512.c) where the CPU has
  * AVX-512, else OpenBLAS's cblas_sgemm. */
+#define _POSIX_C_SOURCE 200809L /* aligned_alloc with pthread keys */
+
 #include <pthread.h>
+#include <stdlib.h>
 
 #include <cblas.h>
 
@@ -71,4 +74,43 @@ void cs__blas_serial_end(void)
     if (--serial_users == 0 && serial_saved != 1)
         openblas_set_num_threads(serial_saved);
     pthread_mutex_unlock(&serial_lock);
+}
+
+/* ---- the kernels' per-thread scratch ------------------------------------------------------ */
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static int scratch_key_ok;
+
+static void scratch_free(void *p)
+{
+    void **blocks = p;
+    for (int k = 0; k < CS__SCRATCH_KINDS; k++)
+        free(blocks[k]);
+    free(blocks);
+}
+
+static void scratch_init(void)
+{
+    scratch_key_ok = pthread_key_create(&scratch_key, scratch_free) == 0;
+}
+
+void *cs__gemm_scratch(cs__gemm_scratch_kind kind, size_t bytes)
+{
+    pthread_once(&scratch_once, scratch_init);
+    if (!scratch_key_ok)
+        return NULL;
+    void **blocks = pthread_getspecific(scratch_key);
+    if (!blocks) {
+        blocks = calloc(CS__SCRATCH_KINDS, sizeof *blocks);
+        if (!blocks)
+            return NULL;
+        if (pthread_setspecific(scratch_key, blocks) != 0) {
+            free(blocks);
+            return NULL;
+        }
+    }
+    if (!blocks[kind])
+        blocks[kind] = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    return blocks[kind];
 }

@@ -80,37 +80,6 @@ bool cs__sgemm_avx512_available(void)
 
 #define SCRATCH_FLOATS ((size_t)KC * NC)
 
-static pthread_key_t scratch_key;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-static int scratch_key_ok;
-
-static void scratch_free(void *p)
-{
-    free(p);
-}
-
-static void scratch_init(void)
-{
-    scratch_key_ok = pthread_key_create(&scratch_key, scratch_free) == 0;
-}
-
-static float *scratch_get(void)
-{
-    pthread_once(&scratch_once, scratch_init);
-    if (!scratch_key_ok)
-        return NULL;
-    float *p = pthread_getspecific(scratch_key);
-    if (p)
-        return p;
-    p = aligned_alloc(64, SCRATCH_FLOATS * sizeof *p);
-    if (!p)
-        return NULL;
-    if (pthread_setspecific(scratch_key, p) != 0) {
-        free(p);
-        return NULL;
-    }
-    return p;
-}
 
 /* ---- packing ----------------------------------------------------------------------------- */
 
@@ -250,7 +219,7 @@ bool cs__sgemm_avx512(bool trans_a, bool trans_b, int m, int n, int k, float alp
 {
     if (!cs__sgemm_avx512_available())
         return false;
-    float *pb = scratch_get();
+    float *pb = cs__gemm_scratch(CS__SCRATCH_FP32, SCRATCH_FLOATS * sizeof(float));
     if (!pb)
         return false;
     const size_t sa = (size_t)lda, sb = (size_t)ldb, sc = (size_t)ldc;

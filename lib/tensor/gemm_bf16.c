@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "tensor/kernels.h"
 #include "tensor/precision.h"
 
 static _Thread_local cs_precision current_precision = CS_PRECISION_FP32;
@@ -137,37 +138,6 @@ int cs__bf16_check(const char *who)
 
 #define SCRATCH_UNITS ((size_t)MC * (KC / 2) + (size_t)(KC / 2) * NC)
 
-static pthread_key_t scratch_key;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-static int scratch_key_ok;
-
-static void scratch_free(void *p)
-{
-    free(p);
-}
-
-static void scratch_init(void)
-{
-    scratch_key_ok = pthread_key_create(&scratch_key, scratch_free) == 0;
-}
-
-static uint32_t *scratch_get(void)
-{
-    pthread_once(&scratch_once, scratch_init);
-    if (!scratch_key_ok)
-        return NULL;
-    uint32_t *p = pthread_getspecific(scratch_key);
-    if (p)
-        return p;
-    p = aligned_alloc(64, SCRATCH_UNITS * sizeof *p);
-    if (!p)
-        return NULL;
-    if (pthread_setspecific(scratch_key, p) != 0) {
-        free(p);
-        return NULL;
-    }
-    return p;
-}
 
 /* ---- packing ----------------------------------------------------------------------------- */
 
@@ -311,7 +281,7 @@ bool cs__sbgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, co
 {
     if (!cs__bf16_hardware())
         return false;
-    uint32_t *scratch = scratch_get();
+    uint32_t *scratch = cs__gemm_scratch(CS__SCRATCH_BF16, SCRATCH_UNITS * sizeof(uint32_t));
     if (!scratch)
         return false;
     uint32_t *pa = scratch, *pb = scratch + (size_t)MC * (KC / 2);

@@ -45,6 +45,13 @@ bool cs__sgemm_avx512(bool trans_a, bool trans_b, int m, int n, int k, float alp
 /* Whether cs__sgemm_avx512 runs on this machine now (the hardware, and CLASSSENS_GEMM). */
 bool cs__sgemm_avx512_available(void);
 
+/* The packed panels of the library's own GEMM kernels (gemm_avx512.c, gemm_bf16.c) live in a
+ * per-thread scratch: block `kind` of `bytes` bytes (a fixed size per kind), 64-byte aligned,
+ * allocated by the thread's first request and freed when the thread exits (one pthread key
+ * for all kinds). NULL if it cannot be had; the caller then computes another way. */
+typedef enum cs__gemm_scratch_kind { CS__SCRATCH_FP32, CS__SCRATCH_BF16, CS__SCRATCH_KINDS } cs__gemm_scratch_kind;
+void *cs__gemm_scratch(cs__gemm_scratch_kind kind, size_t bytes);
+
 /* OpenBLAS's thread count is process-wide. The data-parallel executor calls cs__sgemm from
  * several threads at once and needs every call single-threaded (for speed, and because
  * OpenBLAS's split of a product depends on its thread count, which would make results depend
