@@ -48,9 +48,13 @@ build_targets=(fuzz_make_seeds)
 for t in "${targets[@]}"; do build_targets+=("fuzz_$t"); done
 cmake --build "$build" -j "$(nproc)" --target "${build_targets[@]}"
 
+# Only this run's targets lose their old seeds and logs: another run may be fuzzing other
+# targets of the same build directory.
 out=$build/fuzz
-rm -rf "$out/seeds" "$out/logs"
-mkdir -p "$out/logs"
+mkdir -p "$out/logs" "$out/seeds"
+for t in "${targets[@]}"; do
+  rm -rf "$out/seeds/$t" "$out/logs/$t.log" "$out/logs/$t.rc"
+done
 "$build/tests/fuzz/fuzz_make_seeds" "$out/seeds"
 
 # Inputs up to 64 KiB: a CIFAR-10 archive of one record per batch is 27 KiB, a checkpoint of the
