@@ -355,15 +355,27 @@ static int finished_slot(const cell_slot **out, const cs_results *r, const char 
     return rc;
 }
 
-int cs_results_cell(cs_cell_result *out, const cs_results *r, int model, int condition, int replicate)
+/* The checks every per-cell getter makes before it copies a struct out: `r` and `out` set, the
+ * caller's struct_size (the first member of every cs_* out struct) at least `min_size`, the cell in
+ * range and, when `finished`, finished. `type` names the struct in the message. */
+static int cell_getter_slot(const cell_slot **s, const cs_results *r, const void *out, const char *fn,
+                            const char *type, size_t min_size, int finished, int model, int condition, int replicate)
 {
     if (!r || !out)
-        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_results_cell: %s is NULL", !r ? "results" : "out");
-    if (out->struct_size < sizeof(size_t) + sizeof(void *))
-        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_results_cell: out->struct_size is %zu; set it to "
-                         "sizeof(cs_cell_result)", out->struct_size);
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: %s is NULL", fn, !r ? "results" : "out");
+    const size_t struct_size = *(const size_t *)out;
+    if (struct_size < min_size)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: out->struct_size is %zu; set it to sizeof(%s)", fn,
+                         struct_size, type);
+    return finished ? finished_slot(s, r, fn, model, condition, replicate)
+                    : slot_of(s, r, fn, model, condition, replicate);
+}
+
+int cs_results_cell(cs_cell_result *out, const cs_results *r, int model, int condition, int replicate)
+{
     const cell_slot *s = NULL;
-    int rc = finished_slot(&s, r, "cs_results_cell", model, condition, replicate);
+    int rc = cell_getter_slot(&s, r, out, "cs_results_cell", "cs_cell_result", sizeof(size_t) + sizeof(void *), 1,
+                              model, condition, replicate);
     if (rc != CS_OK)
         return rc;
     cs_cell_result c;
@@ -409,13 +421,9 @@ int cs_results_cell_trace(cs_epoch_report *out, size_t elem_size, int max, int *
 
 int cs_results_cell_claim(cs_study_claim *out, const cs_results *r, int model, int condition, int replicate)
 {
-    if (!r || !out)
-        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_results_cell_claim: %s is NULL", !r ? "results" : "out");
-    if (out->struct_size < sizeof(size_t) + sizeof(const char *))
-        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_results_cell_claim: out->struct_size is %zu; set it to "
-                         "sizeof(cs_study_claim)", out->struct_size);
     const cell_slot *s = NULL;
-    int rc = slot_of(&s, r, "cs_results_cell_claim", model, condition, replicate);
+    int rc = cell_getter_slot(&s, r, out, "cs_results_cell_claim", "cs_study_claim",
+                              sizeof(size_t) + sizeof(const char *), 0, model, condition, replicate);
     if (rc != CS_OK)
         return rc;
     if (!s->claim)
@@ -434,13 +442,9 @@ int cs_results_cell_claim(cs_study_claim *out, const cs_results *r, int model, i
 
 int cs_results_cell_failure(cs_cell_failure *out, const cs_results *r, int model, int condition, int replicate)
 {
-    if (!r || !out)
-        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_results_cell_failure: %s is NULL", !r ? "results" : "out");
-    if (out->struct_size < sizeof(size_t) + sizeof(int))
-        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_results_cell_failure: out->struct_size is %zu; set it to "
-                         "sizeof(cs_cell_failure)", out->struct_size);
     const cell_slot *s = NULL;
-    int rc = slot_of(&s, r, "cs_results_cell_failure", model, condition, replicate);
+    int rc = cell_getter_slot(&s, r, out, "cs_results_cell_failure", "cs_cell_failure", sizeof(size_t) + sizeof(int),
+                              0, model, condition, replicate);
     if (rc != CS_OK)
         return rc;
     if (!s->failed)
