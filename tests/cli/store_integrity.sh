@@ -62,6 +62,13 @@ edit() {
     cmp -s "$1" "$work/before.edit" && fail "editing \"$2\" ($3) did not change $1"
 }
 
+# copy_of STORE: $E becomes a fresh copy of STORE, to be edited.
+copy_of() {
+    E=$work/E
+    rm -rf "$E"
+    cp -r "$1" "$E"
+}
+
 # refused WHAT FILE_REGEX: `study` and `report` of $E both refuse, naming the file.
 refused() {
     study "$E" --jobs 1 > "$work/r.out" 2> "$work/r.err"
@@ -98,9 +105,7 @@ for spec in format:str version:digit config_hash:str model:str condition:str rep
     confusion:next train_seconds:digit test_seconds:digit epoch_seconds:digit checksum:str checksum:drop; do
     key=${spec%:*}
     mode=${spec#*:}
-    E=$work/E
-    rm -rf "$E"
-    cp -r "$S" "$E"
+    copy_of "$S"
     edit "$E/cells/$cell" "$key" "$mode"
     refused "cell member $key ($mode)" "cells/$cell"
     n=$((n + 1))
@@ -114,18 +119,14 @@ for spec in format:str version:digit library:str config_hash:str name:str shape:
     epochs:digit lr:digit crop_padding:digit level:digit checksum:str; do
     key=${spec%:*}
     mode=${spec#*:}
-    E=$work/E
-    rm -rf "$E"
-    cp -r "$S" "$E"
+    copy_of "$S"
     edit "$E/study.json" "$key" "$mode"
     refused "study.json member $key ($mode)" "study.json"
 done
 
 # ---- temporary files of interrupted writes ------------------------------------------------------
 step "stale temporary files are removed by the next run"
-E=$work/E
-rm -rf "$E"
-cp -r "$S" "$E"
+copy_of "$S"
 for f in study.json.tmp.AbC123 cells/lenet__baseline__r0.json.tmp.x1Y2z3 running/lenet__baseline__r1.json.tmp.QWErty \
     report.html.tmp.a1b2c3 summary.json.tmp.zZ9yY8 figures/accuracy.svg.tmp.Mn0Pq1; do
     : > "$E/$f"
@@ -182,9 +183,7 @@ grep -q '^resuming: 4 of 8 cells already in ' "$work/F3.err" || fail "--retry-fa
 [ "$(grep -c 'FAILED: training diverged' "$work/F3.err")" -eq 4 ] || fail "--retry-failed did not train the 4 failed cells again"
 
 step "an edited failed-cell file is refused"
-E=$work/E
-rm -rf "$E"
-cp -r "$F" "$E"
+copy_of "$F"
 edit "$E/failed/lenet-0.5__baseline__r1.json" epoch digit
 "$cli" status "$E" > "$work/fe.out" 2> "$work/fe.err"
 rc=$?
