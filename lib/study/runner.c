@@ -291,7 +291,7 @@ int cs_study_run(cs_study *s, const char *store_dir)
     signed char *state = rc == CS_OK ? calloc((size_t)(n_cells > 0 ? n_cells : 1), 1) : NULL;
     if (rc == CS_OK && (!acc || !fails || !state))
         rc = cs__error_oom("cell states", sizeof *fails * (size_t)n_cells);
-    enum { TODO = 0, FINISHED = 1, FAILED = 2 };
+    enum { PENDING = 0, FINISHED = 1, FAILED = 2 };
     for (int i = 0; i < n_cells && rc == CS_OK; ++i) {
         int found = cs__study_read_finished(s, store_dir, todo[i], &acc[i]);
         if (found == CS_OK) {
@@ -304,14 +304,14 @@ int cs_study_run(cs_study *s, const char *store_dir)
         }
         found = cs__study_read_failed(s, store_dir, todo[i], &fails[i]);
         if (found == CS_OK)
-            state[i] = s->retry_failed ? TODO : FAILED;
+            state[i] = s->retry_failed ? PENDING : FAILED;
         else if (found != CS_ERR_NOT_FOUND)
             rc = found;
     }
     /* Work totals include every cell still to train, so the estimate is known up front. */
     for (int i = 0; i < n_cells && rc == CS_OK; ++i) {
         const int cell = todo[i];
-        if (state[i] == TODO) {
+        if (state[i] == PENDING) {
             int mi, ci, ri;
             cs__study_cell_coords(s, cell, &mi, &ci, &ri);
             todo[n_todo++] = cell;
