@@ -230,6 +230,21 @@ def welch_interval(a, b, confidence):
     return d, d - half, d + half
 
 
+def newcombe_interval(pa, la, ha, pb, lb, hb):
+    """pa - pb with Newcombe's hybrid score interval (MOVER) from the two proportions' own
+    intervals (la, ha) and (lb, hb), as lib/analysis/weakest.c forms a drop's interval from two
+    Wilson intervals: each side combines the distances that move the difference that way,
+    clamped to [-1, 1] and to contain the difference."""
+    if not (finite(pa) and finite(pb)):
+        return None, None, None
+    d = pa - pb
+    if not all(finite(x) for x in (la, ha, lb, hb)):
+        return d, None, None
+    lo = min(max(d - math.hypot(pa - la, hb - pb), -1.0), d)
+    hi = max(min(d + math.hypot(ha - pa, pb - lb), 1.0), d)
+    return d, lo, hi
+
+
 def overlap(a, b):
     """Whether two (lo, hi) intervals overlap; None when either is unknown."""
     if not (finite(a[0]) and finite(a[1]) and finite(b[0]) and finite(b[1])):
@@ -335,6 +350,7 @@ class Store:
         self.k = len(self.classes)
         self.cls_index = {c: i for i, c in enumerate(self.classes)}
         self.confidence = self.s.get("confidence", 0.95)
+        self.interval = self.s.get("interval", "t")     # summary.json before issue 16 had none: t
         self.models = [m["name"] for m in self.s.get("models", [])]
         self.model_info = {m["name"]: m for m in self.s.get("models", [])}
         self.conds = []
@@ -521,6 +537,30 @@ class Store:
         a = self.cell[(m, c)]["accuracy"]
         return a.get("mean"), a.get("lo"), a.get("hi")
 
+    def change(self, m, c, ref):
+        """acc(c) - acc(ref) of model m with an interval of the kind summary.json's are: for
+        "t", Welch's t over the per-replicate accuracies (the library's interval for a
+        difference under CS_INTERVAL_T); otherwise Newcombe's hybrid score interval from the
+        two conditions' intervals in summary.json (the library's for CS_INTERVAL_WILSON).
+        Without intervals, the difference of the means alone."""
+        (pa, la, ha), (pb, lb, hb) = self.acc(m, c), self.acc(m, ref)
+        if self.interval == "t":
+            a, b = self.replicate_accuracies(m, c), self.replicate_accuracies(m, ref)
+            if a and b:
+                return welch_interval(a, b, self.confidence)
+            return (pa - pb if finite(pa) and finite(pb) else None), None, None
+        return newcombe_interval(pa, la, ha, pb, lb, hb)
+
+    def change_method(self):
+        if self.interval == "t":
+            return "Welch's t interval over the seeds' accuracies"
+        short = {"wilson": "Wilson", "bootstrap": "bootstrap"}.get(self.interval, str(self.interval))
+        return f"Newcombe's hybrid score interval from the two conditions' {short} intervals"
+
+    def interval_name(self):
+        return {"t": "Student t", "wilson": "Wilson score (seeds and test-set size)",
+                "bootstrap": "percentile bootstrap"}.get(self.interval, str(self.interval))
+
     def class_acc(self, m, c):
         """Per-class mean accuracies in class order, or None."""
         if not self.has(m, c):
@@ -564,8 +604,10 @@ def section_header(st, args):
           f"configuration `{s.get('config_hash')}`, {s.get('cells_finished')} of {s.get('cells_total')} "
           f"cells, {s.get('train_records')} training / {s.get('test_records')} test records, "
           f"{len(st.models)} models × {len(st.conds)} conditions × {st.replicates or '?'} seeds. "
-          f"Intervals: {100 * st.confidence:g} % { {'t': 'Student t', 'wilson': 'Wilson score (seeds and test-set size)'}.get(s.get('interval'), s.get('interval')) } "
-          f"over seeds, as summary.json gives them. Accuracies in %, changes in percentage points.")
+          f"Intervals: {100 * st.confidence:g} % {st.interval_name()} over seeds, as summary.json gives "
+          f"them (docs/analysis.md); the changes from the baseline computed here take that method's "
+          f"interval for a difference ({st.change_method()}), as summary.json's class drops do. "
+          f"Accuracies in %, changes in percentage points.")
     print()
     if st.notes:
         for n in st.notes:
@@ -618,7 +660,8 @@ def section_table1(st, args):
 def section_accuracy(st, args):
     print("## 2. Test accuracy per model and condition")
     print()
-    print(f"Mean over seeds ± half-width of the {100 * st.confidence:g} % interval (%).")
+    print(f"Mean over seeds with its {100 * st.confidence:g} % interval (%; ± half-width where the interval "
+          f"is symmetric).")
     print()
     header = ["Model"] + [st.label(c) for c in st.conds]
     rows = []
@@ -627,21 +670,16 @@ def section_accuracy(st, args):
     print(table(header, rows))
     print()
     if st.base and len(st.conds) > 1:
-        print("Change from each model's own baseline (points; Welch interval over seeds, computed here from "
-              "the per-replicate accuracies):")
+        print(f"Change from each model's own baseline (points; {st.change_method()}, computed here):")
         print()
         others = st.conds[1:]
         rows = []
         for m in st.models:
             r = [m]
             for c in others:
-                a, b = st.replicate_accuracies(m, c), st.replicate_accuracies(m, st.base)
-                if a and b:
-                    d, lo, hi = welch_interval(a, b, st.confidence)
-                    r.append(ci_pct(d, lo, hi, signed=True))
-                else:
-                    ma, mb = st.acc(m, c)[0], st.acc(m, st.base)[0]
-                    r.append(signed_pct(ma - mb) if finite(ma) and finite(mb) else DASH)
+                d, lo, hi = st.change(m, c, st.base)
+                r.append(ci_pct(d, lo, hi, signed=True) if finite(lo) else
+                         signed_pct(d) if finite(d) else DASH)
             rows.append(r)
         print(table(["Model"] + [st.label(c) for c in others], rows))
         print()
@@ -691,7 +729,8 @@ def section_weakest(st, args):
     print()
     print(f"The {args.top} weakest classes per model, by accuracy (lowest first, %) and by sensitivity "
           f"(largest accuracy drop from the model's baseline first, points), each with its "
-          f"{100 * st.confidence:g} % interval from summary.json (Welch for drops). "
+          f"{100 * st.confidence:g} % interval from summary.json ({st.interval_name()}; for drops "
+          f"{'Welch' if st.interval == 't' else 'Newcombe' if st.interval == 'wilson' else 'a bootstrap of the difference'}). "
           f"≈ marks a class whose interval overlaps the next one's (the next may be rank {args.top + 1}, "
           f"outside the table): the order of those two is not established by these seeds.")
     print()
@@ -1109,12 +1148,7 @@ def section_checklist(st, args):
     for c in st.noise:
         drops = []
         for m in st.models:
-            a, b = st.replicate_accuracies(m, c), st.replicate_accuracies(m, base) if base else []
-            if a and b:
-                d, lo, hi = welch_interval(b, a, st.confidence)
-            else:
-                ma, mb = st.acc(m, c)[0], st.acc(m, base)[0] if base else None
-                d, lo, hi = (mb - ma if finite(ma) and finite(mb) else None), None, None
+            d, lo, hi = st.change(m, base, c) if base else (None, None, None)
             mb = st.acc(m, base)[0] if base else None
             if d is not None:
                 drops.append((m, d, lo, hi, d / mb if finite(mb) and mb > 0 else None))
