@@ -384,16 +384,33 @@ static int print_plan(const cs_study *s, const study_plan *pl, const study_args 
     return cli_plan_print(stdout, s, train, test_records, pm, pl->n_models);
 }
 
+/* The closing line of a run in which cells failed, one process or rank 0 under mpirun. */
+static void note_failed_cells(const cli_progress *p)
+{
+    if (p->failed == 0 || p->quiet)
+        return;
+    const int one = p->failed == 1;
+    fprintf(stderr, "%d cell%s failed (training diverged) and %s kept as failed: the report leaves %s out; "
+                    "classsens status %s lists %s; --retry-failed trains %s again\n",
+            p->failed, one ? "" : "s", one ? "is" : "are", one ? "it" : "them", p->store, one ? "it" : "them",
+            one ? "it" : "them");
+}
+
 #ifdef CLASSSENS_HAVE_MPI
 /* Rank 0's lines under mpirun: the plan, then one per stored cell with the rank that trained it. */
 static void on_mpi_event(const cs_mpi_event *e, void *payload)
 {
-    const cli_progress *p = payload;
+    cli_progress *p = payload;
+    if (e->kind == CS_MPI_EVENT_FINISHED && isnan(e->test_accuracy))
+        p->failed++;
     if (p->quiet)
         return;
     if (e->kind == CS_MPI_EVENT_PLAN) {
-        fprintf(stderr, "mpi: %d rank%s; %d of %d cells to train (%d already in %s), most expensive first\n",
-                e->ranks, e->ranks == 1 ? "" : "s", e->cells_to_train, e->cells_total, e->cells_finished, p->store);
+        fprintf(stderr, "mpi: %d rank%s; %d of %d cells to train (%d already in %s", e->ranks, e->ranks == 1 ? "" : "s",
+                e->cells_to_train, e->cells_total, e->cells_finished, p->store);
+        if (e->cells_failed > 0)
+            fprintf(stderr, ", %d of them failed and stay failed: --retry-failed trains them again", e->cells_failed);
+        fprintf(stderr, "), most expensive first\n");
     } else if (e->kind == CS_MPI_EVENT_RANK_SUMMARY) {
         fprintf(stderr, "mpi: rank %d on %s trained %d cell%s, busy %.1f s of %.1f s (idle %.1f s)\n", e->rank,
                 e->host, e->cells_trained, e->cells_trained == 1 ? "" : "s", e->busy_seconds, e->wall_seconds,
@@ -535,12 +552,8 @@ static int run_here(cs_study *s, const study_args *a, cli_progress *prog)
     /* A refused store announces nothing: its error is the only line. */
     if (status == CS_OK || status == CS_ERR_CANCELLED)
         cli_progress_note_resume(prog);
-    if (status == CS_OK && prog->failed > 0 && !prog->quiet)
-        fprintf(stderr, "%d cell%s failed (training diverged) and %s kept as failed: the report leaves %s out; "
-                        "classsens status %s lists %s; --retry-failed trains %s again\n",
-                prog->failed, prog->failed == 1 ? "" : "s", prog->failed == 1 ? "is" : "are",
-                prog->failed == 1 ? "it" : "them", a->out, prog->failed == 1 ? "it" : "them",
-                prog->failed == 1 ? "it" : "them");
+    if (status == CS_OK)
+        note_failed_cells(prog);
     if (status == CS_ERR_CANCELLED && cli_interrupted) {
         fprintf(stderr, "interrupted: %d cell%s kept in %s; run the same command again to resume\n",
                 prog->cells_finished, prog->cells_finished == 1 ? "" : "s", a->out);
@@ -576,6 +589,7 @@ static int run_mpi(cs_study *s, const study_args *a, cli_progress *prog)
         fflush(stderr);
         cs_mpi_abort(CLI_EXIT_LIBRARY);
     }
+    note_failed_cells(prog);
     return 0;
 }
 #endif

@@ -363,6 +363,7 @@ typedef struct master {
     int *todo;
     int n_todo, next;
     int cells_total, cells_stored;
+    int cells_failed;         /* of cells_stored, failed in an earlier run and not retried */
     local_trainer *local;     /* on the heap: a thread stopped mid-cell may outlive the run */
     int local_running;
 } master;
@@ -381,6 +382,7 @@ static void emit(master *m, cs_mpi_event_kind kind, int cell, int rank, double a
     ev.cells_total = m->cells_total;
     ev.cells_finished = m->cells_stored;
     ev.cells_to_train = m->n_todo;
+    ev.cells_failed = m->cells_failed;
     ev.test_accuracy = acc;
     ev.seconds = seconds;
     m->o->on_event(&ev, m->o->payload);
@@ -736,12 +738,14 @@ int cs_mpi_study_run(cs_study *s, const char *store_dir, const cs_mpi_options *o
         /* A failed cell (2) stays failed unless the job retries failed cells. */
         if (stored == 2 && o->retry_failed)
             stored = 0;
-        if (stored < 0)
+        if (stored < 0) {
             rc = fail(stored, "%s", cs_last_error());
-        else if (stored)
+        } else if (stored) {
             m.cells_stored++;
-        else
+            m.cells_failed += stored == 2;
+        } else {
             m.todo[m.n_todo++] = m.todo[i];
+        }
     }
     if (rc == CS_OK) {
         emit(&m, CS_MPI_EVENT_PLAN, -1, -1, NAN, NAN);

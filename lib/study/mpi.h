@@ -51,6 +51,9 @@ typedef struct cs_mpi_event {
     int cell, rank, ranks;
     const char *host;           /* the rank's host */
     int cells_total, cells_finished, cells_to_train;
+    /* PLAN: of cells_finished, the failed cells of an earlier run that this one leaves failed
+     * (it does not retry them). */
+    int cells_failed;
     double test_accuracy, seconds;
     /* RANK_SUMMARY: cells the rank trained, the seconds it spent on them (from handing a cell
      * out to storing its record) and the run's wall seconds; idle = wall - busy. */

@@ -8,6 +8,9 @@
 #   - SIGTERM to mpirun keeps the finished cells and leaves no claim; 1 rank resumes;
 #   - --data-per-rank (every rank reads the data) gives the same store; missing data is one
 #     error line, not a hang;
+#   - a diverging model: the failed cells, the run's closing line about them and the store are
+#     those of one process; classsens status lists them; a rerun says they stay failed, and
+#     --retry-failed trains them again;
 #   - --shard under mpirun is refused.
 # Usage: mpi.sh CLASSSENS MAKE_TINY_IDX MPIRUN WORKDIR
 # Exits 77 (skipped) when mpirun cannot start two processes here.
@@ -87,6 +90,52 @@ rc=$?
 cat "$work/none.err"
 [ $rc -ne 0 ] || fail "a missing data set was accepted"
 grep -q "^classsens: CS_ERR_NOT_FOUND: .*nothing" "$work/none.err" || fail "no CS_ERR_NOT_FOUND line naming the file"
+
+# ---- failed cells ------------------------------------------------------------------------------
+fail_args="--data $data --models lenet@2,lenet:0.5@2/1e30 --seeds 2 --noise none --reduce uniform:0.5"
+# The closing line about failed cells, with the store's path made neutral.
+closing_line() { # ERRFILE STORE
+    grep 'cells failed (training diverged)' "$1" | sed "s|$2|STORE|g"
+}
+step "one process, a diverging model (lr 1e30)"
+"$cli" study $fail_args --jobs 1 --out "$work/fref" > "$work/fref.out" 2> "$work/fref.err" ||
+    { cat "$work/fref.err"; die "the reference run with failed cells failed"; }
+step "mpirun -np 3, the same study: the same failed cells and closing line"
+"$mpirun" --oversubscribe -np 3 "$cli" study $fail_args --out "$work/f3" > "$work/f3.out" 2> "$work/f3.err"
+rc=$?
+cat "$work/f3.err"
+[ $rc -eq 0 ] || fail "mpirun -np 3 with failed cells exited with $rc, expected 0"
+[ "$(grep -c 'FAILED: training diverged' "$work/f3.err")" -eq 4 ] || fail "not 4 FAILED lines"
+grep -q "^4 cells failed (training diverged) and are kept as failed: .*classsens status $work/f3 lists them; --retry-failed" \
+    "$work/f3.err" || fail "no closing line about the 4 failed cells"
+[ "$(closing_line "$work/f3.err" "$work/f3")" = "$(closing_line "$work/fref.err" "$work/fref")" ] ||
+    fail "the closing line differs from one process's: $(closing_line "$work/fref.err" "$work/fref")"
+same_store "$work/fref" "$work/f3" 4
+for f in "$work/fref/failed/"*.json; do
+    g=$work/f3/failed/$(basename "$f")
+    grep -v -e seconds -e '"checksum": ' "$f" > "$work/ref.stripped"
+    grep -v -e seconds -e '"checksum": ' "$g" > "$work/other.stripped" 2> /dev/null || { fail "$g is missing"; continue; }
+    cmp -s "$work/ref.stripped" "$work/other.stripped" || fail "$g differs from $f beyond timings"
+done
+[ "$(ls "$work/f3/failed/"*.json 2> /dev/null | wc -l)" -eq 4 ] || fail "f3/failed does not hold 4 files"
+"$cli" status "$work/f3" > "$work/f3.status" 2>&1 || fail "status of f3 exited with $?"
+cat "$work/f3.status"
+grep -q ': 4 of 8 cells done, 4 failed, 0 running, 0 missing$' "$work/f3.status" || fail "status header of f3"
+[ "$(grep -c 'epoch 1: cs_model_train: the loss became NaN' "$work/f3.status")" -eq 4 ] ||
+    fail "status does not list the 4 failed cells of f3"
+step "mpirun -np 2 reruns it: the failed cells stay failed; --retry-failed trains them again"
+"$mpirun" --oversubscribe -np 2 "$cli" study $fail_args --out "$work/f3" > "$work/f4.out" 2> "$work/f4.err"
+rc=$?
+[ $rc -eq 0 ] || { cat "$work/f4.err"; fail "the rerun exited with $rc"; }
+grep -q "^mpi: 2 ranks; 0 of 8 cells to train (8 already in .*, 4 of them failed and stay failed: --retry-failed" \
+    "$work/f4.err" || { cat "$work/f4.err"; fail "the rerun does not say the failed cells stay failed"; }
+grep -q -e FAILED -e 'cells failed' "$work/f4.err" && fail "the rerun trained or counted failed cells without --retry-failed"
+"$mpirun" --oversubscribe -np 2 "$cli" study $fail_args --retry-failed --no-report --out "$work/f3" > "$work/f5.out" 2> "$work/f5.err"
+rc=$?
+[ $rc -eq 0 ] || { cat "$work/f5.err"; fail "--retry-failed under mpirun exited with $rc"; }
+grep -q "^mpi: 2 ranks; 4 of 8 cells to train (4 already in [^,]*), " "$work/f5.err" ||
+    { cat "$work/f5.err"; fail "--retry-failed does not train exactly the 4 failed cells"; }
+grep -q '^4 cells failed (training diverged)' "$work/f5.err" || fail "--retry-failed: no closing line"
 
 # ---- a worker killed mid-cell, then resumed with 2 ranks ----------------------------------------
 # Cells long enough to be caught mid-training (a few seconds each; the sanitizer build, several
