@@ -43,81 +43,84 @@ static inline void a6_rows(float *restrict t0, float *restrict t1, float *restri
     }
 }
 
-/* v = x B for n tiles of one row, x_c of tile j in phase c mod 4 of column 4 j + c: x0..x3 =
- * h0..h3[j], x4 = h0[j + 1], x5 = h1[j + 1]. */
-static inline void b6_phases(float *restrict v0, float *restrict v1, float *restrict v2, float *restrict v3,
-                             float *restrict v4, float *restrict v5, const float *restrict h0,
-                             const float *restrict h1, const float *restrict h2, const float *restrict h3, size_t n)
+/* v = x B for n tiles, x_c[j] the value in column c of tile j's row (of t = Bt d). */
+static inline void b6_tiles(float *restrict v0, float *restrict v1, float *restrict v2, float *restrict v3,
+                            float *restrict v4, float *restrict v5, const float *restrict x0, const float *restrict x1,
+                            const float *restrict x2, const float *restrict x3, const float *restrict x4,
+                            const float *restrict x5, size_t n)
 {
     for (size_t j = 0; j < n; j++) {
-        const float x0 = h0[j], x1 = h1[j], x2 = h2[j], x3 = h3[j], x4 = h0[j + 1], x5 = h1[j + 1];
-        const float p = x4 - 4.0f * x2, q = 4.0f * x1 - x3;
-        const float r = x4 - x2, s = 2.0f * (x3 - x1);
-        v0[j] = 4.0f * x0 - 5.0f * x2 + x4;
+        const float p = x4[j] - 4.0f * x2[j], q = 4.0f * x1[j] - x3[j];
+        const float r = x4[j] - x2[j], s = 2.0f * (x3[j] - x1[j]);
+        v0[j] = 4.0f * x0[j] - 5.0f * x2[j] + x4[j];
         v1[j] = p - q;
         v2[j] = p + q;
         v3[j] = r + s;
         v4[j] = r - s;
-        v5[j] = 4.0f * x1 - 5.0f * x3 + x5;
+        v5[j] = 4.0f * x1[j] - 5.0f * x3[j] + x5[j];
     }
 }
 
-/* The four column phases of n + 1/2 tiles of a row t: h_c[j] = t[4 j + c] (and h0, h1 one
- * further, columns 4 n and 4 n + 1). */
-static inline void split_phases(float *restrict h0, float *restrict h1, float *restrict h2, float *restrict h3,
-                                const float *restrict t, size_t n)
+/* The six columns of n tiles of a row t, stride apart: x_c[j] = t[4 j + c]. */
+static inline void split_tiles(float *restrict x, size_t stride, const float *restrict t, size_t n)
 {
+    float *restrict x0 = x, *restrict x1 = x0 + stride, *restrict x2 = x1 + stride;
+    float *restrict x3 = x2 + stride, *restrict x4 = x3 + stride, *restrict x5 = x4 + stride;
     for (size_t j = 0; j < n; j++) {
-        h0[j] = t[4 * j];
-        h1[j] = t[4 * j + 1];
-        h2[j] = t[4 * j + 2];
-        h3[j] = t[4 * j + 3];
+        x0[j] = t[4 * j];
+        x1[j] = t[4 * j + 1];
+        x2[j] = t[4 * j + 2];
+        x3[j] = t[4 * j + 3];
+        x4[j] = t[4 * j + 4];
+        x5[j] = t[4 * j + 5];
     }
-    h0[n] = t[4 * n];
-    h1[n] = t[4 * n + 1];
 }
 
 /* F(4x4)'s Y[xi] (C_out, np) for the weight gradient: A dy At of every 4x4 tile of dY (0
- * outside the plane), A = At transposed (6x4), as transform_grad2. rows is scratch of 16 tw:
- * the tile row's four rows of dY split by column phase. */
-CS_CLONES static void winograd4_grad_clones(float *restrict ygrad, float *restrict rows, const float *dy, const geom *g, size_t p0,
-                        size_t np)
+ * outside the plane), A = At transposed (6x4), as transform_grad2, an (image, channel) pair at
+ * a time (walk_next_channel): e[a][c] (16 rows of cap) holds row a, column c of each of its
+ * tiles, t = A e (24 rows), then Y = t At over all the pair's tiles. */
+CS_CLONES static void winograd4_grad_clones(float *restrict ygrad, float *restrict rows, const float *dy, const geom *g,
+                                            size_t p0, size_t np)
 {
-    const size_t tw = (size_t)g->tw, xi_stride = skewed((size_t)g->c_out * np);
+    const size_t cap = g->chunk, xi_stride = skewed((size_t)g->c_out * np);
     const size_t plane_size = (size_t)g->h_out * (size_t)g->w_out;
     const size_t img_size = (size_t)g->c_out * plane_size;
-    for (walk w = walk_begin(g, p0, np, g->c_out); walk_more(&w); walk_next(g, &w)) {
-        const run r = w.r;
+    float *tt = rows + 16 * cap;
+    for (walk w = walk_begin(g, p0, np, g->c_out); walk_more(&w); walk_next_channel(g, &w)) {
         const int k = w.c;
-        const size_t j0 = (size_t)r.tj0, n = (size_t)(r.tj1 - r.tj0);
-        const float *plane = dy + (size_t)r.img * img_size + (size_t)k * plane_size;
-        for (int a = 0; a < 4; a++) {
-            const int oh = 4 * r.ti + a;
-            const size_t cols = oh < g->h_out ? (size_t)g->w_out : 0;
-            const float *row = plane + (size_t)oh * (size_t)g->w_out;
-            for (int c = 0; c < 4; c++) {
-                float *e = rows + (size_t)(4 * a + c) * tw;
-                for (size_t j = 0; j < n; j++) {
-                    const size_t ow = 4 * (j0 + j) + (size_t)c;
-                    e[j] = ow < cols ? row[ow] : 0.0f;
+        const float *plane = dy + (size_t)w.start.img * img_size + (size_t)k * plane_size;
+        size_t o = 0;
+        for (run r = w.start; r.tj1 > r.tj0 && r.img == w.start.img; r = next_run(g, r)) {
+            const size_t j0 = (size_t)r.tj0, n = (size_t)(r.tj1 - r.tj0);
+            for (int a = 0; a < 4; a++) {
+                const int oh = 4 * r.ti + a;
+                const size_t cols = oh < g->h_out ? (size_t)g->w_out : 0;
+                const float *row = plane + (size_t)oh * (size_t)g->w_out;
+                for (int c = 0; c < 4; c++) {
+                    float *e = rows + (size_t)(4 * a + c) * cap + o;
+                    for (size_t j = 0; j < n; j++) {
+                        const size_t ow = 4 * (j0 + j) + (size_t)c;
+                        e[j] = ow < cols ? row[ow] : 0.0f;
+                    }
                 }
             }
+            o += n;
         }
-        /* t = A dy into tt[r][c] (24 rows of tw), then Y = t At: unit-stride loops */
-        float *tt = rows + 16 * tw;
+        /* t = A dy into tt[r][c] (24 rows of cap), then Y = t At: unit-stride loops */
         for (int c = 0; c < 4; c++) {
-            const float *e0 = rows + (size_t)c * tw;
-            float *t0 = tt + (size_t)c * tw;
-            const size_t ts = 4 * tw;
+            const float *e0 = rows + (size_t)c * cap;
+            float *t0 = tt + (size_t)c * cap;
+            const size_t ts = 4 * cap;
             a6_rows(t0, t0 + ts, t0 + 2 * ts, t0 + 3 * ts, t0 + 4 * ts, t0 + 5 * ts, e0, e0 + ts, e0 + 2 * ts,
-                    e0 + 3 * ts, n);
+                    e0 + 3 * ts, o);
         }
-        float *yk = ygrad + (size_t)k * np + w.q0;
+        float *yk = ygrad + (size_t)k * np + w.q_img;
         for (int a = 0; a < 6; a++) {
-            const float *x0 = tt + (size_t)(4 * a) * tw;
+            const float *x0 = tt + (size_t)(4 * a) * cap;
             float *y0 = yk + (size_t)(6 * a) * xi_stride;
             a6_rows(y0, y0 + xi_stride, y0 + 2 * xi_stride, y0 + 3 * xi_stride, y0 + 4 * xi_stride,
-                    y0 + 5 * xi_stride, x0, x0 + tw, x0 + 2 * tw, x0 + 3 * tw, n);
+                    y0 + 5 * xi_stride, x0, x0 + cap, x0 + 2 * cap, x0 + 3 * cap, o);
         }
     }
 }
@@ -179,70 +182,70 @@ static inline void input_tile6(float *restrict dst, size_t xi_stride, const floa
     }
 }
 
-/* F(4x4)'s V[xi] (C_in, np) of tiles [p0, p0 + np): as transform_input2, with runs of 6 rows
- * of 4 n + 2 padded columns; tile j reads columns 4 j .. 4 j + 5. */
-CS_CLONES static void winograd4_input_clones(float *restrict v, float *restrict rows, const float *in, const geom *g, size_t p0,
-                         size_t np)
+/* F(4x4)'s V[xi] (C_in, np) of tiles [p0, p0 + np): as transform_input2, an (image, channel)
+ * pair at a time (walk_next_channel). Each run of tiles is a tile row: 6 rows of 4 n + 2 padded
+ * columns, t = Bt d down the columns; tile j reads columns 4 j .. 4 j + 5 of t, which
+ * split_tiles copies into x[a][c] (36 rows of cap, one value per tile of the pair); then V = t B
+ * runs over all the pair's tiles at once, not over one row's few (7 on a 28x28 plane). */
+CS_CLONES static void winograd4_input_clones(float *restrict v, float *restrict rows, const float *in, const geom *g,
+                                             size_t p0, size_t np)
 {
-    const size_t width = 4 * (size_t)g->tw + 2, xi_stride = skewed((size_t)g->c_in * np);
+    const size_t cap = g->chunk, width = 4 * (size_t)g->tw + 2, xi_stride = skewed((size_t)g->c_in * np);
     const size_t in_img = (size_t)g->c_in * (size_t)g->h_in * (size_t)g->w_in;
     const size_t in_plane = (size_t)g->h_in * (size_t)g->w_in;
-    float *t = rows, *zero = rows + 6 * width;
+    float *x = rows, *t = rows + 36 * cap, *zero = t + 6 * width;
     memset(zero, 0, (size_t)g->w_in * sizeof *zero);
     const bool small = small_plane(g);
     float *padded = rows + row_floats(g);
     const size_t pw = width;
     if (small)
         memset(padded, 0, padded_plane(g) * sizeof *padded);
-    for (walk w = walk_begin(g, p0, np, g->c_in); walk_more(&w); walk_next(g, &w)) {
-        const run r = w.r;
+    for (walk w = walk_begin(g, p0, np, g->c_in); walk_more(&w); walk_next_channel(g, &w)) {
         const int c = w.c;
-        const size_t q0 = w.q0;
-        float *vc = v + (size_t)c * np + q0;
+        const float *plane = in + (size_t)w.start.img * in_img + (size_t)c * in_plane;
+        float *vc = v + (size_t)c * np + w.q_img;
         if (small) {
-            if (q0 == w.q_img) {
-                const float *plane = in + (size_t)r.img * in_img + (size_t)c * in_plane;
-                for (int ih = 0; ih < g->h_in; ih++)
-                    memcpy(padded + (size_t)(ih + g->pad) * pw + (size_t)g->pad, plane + (size_t)ih * (size_t)g->w_in,
+            for (int ih = 0; ih < g->h_in; ih++)
+                memcpy(padded + (size_t)(ih + g->pad) * pw + (size_t)g->pad, plane + (size_t)ih * (size_t)g->w_in,
                            (size_t)g->w_in * sizeof *padded);
-            }
-            for (int tj = r.tj0; tj < r.tj1; tj++)
-                input_tile6(vc + (tj - r.tj0), xi_stride, padded + (size_t)(4 * r.ti) * pw + 4 * (size_t)tj, pw);
+            size_t o = 0;
+            for (run r = w.start; r.tj1 > r.tj0 && r.img == w.start.img; r = next_run(g, r))
+                for (int tj = r.tj0; tj < r.tj1; tj++)
+                    input_tile6(vc + o++, xi_stride, padded + (size_t)(4 * r.ti) * pw + 4 * (size_t)tj, pw);
             continue;
         }
-        const size_t j0 = (size_t)r.tj0, n = (size_t)(r.tj1 - r.tj0);
-        const size_t lo = 4 * j0, hi = 4 * j0 + 4 * n + 2, lead = (size_t)g->pad;
-        const size_t qa = lo > lead ? lo : lead;
-        const size_t qz = hi < (size_t)g->w_in + lead ? hi : (size_t)g->w_in + lead;
-        const float *plane = in + (size_t)r.img * in_img + (size_t)c * in_plane;
-        const float *rowp[6];
-        for (int i = 0; i < 6; i++) {
-            const int ih = 4 * r.ti - g->pad + i;
-            rowp[i] = ih < 0 || ih >= g->h_in ? zero : plane + (size_t)ih * (size_t)g->w_in;
-            if (rowp[i] != zero && c + 1 < g->c_in) /* see winograd.c's transform_input2 */
-                for (size_t q = qa - lead; q < qz - lead; q += 16)
-                    __builtin_prefetch(rowp[i] + in_plane + q);
+        size_t o = 0;
+        for (run r = w.start; r.tj1 > r.tj0 && r.img == w.start.img; r = next_run(g, r)) {
+            const size_t j0 = (size_t)r.tj0, n = (size_t)(r.tj1 - r.tj0);
+            const size_t lo = 4 * j0, hi = 4 * j0 + 4 * n + 2, lead = (size_t)g->pad;
+            const size_t qa = lo > lead ? lo : lead;
+            const size_t qz = hi < (size_t)g->w_in + lead ? hi : (size_t)g->w_in + lead;
+            const float *rowp[6];
+            for (int i = 0; i < 6; i++) {
+                const int ih = 4 * r.ti - g->pad + i;
+                rowp[i] = ih < 0 || ih >= g->h_in ? zero : plane + (size_t)ih * (size_t)g->w_in;
+                if (rowp[i] != zero && c + 1 < g->c_in) /* see winograd.c's transform_input2 */
+                    for (size_t q = qa - lead; q < qz - lead; q += 16)
+                        __builtin_prefetch(rowp[i] + in_plane + q);
+            }
+            for (size_t q = lo; q < qa; q++)
+                for (int a = 0; a < 6; a++)
+                    t[(size_t)a * width + q] = 0.0f;
+            const size_t off = qa - lead;
+            bt6_rows(t + qa, width, rowp[0] + off, rowp[1] + off, rowp[2] + off, rowp[3] + off, rowp[4] + off,
+                     rowp[5] + off, qz - qa);
+            for (size_t q = qz > lo ? qz : lo; q < hi; q++)
+                for (int a = 0; a < 6; a++)
+                    t[(size_t)a * width + q] = 0.0f;
+            for (int a = 0; a < 6; a++)
+                split_tiles(x + (size_t)(6 * a) * cap + o, cap, t + (size_t)a * width + lo, n);
+            o += n;
         }
-        for (size_t q = lo; q < qa; q++)
-            for (int a = 0; a < 6; a++)
-                t[(size_t)a * width + q] = 0.0f;
-        const size_t off = qa - lead;
-        bt6_rows(t + qa, width, rowp[0] + off, rowp[1] + off, rowp[2] + off, rowp[3] + off, rowp[4] + off,
-                 rowp[5] + off, qz - qa);
-        for (size_t q = qz > lo ? qz : lo; q < hi; q++)
-            for (int a = 0; a < 6; a++)
-                t[(size_t)a * width + q] = 0.0f;
-        /* V = t B. Tile j reads columns 4 j .. 4 j + 5 of t: split into the four column
-         * phases first (ph[c][j] = t[4 j + c]), so that every loop below runs at unit stride
-         * and vectorises; columns 4 j + 4 and 4 j + 5 are phases 0 and 1 of tile j + 1. */
-        float *restrict ph = t + 6 * width + (size_t)g->w_in;
-        const size_t pn = n + 1; /* phase entries per row */
         for (int a = 0; a < 6; a++) {
-            const float *ta = t + (size_t)a * width + lo;
-            split_phases(ph, ph + pn, ph + 2 * pn, ph + 3 * pn, ta, n);
+            const float *x0 = x + (size_t)(6 * a) * cap;
             float *v0 = vc + (size_t)(6 * a) * xi_stride;
-            b6_phases(v0, v0 + xi_stride, v0 + 2 * xi_stride, v0 + 3 * xi_stride, v0 + 4 * xi_stride,
-                      v0 + 5 * xi_stride, ph, ph + pn, ph + 2 * pn, ph + 3 * pn, n);
+            b6_tiles(v0, v0 + xi_stride, v0 + 2 * xi_stride, v0 + 3 * xi_stride, v0 + 4 * xi_stride,
+                     v0 + 5 * xi_stride, x0, x0 + cap, x0 + 2 * cap, x0 + 3 * cap, x0 + 4 * cap, x0 + 5 * cap, o);
         }
     }
 }
@@ -253,64 +256,68 @@ void cs__winograd4_input(float *restrict v, float *restrict rows, const float *i
     winograd4_input_clones(v, rows, in, g, p0, np);
 }
 
-/* F(4x4)'s output transform: as winograd.c's transform_output2, At m A of every 6x6 tile into 4x4 outputs.
- * rows is scratch of 16 tw floats: per output row a and column phase b, one value per tile. */
-CS_CLONES static void winograd4_output_clones(float *out, float *restrict rows, const float *restrict m, const float *bias,
-                          bool accumulate, const geom *g, size_t p0, size_t np)
+/* F(4x4)'s output transform: as winograd.c's transform_output2, At m A of every 6x6 tile into
+ * 4x4 outputs, an (image, channel) pair at a time (walk_next_channel), whose tiles are
+ * consecutive in M: t = At m (24 rows of cap, one value per tile of the pair) and Y = t A
+ * (16 rows: output row a, column c of each tile) over all of them, then each run's tiles are
+ * written to their plane's rows. */
+CS_CLONES static void winograd4_output_clones(float *out, float *restrict rows, const float *restrict m,
+                                              const float *bias, bool accumulate, const geom *g, size_t p0, size_t np)
 {
-    const size_t tw = (size_t)g->tw, xi_stride = skewed((size_t)g->c_out * np);
+    const size_t cap = g->chunk, xi_stride = skewed((size_t)g->c_out * np);
     const size_t out_plane = (size_t)g->h_out * (size_t)g->w_out;
     const size_t out_img = (size_t)g->c_out * out_plane;
-    for (walk w = walk_begin(g, p0, np, g->c_out); walk_more(&w); walk_next(g, &w)) {
-        const run r = w.r;
+    float *tt = rows + 16 * cap;
+    for (walk w = walk_begin(g, p0, np, g->c_out); walk_more(&w); walk_next_channel(g, &w)) {
         const int k = w.c;
         const float b = bias ? bias[k] : 0.0f;
-        const size_t n = (size_t)(r.tj1 - r.tj0);
-        const int oh = 4 * r.ti, ow0 = 4 * r.tj0;
-        const int ow1 = 4 * r.tj1 < g->w_out ? 4 * r.tj1 : g->w_out;
-        const int rows_in = g->h_out - oh < 4 ? g->h_out - oh : 4;
-        const float *restrict mk = m + (size_t)k * np + w.q0;
-        /* t = At m into tt[a][u] (24 rows of tw), then Y = t A into rows[a][c] (16 rows): loops
-         * over the run's tiles at unit stride, which vectorise. */
-        float *tt = rows + 16 * tw;
+        const size_t n_all = w.tiles;
+        const float *restrict mk = m + (size_t)k * np + w.q_img;
         for (int u = 0; u < 6; u++) {
             const float *m0 = mk + (size_t)u * xi_stride;
-            float *t0 = tt + (size_t)u * tw;
-            const size_t ms = 6 * xi_stride, ts = 6 * tw;
-            at6_rows(t0, t0 + ts, t0 + 2 * ts, t0 + 3 * ts, m0, m0 + ms,
-                     m0 + 2 * ms, m0 + 3 * ms, m0 + 4 * ms, m0 + 5 * ms, n);
+            float *t0 = tt + (size_t)u * cap;
+            const size_t ms = 6 * xi_stride, ts = 6 * cap;
+            at6_rows(t0, t0 + ts, t0 + 2 * ts, t0 + 3 * ts, m0, m0 + ms, m0 + 2 * ms, m0 + 3 * ms, m0 + 4 * ms,
+                     m0 + 5 * ms, n_all);
         }
         for (int a = 0; a < 4; a++) {
-            const float *x0 = tt + (size_t)(6 * a) * tw;
-            float *y0 = rows + (size_t)(4 * a) * tw;
-            at6_rows(y0, y0 + tw, y0 + 2 * tw, y0 + 3 * tw, x0, x0 + tw, x0 + 2 * tw, x0 + 3 * tw, x0 + 4 * tw,
-                     x0 + 5 * tw, n);
+            const float *x0 = tt + (size_t)(6 * a) * cap;
+            float *y0 = rows + (size_t)(4 * a) * cap;
+            at6_rows(y0, y0 + cap, y0 + 2 * cap, y0 + 3 * cap, x0, x0 + cap, x0 + 2 * cap, x0 + 3 * cap,
+                     x0 + 4 * cap, x0 + 5 * cap, n_all);
         }
-        float *plane = out + (size_t)r.img * out_img + (size_t)k * out_plane;
-        const size_t cols = (size_t)(ow1 - ow0), whole = cols / 4, part = cols % 4;
-        for (int a = 0; a < rows_in; a++) {
-            float *dst = plane + (size_t)(oh + a) * (size_t)g->w_out + ow0;
-            const float *restrict y0 = rows + (size_t)(4 * a) * tw, *restrict y1 = y0 + tw;
-            const float *restrict y2 = y1 + tw, *restrict y3 = y2 + tw;
-            if (accumulate) {
-                for (size_t j = 0; j < whole; j++) {
-                    dst[4 * j] += y0[j];
-                    dst[4 * j + 1] += y1[j];
-                    dst[4 * j + 2] += y2[j];
-                    dst[4 * j + 3] += y3[j];
+        float *plane = out + (size_t)w.start.img * out_img + (size_t)k * out_plane;
+        size_t o = 0;
+        for (run r = w.start; r.tj1 > r.tj0 && r.img == w.start.img; r = next_run(g, r)) {
+            const int oh = 4 * r.ti, ow0 = 4 * r.tj0;
+            const int ow1 = 4 * r.tj1 < g->w_out ? 4 * r.tj1 : g->w_out;
+            const int rows_in = g->h_out - oh < 4 ? g->h_out - oh : 4;
+            const size_t cols = (size_t)(ow1 - ow0), whole = cols / 4, part = cols % 4;
+            for (int a = 0; a < rows_in; a++) {
+                float *dst = plane + (size_t)(oh + a) * (size_t)g->w_out + ow0;
+                const float *restrict y0 = rows + (size_t)(4 * a) * cap + o, *restrict y1 = y0 + cap;
+                const float *restrict y2 = y1 + cap, *restrict y3 = y2 + cap;
+                if (accumulate) {
+                    for (size_t j = 0; j < whole; j++) {
+                        dst[4 * j] += y0[j];
+                        dst[4 * j + 1] += y1[j];
+                        dst[4 * j + 2] += y2[j];
+                        dst[4 * j + 3] += y3[j];
+                    }
+                    for (size_t c = 0; c < part; c++)
+                        dst[4 * whole + c] += y0[(size_t)c * cap + whole];
+                } else {
+                    for (size_t j = 0; j < whole; j++) {
+                        dst[4 * j] = b + y0[j];
+                        dst[4 * j + 1] = b + y1[j];
+                        dst[4 * j + 2] = b + y2[j];
+                        dst[4 * j + 3] = b + y3[j];
+                    }
+                    for (size_t c = 0; c < part; c++)
+                        dst[4 * whole + c] = b + y0[(size_t)c * cap + whole];
                 }
-                for (size_t c = 0; c < part; c++)
-                    dst[4 * whole + c] += rows[(size_t)(4 * a + (int)c) * tw + whole];
-            } else {
-                for (size_t j = 0; j < whole; j++) {
-                    dst[4 * j] = b + y0[j];
-                    dst[4 * j + 1] = b + y1[j];
-                    dst[4 * j + 2] = b + y2[j];
-                    dst[4 * j + 3] = b + y3[j];
-                }
-                for (size_t c = 0; c < part; c++)
-                    dst[4 * whole + c] = b + rows[(size_t)(4 * a + (int)c) * tw + whole];
             }
+            o += (size_t)(r.tj1 - r.tj0);
         }
     }
 }

@@ -46,11 +46,15 @@ static inline size_t padded_plane(const geom *g)
 }
 
 /* Floats of the transforms' rows: F(2x2) 10 (tw + 1) (input: 4 rows of 2 tw + 2 and a zero
- * row, more than the output's and the gradient's 4 tw); F(4x4) 30 (tw + 1) (input: 6 rows of
- * 4 tw + 2 and a zero row; output 16 tw; gradient 24 tw). */
+ * row, more than the output's and the gradient's 4 tw); F(4x4) 40 chunk + 7 (4 tw + 2) (the
+ * input's 36 rows of one value per tile of an (image, channel) pair, at most a chunk's, then
+ * 6 rows of 4 tw + 2 and a zero row; the output's and the gradient's 16 + 24 rows of a
+ * pair's tiles). */
 static inline size_t row_floats(const geom *g)
 {
-    return (g->m == 2 ? 10 : 60) * ((size_t)g->tw + 1);
+    if (g->m == 2)
+        return 10 * ((size_t)g->tw + 1);
+    return 40 * g->chunk + 7 * (4 * (size_t)g->tw + 2);
 }
 
 /* A run of tiles in one tile row of one image: columns [tj0, tj1) of row ti of image img, with left
@@ -125,12 +129,12 @@ static inline bool walk_more(const walk *w)
     return w->r.tj1 > w->r.tj0;
 }
 
-static inline void walk_next(const geom *g, walk *w)
+/* From any run of an (image, channel) pair to the first run of the next pair: the image's
+ * next channel, or after its last the next image's first. The F(4x4) transforms walk a pair
+ * at a time: its runs' w.tiles tiles are consecutive in V and M (from w.q_img), so that their
+ * loops run over all of them, not over one run's few. */
+static inline void walk_next_channel(const geom *g, walk *w)
 {
-    w->q0 += (size_t)(w->r.tj1 - w->r.tj0);
-    w->r = next_run(g, w->r);
-    if (w->r.tj1 > w->r.tj0 && w->r.img == w->start.img)
-        return;
     if (++w->c == w->channels) { /* the next image */
         w->c = 0;
         w->q_img += w->tiles;
@@ -140,6 +144,15 @@ static inline void walk_next(const geom *g, walk *w)
     }
     w->r = w->start;
     w->q0 = w->q_img;
+}
+
+static inline void walk_next(const geom *g, walk *w)
+{
+    w->q0 += (size_t)(w->r.tj1 - w->r.tj0);
+    w->r = next_run(g, w->r);
+    if (w->r.tj1 > w->r.tj0 && w->r.img == w->start.img)
+        return;
+    walk_next_channel(g, w);
 }
 
 /* F(4x4)'s transforms (winograd_f4.c), with the contracts of winograd.c's F(2x2) ones:
