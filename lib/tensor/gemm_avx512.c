@@ -156,7 +156,8 @@ static void CS_AVX512_TARGET pack_cols(float *out, int W, const float *src, size
  * packing (at the Winograd products' 64 to 256 columns, packing A cost as much as half the
  * multiplications). Rows past mr read row 0 again and are not stored. */
 static inline void CS_AVX512_TARGET micro(int kc, const float *a, size_t rs, size_t cs, int mr, const float *bp,
-                                          float *c, size_t ldc, int nr, float alpha, float beta, bool first)
+                                          float *c, size_t ldc, int nr, float alpha, float beta, bool first,
+                                          bool wide)
 {
     const float *row[MR];
     for (int i = 0; i < MR; i++)
@@ -164,17 +165,26 @@ static inline void CS_AVX512_TARGET micro(int kc, const float *a, size_t rs, siz
     __m512 acc[MR][2];
     for (int i = 0; i < MR; i++)
         acc[i][0] = acc[i][1] = _mm512_setzero_ps();
-    for (int p = 0; p < kc; p++) {
-        const __m512 b0 = _mm512_load_ps(bp + (size_t)p * NR);
-        const __m512 b1 = _mm512_load_ps(bp + (size_t)p * NR + 16);
-        const size_t off = (size_t)p * cs;
+    if (wide)
+        for (int p = 0; p < kc; p++) {
+            const __m512 b0 = _mm512_load_ps(bp + (size_t)p * NR);
+            const __m512 b1 = _mm512_load_ps(bp + (size_t)p * NR + 16);
+            const size_t off = (size_t)p * cs;
 #pragma GCC unroll 8
-        for (int i = 0; i < MR; i++) {
-            const __m512 ai = _mm512_set1_ps(row[i][off]);
-            acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
-            acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+            for (int i = 0; i < MR; i++) {
+                const __m512 ai = _mm512_set1_ps(row[i][off]);
+                acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
+                acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+            }
         }
-    }
+    else /* nr <= 16: the panel's second half is zeros, its products are not needed */
+        for (int p = 0; p < kc; p++) {
+            const __m512 b0 = _mm512_load_ps(bp + (size_t)p * NR);
+            const size_t off = (size_t)p * cs;
+#pragma GCC unroll 8
+            for (int i = 0; i < MR; i++)
+                acc[i][0] = _mm512_fmadd_ps(_mm512_set1_ps(row[i][off]), b0, acc[i][0]);
+        }
     const __mmask16 m0 = mask16(nr), m1 = mask16(nr - 16);
     const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
     for (int i = 0; i < mr; i++) {
@@ -199,17 +209,25 @@ static inline void CS_AVX512_TARGET micro(int kc, const float *a, size_t rs, siz
 }
 
 /* The two layouts of A as separate functions, so that each inlines the kernel with its
- * strides' constant one. */
+ * strides' constant one, and in each a kernel for a whole panel and one for a panel of at most
+ * 16 columns (the Winograd products' chunks of 16 or 48 tiles end in one: computing its zero
+ * half cost as much as a whole panel). Either gives every element of C the same sums. */
 static void CS_AVX512_TARGET micro_rows(int kc, const float *a, size_t lda, int mr, const float *bp, float *c,
                                         size_t ldc, int nr, float alpha, float beta, bool first)
 {
-    micro(kc, a, lda, 1, mr, bp, c, ldc, nr, alpha, beta, first);
+    if (nr > 16)
+        micro(kc, a, lda, 1, mr, bp, c, ldc, nr, alpha, beta, first, true);
+    else
+        micro(kc, a, lda, 1, mr, bp, c, ldc, nr, alpha, beta, first, false);
 }
 
 static void CS_AVX512_TARGET micro_cols(int kc, const float *a, size_t lda, int mr, const float *bp, float *c,
                                         size_t ldc, int nr, float alpha, float beta, bool first)
 {
-    micro(kc, a, 1, lda, mr, bp, c, ldc, nr, alpha, beta, first);
+    if (nr > 16)
+        micro(kc, a, 1, lda, mr, bp, c, ldc, nr, alpha, beta, first, true);
+    else
+        micro(kc, a, 1, lda, mr, bp, c, ldc, nr, alpha, beta, first, false);
 }
 
 /* ---- driver ------------------------------------------------------------------------------ */
