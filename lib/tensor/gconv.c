@@ -11,7 +11,9 @@
  *
  * Depthwise (groups == C_in == C_out, MobileNetV2's 3x3 layers): each channel is convolved with
  * its own K x K filter, 9 multiply-adds per output at 3x3 — far too little work per channel for
- * a GEMM, so it is a direct loop over the plane instead (no im2col, no workspace):
+ * a GEMM, so it is a direct loop over the plane instead (no im2col). At stride 1 (with pad <=
+ * K - 1) the planes are first copied into zero-padded ones in the workspace (padded_* below), so
+ * that each tap is one loop over the whole plane; otherwise:
  *   forward  y[oh][ow]  = b + sum over (ki, kj) in row-major order of w[ki][kj] x[ih][iw]
  *   dx       dx[ih][iw] += w[ki][kj] dy[oh][ow], walking (ki, kj, oh) in order
  *   dw       dw[ki][kj] += sum over samples, rows and columns of dy[oh][ow] x[ih][iw]
@@ -45,12 +47,149 @@ static bool is_depthwise(const cs__gconv_shape *s)
     return s->groups > 1 && s->groups == s->conv.c_in && s->groups == s->conv.c_out;
 }
 
+/* Stride-1 depthwise layers run on zero-padded copies of their planes (padded_*): every tap
+ * then reads one unbroken run of floats for the whole plane, not one row of w_out (7 on
+ * MobileNetV2's 7x7 layers, too short to vectorise). An output plane is laid out on the padded
+ * input's grid, wp = w_in + 2 pad floats a row, of which the first w_out are outputs; output
+ * (oh, ow) at oh wp + ow reads tap (ki, kj) at that index + ki wp + kj of the padded input. dx
+ * is the same with dy padded by k - 1 - pad on each side (wq = w_in + k - 1 a row) and the
+ * filter turned around. Taps in the padding now add products with zero, so a sum can come out
+ * +0 where skipping them left -0; no other bit changes. Applies where pad <= k - 1. */
+static bool padded_applies(const cs__conv_shape *s)
+{
+    return s->stride == 1 && s->kh == s->kw && s->kh <= 8 && s->pad <= s->kh - 1;
+}
+
+static size_t round16(size_t floats)
+{
+    return (floats + 15) / 16 * 16;
+}
+
+/* The three planes of the padded path: the padded input (hp x wp), the padded dy (hq x wq) and
+ * one grid of the larger of h_out x wp and h_in x wq floats. */
+typedef struct padded_geom {
+    size_t hp, wp, hq, wq, grid;
+} padded_geom;
+
+static padded_geom padded_geom_of(const cs__conv_shape *s)
+{
+    padded_geom p;
+    p.hp = (size_t)s->h_in + 2 * (size_t)s->pad;
+    p.wp = (size_t)s->w_in + 2 * (size_t)s->pad;
+    p.hq = (size_t)s->h_in + (size_t)s->kh - 1;
+    p.wq = (size_t)s->w_in + (size_t)s->kh - 1;
+    const size_t out_grid = (size_t)s->h_out * p.wp, in_grid = (size_t)s->h_in * p.wq;
+    p.grid = out_grid > in_grid ? out_grid : in_grid;
+    return p;
+}
+
+static size_t padded_floats(const cs__conv_shape *s)
+{
+    const padded_geom p = padded_geom_of(s);
+    return round16(p.hp * p.wp) + round16(p.hq * p.wq) + round16(p.grid);
+}
+
+/* dst's rows (rows x cols, dst_stride apart) = src's (src_stride apart). */
+static void copy_rows(float *dst, size_t dst_stride, const float *src, size_t src_stride, size_t rows, size_t cols)
+{
+    for (size_t r = 0; r < rows; r++)
+        memcpy(dst + r * dst_stride, src + r * src_stride, cols * sizeof *dst);
+}
+
+/* g[j] += wv * p[j] for j < n: one tap over a whole plane. */
+CS_CLONES static void tap_run(float *restrict g, const float *restrict p, float wv, size_t n)
+{
+    for (size_t j = 0; j < n; j++)
+        g[j] += wv * p[j];
+}
+
+enum { RUN_LANES = 16 };
+
+/* The sum of a[j] b[j] for j < n, in RUN_LANES float lanes (j mod RUN_LANES) added in double
+ * in lane order. */
+CS_CLONES static double dot_run(const float *restrict a, const float *restrict b, size_t n)
+{
+    float lane[RUN_LANES] = { 0 };
+    size_t j = 0;
+    for (; j + RUN_LANES <= n; j += RUN_LANES)
+        for (int l = 0; l < RUN_LANES; l++)
+            lane[l] += a[j + (size_t)l] * b[j + (size_t)l];
+    for (int l = 0; j + (size_t)l < n; l++)
+        lane[l] += a[j + (size_t)l] * b[j + (size_t)l];
+    double sum = 0.0;
+    for (int l = 0; l < RUN_LANES; l++)
+        sum += lane[l];
+    return sum;
+}
+
+/* Forward of one plane by the padded path: pad holds x in its interior (borders zero), grid
+ * the outputs, h_out rows wp apart; then copied out. */
+static void dw_forward_padded(float *y, const float *x, const float *f, float bias, const cs__conv_shape *s,
+                              const padded_geom *p, float *pad, float *grid)
+{
+    const int k = s->kh;
+    copy_rows(pad + (size_t)s->pad * p->wp + (size_t)s->pad, p->wp, x, (size_t)s->w_in, (size_t)s->h_in,
+              (size_t)s->w_in);
+    const size_t n = ((size_t)s->h_out - 1) * p->wp + (size_t)s->w_out;
+    for (size_t j = 0; j < n; j++)
+        grid[j] = bias;
+    for (int ki = 0; ki < k; ki++)
+        for (int kj = 0; kj < k; kj++)
+            tap_run(grid, pad + (size_t)ki * p->wp + (size_t)kj, f[ki * k + kj], n);
+    copy_rows(y, (size_t)s->w_out, grid, p->wp, (size_t)s->h_out, (size_t)s->w_out);
+}
+
+/* dx += the transposed convolution of one plane by the padded path: padq holds dy in its
+ * interior (k - 1 - pad from each edge), grid dx (h_in rows wq apart). */
+static void dw_backward_data_padded(float *dx, const float *dy, const float *f, const cs__conv_shape *s,
+                                    const padded_geom *p, float *padq, float *grid)
+{
+    const int k = s->kh;
+    const size_t edge = (size_t)(k - 1 - s->pad);
+    copy_rows(padq + edge * p->wq + edge, p->wq, dy, (size_t)s->w_out, (size_t)s->h_out, (size_t)s->w_out);
+    copy_rows(grid, p->wq, dx, (size_t)s->w_in, (size_t)s->h_in, (size_t)s->w_in);
+    const size_t n = ((size_t)s->h_in - 1) * p->wq + (size_t)s->w_in;
+    for (int ki = 0; ki < k; ki++)
+        for (int kj = 0; kj < k; kj++)
+            tap_run(grid, padq + (size_t)(k - 1 - ki) * p->wq + (size_t)(k - 1 - kj), f[ki * k + kj], n);
+    copy_rows(dx, (size_t)s->w_in, grid, p->wq, (size_t)s->h_in, (size_t)s->w_in);
+}
+
+/* dw (C, 1, K, K) += the depthwise weight gradient by the padded path: per channel and sample,
+ * x padded and dy on the padded grid (its columns past w_out zero), each tap one dot_run; the
+ * samples' sums added in double in sample order. */
+static void dw_backward_weights_padded(float *dw, const float *dy, const float *x, const cs__conv_shape *s,
+                                       const padded_geom *p, float *pad, float *grid)
+{
+    const int k = s->kh;
+    const size_t x_plane = (size_t)s->h_in * (size_t)s->w_in, y_plane = (size_t)s->h_out * (size_t)s->w_out;
+    const size_t n = ((size_t)s->h_out - 1) * p->wp + (size_t)s->w_out;
+    memset(grid, 0, n * sizeof *grid);
+    for (int c = 0; c < s->c_out; c++) {
+        double acc[64];
+        const int taps = k * k;
+        for (int t = 0; t < taps; t++)
+            acc[t] = 0.0;
+        for (int smp = 0; smp < s->n; smp++) {
+            const size_t plane = (size_t)smp * (size_t)s->c_out + (size_t)c;
+            copy_rows(pad + (size_t)s->pad * p->wp + (size_t)s->pad, p->wp, x + plane * x_plane, (size_t)s->w_in,
+                      (size_t)s->h_in, (size_t)s->w_in);
+            copy_rows(grid, p->wp, dy + plane * y_plane, (size_t)s->w_out, (size_t)s->h_out, (size_t)s->w_out);
+            for (int ki = 0; ki < k; ki++)
+                for (int kj = 0; kj < k; kj++)
+                    acc[ki * k + kj] += dot_run(grid, pad + (size_t)ki * p->wp + (size_t)kj, n);
+        }
+        for (int t = 0; t < taps; t++)
+            dw[(size_t)c * (size_t)taps + (size_t)t] += (float)acc[t];
+    }
+}
+
 size_t cs__gconv_workspace(const cs__gconv_shape *s)
 {
     if (s->groups == 1)
         return cs__conv_workspace(&s->conv);
     if (is_depthwise(s))
-        return 0;
+        return padded_applies(&s->conv) ? padded_floats(&s->conv) : 0;
     return cs__conv_workspace(&s->group);
 }
 
@@ -204,6 +343,16 @@ void cs__gconv2d_forward(float *y, const float *x, const float *w, const float *
     const size_t x_plane = (size_t)cs->h_in * (size_t)cs->w_in, y_plane = (size_t)cs->h_out * (size_t)cs->w_out;
     if (is_depthwise(s)) {
         const size_t kk = (size_t)cs->kh * (size_t)cs->kw;
+        if (padded_applies(cs)) {
+            const padded_geom p = padded_geom_of(cs);
+            float *pad = work, *grid = work + round16(p.hp * p.wp) + round16(p.hq * p.wq);
+            memset(pad, 0, p.hp * p.wp * sizeof *pad);
+            memset(grid, 0, p.grid * sizeof *grid);
+            for (size_t q = 0; q < (size_t)cs->n * (size_t)cs->c_out; q++)
+                dw_forward_padded(y + q * y_plane, x + q * x_plane, w + q % (size_t)cs->c_out * kk,
+                                  b ? b[q % (size_t)cs->c_out] : 0.0f, cs, &p, pad, grid);
+            return;
+        }
         for (int n = 0; n < cs->n; n++)
             for (int c = 0; c < cs->c_out; c++) {
                 const size_t p = (size_t)n * (size_t)cs->c_out + (size_t)c;
@@ -234,10 +383,25 @@ void cs__gconv2d_backward(float *dx, float *dw, float *db, const float *dy, cons
     if (is_depthwise(s)) {
         if (db)
             cs__conv_bias_backward(db, dy, cs);
+        const size_t kk = (size_t)cs->kh * (size_t)cs->kw;
+        if (padded_applies(cs)) {
+            const padded_geom p = padded_geom_of(cs);
+            float *pad = work, *padq = pad + round16(p.hp * p.wp), *grid = padq + round16(p.hq * p.wq);
+            memset(pad, 0, p.hp * p.wp * sizeof *pad);
+            memset(padq, 0, p.hq * p.wq * sizeof *padq);
+            if (dw)
+                dw_backward_weights_padded(dw, dy, x, cs, &p, pad, grid);
+            if (dx) {
+                memset(grid, 0, p.grid * sizeof *grid);
+                for (size_t q = 0; q < (size_t)cs->n * (size_t)cs->c_out; q++)
+                    dw_backward_data_padded(dx + q * x_plane, dy + q * y_plane, w + q % (size_t)cs->c_out * kk, cs,
+                                            &p, padq, grid);
+            }
+            return;
+        }
         if (dw)
             dw_backward_weights(dw, dy, x, cs);
         if (dx) {
-            const size_t kk = (size_t)cs->kh * (size_t)cs->kw;
             for (int n = 0; n < cs->n; n++)
                 for (int c = 0; c < cs->c_out; c++) {
                     const size_t p = (size_t)n * (size_t)cs->c_out + (size_t)c;
