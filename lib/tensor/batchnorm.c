@@ -69,6 +69,51 @@ CS_CLONES static double channel_ssd(const float *x, int n, int c, int ch, size_t
     return add_lanes(lane);
 }
 
+/* The whole-tensor passes below walk the tensor in memory order, sample by sample and, within
+ * a sample, CBLOCK channels at a time, carrying each channel's lanes from one sample to the
+ * next: every channel gets the same additions in the same order as channel_sum and friends
+ * (sample by sample, along the plane), so the results are the same bits, but the reads are
+ * sequential. Channel by channel, a 4x4 plane (one cache line) was followed by the same
+ * channel's plane of the next sample, C planes further on: a new page every 64 bytes. */
+enum { CBLOCK = 32 };
+
+/* sums[ch] = channel_sum of channels [c0, c0 + cb), or with mean != NULL, channel_ssd about
+ * mean[ch]. */
+CS_CLONES static void block_sums(double *sums, const float *x, const float *mean, int n, int c, int c0, int cb,
+                                 size_t plane)
+{
+    double lane[CBLOCK][LANES];
+    for (int b = 0; b < cb; b++)
+        for (int l = 0; l < LANES; l++)
+            lane[b][l] = 0.0;
+    for (int i = 0; i < n; i++)
+        for (int b = 0; b < cb; b++) {
+            const float *xp = x + ((size_t)i * (size_t)c + (size_t)(c0 + b)) * plane;
+            double *ln = lane[b];
+            size_t j = 0;
+            if (mean == NULL) {
+                for (; j + LANES <= plane; j += LANES)
+                    for (int l = 0; l < LANES; l++)
+                        ln[l] += xp[j + l];
+                for (int l = 0; j < plane; j++, l++)
+                    ln[l] += xp[j];
+            } else {
+                const double mu = mean[c0 + b];
+                for (; j + LANES <= plane; j += LANES)
+                    for (int l = 0; l < LANES; l++) {
+                        const double d = (double)xp[j + l] - mu;
+                        ln[l] += d * d;
+                    }
+                for (int l = 0; j < plane; j++, l++) {
+                    const double d = (double)xp[j] - mu;
+                    ln[l] += d * d;
+                }
+            }
+        }
+    for (int b = 0; b < cb; b++)
+        sums[c0 + b] = add_lanes(lane[b]);
+}
+
 static float batch_invstd(double ssd, double m, double eps)
 {
     return (float)(1.0 / sqrt(ssd / m + eps));
@@ -134,8 +179,8 @@ void cs__bn_forward_train(float *y, float *save_mean, float *save_invstd, float 
 
 void cs__bn_partial_sums(double *sums, const float *x, int n, int c, int hw)
 {
-    for (int ch = 0; ch < c; ch++)
-        sums[ch] = channel_sum(x, n, c, ch, (size_t)hw);
+    for (int c0 = 0; c0 < c; c0 += CBLOCK)
+        block_sums(sums, x, NULL, n, c, c0, c - c0 < CBLOCK ? c - c0 : CBLOCK, (size_t)hw);
 }
 
 void cs__bn_batch_mean(float *mean, const double *sums, int parts, int c, double m)
@@ -146,8 +191,8 @@ void cs__bn_batch_mean(float *mean, const double *sums, int parts, int c, double
 
 void cs__bn_partial_ssd(double *ssd, const float *x, const float *mean, int n, int c, int hw)
 {
-    for (int ch = 0; ch < c; ch++)
-        ssd[ch] = channel_ssd(x, n, c, ch, (size_t)hw, mean[ch]);
+    for (int c0 = 0; c0 < c; c0 += CBLOCK)
+        block_sums(ssd, x, mean, n, c, c0, c - c0 < CBLOCK ? c - c0 : CBLOCK, (size_t)hw);
 }
 
 void cs__bn_batch_invstd(float *invstd, const double *ssd, int parts, int c, double m, double eps)
@@ -163,11 +208,23 @@ void cs__bn_update_running(float *running_mean, float *running_var, const float 
         update_running(running_mean, running_var, ch, mean[ch], combine(ssd, parts, (size_t)c, ch), m, momentum);
 }
 
+/* y = (x - mean) * scale + shift of every plane, in memory order (as affine_channel per plane). */
+static inline void affine_plane(float *restrict yp, const float *restrict xp, size_t plane, double mean, double scale,
+                                double shift)
+{
+    for (size_t j = 0; j < plane; j++)
+        yp[j] = (float)(((double)xp[j] - mean) * scale + shift);
+}
+
 CS_CLONES static void bn_normalize_clones(float *y, const float *x, const float *mean, const float *invstd, const float *gamma,
                       const float *beta, int n, int c, int hw)
 {
-    for (int ch = 0; ch < c; ch++)
-        normalize_channel(y, x, n, c, ch, (size_t)hw, mean[ch], invstd[ch], gamma[ch], beta[ch]);
+    const size_t plane = (size_t)hw;
+    for (int i = 0; i < n; i++)
+        for (int ch = 0; ch < c; ch++) {
+            const size_t off = ((size_t)i * (size_t)c + (size_t)ch) * plane;
+            affine_plane(y + off, x + off, plane, mean[ch], (double)invstd[ch] * (double)gamma[ch], beta[ch]);
+        }
 }
 
 void cs__bn_normalize(float *y, const float *x, const float *mean, const float *invstd, const float *gamma,
@@ -181,9 +238,16 @@ CS_CLONES static void bn_forward_eval_clones(float *y, const float *x, const flo
                          double eps)
 {
     const size_t plane = (size_t)hw;
-    for (int ch = 0; ch < c; ch++) {
-        const double scale = (double)gamma[ch] / sqrt((double)running_var[ch] + (double)eps);
-        affine_channel(y, x, n, c, ch, plane, running_mean[ch], scale, beta[ch]);
+    double scale[CBLOCK];
+    for (int c0 = 0; c0 < c; c0 += CBLOCK) {
+        const int cb = c - c0 < CBLOCK ? c - c0 : CBLOCK;
+        for (int b = 0; b < cb; b++)
+            scale[b] = (double)gamma[c0 + b] / sqrt((double)running_var[c0 + b] + (double)eps);
+        for (int i = 0; i < n; i++)
+            for (int b = 0; b < cb; b++) {
+                const size_t off = ((size_t)i * (size_t)c + (size_t)(c0 + b)) * plane;
+                affine_plane(y + off, x + off, plane, running_mean[c0 + b], scale[b], beta[c0 + b]);
+            }
     }
 }
 
@@ -270,12 +334,46 @@ void cs__bn_backward(float *dx, float *dgamma, float *dbeta, const float *dy, co
     }
 }
 
+/* channel_backward_sums of channels [c0, c0 + cb) in memory order (see block_sums). */
+CS_CLONES static void block_backward_sums(double *sum_dy, double *sum_dy_xhat, const float *dy, const float *x, int n,
+                                          int c, int c0, int cb, size_t plane, const float *mean,
+                                          const float *invstd)
+{
+    double s[CBLOCK][LANES], sx[CBLOCK][LANES];
+    for (int b = 0; b < cb; b++)
+        for (int l = 0; l < LANES; l++)
+            s[b][l] = sx[b][l] = 0.0;
+    for (int i = 0; i < n; i++)
+        for (int b = 0; b < cb; b++) {
+            const size_t off = ((size_t)i * (size_t)c + (size_t)(c0 + b)) * plane;
+            const float *xp = x + off, *dyp = dy + off;
+            const double mu = mean[c0 + b], is = invstd[c0 + b];
+            double *sb = s[b], *sxb = sx[b];
+            size_t j = 0;
+            for (; j + LANES <= plane; j += LANES)
+                for (int l = 0; l < LANES; l++) {
+                    const double g = dyp[j + l];
+                    sb[l] += g;
+                    sxb[l] += g * (((double)xp[j + l] - mu) * is);
+                }
+            for (int l = 0; j < plane; j++, l++) {
+                const double g = dyp[j];
+                sb[l] += g;
+                sxb[l] += g * (((double)xp[j] - mu) * is);
+            }
+        }
+    for (int b = 0; b < cb; b++) {
+        sum_dy[c0 + b] = add_lanes(s[b]);
+        sum_dy_xhat[c0 + b] = add_lanes(sx[b]);
+    }
+}
+
 void cs__bn_backward_partial(double *sums, const float *dy, const float *x, const float *save_mean,
                              const float *save_invstd, int n, int c, int hw)
 {
-    for (int ch = 0; ch < c; ch++)
-        channel_backward_sums(&sums[ch], &sums[c + ch], dy, x, n, c, ch, (size_t)hw, save_mean[ch],
-                              save_invstd[ch]);
+    for (int c0 = 0; c0 < c; c0 += CBLOCK)
+        block_backward_sums(sums, sums + c, dy, x, n, c, c0, c - c0 < CBLOCK ? c - c0 : CBLOCK, (size_t)hw,
+                            save_mean, save_invstd);
 }
 
 void cs__bn_backward_params(float *dgamma, float *dbeta, const double *sums, int parts, int c)
@@ -289,9 +387,32 @@ CS_CLONES static void bn_backward_input_clones(float *dx, const float *dy, const
                            const float *save_invstd, const float *gamma, const double *sums, int parts, int n,
                            int c, int hw, double m)
 {
-    for (int ch = 0; ch < c; ch++)
-        channel_dx(dx, dy, x, n, c, ch, (size_t)hw, save_mean[ch], save_invstd[ch], gamma[ch],
-                   combine(sums, parts, 2 * (size_t)c, ch), combine(sums, parts, 2 * (size_t)c, c + ch), m);
+    /* channel_dx's arithmetic, in memory order: per channel k = gamma invstd and the two means,
+     * then every element on its own */
+    const size_t plane = (size_t)hw;
+    double k[CBLOCK], mean_dy[CBLOCK], mean_dy_xhat[CBLOCK];
+    for (int c0 = 0; c0 < c; c0 += CBLOCK) {
+        const int cb = c - c0 < CBLOCK ? c - c0 : CBLOCK;
+        for (int b = 0; b < cb; b++) {
+            const int ch = c0 + b;
+            k[b] = (double)gamma[ch] * (double)save_invstd[ch];
+            mean_dy[b] = combine(sums, parts, 2 * (size_t)c, ch) / m;
+            mean_dy_xhat[b] = combine(sums, parts, 2 * (size_t)c, c + ch) / m;
+        }
+        for (int i = 0; i < n; i++)
+            for (int b = 0; b < cb; b++) {
+                const size_t off = ((size_t)i * (size_t)c + (size_t)(c0 + b)) * plane;
+                const float *xp = x + off, *dyp = dy + off;
+                float *dxp = dx + off;
+                const double mu = save_mean[c0 + b], is = save_invstd[c0 + b];
+                const double kb = k[b], mdy = mean_dy[b], mdyx = mean_dy_xhat[b];
+                for (size_t j = 0; j < plane; j++) {
+                    const double xhat = ((double)xp[j] - mu) * is;
+                    const double g = kb * ((double)dyp[j] - mdy - xhat * mdyx);
+                    dxp[j] = (float)((double)dxp[j] + g);
+                }
+            }
+    }
 }
 
 void cs__bn_backward_input(float *dx, const float *dy, const float *x, const float *save_mean,
