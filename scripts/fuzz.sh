@@ -59,7 +59,11 @@ done
 
 # Inputs up to 64 KiB: a CIFAR-10 archive of one record per batch is 27 KiB, a checkpoint of the
 # largest seed model 50 KiB.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:allocator_may_return_null=1}
+# A quarantine of 64 MiB instead of ASan's 256: freed memory is held back (and a use after free
+# seen) until 64 MiB more have been freed, still far more than one input of these targets frees,
+# and the memory recycled stays in cache and mapped (the IDX targets ran 1.3-1.5 times as many
+# inputs per CPU second with it).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:allocator_may_return_null=1:quarantine_size_mb=64}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 run_target() {
   local t=$1 dict=tests/fuzz/$1.dict args=()

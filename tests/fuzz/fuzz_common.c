@@ -62,9 +62,20 @@ const char *fuzz_memfile(int slot, const void *data, size_t n)
             fuzz_fail("memfd_create: %s", strerror(errno));
         snprintf(paths[slot], sizeof paths[slot], "/proc/self/fd/%d", fds[slot]);
     }
-    if (ftruncate(fds[slot], 0) != 0 || lseek(fds[slot], 0, SEEK_SET) != 0)
-        fuzz_fail("memfile reset: %s", strerror(errno));
-    write_all(fds[slot], data, n, "a memfile");
+    /* Overwrite, then cut to size: truncating to 0 first would free the file's pages and have
+     * the kernel clear new ones for every input. Readers open the path, so the offset of this
+     * descriptor does not matter. */
+    const char *p = data;
+    for (size_t done = 0; done < n;) {
+        ssize_t w = pwrite(fds[slot], p + done, n - done, (off_t)done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            fuzz_fail("cannot write a memfile: %s", strerror(errno));
+        done += (size_t)w;
+    }
+    if (ftruncate(fds[slot], (off_t)n) != 0)
+        fuzz_fail("memfile resize: %s", strerror(errno));
     return paths[slot];
 }
 
@@ -158,6 +169,44 @@ uint8_t *fuzz_gzip(const uint8_t *data, size_t n, size_t *out_len)
         free(out);
         return NULL;
     }
+    return out;
+}
+
+const uint8_t *fuzz_gzip_stored(const uint8_t *data, size_t n, size_t *out_len)
+{
+    static uint8_t *out;
+    static size_t cap;
+    const size_t block = 65535, blocks = n ? (n + block - 1) / block : 1;
+    const size_t need = 10 + 5 * blocks + n + 8;
+    if (need > cap) {
+        uint8_t *grown = realloc(out, need);
+        if (!grown)
+            fuzz_fail("out of memory");
+        out = grown;
+        cap = need;
+    }
+    /* Header: magic, deflate, no flags, no time, no extra flags, OS "Unix". */
+    static const uint8_t head[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
+    memcpy(out, head, sizeof head);
+    size_t at = sizeof head;
+    for (size_t b = 0, from = 0; b < blocks; b++) {
+        const size_t len = n - from < block ? n - from : block;
+        out[at++] = b + 1 == blocks; /* BFINAL, BTYPE 00 (stored) */
+        out[at++] = (uint8_t)len;
+        out[at++] = (uint8_t)(len >> 8);
+        out[at++] = (uint8_t)~len;
+        out[at++] = (uint8_t)(~len >> 8);
+        if (len)
+            memcpy(out + at, data + from, len);
+        at += len;
+        from += len;
+    }
+    const uint32_t crc = (uint32_t)crc32_z(crc32_z(0L, Z_NULL, 0), data, n), size = (uint32_t)n;
+    for (int i = 0; i < 4; i++)
+        out[at++] = (uint8_t)(crc >> (8 * i));
+    for (int i = 0; i < 4; i++)
+        out[at++] = (uint8_t)(size >> (8 * i));
+    *out_len = at;
     return out;
 }
 

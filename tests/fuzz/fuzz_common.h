@@ -28,8 +28,15 @@ void fuzz_write_file(const char *dir, const char *name, const void *data, size_t
  * (at most FUZZ_MAX_PARTS; the last part takes the rest). */
 int fuzz_split(const uint8_t *data, size_t size, const uint8_t **start, size_t *len);
 
-/* gzip (RFC 1952) of data into a buffer the caller frees; NULL if zlib fails. */
+/* gzip (RFC 1952) of data into a buffer the caller frees; NULL if zlib fails. Real deflate, for
+ * the seed corpora (make_seeds.c), so that the raw inputs hold compressed streams. */
 uint8_t *fuzz_gzip(const uint8_t *data, size_t n, size_t *out_len);
+
+/* gzip of data in stored (uncompressed) deflate blocks, for the targets' per-input copies: the
+ * library's reader gets the same bytes out of it as out of compressed data, at the cost of a
+ * CRC-32 instead of deflate's 128 KiB of state and its compression per input. The result lives
+ * in storage of the helper, valid until the next call; aborts if memory cannot be had. */
+const uint8_t *fuzz_gzip_stored(const uint8_t *data, size_t n, size_t *out_len);
 
 /* A property the library promises does not hold: print why and abort (a libFuzzer finding). */
 void fuzz_fail(const char *fmt, ...)

@@ -1,8 +1,6 @@
 /* libFuzzer target: IDX image files (cs_dataset_open_idx), raw and gzip-compressed. The input is
  * the image file; the label file is made to agree with the count its header claims (when that
  * is small), so that the reader gets past the count check to the pixels. */
-#include <stdlib.h>
-
 #include <classsens.h>
 
 #include "fuzz_common.h"
@@ -42,33 +40,43 @@ static void use(cs_dataset *ds)
 
 static uint8_t labels_file[8 + MAX_LABELS];
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* The label file for an image header that claims n records: n labels 0, 1, .., 9, 0, ..
+ * (the reader takes them before the pixels, so that they are reached). It stays as it is while
+ * n does not change. */
+static const char *labels_for(uint32_t n)
 {
-    uint32_t n = size >= 8 ? be32(data + 4) : 1;
-    if (n > MAX_LABELS)
-        n = 1;
-    labels_file[0] = 0;
-    labels_file[1] = 0;
-    labels_file[2] = 0x08;
-    labels_file[3] = 1;
+    static const char *path;
+    static uint32_t have;
+    if (path && have == n)
+        return path;
     labels_file[4] = (uint8_t)(n >> 24);
     labels_file[5] = (uint8_t)(n >> 16);
     labels_file[6] = (uint8_t)(n >> 8);
     labels_file[7] = (uint8_t)n;
-    for (uint32_t i = 0; i < n; i++)
-        labels_file[8 + i] = (uint8_t)(i % 10);
-    const char *labels = fuzz_memfile(1, labels_file, 8 + (size_t)n);
+    have = n;
+    return path = fuzz_memfile(1, labels_file, 8 + (size_t)n);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (labels_file[2] == 0) {
+        labels_file[2] = 0x08;
+        labels_file[3] = 1;
+        for (uint32_t i = 0; i < MAX_LABELS; i++)
+            labels_file[8 + i] = (uint8_t)(i % 10);
+    }
+    uint32_t n = size >= 8 ? be32(data + 4) : 1;
+    if (n > MAX_LABELS)
+        n = 1;
+    const char *labels = labels_for(n);
 
     cs_dataset *ds = NULL;
     if (cs_dataset_open_idx(&ds, fuzz_memfile(0, data, size), labels) == CS_OK)
         use(ds);
     size_t gz_len = 0;
-    uint8_t *gz = fuzz_gzip(data, size, &gz_len);
-    if (gz) {
-        if (cs_dataset_open_idx(&ds, fuzz_memfile(0, gz, gz_len), labels) == CS_OK)
-            use(ds);
-        free(gz);
-    }
+    const uint8_t *gz = fuzz_gzip_stored(data, size, &gz_len);
+    if (cs_dataset_open_idx(&ds, fuzz_memfile(0, gz, gz_len), labels) == CS_OK)
+        use(ds);
     return 0;
 }
