@@ -14,6 +14,9 @@
 #   CS_FUZZ_JOBS    targets run at once (default: the online CPUs)
 #   CS_FUZZ_RUNS    also stop a target after this many inputs (default: no limit)
 #   CS_FUZZ_CC      the compiler (default clang; scripts/setup.sh installs it)
+#   CS_FUZZ_TIMEOUT seconds one input may take before it counts as a finding (default 30):
+#                   libFuzzer measures wall time, so raise it where the fuzzers may be stopped
+#                   (SIGSTOP) for minutes by other work on the machine
 # The corpus each target grows is kept in BUILD/fuzz/corpus/TARGET and used by the next run;
 # findings (the inputs) go to BUILD/fuzz/findings/TARGET/, logs to BUILD/fuzz/logs/. Run it
 # under `nice -n 19` on a shared machine.
@@ -38,6 +41,7 @@ build=${CS_FUZZ_BUILD:-build-fuzz}
 jobs=${CS_FUZZ_JOBS:-$(nproc)}
 runs=${CS_FUZZ_RUNS:--1}
 cc=${CS_FUZZ_CC:-clang}
+timeout=${CS_FUZZ_TIMEOUT:-30}
 command -v "$cc" >/dev/null || { echo "fuzz: $cc not found (scripts/setup.sh installs clang)" >&2; exit 1; }
 
 echo "fuzz: building the targets with $cc in $build"
@@ -72,7 +76,7 @@ run_target() {
   # The argument parsers print every refusal; the library itself never prints.
   [ "$t" = cli_args ] && args+=(-close_fd_mask=3)
   "$build/tests/fuzz/fuzz_$t" "${args[@]}" -max_total_time="$seconds" -runs="$runs" -max_len=65536 \
-    -timeout=30 -rss_limit_mb=2560 -print_final_stats=1 \
+    -timeout="$timeout" -rss_limit_mb=2560 -print_final_stats=1 \
     -artifact_prefix="$out/findings/$t/" "$out/corpus/$t" "$out/seeds/$t" > "$out/logs/$t.log" 2>&1
 }
 
