@@ -54,10 +54,12 @@ static bool is_depthwise(const cs__gconv_shape *s)
  * (oh, ow) at oh wp + ow reads tap (ki, kj) at that index + ki wp + kj of the padded input. dx
  * is the same with dy padded by k - 1 - pad on each side (wq = w_in + k - 1 a row) and the
  * filter turned around. Taps in the padding now add products with zero, so a sum can come out
- * +0 where skipping them left -0; no other bit changes. Applies where pad <= k - 1. */
+ * +0 where skipping them left -0. Applies to "same" convolutions (2 pad = k - 1, odd k), where
+ * both padded planes have one geometry and dy padded is also dy on the output grid (shifted by
+ * pad rows and columns, its columns past w_out zero), which dW reads. */
 static bool padded_applies(const cs__conv_shape *s)
 {
-    return s->stride == 1 && s->kh == s->kw && s->kh <= 8 && s->pad <= s->kh - 1;
+    return s->stride == 1 && s->kh == s->kw && s->kh <= 8 && 2 * s->pad == s->kh - 1;
 }
 
 static size_t round16(size_t floats)
@@ -106,6 +108,22 @@ CS_CLONES static void tap_run(float *restrict g, const float *restrict p, float 
         g[j] += wv * p[j];
 }
 
+/* g[j] = wv * p[j] for j < n. */
+CS_CLONES static void scale_run(float *restrict g, const float *restrict p, float wv, size_t n)
+{
+    for (size_t j = 0; j < n; j++)
+        g[j] = wv * p[j];
+}
+
+/* dst's rows (rows x cols, dst_stride apart) += src's (src_stride apart). */
+CS_CLONES static void add_rows(float *restrict dst, size_t dst_stride, const float *restrict src, size_t src_stride,
+                               size_t rows, size_t cols)
+{
+    for (size_t r = 0; r < rows; r++)
+        for (size_t j = 0; j < cols; j++)
+            dst[r * dst_stride + j] += src[r * src_stride + j];
+}
+
 enum { RUN_LANES = 16 };
 
 /* The sum of a[j] b[j] for j < n, in RUN_LANES float lanes (j mod RUN_LANES) added in double
@@ -142,48 +160,50 @@ static void dw_forward_padded(float *y, const float *x, const float *f, float bi
     copy_rows(y, (size_t)s->w_out, grid, p->wp, (size_t)s->h_out, (size_t)s->w_out);
 }
 
-/* dx += the transposed convolution of one plane by the padded path: padq holds dy in its
- * interior (k - 1 - pad from each edge), grid dx (h_in rows wq apart). */
-static void dw_backward_data_padded(float *dx, const float *dy, const float *f, const cs__conv_shape *s,
-                                    const padded_geom *p, float *padq, float *grid)
+/* dW (C, 1, K, K) += and dx += of the padded path, channel by channel, sample by sample: dy
+ * padded into padq once for both. dW: x padded, each tap one dot_run of dy on the output grid
+ * (padq shifted by pad rows and columns) with the shifted padded x, the samples' sums added in
+ * double in sample order. dx: the taps of the turned-around filter summed over the grid (the
+ * first tap assigns), then added to dx. */
+static void dw_backward_padded(float *dx, float *dw, const float *dy, const float *x, const float *w,
+                               const cs__conv_shape *s, const padded_geom *p, float *pad, float *padq, float *grid)
 {
-    const int k = s->kh;
-    const size_t edge = (size_t)(k - 1 - s->pad);
-    copy_rows(padq + edge * p->wq + edge, p->wq, dy, (size_t)s->w_out, (size_t)s->h_out, (size_t)s->w_out);
-    copy_rows(grid, p->wq, dx, (size_t)s->w_in, (size_t)s->h_in, (size_t)s->w_in);
-    const size_t n = ((size_t)s->h_in - 1) * p->wq + (size_t)s->w_in;
-    for (int ki = 0; ki < k; ki++)
-        for (int kj = 0; kj < k; kj++)
-            tap_run(grid, padq + (size_t)(k - 1 - ki) * p->wq + (size_t)(k - 1 - kj), f[ki * k + kj], n);
-    copy_rows(dx, (size_t)s->w_in, grid, p->wq, (size_t)s->h_in, (size_t)s->w_in);
-}
-
-/* dw (C, 1, K, K) += the depthwise weight gradient by the padded path: per channel and sample,
- * x padded and dy on the padded grid (its columns past w_out zero), each tap one dot_run; the
- * samples' sums added in double in sample order. */
-static void dw_backward_weights_padded(float *dw, const float *dy, const float *x, const cs__conv_shape *s,
-                                       const padded_geom *p, float *pad, float *grid)
-{
-    const int k = s->kh;
+    const int k = s->kh, taps = k * k;
+    const size_t wp = p->wp, edge = (size_t)s->pad;
     const size_t x_plane = (size_t)s->h_in * (size_t)s->w_in, y_plane = (size_t)s->h_out * (size_t)s->w_out;
-    const size_t n = ((size_t)s->h_out - 1) * p->wp + (size_t)s->w_out;
-    memset(grid, 0, n * sizeof *grid);
+    const size_t n = ((size_t)s->h_out - 1) * wp + (size_t)s->w_out; /* h_out = h_in, w_out = w_in */
+    const float *on_grid = padq + edge * (wp + 1);
     for (int c = 0; c < s->c_out; c++) {
+        const float *f = w + (size_t)c * (size_t)taps;
         double acc[64];
-        const int taps = k * k;
         for (int t = 0; t < taps; t++)
             acc[t] = 0.0;
         for (int smp = 0; smp < s->n; smp++) {
             const size_t plane = (size_t)smp * (size_t)s->c_out + (size_t)c;
-            copy_rows(pad + (size_t)s->pad * p->wp + (size_t)s->pad, p->wp, x + plane * x_plane, (size_t)s->w_in,
-                      (size_t)s->h_in, (size_t)s->w_in);
-            copy_rows(grid, p->wp, dy + plane * y_plane, (size_t)s->w_out, (size_t)s->h_out, (size_t)s->w_out);
-            for (int ki = 0; ki < k; ki++)
-                for (int kj = 0; kj < k; kj++)
-                    acc[ki * k + kj] += dot_run(grid, pad + (size_t)ki * p->wp + (size_t)kj, n);
+            copy_rows(padq + edge * wp + edge, wp, dy + plane * y_plane, (size_t)s->w_out, (size_t)s->h_out,
+                      (size_t)s->w_out);
+            if (dw) {
+                copy_rows(pad + edge * wp + edge, wp, x + plane * x_plane, (size_t)s->w_in, (size_t)s->h_in,
+                          (size_t)s->w_in);
+                for (int ki = 0; ki < k; ki++)
+                    for (int kj = 0; kj < k; kj++)
+                        acc[ki * k + kj] += dot_run(on_grid, pad + (size_t)ki * wp + (size_t)kj, n);
+            }
+            if (dx) {
+                for (int ki = 0; ki < k; ki++)
+                    for (int kj = 0; kj < k; kj++) {
+                        const float *q = padq + (size_t)(k - 1 - ki) * wp + (size_t)(k - 1 - kj);
+                        if (ki == 0 && kj == 0)
+                            scale_run(grid, q, f[0], n);
+                        else
+                            tap_run(grid, q, f[ki * k + kj], n);
+                    }
+                add_rows(dx + plane * x_plane, (size_t)s->w_in, grid, wp, (size_t)s->h_in, (size_t)s->w_in);
+            }
         }
-        for (int t = 0; t < taps; t++)
-            dw[(size_t)c * (size_t)taps + (size_t)t] += (float)acc[t];
+        if (dw)
+            for (int t = 0; t < taps; t++)
+                dw[(size_t)c * (size_t)taps + (size_t)t] += (float)acc[t];
     }
 }
 
@@ -392,14 +412,8 @@ void cs__gconv2d_backward(float *dx, float *dw, float *db, const float *dy, cons
             float *pad = work, *padq = pad + round16(p.hp * p.wp), *grid = padq + round16(p.hq * p.wq);
             memset(pad, 0, p.hp * p.wp * sizeof *pad);
             memset(padq, 0, p.hq * p.wq * sizeof *padq);
-            if (dw)
-                dw_backward_weights_padded(dw, dy, x, cs, &p, pad, grid);
-            if (dx) {
-                memset(grid, 0, p.grid * sizeof *grid);
-                for (size_t q = 0; q < (size_t)cs->n * (size_t)cs->c_out; q++)
-                    dw_backward_data_padded(dx + q * x_plane, dy + q * y_plane, w + q % (size_t)cs->c_out * kk, cs,
-                                            &p, padq, grid);
-            }
+            if (dw || dx)
+                dw_backward_padded(dx, dw, dy, x, w, cs, &p, pad, padq, grid);
             return;
         }
         if (dw)
