@@ -33,18 +33,73 @@ static double add_lanes(const double *lane)
     return sum;
 }
 
+/* One plane's part of the per-channel reductions, element j into lane j % LANES: the sum of
+ * x, the sum of squared deviations from mean, and backward's sums of dy and dy * x_hat. Every
+ * reduction below, channel by channel or in memory order, is these in sample order. */
+static inline void plane_sum(double *lane, const float *xp, size_t plane)
+{
+    size_t j = 0;
+    for (; j + LANES <= plane; j += LANES)
+        for (int l = 0; l < LANES; l++)
+            lane[l] += xp[j + l];
+    for (int l = 0; j < plane; j++, l++)
+        lane[l] += xp[j];
+}
+
+static inline void plane_ssd(double *lane, const float *xp, size_t plane, double mean)
+{
+    size_t j = 0;
+    for (; j + LANES <= plane; j += LANES)
+        for (int l = 0; l < LANES; l++) {
+            const double d = (double)xp[j + l] - mean;
+            lane[l] += d * d;
+        }
+    for (int l = 0; j < plane; j++, l++) {
+        const double d = (double)xp[j] - mean;
+        lane[l] += d * d;
+    }
+}
+
+static inline void plane_backward_sums(double *s, double *sx, const float *dyp, const float *xp, size_t plane,
+                                       double mean, double invstd)
+{
+    size_t j = 0;
+    for (; j + LANES <= plane; j += LANES)
+        for (int l = 0; l < LANES; l++) {
+            const double g = dyp[j + l];
+            s[l] += g;
+            sx[l] += g * (((double)xp[j + l] - mean) * invstd);
+        }
+    for (int l = 0; j < plane; j++, l++) {
+        const double g = dyp[j];
+        s[l] += g;
+        sx[l] += g * (((double)xp[j] - mean) * invstd);
+    }
+}
+
+/* dx += k (dy - mean_dy - x_hat mean_dy_xhat) over one plane. */
+static inline void plane_dx(float *dxp, const float *dyp, const float *xp, size_t plane, double mean, double invstd,
+                            double k, double mean_dy, double mean_dy_xhat)
+{
+    for (size_t j = 0; j < plane; j++) {
+        const double xhat = ((double)xp[j] - mean) * invstd;
+        const double g = k * ((double)dyp[j] - mean_dy - xhat * mean_dy_xhat);
+        dxp[j] = (float)((double)dxp[j] + g);
+    }
+}
+
+/* y = (x - mean) * scale + shift over one plane. */
+static inline void affine_plane(float *yp, const float *xp, size_t plane, double mean, double scale, double shift)
+{
+    for (size_t j = 0; j < plane; j++)
+        yp[j] = (float)(((double)xp[j] - mean) * scale + shift);
+}
+
 CS_CLONES static double channel_sum(const float *x, int n, int c, int ch, size_t plane)
 {
     double lane[LANES] = { 0 };
-    for (int i = 0; i < n; i++) {
-        const float *xp = x + ((size_t)i * (size_t)c + (size_t)ch) * plane;
-        size_t j = 0;
-        for (; j + LANES <= plane; j += LANES)
-            for (int l = 0; l < LANES; l++)
-                lane[l] += xp[j + l];
-        for (int l = 0; j < plane; j++, l++)
-            lane[l] += xp[j];
-    }
+    for (int i = 0; i < n; i++)
+        plane_sum(lane, x + ((size_t)i * (size_t)c + (size_t)ch) * plane, plane);
     return add_lanes(lane);
 }
 
@@ -53,19 +108,8 @@ CS_CLONES static double channel_sum(const float *x, int n, int c, int ch, size_t
 CS_CLONES static double channel_ssd(const float *x, int n, int c, int ch, size_t plane, double mean)
 {
     double lane[LANES] = { 0 };
-    for (int i = 0; i < n; i++) {
-        const float *xp = x + ((size_t)i * (size_t)c + (size_t)ch) * plane;
-        size_t j = 0;
-        for (; j + LANES <= plane; j += LANES)
-            for (int l = 0; l < LANES; l++) {
-                const double d = (double)xp[j + l] - mean;
-                lane[l] += d * d;
-            }
-        for (int l = 0; j < plane; j++, l++) {
-            const double d = (double)xp[j] - mean;
-            lane[l] += d * d;
-        }
-    }
+    for (int i = 0; i < n; i++)
+        plane_ssd(lane, x + ((size_t)i * (size_t)c + (size_t)ch) * plane, plane, mean);
     return add_lanes(lane);
 }
 
@@ -89,26 +133,10 @@ CS_CLONES static void block_sums(double *sums, const float *x, const float *mean
     for (int i = 0; i < n; i++)
         for (int b = 0; b < cb; b++) {
             const float *xp = x + ((size_t)i * (size_t)c + (size_t)(c0 + b)) * plane;
-            double *ln = lane[b];
-            size_t j = 0;
-            if (mean == NULL) {
-                for (; j + LANES <= plane; j += LANES)
-                    for (int l = 0; l < LANES; l++)
-                        ln[l] += xp[j + l];
-                for (int l = 0; j < plane; j++, l++)
-                    ln[l] += xp[j];
-            } else {
-                const double mu = mean[c0 + b];
-                for (; j + LANES <= plane; j += LANES)
-                    for (int l = 0; l < LANES; l++) {
-                        const double d = (double)xp[j + l] - mu;
-                        ln[l] += d * d;
-                    }
-                for (int l = 0; j < plane; j++, l++) {
-                    const double d = (double)xp[j] - mu;
-                    ln[l] += d * d;
-                }
-            }
+            if (mean == NULL)
+                plane_sum(lane[b], xp, plane);
+            else
+                plane_ssd(lane[b], xp, plane, mean[c0 + b]);
         }
     for (int b = 0; b < cb; b++)
         sums[c0 + b] = add_lanes(lane[b]);
@@ -137,10 +165,7 @@ CS_CLONES static void affine_channel(float *y, const float *x, int n, int c, int
 {
     for (int i = 0; i < n; i++) {
         const size_t off = ((size_t)i * (size_t)c + (size_t)ch) * plane;
-        const float *xp = x + off;
-        float *yp = y + off;
-        for (size_t j = 0; j < plane; j++)
-            yp[j] = (float)(((double)xp[j] - mean) * scale + shift);
+        affine_plane(y + off, x + off, plane, mean, scale, shift);
     }
 }
 
@@ -208,14 +233,6 @@ void cs__bn_update_running(float *running_mean, float *running_var, const float 
         update_running(running_mean, running_var, ch, mean[ch], combine(ssd, parts, (size_t)c, ch), m, momentum);
 }
 
-/* y = (x - mean) * scale + shift of every plane, in memory order (as affine_channel per plane). */
-static inline void affine_plane(float *restrict yp, const float *restrict xp, size_t plane, double mean, double scale,
-                                double shift)
-{
-    for (size_t j = 0; j < plane; j++)
-        yp[j] = (float)(((double)xp[j] - mean) * scale + shift);
-}
-
 CS_CLONES static void bn_normalize_clones(float *y, const float *x, const float *mean, const float *invstd, const float *gamma,
                       const float *beta, int n, int c, int hw)
 {
@@ -271,20 +288,7 @@ CS_CLONES static void channel_backward_sums(double *sum_dy, double *sum_dy_xhat,
     double s[LANES] = { 0 }, sx[LANES] = { 0 };
     for (int i = 0; i < n; i++) {
         const size_t off = ((size_t)i * (size_t)c + (size_t)ch) * plane;
-        const float *xp = x + off;
-        const float *dyp = dy + off;
-        size_t j = 0;
-        for (; j + LANES <= plane; j += LANES)
-            for (int l = 0; l < LANES; l++) {
-                const double g = dyp[j + l];
-                s[l] += g;
-                sx[l] += g * (((double)xp[j + l] - mean) * invstd);
-            }
-        for (int l = 0; j < plane; j++, l++) {
-            const double g = dyp[j];
-            s[l] += g;
-            sx[l] += g * (((double)xp[j] - mean) * invstd);
-        }
+        plane_backward_sums(s, sx, dy + off, x + off, plane, mean, invstd);
     }
     *sum_dy = add_lanes(s);
     *sum_dy_xhat = add_lanes(sx);
@@ -294,18 +298,9 @@ CS_CLONES static void channel_dx(float *dx, const float *dy, const float *x, int
                        double invstd, float gamma, double sum_dy, double sum_dy_xhat, double m)
 {
     const double k = (double)gamma * invstd;
-    const double mean_dy = sum_dy / m;
-    const double mean_dy_xhat = sum_dy_xhat / m;
     for (int i = 0; i < n; i++) {
         const size_t off = ((size_t)i * (size_t)c + (size_t)ch) * plane;
-        const float *xp = x + off;
-        const float *dyp = dy + off;
-        float *dxp = dx + off;
-        for (size_t j = 0; j < plane; j++) {
-            const double xhat = ((double)xp[j] - mean) * invstd;
-            const double g = k * ((double)dyp[j] - mean_dy - xhat * mean_dy_xhat);
-            dxp[j] = (float)((double)dxp[j] + g);
-        }
+        plane_dx(dx + off, dy + off, x + off, plane, mean, invstd, k, sum_dy / m, sum_dy_xhat / m);
     }
 }
 
@@ -346,21 +341,7 @@ CS_CLONES static void block_backward_sums(double *sum_dy, double *sum_dy_xhat, c
     for (int i = 0; i < n; i++)
         for (int b = 0; b < cb; b++) {
             const size_t off = ((size_t)i * (size_t)c + (size_t)(c0 + b)) * plane;
-            const float *xp = x + off, *dyp = dy + off;
-            const double mu = mean[c0 + b], is = invstd[c0 + b];
-            double *sb = s[b], *sxb = sx[b];
-            size_t j = 0;
-            for (; j + LANES <= plane; j += LANES)
-                for (int l = 0; l < LANES; l++) {
-                    const double g = dyp[j + l];
-                    sb[l] += g;
-                    sxb[l] += g * (((double)xp[j + l] - mu) * is);
-                }
-            for (int l = 0; j < plane; j++, l++) {
-                const double g = dyp[j];
-                sb[l] += g;
-                sxb[l] += g * (((double)xp[j] - mu) * is);
-            }
+            plane_backward_sums(s[b], sx[b], dy + off, x + off, plane, mean[c0 + b], invstd[c0 + b]);
         }
     for (int b = 0; b < cb; b++) {
         sum_dy[c0 + b] = add_lanes(s[b]);
@@ -402,15 +383,8 @@ CS_CLONES static void bn_backward_input_clones(float *dx, const float *dy, const
         for (int i = 0; i < n; i++)
             for (int b = 0; b < cb; b++) {
                 const size_t off = ((size_t)i * (size_t)c + (size_t)(c0 + b)) * plane;
-                const float *xp = x + off, *dyp = dy + off;
-                float *dxp = dx + off;
-                const double mu = save_mean[c0 + b], is = save_invstd[c0 + b];
-                const double kb = k[b], mdy = mean_dy[b], mdyx = mean_dy_xhat[b];
-                for (size_t j = 0; j < plane; j++) {
-                    const double xhat = ((double)xp[j] - mu) * is;
-                    const double g = kb * ((double)dyp[j] - mdy - xhat * mdyx);
-                    dxp[j] = (float)((double)dxp[j] + g);
-                }
+                plane_dx(dx + off, dy + off, x + off, plane, save_mean[c0 + b], save_invstd[c0 + b], k[b], mean_dy[b],
+                         mean_dy_xhat[b]);
             }
     }
 }
