@@ -11,9 +11,9 @@
  *
  * Depthwise (groups == C_in == C_out, MobileNetV2's 3x3 layers): each channel is convolved with
  * its own K x K filter, 9 multiply-adds per output at 3x3 — far too little work per channel for
- * a GEMM, so it is a direct loop over the plane instead (no im2col). At stride 1 (with pad <=
- * K - 1) the planes are first copied into zero-padded ones in the workspace (padded_* below), so
- * that each tap is one loop over the whole plane; otherwise:
+ * a GEMM, so it is a direct loop over the plane instead (no im2col). At stride 1 with "same"
+ * padding (2 pad = K - 1) the planes are first copied into zero-padded ones in the workspace
+ * (padded_* below), so that each tap is one loop over the whole plane; otherwise:
  *   forward  y[oh][ow]  = b + sum over (ki, kj) in row-major order of w[ki][kj] x[ih][iw]
  *   dx       dx[ih][iw] += w[ki][kj] dy[oh][ow], walking (ki, kj, oh) in order
  *   dw       dw[ki][kj] += sum over samples, rows and columns of dy[oh][ow] x[ih][iw]
@@ -52,11 +52,11 @@ static bool is_depthwise(const cs__gconv_shape *s)
  * MobileNetV2's 7x7 layers, too short to vectorise). An output plane is laid out on the padded
  * input's grid, wp = w_in + 2 pad floats a row, of which the first w_out are outputs; output
  * (oh, ow) at oh wp + ow reads tap (ki, kj) at that index + ki wp + kj of the padded input. dx
- * is the same with dy padded by k - 1 - pad on each side (wq = w_in + k - 1 a row) and the
- * filter turned around. Taps in the padding now add products with zero, so a sum can come out
- * +0 where skipping them left -0. Applies to "same" convolutions (2 pad = k - 1, odd k), where
- * both padded planes have one geometry and dy padded is also dy on the output grid (shifted by
- * pad rows and columns, its columns past w_out zero), which dW reads. */
+ * is the same with dy padded likewise and the filter turned around. Taps in the padding now add
+ * products with zero, so a sum can come out +0 where skipping them left -0. Applies to "same"
+ * convolutions (2 pad = k - 1, odd k): input and output planes are one size, so the padded x,
+ * the padded dy and the output grid all fit hp x wp floats, and the padded dy shifted by pad
+ * rows and columns is dy on the output grid (its columns past w_out zero), which dW reads. */
 static bool padded_applies(const cs__conv_shape *s)
 {
     return s->stride == 1 && s->kh == s->kw && s->kh <= 8 && 2 * s->pad == s->kh - 1;
@@ -67,32 +67,25 @@ static size_t round16(size_t floats)
     return (floats + 15) / 16 * 16;
 }
 
-/* The three planes of the padded path: the padded input (hp x wp), the padded dy (hq x wq) and
- * one grid of the larger of h_out x wp and h_in x wq floats. */
+/* The padded path's row length wp = w_in + 2 pad and plane of hp x wp floats (hp = h_in + 2
+ * pad): the workspace holds three such planes, each a multiple of 16 floats (padded x, padded
+ * dy, output grid). */
 typedef struct padded_geom {
-    size_t hp, wp, hq, wq, grid;
+    size_t wp, plane;
 } padded_geom;
 
 static padded_geom padded_geom_of(const cs__conv_shape *s)
 {
-    padded_geom p;
-    p.hp = (size_t)s->h_in + 2 * (size_t)s->pad;
-    p.wp = (size_t)s->w_in + 2 * (size_t)s->pad;
-    p.hq = (size_t)s->h_in + (size_t)s->kh - 1;
-    p.wq = (size_t)s->w_in + (size_t)s->kh - 1;
-    const size_t out_grid = (size_t)s->h_out * p.wp, in_grid = (size_t)s->h_in * p.wq;
-    p.grid = out_grid > in_grid ? out_grid : in_grid;
-    return p;
+    const size_t wp = (size_t)s->w_in + 2 * (size_t)s->pad;
+    return (padded_geom){ .wp = wp, .plane = round16(((size_t)s->h_in + 2 * (size_t)s->pad) * wp) };
 }
 
 static size_t padded_floats(const cs__conv_shape *s)
 {
-    const padded_geom p = padded_geom_of(s);
-    return round16(p.hp * p.wp) + round16(p.hq * p.wq) + round16(p.grid);
+    return 3 * padded_geom_of(s).plane;
 }
 
-/* dst's rows (rows x cols, dst_stride apart) = src's (src_stride apart). A loop, not memcpy:
- * the rows are 4 to 30 floats, where the calls cost more than the copying. */
+/* dst's rows (rows x cols, dst_stride apart) = src's (src_stride apart). */
 CS_CLONES static void copy_rows(float *restrict dst, size_t dst_stride, const float *restrict src, size_t src_stride,
                                 size_t rows, size_t cols)
 {
@@ -368,9 +361,8 @@ void cs__gconv2d_forward(float *y, const float *x, const float *w, const float *
         const size_t kk = (size_t)cs->kh * (size_t)cs->kw;
         if (padded_applies(cs)) {
             const padded_geom p = padded_geom_of(cs);
-            float *pad = work, *grid = work + round16(p.hp * p.wp) + round16(p.hq * p.wq);
-            memset(pad, 0, p.hp * p.wp * sizeof *pad);
-            memset(grid, 0, p.grid * sizeof *grid);
+            float *pad = work, *grid = work + p.plane; /* grid: every float read is written first */
+            memset(pad, 0, p.plane * sizeof *pad);
             for (size_t q = 0; q < (size_t)cs->n * (size_t)cs->c_out; q++)
                 dw_forward_padded(y + q * y_plane, x + q * x_plane, w + q % (size_t)cs->c_out * kk,
                                   b ? b[q % (size_t)cs->c_out] : 0.0f, cs, &p, pad, grid);
@@ -409,9 +401,8 @@ void cs__gconv2d_backward(float *dx, float *dw, float *db, const float *dy, cons
         const size_t kk = (size_t)cs->kh * (size_t)cs->kw;
         if (padded_applies(cs)) {
             const padded_geom p = padded_geom_of(cs);
-            float *pad = work, *padq = pad + round16(p.hp * p.wp), *grid = padq + round16(p.hq * p.wq);
-            memset(pad, 0, p.hp * p.wp * sizeof *pad);
-            memset(padq, 0, p.hq * p.wq * sizeof *padq);
+            float *pad = work, *padq = pad + p.plane, *grid = padq + p.plane;
+            memset(pad, 0, 2 * p.plane * sizeof *pad); /* pad and padq */
             if (dw || dx)
                 dw_backward_padded(dx, dw, dy, x, w, cs, &p, pad, padq, grid);
             return;

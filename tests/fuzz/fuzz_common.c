@@ -36,6 +36,19 @@ void fuzz_fail(const char *fmt, ...)
     abort();
 }
 
+uint32_t fuzz_get_be32(const uint8_t *b)
+{
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+void fuzz_put_be32(uint8_t *b, uint32_t v)
+{
+    b[0] = (uint8_t)(v >> 24);
+    b[1] = (uint8_t)(v >> 16);
+    b[2] = (uint8_t)(v >> 8);
+    b[3] = (uint8_t)v;
+}
+
 static void write_all(int fd, const void *data, size_t n, const char *what)
 {
     const char *p = data;

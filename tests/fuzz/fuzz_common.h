@@ -12,6 +12,10 @@
 #define FUZZ_SEPARATOR "\n%%cs-fuzz-next-file%%\n"
 #define FUZZ_MAX_PARTS 64
 
+/* The big-endian 32-bit number at b, and v stored big-endian at b (IDX headers). */
+uint32_t fuzz_get_be32(const uint8_t *b);
+void fuzz_put_be32(uint8_t *b, uint32_t v);
+
 /* A file in memory (memfd) reachable by path ("/proc/self/fd/N"); slot 0..7, reused between
  * inputs. Returns the path (static storage of the slot); aborts if memory cannot be had. */
 const char *fuzz_memfile(int slot, const void *data, size_t n);

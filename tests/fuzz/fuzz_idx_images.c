@@ -7,11 +7,6 @@
 
 #define MAX_LABELS 65536
 
-static uint32_t be32(const uint8_t *b)
-{
-    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
 /* What a consumer of a loaded data set would touch. */
 static void use(cs_dataset *ds)
 {
@@ -49,10 +44,7 @@ static const char *labels_for(uint32_t n)
     static uint32_t have;
     if (path && have == n)
         return path;
-    labels_file[4] = (uint8_t)(n >> 24);
-    labels_file[5] = (uint8_t)(n >> 16);
-    labels_file[6] = (uint8_t)(n >> 8);
-    labels_file[7] = (uint8_t)n;
+    fuzz_put_be32(labels_file + 4, n);
     have = n;
     return path = fuzz_memfile(1, labels_file, 8 + (size_t)n);
 }
@@ -66,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (uint32_t i = 0; i < MAX_LABELS; i++)
             labels_file[8 + i] = (uint8_t)(i % 10);
     }
-    uint32_t n = size >= 8 ? be32(data + 4) : 1;
+    uint32_t n = size >= 8 ? fuzz_get_be32(data + 4) : 1;
     if (n > MAX_LABELS)
         n = 1;
     const char *labels = labels_for(n);

@@ -9,11 +9,6 @@
 
 #define MAX_IMAGES 65536
 
-static uint32_t be32(const uint8_t *b)
-{
-    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
 static void use(cs_dataset *ds, int want_k)
 {
     const size_t n = cs_dataset_size(ds);
@@ -59,10 +54,7 @@ static const char *images_for(uint32_t n, size_t size, int gzip_input)
     const size_t len = room >= 8 && n <= room - 8 ? 16 + 4 * (size_t)n : 16;
     if (path && have_n == n && have_len == len)
         return path;
-    images_file[4] = (uint8_t)(n >> 24);
-    images_file[5] = (uint8_t)(n >> 16);
-    images_file[6] = (uint8_t)(n >> 8);
-    images_file[7] = (uint8_t)n;
+    fuzz_put_be32(images_file + 4, n);
     have_n = n;
     have_len = len;
     return path = fuzz_memfile(1, images_file, len);
@@ -77,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (uint32_t i = 0; i < 4 * MAX_IMAGES; i++)
             images_file[16 + i] = (uint8_t)(i * 37u);
     }
-    uint32_t n = size >= 8 ? be32(data + 4) : 1;
+    uint32_t n = size >= 8 ? fuzz_get_be32(data + 4) : 1;
     if (n > MAX_IMAGES)
         n = 1;
     const char *images = images_for(n, size, size >= 2 && data[0] == 0x1f && data[1] == 0x8b);
