@@ -258,6 +258,49 @@ START_TEST(bad_records_are_refused_with_offsets)
 }
 END_TEST
 
+/* Gzip files in the directory: a batch larger than the reader's first buffer (64 KiB), which
+ * grows while it reads, and a meta file that is refused at 4,096 bytes as a raw one is (a
+ * compressed one of that size overran the reader's copy before). */
+START_TEST(gzip_files_in_a_directory)
+{
+    char *d = cs_test_path(cs_test_dir, "gz");
+    ck_assert_int_eq(mkdir(d, 0755), 0);
+    size_t len;
+    uint8_t *buf = cs_test_cifar_batch(&len, 50, NULL, 7u);
+    ck_assert_uint_gt(len, 2 * 64 * 1024);
+    char *p = cs_test_path(d, "test_batch.bin");
+    cs_test_write(p, buf, len, 1);
+    free(p);
+    p = cs_test_path(d, "batches.meta.txt");
+    cs_test_write(p, meta, strlen(meta), 1);
+    cs_dataset *ds = NULL;
+    ck_assert_int_eq(cs_dataset_open_cifar10(&ds, d, CS_SPLIT_TEST), CS_OK);
+    ck_assert_uint_eq(cs_dataset_size(ds), 50);
+    ck_assert_str_eq(cs_dataset_class_name(ds, 1), "car");
+    for (size_t i = 0; i < 50; i++)
+        ck_assert_int_eq(cs_dataset_label(ds, i), buf[i * 3073]);
+    cs_dataset_destroy(ds);
+    char big[4096];
+    memset(big, '\n', sizeof big);
+    memcpy(big, meta, strlen(meta));
+    for (size_t n = sizeof big - 1; n <= sizeof big; n++) {
+        for (int gz = 0; gz <= 1; gz++) {
+            cs_test_write(p, big, n, gz);
+            if (n < sizeof big) {
+                ck_assert_int_eq(cs_dataset_open_cifar10(&ds, d, CS_SPLIT_TEST), CS_OK);
+                cs_dataset_destroy(ds);
+            } else {
+                cs_assert_fails(cs_dataset_open_cifar10(&ds, d, CS_SPLIT_TEST), CS_ERR_FORMAT,
+                                "larger than the 4096 bytes expected of it");
+            }
+        }
+    }
+    free(p);
+    free(buf);
+    free(d);
+}
+END_TEST
+
 START_TEST(damaged_archives_are_refused)
 {
     cs_test_tar t = { 0 };
@@ -357,6 +400,7 @@ int main(void)
     tcase_add_test(tc, gnu_tar_archives_load);
     tcase_add_test(tc, missing_batches_and_members_are_named);
     tcase_add_test(tc, bad_records_are_refused_with_offsets);
+    tcase_add_test(tc, gzip_files_in_a_directory);
     tcase_add_test(tc, damaged_archives_are_refused);
     tcase_add_test(tc, random_damage_never_crashes);
     suite_add_tcase(s, tc);
