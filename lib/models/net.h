@@ -66,6 +66,8 @@ typedef struct cs__node {
     bool bias;                /* conv and linear */
     double p;                 /* dropout probability */
     int first_tensor;         /* index of this node's first named tensor, -1 if none */
+    size_t grad_from, grad_count; /* its trainable tensors: floats [grad_from, + grad_count) of
+                                     params and grads (they are added one after the other) */
 } cs__node;
 
 typedef struct cs__named_tensor {
@@ -85,8 +87,10 @@ typedef struct cs__net_plan {
     bool has_grads;               /* dact holds buffers (training); evaluation needs none */
     size_t *act_stride, *dact_stride; /* per activation id: floats from one member's region to the next */
     float *out;                   /* (batch, K): the logits gathered from the members */
-    float *grads_private;         /* (members - 1) x n_params gradient blocks of members 1..; zero
-                                     outside backward */
+    float *grads_private;         /* (members - 1) x grads_window floats: the parameter gradients
+                                     of members 1.. for one node at a time (net_run.c); zero
+                                     outside a node's backward */
+    size_t grads_window;          /* the largest grad_count of a CS__OP_MEMBER_GRADS node */
     float **act, **dact;          /* per activation id; dact entries NULL without has_grads */
     int *owner;                   /* per activation id: the id whose buffers it uses — itself, or
                                      for an op run in place, its input's */
@@ -128,9 +132,10 @@ typedef struct cs__net {
     /* Data parallelism (cs__net_set_threads): a batch is cut into `members` contiguous shares
      * of whole samples (cs__team_share), each run through the whole network by one member of
      * the team, every GEMM single-threaded; the members meet only where an op needs the whole
-     * batch (BatchNorm's statistics) and at the end of backward (the parameter gradients of
-     * members 1.. are summed into grads in member order). threads 0: one member and OpenBLAS
-     * as configured. */
+     * batch (BatchNorm's statistics) and after the backward of each node with parameter
+     * gradients (those of members 1.. are summed into grads in member order, layer by layer,
+     * so that members 1.. need a window as large as the largest layer's instead of a whole
+     * gradient block each). threads 0: one member and OpenBLAS as configured. */
     int threads;
     int members;
     cs__team *team;

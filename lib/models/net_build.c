@@ -78,10 +78,14 @@ int cs__net_add_tensor(cs__net *net, cs__node *node, const char *prefix, const c
     }
     t->trainable = trainable;
     t->offset = trainable ? net->n_params : net->n_buffers;
-    if (trainable)
+    if (trainable) {
+        if (node->grad_count == 0)
+            node->grad_from = net->n_params;
+        node->grad_count += t->count;
         net->n_params += t->count;
-    else
+    } else {
         net->n_buffers += t->count;
+    }
     if (node->first_tensor < 0)
         node->first_tensor = net->n_tensors;
     net->n_tensors++;

@@ -36,6 +36,7 @@ void cs__net_plan_free(cs__net *net)
     net->plan.out = NULL;
     cs__aligned_free(net->plan.grads_private);
     net->plan.grads_private = NULL;
+    net->plan.grads_window = 0;
     free(net->plan.act);
     free(net->plan.dact);
     free(net->plan.owner);
@@ -52,12 +53,14 @@ void cs__net_plan_free(cs__net *net)
     net->plan.has_grads = false;
 }
 
-/* Which nodes of ops that may run in place (CS__OP_IN_PLACE: ReLU, flatten, dropout) do,
- * writing their output over their input (and, in backward, their input's gradient over their
- * output's). Safe when the input is the node's alone — one consumer, not the network input —
- * and the input's producer does not read its own output in backward (CS__OP_READS_OUTPUT: a
- * ReLU does). Nothing else reads an overwritten value: every other backward reads its input,
- * saved statistics, indices or masks. Halves the memory of every conv-BN-ReLU stage's tail. */
+/* Which nodes of ops that may run in place (CS__OP_IN_PLACE: ReLU, flatten, dropout; in a
+ * plan without gradients also CS__OP_IN_PLACE_EVAL: BatchNorm) do, writing their output over
+ * their input (and, in backward, their input's gradient over their output's). Safe when the
+ * input is the node's alone — one consumer, not the network input — and the input's producer
+ * does not read its own output in backward (CS__OP_READS_OUTPUT: a ReLU does). Nothing else
+ * reads an overwritten value: every other backward reads its input, saved statistics, indices
+ * or masks. Halves the memory of every conv-BN-ReLU stage's tail; in evaluation the whole
+ * stage lives in one buffer. */
 static void plan_in_place(cs__net *net)
 {
     int *consumers = net->plan.owner; /* reused as a counter first */
@@ -70,8 +73,9 @@ static void plan_in_place(cs__net *net)
     for (int n = 1; in_place && n < net->n_nodes; n++) {
         const cs__node *node = &net->nodes[n];
         const int a = node->in[0];
-        if (!(cs__op_def_of(node->op)->flags & CS__OP_IN_PLACE) || a == 0 ||
-            consumers[a] != 1 || node->out == net->logits)
+        const unsigned flags = cs__op_def_of(node->op)->flags;
+        const bool may = (flags & CS__OP_IN_PLACE) || ((flags & CS__OP_IN_PLACE_EVAL) && !net->plan.has_grads);
+        if (!may || a == 0 || consumers[a] != 1 || node->out == net->logits)
             continue;
         int producer = -1;
         for (int q = 1; q < n; q++)
@@ -382,6 +386,20 @@ static bool alloc_floats(float **out, size_t count, size_t each, const char *wha
     return true;
 }
 
+/* Floats of each private gradient window of members 1..: the parameters of the largest node
+ * whose backward writes gradients member by member (net_run.c sums them after each node),
+ * rounded up so that every window starts on a 64-byte boundary. */
+static size_t grads_window(const cs__net *net)
+{
+    size_t window = 0;
+    for (int n = 1; n < net->n_nodes; n++) {
+        const cs__node *node = &net->nodes[n];
+        if ((cs__op_def_of(node->op)->flags & CS__OP_MEMBER_GRADS) && node->grad_count > window)
+            window = node->grad_count;
+    }
+    return (window + 15) / 16 * 16;
+}
+
 int cs__net_prepare(cs__net *net, int batch, bool grads)
 {
     if (batch < 1)
@@ -449,10 +467,11 @@ int cs__net_prepare(cs__net *net, int batch, bool grads)
     if (!alloc_floats(&net->plan.act[0], (size_t)members, net->plan.act_stride[0], "network input copy") ||
         !alloc_floats(&net->plan.out, (size_t)batch, cs__act_count(net, net->logits), "network output") ||
         (grads && members > 1 &&
-         !alloc_floats(&net->plan.grads_private, (size_t)(members - 1), net->n_params, "per-thread gradients"))) {
+         !alloc_floats(&net->plan.grads_private, (size_t)(members - 1), grads_window(net), "per-thread gradients"))) {
         status = cs_last_error_status();
         goto cleanup;
     }
+    net->plan.grads_window = grads && members > 1 ? grads_window(net) : 0;
     net->plan.batch = batch;
     net->plan.has_grads = grads;
 cleanup:

@@ -24,7 +24,7 @@ static cs__member member_of(const pass *p, int t, int members)
     cs__member me = { .net = net, .t = t, .members = members, .lo = (int)lo, .rows = (int)(hi - lo), .n = p->n,
                       .training = p->training, .dropout_seed = p->dropout_seed,
                       .dropout_counter = p->dropout_counter };
-    me.grads = t == 0 ? net->grads : net->plan.grads_private + (size_t)(t - 1) * net->n_params;
+    me.grads = t == 0 ? net->grads : net->plan.grads_private + (size_t)(t - 1) * net->plan.grads_window;
     me.work = net->plan.work ? net->plan.work + (size_t)t * net->plan.work_stride : NULL;
     me.input = p->training || !p->x ? net->plan.act[0] + (size_t)t * net->plan.act_stride[0]
                                     : p->x + (size_t)me.lo * cs__act_count(net, 0);
@@ -103,23 +103,25 @@ const float *cs__net_logits(const cs__net *net)
     return net->plan.out;
 }
 
-/* The parameter gradients of members 1.. into grads, in member order, leaving their blocks
- * zero for the next pass; each member sums its share of the parameters. */
-static void reduce_gradients(const cs__member *me)
+/* After node i's backward: its parameter gradients of members 1.. into grads, in member order,
+ * leaving their windows zero for the next node; each member sums its share of the node's
+ * parameters. The first barrier waits for every member's gradients, the second for every
+ * sum before a window is written again. */
+static void reduce_node_gradients(const cs__member *me, const cs__node *node)
 {
     cs__net *net = me->net;
-    if (me->members == 1)
-        return;
     cs__member_barrier(me);
     long long lo, hi;
-    cs__team_share((long long)net->n_params, me->t, me->members, &lo, &hi);
+    cs__team_share((long long)node->grad_count, me->t, me->members, &lo, &hi);
+    float *grads = net->grads + node->grad_from;
     for (int u = 1; u < me->members; u++) {
-        float *priv = net->plan.grads_private + (size_t)(u - 1) * net->n_params;
+        float *window = net->plan.grads_private + (size_t)(u - 1) * net->plan.grads_window;
         for (long long j = lo; j < hi; j++) {
-            net->grads[j] += priv[j];
-            priv[j] = 0.0f;
+            grads[j] += window[j];
+            window[j] = 0.0f;
         }
     }
+    cs__member_barrier(me);
 }
 
 static void backward_member(void *arg, int t, int members)
@@ -127,7 +129,7 @@ static void backward_member(void *arg, int t, int members)
     const pass *p = arg;
     cs__net *net = p->net;
     const cs__net_plan *plan = &net->plan;
-    const cs__member me = member_of(p, t, members);
+    cs__member me = member_of(p, t, members);
     const int n = me.rows;
     const size_t k = cs__act_count(net, net->logits);
     if (n > 0)
@@ -142,10 +144,14 @@ static void backward_member(void *arg, int t, int members)
             memset(cs__member_dact(&me, g), 0, cs__act_count(net, g) * (size_t)n * sizeof(float));
         }
         const cs__op_def *def = cs__op_def_of(net->nodes[i].op);
+        const bool reduce = members > 1 && (def->flags & CS__OP_MEMBER_GRADS) && net->nodes[i].grad_count > 0;
+        if (reduce && t > 0)
+            me.grads_from = net->nodes[i].grad_from;
         if (n > 0 || (def->flags & CS__OP_WHOLE_BATCH))
             def->backward(&me, i);
+        if (reduce)
+            reduce_node_gradients(&me, &net->nodes[i]);
     }
-    reduce_gradients(&me);
 }
 
 void cs__net_backward(cs__net *net, const float *dlogits, int n)

@@ -23,7 +23,10 @@ typedef struct cs__member {
     bool training;
     uint64_t dropout_seed, dropout_counter;
     const float *input;         /* its rows of the network input */
-    float *grads;               /* its parameter-gradient block */
+    float *grads;               /* its parameter gradients (cs__member_grad): member 0's are
+                                   net->grads; those of members 1.. a window that holds one
+                                   node's, grads_from floats into the parameter block */
+    size_t grads_from;
     float *work;                /* its workspace (NULL when no op needs one) */
 } cs__member;
 
@@ -49,6 +52,13 @@ enum {
     CS__OP_OUTPUT_FROM_CONCAT = 1u << 4,
     /* The output is the inputs side by side along channels, copied unchanged (concat). */
     CS__OP_CONCATENATES = 1u << 5,
+    /* The backward accumulates the node's parameter gradients member by member
+     * (cs__member_grad; conv, linear): the executor sums them into net->grads after the node. */
+    CS__OP_MEMBER_GRADS = 1u << 6,
+    /* In evaluation (a plan without gradients, where no backward reads anything) the forward
+     * may write its output over its input like CS__OP_IN_PLACE (BatchNorm with its running
+     * statistics: element-wise). */
+    CS__OP_IN_PLACE_EVAL = 1u << 7,
 };
 
 typedef struct cs__op_def {
@@ -136,10 +146,11 @@ static inline float *cs__member_dx(const cs__member *me, const cs__node *node)
     return node->in[0] == 0 ? NULL : cs__member_dact(me, node->in[0]);
 }
 
-/* The member's block of a tensor's parameter gradient. */
+/* The member's parameter gradient of a tensor of the node whose backward runs (an op with
+ * CS__OP_MEMBER_GRADS): accumulate into it. */
 static inline float *cs__member_grad(const cs__member *me, int tensor)
 {
-    return me->grads + me->net->tensors[tensor].offset;
+    return me->grads + (me->net->tensors[tensor].offset - me->grads_from);
 }
 
 /* Wait until every member reached this point (nothing with one member). */
