@@ -328,11 +328,14 @@ START_TEST(backward_needs_a_matching_training_forward)
     labels[2] = 2;
     cs_assert_ok(cs_model_backward(&loss, m, labels, 4));
     ck_assert(loss > 0.0f && isfinite(loss));
-    cs_assert_ok(cs_model_backward(NULL, m, labels, 4));
-    /* A refused forward leaves the pending backward intact (it ran nothing)... */
+    /* A backward consumes its forward. */
+    cs_assert_fails(cs_model_backward(NULL, m, labels, 4), CS_ERR_STATE, "a backward already consumed it");
+    /* A refused forward leaves a pending backward intact (it ran nothing)... */
+    cs_assert_ok(cs_model_forward(logits, m, x, 4, 1));
     cs_assert_fails(cs_model_forward(logits, m, x, 1, 1), CS_ERR_INVALID_ARGUMENT, "1 value per channel");
     cs_assert_ok(cs_model_backward(&loss, m, labels, 4));
     /* ...while an evaluation forward and an SGD step end it. */
+    cs_assert_ok(cs_model_forward(logits, m, x, 4, 1));
     cs_assert_ok(cs_model_forward(logits, m, x, 4, 0));
     cs_assert_fails(cs_model_backward(&loss, m, labels, 4), CS_ERR_STATE, "no training-mode forward");
     cs_assert_ok(cs_model_forward(logits, m, x, 6, 1));
@@ -435,7 +438,7 @@ START_TEST(sgd_step_follows_pytorch)
 }
 END_TEST
 
-START_TEST(backward_twice_accumulates)
+START_TEST(backward_consumes_its_forward_and_gradients_accumulate)
 {
     cs_model *m = tiny(1);
     float *x = inputs(4 * TC * TH * TW, 4), logits[4 * TK], l1, l2;
@@ -444,6 +447,12 @@ START_TEST(backward_twice_accumulates)
     cs_assert_ok(cs_model_backward(&l1, m, tiny_labels, 4));
     float *once = malloc(n * sizeof *once);
     memcpy(once, all_grads(m), n * sizeof *once);
+    /* The forward's activations are gone: a second backward is refused and changes nothing. */
+    ck_assert_int_eq(cs_model_backward(&l2, m, tiny_labels, 4), CS_ERR_STATE);
+    ck_assert_ptr_nonnull(strstr(cs_last_error(), "a backward already consumed it"));
+    ck_assert_mem_eq(all_grads(m), once, n * sizeof *once);
+    /* A new forward of the same batch gives the same loss, and its gradient adds up. */
+    cs_assert_ok(cs_model_forward(logits, m, x, 4, 1));
     cs_assert_ok(cs_model_backward(&l2, m, tiny_labels, 4));
     ck_assert_float_eq(l1, l2);
     double scale = 0.0;
@@ -997,7 +1006,7 @@ int main(void)
     tcase_add_test(tc, backward_reports_divergence_without_touching_gradients);
     tcase_add_test(tc, sgd_step_rejects_bad_input);
     tcase_add_test(tc, sgd_step_follows_pytorch);
-    tcase_add_test(tc, backward_twice_accumulates);
+    tcase_add_test(tc, backward_consumes_its_forward_and_gradients_accumulate);
     tcase_add_test(tc, training_forward_updates_running_statistics_and_evaluation_does_not);
     tcase_add_test(tc, a_few_steps_fit_a_fixed_batch);
     tcase_add_test(tc, same_seed_gives_identical_models_and_training);

@@ -458,6 +458,66 @@ START_TEST(relus_into_a_concat_read_their_output_from_its_copy)
 }
 END_TEST
 
+/* GoogLeNet's branch 4 in small: a max pool, then a 1x1 convolution that reads the pool's
+ * output in backward. The pool's input is a ReLU's output (kept for the ReLU's backward) or,
+ * without `input_kept`, an average pool's (which no backward reads). */
+static void build_pool_branch(cs__net *net, bool input_kept, int *pooled, int *pool_node, int *conv_node)
+{
+    int x = cs__net_init(net, C, H, W);
+    int a = cs__net_conv(net, x, "stem", 4, 3, 1, 1, true);
+    a = input_kept ? cs__net_relu(net, a) : cs__net_avgpool(net, a, 1, 1, 0);
+    *pooled = cs__net_maxpool(net, a, 3, 1, 1);
+    int b = cs__net_conv(net, *pooled, "branch", 3, 1, 1, 0, true);
+    int logits = cs__net_linear(net, cs__net_flatten(net, cs__net_gap(net, b)), "linear", K, true);
+    cs_assert_ok(cs__net_finish(net, logits));
+    cs__net_init_params(net, 5);
+    cs_assert_ok(cs__net_prepare(net, N, true));
+    *pool_node = *conv_node = -1;
+    for (int n = 1; n < net->n_nodes; n++) {
+        if (net->nodes[n].out == *pooled)
+            *pool_node = n;
+        if (net->nodes[n].op == CS__OP_CONV && net->nodes[n].in[0] == *pooled)
+            *conv_node = n;
+    }
+    ck_assert_int_ge(*pool_node, 1);
+    ck_assert_int_gt(*conv_node, *pool_node);
+}
+
+START_TEST(max_pools_on_kept_inputs_are_recomputed_in_backward)
+{
+    /* Training: the pool's output lives only through forward; the convolution's backward reads
+     * a copy recomputed just before it, in a buffer of its own. The gradients still match
+     * finite differences. */
+    cs__net net;
+    int pooled, pool_node, conv_node;
+    build_pool_branch(&net, true, &pooled, &pool_node, &conv_node);
+    for (int n = 0; n < net.n_nodes; n++)
+        ck_assert_int_eq(net.plan.recompute_before[n], n == conv_node ? pool_node : -1);
+    ck_assert_ptr_nonnull(net.plan.act_bwd[pooled]);
+    ck_assert_ptr_ne(net.plan.act_bwd[pooled], net.plan.act[pooled]);
+    for (int i = 1; i < net.n_acts; i++)
+        if (i != pooled)
+            ck_assert_ptr_eq(net.plan.act_bwd[i], net.plan.act[i]);
+    double error = relative_gradient_error(&net);
+    ck_assert_msg(error < 1e-2, "relative gradient error %g", error);
+    /* Evaluation plans have no backward tables. */
+    cs__net_plan_free(&net);
+    cs_assert_ok(cs__net_prepare(&net, N, false));
+    ck_assert_ptr_null(net.plan.act_bwd);
+    ck_assert_ptr_null(net.plan.recompute_before);
+    cs__net_free(&net);
+
+    /* Not where the pool's input is not kept for backward: the output is kept instead. */
+    build_pool_branch(&net, false, &pooled, &pool_node, &conv_node);
+    for (int n = 0; n < net.n_nodes; n++)
+        ck_assert_int_eq(net.plan.recompute_before[n], -1);
+    ck_assert_ptr_eq(net.plan.act_bwd[pooled], net.plan.act[pooled]);
+    error = relative_gradient_error(&net);
+    ck_assert_msg(error < 1e-2, "relative gradient error %g", error);
+    cs__net_free(&net);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("net");
@@ -473,6 +533,7 @@ int main(void)
     tcase_add_test(tc, backward_does_not_read_the_callers_input_again);
     tcase_add_test(tc, activations_that_no_backward_reads_are_not_kept_for_backward);
     tcase_add_test(tc, relus_into_a_concat_read_their_output_from_its_copy);
+    tcase_add_test(tc, max_pools_on_kept_inputs_are_recomputed_in_backward);
     suite_add_tcase(s, tc);
     return cs_test_run(s);
 }

@@ -376,11 +376,18 @@ CS_API int cs_model_forward(float *logits, cs_model *m, const float *x, int n, i
 /**
  * @brief Backward pass of the last training-mode forward: the mean softmax cross-entropy of
  *        its logits against @p labels, and its gradient accumulated into every parameter's.
+ *
+ * A backward consumes its forward: the activations the forward saved are handed to the
+ * gradients of earlier layers as the backward goes (as PyTorch frees the graph in
+ * `loss.backward()` without `retain_graph`), so a second call needs a new training-mode
+ * forward first. Gradients accumulate over backward calls until cs_model_zero_grad().
+ * A call that fails before differentiating (a bad label, a non-finite loss) consumes nothing.
  * @param[out] loss The mean cross-entropy (may be NULL).
  * @param m         The model.
  * @param labels    n labels in [0, K).
  * @param n         Must equal the batch size of that forward.
- * @return ::CS_OK; ::CS_ERR_STATE without a preceding training forward of n samples;
+ * @return ::CS_OK; ::CS_ERR_STATE without a preceding training forward of n samples that no
+ *         backward consumed yet;
  *         ::CS_ERR_OUT_OF_RANGE for a label outside [0, K) (the message gives its index);
  *         ::CS_ERR_DIVERGED when the loss is NaN or infinite (gradients are then left
  *         untouched); ::CS_ERR_INVALID_ARGUMENT.

@@ -6,9 +6,10 @@
  * backward needs last_n == n, because it differentiates the activations, BatchNorm batch
  * statistics and dropout masks that this forward left in the network. Anything that
  * overwrites or invalidates those (an evaluation forward, a growing work space, an SGD step
- * that changes the weights they were computed with) clears last_n. Backward itself keeps it,
- * so that two backward calls accumulate twice the gradient, as two loss.backward(retain_graph)
- * calls do in PyTorch. */
+ * that changes the weights they were computed with) clears last_n, and so does the backward
+ * itself: the memory plan hands an activation's buffer to the gradients of earlier layers
+ * once the last backward step that reads it has run (net_plan.c), as PyTorch frees the graph
+ * of a loss.backward() without retain_graph, so a second backward needs a new forward. */
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -386,8 +387,9 @@ int cs_model_backward(float *loss, cs_model *m, const int32_t *labels, int n)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_model_backward: n is %d, expected at least 1", n);
     if (m->last_n == 0)
         return cs__error(CS_ERR_STATE,
-                         "cs_model_backward: no training-mode forward to differentiate (none yet, or an "
-                         "evaluation forward, an SGD step or a larger batch came after it)");
+                         "cs_model_backward: no training-mode forward to differentiate (none yet, a "
+                         "backward already consumed it, or an evaluation forward, an SGD step or a larger "
+                         "batch came after it)");
     if (n != m->last_n)
         return cs__error(CS_ERR_STATE, "cs_model_backward: n is %d but the last training forward had %d samples", n,
                          m->last_n);
@@ -404,6 +406,7 @@ int cs_model_backward(float *loss, cs_model *m, const int32_t *labels, int n)
     memset(m->dlogits, 0, (size_t)n * (size_t)m->k * sizeof *m->dlogits);
     cs__softmax_ce_backward(m->dlogits, m->probs, labels, n, m->k);
     cs__net_backward(&m->net, m->dlogits, n);
+    m->last_n = 0; /* the activations it read now hold gradients */
     if (loss)
         *loss = (float)mean;
     return CS_OK;

@@ -92,6 +92,11 @@ typedef struct cs__net_plan {
                                      outside a node's backward */
     size_t grads_window;          /* the largest grad_count of a CS__OP_MEMBER_GRADS node */
     float **act, **dact;          /* per activation id; dact entries NULL without has_grads */
+    float **act_bwd;              /* with has_grads: act as backward reads it — the same, except
+                                     for activations recomputed in backward (their own buffer) */
+    int *recompute_before;        /* with has_grads, per node: the node whose output is
+                                     recomputed (cs__op_def.recompute) just before this node's
+                                     backward, or -1 */
     int *owner;                   /* per activation id: the id whose buffers it uses — itself, or
                                      for an op run in place, its input's */
     int *saved_in;                /* per activation id: where backward reads it (cs__member_saved):

@@ -39,6 +39,10 @@ void cs__net_plan_free(cs__net *net)
     net->plan.grads_window = 0;
     free(net->plan.act);
     free(net->plan.dact);
+    free(net->plan.act_bwd);
+    free(net->plan.recompute_before);
+    net->plan.act_bwd = NULL;
+    net->plan.recompute_before = NULL;
     free(net->plan.owner);
     net->plan.owner = NULL;
     free(net->plan.saved_in);
@@ -292,11 +296,61 @@ static void backward_readers(const cs__net *net, int *reader)
     }
 }
 
+/* Which activations are recomputed in backward instead of kept: again[g] is the node before
+ * whose backward group g is recomputed, or -1 (the plan's recompute_before names the
+ * producers). Group g qualifies when its producer has a recompute entry, one input and does
+ * not read its own output, g is that node's output alone (nothing runs in place over it) and
+ * not copied into a concat, a backward reads it as an input (the latest such node:
+ * last_reader[g]), and the producer's input is kept at least until that backward step and is
+ * not recomputed itself. One recomputation per backward step. GoogLeNet's branch-4 max pools:
+ * their outputs (340 MiB at 3x32x32, batch 64) are read again only by the next convolution's
+ * weight gradient, their input (the module's input) is kept for the other branches. */
+static void plan_recompute(cs__net *net, const int *reader, int *again)
+{
+    const int na = net->n_acts, T = net->n_nodes;
+    int *last_reader = malloc((size_t)na * sizeof *last_reader), *members = calloc((size_t)na, sizeof *members);
+    for (int n = 0; n < T; n++)
+        net->plan.recompute_before[n] = -1;
+    for (int g = 0; g < na; g++)
+        again[g] = -1;
+    if (!last_reader || !members) { /* out of memory: keep everything, as before */
+        free(last_reader);
+        free(members);
+        return;
+    }
+    for (int g = 0; g < na; g++) {
+        last_reader[g] = -1;
+        members[net->plan.owner[g]]++;
+    }
+    for (int n = 1; n < T; n++) {
+        const cs__node *node = &net->nodes[n];
+        if (cs__op_def_of(node->op)->flags & CS__OP_READS_INPUT)
+            for (int p = 0; p < node->n_in; p++)
+                last_reader[net->plan.owner[node->in[p]]] = n;
+    }
+    for (int n = 1; n < T; n++) {
+        const cs__node *node = &net->nodes[n];
+        const cs__op_def *def = cs__op_def_of(node->op);
+        const int g = node->out, x = net->plan.owner[node->in[0]];
+        const int at = last_reader[g];
+        if (!def->recompute || (def->flags & CS__OP_READS_OUTPUT) || node->n_in != 1 || net->plan.owner[g] != g ||
+            members[g] != 1 || net->plan.saved_in[g] != g || g == net->logits || at < 0 || reader[g] == INT_MAX ||
+            (x != 0 && (reader[x] == INT_MAX || reader[x] > at || again[x] >= 0)) ||
+            net->plan.recompute_before[at] >= 0)
+            continue;
+        again[g] = at;
+        net->plan.recompute_before[at] = n;
+    }
+    free(last_reader);
+    free(members);
+}
+
 /* Activations and, in training, activation gradients, on one time line of 2 n_nodes + 1
  * steps: forward node n at time n, the logits read at time n_nodes, backward step n at time
  * 2 n_nodes - n. An activation (group) lives from its producer's step to its last consumer's,
  * and in training, when a backward reads it, on to the backward step of its first reader
- * (its buffer is then reused by gradients of earlier layers). The gradient of group g is first
+ * (its buffer is then reused by gradients of earlier layers: one backward consumes its
+ * forward, as PyTorch's frees the graph; cs_model_backward refuses a second one). The gradient of group g is first
  * written at the backward step of its last consumer (accumulating kernels: it is cleared just
  * before) and last read at the backward step of its first node; the logits' gradient is set
  * before the first backward step. A node's dy and dx are alive together, so they never share
@@ -304,16 +358,17 @@ static void backward_readers(const cs__net *net, int *reader)
  * activation group i, n_acts + i its gradient. */
 static int plan_buffers(cs__net *net, int rows, bool grads, const int *first, const int *last)
 {
-    const int na = net->n_acts, T = net->n_nodes, n = grads ? 2 * na : na;
+    const int na = net->n_acts, T = net->n_nodes, n = grads ? 3 * na : na;
     size_t *count = calloc((size_t)n, sizeof *count), *offset = calloc((size_t)n, sizeof *offset);
     int *born = malloc((size_t)n * sizeof *born), *dies = malloc((size_t)n * sizeof *dies);
     int *reader = malloc((size_t)na * sizeof *reader);
+    int *again = malloc((size_t)na * sizeof *again);
     int status = CS_OK;
     if (grads) {
         net->plan.zero_order = malloc((size_t)na * sizeof *net->plan.zero_order);
         net->plan.zero_at = malloc((size_t)na * sizeof *net->plan.zero_at);
     }
-    if (!count || !offset || !born || !dies || !reader ||
+    if (!count || !offset || !born || !dies || !reader || !again ||
         (grads && (!net->plan.zero_order || !net->plan.zero_at))) {
         status = cs__error_oom("network buffer plan", (size_t)n * 6 * sizeof(size_t));
         goto done;
@@ -325,16 +380,30 @@ static int plan_buffers(cs__net *net, int rows, bool grads, const int *first, co
             reader[copy] = reader[g] < reader[copy] ? reader[g] : reader[copy];
             reader[g] = INT_MAX;
         }
+    if (grads) {
+        net->plan.recompute_before = malloc((size_t)T * sizeof *net->plan.recompute_before);
+        net->plan.act_bwd = calloc((size_t)na, sizeof *net->plan.act_bwd);
+        if (!net->plan.recompute_before || !net->plan.act_bwd) {
+            status = cs__error_oom("network backward tables", (size_t)na * sizeof(float *));
+            goto done;
+        }
+        plan_recompute(net, reader, again);
+    }
     for (int g = 1; g < na; g++) {
         if (net->plan.owner[g] != g || first[g] < 0)
             continue;
         count[g] = cs__act_count(net, g);
         born[g] = first[g];
-        dies[g] = grads && reader[g] != INT_MAX ? 2 * T : last[g];
+        dies[g] = grads && reader[g] != INT_MAX && again[g] < 0 ? 2 * T - reader[g] : last[g];
         if (grads) {
             count[na + g] = count[g];
             born[na + g] = 2 * T - last[g];
             dies[na + g] = 2 * T - first[g];
+        }
+        if (grads && again[g] >= 0) { /* its copy in backward: from its recomputation to its last read */
+            count[2 * na + g] = count[g];
+            born[2 * na + g] = 2 * T - again[g];
+            dies[2 * na + g] = 2 * T - reader[g];
         }
     }
     size_t region = 0;
@@ -348,6 +417,7 @@ static int plan_buffers(cs__net *net, int rows, bool grads, const int *first, co
         if (grads) {
             net->plan.dact[i] = count[na + g] ? net->plan.slots[0] + offset[na + g] : NULL;
             net->plan.dact_stride[i] = region;
+            net->plan.act_bwd[i] = again[g] >= 0 ? net->plan.slots[0] + offset[2 * na + g] : net->plan.act[i];
         }
     }
     if (!grads)
@@ -365,6 +435,7 @@ done:
     free(born);
     free(dies);
     free(reader);
+    free(again);
     return status;
 }
 

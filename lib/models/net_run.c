@@ -25,6 +25,7 @@ static cs__member member_of(const pass *p, int t, int members)
                       .training = p->training, .dropout_seed = p->dropout_seed,
                       .dropout_counter = p->dropout_counter };
     me.grads = t == 0 ? net->grads : net->plan.grads_private + (size_t)(t - 1) * net->plan.grads_window;
+    me.acts = p->dlogits ? net->plan.act_bwd : net->plan.act;
     me.work = net->plan.work ? net->plan.work + (size_t)t * net->plan.work_stride : NULL;
     me.input = p->training || !p->x ? net->plan.act[0] + (size_t)t * net->plan.act_stride[0]
                                     : p->x + (size_t)me.lo * cs__act_count(net, 0);
@@ -147,6 +148,9 @@ static void backward_member(void *arg, int t, int members)
         const bool reduce = members > 1 && (def->flags & CS__OP_MEMBER_GRADS) && net->nodes[i].grad_count > 0;
         if (reduce && t > 0)
             me.grads_from = net->nodes[i].grad_from;
+        const int again = plan->recompute_before[i];
+        if (again >= 0 && n > 0)
+            cs__op_def_of(net->nodes[again].op)->recompute(&me, again);
         if (n > 0 || (def->flags & CS__OP_WHOLE_BATCH))
             def->backward(&me, i);
         if (reduce)

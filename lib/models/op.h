@@ -23,6 +23,8 @@ typedef struct cs__member {
     bool training;
     uint64_t dropout_seed, dropout_counter;
     const float *input;         /* its rows of the network input */
+    float *const *acts;         /* the activation table of the pass: net->plan.act, or in backward
+                                   plan.act_bwd (recomputed activations elsewhere) */
     float *grads;               /* its parameter gradients (cs__member_grad): member 0's are
                                    net->grads; those of members 1.. a window that holds one
                                    node's, grads_from floats into the parameter block */
@@ -82,6 +84,11 @@ typedef struct cs__op_def {
      * into the input gradients that exist (cs__member_dx) and the parameter gradients. */
     void (*forward)(const cs__member *me, int i);
     void (*backward)(const cs__member *me, int i);
+    /* Write the node's output again from its input, as its forward did (NULL: not possible).
+     * The planner may then keep the output only until its last consumer in forward and call
+     * this in backward, just before the first backward that reads it (max pooling, whose
+     * input some other backward keeps anyway). */
+    void (*recompute)(const cs__member *me, int i);
     /* Multiply-adds x 2 per sample (NULL: 0). */
     double (*flops)(const cs__net *net, const cs__node *node);
 } cs__op_def;
@@ -120,7 +127,7 @@ static inline size_t cs__act_count(const cs__net *net, int id)
 /* The member's rows of activation g and of its gradient (NULL when it has none). */
 static inline float *cs__member_act(const cs__member *me, int g)
 {
-    return g == 0 ? (float *)me->input : me->net->plan.act[g] + (size_t)me->t * me->net->plan.act_stride[g];
+    return g == 0 ? (float *)me->input : me->acts[g] + (size_t)me->t * me->net->plan.act_stride[g];
 }
 
 static inline float *cs__member_dact(const cs__member *me, int g)

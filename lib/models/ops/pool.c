@@ -3,7 +3,8 @@
  * (N, C, Ho, Wo) lies for backward — for a k x k window as its distance from the window's
  * origin, in one byte per output up to 3 x 3 windows on rows of 126 (cs__maxpool_pack) — only
  * in a plan with gradients; evaluation keeps each sample's offsets in the workspace just while
- * the kernel runs. Global max pooling saves int32 offsets. */
+ * the kernel runs. Global max pooling saves int32 offsets. A max pool's output may be
+ * recomputed in backward instead of kept (net_plan.c, plan_recompute). */
 #include "core/error.h"
 #include "models/op.h"
 
@@ -81,7 +82,8 @@ static void *codes_of(const cs__member *me, int i)
            (size_t)me->lo * cs__act_count(net, net->nodes[i].out) * (size_t)code_bytes(net, &net->nodes[i]);
 }
 
-static void maxpool_forward(const cs__member *me, int i)
+/* The output, and the packed positions of its maxima where `codes` (training). */
+static void maxpool_run(const cs__member *me, int i, char *codes)
 {
     const cs__net *net = me->net;
     const cs__node *node = &net->nodes[i];
@@ -89,7 +91,6 @@ static void maxpool_forward(const cs__member *me, int i)
     float *y = cs__member_act(me, node->out);
     const float *x = cs__member_act(me, node->in[0]);
     const int bytes = code_bytes(net, node);
-    char *codes = net->plan.state[i] ? codes_of(me, i) : NULL;
     if (codes && bytes == 4) {
         cs__maxpool_forward(y, (int32_t *)codes, x, me->rows, in->c, in->h, in->w, node->k, node->stride, node->pad);
         return;
@@ -104,6 +105,17 @@ static void maxpool_forward(const cs__member *me, int i)
             cs__maxpool_pack(codes + (size_t)s * per_out * (size_t)bytes, bytes, offsets, (size_t)in->c, in->w,
                              out->h, out->w, node->stride, node->pad);
     }
+}
+
+static void maxpool_forward(const cs__member *me, int i)
+{
+    maxpool_run(me, i, me->net->plan.state[i] ? codes_of(me, i) : NULL);
+}
+
+/* The same output again in backward (the positions are saved already). */
+static void maxpool_recompute(const cs__member *me, int i)
+{
+    maxpool_run(me, i, NULL);
 }
 
 static void maxpool_backward(const cs__member *me, int i)
@@ -178,6 +190,7 @@ const cs__op_def cs__op_maxpool = {
     .workspace = maxpool_workspace,
     .forward = maxpool_forward,
     .backward = maxpool_backward,
+    .recompute = maxpool_recompute,
 };
 
 const cs__op_def cs__op_avgpool = {
