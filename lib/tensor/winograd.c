@@ -59,14 +59,6 @@
  * CHUNK_MAX], multiples of 16, or all the batch's tiles where they are fewer. */
 enum { CHUNK_FLOATS = 16 * 8192, CHUNK_MIN = 16, CHUNK_MAX = 256 };
 
-/* The transformed filters U (XI C_out C_in floats; 16 MiB for F(2x2) at 512 x 512 channels, in
- * every member's workspace) and dW's dU of the same size are needed whole only while chunks of
- * tiles follow one another. Where all the batch's tiles fit in one chunk (the deep layers of
- * VGG11 and ResNet18: 4x4 and 2x2 planes), U is made and used in blocks of C_out rows, at most
- * U_BLOCK_FLOATS floats (2 MiB), and each block of dU is folded into dW when it is done. Every
- * filter's transform and every product's sum are those of the whole U. */
-enum { U_BLOCK_FLOATS = 1 << 19 };
-
 static geom geom_of(int n, int c_in, int c_out, int h_in, int w_in, int h_out, int w_out, int pad, int m)
 {
     geom g = { .n = n, .c_in = c_in, .c_out = c_out, .h_in = h_in, .w_in = w_in,
@@ -81,12 +73,6 @@ static geom geom_of(int n, int c_in, int c_out, int h_in, int w_in, int h_out, i
     chunk = chunk > by_filters ? chunk : by_filters;
     chunk = chunk < CHUNK_MIN ? CHUNK_MIN : chunk > CHUNK_MAX ? CHUNK_MAX : chunk / 16 * 16;
     g.chunk = all < chunk ? all : chunk;
-    g.u_rows = c_out;
-    if (g.chunk == all) {
-        const size_t rows = U_BLOCK_FLOATS / ((size_t)g.xi * (size_t)c_in) / 16 * 16;
-        if (rows < (size_t)c_out)
-            g.u_rows = rows < 16 ? 16 : (int)rows;
-    }
     return g;
 }
 
@@ -160,11 +146,11 @@ bool cs__winograd_applies(const cs__conv_shape *s)
            s->c_out >= MIN_CHANNELS && (size_t)s->c_in * (size_t)s->c_out <= MAX_CHANNEL_PAIRS;
 }
 
-/* U (or dU; u_rows of C_out), then V and M (or the gradient's Y) of one chunk, then the
- * scratch of the transforms (rows; on small planes also the padded plane). */
+/* U (or dU), then V and M (or the gradient's Y) of one chunk, then the scratch of the
+ * transforms (rows; on small planes also the padded plane). */
 static size_t geom_workspace(const geom *g)
 {
-    return (size_t)g->xi * (skewed((size_t)g->u_rows * (size_t)g->c_in) + skewed((size_t)g->c_in * g->chunk) +
+    return (size_t)g->xi * (skewed((size_t)g->c_out * (size_t)g->c_in) + skewed((size_t)g->c_in * g->chunk) +
                             skewed((size_t)g->c_out * g->chunk)) +
            row_floats(g) + (small_plane(g) ? padded_plane(g) : 0);
 }
@@ -183,11 +169,12 @@ size_t cs__winograd_workspace(const cs__conv_shape *s)
     return most;
 }
 
-/* F(2x2)'s G g Gt of n consecutive filters g (9 floats each) of w into u + f, f < n, the
- * positions xi `plane` floats apart. */
-static inline void transform_filters2_run(float *u, size_t plane, const float *w, int n)
+/* F(2x2)'s U[xi] (C_out, C_in) at u + xi * skewed(C_out C_in): G g Gt of every filter g of
+ * w (C_out, C_in, 3, 3). */
+CS_CLONES static void transform_filters2(float *u, const float *w, int c_out, int c_in)
 {
-    for (size_t f = 0; f < (size_t)n; f++) {
+    const size_t plane = skewed((size_t)c_out * (size_t)c_in);
+    for (size_t f = 0; f < (size_t)c_out * (size_t)c_in; f++) {
         const float *g = w + f * 9;
         float t[4][3];
         for (int b = 0; b < 3; b++) { /* t = G g */
@@ -204,21 +191,6 @@ static inline void transform_filters2_run(float *u, size_t plane, const float *w
             row[3 * plane] = t[a][2];
         }
     }
-}
-
-/* F(2x2)'s U[xi] (C_out, C_in) at u + xi * skewed(C_out C_in) of the filters w (C_out, C_in,
- * 3, 3), or of a block of them: output channels o0 .. o0 + no - 1 and input channels
- * i0 .. i0 + ni - 1, U[xi] then (no, ni) at u + xi * skewed(no ni). */
-CS_CLONES static void transform_filters2(float *u, const float *w, int c_in, int o0, int no, int i0, int ni)
-{
-    const size_t plane = skewed((size_t)no * (size_t)ni);
-    if (ni == c_in) { /* whole rows: one run */
-        transform_filters2_run(u, plane, w + (size_t)o0 * (size_t)c_in * 9, no * ni);
-        return;
-    }
-    for (int o = 0; o < no; o++)
-        transform_filters2_run(u + (size_t)o * (size_t)ni, plane,
-                               w + (((size_t)o0 + (size_t)o) * (size_t)c_in + (size_t)i0) * 9, ni);
 }
 
 /* F(2x2)'s transformed filters of dx's convolution need no transform of their own. Rotating g by
@@ -246,24 +218,23 @@ static inline void g4_column(double *t, double a, double b, double c)
 }
 
 /* F(4x4)'s U[xi] at u + xi * skewed(C_out C_in): G g Gt of every filter g of w (C_out, C_in,
- * 3, 3), or of U's rows r0 .. r0 + nr - 1 (then at u + xi * skewed(nr C_in), or nr C_out
- * rotated). Not rotated: U[xi] is (C_out, C_in), the forward's. Rotated: U[xi] is (C_in, C_out),
+ * 3, 3). Not rotated: U[xi] is (C_out, C_in), the forward's. Rotated: U[xi] is (C_in, C_out),
  * the filters of dx's convolution (each filter rotated by 180 degrees, C_in and C_out swapped):
  * F(2x2)'s permutation trick (rotated_xi) has no counterpart here, as reversing G's rows maps
  * the point 2 to 1/2, which F(4x4) does not use; the transform costs 36 C_in C_out
  * operations, nothing next to the GEMMs on the planes that use F(4x4). */
-CS_CLONES static void transform_filters4(float *u, const float *w, int c_out, int c_in, bool rotated, int r0, int nr)
+CS_CLONES static void transform_filters4(float *u, const float *w, int c_out, int c_in, bool rotated)
 {
-    const int cols = rotated ? c_out : c_in;
-    const size_t plane = skewed((size_t)nr * (size_t)cols);
-    for (int r = r0; r < r0 + nr; r++) /* in the order of U, so that its 36 planes are written in sequence */
+    const size_t plane = skewed((size_t)c_out * (size_t)c_in);
+    const int rows = rotated ? c_in : c_out, cols = rotated ? c_out : c_in;
+    for (int r = 0; r < rows; r++) /* in the order of U, so that its 36 planes are written in sequence */
         for (int q = 0; q < cols; q++) {
             const int o = rotated ? q : r, i = rotated ? r : q;
             const float *src = w + ((size_t)o * (size_t)c_in + (size_t)i) * 9;
             double g[9];
             for (int k = 0; k < 9; k++)
                 g[k] = src[rotated ? 8 - k : k];
-            const size_t f = (size_t)(r - r0) * (size_t)cols + (size_t)q;
+            const size_t f = (size_t)r * (size_t)cols + (size_t)q;
             double t[6][3], col[6], row[6];
             for (int b = 0; b < 3; b++) { /* t = G g */
                 g4_column(col, g[b], g[3 + b], g[6 + b]);
@@ -277,6 +248,7 @@ CS_CLONES static void transform_filters4(float *u, const float *w, int c_out, in
             }
         }
 }
+
 
 /* t = Bt d on n columns of four input rows. */
 CS_CLONES static void bt_rows(float *restrict t0, float *restrict t1, float *restrict t2, float *restrict t3,
@@ -552,15 +524,6 @@ CS_CLONES static void untransform_filters4(float *dw, const float *du, int c_out
 }
 
 
-/* dw's rows (output channels) of the nr rows of dU at du (the forward geometry g). */
-static void untransform(float *dw, const float *du, const geom *g, int nr)
-{
-    if (g->m == 2)
-        untransform_filters2(dw, du, nr, g->c_in);
-    else
-        untransform_filters4(dw, du, nr, g->c_in);
-}
-
 static void transform_input(float *v, float *rows, const float *in, const geom *g, size_t p0, size_t np)
 {
     if (g->m == 2)
@@ -569,56 +532,25 @@ static void transform_input(float *v, float *rows, const float *in, const geom *
         cs__winograd4_input(v, rows, in, g, p0, np);
 }
 
-/* Where a convolution's U comes from: the filters w (C_out, C_in, 3, 3) of the layer, for its
- * forward or (dx) for its gradient with respect to the input. */
-typedef struct filters {
-    const float *w;
-    int c_out, c_in;
-    bool dx;
-} filters;
-
-/* Rows r0 .. r0 + nr - 1 of the U of g's convolution (rows: g's C_out, which for dx are w's
- * input channels) at u + xi * skewed(nr g->c_in). F(2x2)'s dx takes the forward's U, of
- * which these rows are columns (see rotated_xi). */
-static void transform_block(float *u, const filters *f, const geom *g, int r0, int nr)
+/* out = conv(in) [+ bias], or out += conv(in) when accumulate, with U already transformed:
+ * U[xi] (C_out, C_in) of this convolution or, when transposed (F(2x2)'s dx), the U of the
+ * convolution it is the gradient of, read transposed at rotated_xi(xi). */
+static void run_conv(float *out, const float *in, const float *u, bool transposed, const float *bias, bool accumulate,
+                     const geom *g, float *work)
 {
-    if (g->m == 2 && f->dx)
-        transform_filters2(u, f->w, f->c_in, 0, f->c_out, r0, nr);
-    else if (g->m == 2)
-        transform_filters2(u, f->w, f->c_in, r0, nr, 0, f->c_in);
-    else
-        transform_filters4(u, f->w, f->c_out, f->c_in, f->dx, r0, nr);
-}
-
-/* out = conv(in) [+ bias], or out += conv(in) when accumulate: U (or its blocks of u_rows
- * rows, see U_BLOCK_FLOATS), then chunk by chunk V = transformed input tiles, M = U V, the
- * output tiles. F(2x2)'s dx reads the forward's U transposed, at rotated_xi(xi). */
-static void run_conv(float *out, const float *in, const filters *f, const float *bias, bool accumulate, const geom *g,
-                     float *work)
-{
-    const bool transposed = f->dx && g->m == 2;
-    float *u = work;
-    float *v = u + (size_t)g->xi * skewed((size_t)g->u_rows * (size_t)g->c_in);
+    float *v = work;
     float *m = v + (size_t)g->xi * skewed((size_t)g->c_in * g->chunk);
     float *rows = m + (size_t)g->xi * skewed((size_t)g->c_out * g->chunk);
     const size_t all = g->tiles * (size_t)g->n;
-    const bool blocked = g->u_rows < g->c_out; /* then all tiles are one chunk */
-    if (!blocked)
-        transform_block(u, f, g, 0, g->c_out);
     for (size_t p0 = 0; p0 < all; p0 += g->chunk) {
         const size_t np = all - p0 < g->chunk ? all - p0 : g->chunk;
         transform_input(v, rows, in, g, p0, np);
-        for (int r0 = 0; r0 < g->c_out; r0 += g->u_rows) {
-            const int nr = g->c_out - r0 < g->u_rows ? g->c_out - r0 : g->u_rows;
-            const size_t plane = skewed((size_t)nr * (size_t)g->c_in);
-            if (blocked)
-                transform_block(u, f, g, r0, nr);
-            for (int xi = 0; xi < g->xi; xi++) {
-                const int from = transposed ? rotated_xi(xi) : xi;
-                cs__sgemm(transposed, false, nr, (int)np, g->c_in, 1.0f, u + (size_t)from * plane,
-                          transposed ? nr : g->c_in, v + (size_t)xi * skewed((size_t)g->c_in * np), (int)np, 0.0f,
-                          m + (size_t)xi * skewed((size_t)g->c_out * np) + (size_t)r0 * np, (int)np);
-            }
+        for (int xi = 0; xi < g->xi; xi++) {
+            const int from = transposed ? rotated_xi(xi) : xi;
+            cs__sgemm(transposed, false, g->c_out, (int)np, g->c_in, 1.0f,
+                      u + (size_t)from * skewed((size_t)g->c_out * (size_t)g->c_in), transposed ? g->c_out : g->c_in,
+                      v + (size_t)xi * skewed((size_t)g->c_in * np), (int)np, 0.0f,
+                      m + (size_t)xi * skewed((size_t)g->c_out * np), (int)np);
         }
         if (g->m == 2)
             transform_output2(out, rows, m, bias, accumulate, g, p0, np);
@@ -631,46 +563,46 @@ void cs__winograd_forward(float *y, const float *x, const float *w, const float 
                           float *work)
 {
     const geom g = forward_geom(s);
-    const filters f = { w, s->c_out, s->c_in, false };
-    run_conv(y, x, &f, b, false, &g, work);
+    float *u = work;
+    if (g.m == 2)
+        transform_filters2(u, w, s->c_out, s->c_in);
+    else
+        transform_filters4(u, w, s->c_out, s->c_in, false);
+    run_conv(y, x, u, false, b, false, &g, u + (size_t)g.xi * skewed((size_t)s->c_out * (size_t)s->c_in));
 }
 
 void cs__winograd_backward_data(float *dx, const float *dy, const float *w, const cs__conv_shape *s, float *work)
 {
     const geom g = backward_geom(s);
-    const filters f = { w, s->c_out, s->c_in, true };
-    run_conv(dx, dy, &f, NULL, true, &g, work);
+    float *u = work;
+    if (g.m == 2) /* the forward's U, read permuted and transposed */
+        transform_filters2(u, w, s->c_out, s->c_in);
+    else
+        transform_filters4(u, w, s->c_out, s->c_in, true);
+    run_conv(dx, dy, u, g.m == 2, NULL, true, &g, u + (size_t)g.xi * skewed((size_t)s->c_out * (size_t)s->c_in));
 }
 
-/* dU[xi] (C_out, C_in) = sum over tiles of Y[xi] V[xi]^T, chunk after chunk, then dW += the
- * inverse transform of dU; or, where all tiles are one chunk, block of rows after block. */
 void cs__winograd_backward_weights(float *dw, const float *dy, const float *x, const cs__conv_shape *s,
                                    float *work)
 {
     const geom g = forward_geom(s);
     float *du = work;
-    float *v = du + (size_t)g.xi * skewed((size_t)g.u_rows * (size_t)s->c_in);
+    float *v = du + (size_t)g.xi * skewed((size_t)s->c_out * (size_t)s->c_in);
     float *yg = v + (size_t)g.xi * skewed((size_t)g.c_in * g.chunk);
     float *rows = yg + (size_t)g.xi * skewed((size_t)g.c_out * g.chunk);
     const size_t all = g.tiles * (size_t)g.n;
-    const bool blocked = g.u_rows < g.c_out;
     for (size_t p0 = 0; p0 < all; p0 += g.chunk) {
         const size_t np = all - p0 < g.chunk ? all - p0 : g.chunk;
         transform_input(v, rows, x, &g, p0, np);
         transform_grad(yg, rows, dy, &g, p0, np);
         /* dU[xi] (C_out, C_in) (+)= Y[xi] (C_out, np) . V[xi] (C_in, np)^T, summed over chunks in order */
-        for (int r0 = 0; r0 < g.c_out; r0 += g.u_rows) {
-            const int nr = g.c_out - r0 < g.u_rows ? g.c_out - r0 : g.u_rows;
-            const size_t plane = skewed((size_t)nr * (size_t)g.c_in);
-            for (int xi = 0; xi < g.xi; xi++)
-                cs__sgemm(false, true, nr, g.c_in, (int)np, 1.0f,
-                          yg + (size_t)xi * skewed((size_t)g.c_out * np) + (size_t)r0 * np, (int)np,
-                          v + (size_t)xi * skewed((size_t)g.c_in * np), (int)np, p0 == 0 ? 0.0f : 1.0f,
-                          du + (size_t)xi * plane, g.c_in);
-            if (blocked)
-                untransform(dw + (size_t)r0 * (size_t)g.c_in * 9, du, &g, nr);
-        }
+        for (int xi = 0; xi < g.xi; xi++)
+            cs__sgemm(false, true, g.c_out, g.c_in, (int)np, 1.0f, yg + (size_t)xi * skewed((size_t)g.c_out * np),
+                      (int)np, v + (size_t)xi * skewed((size_t)g.c_in * np), (int)np, p0 == 0 ? 0.0f : 1.0f,
+                      du + (size_t)xi * skewed((size_t)g.c_out * (size_t)g.c_in), g.c_in);
     }
-    if (!blocked)
-        untransform(dw, du, &g, g.c_out);
+    if (g.m == 2)
+        untransform_filters2(dw, du, s->c_out, s->c_in);
+    else
+        untransform_filters4(dw, du, s->c_out, s->c_in);
 }

@@ -25,7 +25,6 @@ typedef struct geom {
     int m, xi;
     int th, tw;
     size_t tiles, chunk; /* tiles per image; tiles per chunk */
-    int u_rows;          /* rows (of C_out) of U or dU held at a time (winograd.c: U_BLOCK_FLOATS) */
 } geom;
 
 /* Planes at most SMALL_W outputs wide (ResNet18's 8x8, 7x7 and 4x4 layers) are transformed
