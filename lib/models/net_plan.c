@@ -532,17 +532,18 @@ int cs__net_prepare(cs__net *net, int batch, bool grads)
         status = cs_last_error_status();
         goto cleanup;
     }
+    const size_t window = grads && members > 1 ? grads_window(net) : 0;
     /* Training forwards copy their input: backward reads it again (first conv's weight
      * gradient), and the caller may reuse its buffer in between. One region per member. */
     net->plan.act_stride[0] = (cs__act_count(net, 0) * (size_t)rows + 15) / 16 * 16;
     if (!alloc_floats(&net->plan.act[0], (size_t)members, net->plan.act_stride[0], "network input copy") ||
         !alloc_floats(&net->plan.out, (size_t)batch, cs__act_count(net, net->logits), "network output") ||
         (grads && members > 1 &&
-         !alloc_floats(&net->plan.grads_private, (size_t)(members - 1), grads_window(net), "per-thread gradients"))) {
+         !alloc_floats(&net->plan.grads_private, (size_t)(members - 1), window, "per-thread gradients"))) {
         status = cs_last_error_status();
         goto cleanup;
     }
-    net->plan.grads_window = grads && members > 1 ? grads_window(net) : 0;
+    net->plan.grads_window = window;
     net->plan.batch = batch;
     net->plan.has_grads = grads;
 cleanup:

@@ -35,9 +35,8 @@ static void use(cs_dataset *ds)
 }
 
 /* Make dir/names[i] hold exactly data[0..n), or not exist when data is NULL. The files stay
- * open between inputs and are overwritten, then cut to size: the same files as writing each
- * anew (open with O_TRUNC, write, close), without the truncation that frees the file's pages
- * and the open and close of seven files per input. */
+ * open between inputs and are overwritten (fuzz_overwrite): the same files as writing each
+ * anew, without the open and close of seven files per input. */
 static void put_file(const char *dir, int i, const uint8_t *data, size_t n)
 {
     static int fds[N_NAMES] = { -1, -1, -1, -1, -1, -1, -1 };
@@ -57,16 +56,7 @@ static void put_file(const char *dir, int i, const uint8_t *data, size_t n)
         if (fds[i] < 0)
             fuzz_fail("open %s: %s", path, strerror(errno));
     }
-    for (size_t done = 0; done < n;) {
-        ssize_t w = pwrite(fds[i], data + done, n - done, (off_t)done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            fuzz_fail("cannot write %s: %s", path, strerror(errno));
-        done += (size_t)w;
-    }
-    if (ftruncate(fds[i], (off_t)n) != 0)
-        fuzz_fail("cannot resize %s: %s", path, strerror(errno));
+    fuzz_overwrite(fds[i], data, n, path);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

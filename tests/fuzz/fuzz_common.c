@@ -63,6 +63,21 @@ static void write_all(int fd, const void *data, size_t n, const char *what)
     }
 }
 
+void fuzz_overwrite(int fd, const void *data, size_t n, const char *what)
+{
+    const char *p = data;
+    for (size_t done = 0; done < n;) {
+        ssize_t w = pwrite(fd, p + done, n - done, (off_t)done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            fuzz_fail("cannot write %s: %s", what, strerror(errno));
+        done += (size_t)w;
+    }
+    if (ftruncate(fd, (off_t)n) != 0)
+        fuzz_fail("cannot resize %s: %s", what, strerror(errno));
+}
+
 const char *fuzz_memfile(int slot, const void *data, size_t n)
 {
     static int fds[SLOTS] = { -1, -1, -1, -1, -1, -1, -1, -1 };
@@ -75,20 +90,8 @@ const char *fuzz_memfile(int slot, const void *data, size_t n)
             fuzz_fail("memfd_create: %s", strerror(errno));
         snprintf(paths[slot], sizeof paths[slot], "/proc/self/fd/%d", fds[slot]);
     }
-    /* Overwrite, then cut to size: truncating to 0 first would free the file's pages and have
-     * the kernel clear new ones for every input. Readers open the path, so the offset of this
-     * descriptor does not matter. */
-    const char *p = data;
-    for (size_t done = 0; done < n;) {
-        ssize_t w = pwrite(fds[slot], p + done, n - done, (off_t)done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            fuzz_fail("cannot write a memfile: %s", strerror(errno));
-        done += (size_t)w;
-    }
-    if (ftruncate(fds[slot], (off_t)n) != 0)
-        fuzz_fail("memfile resize: %s", strerror(errno));
+    /* Readers open the path, so the offset of this descriptor does not matter. */
+    fuzz_overwrite(fds[slot], data, n, "a memfile");
     return paths[slot];
 }
 

@@ -16,6 +16,11 @@
 uint32_t fuzz_get_be32(const uint8_t *b);
 void fuzz_put_be32(uint8_t *b, uint32_t v);
 
+/* Make the open file fd hold exactly data[0..n): overwritten from offset 0, then cut to size
+ * (truncating to 0 first would free the file's pages and have the kernel clear new ones for
+ * every input). Aborts (fuzz_fail, naming `what`) if it cannot. */
+void fuzz_overwrite(int fd, const void *data, size_t n, const char *what);
+
 /* A file in memory (memfd) reachable by path ("/proc/self/fd/N"); slot 0..7, reused between
  * inputs. Returns the path (static storage of the slot); aborts if memory cannot be had. */
 const char *fuzz_memfile(int slot, const void *data, size_t n);
