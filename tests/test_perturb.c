@@ -697,6 +697,7 @@ START_TEST(long_and_odd_spec_strings_are_handled)
         { "shuffle: 0.5", CS_ERR_INVALID_ARGUMENT, "is not a number" },
         { "shuffle:0.5 ", CS_ERR_INVALID_ARGUMENT, "is not a number" },
         { "shuffle:1e-400", CS_ERR_OUT_OF_RANGE, "outside the range of a double" },
+        { "shuffle:1e400", CS_ERR_OUT_OF_RANGE, "outside the range of a double" },
         { "targeted:70000:0.1", CS_ERR_INVALID_ARGUMENT, "expected a class index (0..65535)" },
     };
     for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
@@ -704,6 +705,22 @@ START_TEST(long_and_odd_spec_strings_are_handled)
         ck_assert_msg(rc == odd[i].status && strstr(cs_last_error(), odd[i].needle),
                       "\"%s\": %s: %s", odd[i].text, cs_status_str(rc), cs_last_error());
     }
+    /* A subnormal reads as the nearest one, written exactly in hexadecimal or rounded in
+     * decimal, and its formatted text parses to the same spec (a fuzzing finding: the decimal
+     * form of 0x1p-1031 was refused as out of range). */
+    s = parse("matrix:1/0/0x1p-1031;.25/.5/.25;0/01.e-300/1");
+    char sub[96];
+    cs_assert_ok(cs_perturb_spec_format(sub, sizeof sub, NULL, s));
+    ck_assert_str_eq(sub, "matrix:1/0/4.34584737989688e-311;0.25/0.5/0.25;0/1e-300/1");
+    cs_perturb_spec_destroy(s);
+    s = parse(sub);
+    char sub2[96];
+    cs_assert_ok(cs_perturb_spec_format(sub2, sizeof sub2, NULL, s));
+    ck_assert_str_eq(sub2, sub);
+    cs_perturb_spec_destroy(s);
+    s = parse("shuffle:4.9e-324");
+    ck_assert(cs_perturb_spec_level(s) > 0 && cs_perturb_spec_level(s) < 1e-320);
+    cs_perturb_spec_destroy(s);
     /* Hexadecimal floats are numbers too; -0 is normalised to 0. */
     s = parse("shuffle:0x1p-3");
     ck_assert_double_eq(cs_perturb_spec_level(s), 0.125);

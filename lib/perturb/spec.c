@@ -289,7 +289,10 @@ static int parse_error(const char *text, const char *what)
 }
 
 /* Spec strings are data (result files, command lines): their numbers are in C notation
- * whatever the host program set with setlocale() (numfmt.h). */
+ * whatever the host program set with setlocale() (numfmt.h). A number too small for a normal
+ * double reads as the nearest subnormal, as "0x1p-1031" does exactly: the formatted spec
+ * writes it in decimal, which strtod reports as inexact, and that text must parse again. Only
+ * a number that overflows, or a nonzero one that underflows to 0, is refused. */
 static int parse_number(const char *text, const char *field, double *out)
 {
     size_t used = 0, n = strlen(field);
@@ -300,7 +303,7 @@ static int parse_number(const char *text, const char *field, double *out)
     if ((rc != CS_OK && rc != CS_ERR_OUT_OF_RANGE) || used != n)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "perturbation spec \"%.100s\": \"%.40s\" is not a number",
                          text, field);
-    if (rc == CS_ERR_OUT_OF_RANGE)
+    if (rc == CS_ERR_OUT_OF_RANGE && (v == 0 || isinf(v)))
         return cs__error(CS_ERR_OUT_OF_RANGE,
                          "perturbation spec \"%.100s\": \"%.40s\" is outside the range of a double", text, field);
     *out = v + 0.0; /* -0 becomes 0 */
