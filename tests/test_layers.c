@@ -662,7 +662,8 @@ END_TEST
  * and odd planes) and 3x3 padding-1 pools of stride 1 and 2 (separably, four outputs per
  * vector, any size from 1x1; rows wider than its buffers take the general path) by paths of
  * their own; compare every output and index with a window-by-window scan, on values with many
- * ties, some NaN and some -inf. */
+ * ties, some NaN (of two payloads) and some -inf. Without argmax (a pool recomputed in backward,
+ * evaluation) every path gives the same bits of y. */
 START_TEST(maxpool_interior_path_matches_window_scan)
 {
     const int shapes[][5] = { { 9, 11, 3, 1, 1 }, { 8, 8, 2, 2, 0 }, { 10, 7, 3, 2, 1 }, { 6, 13, 5, 1, 2 },
@@ -676,11 +677,15 @@ START_TEST(maxpool_interior_path_matches_window_scan)
         const int ho = cs__pool_out(h, k, st, pad), wo = cs__pool_out(w, k, st, pad);
         float *x = malloc(sizeof *x * (size_t)(2 * h * w)), *y = malloc(sizeof *y * (size_t)(2 * ho * wo));
         int32_t *am = malloc(sizeof *am * (size_t)(2 * ho * wo));
+        float *values = malloc(sizeof *values * (size_t)(2 * ho * wo));
         for (int i = 0; i < 2 * h * w; i++)
-            x[i] = (i * 7 + (int)si) % 29 == 0   ? NAN
+            x[i] = (i * 7 + (int)si) % 29 == 0   ? (i % 2 ? NAN : -NAN)
                    : (i * 11 + (int)si) % 23 == 0 ? -INFINITY
                                                   : (float)((i * 13 + (int)si) % 5) - 2.0f;
         cs__maxpool_forward(y, am, x, 1, 2, h, w, k, st, pad);
+        cs__maxpool_forward(values, NULL, x, 1, 2, h, w, k, st, pad);
+        ck_assert_msg(memcmp(values, y, sizeof *y * (size_t)(2 * ho * wo)) == 0, "shape %zu: values alone differ", si);
+        free(values);
         for (int p = 0; p < 2; p++)
             for (int oh = 0; oh < ho; oh++)
                 for (int ow = 0; ow < wo; ow++) {

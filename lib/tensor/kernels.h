@@ -189,7 +189,7 @@ int cs__pool_out(int in, int k, int stride, int pad);
 
 /* Max pooling over k x k windows; padding is -infinity (never selected). argmax (N, C, Ho, Wo)
  * saves the flat input offset (within the plane) of each maximum for backward; ties go to the
- * first in row-major order. */
+ * first in row-major order. argmax NULL: the values alone, bit for bit the same y. */
 void cs__maxpool_forward(float *y, int32_t *argmax, const float *x, int n, int c, int h, int w,
                          int k, int stride, int pad);
 void cs__maxpool_backward(float *dx, const float *dy, const int32_t *argmax, int n, int c, int h,

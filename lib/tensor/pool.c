@@ -4,6 +4,7 @@
  * Window bounds follow ATen's CPU kernels: a window starts at o * stride - pad, is clipped to
  * the input, and for max pooling the padding is never a candidate. */
 #include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -64,15 +65,16 @@ static float window_max(int32_t *at, const float *xp, int w, int h0, int h1, int
 /* The common 2x2, stride-2, unpadded pool (LeNet, the custom model): each window's four values
  * compared in window_max's order and by its rules (strictly greater or NaN takes the place),
  * straight from two input rows. A last odd row or column is never in a window. */
-CS_CLONES static void maxpool_2x2(float *restrict y, int32_t *restrict argmax, const float *restrict x, size_t planes, int h,
-                        int w, int h_out, int w_out)
+static inline __attribute__((always_inline)) void maxpool_2x2_body(float *restrict y, int32_t *restrict argmax,
+                                                                      const float *restrict x, size_t planes, int h,
+                                                                      int w, int h_out, int w_out, const bool keep)
 {
     const size_t in_plane = (size_t)h * (size_t)w, out_plane = (size_t)h_out * (size_t)w_out;
     for (size_t p = 0; p < planes; p++) {
         for (int oh = 0; oh < h_out; oh++) {
             const float *r0 = x + p * in_plane + (size_t)(2 * oh) * (size_t)w, *r1 = r0 + w;
             float *yr = y + p * out_plane + (size_t)oh * (size_t)w_out;
-            int32_t *ar = argmax + p * out_plane + (size_t)oh * (size_t)w_out;
+            int32_t *ar = keep ? argmax + p * out_plane + (size_t)oh * (size_t)w_out : NULL;
             const int32_t top = (int32_t)(2 * oh * w);
             for (int ow = 0; ow < w_out; ow++) {
                 /* Starting from the first element is window_max's start (-inf at the first
@@ -89,10 +91,24 @@ CS_CLONES static void maxpool_2x2(float *restrict y, int32_t *restrict argmax, c
                     best_at = take ? at[q] : best_at;
                 }
                 yr[ow] = best;
-                ar[ow] = best_at;
+                if (keep)
+                    ar[ow] = best_at;
             }
         }
     }
+}
+
+CS_CLONES static void maxpool_2x2(float *restrict y, int32_t *restrict argmax, const float *restrict x, size_t planes, int h,
+                        int w, int h_out, int w_out)
+{
+    maxpool_2x2_body(y, argmax, x, planes, h, w, h_out, w_out, true);
+}
+
+/* The values alone: the same selects, the positions never stored (the compiler drops them). */
+CS_CLONES static void maxpool_2x2_values(float *restrict y, const float *restrict x, size_t planes, int h, int w,
+                                         int h_out, int w_out)
+{
+    maxpool_2x2_body(y, NULL, x, planes, h, w, h_out, w_out, false);
 }
 
 /* GoogLeNet's 3x3 pools with padding 1 (stride 1 in every inception block, stride 2 between
@@ -124,8 +140,9 @@ static inline __m128 load_even(const float *x)
 
 /* hv[j], hi[j] for the wo outputs of a row: the maximum of row `row` of plane xp over columns
  * [stride j - 1, stride j + 1] clipped to [0, w), and its index in the plane. */
-CS_CLONES static void row_max3(float *restrict hv, int32_t *restrict hi, const float *restrict xp, int w, int row, int stride,
-                     int wo)
+static inline __attribute__((always_inline)) void row_max3(float *restrict hv, int32_t *restrict hi,
+                                                              const float *restrict xp, int w, int row, int stride,
+                                                              int wo, const bool keep)
 {
     const float *restrict xr = xp + (size_t)row * (size_t)w;
     int j = 1;
@@ -139,7 +156,8 @@ CS_CLONES static void row_max3(float *restrict hv, int32_t *restrict hi, const f
             take4(&best, &at, _mm_loadu_ps(xr + j), _mm_add_epi32(idx, _mm_set1_epi32(1)));
             take4(&best, &at, _mm_loadu_ps(xr + j + 1), _mm_add_epi32(idx, _mm_set1_epi32(2)));
             _mm_storeu_ps(hv + j, best);
-            _mm_storeu_si128((__m128i *)(void *)(hi + j), at);
+            if (keep)
+                _mm_storeu_si128((__m128i *)(void *)(hi + j), at);
         }
     } else if (stride == 2) {
         /* Outputs j .. j + 3 read columns 2j - 1 .. 2j + 7; load_even reads one more. */
@@ -152,44 +170,52 @@ CS_CLONES static void row_max3(float *restrict hv, int32_t *restrict hi, const f
             take4(&best, &at, load_even(xr + 2 * j), _mm_add_epi32(idx, _mm_set1_epi32(1)));
             take4(&best, &at, load_even(xr + 2 * j + 1), _mm_add_epi32(idx, _mm_set1_epi32(2)));
             _mm_storeu_ps(hv + j, best);
-            _mm_storeu_si128((__m128i *)(void *)(hi + j), at);
+            if (keep)
+                _mm_storeu_si128((__m128i *)(void *)(hi + j), at);
         }
     }
 #endif
+    int32_t unused;
     for (; j < wo; j++)
-        hv[j] = window_max(&hi[j], xp, w, row, row + 1, stride * j - 1, imin(stride * j + 2, w));
-    hv[0] = window_max(&hi[0], xp, w, row, row + 1, 0, imin(2, w));
+        hv[j] = window_max(keep ? &hi[j] : &unused, xp, w, row, row + 1, stride * j - 1, imin(stride * j + 2, w));
+    hv[0] = window_max(keep ? &hi[0] : &unused, xp, w, row, row + 1, 0, imin(2, w));
 }
 
 /* One output row from the row results of its (one to three) input rows, in row order. */
-CS_CLONES static void col_max3(float *restrict yr, int32_t *restrict ar, const float *const rv[3], const int32_t *const ri[3],
-                     int rows, int wo)
+static inline __attribute__((always_inline)) void col_max3(float *restrict yr, int32_t *restrict ar,
+                                                              const float *const rv[3], const int32_t *const ri[3],
+                                                              int rows, int wo, const bool keep)
 {
     int j = 0;
 #if defined(__SSE2__)
     for (; j + 4 <= wo; j += 4) {
         __m128 best = _mm_loadu_ps(rv[0] + j);
-        __m128i at = _mm_loadu_si128((const __m128i *)(const void *)(ri[0] + j));
+        __m128i at = keep ? _mm_loadu_si128((const __m128i *)(const void *)(ri[0] + j)) : _mm_setzero_si128();
         for (int r = 1; r < rows; r++)
-            take4(&best, &at, _mm_loadu_ps(rv[r] + j), _mm_loadu_si128((const __m128i *)(const void *)(ri[r] + j)));
+            take4(&best, &at, _mm_loadu_ps(rv[r] + j),
+                  keep ? _mm_loadu_si128((const __m128i *)(const void *)(ri[r] + j)) : _mm_setzero_si128());
         _mm_storeu_ps(yr + j, best);
-        _mm_storeu_si128((__m128i *)(void *)(ar + j), at);
+        if (keep)
+            _mm_storeu_si128((__m128i *)(void *)(ar + j), at);
     }
 #endif
     for (; j < wo; j++) {
         float best = rv[0][j];
-        int32_t at = ri[0][j];
+        int32_t at = keep ? ri[0][j] : 0;
         for (int r = 1; r < rows; r++)
-            take1(&best, &at, rv[r][j], ri[r][j]);
+            take1(&best, &at, rv[r][j], keep ? ri[r][j] : 0);
         yr[j] = best;
-        ar[j] = at;
+        if (keep)
+            ar[j] = at;
     }
 }
 
 /* Stride 1 or 2: the rows of consecutive outputs' windows overlap or touch, so three row
  * buffers (row r in slot r % 3) hold every row an output needs. */
-CS_CLONES static void maxpool_3x3_p1(float *restrict y, int32_t *restrict argmax, const float *restrict x, size_t planes,
-                           int h, int w, int stride, int ho, int wo)
+static inline __attribute__((always_inline)) void maxpool_3x3_p1_body(float *restrict y, int32_t *restrict argmax,
+                                                                         const float *restrict x, size_t planes, int h,
+                                                                         int w, int stride, int ho, int wo,
+                                                                         const bool keep)
 {
     float hv[3][S3_MAX_W];
     int32_t hi[3][S3_MAX_W];
@@ -200,21 +226,36 @@ CS_CLONES static void maxpool_3x3_p1(float *restrict y, int32_t *restrict argmax
         for (int oh = 0; oh < ho; oh++) {
             const int r0 = imax(stride * oh - 1, 0), r1 = imin(stride * oh + 1, h - 1);
             for (; next <= r1; next++)
-                row_max3(hv[next % 3], hi[next % 3], xp, w, next, stride, wo);
+                row_max3(hv[next % 3], hi[next % 3], xp, w, next, stride, wo, keep);
             const float *rv[3];
             const int32_t *ri[3];
             for (int r = r0; r <= r1; r++) {
                 rv[r - r0] = hv[r % 3];
                 ri[r - r0] = hi[r % 3];
             }
-            col_max3(y + p * out_plane + (size_t)oh * (size_t)wo, argmax + p * out_plane + (size_t)oh * (size_t)wo,
-                     rv, ri, r1 - r0 + 1, wo);
+            col_max3(y + p * out_plane + (size_t)oh * (size_t)wo,
+                     keep ? argmax + p * out_plane + (size_t)oh * (size_t)wo : NULL, rv, ri, r1 - r0 + 1, wo, keep);
         }
     }
 }
 
-void cs__maxpool_forward(float *y, int32_t *argmax, const float *x, int n, int c, int h, int w,
-                         int k, int stride, int pad)
+CS_CLONES static void maxpool_3x3_p1(float *restrict y, int32_t *restrict argmax, const float *restrict x, size_t planes,
+                           int h, int w, int stride, int ho, int wo)
+{
+    maxpool_3x3_p1_body(y, argmax, x, planes, h, w, stride, ho, wo, true);
+}
+
+/* The values alone (a pool recomputed in backward, evaluation): the same selects on the
+ * values; the index vectors, never stored, are dropped by the compiler. */
+CS_CLONES static void maxpool_3x3_p1_values(float *restrict y, const float *restrict x, size_t planes, int h, int w,
+                                            int stride, int ho, int wo)
+{
+    maxpool_3x3_p1_body(y, NULL, x, planes, h, w, stride, ho, wo, false);
+}
+
+static inline __attribute__((always_inline)) void maxpool_any(float *y, int32_t *argmax, const float *x, int n, int c,
+                                                                int h, int w, int k, int stride, int pad,
+                                                                const bool keep)
 {
     const int h_out = cs__pool_out(h, k, stride, pad);
     const int w_out = cs__pool_out(w, k, stride, pad);
@@ -231,28 +272,35 @@ void cs__maxpool_forward(float *y, int32_t *argmax, const float *x, int n, int c
         ow_lo = ow_hi;
 
     if (k == 2 && stride == 2 && pad == 0) {
-        maxpool_2x2(y, argmax, x, planes, h, w, h_out, w_out);
+        if (keep)
+            maxpool_2x2(y, argmax, x, planes, h, w, h_out, w_out);
+        else
+            maxpool_2x2_values(y, x, planes, h, w, h_out, w_out);
         return;
     }
     if (k == 3 && pad == 1 && (stride == 1 || stride == 2) && w <= S3_MAX_W) {
-        maxpool_3x3_p1(y, argmax, x, planes, h, w, stride, h_out, w_out);
+        if (keep)
+            maxpool_3x3_p1(y, argmax, x, planes, h, w, stride, h_out, w_out);
+        else
+            maxpool_3x3_p1_values(y, x, planes, h, w, stride, h_out, w_out);
         return;
     }
+    int32_t unused;
     for (size_t p = 0; p < planes; p++) {
         const float *xp = x + p * in_plane;
         float *yp = y + p * out_plane;
-        int32_t *ap = argmax + p * out_plane;
+        int32_t *ap = keep ? argmax + p * out_plane : NULL;
         for (int oh = 0; oh < h_out; oh++) {
             const int h0 = imax(oh * stride - pad, 0);
             const int h1 = imin(oh * stride - pad + k, h);
             float *restrict yr = yp + (size_t)oh * (size_t)w_out;
-            int32_t *restrict ar = ap + (size_t)oh * (size_t)w_out;
+            int32_t *restrict ar = keep ? ap + (size_t)oh * (size_t)w_out : NULL;
             for (int ow = 0; ow < w_out; ow++) {
                 if (ow == ow_lo && ow_lo < ow_hi) {
                     ow = ow_hi - 1;
                     continue;
                 }
-                yr[ow] = window_max(&ar[ow], xp, w, h0, h1, imax(ow * stride - pad, 0),
+                yr[ow] = window_max(keep ? &ar[ow] : &unused, xp, w, h0, h1, imax(ow * stride - pad, 0),
                                     imin(ow * stride - pad + k, w));
             }
             /* Interior columns, window element by window element across the row: the same
@@ -261,7 +309,8 @@ void cs__maxpool_forward(float *y, int32_t *argmax, const float *x, int n, int c
             if (ow_lo < ow_hi) {
                 for (int ow = ow_lo; ow < ow_hi; ow++) {
                     yr[ow] = -INFINITY;
-                    ar[ow] = (int32_t)(h0 * w + ow * stride - pad);
+                    if (keep)
+                        ar[ow] = (int32_t)(h0 * w + ow * stride - pad);
                 }
                 for (int ih = h0; ih < h1; ih++)
                     for (int dw = 0; dw < k; dw++) {
@@ -271,12 +320,22 @@ void cs__maxpool_forward(float *y, int32_t *argmax, const float *x, int n, int c
                             const float v = xr[(size_t)ow * (size_t)stride];
                             const int take = (v > yr[ow]) | (v != v);
                             yr[ow] = take ? v : yr[ow];
-                            ar[ow] = take ? base + ow * stride : ar[ow];
+                            if (keep)
+                                ar[ow] = take ? base + ow * stride : ar[ow];
                         }
                     }
             }
         }
     }
+}
+
+void cs__maxpool_forward(float *y, int32_t *argmax, const float *x, int n, int c, int h, int w,
+                         int k, int stride, int pad)
+{
+    if (argmax)
+        maxpool_any(y, argmax, x, n, c, h, w, k, stride, pad, true);
+    else
+        maxpool_any(y, NULL, x, n, c, h, w, k, stride, pad, false);
 }
 
 /* Overlapping windows (stride < k) can route several outputs to one input; they are added in

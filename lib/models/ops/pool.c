@@ -68,11 +68,11 @@ static size_t maxpool_state_bytes(const cs__net *net, const cs__node *node, int 
     return cs__act_count(net, node->out) * (size_t)batch * (size_t)code_bytes(net, node);
 }
 
-/* One sample's int32 offsets. */
+/* One sample's int32 offsets, where training packs them into fewer bytes. */
 static size_t maxpool_workspace(const cs__net *net, const cs__node *node, int rows)
 {
     (void)rows;
-    return cs__act_count(net, node->out);
+    return net->plan.has_grads && code_bytes(net, node) != 4 ? cs__act_count(net, node->out) : 0;
 }
 
 static void *codes_of(const cs__member *me, int i)
@@ -91,7 +91,7 @@ static void maxpool_run(const cs__member *me, int i, char *codes)
     float *y = cs__member_act(me, node->out);
     const float *x = cs__member_act(me, node->in[0]);
     const int bytes = code_bytes(net, node);
-    if (codes && bytes == 4) {
+    if (!codes || bytes == 4) {
         cs__maxpool_forward(y, (int32_t *)codes, x, me->rows, in->c, in->h, in->w, node->k, node->stride, node->pad);
         return;
     }
@@ -101,9 +101,8 @@ static void maxpool_run(const cs__member *me, int i, char *codes)
     for (int s = 0; s < me->rows; s++) {
         cs__maxpool_forward(y + (size_t)s * per_out, offsets, x + (size_t)s * per_in, 1, in->c, in->h, in->w,
                             node->k, node->stride, node->pad);
-        if (codes)
-            cs__maxpool_pack(codes + (size_t)s * per_out * (size_t)bytes, bytes, offsets, (size_t)in->c, in->w,
-                             out->h, out->w, node->stride, node->pad);
+        cs__maxpool_pack(codes + (size_t)s * per_out * (size_t)bytes, bytes, offsets, (size_t)in->c, in->w,
+                         out->h, out->w, node->stride, node->pad);
     }
 }
 
