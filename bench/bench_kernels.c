@@ -4,9 +4,11 @@
  * and GFLOP/s counted as 2*M*N*K per GEMM (forward 1 GEMM, backward 2: dX and dW).
  * --precision bf16 runs the convolutions with bf16 products (docs/numeric-core.md); --gemm
  * adds a table of single-threaded GEMMs of ResNet18's shapes, fp32 (cblas_sgemm) next to
- * bf16 (gemm_bf16.c), measured alternately.
+ * bf16 (gemm_bf16.c), measured alternately; --pool adds one of GoogLeNet's 3x3 stride-1 max
+ * pools (half a batch, as each of two threads pools its half), with the positions that
+ * training keeps and with the values alone (a pool recomputed in backward, evaluation).
  *
- *   bench_kernels [--threads T] [--repeat R] [--batch N] [--precision fp32|bf16] [--gemm]
+ *   bench_kernels [--threads T] [--repeat R] [--batch N] [--precision fp32|bf16] [--gemm] [--pool]
  *
  * It links the static library and its internal headers: the kernels are not public API.
  * Machines are shared and noisy; compare ratios measured in one sitting. */
@@ -133,6 +135,38 @@ static void gemm_table(int repeat, double *t)
     openblas_set_num_threads(blas_threads);
 }
 
+/* Max pools of GoogLeNet's inception blocks at 1x28x28 input (3x3, stride 1, padding 1),
+ * nanoseconds per output: with positions (training's forward) and values alone, alternately. */
+static void pool_table(int repeat, int batch, double *t)
+{
+    static const int shapes[][2] = { { 192, 28 }, { 480, 14 }, { 832, 7 } };
+    const int n = batch > 1 ? batch / 2 : 1;
+    double *tv[2] = { t, malloc((size_t)repeat * sizeof *t) };
+    printf("%-26s %12s %12s  (%d images)\n", "max pool 3x3/1, one thread", "positions ns", "values ns", n);
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+        const int c = shapes[i][0], side = shapes[i][1];
+        const size_t count = (size_t)n * (size_t)c * (size_t)side * (size_t)side;
+        float *x = filled(count, 4), *y = malloc(count * sizeof *y);
+        int32_t *at = malloc(count * sizeof *at);
+        for (int r = 0; r < repeat; r++)
+            for (int p = 0; p < 2; p++) {
+                double t0 = now_ms();
+                cs__maxpool_forward(y, p == 0 ? at : NULL, x, n, c, side, side, 3, 1, 1);
+                tv[p][r] = (now_ms() - t0) * 1e6 / (double)count;
+            }
+        for (int p = 0; p < 2; p++)
+            qsort(tv[p], (size_t)repeat, sizeof *tv[p], cmp_double);
+        char name[32];
+        snprintf(name, sizeof name, "%d x %dx%d", c, side, side);
+        printf("%-26s %12.3f %12.3f\n", name, tv[0][repeat / 2], tv[1][repeat / 2]);
+        free(x);
+        free(y);
+        free(at);
+    }
+    printf("\n");
+    free(tv[1]);
+}
+
 typedef struct conv_case {
     const char *name;
     int c_in, side, c_out, k, stride, pad;
@@ -141,7 +175,7 @@ typedef struct conv_case {
 int main(int argc, char **argv)
 {
     int threads = 0, repeat = 5, batch = 64;
-    bool bf16 = false, gemm = false;
+    bool bf16 = false, gemm = false, pool = false;
     for (int a = 1; a < argc; a++) {
         if (strcmp(argv[a], "--threads") == 0 && a + 1 < argc)
             threads = atoi(argv[++a]);
@@ -155,9 +189,11 @@ int main(int argc, char **argv)
             bf16 = true, a++;
         else if (strcmp(argv[a], "--gemm") == 0)
             gemm = true;
+        else if (strcmp(argv[a], "--pool") == 0)
+            pool = true;
         else {
             fprintf(stderr, "usage: bench_kernels [--threads T] [--repeat R] [--batch N] [--precision fp32|bf16] "
-                    "[--gemm]\n");
+                    "[--gemm] [--pool]\n");
             return 2;
         }
     }
@@ -204,6 +240,8 @@ int main(int argc, char **argv)
     };
     if (gemm)
         gemm_table(repeat, t);
+    if (pool)
+        pool_table(repeat, batch, t);
     /* The convolutions' products in the chosen precision (bf16 runs single-threaded). */
     cs__precision_set(bf16 ? CS_PRECISION_BF16 : CS_PRECISION_FP32);
     printf("%-26s %12s %10s %12s %10s  (%s)\n", "convolution", "forward ms", "GFLOP/s", "backward ms", "GFLOP/s",
