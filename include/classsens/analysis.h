@@ -10,7 +10,11 @@
  * - cs_rank_weakest(): classes ranked by accuracy or by sensitivity (accuracy drop from a
  *   baseline), each score with its interval;
  * - cs_agreement_compute(): whether several models rank the classes alike (Kendall's W with
- *   its p-value, pairwise Spearman ρ and Kendall τ-b, top-k Jaccard overlap).
+ *   its p-value, pairwise Spearman ρ and Kendall τ-b, top-k Jaccard overlap);
+ * - cs_learning_curve_fit(): a class's learning curve, acc(n) = a − b·n^(−c), with bootstrap
+ *   intervals over seeds, and from it the accuracy at another count
+ *   (cs_learning_curve_predict()) and the count that reaches a target accuracy
+ *   (cs_learning_curve_needed()).
  */
 #ifndef CLASSSENS_ANALYSIS_H
 #define CLASSSENS_ANALYSIS_H
@@ -244,6 +248,146 @@ CS_API double cs_agreement_p_value(const cs_agreement *a);
  */
 CS_API int cs_agreement_pairwise(double *spearman, double *kendall, double *jaccard,
                                  int m, const cs_agreement *a);
+
+/** @brief Options of cs_learning_curve_fit(). Initialise with ::CS_LEARNING_CURVE_OPTIONS_INIT. */
+typedef struct cs_learning_curve_options {
+    size_t struct_size;       /**< sizeof(cs_learning_curve_options). */
+    double confidence;        /**< Coverage of the percentile intervals, in (0, 1); default 0.95. */
+    int bootstrap_resamples;  /**< B, the resamples of the seeds, >= 100; default 1000. */
+    uint64_t seed;            /**< Seed of the bootstrap resampling; default 0. */
+    double min_r2;            /**< Below this R² of the fit (in [0, 1]; default 0.9), the curve is
+                                   not used to predict or extrapolate. */
+} cs_learning_curve_options;
+
+/** @brief Defaults: 1000 resamples, 95 % percentile intervals, seed 0, R² at least 0.9. */
+#define CS_LEARNING_CURVE_OPTIONS_INIT { sizeof(cs_learning_curve_options), 0.95, 1000, 0u, 0.9 }
+
+/**
+ * @brief Fill @p opts with exactly what ::CS_LEARNING_CURVE_OPTIONS_INIT gives (for bindings,
+ *        which cannot use the macro).
+ * @param[out] opts The options to initialise.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT when @p opts is NULL.
+ */
+CS_API int cs_learning_curve_options_init(cs_learning_curve_options *opts);
+
+/** @brief Opaque fit of a learning curve acc(n) = a − b·n^(−c) with its bootstrap replicates. */
+typedef struct cs_learning_curve cs_learning_curve;
+
+/** @brief A parameter of the learning curve acc(n) = a − b·n^(−c). */
+typedef enum cs_curve_param {
+    CS_CURVE_PARAM_A = 0, /**< a: the asymptote, the accuracy an unlimited count approaches. */
+    CS_CURVE_PARAM_B = 1, /**< b >= 0: the scale of the shortfall b·n^(−c) below a. */
+    CS_CURVE_PARAM_C = 2  /**< c in [0.001, 5]: how fast the shortfall shrinks with n. */
+} cs_curve_param;
+
+/**
+ * @brief Fit a saturating power law acc(n) = a − b·n^(−c) to one class's accuracy against its
+ *        training count, with percentile-bootstrap intervals over the seeds.
+ *
+ * The curve is fitted to the seed means ā_l of the accuracies at the L levels by least
+ * squares, with b >= 0 and c in [0.001, 5]: for a fixed c the model is linear in (a, b), which
+ * is solved in closed form, and c minimises the remaining sum of squares, found on a grid of
+ * 64 points evenly spaced in log c and refined by golden-section search. The bootstrap
+ * resamples the S seed columns (a seed's accuracies at every level together, since the levels
+ * are nested subsets drawn with the same seeds) with replacement B times and refits; the
+ * intervals are the (1 − confidence)/2 and (1 + confidence)/2 quantiles of the refits.
+ * docs/analysis.md, "Learning curves", gives every formula.
+ *
+ * With fewer than 3 levels the three parameters are not identified: the fit succeeds, its
+ * parameters, R², RMSE and intervals are NaN, and cs_learning_curve_check() refuses it. With
+ * one seed the intervals are NaN (no spread over seeds can be estimated). The same inputs and
+ * seed give bit-identical results.
+ *
+ * @param[out] out  The fit; NULL on failure. Owned: free with cs_learning_curve_destroy().
+ * @param counts    L training counts of the class, finite, > 0 and strictly increasing.
+ * @param levels    L, >= 1.
+ * @param acc       L×S accuracies in [0, 1], row-major: acc[l·S + s] is seed s at level l.
+ * @param seeds     S, >= 1.
+ * @param opts      Options, or NULL for ::CS_LEARNING_CURVE_OPTIONS_INIT.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL pointers, L or S below 1, a count that is
+ *         not finite and positive or not above the one before, an accuracy that is NaN or
+ *         outside [0, 1]: the message names its level and seed; bad options);
+ *         ::CS_ERR_UNSUPPORTED for a newer options struct; ::CS_ERR_OUT_OF_MEMORY.
+ */
+CS_API int cs_learning_curve_fit(cs_learning_curve **out, const double *counts, int levels,
+                                 const double *acc, int seeds,
+                                 const cs_learning_curve_options *opts);
+
+/** @brief Free a fit. @param lc The fit; NULL is accepted. */
+CS_API void cs_learning_curve_destroy(cs_learning_curve *lc);
+
+/**
+ * @brief One parameter of the fit with its bootstrap interval.
+ * @param[out] value The least-squares estimate (or NULL); NaN with fewer than 3 levels.
+ * @param[out] lo    Lower bound of its interval (or NULL); NaN with one seed or < 3 levels.
+ * @param[out] hi    Upper bound (or NULL).
+ * @param lc         The fit.
+ * @param which      ::CS_CURVE_PARAM_A, ::CS_CURVE_PARAM_B or ::CS_CURVE_PARAM_C.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (@p lc NULL, unknown @p which).
+ */
+CS_API int cs_learning_curve_param(double *value, double *lo, double *hi,
+                                   const cs_learning_curve *lc, cs_curve_param which);
+
+/**
+ * @brief How well the curve fits the seed means.
+ * @param[out] r2   R² = 1 − SSE / SST over the L seed means (or NULL); 1 when the means are
+ *                  all equal (SST = 0); NaN with fewer than 3 levels.
+ * @param[out] rmse √(SSE / L) (or NULL); NaN with fewer than 3 levels.
+ * @param lc        The fit.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT when @p lc is NULL.
+ */
+CS_API int cs_learning_curve_quality(double *r2, double *rmse, const cs_learning_curve *lc);
+
+/**
+ * @brief Whether the fit may be used to predict and extrapolate.
+ *
+ * It may not with fewer than 3 levels, or when its R² is below the option `min_r2`.
+ * cs_learning_curve_predict() and cs_learning_curve_needed() make this check first.
+ * @param lc The fit.
+ * @return ::CS_OK; ::CS_ERR_STATE when the fit is refused, with a message that says why (the
+ *         number of levels, or R² and the threshold); ::CS_ERR_INVALID_ARGUMENT when @p lc is
+ *         NULL.
+ */
+CS_API int cs_learning_curve_check(const cs_learning_curve *lc);
+
+/**
+ * @brief The accuracy the curve predicts at a training count, with its bootstrap interval.
+ *
+ * acc(n) = a − b·n^(−c); the interval holds the quantiles of the same prediction from the
+ * bootstrap refits. Ask for 2 and 10 times the largest count to see what more data would give.
+ * @param[out] value The prediction (or NULL).
+ * @param[out] lo    Lower bound (or NULL); NaN with one seed.
+ * @param[out] hi    Upper bound (or NULL); NaN with one seed.
+ * @param lc         The fit.
+ * @param n          The training count, finite and > 0.
+ * @return ::CS_OK; ::CS_ERR_STATE when cs_learning_curve_check() refuses the fit (nothing is
+ *         written); ::CS_ERR_INVALID_ARGUMENT (@p lc NULL, bad @p n).
+ */
+CS_API int cs_learning_curve_predict(double *value, double *lo, double *hi,
+                                     const cs_learning_curve *lc, double n);
+
+/**
+ * @brief The training count at which the curve reaches a target accuracy t, with its
+ *        bootstrap interval: n = (b / (a − t))^(1/c) for t < a.
+ *
+ * No count reaches a target at or above the asymptote a. A bootstrap refit whose own a* is at
+ * or below t counts in @p unreachable and enters the interval as +∞: the upper bound is +∞
+ * when more than (1 − confidence)/2 of the refits cannot reach t (and the lower bound too when
+ * more than (1 + confidence)/2 cannot). A fit with b = 0 (flat) reaches any t below a at
+ * every count: n = 0.
+ * @param[out] count       The count n (or NULL).
+ * @param[out] lo          Lower bound (or NULL); NaN with one seed.
+ * @param[out] hi          Upper bound (or NULL), possibly +∞; NaN with one seed.
+ * @param[out] unreachable The number of the B refits that cannot reach t (or NULL); 0 with one
+ *                         seed.
+ * @param lc               The fit.
+ * @param target           The target accuracy t, in [0, 1].
+ * @return ::CS_OK; ::CS_ERR_STATE when cs_learning_curve_check() refuses the fit;
+ *         ::CS_ERR_OUT_OF_RANGE when t >= a (the message gives both); ::CS_ERR_INVALID_ARGUMENT
+ *         (@p lc NULL, @p target NaN or outside [0, 1]). Nothing is written on failure.
+ */
+CS_API int cs_learning_curve_needed(double *count, double *lo, double *hi, size_t *unreachable,
+                                    const cs_learning_curve *lc, double target);
 
 #ifdef __cplusplus
 }
