@@ -307,7 +307,8 @@ typedef enum cs_curve_param {
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL pointers, L or S below 1, a count that is
  *         not finite and positive or not above the one before, an accuracy that is NaN or
  *         outside [0, 1]: the message names its level and seed; bad options);
- *         ::CS_ERR_UNSUPPORTED for a newer options struct; ::CS_ERR_OUT_OF_MEMORY.
+ *         ::CS_ERR_UNSUPPORTED for a newer options struct; ::CS_ERR_OVERFLOW when the
+ *         workspace's size overflows; ::CS_ERR_OUT_OF_MEMORY.
  */
 CS_API int cs_learning_curve_fit(cs_learning_curve **out, const double *counts, int levels,
                                  const double *acc, int seeds,
@@ -372,8 +373,8 @@ CS_API int cs_learning_curve_predict(double *value, double *lo, double *hi,
  *
  * No count reaches a target at or above the asymptote a. A bootstrap refit whose own a* is at
  * or below t counts in @p unreachable and enters the interval as +∞: the upper bound is +∞
- * when more than (1 − confidence)/2 of the refits cannot reach t (and the lower bound too when
- * more than (1 + confidence)/2 cannot). A fit with b = 0 (flat) reaches any t below a at
+ * when more than about (1 − confidence)/2 of the refits cannot reach t (the lower bound too
+ * when more than about (1 + confidence)/2 cannot). A fit with b = 0 (flat) reaches any t below a at
  * every count: n = 0.
  * @param[out] count       The count n (or NULL).
  * @param[out] lo          Lower bound (or NULL); NaN with one seed.
