@@ -303,8 +303,10 @@ START_TEST(noisy_seeds_intervals_cover_the_planted_curve)
     for (int p = 0; p < 3; p++) {
         double v, lo, hi;
         param(lc, (cs_curve_param)p, &v, &lo, &hi);
-        ck_assert_msg(fabs(v - law[p]) < 1e-5 * law[p], "param %d: %.10g, planted %g", p, v, law[p]);
-        ck_assert_msg(lo < law[p] && law[p] < hi, "param %d: [%g, %g] misses %g", p, lo, hi, law[p]);
+        ck_assert_msg(fabs(v - law[p]) < 1e-5 * law[p], "param %d: %.10g, planted %g", p, v,
+                      law[p]);
+        ck_assert_msg(lo < law[p] && law[p] < hi, "param %d: [%g, %g] misses %g", p, lo, hi,
+                      law[p]);
     }
     double pr, lo, hi;
     cs_assert_ok(cs_learning_curve_predict(&pr, &lo, &hi, lc, 10000));

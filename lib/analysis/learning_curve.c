@@ -177,8 +177,8 @@ static int check_options(cs_learning_curve_options *o, const cs_learning_curve_o
         o->struct_size = sizeof *o;
     }
     if (!(o->confidence > 0.0 && o->confidence < 1.0))
-        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: confidence is %g, expected a value in (0, 1)",
-                         what, o->confidence);
+        return cs__error(CS_ERR_INVALID_ARGUMENT,
+                         "%s: confidence is %g, expected a value in (0, 1)", what, o->confidence);
     if (o->bootstrap_resamples < 100)
         return cs__error(CS_ERR_INVALID_ARGUMENT,
                          "%s: bootstrap_resamples is %d, expected at least 100", what,
