@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <classsens/analysis.h>
 #include <classsens/common.h>
 #include <classsens/confusion.h>
 #include <classsens/dataset.h>
@@ -577,6 +578,63 @@ CS_API int cs_results_cell(cs_cell_result *out, const cs_results *r, int model, 
  */
 CS_API int cs_results_cell_trace(cs_epoch_report *out, size_t elem_size, int max, int *count,
                                  const cs_results *r, int model, int condition, int replicate);
+
+/**
+ * @brief The training records per class that a finished cell was trained on: after its
+ *        perturbation.
+ *
+ * A perturbed cell's counts are its perturbation report's `class_counts_after`. A baseline
+ * cell's file has no report: its counts are those of the unperturbed training set, which every
+ * perturbed cell of the store records as `class_counts_before` (cs_results_open() checks that
+ * they all agree); a store without any finished perturbed cell cannot tell them.
+ * @param[out] counts  @p k counts (untouched on failure).
+ * @param k            The number of classes: cs_results_num_classes().
+ * @param r            The results.
+ * @param model        Model index.
+ * @param condition    Condition index.
+ * @param replicate    Replicate index.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL); ::CS_ERR_SIZE_MISMATCH (@p k is not the
+ *         store's K); ::CS_ERR_OUT_OF_RANGE (an index outside the store); ::CS_ERR_NOT_FOUND
+ *         (the cell is not finished, or failed); ::CS_ERR_STATE (a baseline cell of a store
+ *         that holds no finished perturbed cell: its counts are unknown).
+ */
+CS_API int cs_results_cell_class_counts(size_t *counts, int k, const cs_results *r, int model, int condition,
+                                        int replicate);
+
+/**
+ * @brief Fit one class's learning curve for one model from a study's data-reduction conditions
+ *        (cs_learning_curve_fit()).
+ *
+ * The levels are the baseline, every ::CS_REDUCE_UNIFORM condition and every
+ * ::CS_REDUCE_TARGETED condition whose classes include @p cls; noise conditions, their
+ * matched-volume controls and ::CS_REDUCE_STRATIFIED conditions are not levels. At each level:
+ * - the replicates are the store's seeds, paired across levels (replicate r of every level was
+ *   drawn with the same seed); only the replicates finished at every level are used, in
+ *   increasing order;
+ * - the count is the class's training count (cs_results_cell_class_counts()), averaged over
+ *   the replicates used (a uniform reduction draws a different number of each class's records
+ *   for every seed);
+ * - the accuracy of a replicate is the class's recall on the clean test set,
+ *   C[cls][cls] / Σ_j C[cls][j], from the cell's confusion matrix.
+ *
+ * The levels are sorted by count (conditions of equal count in the store's order). Levels of
+ * exactly equal count are merged into one: its accuracy for each replicate is the mean of those
+ * levels' accuracies for that replicate, added up in condition order.
+ * docs/analysis.md, "Learning curves", says more.
+ * @param[out] out  The fit; NULL on failure. Owned: free with cs_learning_curve_destroy().
+ * @param r         The results.
+ * @param model     Model index.
+ * @param cls       Class index, 0 .. K − 1.
+ * @param opts      Options of the fit, or NULL for ::CS_LEARNING_CURVE_OPTIONS_INIT.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL @p out or @p r, bad options);
+ *         ::CS_ERR_OUT_OF_RANGE (@p model or @p cls outside the store); ::CS_ERR_NOT_FOUND
+ *         (the study has no uniform or targeted reduction of @p cls, or no replicate is finished
+ *         at every level: the message names the first missing cell); ::CS_ERR_UNSUPPORTED (a
+ *         newer options struct); ::CS_ERR_OUT_OF_MEMORY; the other errors of
+ *         cs_learning_curve_fit().
+ */
+CS_API int cs_results_learning_curve(cs_learning_curve **out, const cs_results *r, int model, int cls,
+                                     const cs_learning_curve_options *opts);
 
 /** @brief Finished cells in the store. @param r The results. @return The count (>= 0); -1 when @p r is NULL. */
 CS_API int cs_results_cells_finished(const cs_results *r);

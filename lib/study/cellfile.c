@@ -219,6 +219,7 @@ void cs__cell_data_free(cs__cell_data *d)
         return;
     free(d->trace);
     free(d->counts);
+    free(d->class_counts);
     memset(d, 0, sizeof *d);
 }
 
@@ -357,9 +358,11 @@ static int check_trace(const cs__json *root, const char *path, int n, int of, si
     return rc;
 }
 
-/* The perturbation report against itself, the training size and the condition's family. */
+/* The perturbation report against itself, the training size and the condition's family. A
+ * perturbed cell's class counts before and after it go to *class_counts (2k, owned by the
+ * caller); the baseline's stay NULL. */
 static int check_perturbation(const cs__json *root, const char *path, const cs__study_config *cfg, int ci,
-                              size_t train_size, size_t *changed, double *flip_rate)
+                              size_t train_size, size_t *changed, double *flip_rate, double **class_counts)
 {
     const cs__study_condition *c = &cfg->conds[ci];
     const cs__json *pert = cs__json_get(root, "perturbation");
@@ -441,6 +444,10 @@ static int check_perturbation(const cs__json *root, const char *path, const cs__
                        "size_after %zu, selected %zu, changed %zu, flip_rate %.17g; study training size %zu, "
                        "train_size %zu)", path, bad, size_before, size_after, selected, *changed, *flip_rate,
                        cfg->train_size, train_size);
+    if (rc == CS_OK && !(*class_counts = malloc(sizeof **class_counts * 2 * k)))
+        rc = cs__error_oom("class counts", sizeof **class_counts * 2 * k);
+    if (rc == CS_OK)
+        memcpy(*class_counts, v, sizeof *v * 2 * k);
 done:
     free(v);
     return rc;
@@ -464,7 +471,8 @@ int cs__study_cell_read(cs__cell_data *d, const char *text, size_t len, const ch
     if (rc == CS_OK)
         rc = check_common(root, path, cfg, mi, ci, ri, &d->train_size, &d->threads);
     if (rc == CS_OK)
-        rc = check_perturbation(root, path, cfg, ci, d->train_size, &d->changed, &d->flip_rate);
+        rc = check_perturbation(root, path, cfg, ci, d->train_size, &d->changed, &d->flip_rate,
+                                &d->class_counts);
     if (rc == CS_OK && !(d->trace = calloc((size_t)epochs, sizeof *d->trace)))
         rc = cs__error_oom("cell trace", sizeof *d->trace * (size_t)epochs);
     if (rc == CS_OK)

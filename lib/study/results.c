@@ -24,6 +24,8 @@ typedef struct cell_slot {
     cs__failed_data *failed;   /* NULL: not failed (always NULL when present) */
     cs_confusion *cm;
     cs_epoch_report *trace;
+    size_t *class_counts;      /* k: training records per class after the perturbation; NULL for
+                                  the baseline (the store's train_counts) */
     int epochs;
     double accuracy;
     size_t train_size, changed;
@@ -37,6 +39,9 @@ struct cs_results {
     cell_slot *cells;
     int finished, failed;
     double *class_totals;      /* k: the test records per class, from the first finished cell */
+    double *train_counts;      /* k: the training records per class before any perturbation, from
+                                  the first finished perturbed cell's report; NULL when the store
+                                  has none */
 };
 
 #define MAX_FILE ((size_t)256 << 20)
@@ -71,6 +76,22 @@ static int read_cell(cell_slot *slot, const char *path, cs_results *r, int mi, i
         for (size_t i = 0; rc == CS_OK && i < k * k; ++i)
             r->class_totals[i / k] += d.counts[i];
     }
+    /* Every perturbed cell records the same unperturbed training set's class counts: the
+     * baseline's, which its own file does not record. */
+    if (rc == CS_OK && d.class_counts && !r->train_counts) {
+        if (!(r->train_counts = malloc(sizeof *r->train_counts * k)))
+            rc = cs__error_oom("training class counts", sizeof *r->train_counts * k);
+        else
+            memcpy(r->train_counts, d.class_counts, sizeof *r->train_counts * k);
+    }
+    for (size_t i = 0; rc == CS_OK && d.class_counts && i < k; ++i)
+        if (d.class_counts[i] != r->train_counts[i])
+            rc = cs__error(CS_ERR_CORRUPT, "%s: class_counts_before says %.0f training records of class %zu; the "
+                           "other cells' reports say %.0f", path, d.class_counts[i], i, r->train_counts[i]);
+    if (rc == CS_OK && d.class_counts && !(slot->class_counts = malloc(sizeof *slot->class_counts * k)))
+        rc = cs__error_oom("class counts", sizeof *slot->class_counts * k);
+    for (size_t i = 0; rc == CS_OK && d.class_counts && i < k; ++i)
+        slot->class_counts[i] = (size_t)d.class_counts[k + i];
     if (rc == CS_OK)
         rc = cs_confusion_from_counts(&slot->cm, d.counts, (int)k);
     if (rc == CS_OK) {
@@ -249,6 +270,7 @@ void cs_results_destroy(cs_results *r)
         for (size_t i = 0; i < n; ++i) {
             cs_confusion_destroy(r->cells[i].cm);
             free(r->cells[i].trace);
+            free(r->cells[i].class_counts);
             free(r->cells[i].claim);
             cs__failed_data_free(r->cells[i].failed);
             free(r->cells[i].failed);
@@ -256,6 +278,7 @@ void cs_results_destroy(cs_results *r)
     }
     free(r->cells);
     free(r->class_totals);
+    free(r->train_counts);
     cs__study_config_free(&r->cfg);
     free(r);
 }
@@ -392,6 +415,27 @@ int cs_results_cell(cs_cell_result *out, const cs_results *r, int model, int con
     c.threads = s->threads;
     c.trace_stride = sizeof *s->trace;
     memcpy(out, &c, out->struct_size < sizeof c ? out->struct_size : sizeof c);
+    return CS_OK;
+}
+
+int cs_results_cell_class_counts(size_t *counts, int k, const cs_results *r, int model, int condition, int replicate)
+{
+    static const char fn[] = "cs_results_cell_class_counts";
+    if (!r || !counts)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: %s is NULL", fn, !r ? "results" : "counts");
+    if (k != r->cfg.k)
+        return cs__error(CS_ERR_SIZE_MISMATCH, "%s: k is %d; the store has %d classes", fn, k, r->cfg.k);
+    const cell_slot *s = NULL;
+    int rc = finished_slot(&s, r, fn, model, condition, replicate);
+    if (rc != CS_OK)
+        return rc;
+    if (!s->class_counts && !r->train_counts)
+        return cs__error(CS_ERR_STATE, "%s: the class counts of (%s, %s, replicate %d) are unknown: a baseline "
+                         "cell's file does not record them, and the store holds no finished perturbed cell, whose "
+                         "report does (class_counts_before)", fn, r->cfg.models[model].name,
+                         r->cfg.conds[condition].name, replicate);
+    for (int i = 0; i < k; ++i)
+        counts[i] = s->class_counts ? s->class_counts[i] : (size_t)r->train_counts[i];
     return CS_OK;
 }
 

@@ -207,6 +207,10 @@ typedef struct cs__cell_data {
     int epochs;
     cs_epoch_report *trace;    /* epochs reports (owned) */
     double *counts;            /* k x k confusion counts [true][pred] (owned) */
+    double *class_counts;      /* 2k training records per class from the perturbation report:
+                                  before it (the study's training set), then after it (what the
+                                  cell trained on); NULL for the baseline, which has no report
+                                  (owned) */
     size_t train_size, changed;
     double flip_rate, train_seconds, test_seconds;
     int threads;

@@ -1,0 +1,392 @@
+/* Learning curves from a study's results: every cell's per-class training counts
+ * (cs_results_cell_class_counts) and one class's curve over the baseline and the reductions that
+ * shrink it (cs_results_learning_curve), checked against the cell files and against a fit of
+ * arrays gathered independently through the public reading API. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <classsens.h>
+
+#include "core/json.h"
+#include "fixtures.h"
+#include "study/study_internal.h"
+
+#define K 3
+#define REPS 2
+
+static cs_dataset *train_set, *test_set;
+static char *root_dir, *main_store;
+
+/* A study of one small lenet, 1 epoch, REPS replicates, over the given conditions. */
+static void run_study(const char *dir, const char *const *specs, int n_specs, int replicates, int matched)
+{
+    cs_study_options so = CS_STUDY_OPTIONS_INIT;
+    so.replicates = replicates;
+    so.seed = 11;
+    so.jobs = 2;
+    so.matched_controls = matched;
+    cs_study *s = NULL;
+    cs_assert_ok(cs_study_create(&s, train_set, test_set, "tiny", &so));
+    cs_train_options to = CS_TRAIN_OPTIONS_INIT;
+    to.epochs = 1;
+    to.batch_size = 16;
+    to.crop_padding = 0;
+    to.horizontal_flip = 0;
+    cs_assert_ok(cs_study_add_model(s, "small", "lenet", 0.25, &to));
+    for (int i = 0; i < n_specs; i++) {
+        cs_perturb_spec *spec = NULL;
+        cs_assert_ok(cs_perturb_spec_parse(&spec, specs[i]));
+        cs_assert_ok(cs_study_add_condition(s, spec));
+        cs_perturb_spec_destroy(spec);
+    }
+    cs_assert_ok(cs_study_run(s, dir));
+    cs_study_destroy(s);
+}
+
+/* Noise with its matched control, three uniform reductions, a targeted reduction of class 1 and
+ * a stratified one: built once for every test of the case. */
+static void store_setup(void)
+{
+    train_set = cs_test_bands(150, 1);
+    test_set = cs_test_bands(60, 2);
+    root_dir = cs_test_tmpdir();
+    main_store = cs_test_path(root_dir, "main");
+    const char *specs[] = { "shuffle:0.3", "reduce:uniform:0.25", "reduce:uniform:0.5", "reduce:uniform:0.75",
+                            "reduce:targeted:1:0.4", "reduce:stratified:0.5" };
+    run_study(main_store, specs, 6, REPS, 1);
+}
+
+static void store_teardown(void)
+{
+    cs_dataset_destroy(train_set);
+    cs_dataset_destroy(test_set);
+    cs_test_rmtree(root_dir);
+    free(root_dir);
+    free(main_store);
+}
+
+static void remove_cell(const char *dir, const char *cond, int rep)
+{
+    char rel[512];
+    cs_assert_ok(cs__study_cell_path(rel, sizeof rel, "small", cond, rep));
+    char *p = cs_test_path(dir, rel);
+    ck_assert_int_eq(remove(p), 0);
+    free(p);
+}
+
+/* The perturbation report's class counts ("class_counts_before" or "_after") of a cell file. */
+static void file_counts(double *out, const char *dir, const char *cond, int rep, const char *key)
+{
+    char rel[512];
+    cs_assert_ok(cs__study_cell_path(rel, sizeof rel, "small", cond, rep));
+    char *p = cs_test_path(dir, rel);
+    size_t n = 0;
+    char *text = (char *)cs_test_read(p, &n);
+    cs__json *root = NULL;
+    cs_assert_ok(cs__json_parse(&root, text, n, p));
+    const cs__json *arr = NULL;
+    cs_assert_ok(cs__json_get_array(cs__json_get(root, "perturbation"), key, &arr, p));
+    cs_assert_ok(cs__json_numbers(arr, out, K, p));
+    cs__json_free(root);
+    free(text);
+    free(p);
+}
+
+START_TEST(class_counts_are_the_perturbation_reports)
+{
+    cs_results *r = NULL;
+    cs_assert_ok(cs_results_open(&r, main_store));
+    size_t full[K];
+    cs_assert_ok(cs_dataset_class_counts(full, K, train_set));
+    const int n_conds = cs_results_num_conditions(r);
+    ck_assert_int_eq(n_conds, 8);
+    for (int j = 0; j < n_conds; j++)
+        for (int rep = 0; rep < REPS; rep++) {
+            size_t got[K];
+            cs_assert_ok(cs_results_cell_class_counts(got, K, r, 0, j, rep));
+            cs_cell_result c;
+            c.struct_size = sizeof c;
+            cs_assert_ok(cs_results_cell(&c, r, 0, j, rep));
+            size_t sum = 0;
+            for (int i = 0; i < K; i++)
+                sum += got[i];
+            ck_assert_uint_eq(sum, c.train_size);
+            if (j == 0) {
+                for (int i = 0; i < K; i++)
+                    ck_assert_uint_eq(got[i], full[i]);
+                continue;
+            }
+            double before[K], after[K];
+            file_counts(before, main_store, cs_results_condition_name(r, j), rep, "class_counts_before");
+            file_counts(after, main_store, cs_results_condition_name(r, j), rep, "class_counts_after");
+            for (int i = 0; i < K; i++) {
+                ck_assert_uint_eq(got[i], (size_t)after[i]);
+                ck_assert_uint_eq((size_t)before[i], full[i]);
+            }
+        }
+    cs_results_destroy(r);
+}
+END_TEST
+
+/* The levels of class cls gathered through the public API alone, independently of the library's
+ * selection: baseline, "reduce:uniform:*" and, with `targeted`, "reduce:targeted:<list>:*"
+ * listing cls. */
+static int independent_levels(double *x, double *acc, const cs_results *r, int cls, int targeted)
+{
+    int conds[16], n = 0;
+    for (int j = 0; j < cs_results_num_conditions(r); j++) {
+        const char *name = cs_results_condition_name(r, j);
+        int yes = j == 0 || strncmp(name, "reduce:uniform:", 15) == 0;
+        if (targeted && strncmp(name, "reduce:targeted:", 16) == 0) {
+            char list[64];
+            snprintf(list, sizeof list, "%s", name + 16);
+            *strchr(list, ':') = '\0';
+            for (char *t = strtok(list, "+"); t; t = strtok(NULL, "+"))
+                yes |= atoi(t) == cls;
+        }
+        if (yes)
+            conds[n++] = j;
+    }
+    for (int l = 0; l < n; l++) {
+        x[l] = 0.0;
+        for (int rep = 0; rep < REPS; rep++) {
+            size_t counts[K];
+            cs_assert_ok(cs_results_cell_class_counts(counts, K, r, 0, conds[l], rep));
+            x[l] += (double)counts[cls];
+            cs_cell_result c;
+            c.struct_size = sizeof c;
+            cs_assert_ok(cs_results_cell(&c, r, 0, conds[l], rep));
+            double row = 0.0;
+            for (int j = 0; j < K; j++)
+                row += cs_confusion_count(c.confusion, cls, j);
+            acc[l * REPS + rep] = cs_confusion_count(c.confusion, cls, cls) / row;
+        }
+        x[l] /= REPS;
+    }
+    /* Insertion sort by count, rows along. */
+    for (int l = 1; l < n; l++)
+        for (int m = l; m > 0 && x[m - 1] > x[m]; m--) {
+            double t = x[m];
+            x[m] = x[m - 1];
+            x[m - 1] = t;
+            for (int s = 0; s < REPS; s++) {
+                t = acc[m * REPS + s];
+                acc[m * REPS + s] = acc[(m - 1) * REPS + s];
+                acc[(m - 1) * REPS + s] = t;
+            }
+        }
+    for (int l = 1; l < n; l++)
+        ck_assert_msg(x[l] > x[l - 1], "equal counts at levels %d and %d", l - 1, l);
+    return n;
+}
+
+static int same_bits(double a, double b)
+{
+    return memcmp(&a, &b, sizeof a) == 0;
+}
+
+/* Every number the two fits expose agrees bit for bit. */
+static void assert_same_fit(const cs_learning_curve *a, const cs_learning_curve *b)
+{
+    for (int p = CS_CURVE_PARAM_A; p <= CS_CURVE_PARAM_C; p++) {
+        double va, la, ha, vb, lb, hb;
+        cs_assert_ok(cs_learning_curve_param(&va, &la, &ha, a, (cs_curve_param)p));
+        cs_assert_ok(cs_learning_curve_param(&vb, &lb, &hb, b, (cs_curve_param)p));
+        ck_assert_msg(same_bits(va, vb) && same_bits(la, lb) && same_bits(ha, hb),
+                      "parameter %d: %.17g [%.17g, %.17g] vs %.17g [%.17g, %.17g]", p, va, la, ha, vb, lb, hb);
+    }
+    double r2a, ra, r2b, rb;
+    cs_assert_ok(cs_learning_curve_quality(&r2a, &ra, a));
+    cs_assert_ok(cs_learning_curve_quality(&r2b, &rb, b));
+    ck_assert(same_bits(r2a, r2b) && same_bits(ra, rb));
+    ck_assert_int_eq(cs_learning_curve_check(a), cs_learning_curve_check(b));
+    if (cs_learning_curve_check(a) == CS_OK) {
+        double pa, pla, pha, pb, plb, phb;
+        cs_assert_ok(cs_learning_curve_predict(&pa, &pla, &pha, a, 1000.0));
+        cs_assert_ok(cs_learning_curve_predict(&pb, &plb, &phb, b, 1000.0));
+        ck_assert(same_bits(pa, pb) && same_bits(pla, plb) && same_bits(pha, phb));
+    }
+}
+
+START_TEST(curve_is_the_fit_of_the_reductions_of_the_class)
+{
+    cs_results *r = NULL;
+    cs_assert_ok(cs_results_open(&r, main_store));
+    cs_learning_curve_options o = CS_LEARNING_CURVE_OPTIONS_INIT;
+    o.bootstrap_resamples = 200;
+    o.seed = 5;
+    o.min_r2 = 0.0;
+    for (int cls = 0; cls < K; cls++) {
+        double x[16], acc[16 * REPS];
+        int n = independent_levels(x, acc, r, cls, 1);
+        /* baseline and 3 uniform reductions; class 1 also its targeted reduction */
+        ck_assert_int_eq(n, cls == 1 ? 5 : 4);
+        cs_learning_curve *want = NULL, *got = NULL;
+        cs_assert_ok(cs_learning_curve_fit(&want, x, n, acc, REPS, &o));
+        cs_assert_ok(cs_results_learning_curve(&got, r, 0, cls, &o));
+        assert_same_fit(got, want);
+        cs_learning_curve_destroy(want);
+        /* Without the targeted level, class 1's fit is another one. */
+        if (cls == 1) {
+            double xs[16], accs[16 * REPS];
+            int m = independent_levels(xs, accs, r, cls, 0);
+            ck_assert_int_eq(m, 4);
+            cs_assert_ok(cs_learning_curve_fit(&want, xs, m, accs, REPS, &o));
+            double a1, a2;
+            cs_assert_ok(cs_learning_curve_param(&a1, NULL, NULL, got, CS_CURVE_PARAM_A));
+            cs_assert_ok(cs_learning_curve_param(&a2, NULL, NULL, want, CS_CURVE_PARAM_A));
+            ck_assert(!same_bits(a1, a2));
+            cs_learning_curve_destroy(want);
+        }
+        cs_learning_curve_destroy(got);
+    }
+    cs_results_destroy(r);
+}
+END_TEST
+
+START_TEST(curve_is_deterministic)
+{
+    cs_results *r1 = NULL, *r2 = NULL;
+    cs_assert_ok(cs_results_open(&r1, main_store));
+    cs_assert_ok(cs_results_open(&r2, main_store));
+    cs_learning_curve *a = NULL, *b = NULL, *c = NULL;
+    cs_assert_ok(cs_results_learning_curve(&a, r1, 0, 2, NULL));
+    cs_assert_ok(cs_results_learning_curve(&b, r1, 0, 2, NULL));
+    cs_assert_ok(cs_results_learning_curve(&c, r2, 0, 2, NULL));
+    assert_same_fit(a, b);
+    assert_same_fit(a, c);
+    cs_learning_curve_destroy(a);
+    cs_learning_curve_destroy(b);
+    cs_learning_curve_destroy(c);
+    cs_results_destroy(r1);
+    cs_results_destroy(r2);
+}
+END_TEST
+
+START_TEST(bad_arguments_are_refused)
+{
+    cs_results *r = NULL;
+    cs_assert_ok(cs_results_open(&r, main_store));
+    size_t counts[K] = { 7, 7, 7 };
+    cs_assert_fails(cs_results_cell_class_counts(NULL, K, r, 0, 0, 0), CS_ERR_INVALID_ARGUMENT, "counts is NULL");
+    cs_assert_fails(cs_results_cell_class_counts(counts, K, NULL, 0, 0, 0), CS_ERR_INVALID_ARGUMENT,
+                    "results is NULL");
+    cs_assert_fails(cs_results_cell_class_counts(counts, 2, r, 0, 0, 0), CS_ERR_SIZE_MISMATCH,
+                    "k is 2; the store has 3 classes");
+    cs_assert_fails(cs_results_cell_class_counts(counts, K, r, 1, 0, 0), CS_ERR_OUT_OF_RANGE,
+                    "(model 1, condition 0, replicate 0) outside the store's 1 x 8 x 2");
+    cs_assert_fails(cs_results_cell_class_counts(counts, K, r, 0, 8, 0), CS_ERR_OUT_OF_RANGE, "outside the store");
+    cs_assert_fails(cs_results_cell_class_counts(counts, K, r, 0, 0, -1), CS_ERR_OUT_OF_RANGE, "outside the store");
+    ck_assert_uint_eq(counts[0], 7);
+
+    cs_learning_curve *lc = (cs_learning_curve *)r; /* must be reset to NULL */
+    cs_assert_fails(cs_results_learning_curve(NULL, r, 0, 0, NULL), CS_ERR_INVALID_ARGUMENT, "out is NULL");
+    cs_assert_fails(cs_results_learning_curve(&lc, NULL, 0, 0, NULL), CS_ERR_INVALID_ARGUMENT, "results is NULL");
+    ck_assert_ptr_null(lc);
+    cs_assert_fails(cs_results_learning_curve(&lc, r, 1, 0, NULL), CS_ERR_OUT_OF_RANGE, "model 1; the store has 1");
+    cs_assert_fails(cs_results_learning_curve(&lc, r, -1, 0, NULL), CS_ERR_OUT_OF_RANGE, "model -1");
+    cs_assert_fails(cs_results_learning_curve(&lc, r, 0, 3, NULL), CS_ERR_OUT_OF_RANGE,
+                    "class 3; the store has 3 classes");
+    cs_assert_fails(cs_results_learning_curve(&lc, r, 0, -1, NULL), CS_ERR_OUT_OF_RANGE, "class -1");
+    cs_learning_curve_options o = CS_LEARNING_CURVE_OPTIONS_INIT;
+    o.bootstrap_resamples = 5;
+    ck_assert_int_eq(cs_results_learning_curve(&lc, r, 0, 0, &o), CS_ERR_INVALID_ARGUMENT);
+    ck_assert_ptr_null(lc);
+    cs_results_destroy(r);
+}
+END_TEST
+
+START_TEST(stores_without_levels_or_counts_are_refused)
+{
+    char *dir = cs_test_path(root_dir, "noise");
+    const char *noise[] = { "shuffle:0.2", "reduce:stratified:0.5" };
+    run_study(dir, noise, 2, 1, 1);
+    cs_results *r = NULL;
+    cs_assert_ok(cs_results_open(&r, dir));
+    cs_learning_curve *lc = NULL;
+    cs_assert_fails(cs_results_learning_curve(&lc, r, 0, 0, NULL), CS_ERR_NOT_FOUND,
+                    "no uniform reduction and no targeted reduction of class 0");
+    ck_assert_ptr_null(lc);
+    /* The baseline's counts come from the other cells' reports. */
+    size_t counts[K], full[K];
+    cs_assert_ok(cs_results_cell_class_counts(counts, K, r, 0, 0, 0));
+    cs_assert_ok(cs_dataset_class_counts(full, K, train_set));
+    ck_assert_mem_eq(counts, full, sizeof counts);
+    cs_results_destroy(r);
+    free(dir);
+
+    /* A store of the baseline alone cannot tell its counts. */
+    dir = cs_test_path(root_dir, "baseline");
+    run_study(dir, NULL, 0, 1, 0);
+    cs_assert_ok(cs_results_open(&r, dir));
+    cs_assert_fails(cs_results_cell_class_counts(counts, K, r, 0, 0, 0), CS_ERR_STATE,
+                    "the class counts of (small, baseline, replicate 0) are unknown");
+    cs_assert_fails(cs_results_learning_curve(&lc, r, 0, 0, NULL), CS_ERR_NOT_FOUND, "no uniform reduction");
+    cs_results_destroy(r);
+    free(dir);
+}
+END_TEST
+
+START_TEST(only_replicates_finished_at_every_level_are_used)
+{
+    char *dir = cs_test_path(root_dir, "partial");
+    const char *specs[] = { "reduce:uniform:0.5", "reduce:uniform:0.25" };
+    run_study(dir, specs, 2, REPS, 0);
+    cs_results *r = NULL;
+    cs_learning_curve_options o = CS_LEARNING_CURVE_OPTIONS_INIT;
+    o.bootstrap_resamples = 100;
+    /* Replicate 1 lacks a level: the curve is replicate 0's alone. */
+    remove_cell(dir, "reduce:uniform:0.25", 1);
+    cs_assert_ok(cs_results_open(&r, dir));
+    size_t counts[K];
+    cs_assert_fails(cs_results_cell_class_counts(counts, K, r, 0, 2, 1), CS_ERR_NOT_FOUND,
+                    "(small, reduce:uniform:0.25, replicate 1) is not finished yet");
+    double x[3], acc[3];
+    const int conds[3] = { 2, 1, 0 }; /* in increasing count: 0.25, 0.5, baseline */
+    for (int l = 0; l < 3; l++) {
+        cs_assert_ok(cs_results_cell_class_counts(counts, K, r, 0, conds[l], 0));
+        x[l] = (double)counts[2];
+        cs_cell_result c;
+        c.struct_size = sizeof c;
+        cs_assert_ok(cs_results_cell(&c, r, 0, conds[l], 0));
+        acc[l] = cs_confusion_count(c.confusion, 2, 2) /
+                 (cs_confusion_count(c.confusion, 2, 0) + cs_confusion_count(c.confusion, 2, 1) +
+                  cs_confusion_count(c.confusion, 2, 2));
+    }
+    cs_learning_curve *want = NULL, *got = NULL;
+    cs_assert_ok(cs_learning_curve_fit(&want, x, 3, acc, 1, &o));
+    cs_assert_ok(cs_results_learning_curve(&got, r, 0, 2, &o));
+    assert_same_fit(got, want);
+    cs_learning_curve_destroy(want);
+    cs_learning_curve_destroy(got);
+    cs_results_destroy(r);
+
+    /* No replicate finished at every level. */
+    remove_cell(dir, "baseline", 0);
+    cs_assert_ok(cs_results_open(&r, dir));
+    cs_assert_fails(cs_results_learning_curve(&got, r, 0, 2, &o), CS_ERR_NOT_FOUND,
+                    "no replicate of model small is finished at every level (3 levels); the first missing cell is "
+                    "(small, baseline, replicate 0)");
+    ck_assert_ptr_null(got);
+    cs_results_destroy(r);
+    free(dir);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("study_curve");
+    TCase *tc = tcase_create("study_curve");
+    tcase_add_unchecked_fixture(tc, store_setup, store_teardown);
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, class_counts_are_the_perturbation_reports);
+    tcase_add_test(tc, curve_is_the_fit_of_the_reductions_of_the_class);
+    tcase_add_test(tc, curve_is_deterministic);
+    tcase_add_test(tc, bad_arguments_are_refused);
+    tcase_add_test(tc, stores_without_levels_or_counts_are_refused);
+    tcase_add_test(tc, only_replicates_finished_at_every_level_are_used);
+    suite_add_tcase(s, tc);
+    return cs_test_run(s);
+}
