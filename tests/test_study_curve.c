@@ -3,6 +3,7 @@
  * shrink it (cs_results_learning_curve), checked against the cell files and against a fit of
  * arrays gathered independently through the public reading API. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -375,6 +376,62 @@ START_TEST(only_replicates_finished_at_every_level_are_used)
 }
 END_TEST
 
+/* CRC-32 (zlib's), bit by bit: the checksum of an edited store file made right again
+ * (docs/formats.md: every byte before the line of the last member, "checksum"). */
+static void reseal(char *text)
+{
+    char *line = strstr(text, "\n  \"checksum\": \"");
+    ck_assert_ptr_nonnull(line);
+    uint32_t c = 0xffffffffu;
+    for (const char *p = text; p <= line; p++) {
+        c ^= (uint8_t)*p;
+        for (int b = 0; b < 8; b++)
+            c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+    }
+    char hex[9];
+    snprintf(hex, sizeof hex, "%08x", (unsigned)(c ^ 0xffffffffu));
+    memcpy(line + strlen("\n  \"checksum\": \""), hex, 8);
+}
+
+START_TEST(perturbed_cells_must_agree_on_the_unperturbed_counts)
+{
+    char *dir = cs_test_path(root_dir, "edited");
+    const char *specs[] = { "reduce:uniform:0.5", "reduce:uniform:0.25" };
+    run_study(dir, specs, 2, 1, 0);
+    /* Move one record of a class the reduction thinned from its class_counts_before to the
+     * next class: the file stays consistent with itself (sums, transitions), not with the
+     * other cell. */
+    double before[K], after[K];
+    file_counts(before, dir, "reduce:uniform:0.25", 0, "class_counts_before");
+    file_counts(after, dir, "reduce:uniform:0.25", 0, "class_counts_after");
+    int a = 0;
+    while (a < K && !(before[a] > after[a]))
+        a++;
+    ck_assert_int_lt(a, K);
+    before[a] -= 1;
+    before[(a + 1) % K] += 1;
+    char rel[512];
+    cs_assert_ok(cs__study_cell_path(rel, sizeof rel, "small", "reduce:uniform:0.25", 0));
+    char *p = cs_test_path(dir, rel);
+    size_t n = 0;
+    char *text = (char *)cs_test_read(p, &n);
+    char *open = strchr(strstr(text, "\"class_counts_before\""), '['), *close = strchr(open, ']');
+    char *edited = malloc(n + 64);
+    int head = (int)(open + 1 - text);
+    snprintf(edited, n + 64, "%.*s%.0f, %.0f, %.0f%s", head, text, before[0], before[1], before[2], close);
+    reseal(edited);
+    cs_test_write(p, edited, strlen(edited), 0);
+    cs_results *r = NULL;
+    cs_assert_fails(cs_results_open(&r, dir), CS_ERR_CORRUPT, "small__reduce-uniform-0.25__r0.json: "
+                    "class_counts_before says");
+    ck_assert_ptr_null(r);
+    free(edited);
+    free(text);
+    free(p);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("study_curve");
@@ -387,6 +444,7 @@ int main(void)
     tcase_add_test(tc, bad_arguments_are_refused);
     tcase_add_test(tc, stores_without_levels_or_counts_are_refused);
     tcase_add_test(tc, only_replicates_finished_at_every_level_are_used);
+    tcase_add_test(tc, perturbed_cells_must_agree_on_the_unperturbed_counts);
     suite_add_tcase(s, tc);
     return cs_test_run(s);
 }
