@@ -432,6 +432,59 @@ START_TEST(perturbed_cells_must_agree_on_the_unperturbed_counts)
 }
 END_TEST
 
+START_TEST(levels_of_equal_count_are_merged)
+{
+    /* A targeted reduction of class 1 that keeps all its records: the baseline's count. */
+    size_t full[K];
+    cs_assert_ok(cs_dataset_class_counts(full, K, train_set));
+    char targeted[64];
+    snprintf(targeted, sizeof targeted, "reduce:targeted:1:%.6f", 1.0 - 0.2 / (double)full[1]);
+    char *dir = cs_test_path(root_dir, "merged");
+    const char *specs[] = { "reduce:uniform:0.25", targeted, "reduce:uniform:0.5" };
+    run_study(dir, specs, 3, REPS, 0);
+    cs_results *r = NULL;
+    cs_assert_ok(cs_results_open(&r, dir));
+    size_t counts[K];
+    for (int rep = 0; rep < REPS; rep++) {
+        cs_assert_ok(cs_results_cell_class_counts(counts, K, r, 0, 2, rep));
+        ck_assert_uint_eq(counts[1], full[1]);
+    }
+    /* Independently: 0.25, 0.5, then baseline and targeted merged (mean per replicate). */
+    const int conds[4] = { 1, 3, 0, 2 };
+    double x[3] = { 0, 0, 0 }, acc[3 * REPS];
+    for (int l = 0; l < 4; l++)
+        for (int rep = 0; rep < REPS; rep++) {
+            cs_cell_result c;
+            c.struct_size = sizeof c;
+            cs_assert_ok(cs_results_cell(&c, r, 0, conds[l], rep));
+            cs_assert_ok(cs_results_cell_class_counts(counts, K, r, 0, conds[l], rep));
+            const double y = cs_confusion_count(c.confusion, 1, 1) /
+                             (cs_confusion_count(c.confusion, 1, 0) + cs_confusion_count(c.confusion, 1, 1) +
+                              cs_confusion_count(c.confusion, 1, 2));
+            if (l < 3) {
+                x[l] += (double)counts[1] / REPS;
+                acc[l * REPS + rep] = y;
+            } else {
+                acc[2 * REPS + rep] = (acc[2 * REPS + rep] + y) / 2;
+            }
+        }
+    ck_assert(x[0] < x[1] && x[1] < x[2]);
+    cs_learning_curve_options o = CS_LEARNING_CURVE_OPTIONS_INIT;
+    o.bootstrap_resamples = 100;
+    cs_learning_curve *want = NULL, *got = NULL;
+    cs_assert_ok(cs_learning_curve_fit(&want, x, 3, acc, REPS, &o));
+    cs_assert_ok(cs_results_learning_curve(&got, r, 0, 1, &o));
+    assert_same_fit(got, want);
+    double a = NAN;
+    cs_assert_ok(cs_learning_curve_param(&a, NULL, NULL, got, CS_CURVE_PARAM_A));
+    ck_assert(isfinite(a)); /* three levels after the merge: a curve, not the NaNs of two */
+    cs_learning_curve_destroy(want);
+    cs_learning_curve_destroy(got);
+    cs_results_destroy(r);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("study_curve");
@@ -445,6 +498,7 @@ int main(void)
     tcase_add_test(tc, stores_without_levels_or_counts_are_refused);
     tcase_add_test(tc, only_replicates_finished_at_every_level_are_used);
     tcase_add_test(tc, perturbed_cells_must_agree_on_the_unperturbed_counts);
+    tcase_add_test(tc, levels_of_equal_count_are_merged);
     suite_add_tcase(s, tc);
     return cs_test_run(s);
 }
