@@ -629,9 +629,10 @@ CS_API int cs_results_cell_class_counts(size_t *counts, int k, const cs_results 
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL @p out or @p r, bad options);
  *         ::CS_ERR_OUT_OF_RANGE (@p model or @p cls outside the store); ::CS_ERR_NOT_FOUND
  *         (the study has no uniform or targeted reduction of @p cls, or no replicate is finished
- *         at every level: the message names the first missing cell); ::CS_ERR_UNSUPPORTED (a
- *         newer options struct); ::CS_ERR_OUT_OF_MEMORY; the other errors of
- *         cs_learning_curve_fit().
+ *         at every level: the message names the first missing cell); ::CS_ERR_STATE (a level
+ *         that keeps no training record of @p cls: the power law has no value at 0);
+ *         ::CS_ERR_UNSUPPORTED (a newer options struct); ::CS_ERR_OUT_OF_MEMORY; the other
+ *         errors of cs_learning_curve_fit().
  */
 CS_API int cs_results_learning_curve(cs_learning_curve **out, const cs_results *r, int model, int cls,
                                      const cs_learning_curve_options *opts);

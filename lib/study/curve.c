@@ -89,7 +89,8 @@ int cs_results_learning_curve(cs_learning_curve **out, const cs_results *r, int 
     size_t *counts = malloc(sizeof *counts * (size_t)k);
     double *x = NULL, *acc = NULL;
     int rc = lv && reps && counts ? CS_OK
-             : cs__error_oom("learning curve levels", (sizeof *lv + sizeof *reps + sizeof *counts) * (size_t)n_conds);
+             : cs__error_oom("learning curve levels", sizeof *lv * (size_t)n_conds + sizeof *reps * (size_t)n_reps +
+                             sizeof *counts * (size_t)k);
     int n_lv = 0, n_red = 0;
     for (int j = 0; rc == CS_OK && j < n_conds; ++j) {
         int yes = 0;
