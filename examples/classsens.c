@@ -5,10 +5,10 @@
  *                   [--reduce LIST] [--matched] [--seeds N] [--seed S] [--epochs E|per-model]
  *                   [--batch B] [--train-subset N] [--test-subset N] [--jobs N] [--threads T]
  *                   [--shard I/N] [--plan] [--data-per-rank] [--out DIR] [--no-report] [--quiet]
- *                   [--precision fp32|bf16] [--retry-failed]
+ *                   [--precision fp32|bf16] [--retry-failed] [--target T]
  *   mpirun -np N classsens study ...   (one study over N processes on any number of hosts)
  *   classsens status DIR
- *   classsens report DIR [--out OUTDIR] [--confidence C] [--top K]
+ *   classsens report DIR [--out OUTDIR] [--confidence C] [--top K] [--target T]
  *   classsens info DATA
  *
  * Exit codes: 0 done; 1 a library failure (the line names the status and cs_last_error());
@@ -57,6 +57,7 @@ typedef struct study_args {
     int n_noise, n_reduce;
     int matched, no_report, quiet, retry_failed;
     int seeds, batch, jobs, threads;
+    double target;
     int crop_padding, flip;
     int shard_index, shard_count, plan, data_per_rank;
     int have_seeds, have_batch, have_train_subset, have_test_subset;
@@ -109,6 +110,8 @@ static void study_help(void)
            "                      system) instead of receiving it from rank 0\n"
            "  --out DIR           the store and report directory\n"
            "  --no-report         only run the cells\n"
+           "  --target T          target accuracy of the report's learning curves, in (0, 1): the\n"
+           "                      training records of each class needed to reach it (default 0.9)\n"
            "  --retry-failed      train again the cells that failed (training diverged) in an earlier\n"
            "                      run; without it they stay failed (classsens status lists them)\n"
            "  --quiet             print only errors and the final line\n"
@@ -155,12 +158,13 @@ static int parse_study_args(study_args *a, int argc, char **argv)
         { "matched", 0 }, { "seeds", 1 }, { "seed", 1 }, { "epochs", 1 }, { "batch", 1 },
         { "train-subset", 1 }, { "test-subset", 1 }, { "jobs", 1 }, { "out", 1 }, { "no-report", 0 },
         { "quiet", 0 }, { "lr", 1 }, { "threads", 1 }, { "shard", 1 }, { "plan", 0 }, { "data-per-rank", 0 },
-        { "augment", 1 }, { "precision", 1 }, { "retry-failed", 0 },
+        { "augment", 1 }, { "precision", 1 }, { "retry-failed", 0 }, { "target", 1 },
     };
     enum { O_PROFILE, O_DATA, O_MODELS, O_NOISE, O_REDUCE, O_MATCHED, O_SEEDS, O_SEED, O_EPOCHS, O_BATCH,
            O_TRAIN_SUBSET, O_TEST_SUBSET, O_JOBS, O_OUT, O_NO_REPORT, O_QUIET, O_LR, O_THREADS, O_SHARD, O_PLAN,
-           O_DATA_PER_RANK, O_AUGMENT, O_PRECISION, O_RETRY_FAILED };
+           O_DATA_PER_RANK, O_AUGMENT, O_PRECISION, O_RETRY_FAILED, O_TARGET };
     memset(a, 0, sizeof *a);
+    a->target = 0.9;
     a->prof = &CLI_PROFILES[0];
     cli_scanner sc = { argc, 0, argv, "study" };
     int which = 0, kind, rc = 0;
@@ -238,6 +242,7 @@ static int parse_study_args(study_args *a, int argc, char **argv)
         case O_DATA_PER_RANK: a->data_per_rank = 1; break;
         case O_QUIET: a->quiet = 1; break;
         case O_RETRY_FAILED: a->retry_failed = 1; break;
+        case O_TARGET: rc = cli_parse_open_interval("--target", v, 0.0, 1.0, &a->target); break;
         default: break;
         }
     }
@@ -661,7 +666,9 @@ static int cmd_study(int argc, char **argv)
         printf("results: %d cells in %s\n", cs_study_num_cells(s), path);
     } else {
         int finished = 0, total = 0;
-        status = write_report(a.out, a.out, NULL, &finished, &total);
+        cs_report_options ro = CS_REPORT_OPTIONS_INIT;
+        ro.target = a.target;
+        status = write_report(a.out, a.out, &ro, &finished, &total);
         if (status != CS_OK) {
             rc = cli_library_error(status);
             goto cleanup;
@@ -682,25 +689,27 @@ cleanup:
 
 static void report_help(void)
 {
-    printf("usage: classsens report DIR [--out OUTDIR] [--confidence C] [--top K]\n"
+    printf("usage: classsens report DIR [--out OUTDIR] [--confidence C] [--top K] [--target T]\n"
            "\n"
            "Rebuild the report of a store (no training): report.html, figures/, results.csv and\n"
            "summary.json. A store still being filled gives a partial report.\n"
            "\n"
            "  --out OUTDIR      where to write it (default: DIR itself)\n"
            "  --confidence C    coverage of every interval, in (0, 1) (default 0.95)\n"
-           "  --top K           weakest classes listed and compared across models (default 3)\n");
+           "  --top K           weakest classes listed and compared across models (default 3)\n"
+           "  --target T        target accuracy of the learning curves, in (0, 1): the training\n"
+           "                    records of each class needed to reach it (default 0.9)\n");
 }
 
 static int cmd_report(int argc, char **argv)
 {
-    static const cli_option defs[] = { { "out", 1 }, { "confidence", 1 }, { "top", 1 } };
-    enum { O_OUT, O_CONFIDENCE, O_TOP };
+    static const cli_option defs[] = { { "out", 1 }, { "confidence", 1 }, { "top", 1 }, { "target", 1 } };
+    enum { O_OUT, O_CONFIDENCE, O_TOP, O_TARGET };
     const char *store = NULL, *out = NULL, *v;
     cs_report_options ro = CS_REPORT_OPTIONS_INIT;
     cli_scanner sc = { argc, 0, argv, "report" };
     int which = 0, kind, rc = 0;
-    while (rc == 0 && (kind = cli_scan_next(&sc, defs, 3, &which, &v)) != CLI_SCAN_END) {
+    while (rc == 0 && (kind = cli_scan_next(&sc, defs, 4, &which, &v)) != CLI_SCAN_END) {
         if (kind == CLI_SCAN_ERROR)
             return CLI_EXIT_USAGE;
         if (kind == CLI_SCAN_HELP) {
@@ -717,6 +726,8 @@ static int cmd_report(int argc, char **argv)
             out = v;
         } else if (which == O_CONFIDENCE) {
             rc = cli_parse_open_interval("--confidence", v, 0.0, 1.0, &ro.confidence);
+        } else if (which == O_TARGET) {
+            rc = cli_parse_open_interval("--target", v, 0.0, 1.0, &ro.target);
         } else {
             rc = cli_parse_int("--top", v, 1, &ro.top_k);
         }

@@ -3,6 +3,7 @@
  * shrink it (cs_results_learning_curve), checked against the cell files and against a fit of
  * arrays gathered independently through the public reading API. */
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -485,6 +486,213 @@ START_TEST(levels_of_equal_count_are_merged)
 }
 END_TEST
 
+
+/* ---- the report's "learning_curves" (summary.json) ------------------------------------------ */
+
+/* summary.json of a report written into root_dir/NAME; the parsed document (free it). */
+static cs__json *report_summary(const cs_results *r, const char *name, const cs_report_options *o, uint8_t **bytes,
+                                size_t *n_bytes)
+{
+    char *dir = cs_test_path(root_dir, name);
+    cs_assert_ok(cs_report_write(r, dir, o));
+    char *path = cs_test_path(dir, "summary.json");
+    size_t n = 0;
+    uint8_t *text = cs_test_read(path, &n);
+    cs__json *doc = NULL;
+    cs_assert_ok(cs__json_parse(&doc, (const char *)text, n, "summary.json"));
+    if (bytes) {
+        *bytes = text;
+        *n_bytes = n;
+    } else {
+        free(text);
+    }
+    free(path);
+    free(dir);
+    return doc;
+}
+
+/* A number as summary.json writes it: bit for bit, NaN and infinities as null. */
+static void ck_number(const cs__json *v, double want, const char *what)
+{
+    if (!isfinite(want)) {
+        ck_assert_msg(cs__json_type_of(v) == CS__JSON_NULL, "%s: expected null for %g", what, want);
+        return;
+    }
+    ck_assert_msg(cs__json_type_of(v) == CS__JSON_NUMBER, "%s: not a number", what);
+    double got = cs__json_number(v);
+    ck_assert_msg(memcmp(&got, &want, sizeof got) == 0, "%s: %.17g, expected %.17g", what, got, want);
+}
+
+/* A needed count's bound: +inf as the string "inf". */
+static void ck_bound(const cs__json *v, double want, const char *what)
+{
+    if (isinf(want) && want > 0) {
+        ck_assert_msg(cs__json_type_of(v) == CS__JSON_STRING && strcmp(cs__json_string(v), "inf") == 0,
+                      "%s: expected \"inf\"", what);
+        return;
+    }
+    ck_number(v, want, what);
+}
+
+static void ck_interval(const cs__json *obj, double v, double lo, double hi, const char *what)
+{
+    ck_assert_msg(cs__json_type_of(obj) == CS__JSON_OBJECT, "%s: not an object", what);
+    ck_number(cs__json_get(obj, "value"), v, what);
+    ck_number(cs__json_get(obj, "lo"), lo, what);
+    ck_number(cs__json_get(obj, "hi"), hi, what);
+}
+
+/* Every class of model 0 in doc's learning_curves against cs_results_learning_curve of r. */
+static int check_curves(const cs__json *doc, const cs_results *r, double target)
+{
+    const cs__json *lcs = cs__json_get(doc, "learning_curves");
+    ck_assert_int_eq(cs__json_type_of(lcs), CS__JSON_OBJECT);
+    ck_number(cs__json_get(lcs, "target"), target, "target");
+    ck_number(cs__json_get(lcs, "confidence"), 0.95, "confidence");
+    ck_number(cs__json_get(lcs, "min_r2"), 0.9, "min_r2");
+    ck_assert_int_eq(cs__json_type_of(cs__json_get(lcs, "reason")), CS__JSON_NULL);
+    const cs__json *models = cs__json_get(lcs, "models");
+    ck_assert_uint_eq(cs__json_len(models), 1);
+    ck_assert_str_eq(cs__json_string(cs__json_get(cs__json_at(models, 0), "model")), "small");
+    const cs__json *classes = cs__json_get(cs__json_at(models, 0), "classes");
+    ck_assert_uint_eq(cs__json_len(classes), K);
+    int fitted = 0;
+    for (int t = 0; t < K; t++) {
+        const cs__json *c = cs__json_at(classes, (size_t)t);
+        ck_assert_str_eq(cs__json_string(cs__json_get(c, "class")), cs_results_class_name(r, t));
+        cs_learning_curve_options o = CS_LEARNING_CURVE_OPTIONS_INIT;
+        cs_learning_curve *lc = NULL;
+        int rc = cs_results_learning_curve(&lc, r, 0, t, &o);
+        if (rc != CS_OK) {
+            ck_assert(!cs__json_bool(cs__json_get(c, "fitted")));
+            ck_assert_str_eq(cs__json_string(cs__json_get(c, "reason")), cs_last_error());
+            continue;
+        }
+        fitted++;
+        ck_assert(cs__json_bool(cs__json_get(c, "fitted")));
+        const cs__json *levels = cs__json_get(c, "levels");
+        int L = cs_learning_curve_levels(lc);
+        ck_assert_uint_eq(cs__json_len(levels), (size_t)L);
+        double top = 0.0;
+        for (int l = 0; l < L; l++) {
+            double n, y;
+            cs_assert_ok(cs_learning_curve_level(&n, &y, lc, l));
+            ck_number(cs__json_get(cs__json_at(levels, (size_t)l), "count"), n, "level count");
+            ck_number(cs__json_get(cs__json_at(levels, (size_t)l), "mean_accuracy"), y, "level mean");
+            top = n;
+        }
+        static const char *const names[3] = { "a", "b", "c" };
+        for (int q = 0; q < 3; q++) {
+            double v, lo, hi;
+            cs_assert_ok(cs_learning_curve_param(&v, &lo, &hi, lc, (cs_curve_param)q));
+            ck_interval(cs__json_get(c, names[q]), v, lo, hi, names[q]);
+        }
+        double r2, rmse;
+        cs_assert_ok(cs_learning_curve_quality(&r2, &rmse, lc));
+        ck_number(cs__json_get(c, "r2"), r2, "r2");
+        ck_number(cs__json_get(c, "rmse"), rmse, "rmse");
+        ck_assert_int_eq(cs__json_bool(cs__json_get(c, "exact_fit")), L == 3);
+        const cs__json *needed = cs__json_get(c, "needed");
+        ck_number(cs__json_get(needed, "target"), target, "needed target");
+        if (cs_learning_curve_check(lc) != CS_OK) {
+            ck_assert(!cs__json_bool(cs__json_get(c, "extrapolate")));
+            ck_assert_str_eq(cs__json_string(cs__json_get(c, "refused")), cs_last_error());
+            ck_assert_int_eq(cs__json_type_of(cs__json_get(c, "accuracy_at_2x")), CS__JSON_NULL);
+            ck_assert_int_eq(cs__json_type_of(cs__json_get(needed, "count")), CS__JSON_NULL);
+            ck_assert_str_eq(cs__json_string(cs__json_get(needed, "reason")), cs_last_error());
+            cs_learning_curve_destroy(lc);
+            continue;
+        }
+        ck_assert(cs__json_bool(cs__json_get(c, "extrapolate")));
+        ck_assert_int_eq(cs__json_type_of(cs__json_get(c, "refused")), CS__JSON_NULL);
+        double v, lo, hi;
+        cs_assert_ok(cs_learning_curve_predict(&v, &lo, &hi, lc, 2.0 * top));
+        ck_interval(cs__json_get(c, "accuracy_at_2x"), v, lo, hi, "2x");
+        cs_assert_ok(cs_learning_curve_predict(&v, &lo, &hi, lc, 10.0 * top));
+        ck_interval(cs__json_get(c, "accuracy_at_10x"), v, lo, hi, "10x");
+        size_t unreachable = 0;
+        rc = cs_learning_curve_needed(&v, &lo, &hi, &unreachable, lc, target);
+        if (rc == CS_OK) {
+            ck_number(cs__json_get(needed, "count"), v, "needed");
+            ck_bound(cs__json_get(needed, "lo"), lo, "needed lo");
+            ck_bound(cs__json_get(needed, "hi"), hi, "needed hi");
+            ck_number(cs__json_get(needed, "unreachable_refits"), (double)unreachable, "unreachable");
+            ck_assert_int_eq(cs__json_type_of(cs__json_get(needed, "reason")), CS__JSON_NULL);
+        } else {
+            ck_assert_int_eq(rc, CS_ERR_OUT_OF_RANGE);
+            ck_assert_int_eq(cs__json_type_of(cs__json_get(needed, "count")), CS__JSON_NULL);
+            ck_assert_str_eq(cs__json_string(cs__json_get(needed, "reason")), cs_last_error());
+        }
+        cs_learning_curve_destroy(lc);
+    }
+    return fitted;
+}
+
+START_TEST(report_summary_has_the_learning_curves)
+{
+    cs_results *r = NULL;
+    cs_assert_ok(cs_results_open(&r, main_store));
+    uint8_t *first = NULL, *second = NULL;
+    size_t n_first = 0, n_second = 0;
+    cs__json *doc = report_summary(r, "report_default", NULL, &first, &n_first);
+    ck_assert_int_eq(check_curves(doc, r, 0.9), K);
+    cs__json_free(doc);
+    /* The same store gives the same bytes. */
+    doc = report_summary(r, "report_again", NULL, &second, &n_second);
+    cs__json_free(doc);
+    ck_assert_uint_eq(n_first, n_second);
+    ck_assert_mem_eq(first, second, n_first);
+    free(first);
+    free(second);
+
+    /* The target option, given. */
+    cs_report_options o = CS_REPORT_OPTIONS_INIT;
+    ck_assert_double_eq(o.target, 0.9);
+    o.target = 0.5;
+    doc = report_summary(r, "report_target", &o, NULL, NULL);
+    ck_assert_int_eq(check_curves(doc, r, 0.5), K);
+    cs__json_free(doc);
+    /* A caller built before the member existed gets the default. */
+    o.struct_size = offsetof(cs_report_options, target);
+    doc = report_summary(r, "report_old_struct", &o, NULL, NULL);
+    ck_assert_int_eq(check_curves(doc, r, 0.9), K);
+    cs__json_free(doc);
+    cs_report_options init;
+    cs_assert_ok(cs_report_options_init(&init));
+    ck_assert_double_eq(init.target, 0.9);
+
+    char *dir = cs_test_path(root_dir, "report_bad_target");
+    const double bad[] = { 0.0, 1.0, 1.5, -0.1, NAN };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cs_report_options b = CS_REPORT_OPTIONS_INIT;
+        b.target = bad[i];
+        cs_assert_fails(cs_report_write(r, dir, &b), CS_ERR_INVALID_ARGUMENT, "target accuracy");
+    }
+    free(dir);
+    cs_results_destroy(r);
+}
+END_TEST
+
+START_TEST(report_summary_says_why_there_are_no_learning_curves)
+{
+    char *dir = cs_test_path(root_dir, "noise_only");
+    const char *noise[] = { "shuffle:0.2" };
+    run_study(dir, noise, 1, 1, 0);
+    cs_results *r = NULL;
+    cs_assert_ok(cs_results_open(&r, dir));
+    cs__json *doc = report_summary(r, "noise_only_report", NULL, NULL, NULL);
+    cs_learning_curve *lc = NULL;
+    cs_assert_fails(cs_results_learning_curve(&lc, r, 0, 0, NULL), CS_ERR_NOT_FOUND, "no uniform reduction");
+    const cs__json *lcs = cs__json_get(doc, "learning_curves");
+    ck_assert_str_eq(cs__json_string(cs__json_get(lcs, "reason")), cs_last_error());
+    ck_assert_uint_eq(cs__json_len(cs__json_get(lcs, "models")), 0);
+    ck_number(cs__json_get(lcs, "target"), 0.9, "target");
+    cs__json_free(doc);
+    cs_results_destroy(r);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("study_curve");
@@ -499,6 +707,8 @@ int main(void)
     tcase_add_test(tc, only_replicates_finished_at_every_level_are_used);
     tcase_add_test(tc, perturbed_cells_must_agree_on_the_unperturbed_counts);
     tcase_add_test(tc, levels_of_equal_count_are_merged);
+    tcase_add_test(tc, report_summary_has_the_learning_curves);
+    tcase_add_test(tc, report_summary_says_why_there_are_no_learning_curves);
     suite_add_tcase(s, tc);
     return cs_test_run(s);
 }

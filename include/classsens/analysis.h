@@ -318,6 +318,24 @@ CS_API int cs_learning_curve_fit(cs_learning_curve **out, const double *counts, 
 CS_API void cs_learning_curve_destroy(cs_learning_curve *lc);
 
 /**
+ * @brief The number of levels L the curve was fitted to.
+ * @param lc The fit.
+ * @return L (>= 1); ::CS_ERR_INVALID_ARGUMENT (negative) when @p lc is NULL.
+ */
+CS_API int cs_learning_curve_levels(const cs_learning_curve *lc);
+
+/**
+ * @brief One level of the fit: its training count and the mean of its seeds' accuracies.
+ * @param[out] count The count n_l as passed to cs_learning_curve_fit() (or NULL).
+ * @param[out] mean  The seed mean ȳ_l = (1/S) Σ_s y_ls the curve was fitted to (or NULL).
+ * @param lc         The fit.
+ * @param level      l, 0 .. L − 1, in increasing count.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT when @p lc is NULL; ::CS_ERR_OUT_OF_RANGE for a
+ *         bad @p level. Nothing is written on failure.
+ */
+CS_API int cs_learning_curve_level(double *count, double *mean, const cs_learning_curve *lc, int level);
+
+/**
  * @brief One parameter of the fit with its bootstrap interval.
  * @param[out] value The least-squares estimate (or NULL); NaN with fewer than 3 levels.
  * @param[out] lo    Lower bound of its interval (or NULL); NaN with one seed or < 3 levels.

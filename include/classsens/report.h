@@ -34,11 +34,15 @@ typedef struct cs_report_options {
     int figures;              /**< Non-zero (default): also write every figure as an SVG file
                                    under `figures/`. */
     const char *title;        /**< Page title; NULL: "Class sensitivity: " + the data set's name. */
+    double target;            /**< Target accuracy of the learning curves, in (0, 1): the report
+                                   gives the training records of each class needed to reach it
+                                   (cs_learning_curve_needed()); default 0.9. Appended in 1.x: a
+                                   caller built with an older struct gets the default. */
 } cs_report_options;
 
 /** @brief Defaults: 95 % Wilson score intervals, top 3, merge threshold 0.05, figure files,
- *         default title. */
-#define CS_REPORT_OPTIONS_INIT { sizeof(cs_report_options), 0.95, CS_INTERVAL_WILSON, 3, 0.05, 1, NULL }
+ *         default title, target accuracy 0.9. */
+#define CS_REPORT_OPTIONS_INIT { sizeof(cs_report_options), 0.95, CS_INTERVAL_WILSON, 3, 0.05, 1, NULL, 0.9 }
 
 /**
  * @brief Fill @p opts with exactly what ::CS_REPORT_OPTIONS_INIT gives (for bindings, which
@@ -62,7 +66,11 @@ CS_API int cs_report_options_init(cs_report_options *opts);
  * - `results.csv`: model, condition, level, replicate, true, pred, count — one row per cell
  *   and matrix entry.
  * - `summary.json`: per model and condition, accuracy and per-class accuracy with intervals,
- *   weakest-class rankings, relative accuracy, and the agreement statistics.
+ *   weakest-class rankings, relative accuracy, the agreement statistics, and per model and
+ *   class the learning curve (cs_results_learning_curve(), with the report's confidence and
+ *   otherwise ::CS_LEARNING_CURVE_OPTIONS_INIT): its levels, parameters and fit, the accuracy
+ *   predicted at 2 and 10 times the largest count, and the records needed for the target
+ *   accuracy, or why the curve is refused (docs/report.md... see docs/study.md).
  * Confusion matrices are drawn as in the reference study: ground truth along the bottom,
  * predictions on the left, class names on both axes, counts in the cells, a colour scale.
  * @param r        The results.

@@ -38,6 +38,7 @@ struct cs_learning_curve {
     double lo[3], hi[3];      /* intervals of a, b, c */
     size_t replicates;        /* B, or 0 without a bootstrap (one seed, < 3 levels) */
     double *rep;              /* (B, 3): a*, b'*, c* of each refit */
+    double *level_n, *level_y; /* the L counts and seed means the curve was fitted to */
 };
 
 /* The least-squares (a, b') for a fixed c, with b' >= 0, and the sum of squares it leaves.
@@ -273,9 +274,11 @@ int cs_learning_curve_fit(cs_learning_curve **out, const double *counts, int lev
     double *work = b ? malloc(work_bytes) : NULL;
     if (lc && b)
         lc->rep = malloc(rep_bytes);
-    if (!lc || !scratch || !idx || (b && (!work || !lc->rep))) {
-        status = cs__error_oom("learning-curve workspace",
-                               sizeof *lc + scratch_bytes + idx_bytes + work_bytes + rep_bytes);
+    if (lc)
+        lc->level_n = malloc(2 * nl * sizeof(double));
+    if (!lc || !scratch || !idx || !lc->level_n || (b && (!work || !lc->rep))) {
+        status = cs__error_oom("learning-curve workspace", sizeof *lc + scratch_bytes + idx_bytes +
+                               work_bytes + rep_bytes + 2 * nl * sizeof(double));
         goto cleanup;
     }
     lc->levels = levels;
@@ -295,6 +298,9 @@ int cs_learning_curve_fit(cs_learning_curve **out, const double *counts, int lev
         y[l] = sum / (double)ns;
         lr[l] = log(counts[l] / lc->n_ref);
     }
+    lc->level_y = lc->level_n + nl;
+    memcpy(lc->level_n, counts, nl * sizeof(double));
+    memcpy(lc->level_y, y, nl * sizeof(double));
     if (levels >= 3) {
         double sse = fit_curve(y, lr, levels, x, &lc->a, &lc->bs, &lc->c);
         if (isfinite(sse)) {
@@ -351,7 +357,30 @@ void cs_learning_curve_destroy(cs_learning_curve *lc)
     if (!lc)
         return;
     free(lc->rep);
+    free(lc->level_n);
     free(lc);
+}
+
+int cs_learning_curve_levels(const cs_learning_curve *lc)
+{
+    if (!lc)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_learning_curve_levels: lc is NULL");
+    return lc->levels;
+}
+
+int cs_learning_curve_level(double *count, double *mean, const cs_learning_curve *lc, int level)
+{
+    if (!lc)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_learning_curve_level: lc is NULL");
+    if (level < 0 || level >= lc->levels)
+        return cs__error(CS_ERR_OUT_OF_RANGE, "cs_learning_curve_level: level %d; the fit has %d "
+                         "level%s (0 .. %d)", level, lc->levels, lc->levels == 1 ? "" : "s",
+                         lc->levels - 1);
+    if (count)
+        *count = lc->level_n[level];
+    if (mean)
+        *mean = lc->level_y[level];
+    return CS_OK;
 }
 
 int cs_learning_curve_param(double *value, double *lo, double *hi, const cs_learning_curve *lc,

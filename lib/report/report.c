@@ -266,6 +266,87 @@ static int find_outliers(cs__report *rep)
     return rc;
 }
 
+void cs__report_curve_options(cs_learning_curve_options *o, const cs_report_options *opts)
+{
+    const cs_learning_curve_options d = CS_LEARNING_CURVE_OPTIONS_INIT;
+    *o = d;
+    o->confidence = opts->confidence;
+}
+
+static int save_error(char **dst)
+{
+    const char *msg = cs_last_error();
+    size_t n = strlen(msg) + 1;
+    *dst = malloc(n);
+    if (!*dst)
+        return cs__error_oom("report: learning-curve message", n);
+    memcpy(*dst, msg, n);
+    return CS_OK;
+}
+
+/* Every (model, class) learning curve. A study without the reductions a curve needs
+ * (CS_ERR_NOT_FOUND) or a class that a level leaves without records (CS_ERR_STATE) is a note in
+ * the report, not a failure; any other error is. */
+static int prepare_curves(cs__report *rep)
+{
+    size_t n = (size_t)rep->n_models * (size_t)rep->k;
+    if (n == 0)
+        return CS_OK;
+    rep->curves = calloc(n, sizeof *rep->curves);
+    if (!rep->curves)
+        return cs__error_oom("report: learning curves", n * sizeof *rep->curves);
+    cs_learning_curve_options o;
+    cs__report_curve_options(&o, &rep->opts);
+    for (int mi = 0; mi < rep->n_models; ++mi)
+        for (int t = 0; t < rep->k; ++t) {
+            cs__rep_curve *cv = &rep->curves[(size_t)mi * (size_t)rep->k + (size_t)t];
+            for (int q = 0; q < 2; ++q)
+                cv->pred[q][0] = cv->pred[q][1] = cv->pred[q][2] = NAN;
+            cv->needed[0] = cv->needed[1] = cv->needed[2] = NAN;
+            cv->status = cs_results_learning_curve(&cv->lc, rep->r, mi, t, &o);
+            if (cv->status == CS_ERR_NOT_FOUND || cv->status == CS_ERR_STATE) {
+                int rc = save_error(&cv->why);
+                if (rc != CS_OK)
+                    return rc;
+                continue;
+            }
+            if (cv->status != CS_OK)
+                return cv->status;
+            rep->n_curves_fitted++;
+            int rc = cs_learning_curve_check(cv->lc);
+            if (rc == CS_ERR_STATE) {
+                rc = save_error(&cv->refused);
+                if (rc != CS_OK)
+                    return rc;
+                cv->needed_status = CS_ERR_STATE;
+                rc = save_error(&cv->needed_why);
+                if (rc != CS_OK)
+                    return rc;
+                continue;
+            }
+            if (rc != CS_OK)
+                return rc;
+            double top = 0.0;
+            rc = cs_learning_curve_level(&top, NULL, cv->lc, cs_learning_curve_levels(cv->lc) - 1);
+            for (int q = 0; rc == CS_OK && q < 2; ++q)
+                rc = cs_learning_curve_predict(&cv->pred[q][0], &cv->pred[q][1], &cv->pred[q][2], cv->lc,
+                                               (q == 0 ? 2.0 : 10.0) * top);
+            if (rc != CS_OK)
+                return rc;
+            cv->needed_status = cs_learning_curve_needed(&cv->needed[0], &cv->needed[1], &cv->needed[2],
+                                                         &cv->unreachable, cv->lc, rep->opts.target);
+            if (cv->needed_status == CS_ERR_OUT_OF_RANGE) {
+                rc = save_error(&cv->needed_why);
+                if (rc != CS_OK)
+                    return rc;
+            } else if (cv->needed_status != CS_OK) {
+                return cv->needed_status;
+            }
+        }
+    cs_error_clear();
+    return CS_OK;
+}
+
 int cs__report_prepare(cs__report *rep, const cs_results *r, const cs_report_options *opts)
 {
     memset(rep, 0, sizeof *rep);
@@ -296,6 +377,8 @@ int cs__report_prepare(cs__report *rep, const cs_results *r, const cs_report_opt
         rc = prepare_series(rep);
     if (rc == CS_OK)
         rc = find_outliers(rep);
+    if (rc == CS_OK)
+        rc = prepare_curves(rep);
     for (int ci = 1; ci < rep->n_conds; ++ci) {
         double lv = cs_results_condition_level(r, ci);
         cs_condition_family f = CS_CONDITION_BASELINE;
@@ -336,6 +419,14 @@ void cs__report_free(cs__report *rep)
     if (rep->series)
         for (int i = 0; i < rep->n_series; ++i)
             free(rep->series[i].conds);
+    if (rep->curves)
+        for (size_t i = 0; i < (size_t)rep->n_models * (size_t)rep->k; ++i) {
+            cs_learning_curve_destroy(rep->curves[i].lc);
+            free(rep->curves[i].why);
+            free(rep->curves[i].refused);
+            free(rep->curves[i].needed_why);
+        }
+    free(rep->curves);
     free(rep->series);
     free(rep->outliers);
     free(rep->agree);
@@ -400,6 +491,9 @@ int cs_report_write(const cs_results *r, const char *out_dir, const cs_report_op
     if (!(o.merge_threshold >= 0.0 && o.merge_threshold <= 1.0))
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_report_write: merge threshold %g; expected a value in [0, 1]",
                          o.merge_threshold);
+    if (!(o.target > 0.0 && o.target < 1.0))
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_report_write: target accuracy %g; expected a value in (0, 1)",
+                         o.target);
     int any_baseline = 0;
     for (int mi = 0; mi < cs_results_num_models(r); ++mi)
         for (int i = 0; i < cs_results_replicates(r); ++i) {

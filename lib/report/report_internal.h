@@ -54,6 +54,23 @@ typedef struct cs__rep_outlier {
 #define CS__REPORT_CHANCE_MARGIN 0.05
 #define CS__REPORT_ABOVE_MARGIN 0.20
 
+/* One (model, class) learning curve (cs_results_learning_curve) and the numbers the report
+ * reads off it, computed once so that the page and summary.json say the same. */
+typedef struct cs__rep_curve {
+    int status;                  /* of cs_results_learning_curve: CS_OK, CS_ERR_NOT_FOUND, CS_ERR_STATE */
+    char *why;                   /* its message when not CS_OK (owned) */
+    cs_learning_curve *lc;       /* the fit; NULL when not CS_OK */
+    char *refused;               /* cs_learning_curve_check()'s message when it refuses (owned), else NULL */
+    double pred[2][3];           /* value, lo, hi at 2x and 10x the largest count (NaN when refused) */
+    int needed_status;           /* cs_learning_curve_needed: CS_OK, CS_ERR_OUT_OF_RANGE or CS_ERR_STATE */
+    char *needed_why;            /* its message when not CS_OK (owned) */
+    double needed[3];            /* count, lo, hi (hi, even lo, may be +inf) */
+    size_t unreachable;          /* refits that cannot reach the target */
+} cs__rep_curve;
+
+/* The options of every fit: the report's confidence, otherwise CS_LEARNING_CURVE_OPTIONS_INIT. */
+void cs__report_curve_options(cs_learning_curve_options *o, const cs_report_options *opts);
+
 typedef struct cs__report {
     const cs_results *r;
     cs_report_options opts;
@@ -68,6 +85,8 @@ typedef struct cs__report {
     double chance;               /* the test set's largest class share (NaN without a finished cell) */
     cs__rep_outlier *outliers;   /* n_outliers, by model, condition, replicate */
     int n_outliers;
+    cs__rep_curve *curves;       /* n_models * k, by model then class */
+    int n_curves_fitted;         /* entries with status CS_OK */
 } cs__report;
 
 /* The outlier rule in words, for the page and summary.json. */

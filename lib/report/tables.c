@@ -136,6 +136,160 @@ static void condition_json(cs__json_writer *w, const cs__report *rep, int mi, in
     cs__jw_end_object(w);
 }
 
+/* A bound of a needed count: a number, null for NaN, or the string "inf" for +inf (a refit
+ * that never reaches the target), which JSON numbers cannot say. */
+static void needed_bound(cs__json_writer *w, const char *key, double v)
+{
+    cs__jw_key(w, key);
+    if (isinf(v) && v > 0)
+        cs__jw_string(w, "inf");
+    else
+        cs__jw_double(w, v);
+}
+
+static void curve_json(cs__json_writer *w, const cs__report *rep, const cs__rep_curve *cv)
+{
+    if (cv->status != CS_OK) {
+        cs__jw_key(w, "fitted");
+        cs__jw_bool(w, 0);
+        cs__jw_key(w, "reason");
+        cs__jw_string(w, cv->why);
+        return;
+    }
+    cs__jw_key(w, "fitted");
+    cs__jw_bool(w, 1);
+    int levels = cs_learning_curve_levels(cv->lc);
+    cs__jw_key(w, "levels");
+    cs__jw_begin_array(w);
+    for (int l = 0; l < levels; ++l) {
+        double n = NAN, y = NAN;
+        (void)cs_learning_curve_level(&n, &y, cv->lc, l); /* l is in range */
+        cs__jw_begin_object(w);
+        cs__jw_key(w, "count");
+        cs__jw_double(w, n);
+        cs__jw_key(w, "mean_accuracy");
+        cs__jw_double(w, y);
+        cs__jw_end_object(w);
+    }
+    cs__jw_end_array(w);
+    static const char *const names[3] = { "a", "b", "c" };
+    for (int p = 0; p < 3; ++p) {
+        double v = NAN, lo = NAN, hi = NAN;
+        (void)cs_learning_curve_param(&v, &lo, &hi, cv->lc, (cs_curve_param)p);
+        cs__jw_key(w, names[p]);
+        cs__jw_begin_object(w);
+        cs__jw_key(w, "value");
+        cs__jw_double(w, v);
+        cs__jw_key(w, "lo");
+        cs__jw_double(w, lo);
+        cs__jw_key(w, "hi");
+        cs__jw_double(w, hi);
+        cs__jw_end_object(w);
+    }
+    double r2 = NAN, rmse = NAN;
+    (void)cs_learning_curve_quality(&r2, &rmse, cv->lc);
+    cs__jw_key(w, "r2");
+    cs__jw_double(w, r2);
+    cs__jw_key(w, "rmse");
+    cs__jw_double(w, rmse);
+    cs__jw_key(w, "exact_fit");
+    cs__jw_bool(w, levels == 3);
+    cs__jw_key(w, "extrapolate");
+    cs__jw_bool(w, cv->refused == NULL);
+    cs__jw_key(w, "refused");
+    if (cv->refused)
+        cs__jw_string(w, cv->refused);
+    else
+        cs__jw_null(w);
+    static const char *const at[2] = { "accuracy_at_2x", "accuracy_at_10x" };
+    for (int q = 0; q < 2; ++q) {
+        cs__jw_key(w, at[q]);
+        if (cv->refused) {
+            cs__jw_null(w);
+            continue;
+        }
+        cs__jw_begin_object(w);
+        cs__jw_key(w, "value");
+        cs__jw_double(w, cv->pred[q][0]);
+        cs__jw_key(w, "lo");
+        cs__jw_double(w, cv->pred[q][1]);
+        cs__jw_key(w, "hi");
+        cs__jw_double(w, cv->pred[q][2]);
+        cs__jw_end_object(w);
+    }
+    cs__jw_key(w, "needed");
+    cs__jw_begin_object(w);
+    cs__jw_key(w, "target");
+    cs__jw_double(w, rep->opts.target);
+    if (cv->needed_status == CS_OK) {
+        cs__jw_key(w, "count");
+        cs__jw_double(w, cv->needed[0]);
+        needed_bound(w, "lo", cv->needed[1]);
+        needed_bound(w, "hi", cv->needed[2]);
+        cs__jw_key(w, "unreachable_refits");
+        cs__jw_uint(w, cv->unreachable);
+        cs__jw_key(w, "reason");
+        cs__jw_null(w);
+    } else {
+        cs__jw_key(w, "count");
+        cs__jw_null(w);
+        cs__jw_key(w, "reason");
+        cs__jw_string(w, cv->needed_why);
+    }
+    cs__jw_end_object(w);
+}
+
+/* "learning_curves": always an object; "models" lists every model and class, each fitted or
+ * with the reason it is not; "reason" is null, or, when no curve at all could be fitted (a
+ * study without reductions), the first class's reason. */
+static void curves_json(cs__json_writer *w, const cs__report *rep)
+{
+    const cs_results *r = rep->r;
+    cs_learning_curve_options o;
+    cs__report_curve_options(&o, &rep->opts);
+    cs__jw_key(w, "learning_curves");
+    cs__jw_begin_object(w);
+    cs__jw_key(w, "law");
+    cs__jw_string(w, "acc(n) = a - b*n^(-c)");
+    cs__jw_key(w, "target");
+    cs__jw_double(w, rep->opts.target);
+    cs__jw_key(w, "confidence");
+    cs__jw_double(w, o.confidence);
+    cs__jw_key(w, "bootstrap_resamples");
+    cs__jw_int(w, o.bootstrap_resamples);
+    cs__jw_key(w, "seed");
+    cs__jw_uint(w, o.seed);
+    cs__jw_key(w, "min_r2");
+    cs__jw_double(w, o.min_r2);
+    cs__jw_key(w, "reason");
+    if (rep->n_curves_fitted == 0 && rep->curves)
+        cs__jw_string(w, rep->curves[0].why);
+    else if (rep->n_curves_fitted == 0)
+        cs__jw_string(w, "the store has no model or no class");
+    else
+        cs__jw_null(w);
+    cs__jw_key(w, "models");
+    cs__jw_begin_array(w);
+    for (int mi = 0; rep->n_curves_fitted > 0 && mi < rep->n_models; ++mi) {
+        cs__jw_begin_object(w);
+        cs__jw_key(w, "model");
+        cs__jw_string(w, cs_results_model_name(r, mi));
+        cs__jw_key(w, "classes");
+        cs__jw_begin_array(w);
+        for (int t = 0; t < rep->k; ++t) {
+            cs__jw_begin_object(w);
+            cs__jw_key(w, "class");
+            cs__jw_string(w, rep->class_names[t]);
+            curve_json(w, rep, &rep->curves[(size_t)mi * (size_t)rep->k + (size_t)t]);
+            cs__jw_end_object(w);
+        }
+        cs__jw_end_array(w);
+        cs__jw_end_object(w);
+    }
+    cs__jw_end_array(w);
+    cs__jw_end_object(w);
+}
+
 int cs__report_summary_json(cs__buf *out, const cs__report *rep)
 {
     const cs_results *r = rep->r;
@@ -283,6 +437,7 @@ int cs__report_summary_json(cs__buf *out, const cs__report *rep)
         cs__jw_end_object(&w);
     }
     cs__jw_end_array(&w);
+    curves_json(&w, rep);
     cs__jw_end_object(&w);
     return cs__buf_status(out, "summary.json");
 }

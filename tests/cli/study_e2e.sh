@@ -153,6 +153,16 @@ cat "$work/R.out" "$work/R.err"
 grep -q "report: .*/R/report.html ($cells of $cells cells in " "$work/R.out" || fail "report's line is not as expected"
 cmp -s "$work/A/summary.json" "$work/R/summary.json" || fail "R/summary.json differs from A/summary.json"
 
+step "classsens report A --out T --target 0.8"
+"$cli" report "$work/A" --out "$work/T" --target 0.8 > "$work/T.out" 2> "$work/T.err"
+rc=$?
+[ $rc -eq 0 ] || { cat "$work/T.err"; fail "report --target 0.8 exited with $rc"; }
+# The default target is in A's summary, the one given in T's (learning_curves.target).
+tr -d ' \n' < "$work/A/summary.json" | grep -q '"learning_curves":{[^}]*"target":0.9,' ||
+    fail "A/summary.json has no learning_curves.target 0.9"
+tr -d ' \n' < "$work/T/summary.json" | grep -q '"learning_curves":{[^}]*"target":0.8,' ||
+    fail "T/summary.json has no learning_curves.target 0.8"
+
 step "rerun of the complete store A, --quiet"
 study --jobs 1 --quiet --out "$work/A" > "$work/A2.out" 2> "$work/A2.err"
 rc=$?
