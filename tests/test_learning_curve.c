@@ -532,6 +532,38 @@ START_TEST(accessors_reject_bad_input)
 }
 END_TEST
 
+START_TEST(levels_are_the_counts_and_seed_means)
+{
+    const double counts[4] = { 10, 20, 40, 80 };
+    const double acc[8] = { 0.5, 0.25, 0.75, 0.5, 0.875, 0.625, 1.0, 0.75 }; /* (L, S) = (4, 2) */
+    cs_learning_curve *lc = fit(counts, 4, acc, 2, NULL);
+    ck_assert_int_eq(cs_learning_curve_levels(lc), 4);
+    for (int l = 0; l < 4; l++) {
+        double n = -1, y = -1;
+        cs_assert_ok(cs_learning_curve_level(&n, &y, lc, l));
+        ck_assert(n == counts[l]);
+        ck_assert(y == (acc[2 * l] + acc[2 * l + 1]) / 2.0); /* exact in binary */
+    }
+    cs_assert_ok(cs_learning_curve_level(NULL, NULL, lc, 3));
+    double n = -1, y = -1;
+    cs_assert_fails(cs_learning_curve_level(&n, &y, lc, 4), CS_ERR_OUT_OF_RANGE,
+                    "level 4; the fit has 4 levels (0 .. 3)");
+    cs_assert_fails(cs_learning_curve_level(&n, &y, lc, -1), CS_ERR_OUT_OF_RANGE, "level -1");
+    ck_assert(n == -1 && y == -1); /* failures write nothing */
+    cs_assert_fails(cs_learning_curve_level(&n, &y, NULL, 0), CS_ERR_INVALID_ARGUMENT,
+                    "cs_learning_curve_level: lc is NULL");
+    ck_assert_int_eq(cs_learning_curve_levels(NULL), CS_ERR_INVALID_ARGUMENT);
+    ck_assert_str_eq(cs_last_error(), "cs_learning_curve_levels: lc is NULL");
+    cs_learning_curve_destroy(lc);
+    /* One level: kept too, although nothing is fitted. */
+    lc = fit(counts, 1, acc, 2, NULL);
+    ck_assert_int_eq(cs_learning_curve_levels(lc), 1);
+    cs_assert_ok(cs_learning_curve_level(&n, &y, lc, 0));
+    ck_assert(n == 10 && y == 0.375);
+    cs_learning_curve_destroy(lc);
+}
+END_TEST
+
 /* Every output of a fit, in one array. */
 static void outputs(double *o, const cs_learning_curve *lc)
 {
@@ -587,6 +619,7 @@ int main(void)
     tcase_add_test(tc, flat_curve_fits_with_b_zero);
     tcase_add_test(tc, fit_rejects_bad_input);
     tcase_add_test(tc, accessors_reject_bad_input);
+    tcase_add_test(tc, levels_are_the_counts_and_seed_means);
     tcase_add_test(tc, same_seed_gives_bit_identical_results);
     suite_add_tcase(s, tc);
     return cs_test_run(s);
