@@ -637,6 +637,14 @@ START_TEST(report_summary_has_the_learning_curves)
     cs__json *doc = report_summary(r, "report_default", NULL, &first, &n_first);
     ck_assert_int_eq(check_curves(doc, r, 0.9), K);
     cs__json_free(doc);
+    char *page_path = cs_test_path(root_dir, "report_default/report.html");
+    size_t n_page = 0;
+    char *page = (char *)cs_test_read(page_path, &n_page);
+    ck_assert_ptr_nonnull(strstr(page, "<h2 id=\"data\">How much data would fix it</h2>"));
+    ck_assert_ptr_nonnull(strstr(page, "<th>Records for 90 %</th>"));
+    ck_assert_ptr_null(strstr(page, "Three levels: the curve passes through the three means"));
+    free(page);
+    free(page_path);
     /* The same store gives the same bytes. */
     doc = report_summary(r, "report_again", NULL, &second, &n_second);
     cs__json_free(doc);
@@ -687,6 +695,41 @@ START_TEST(report_summary_says_why_there_are_no_learning_curves)
     ck_assert_str_eq(cs__json_string(cs__json_get(lcs, "reason")), cs_last_error());
     ck_assert_uint_eq(cs__json_len(cs__json_get(lcs, "models")), 0);
     ck_number(cs__json_get(lcs, "target"), 0.9, "target");
+    char *page_path = cs_test_path(root_dir, "noise_only_report/report.html");
+    size_t n_page = 0;
+    char *page = (char *)cs_test_read(page_path, &n_page);
+    ck_assert_ptr_nonnull(strstr(page, "<h2 id=\"data\">How much data would fix it</h2>"));
+    ck_assert_ptr_nonnull(strstr(page, "No learning curve: "));
+    ck_assert_ptr_nonnull(strstr(page, "no uniform reduction"));
+    free(page);
+    free(page_path);
+    cs__json_free(doc);
+    cs_results_destroy(r);
+    free(dir);
+}
+END_TEST
+
+/* Baseline and two uniform reductions: three levels, an exact fit, said so in both outputs. */
+START_TEST(report_says_three_levels_fit_exactly)
+{
+    char *dir = cs_test_path(root_dir, "three_levels");
+    const char *specs[] = { "reduce:uniform:0.4", "reduce:uniform:0.7" };
+    run_study(dir, specs, 2, REPS, 0);
+    cs_results *r = NULL;
+    cs_assert_ok(cs_results_open(&r, dir));
+    cs__json *doc = report_summary(r, "three_levels_report", NULL, NULL, NULL);
+    ck_assert_int_eq(check_curves(doc, r, 0.9), K);
+    const cs__json *c = cs__json_at(cs__json_get(cs__json_at(cs__json_get(cs__json_get(doc, "learning_curves"),
+                                                                           "models"), 0), "classes"), 0);
+    ck_assert_uint_eq(cs__json_len(cs__json_get(c, "levels")), 3);
+    ck_assert(cs__json_bool(cs__json_get(c, "exact_fit")));
+    char *page_path = cs_test_path(root_dir, "three_levels_report/report.html");
+    size_t n_page = 0;
+    char *page = (char *)cs_test_read(page_path, &n_page);
+    ck_assert_ptr_nonnull(strstr(page, "Three levels: the curve passes through the three means"));
+    ck_assert_ptr_nonnull(strstr(page, "R² = 1 carries no information"));
+    free(page);
+    free(page_path);
     cs__json_free(doc);
     cs_results_destroy(r);
     free(dir);
@@ -709,6 +752,7 @@ int main(void)
     tcase_add_test(tc, levels_of_equal_count_are_merged);
     tcase_add_test(tc, report_summary_has_the_learning_curves);
     tcase_add_test(tc, report_summary_says_why_there_are_no_learning_curves);
+    tcase_add_test(tc, report_says_three_levels_fit_exactly);
     suite_add_tcase(s, tc);
     return cs_test_run(s);
 }
