@@ -70,7 +70,7 @@ CS_API int cs_report_options_init(cs_report_options *opts);
  *   class the learning curve (cs_results_learning_curve(), with the report's confidence and
  *   otherwise ::CS_LEARNING_CURVE_OPTIONS_INIT): its levels, parameters and fit, the accuracy
  *   predicted at 2 and 10 times the largest count, and the records needed for the target
- *   accuracy, or why the curve is refused (docs/report.md... see docs/study.md).
+ *   accuracy, or why the curve is refused (docs/study.md lists every member).
  * Confusion matrices are drawn as in the reference study: ground truth along the bottom,
  * predictions on the left, class names on both axes, counts in the cells, a colour scale.
  * @param r        The results.
