@@ -107,6 +107,13 @@ int cs__report_summary_json(cs__buf *out, const cs__report *rep);
 /* The page; when fig_dir is not NULL every figure is also written there as its own file. */
 int cs__report_html(cs__buf *out, const cs__report *rep, const char *fig_dir);
 
+/* A fraction as a percentage with `decimals` decimals, "–" when not finite; with its interval
+ * in a <span class="ci"> when both bounds are finite (html.c). */
+void cs__report_pct(cs__buf *b, double v, int decimals);
+void cs__report_pct_interval(cs__buf *b, double mean, double lo, double hi);
+/* The section "How much data would fix it" (html_curves.c). */
+void cs__report_html_data(cs__buf *out, const cs__report *rep);
+
 /* A one-sentence reading of Kendall's W and its p-value for m models and k classes. */
 void cs__report_agreement_sentence(cs__buf *out, double w, double p, int m, const char *what);
 
