@@ -214,6 +214,52 @@ START_TEST(fit_is_the_least_squares_minimum)
 }
 END_TEST
 
+/* Accuracies that still rise steeply at the largest count: a power law through them heads for
+ * an asymptote above 1, which an accuracy cannot have. The fit holds a at 1 and is the least-
+ * squares optimum under a <= 1, b >= 0 against a brute-force search over a grid of (a, c)
+ * with b from its normal equation given both; no prediction exceeds 1. */
+START_TEST(asymptote_stays_at_or_below_one)
+{
+    static const double counts[] = { 100, 200, 400, 800, 1600 };
+    static const double y[] = { 0.60, 0.80, 0.90, 0.96, 0.995 };
+    const int L = (int)COUNT(counts);
+    cs_learning_curve *lc = fit(counts, L, y, 1, NULL);
+    double a, b, c;
+    param(lc, CS_CURVE_PARAM_A, &a, NULL, NULL);
+    param(lc, CS_CURVE_PARAM_B, &b, NULL, NULL);
+    param(lc, CS_CURVE_PARAM_C, &c, NULL, NULL);
+    ck_assert_msg(a == 1.0, "a %.17g, expected the bound 1", a);
+    double sse = 0;
+    for (int l = 0; l < L; l++) {
+        double r = y[l] - power_law(a, b, c, counts[l]);
+        sse += r * r;
+    }
+    double brute = INFINITY;
+    for (int i = 0; i <= 2000; i++) {
+        double cc = 1e-3 * pow(5.0 / 1e-3, i / 2000.0);
+        for (int j = 0; j <= 400; j++) {
+            double aa = 0.99 + 0.01 * j / 400.0, sxr = 0, sxx = 0, x[MAX_L];
+            for (int l = 0; l < L; l++) {
+                x[l] = pow(counts[l], -cc);
+                sxr += x[l] * (aa - y[l]);
+                sxx += x[l] * x[l];
+            }
+            double bb = sxr > 0 ? sxr / sxx : 0, e = 0;
+            for (int l = 0; l < L; l++) {
+                double r = y[l] - aa + bb * x[l];
+                e += r * r;
+            }
+            brute = e < brute ? e : brute;
+        }
+    }
+    ck_assert_msg(sse <= brute * (1 + 1e-6), "SSE %.17g above the brute-force %.17g", sse, brute);
+    double p;
+    cs_assert_ok(cs_learning_curve_predict(&p, NULL, NULL, lc, 10 * counts[L - 1]));
+    ck_assert_msg(p <= 1.0, "acc(10 n) %.17g above 1", p);
+    cs_learning_curve_destroy(lc);
+}
+END_TEST
+
 START_TEST(two_seeds_bound_the_intervals_exactly)
 {
     /* With two seeds a resample holds seed 0 twice, seed 1 twice or one of each (the mean
@@ -611,6 +657,7 @@ int main(void)
     tcase_add_test(tc, planted_power_law_is_recovered);
     tcase_add_test(tc, prediction_and_needed_count_match_closed_forms);
     tcase_add_test(tc, fit_is_the_least_squares_minimum);
+    tcase_add_test(tc, asymptote_stays_at_or_below_one);
     tcase_add_test(tc, two_seeds_bound_the_intervals_exactly);
     tcase_add_test(tc, noisy_seeds_intervals_cover_the_planted_curve);
     tcase_add_test(tc, target_above_the_asymptote_is_out_of_range);

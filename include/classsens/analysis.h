@@ -275,7 +275,7 @@ typedef struct cs_learning_curve cs_learning_curve;
 
 /** @brief A parameter of the learning curve acc(n) = a − b·n^(−c). */
 typedef enum cs_curve_param {
-    CS_CURVE_PARAM_A = 0, /**< a: the asymptote, the accuracy an unlimited count approaches. */
+    CS_CURVE_PARAM_A = 0, /**< a <= 1: the asymptote, the accuracy an unlimited count approaches. */
     CS_CURVE_PARAM_B = 1, /**< b >= 0: the scale of the shortfall b·n^(−c) below a. */
     CS_CURVE_PARAM_C = 2  /**< c in [0.001, 5]: how fast the shortfall shrinks with n. */
 } cs_curve_param;
@@ -285,8 +285,9 @@ typedef enum cs_curve_param {
  *        training count, with percentile-bootstrap intervals over the seeds.
  *
  * The curve is fitted to the seed means ā_l of the accuracies at the L levels by least
- * squares, with b >= 0 and c in [0.001, 5]: for a fixed c the model is linear in (a, b), which
- * is solved in closed form, and c minimises the remaining sum of squares, found on a grid of
+ * squares, with a <= 1, b >= 0 and c in [0.001, 5]: for a fixed c the model is linear in
+ * (a, b), which is solved in closed form (on an edge of the constraints where the line
+ * violates them), and c minimises the remaining sum of squares, found on a grid of
  * 64 points evenly spaced in log c and refined by golden-section search. The bootstrap
  * resamples the S seed columns (a seed's accuracies at every level together, since the levels
  * are nested subsets drawn with the same seeds) with replacement B times and refits; the

@@ -41,9 +41,23 @@ struct cs_learning_curve {
     double *level_n, *level_y; /* the L counts and seed means the curve was fitted to */
 };
 
-/* The least-squares (a, b') for a fixed c, with b' >= 0, and the sum of squares it leaves.
- * x_l = (n_l / n_ref)^-c = exp(-c lr_l); for fixed c the model y = a - b' x is a straight
- * line in x. */
+/* The sum of squares of y_l - (a - b' x_l). */
+static double sse_of(const double *y, const double *x, int n, double a, double b)
+{
+    double sse = 0.0;
+    for (int l = 0; l < n; l++) {
+        double r = y[l] - a + b * x[l];
+        sse += r * r;
+    }
+    return sse;
+}
+
+/* The least-squares (a, b') for a fixed c, with b' >= 0 and a <= 1 (an accuracy cannot
+ * approach more than 1), and the sum of squares it leaves. x_l = (n_l / n_ref)^-c =
+ * exp(-c lr_l); for fixed c the model y = a - b' x is a straight line in x, and the constrained
+ * problem a convex quadratic one: its minimum is the unconstrained line where that is feasible,
+ * else the better of the two edges, b' = 0 (a = the mean, <= 1) and a = 1 (b' by least squares
+ * with a fixed, held at >= 0). */
 static double fit_fixed_c(const double *y, const double *lr, int n, double c, double *x,
                           double *a, double *bs)
 {
@@ -67,10 +81,26 @@ static double fit_fixed_c(const double *y, const double *lr, int n, double c, do
     if (!(b > 0.0))
         b = 0.0;
     double intercept = ym + b * xm;
-    double sse = 0.0;
-    for (int l = 0; l < n; l++) {
-        double r = y[l] - intercept + b * x[l];
-        sse += r * r;
+    double sse = sse_of(y, x, n, intercept, b);
+    if (intercept > 1.0) {
+        double sx1y = 0.0, sx2 = 0.0;
+        for (int l = 0; l < n; l++) {
+            sx1y += x[l] * (1.0 - y[l]);
+            sx2 += x[l] * x[l];
+        }
+        double b1 = sx2 > 0.0 ? sx1y / sx2 : 0.0;
+        if (!(b1 > 0.0))
+            b1 = 0.0;
+        const double sse1 = sse_of(y, x, n, 1.0, b1), sse0 = sse_of(y, x, n, ym, 0.0);
+        if (sse1 <= sse0) {
+            intercept = 1.0;
+            b = b1;
+            sse = sse1;
+        } else {
+            intercept = ym;
+            b = 0.0;
+            sse = sse0;
+        }
     }
     *a = intercept;
     *bs = b;
