@@ -53,17 +53,23 @@ int cs__report_csv(cs__buf *out, const cs__report *rep)
     return cs__buf_status(out, "results.csv");
 }
 
-static void interval(cs__json_writer *w, const char *key, double mean, double lo, double hi)
+/* key: { first: v, "lo": lo, "hi": hi }. */
+static void estimate(cs__json_writer *w, const char *key, const char *first, double v, double lo, double hi)
 {
     cs__jw_key(w, key);
     cs__jw_begin_object(w);
-    cs__jw_key(w, "mean");
-    cs__jw_double(w, mean);
+    cs__jw_key(w, first);
+    cs__jw_double(w, v);
     cs__jw_key(w, "lo");
     cs__jw_double(w, lo);
     cs__jw_key(w, "hi");
     cs__jw_double(w, hi);
     cs__jw_end_object(w);
+}
+
+static void interval(cs__json_writer *w, const char *key, double mean, double lo, double hi)
+{
+    estimate(w, key, "mean", mean, lo, hi);
 }
 
 static void ranking(cs__json_writer *w, const char *key, const cs__report *rep, const cs_class_score *s)
@@ -176,15 +182,7 @@ static void curve_json(cs__json_writer *w, const cs__report *rep, const cs__rep_
     for (int p = 0; p < 3; ++p) {
         double v = NAN, lo = NAN, hi = NAN;
         (void)cs_learning_curve_param(&v, &lo, &hi, cv->lc, (cs_curve_param)p);
-        cs__jw_key(w, names[p]);
-        cs__jw_begin_object(w);
-        cs__jw_key(w, "value");
-        cs__jw_double(w, v);
-        cs__jw_key(w, "lo");
-        cs__jw_double(w, lo);
-        cs__jw_key(w, "hi");
-        cs__jw_double(w, hi);
-        cs__jw_end_object(w);
+        estimate(w, names[p], "value", v, lo, hi);
     }
     double r2 = NAN, rmse = NAN;
     (void)cs_learning_curve_quality(&r2, &rmse, cv->lc);
@@ -203,19 +201,12 @@ static void curve_json(cs__json_writer *w, const cs__report *rep, const cs__rep_
         cs__jw_null(w);
     static const char *const at[2] = { "accuracy_at_2x", "accuracy_at_10x" };
     for (int q = 0; q < 2; ++q) {
-        cs__jw_key(w, at[q]);
         if (cv->refused) {
+            cs__jw_key(w, at[q]);
             cs__jw_null(w);
-            continue;
+        } else {
+            estimate(w, at[q], "value", cv->pred[q][0], cv->pred[q][1], cv->pred[q][2]);
         }
-        cs__jw_begin_object(w);
-        cs__jw_key(w, "value");
-        cs__jw_double(w, cv->pred[q][0]);
-        cs__jw_key(w, "lo");
-        cs__jw_double(w, cv->pred[q][1]);
-        cs__jw_key(w, "hi");
-        cs__jw_double(w, cv->pred[q][2]);
-        cs__jw_end_object(w);
     }
     cs__jw_key(w, "needed");
     cs__jw_begin_object(w);

@@ -1,6 +1,7 @@
 /* A class's learning curve from a study's results: the baseline and the data reductions that
  * shrink the class give (training count, per-seed recall) levels for cs_learning_curve_fit().
  * Only the public reading API of the results is used, plus the spec's class list. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,19 +54,18 @@ static int by_count(const void *a, const void *b)
     return (x->cond > y->cond) - (x->cond < y->cond);
 }
 
-/* The class's recall in a finished cell: C[cls][cls] / its row sum. */
-static int recall(double *out, const cs_results *r, int model, int cond, int rep, int cls, int k)
+/* The class's recall in a finished cell (cs_confusion_class_metrics; 0 for a class without
+ * test records); rec is k doubles of scratch. */
+static int recall(double *out, double *rec, const cs_results *r, int model, int cond, int rep, int cls, int k)
 {
     cs_cell_result c;
     c.struct_size = sizeof c;
     int rc = cs_results_cell(&c, r, model, cond, rep);
-    if (rc != CS_OK)
-        return rc;
-    double row = 0.0;
-    for (int j = 0; j < k; ++j)
-        row += cs_confusion_count(c.confusion, cls, j);
-    *out = row > 0.0 ? cs_confusion_count(c.confusion, cls, cls) / row : 0.0;
-    return CS_OK;
+    if (rc == CS_OK)
+        rc = cs_confusion_class_metrics(rec, NULL, NULL, k, c.confusion);
+    if (rc == CS_OK)
+        *out = isnan(rec[cls]) ? 0.0 : rec[cls];
+    return rc;
 }
 
 int cs_results_learning_curve(cs_learning_curve **out, const cs_results *r, int model, int cls,
@@ -87,10 +87,12 @@ int cs_results_learning_curve(cs_learning_curve **out, const cs_results *r, int 
     level *lv = malloc(sizeof *lv * (size_t)n_conds);
     int *reps = malloc(sizeof *reps * (size_t)n_reps);
     size_t *counts = malloc(sizeof *counts * (size_t)k);
+    double *rec = malloc(sizeof *rec * (size_t)k);
     double *x = NULL, *acc = NULL;
-    int rc = lv && reps && counts ? CS_OK
-             : cs__error_oom("learning curve levels", sizeof *lv * (size_t)n_conds + sizeof *reps * (size_t)n_reps +
-                             sizeof *counts * (size_t)k);
+    int rc = lv && reps && counts && rec
+                 ? CS_OK
+                 : cs__error_oom("learning curve levels", sizeof *lv * (size_t)n_conds + sizeof *reps * (size_t)n_reps +
+                                 (sizeof *counts + sizeof *rec) * (size_t)k);
     int n_lv = 0, n_red = 0;
     for (int j = 0; rc == CS_OK && j < n_conds; ++j) {
         int yes = 0;
@@ -157,7 +159,7 @@ int cs_results_learning_curve(cs_learning_curve **out, const cs_results *r, int 
             double sum = 0.0;
             for (int m = l; rc == CS_OK && m < end; ++m) {
                 double a = 0.0;
-                rc = recall(&a, r, model, lv[m].cond, reps[i], cls, k);
+                rc = recall(&a, rec, r, model, lv[m].cond, reps[i], cls, k);
                 sum += a;
             }
             row[i] = sum / (end - l);
@@ -170,6 +172,7 @@ int cs_results_learning_curve(cs_learning_curve **out, const cs_results *r, int 
     free(lv);
     free(reps);
     free(counts);
+    free(rec);
     free(x);
     free(acc);
     return rc;
