@@ -14,7 +14,10 @@
  * - cs_learning_curve_fit(): a class's learning curve, acc(n) = a − b·n^(−c), with bootstrap
  *   intervals over seeds, and from it the accuracy at another count
  *   (cs_learning_curve_predict()) and the count that reaches a target accuracy
- *   (cs_learning_curve_needed()).
+ *   (cs_learning_curve_needed());
+ * - record-level sensitivity: how well a training record's confidence, variability or area
+ *   under the margin finds flipped labels (cs_flip_detection_compute()), data-map regions
+ *   (cs_data_map_regions()) and a review-first ranking of the hardest records (cs_review_rank()).
  */
 #ifndef CLASSSENS_ANALYSIS_H
 #define CLASSSENS_ANALYSIS_H
