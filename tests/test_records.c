@@ -211,7 +211,8 @@ START_TEST(precision_with_ties_is_the_expectation_over_orders)
         cs_record_score kind = (cs_record_score)(trial % 3);
         size_t nflip = 0;
         for (size_t i = 0; i < n; i++) {
-            score[i] = floor(uniform(&state) * 3.0) / 4.0 * (kind == CS_RECORD_SCORE_VARIABILITY ? 0.5 : 1.0);
+            double scale = kind == CS_RECORD_SCORE_VARIABILITY ? 0.5 : 1.0;
+            score[i] = floor(uniform(&state) * 3.0) / 4.0 * scale;
             flipped[i] = uniform(&state) < 0.4;
             nflip += flipped[i];
         }

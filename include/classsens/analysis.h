@@ -562,9 +562,12 @@ CS_API int cs_flip_detection_summarize(double *mean, double *lo, double *hi, siz
 
 /** @brief A data-map region (Swayamdipta et al. 2020), from mean confidence and variability. */
 typedef enum cs_data_region {
-    CS_DATA_REGION_EASY = 0,      /**< σ < ::CS_DATA_MAP_VARIABILITY and μ >= ::CS_DATA_MAP_CONFIDENCE. */
-    CS_DATA_REGION_AMBIGUOUS = 1, /**< σ >= ::CS_DATA_MAP_VARIABILITY. */
-    CS_DATA_REGION_HARD = 2       /**< σ < ::CS_DATA_MAP_VARIABILITY and μ < ::CS_DATA_MAP_CONFIDENCE. */
+    /** σ < ::CS_DATA_MAP_VARIABILITY and μ >= ::CS_DATA_MAP_CONFIDENCE: learnt early, kept. */
+    CS_DATA_REGION_EASY = 0,
+    /** σ >= ::CS_DATA_MAP_VARIABILITY: the model keeps changing its mind. */
+    CS_DATA_REGION_AMBIGUOUS = 1,
+    /** σ < ::CS_DATA_MAP_VARIABILITY and μ < ::CS_DATA_MAP_CONFIDENCE: never learnt. */
+    CS_DATA_REGION_HARD = 2
 } cs_data_region;
 
 /**

@@ -130,13 +130,16 @@ int cs_review_rank(cs_review **out, const double *aum, const int32_t *other,
     int status = check_review(aum, other, present, label, cells, n, k);
     if (status != CS_OK)
         return status;
+    size_t bytes;
+    if (!cs__mul_size(&bytes, n, sizeof(cs_review_record) + sizeof(double) + 2 * sizeof(size_t)))
+        return cs__error(CS_ERR_OVERFLOW, "%s: workspace for %zu records overflows", fn, n);
     cs_review *rv = calloc(1, sizeof *rv);
     cs_review_record *all = malloc(n * sizeof *all);
     double *mean = malloc(n * sizeof *mean);
     size_t *idx = malloc(2 * n * sizeof *idx);
     size_t *votes = malloc((size_t)k * sizeof *votes);
     if (!rv || !all || !mean || !idx || !votes) {
-        status = cs__error_oom("review ranking", n * (sizeof *all + sizeof *mean + 2 * sizeof *idx));
+        status = cs__error_oom("review ranking", bytes);
         goto cleanup;
     }
     size_t m = 0;
