@@ -510,6 +510,68 @@ START_TEST(data_map_rejects_bad_input)
 }
 END_TEST
 
+START_TEST(data_map_shift_is_the_difference_with_welch_interval)
+{
+    /* k = 2: class 0 easy share {0.5, 0.6, 0.7} under the condition, {0.8, 0.9, 1.0} at the
+     * baseline: equal variances 0.01 and sizes, so Welch's degrees of freedom are 4. */
+    double cond[3 * 6], base[3 * 6];
+    for (int j = 0; j < 3; j++) {
+        const double c0 = 0.5 + 0.1 * j, b0 = 0.8 + 0.1 * j;
+        const double crow[6] = { c0, 0.0, 1.0 - c0, 0.25, 0.25, 0.5 };
+        const double brow[6] = { b0, 0.0, 1.0 - b0, 0.25, j == 1 ? NAN : 0.5, 0.5 };
+        memcpy(cond + 6 * j, crow, sizeof crow);
+        memcpy(base + 6 * j, brow, sizeof brow);
+    }
+    double shift[6], lo[6], hi[6];
+    cs_assert_ok(cs_data_map_shift(shift, lo, hi, cond, 3, base, 3, 2, 0.95));
+    const double half = 2.7764451051977987 * sqrt(2.0 * 0.01 / 3.0); /* t(0.975, 4) */
+    ck_assert_double_eq_tol(shift[0], -0.3, 1e-15);
+    ck_assert_double_eq_tol(lo[0], -0.3 - half, 1e-12);
+    ck_assert_double_eq_tol(hi[0], -0.3 + half, 1e-12);
+    ck_assert_double_eq_tol(shift[2], 0.3, 1e-15);
+    ck_assert_double_eq(shift[1], 0.0); /* no spread: known exactly */
+    ck_assert_double_eq(lo[1], 0.0);
+    ck_assert_double_eq(hi[1], 0.0);
+    /* Class 1's ambiguous share is NaN in one baseline seed: the other two give 0.5, so the
+     * shift is 0.25 - 0.5 with the exact interval (no spread on either side). */
+    ck_assert_double_eq(shift[4], -0.25);
+    ck_assert_double_eq(lo[4], -0.25);
+    ck_assert_double_eq(hi[4], -0.25);
+    /* One baseline seed: a shift without bounds; a class absent there: NaN. */
+    base[0] = NAN;
+    cs_assert_ok(cs_data_map_shift(shift, lo, hi, cond, 3, base, 1, 2, 0.95));
+    ck_assert(isnan(shift[0]) && isnan(lo[0]) && isnan(hi[0]));
+    ck_assert_double_eq_tol(shift[2], 0.4 - 0.2, 1e-15); /* mean(0.5, 0.4, 0.3) - 0.2 */
+    ck_assert(isnan(lo[2]) && isnan(hi[2]));
+    /* Bounds stay within [-1, 1]. */
+    const double wide_c[2 * 6] = { 0, 0, 1, 0, 0, 1, 1, 0, 0, 0, 0, 1 };
+    const double wide_b[2 * 6] = { 1, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 1 };
+    cs_assert_ok(cs_data_map_shift(shift, lo, hi, wide_c, 2, wide_b, 2, 2, 0.95));
+    ck_assert_double_eq(lo[0], -1.0);
+    ck_assert_double_eq(hi[0], 1.0);
+
+    const double bad[6] = { 0.5, 1.5, 0, 0, 0, 1 };
+    double keep = 42.0;
+    cs_assert_fails(cs_data_map_shift(&keep, NULL, NULL, NULL, 1, base, 1, 2, 0.95),
+                    CS_ERR_INVALID_ARGUMENT, "cond is NULL");
+    cs_assert_fails(cs_data_map_shift(&keep, NULL, NULL, cond, 1, NULL, 1, 2, 0.95),
+                    CS_ERR_INVALID_ARGUMENT, "base is NULL");
+    cs_assert_fails(cs_data_map_shift(&keep, NULL, NULL, cond, 0, base, 1, 2, 0.95),
+                    CS_ERR_INVALID_ARGUMENT, "r_cond is 0");
+    cs_assert_fails(cs_data_map_shift(&keep, NULL, NULL, cond, 1, base, 0, 2, 0.95),
+                    CS_ERR_INVALID_ARGUMENT, "r_base is 0");
+    cs_assert_fails(cs_data_map_shift(&keep, NULL, NULL, cond, 1, base, 1, 1, 0.95),
+                    CS_ERR_INVALID_ARGUMENT, "k is 1");
+    cs_assert_fails(cs_data_map_shift(&keep, NULL, NULL, cond, 1, base, 1, 2, 0.0),
+                    CS_ERR_INVALID_ARGUMENT, "confidence is 0");
+    cs_assert_fails(cs_data_map_shift(&keep, NULL, NULL, cond, 1, bad, 1, 2, 0.95),
+                    CS_ERR_INVALID_ARGUMENT, "base share of replicate 0, class 0, region 1 is 1.5");
+    cs_assert_fails(cs_data_map_shift(&keep, NULL, NULL, cond, SIZE_MAX / 4, base, 1, 2, 0.95),
+                    CS_ERR_OVERFLOW, "overflow");
+    ck_assert_double_eq(keep, 42.0);
+}
+END_TEST
+
 /* The review ranking computed here record by record. */
 typedef struct direct_record {
     double mean, lo, hi, neg;
@@ -718,6 +780,7 @@ int main(void)
     tcase_add_test(tc, flip_detection_rejects_bad_input);
     tcase_add_test(tc, data_map_regions_follow_the_thresholds);
     tcase_add_test(tc, data_map_rejects_bad_input);
+    tcase_add_test(tc, data_map_shift_is_the_difference_with_welch_interval);
     tcase_add_test(tc, review_ranking_matches_direct_computation);
     tcase_add_test(tc, review_instead_ties_go_to_the_smaller_class);
     tcase_add_test(tc, review_rejects_bad_input);

@@ -592,6 +592,33 @@ typedef enum cs_data_region {
 CS_API int cs_data_map_regions(uint8_t *region, double *shares, const double *confidence,
                                const double *variability, const int32_t *cls, size_t n, int k);
 
+/**
+ * @brief How each class's data-map shares move from a baseline to a condition (noise,
+ *        reduction), over seeds: the difference of mean shares with Welch's t interval.
+ *
+ * For class c and region g, with the replicates whose share is defined (not NaN) on each side,
+ * d = mean(cond) − mean(base) and d ± t(1 − (1 − γ)/2, ν) · √(s_c²/r_c + s_b²/r_b), ν the
+ * Welch–Satterthwaite degrees of freedom (the seeds of the two conditions are trained
+ * independently), clipped to [−1, 1]. No spread on either side gives the exact interval
+ * [d, d]; fewer than 2 defined replicates on a side give NaN bounds, none gives a NaN d.
+ * @param[out] shift k×3 differences d, row-major like the shares (or NULL).
+ * @param[out] lo    k×3 lower bounds (or NULL).
+ * @param[out] hi    k×3 upper bounds (or NULL).
+ * @param cond       r_cond×k×3 shares of the condition: one cs_data_map_regions() @p shares
+ *                   output per replicate, each NaN or in [0, 1].
+ * @param r_cond     Replicates of the condition, >= 1.
+ * @param base       r_base×k×3 shares of the baseline, likewise.
+ * @param r_base     Replicates of the baseline, >= 1.
+ * @param k          Number of classes, >= 2.
+ * @param confidence Interval coverage γ in (0, 1), e.g. 0.95.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL inputs, zero counts, k < 2, bad confidence,
+ *         a share outside [0, 1]: the message names its replicate, class and region).
+ *         Nothing is written on failure.
+ */
+CS_API int cs_data_map_shift(double *shift, double *lo, double *hi, const double *cond,
+                             size_t r_cond, const double *base, size_t r_base, int k,
+                             double confidence);
+
 /** @brief One record of a review-first ranking (cs_review_entry()). */
 typedef struct cs_review_record {
     size_t index;          /**< The record's source index, 0..n − 1, in the training set. */

@@ -11,6 +11,7 @@
 #include <classsens/analysis.h>
 
 #include "analysis/records_internal.h"
+#include "analysis/stats.h"
 #include "core/error.h"
 #include "core/memory.h"
 
@@ -69,6 +70,92 @@ int cs_data_map_regions(uint8_t *region, double *shares, const double *confidenc
                                         ? (double)count[c * 4 + g] / (double)count[c * 4 + 3]
                                         : NAN;
         free(count);
+    }
+    return CS_OK;
+}
+
+static int check_shares(const char *fn, const char *name, const double *v, size_t r, int k)
+{
+    for (size_t i = 0; i < r * (size_t)k * 3; i++)
+        if (!isnan(v[i]) && !(v[i] >= 0.0 && v[i] <= 1.0))
+            return cs__error(CS_ERR_INVALID_ARGUMENT,
+                             "%s: %s share of replicate %zu, class %zu, region %zu is %g, expected "
+                             "NaN or a value in [0, 1]",
+                             fn, name, i / ((size_t)k * 3), i / 3 % (size_t)k, i % 3, v[i]);
+    return CS_OK;
+}
+
+/* Mean, sample variance over r of the defined (not NaN) v[j * stride]; returns how many. */
+static size_t defined_mean_var(const double *v, size_t r, size_t stride, double *mean,
+                               double *var)
+{
+    size_t m = 0;
+    double sum = 0.0;
+    for (size_t j = 0; j < r; j++)
+        if (!isnan(v[j * stride])) {
+            sum += v[j * stride];
+            m++;
+        }
+    *mean = m > 0 ? sum / (double)m : NAN;
+    double ss = 0.0;
+    for (size_t j = 0; j < r; j++)
+        if (!isnan(v[j * stride]))
+            ss += (v[j * stride] - *mean) * (v[j * stride] - *mean);
+    *var = m > 1 ? ss / (double)(m - 1) : NAN;
+    return m;
+}
+
+int cs_data_map_shift(double *shift, double *lo, double *hi, const double *cond, size_t r_cond,
+                      const double *base, size_t r_base, int k, double confidence)
+{
+    static const char fn[] = "cs_data_map_shift";
+    if (!cond || !base)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: %s is NULL", fn, !cond ? "cond" : "base");
+    if (r_cond == 0 || r_base == 0)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: %s is 0, expected at least 1 replicate",
+                         fn, r_cond == 0 ? "r_cond" : "r_base");
+    if (k < 2)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: k is %d, at least 2 classes are needed",
+                         fn, k);
+    if (!(confidence > 0.0 && confidence < 1.0))
+        return cs__error(CS_ERR_INVALID_ARGUMENT,
+                         "%s: confidence is %g, expected a value in (0, 1)", fn, confidence);
+    size_t bytes; /* of the larger input: its indices must not wrap */
+    if (!cs__mul_size(&bytes, (size_t)k * 3, r_cond > r_base ? r_cond : r_base) ||
+        !cs__mul_size(&bytes, bytes, sizeof(double)))
+        return cs__error(CS_ERR_OVERFLOW, "%s: %zu and %zu replicates of %d classes overflow",
+                         fn, r_cond, r_base, k);
+    int status = check_shares(fn, "cond", cond, r_cond, k);
+    if (status == CS_OK)
+        status = check_shares(fn, "base", base, r_base, k);
+    if (status != CS_OK)
+        return status;
+    const size_t stride = (size_t)k * 3;
+    for (size_t e = 0; e < stride; e++) {
+        double mc, vc, mb, vb, d, l = NAN, h = NAN;
+        size_t nc = defined_mean_var(cond + e, r_cond, stride, &mc, &vc);
+        size_t nb = defined_mean_var(base + e, r_base, stride, &mb, &vb);
+        d = mc - mb;
+        if (nc >= 2 && nb >= 2) {
+            const double sc = vc / (double)nc, sb = vb / (double)nb, se = sqrt(sc + sb);
+            if (se == 0.0) {
+                /* No spread on either side: the difference is known exactly, while the
+                 * degrees of freedom would be 0/0. */
+                l = h = d;
+            } else {
+                const double df = (sc + sb) * (sc + sb) /
+                                  (sc * sc / (double)(nc - 1) + sb * sb / (double)(nb - 1));
+                const double half = cs__stats_t_quantile(0.5 * (1.0 + confidence), df) * se;
+                l = fmax(-1.0, d - half);
+                h = fmin(1.0, d + half);
+            }
+        }
+        if (shift)
+            shift[e] = d;
+        if (lo)
+            lo[e] = l;
+        if (hi)
+            hi[e] = h;
     }
     return CS_OK;
 }
