@@ -280,6 +280,12 @@ START_TEST(undefined_cases_are_nan_with_a_reason)
     ck_assert_int_eq(why, CS_FLIP_NO_CLEAN);
     ck_assert_double_eq(value(d, 1, CS_FLIP_METRIC_PRECISION, NULL), 1.0);
     ck_assert_double_eq(value(d, 1, CS_FLIP_METRIC_RECALL, NULL), 1.0);
+    /* More classes than records. */
+    cs_flip_detection *wide = detect(aum, flipped, cls, 3, 40, CS_RECORD_SCORE_AUM);
+    ck_assert_double_eq(value(wide, 1, CS_FLIP_METRIC_RECALL, &why), 1.0);
+    ck_assert(isnan(value(wide, 39, CS_FLIP_METRIC_AUC, &why)));
+    ck_assert_int_eq(why, CS_FLIP_NO_FLIPPED);
+    cs_flip_detection_destroy(wide);
     size_t records = 9, nflip = 9;
     cs_assert_ok(cs_flip_detection_counts(&records, &nflip, d, 3));
     ck_assert_uint_eq(records, 0);

@@ -184,7 +184,7 @@ int cs_flip_detection_compute(cs_flip_detection **out, const double *score,
     cs_flip_detection *d = calloc(1, sizeof *d);
     size_t *idx = malloc(idx_bytes);
     double *key = malloc(key_bytes);
-    size_t *start = calloc(groups + 1, sizeof *start);
+    size_t *start = calloc(2 * (groups + 1), sizeof *start); /* class starts, then cursors */
     if (d) {
         d->records = calloc(groups, sizeof *d->records);
         d->flipped = calloc(groups, sizeof *d->flipped);
@@ -209,9 +209,10 @@ int cs_flip_detection_compute(cs_flip_detection **out, const double *score,
         start[cls[i] + 1]++;
     for (int c = 0; c < k; c++)
         start[c + 1] += start[c];
-    memcpy(tmp, start, (size_t)k * sizeof *tmp);
+    size_t *next = start + groups + 1;
+    memcpy(next, start, (size_t)k * sizeof *next);
     for (size_t i = 0; i < n; i++)
-        by_class[tmp[cls[idx[i]]]++] = idx[i];
+        by_class[next[cls[idx[i]]]++] = idx[i];
     for (int c = 0; c < k; c++) {
         d->records[c] = start[c + 1] - start[c];
         group_metrics(d->value + (size_t)c * METRICS, &d->why[c], &d->flipped[c],
