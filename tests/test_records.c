@@ -166,7 +166,7 @@ END_TEST
 static double brute_precision(const double *score, const uint8_t *flipped, size_t n,
                               cs_record_score kind)
 {
-    size_t perm[8], k = 0;
+    size_t perm[8] = { 0 }, k = 0;
     for (size_t i = 0; i < n; i++) {
         perm[i] = i;
         k += flipped[i];

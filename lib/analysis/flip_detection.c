@@ -183,7 +183,7 @@ int cs_flip_detection_compute(cs_flip_detection **out, const double *score,
         return cs__error(CS_ERR_OVERFLOW, "%s: workspace for %zu records overflows", fn, n);
     cs_flip_detection *d = calloc(1, sizeof *d);
     size_t *idx = malloc(idx_bytes);
-    double *key = malloc(key_bytes);
+    double *key = calloc(n, sizeof *key); /* zeroed: GCC cannot see that n >= 1 fills it */
     size_t *start = calloc(2 * (groups + 1), sizeof *start); /* class starts, then cursors */
     if (d) {
         d->records = calloc(groups, sizeof *d->records);
@@ -281,7 +281,7 @@ int cs_flip_detection_counts(size_t *records, size_t *flipped, const cs_flip_det
     static const char fn[] = "cs_flip_detection_counts";
     if (!d)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: d is NULL", fn);
-    size_t g;
+    size_t g = 0;
     int status = group_of(&g, fn, d, cls);
     if (status != CS_OK)
         return status;
