@@ -26,6 +26,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <classsens/records.h>
+
 #include "core/error.h"
 #include "core/memory.h"
 #include "core/rng.h"
@@ -133,6 +135,9 @@ static int check_options(cs_train_options *o, const cs_train_options *given, con
         return invalid("crop_padding", o->crop_padding, "0..4 x the image side");
     if (o->threads < 0 || o->threads > CS__NET_MAX_THREADS)
         return invalid("threads", o->threads, "0 (the model's setting) .. " CS__NET_MAX_THREADS_TEXT);
+    if (o->record_scores && cs_record_scores_num_classes(o->record_scores) != m->k)
+        return cs__error(CS_ERR_SIZE_MISMATCH, "cs_model_train: record_scores counts %d classes; the %s model has %d",
+                         cs_record_scores_num_classes(o->record_scores), m->arch, m->k);
     return CS_OK;
 }
 
@@ -258,6 +263,9 @@ static int run_epoch(cs_model *m, train_buffers *b, epoch_plan *p, int epoch, cs
         }
         cs__net_sgd_step(net, p->lr, (float)p->o->momentum, 0.0f, (float)p->o->weight_decay, p->o->nesterov != 0);
         p->steps++;
+        /* The logits of the step just applied (the update does not touch them): O(batch x K). */
+        if (p->o->record_scores)
+            cs__record_scores_observe(p->o->record_scores, b->order + start, logits, b->labels, count);
         loss_sum += loss * (double)count;
         for (size_t j = 0; j < count; j++)
             correct += argmax(logits + j * (size_t)k, k) == b->labels[j];
@@ -282,6 +290,9 @@ int cs_model_train(cs_model *m, const cs_dataset *train, const cs_train_options 
     const size_t n = cs_dataset_size(train), bs = (size_t)o.batch_size;
     if (n == 0)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_model_train: the data set is empty");
+    if (o.record_scores && cs_record_scores_count(o.record_scores) != n)
+        return cs__error(CS_ERR_SIZE_MISMATCH, "cs_model_train: record_scores holds %zu records; the training set "
+                         "has %zu", cs_record_scores_count(o.record_scores), n);
     size_t batches = n / bs + (n % bs != 0);
     if (n % bs == 1 && n > bs)
         batches--; /* merge the single last record into the batch before */

@@ -514,7 +514,7 @@ int cs_report_write(const cs_results *r, const char *out_dir, const cs_report_op
     if (rc == CS_OK)
         rc = cs__make_dir(out_dir);
     /* What an interrupted report left: the temporary files of its own outputs. */
-    static const char *const outputs[] = { "report.html", "results.csv", "summary.json" };
+    static const char *const outputs[] = { "report.html", "results.csv", "summary.json", "records.csv" };
     for (size_t i = 0; rc == CS_OK && i < sizeof outputs / sizeof outputs[0]; ++i)
         rc = cs__remove_stale_tmp(out_dir, outputs[i], NULL, 0.0);
     if (rc == CS_OK && o.figures) {
@@ -533,6 +533,14 @@ int cs_report_write(const cs_results *r, const char *out_dir, const cs_report_op
         rc = cs__report_csv(&csv, &rep);
     if (rc == CS_OK)
         rc = write_one(out_dir, "results.csv", &csv);
+    /* Record scores only when the store has them (an older store's report is unchanged). */
+    int scored = 0;
+    if (rc == CS_OK) {
+        cs__buf_reset(&csv);
+        rc = cs__report_records_csv(&csv, &scored, &rep);
+    }
+    if (rc == CS_OK && scored)
+        rc = write_one(out_dir, "records.csv", &csv);
     if (rc == CS_OK)
         rc = cs__report_summary_json(&json, &rep);
     if (rc == CS_OK)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/json.h"
+#include "core/numfmt.h"
 #include "report/report_internal.h"
 #include "study/study_internal.h"
 
@@ -51,6 +52,65 @@ int cs__report_csv(cs__buf *out, const cs__report *rep)
             }
     cs_error_clear();
     return cs__buf_status(out, "results.csv");
+}
+
+/* The shortest of %.6g .. %.9g that reads back as the same float (%.9g always does). */
+static void csv_float(cs__buf *out, float v)
+{
+    char text[32];
+    for (int digits = 6; digits <= 9; ++digits) {
+        cs__num_snprintf(text, sizeof text, "%.*g", digits, (double)v);
+        double back = 0.0;
+        size_t used = 0;
+        if (digits == 9 || (cs__num_parse_double(&back, &used, text, strlen(text)) == CS_OK && (float)back == v))
+            break;
+    }
+    cs__buf_puts(out, text);
+}
+
+int cs__report_records_csv(cs__buf *out, int *rows, const cs__report *rep)
+{
+    const cs_results *r = rep->r;
+    *rows = 0;
+    cs__buf_puts(out, "model,condition,replicate,record,given,true,flipped,confidence,variability,aum,other\n");
+    for (int mi = 0; mi < rep->n_models; ++mi)
+        for (int ci = 0; ci < rep->n_conds; ++ci)
+            for (int ri = 0; ri < rep->reps; ++ri) {
+                cs_cell_records *c = NULL;
+                int rc = cs_results_cell_records(&c, r, mi, ci, ri);
+                if (rc == CS_ERR_NOT_FOUND)
+                    continue;
+                if (rc != CS_OK)
+                    return rc;
+                const size_t n = cs_cell_records_count(c);
+                const uint32_t *source = cs_cell_records_source(c);
+                const int32_t *given = cs_cell_records_given(c), *truth = cs_cell_records_truth(c);
+                const int32_t *other = cs_cell_records_other(c);
+                const float *conf = cs_cell_records_confidence(c), *var = cs_cell_records_variability(c);
+                const float *aum = cs_cell_records_aum(c);
+                for (size_t i = 0; i < n; ++i) {
+                    csv_field(out, cs_results_model_name(r, mi));
+                    cs__buf_putc(out, ',');
+                    csv_field(out, cs_results_condition_name(r, ci));
+                    cs__buf_printf(out, ",%d,%lu,", ri, (unsigned long)source[i]);
+                    csv_field(out, rep->class_names[given[i]]);
+                    cs__buf_putc(out, ',');
+                    csv_field(out, rep->class_names[truth[i]]);
+                    cs__buf_printf(out, ",%d,", given[i] != truth[i]);
+                    csv_float(out, conf[i]);
+                    cs__buf_putc(out, ',');
+                    csv_float(out, var[i]);
+                    cs__buf_putc(out, ',');
+                    csv_float(out, aum[i]);
+                    cs__buf_putc(out, ',');
+                    csv_field(out, rep->class_names[other[i]]);
+                    cs__buf_putc(out, '\n');
+                }
+                *rows += n > 0;
+                cs_cell_records_destroy(c);
+            }
+    cs_error_clear();
+    return cs__buf_status(out, "records.csv");
 }
 
 /* key: { first: v, "lo": lo, "hi": hi }. */
