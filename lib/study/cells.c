@@ -494,8 +494,8 @@ int cs_study_store_record(int *cell, double *test_accuracy, cs_study *s, const c
                            "it does not carry" : "carries record scores its text does not reference");
         else if (side_len != d.scores_bytes || cs__cell_records_crc(side, side_len) != d.scores_crc)
             rc = cs__error(CS_ERR_CORRUPT, "cs_study_store_record: the record's score sidecar has %zu bytes and CRC "
-                           "%08x; its text records %zu and %08x", side_len, (unsigned)cs__cell_records_crc(side, side_len),
-                           d.scores_bytes, (unsigned)d.scores_crc);
+                           "%08x; its text records %zu and %08x", side_len,
+                           (unsigned)cs__cell_records_crc(side, side_len), d.scores_bytes, (unsigned)d.scores_crc);
         else
             rc = cs__cell_records_decode(&scores, side, side_len, side_what, &e);
     } else if (rc == CS_OK && failed && side) {

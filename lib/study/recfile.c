@@ -6,7 +6,8 @@
  * Byte planes: each column of w-byte values is stored as w planes (all records' byte 0, then
  * all byte 1, ...), and the source indices as differences from the previous one. The high bytes
  * of the scores and the labels are nearly constant planes that deflate to almost nothing; the
- * low mantissa bytes stay as they are. 60,000 records take about 0.4 MB. */
+ * low mantissa bytes stay as they are. 60,000 records take at most about 0.6 MB (scores random in
+ * every mantissa bit; tests/test_records.c measures it), against 1.32 MB raw. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
