@@ -3,6 +3,7 @@
  * unchanged), the sidecar's round trip, size bound and every refusal, and a study end to end:
  * the sidecars of the runner and of records stored elsewhere, cs_results_cell_records against
  * the study's own data, results unchanged with scores off, and records.csv. */
+#include <dirent.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -683,6 +684,12 @@ START_TEST(report_writes_records_csv_and_refuses_damaged_sidecars)
     cs_assert_fails(cs_results_cell_records(&c, r, 0, 2, 1), CS_ERR_CORRUPT, "the file is damaged");
     ck_assert_ptr_nonnull(strstr(cs_last_error(), "reduce-uniform-0.5__r1.bin"));
     cs_assert_fails(cs_report_write(r, out, &ro), CS_ERR_CORRUPT, "reduce-uniform-0.5__r1.bin");
+    /* The refused records.csv left no temporary file behind. */
+    DIR *d = opendir(out);
+    ck_assert_ptr_nonnull(d);
+    for (struct dirent *ent; (ent = readdir(d));)
+        ck_assert_msg(!strstr(ent->d_name, ".tmp."), "%s left in %s", ent->d_name, out);
+    closedir(d);
     ck_assert_int_eq(remove(side), 0);
     cs_assert_fails(cs_results_cell_records(&c, r, 0, 2, 1), CS_ERR_CORRUPT, "missing; the cell file references it");
     cs_assert_ok(cs_results_cell_records(&c, r, 0, 2, 0));

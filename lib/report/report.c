@@ -535,12 +535,12 @@ int cs_report_write(const cs_results *r, const char *out_dir, const cs_report_op
         rc = write_one(out_dir, "results.csv", &csv);
     /* Record scores only when the store has them (an older store's report is unchanged). */
     int scored = 0;
-    if (rc == CS_OK) {
-        cs__buf_reset(&csv);
-        rc = cs__report_records_csv(&csv, &scored, &rep);
-    }
-    if (rc == CS_OK && scored)
-        rc = write_one(out_dir, "records.csv", &csv);
+    char *records = rc == CS_OK ? cs__path_join(out_dir, "records.csv") : NULL;
+    if (rc == CS_OK && !records)
+        rc = CS_ERR_OUT_OF_MEMORY;
+    if (rc == CS_OK)
+        rc = cs__report_records_csv(records, &scored, &rep);
+    free(records);
     if (rc == CS_OK)
         rc = cs__report_summary_json(&json, &rep);
     if (rc == CS_OK)
