@@ -278,6 +278,72 @@ START_TEST(training_records_scores_reproducibly_without_changing_training)
 }
 END_TEST
 
+START_TEST(evaluation_pass_scores_the_unaugmented_training_set)
+{
+    cs_dataset *train = cs_test_bands(90, 1), *test = cs_test_bands(60, 2);
+    cs_record_scores *s = NULL, *ref = NULL;
+    cs_assert_ok(cs_record_scores_create(&s, 90, 3));
+    ck_assert_int_eq(cs_record_scores_get_pass(s), CS_RECORD_SCORES_TRAINING);
+    cs_assert_ok(cs_record_scores_set_pass(s, CS_RECORD_SCORES_EVALUATION));
+    ck_assert_int_eq(cs_record_scores_get_pass(s), CS_RECORD_SCORES_EVALUATION);
+    cs_assert_fails(cs_record_scores_set_pass(s, (cs_record_scores_pass)7), CS_ERR_INVALID_ARGUMENT, "pass 7");
+    cs_assert_fails(cs_record_scores_set_pass(NULL, CS_RECORD_SCORES_TRAINING), CS_ERR_INVALID_ARGUMENT, "NULL");
+    ck_assert_int_eq(cs_record_scores_get_pass(NULL), CS_ERR_INVALID_ARGUMENT);
+    /* The extra pass changes nothing of the training either. */
+    trained plain, ev;
+    memset(&plain, 0, sizeof plain);
+    memset(&ev, 0, sizeof ev);
+    train_once(&plain, train, test, NULL);
+    train_once(&ev, train, test, s);
+    ck_assert_int_eq(memcmp(plain.weights, ev.weights, plain.n_weights * sizeof(float)), 0);
+    ck_assert_int_eq(memcmp(plain.loss, ev.loss, sizeof plain.loss), 0);
+    ck_assert_int_eq(cs_record_scores_epochs(s), 3);
+    free(plain.weights);
+    free(ev.weights);
+    cs_record_scores_destroy(s);
+
+    /* One epoch: the scores are those of the trained model's evaluation logits of the
+     * unaugmented, normalised training set, computed here through the public API. */
+    cs_assert_ok(cs_record_scores_create(&s, 90, 3));
+    cs_assert_ok(cs_record_scores_set_pass(s, CS_RECORD_SCORES_EVALUATION));
+    cs_model *m = cs_test_model("lenet", 1, 12, 12, 3, 0.25, 3);
+    cs_train_options to = CS_TRAIN_OPTIONS_INIT;
+    to.batch_size = 16;
+    to.seed = 9;
+    to.record_scores = s;
+    cs_assert_ok(cs_model_train(m, train, &to));
+    double mean = 0.0, sd = 0.0;
+    cs_assert_ok(cs_dataset_channel_stats(&mean, &sd, 1, train));
+    const float fmean = (float)mean, fsd = (float)sd;
+    cs_batch_options bo = CS_BATCH_OPTIONS_INIT;
+    bo.mean = &fmean;
+    bo.std = &fsd;
+    size_t idx[90];
+    for (size_t i = 0; i < 90; i++)
+        idx[i] = i;
+    static float x[90 * 144], logits[90 * 3];
+    cs_assert_ok(cs_dataset_batch(x, train, idx, 90, &bo));
+    cs_assert_ok(cs_model_forward(logits, m, x, 90, 0));
+    cs_assert_ok(cs_record_scores_create(&ref, 90, 3));
+    cs_assert_ok(cs_record_scores_add(ref, idx, logits, cs_dataset_labels(train), 90));
+    for (size_t i = 0; i < 90; i++) {
+        double c1, v1, a1, c2, a2;
+        int32_t o1, o2;
+        ck_assert_int_eq(cs_record_scores_get(&c1, &v1, &a1, &o1, s, i), 1);
+        ck_assert_int_eq(cs_record_scores_get(&c2, NULL, &a2, &o2, ref, i), 1);
+        ck_assert_double_eq_tol(c1, c2, 1e-5);
+        ck_assert_double_eq_tol(a1, a2, 1e-4);
+        ck_assert(v1 == 0.0);
+        ck_assert_int_eq(o1, o2);
+    }
+    cs_model_destroy(m);
+    cs_record_scores_destroy(s);
+    cs_record_scores_destroy(ref);
+    cs_dataset_destroy(train);
+    cs_dataset_destroy(test);
+}
+END_TEST
+
 /* ---- the sidecar ----------------------------------------------------------------------------- */
 
 /* n synthetic records of 10 classes from `parent` training records: every other index, labels
@@ -711,6 +777,7 @@ int main(void)
     tcase_add_test(acc, ties_go_to_the_smaller_class);
     tcase_add_test(acc, accumulator_refuses_bad_input);
     tcase_add_test(acc, training_records_scores_reproducibly_without_changing_training);
+    tcase_add_test(acc, evaluation_pass_scores_the_unaugmented_training_set);
     suite_add_tcase(s, acc);
     TCase *side = tcase_create("sidecar");
     tcase_add_test(side, sidecar_round_trips_and_60000_records_stay_well_under_a_megabyte);

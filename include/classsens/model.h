@@ -466,8 +466,10 @@ typedef struct cs_train_options {
                                    (cs_record_scores_create()) that every epoch adds each
                                    record's p(label) and margin to, from the logits of the
                                    training forward pass (augmented, dropout on, before the
-                                   step's update), indexed by the record's position in the
-                                   training set. Recording never changes the training. A
+                                   step's update; or, see cs_record_scores_set_pass(), of an
+                                   evaluation pass after the epoch), indexed by the record's
+                                   position in the training set. Recording never changes the
+                                   training. A
                                    step that is not applied (non-finite loss or gradient) adds
                                    nothing; a record whose logits are not all finite is not
                                    observed in that step. */

@@ -12,8 +12,10 @@
  * Kept per record: the mean of p over epochs (the "confidence" of the data maps of Swayamdipta
  * et al. 2020), its population standard deviation over epochs (their "variability"), the mean
  * margin (the area under the margin, AUM) and the class that most often had the largest other
- * logit. The scores come from the augmented, dropout-on, training-mode batches, before each
- * step's update: they cost no extra forward pass. docs/study.md, "Record scores", says more.
+ * logit. By default the scores come from the augmented, dropout-on, training-mode batches,
+ * before each step's update: they cost no extra forward pass (cs_record_scores_set_pass()
+ * selects an unaugmented evaluation-mode pass after each epoch instead). docs/study.md,
+ * "Record scores", says more.
  */
 #ifndef CLASSSENS_RECORDS_H
 #define CLASSSENS_RECORDS_H
@@ -67,6 +69,34 @@ CS_API void cs_record_scores_destroy(cs_record_scores *s);
  */
 CS_API int cs_record_scores_add(cs_record_scores *s, const size_t *records, const float *logits /* (n, K) */,
                                 const int32_t *labels, size_t n);
+
+/** @brief Which forward passes cs_model_train() scores records from. */
+typedef enum cs_record_scores_pass {
+    CS_RECORD_SCORES_TRAINING = 0,   /**< The training passes themselves (default): augmented,
+                                          dropout on, BatchNorm in training mode, before each
+                                          step's update. No extra work but O(batch·K). */
+    CS_RECORD_SCORES_EVALUATION = 1  /**< An extra pass after every epoch over the unaugmented
+                                          training set in evaluation mode (BatchNorm running
+                                          statistics, no dropout), as cs_model_predict() sees
+                                          it: the weights at the end of the epoch. Costs one
+                                          forward pass over the training set per epoch (about a
+                                          third of an epoch), counted in the epoch's seconds. */
+} cs_record_scores_pass;
+
+/**
+ * @brief Choose the passes cs_model_train() scores records from.
+ * @param s    The accumulator.
+ * @param pass ::CS_RECORD_SCORES_TRAINING or ::CS_RECORD_SCORES_EVALUATION.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL @p s, an unknown @p pass).
+ */
+CS_API int cs_record_scores_set_pass(cs_record_scores *s, cs_record_scores_pass pass);
+
+/**
+ * @brief The passes an accumulator scores records from.
+ * @param s The accumulator.
+ * @return A ::cs_record_scores_pass; ::CS_ERR_INVALID_ARGUMENT for NULL.
+ */
+CS_API int cs_record_scores_get_pass(const cs_record_scores *s);
 
 /** @brief Records of an accumulator. @param s The accumulator. @return N; 0 for NULL. */
 CS_API size_t cs_record_scores_count(const cs_record_scores *s);

@@ -23,6 +23,7 @@ struct cs_record_scores {
     double *sum_margin;   /* (N) */
     int32_t *seen;        /* (N) observations */
     uint32_t *other;      /* (N, K) times each class was the largest other logit */
+    cs_record_scores_pass pass;
 };
 
 int cs_record_scores_create(cs_record_scores **out, size_t n, int k)
@@ -132,6 +133,24 @@ int cs_record_scores_add(cs_record_scores *s, const size_t *records, const float
     }
     cs__record_scores_observe(s, records, logits, labels, n);
     return CS_OK;
+}
+
+int cs_record_scores_set_pass(cs_record_scores *s, cs_record_scores_pass pass)
+{
+    if (!s)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_record_scores_set_pass: scores is NULL");
+    if (pass != CS_RECORD_SCORES_TRAINING && pass != CS_RECORD_SCORES_EVALUATION)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_record_scores_set_pass: pass %d; expected "
+                         "CS_RECORD_SCORES_TRAINING (0) or CS_RECORD_SCORES_EVALUATION (1)", (int)pass);
+    s->pass = pass;
+    return CS_OK;
+}
+
+int cs_record_scores_get_pass(const cs_record_scores *s)
+{
+    if (!s)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_record_scores_get_pass: scores is NULL");
+    return (int)s->pass;
 }
 
 size_t cs_record_scores_count(const cs_record_scores *s)
