@@ -485,8 +485,6 @@ int cs_study_store_record(int *cell, double *test_accuracy, cs_study *s, const c
     acc = d.accuracy;
     /* The sidecar and the reference to it come together, and agree. */
     if (rc == CS_OK && !failed && (d.has_scores || side)) {
-        char side_what[64];
-        snprintf(side_what, sizeof side_what, "the record's score sidecar");
         cs__records_expect e = { s->cfg.k, s->cfg.models[mi].train.epochs, d.train_size, s->cfg.train_size,
                                  d.changed };
         if (!d.has_scores || !side)
@@ -497,7 +495,7 @@ int cs_study_store_record(int *cell, double *test_accuracy, cs_study *s, const c
                            "%08x; its text records %zu and %08x", side_len,
                            (unsigned)cs__cell_records_crc(side, side_len), d.scores_bytes, (unsigned)d.scores_crc);
         else
-            rc = cs__cell_records_decode(&scores, side, side_len, side_what, &e);
+            rc = cs__cell_records_decode(&scores, side, side_len, "the record's score sidecar", &e);
     } else if (rc == CS_OK && failed && side) {
         rc = cs__error(CS_ERR_FORMAT, "cs_study_store_record: a failed cell's record carries record scores");
     }

@@ -123,15 +123,13 @@ int cs__study_clean_store(const char *dir, double min_age);
  * write, fsync, rename) takes well under a second. */
 #define CS__STUDY_STALE_SECONDS 600.0
 
-/* Train one cell into the text of its cell file. on_epoch (may be NULL) is called after each
- * epoch's report is kept; non-zero stops training (CS_ERR_CANCELLED). A cell whose training
- * diverges (CS_ERR_DIVERGED) is not an error here: CS_OK with *failed = 1, the text that of its
+/* Train one cell into the text of its cell file and, with the study's record_scores on and
+ * `scores` not NULL, the bytes of its record-score sidecar in `scores` (left empty for a failed
+ * cell), which the text then references. on_epoch (may be NULL) is called after each epoch's
+ * report is kept; non-zero stops training (CS_ERR_CANCELLED). A cell whose training diverges
+ * (CS_ERR_DIVERGED) is not an error here: CS_OK with *failed = 1, the text that of its
  * failed-cell file and *accuracy NaN. */
 typedef int (*cs__cell_epoch_fn)(void *payload, const cs_epoch_report *report);
-int cs__study_train_text(cs_study *s, int cell, cs__cell_epoch_fn on_epoch, void *payload, cs__buf *text,
-                         double *accuracy, double *seconds, int *failed);
-/* The same, and with the study's record_scores on the bytes of the cell's record-score sidecar
- * in `scores` (left empty for a failed cell, or with scores off), which the text references. */
 int cs__study_train_cell_files(cs_study *s, int cell, cs__cell_epoch_fn on_epoch, void *payload, cs__buf *text,
                                cs__buf *scores, double *accuracy, double *seconds, int *failed);
 

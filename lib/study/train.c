@@ -152,12 +152,6 @@ static int scores_file(cs__buf *out, const cs_study *s, const cs_dataset *train,
     return rc;
 }
 
-int cs__study_train_text(cs_study *s, int cell, cs__cell_epoch_fn on_epoch, void *payload, cs__buf *text,
-                         double *accuracy, double *seconds, int *failed)
-{
-    return cs__study_train_cell_files(s, cell, on_epoch, payload, text, NULL, accuracy, seconds, failed);
-}
-
 int cs__study_train_cell_files(cs_study *s, int cell, cs__cell_epoch_fn on_epoch, void *payload, cs__buf *text,
                                cs__buf *scores, double *accuracy, double *seconds, int *failed)
 {
