@@ -771,7 +771,7 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("records");
+    Suite *s = suite_create("record_scores");
     TCase *acc = tcase_create("accumulator");
     tcase_add_test(acc, accumulator_matches_an_independent_double_computation);
     tcase_add_test(acc, ties_go_to_the_smaller_class);
