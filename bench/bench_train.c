@@ -5,13 +5,16 @@
  *
  *   bench_train [--arch lenet,resnet18,...] [--shape 1x28x28,3x32x32] [--width 1]
  *               [--threads T|default] [--batch 64] [--infer-batch 256] [--seconds 10]
- *               [--precision fp32|bf16]
+ *               [--precision fp32|bf16] [--record-scores 0|1]
  *
  * --threads T calls cs_model_set_threads(m, T) (0: one thread, OpenBLAS's own threads inside
  * each product); default, the default, calls nothing: what a program that configures nothing
  * gets (the CPUs the process may run on, or CLASSSENS_NUM_THREADS). --precision bf16 calls
  * cs_model_set_precision(m, CS_PRECISION_BF16) (bf16 products, fp32 sums; fails where the CPU
- * lacks AVX512_BF16).
+ * lacks AVX512_BF16). --record-scores 1 adds every training step's logits to a
+ * cs_record_scores of 60,000 records (the batch takes the next records in turn, as an epoch
+ * does), the work that cs_model_train does per step with cs_train_options.record_scores set:
+ * compare the train img/s of a run with 0 and one with 1 for the overhead of recording.
  *
  * Each configuration runs training steps until about --seconds have passed (at least 3
  * after one warm-up step), then inference the same way. bench/bench_train_pytorch.py measures
@@ -29,6 +32,10 @@
 #include <classsens.h>
 
 static cs_precision precision = CS_PRECISION_FP32;
+static int record_scores = 0;
+
+/* The records of the accumulator of --record-scores 1 (a Fashion-MNIST training split). */
+#define SCORED_RECORDS 60000
 
 static double now_s(void)
 {
@@ -74,6 +81,12 @@ static int run(const char *arch, int c, int h, int w, double width, int threads,
         x[i] = (float)((i * 2654435761u) % 1000) / 500.0f - 1.0f;
     for (int i = 0; i < batch; i++)
         labels[i] = i % 10;
+    cs_record_scores *scores = NULL;
+    size_t *records = malloc((size_t)batch * sizeof *records), next = 0;
+    if (!records || (record_scores && cs_record_scores_create(&scores, SCORED_RECORDS, 10) != CS_OK)) {
+        fprintf(stderr, "bench_train: out of memory\n");
+        return 1;
+    }
 
     /* Training: one warm-up step, then steps until the budget is spent. */
     int steps = 0;
@@ -86,6 +99,10 @@ static int run(const char *arch, int c, int h, int w, double width, int threads,
         status = cs_model_zero_grad(m);
         if (status == CS_OK)
             status = cs_model_forward(logits, m, x, batch, 1);
+        for (int i = 0; scores && i < batch; i++, next = (next + 1) % SCORED_RECORDS)
+            records[i] = next;
+        if (status == CS_OK && scores)
+            status = cs_record_scores_add(scores, records, logits, labels, (size_t)batch);
         if (status == CS_OK)
             status = cs_model_backward(NULL, m, labels, batch);
         if (status == CS_OK)
@@ -130,6 +147,8 @@ static int run(const char *arch, int c, int h, int w, double width, int threads,
     free(x);
     free(logits);
     free(labels);
+    free(records);
+    cs_record_scores_destroy(scores);
     cs_model_destroy(m);
     return 0;
 }
@@ -158,6 +177,9 @@ int main(int argc, char **argv)
             precision = CS_PRECISION_FP32;
         else if (strcmp(argv[a], "--precision") == 0 && strcmp(argv[a + 1], "bf16") == 0)
             precision = CS_PRECISION_BF16;
+        else if (strcmp(argv[a], "--record-scores") == 0 &&
+                 (strcmp(argv[a + 1], "0") == 0 || strcmp(argv[a + 1], "1") == 0))
+            record_scores = argv[a + 1][0] == '1';
         else {
             fprintf(stderr, "bench_train: unknown option %s\n", argv[a]);
             return 2;
@@ -165,7 +187,8 @@ int main(int argc, char **argv)
     }
     if ((argc - 1) % 2 != 0 || batch < 2 || infer_batch < 1 || !(budget > 0) || !(width > 0) || threads < -1) {
         fprintf(stderr, "usage: bench_train [--arch A,B] [--shape CxHxW,...] [--width W] [--threads T|default] [--batch B]\n"
-                        "                   [--infer-batch B] [--seconds S] [--precision fp32|bf16]\n");
+                        "                   [--infer-batch B] [--seconds S] [--precision fp32|bf16]\n"
+                        "                   [--record-scores 0|1]\n");
         return 2;
     }
     if (threads < 0)
@@ -179,6 +202,8 @@ int main(int argc, char **argv)
                cs_version_string(), batch, infer_batch);
     if (precision == CS_PRECISION_BF16)
         printf("precision bf16: bf16 products, fp32 sums and weights\n");
+    if (record_scores)
+        printf("record scores: every step's logits added to a cs_record_scores of %d records\n", SCORED_RECORDS);
     printf("%-11s %-8s %5s %11s %9s %11s %8s %10s %8s %9s\n", "arch", "input", "width", "params", "MFLOP/img",
            "train img/s", "GFLOP/s", "infer img/s", "peak MiB", "CPU ms/img");
     char *alist = strdup(archs), *save_a = NULL;

@@ -5,7 +5,7 @@
  *                   [--reduce LIST] [--matched] [--seeds N] [--seed S] [--epochs E|per-model]
  *                   [--batch B] [--train-subset N] [--test-subset N] [--jobs N] [--threads T]
  *                   [--shard I/N] [--plan] [--data-per-rank] [--out DIR] [--no-report] [--quiet]
- *                   [--precision fp32|bf16] [--retry-failed] [--target T]
+ *                   [--precision fp32|bf16] [--retry-failed] [--target T] [--no-record-scores]
  *   mpirun -np N classsens study ...   (one study over N processes on any number of hosts)
  *   classsens status DIR
  *   classsens report DIR [--out OUTDIR] [--confidence C] [--top K] [--target T]
@@ -55,7 +55,7 @@ typedef struct study_args {
     cs_precision precision;
     const char *noise[MAX_LISTS], *reduce[MAX_LISTS];
     int n_noise, n_reduce;
-    int matched, no_report, quiet, retry_failed;
+    int matched, no_report, quiet, retry_failed, no_record_scores;
     int seeds, batch, jobs, threads;
     double target;
     int crop_padding, flip;
@@ -115,6 +115,8 @@ static void study_help(void)
            "                      training records of each class needed to reach it (default 0.9)\n"
            "  --retry-failed      train again the cells that failed (training diverged) in an earlier\n"
            "                      run; without it they stay failed (classsens status lists them)\n"
+           "  --no-record-scores  do not store each cell's per-record training scores (records/,\n"
+           "                      the report's records.csv); results are the same either way\n"
            "  --quiet             print only errors and the final line\n"
            "\n"
            "Profiles:\n",
@@ -160,10 +162,11 @@ static int parse_study_args(study_args *a, int argc, char **argv)
         { "train-subset", 1 }, { "test-subset", 1 }, { "jobs", 1 }, { "out", 1 }, { "no-report", 0 },
         { "quiet", 0 }, { "lr", 1 }, { "threads", 1 }, { "shard", 1 }, { "plan", 0 }, { "data-per-rank", 0 },
         { "augment", 1 }, { "precision", 1 }, { "retry-failed", 0 }, { "target", 1 },
+        { "no-record-scores", 0 },
     };
     enum { O_PROFILE, O_DATA, O_MODELS, O_NOISE, O_REDUCE, O_MATCHED, O_SEEDS, O_SEED, O_EPOCHS, O_BATCH,
            O_TRAIN_SUBSET, O_TEST_SUBSET, O_JOBS, O_OUT, O_NO_REPORT, O_QUIET, O_LR, O_THREADS, O_SHARD, O_PLAN,
-           O_DATA_PER_RANK, O_AUGMENT, O_PRECISION, O_RETRY_FAILED, O_TARGET };
+           O_DATA_PER_RANK, O_AUGMENT, O_PRECISION, O_RETRY_FAILED, O_TARGET, O_NO_RECORD_SCORES };
     memset(a, 0, sizeof *a);
     a->target = 0.9;
     a->prof = &CLI_PROFILES[0];
@@ -243,6 +246,7 @@ static int parse_study_args(study_args *a, int argc, char **argv)
         case O_DATA_PER_RANK: a->data_per_rank = 1; break;
         case O_QUIET: a->quiet = 1; break;
         case O_RETRY_FAILED: a->retry_failed = 1; break;
+        case O_NO_RECORD_SCORES: a->no_record_scores = 1; break;
         case O_TARGET:
             rc = cli_parse_open_interval("--target", v, 0.0, 1.0, &a->target);
             a->have_target = 1;
@@ -488,6 +492,7 @@ static int build_study(cs_study **out, const study_plan *pl, const study_args *a
     so.matched_controls = a->matched;
     so.precision = a->precision;
     so.retry_failed = a->retry_failed;
+    so.record_scores = !a->no_record_scores;
     so.jobs = a->jobs;
     so.progress = mpi_rank >= 0 ? NULL : cli_progress_event;
     so.payload = prog;

@@ -11,6 +11,7 @@
  * - classsens/confusion.h — confusion matrices and what they show;
  * - classsens/analysis.h — replicate statistics, weakest classes, cross-model agreement;
  * - classsens/model.h — the architectures, training, prediction, checkpoints;
+ * - classsens/records.h — per-record training scores (confidence, variability, AUM);
  * - classsens/study.h — studies: cells run in parallel into a resumable store, read back;
  * - classsens/report.h — HTML report, SVG figures, CSV and JSON from a store.
  */
@@ -26,5 +27,6 @@
 #include <classsens/model.h>
 #include <classsens/study.h>
 #include <classsens/report.h>
+#include <classsens/records.h>
 
 #endif /* CLASSSENS_H */

@@ -198,7 +198,9 @@ START_TEST(records_trained_alone_equal_the_runner_and_store_anywhere)
         ck_assert_int_eq(cs_study_record_cell(rec), cell);
         size_t len = 0;
         const char *bytes = cs_study_record_data(&len, rec);
-        ck_assert_uint_eq(strlen(bytes), len);
+        /* The cell file's text, its NUL, then its record-score sidecar. */
+        ck_assert_uint_lt(strlen(bytes), len);
+        ck_assert_int_eq(memcmp(bytes + strlen(bytes) + 1, "CSRECSCO", 8), 0);
         int stored = -1;
         double acc = -1.0;
         cs_assert_ok(cs_study_store_record(&stored, &acc, writer, pieces, bytes, len));
@@ -331,7 +333,15 @@ START_TEST(bad_records_are_refused_with_their_reason)
     const char *bytes = cs_study_record_data(&len, rec);
 
     ck_assert_int_eq(cs_study_store_record(NULL, NULL, s, dir, "not json", 8), CS_ERR_FORMAT);
-    ck_assert_int_eq(cs_study_store_record(NULL, NULL, s, dir, bytes, len / 2), CS_ERR_FORMAT);
+    ck_assert_int_eq(cs_study_store_record(NULL, NULL, s, dir, bytes, strlen(bytes) / 2), CS_ERR_FORMAT);
+    /* The text whole, its sidecar cut short: not the sidecar the text references. */
+    cs_assert_fails(cs_study_store_record(NULL, NULL, s, dir, bytes, len / 2 + strlen(bytes) / 2), CS_ERR_CORRUPT,
+                    "its text records");
+    /* The text without its sidecar, or a NUL followed by anything else. */
+    cs_assert_fails(cs_study_store_record(NULL, NULL, s, dir, bytes, strlen(bytes)), CS_ERR_FORMAT,
+                    "references record scores it does not carry");
+    cs_assert_fails(cs_study_store_record(NULL, NULL, s, dir, bytes, strlen(bytes) + 4), CS_ERR_FORMAT,
+                    "no record-score sidecar follows");
     ck_assert_int_eq(cs_study_store_record(NULL, NULL, s, dir, "{\"format\": \"x\"}", 15), CS_ERR_FORMAT);
 
     /* A record of another configuration (another seed). */
@@ -350,7 +360,10 @@ START_TEST(bad_records_are_refused_with_their_reason)
     ck_assert_int_eq(cell, -1);
     ck_assert_ptr_nonnull(strstr(cs_last_error(), "configuration"));
 
-    /* A record naming a cell the study does not have. */
+    /* A record naming a cell the study does not have. The edited copies below are the text
+     * alone (strdup stops at the NUL before the sidecar): each fails before the sidecar would
+     * be looked at. */
+    len = strlen(bytes);
     char *edited = strdup(bytes);
     char *rep = strstr(edited, "\"replicate\": 1");
     ck_assert_ptr_nonnull(rep);

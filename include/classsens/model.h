@@ -33,6 +33,9 @@ extern "C" {
 /** @brief Opaque handle to a model: architecture, parameters, optimiser state, work space. */
 typedef struct cs_model cs_model;
 
+/** @brief Opaque accumulator of per-record training scores (classsens/records.h). */
+typedef struct cs_record_scores cs_record_scores;
+
 /** @brief Options of cs_model_create(). Initialise with ::CS_MODEL_OPTIONS_INIT. */
 typedef struct cs_model_options {
     size_t struct_size;   /**< sizeof(cs_model_options). */
@@ -458,12 +461,24 @@ typedef struct cs_train_options {
                                    reproducible recipe. Default 0. */
     cs_progress_fn progress;  /**< Called after every epoch, or NULL. */
     void *payload;            /**< Passed to @ref progress. */
+    cs_record_scores *record_scores; /**< NULL (default): off. Otherwise an accumulator of
+                                   cs_dataset_size(train) records and the model's K
+                                   (cs_record_scores_create()) that every epoch adds each
+                                   record's p(label) and margin to, from the logits of the
+                                   training forward pass (augmented, dropout on, before the
+                                   step's update; or, see cs_record_scores_set_pass(), of an
+                                   evaluation pass after the epoch), indexed by the record's
+                                   position in the training set. Recording never changes the
+                                   training. A
+                                   step that is not applied (non-finite loss or gradient) adds
+                                   nothing; a record whose logits are not all finite is not
+                                   observed in that step. */
 } cs_train_options;
 
 /** @brief Defaults: the study's recipe (SGD 0.9, weight decay 5e-4, cosine, batch 64, crop + flip). */
 #define CS_TRAIN_OPTIONS_INIT                                                                    \
     { sizeof(cs_train_options), 1, 64, 0.0, 0.9, 5e-4, 0, CS_LR_COSINE, 30, 0.1, 0, 4, 1, 0u, 0,  \
-      NULL, NULL }
+      NULL, NULL, NULL }
 
 /**
  * @brief Fill @p opts with exactly what ::CS_TRAIN_OPTIONS_INIT gives (for bindings, which
@@ -487,7 +502,8 @@ CS_API int cs_train_options_init(cs_train_options *opts);
  * @param train  The training set (a view is fine).
  * @param opts   Options, or NULL for ::CS_TRAIN_OPTIONS_INIT.
  * @return ::CS_OK; ::CS_ERR_SIZE_MISMATCH for a data set of another shape or K;
- *         ::CS_ERR_INVALID_ARGUMENT for bad options; ::CS_ERR_DIVERGED when the loss becomes
+ *         ::CS_ERR_INVALID_ARGUMENT for bad options (a @c record_scores accumulator of
+ *         another record count or K: ::CS_ERR_SIZE_MISMATCH); ::CS_ERR_DIVERGED when the loss becomes
  *         NaN or infinite (the message gives the epoch and batch; the weights are those
  *         before the failing step); ::CS_ERR_CANCELLED when the callback asks to stop;
  *         ::CS_ERR_UNSUPPORTED for a newer options struct; ::CS_ERR_OUT_OF_MEMORY.

@@ -74,6 +74,11 @@ CS_API int cs_report_options_init(cs_report_options *opts);
  *   otherwise ::CS_LEARNING_CURVE_OPTIONS_INIT): its levels, parameters and fit, the accuracy
  *   predicted at 2 and 10 times the largest count, and the records needed for the target
  *   accuracy, or why the curve is refused (docs/study.md lists every member).
+ * - `records.csv`, only when the store holds record scores (classsens/records.h): model,
+ *   condition, replicate, record, given, true, flipped, confidence, variability, aum, other —
+ *   one row per training record of every finished cell that has scores (docs/formats.md).
+ *   A damaged record-score sidecar fails the call with the status and message of
+ *   cs_results_cell_records().
  * Confusion matrices are drawn as in the reference study: ground truth along the bottom,
  * predictions on the left, class names on both axes, counts in the cells, a colour scale.
  * @param r        The results.

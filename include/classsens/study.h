@@ -132,12 +132,19 @@ typedef struct cs_study_options {
                                    (those whose training diverged in an earlier run) again;
                                    0 (default): it leaves them failed. Never part of the
                                    configuration. */
+    int record_scores;        /**< Non-zero (default): every finished cell also stores its
+                                   record scores (classsens/records.h: each training record's
+                                   confidence, variability, area under the margin and most
+                                   frequent other class) in a sidecar file next to its cell
+                                   file (`records/`), read back with
+                                   cs_results_cell_records(). Never changes a result and is
+                                   never part of the configuration; 0: no sidecars. */
 } cs_study_options;
 
 /** @brief Defaults: 3 replicates, seed 0, whole splits, no controls, one job per CPU, every
- *         cell, fp32, failed cells left failed. */
+ *         cell, fp32, failed cells left failed, record scores on. */
 #define CS_STUDY_OPTIONS_INIT                                                                      \
-    { sizeof(cs_study_options), 3, 0u, 0u, 0u, 0, 0, NULL, NULL, 0, 0, NULL, CS_PRECISION_FP32, 0 }
+    { sizeof(cs_study_options), 3, 0u, 0u, 0u, 0, 0, NULL, NULL, 0, 0, NULL, CS_PRECISION_FP32, 0, 1 }
 
 /**
  * @brief Fill @p opts with exactly what ::CS_STUDY_OPTIONS_INIT gives (for bindings, which
@@ -359,9 +366,14 @@ CS_API int cs_study_train_cell(cs_study_record **out, cs_study *s, int cell);
 
 /**
  * @brief A record's bytes.
+ *
+ * They start with the text of the cell's file, which is NUL-terminated. With record scores on
+ * (::cs_study_options.record_scores), a finished cell's record continues after that NUL with
+ * the bytes of its record-score sidecar (docs/formats.md), which cs_study_store_record() stores
+ * next to the cell file; @p len counts both. Pass all @p len bytes on.
  * @param[out] len Its length in bytes (may be NULL).
  * @param rec      The record.
- * @return Borrowed; valid until the record is destroyed. The text is also NUL-terminated.
+ * @return Borrowed; valid until the record is destroyed.
  */
 CS_API const char *cs_study_record_data(size_t *len, const cs_study_record *rec);
 
@@ -386,8 +398,10 @@ CS_API void cs_study_record_destroy(cs_study_record *rec);
  *
  * The bytes are checked first, as every reader of the store checks a cell file: they must
  * parse as a cell file of this store format, carry a matching checksum, be of this study's
- * configuration (hash), name one of its cells and pass every check of its derived values. They
- * are then written atomically (temporary file, fsync, rename) as that cell's file, and the
+ * configuration (hash), name one of its cells and pass every check of its derived values; a
+ * record-score sidecar after the text's NUL must be the one the text references (size and
+ * CRC-32) and pass every check of cs_results_cell_records(). They are then written atomically
+ * (temporary file, fsync, rename), the sidecar first, then the cell's file, and the
  * cell's claim, if any, is removed. A failed cell's record (cs_study_record_failed()) is
  * stored as the cell's failure (`failed/`); a finished cell's record replaces a failure.
  * @param[out] cell           The cell the record holds (may be NULL).

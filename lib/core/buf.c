@@ -140,6 +140,22 @@ const char *cs__buf_str(const cs__buf *b)
     return b->data ? b->data : "";
 }
 
+/* Write n bytes to fd (the temporary file `tmp`), retrying short writes. */
+static int write_all(int fd, const char *p, size_t left, const char *tmp)
+{
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return cs__error(CS_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    return CS_OK;
+}
+
 /* Write a temporary file next to `path`, flush it, and publish it: by rename (replacing), or
  * with `once` by link (never replacing: *existed says whether `path` was already there). */
 static int write_and_publish(const cs__buf *b, const char *path, int once, int *existed)
@@ -160,19 +176,7 @@ static int write_and_publish(const cs__buf *b, const char *path, int once, int *
     }
     fcntl(fd, F_SETFD, FD_CLOEXEC);
     fchmod(fd, 0644);
-    const char *p = cs__buf_str(b);
-    size_t left = b->len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            status = cs__error(CS_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
-            break;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
+    status = write_all(fd, cs__buf_str(b), b->len, tmp);
     if (status == CS_OK && fsync(fd) != 0)
         status = cs__error(CS_ERR_IO, "cannot flush %s to disk: %s", tmp, strerror(errno));
     if (close(fd) != 0 && status == CS_OK)
@@ -203,6 +207,69 @@ int cs__buf_write_file_once(const cs__buf *b, const char *path, int *existed)
 {
     *existed = 0;
     return write_and_publish(b, path, 1, existed);
+}
+
+int cs__file_stream_open(cs__file_stream *f, const char *path)
+{
+    memset(f, 0, sizeof *f);
+    f->fd = -1;
+    size_t tmp_len = strlen(path) + 16;
+    f->path = strdup(path);
+    f->tmp = malloc(tmp_len);
+    if (!f->path || !f->tmp) {
+        cs__file_stream_abort(f);
+        return cs__error_oom("temporary file name", tmp_len);
+    }
+    snprintf(f->tmp, tmp_len, "%s.tmp.XXXXXX", path);
+    f->fd = mkstemp(f->tmp);
+    if (f->fd < 0) {
+        int status = cs__error(CS_ERR_IO, "cannot create %s: %s", f->tmp, strerror(errno));
+        free(f->tmp);
+        f->tmp = NULL;
+        cs__file_stream_abort(f);
+        return status;
+    }
+    fcntl(f->fd, F_SETFD, FD_CLOEXEC);
+    fchmod(f->fd, 0644);
+    return CS_OK;
+}
+
+int cs__file_stream_write(cs__file_stream *f, cs__buf *b)
+{
+    int status = cs__buf_status(b, f->path);
+    if (status == CS_OK)
+        status = write_all(f->fd, cs__buf_str(b), b->len, f->tmp);
+    cs__buf_reset(b);
+    return status;
+}
+
+int cs__file_stream_commit(cs__file_stream *f)
+{
+    int status = fsync(f->fd) == 0 ? CS_OK
+                                   : cs__error(CS_ERR_IO, "cannot flush %s to disk: %s", f->tmp, strerror(errno));
+    if (close(f->fd) != 0 && status == CS_OK)
+        status = cs__error(CS_ERR_IO, "cannot close %s: %s", f->tmp, strerror(errno));
+    f->fd = -1;
+    if (status == CS_OK && rename(f->tmp, f->path) != 0)
+        status = cs__error(CS_ERR_IO, "cannot rename %s to %s: %s", f->tmp, f->path, strerror(errno));
+    if (status == CS_OK) {
+        free(f->tmp);
+        f->tmp = NULL;
+    }
+    cs__file_stream_abort(f);
+    return status;
+}
+
+void cs__file_stream_abort(cs__file_stream *f)
+{
+    if (f->fd >= 0)
+        close(f->fd);
+    if (f->tmp)
+        remove(f->tmp);
+    free(f->tmp);
+    free(f->path);
+    memset(f, 0, sizeof *f);
+    f->fd = -1;
 }
 
 /* NAME.tmp.XXXXXX with NAME matching base and ext: the length of NAME, or 0. */

@@ -46,6 +46,20 @@ int cs__buf_write_file(const cs__buf *b, const char *path);
  * once, of which the first must win. */
 int cs__buf_write_file_once(const cs__buf *b, const char *path, int *existed);
 
+/* A file too large to hold in memory, written atomically like cs__buf_write_file: open creates
+ * the temporary file next to `path`; write appends a buffer's bytes and empties it (so that a
+ * writer reuses one buffer); commit flushes, closes and renames; abort (also after a failed
+ * open or commit, and safe to repeat) removes the temporary file. CS_OK or CS_ERR_IO naming
+ * the file and the OS error. */
+typedef struct cs__file_stream {
+    char *path, *tmp;
+    int fd;
+} cs__file_stream;
+int cs__file_stream_open(cs__file_stream *f, const char *path);
+int cs__file_stream_write(cs__file_stream *f, cs__buf *b);
+int cs__file_stream_commit(cs__file_stream *f);
+void cs__file_stream_abort(cs__file_stream *f);
+
 /* Remove the temporary files that interrupted writes of cs__buf_write_file left in `dir`:
  * regular files named NAME.tmp.XXXXXX (six characters of mkstemp's alphabet) where NAME is `base`
  * (NULL: any) and ends with `ext` (NULL: any); with min_age > 0 only those not modified for

@@ -39,4 +39,9 @@ int cs__model_create(cs_model **out, const char *arch, int c, int h, int w, int 
  * activation gradients when `grads` (a training forward that backward may follow). */
 int cs__model_prepare(cs_model *m, int n, bool grads);
 
+/* Add one observation of each of n records (records.c) without checks: rows whose logits are
+ * not all finite are skipped (not observed). Indices and labels must be in range. */
+void cs__record_scores_observe(cs_record_scores *s, const size_t *records, const float *logits /* (n, K) */,
+                               const int32_t *labels, size_t n);
+
 #endif

@@ -26,6 +26,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <classsens/records.h>
+
 #include "core/error.h"
 #include "core/memory.h"
 #include "core/rng.h"
@@ -133,6 +135,9 @@ static int check_options(cs_train_options *o, const cs_train_options *given, con
         return invalid("crop_padding", o->crop_padding, "0..4 x the image side");
     if (o->threads < 0 || o->threads > CS__NET_MAX_THREADS)
         return invalid("threads", o->threads, "0 (the model's setting) .. " CS__NET_MAX_THREADS_TEXT);
+    if (o->record_scores && cs_record_scores_num_classes(o->record_scores) != m->k)
+        return cs__error(CS_ERR_SIZE_MISMATCH, "cs_model_train: record_scores counts %d classes; the %s model has %d",
+                         cs_record_scores_num_classes(o->record_scores), m->arch, m->k);
     return CS_OK;
 }
 
@@ -258,12 +263,40 @@ static int run_epoch(cs_model *m, train_buffers *b, epoch_plan *p, int epoch, cs
         }
         cs__net_sgd_step(net, p->lr, (float)p->o->momentum, 0.0f, (float)p->o->weight_decay, p->o->nesterov != 0);
         p->steps++;
+        /* The logits of the step just applied (the update does not touch them): O(batch x K). */
+        if (p->o->record_scores && cs_record_scores_get_pass(p->o->record_scores) == CS_RECORD_SCORES_TRAINING)
+            cs__record_scores_observe(p->o->record_scores, b->order + start, logits, b->labels, count);
         loss_sum += loss * (double)count;
         for (size_t j = 0; j < count; j++)
             correct += argmax(logits + j * (size_t)k, k) == b->labels[j];
     }
     report->loss = loss_sum / (double)p->n;
     report->accuracy = (double)correct / (double)p->n;
+    return CS_OK;
+}
+
+/* CS_RECORD_SCORES_EVALUATION: every training record once, in order, unaugmented, in evaluation
+ * mode (as cs_model_predict sees it), in chunks of the training batch's size, which the work
+ * space already holds. The chunk's positions go into the epoch's order buffer, which the next
+ * epoch shuffles afresh; nothing of the training state changes. */
+static int score_pass(cs_model *m, train_buffers *b, const epoch_plan *p, size_t chunk)
+{
+    const int32_t *all_labels = cs_dataset_labels(p->train);
+    cs_batch_options bo = CS_BATCH_OPTIONS_INIT;
+    bo.mean = m->norm_mean;
+    bo.std = m->norm_std;
+    for (size_t start = 0; start < p->n; start += chunk) {
+        size_t count = p->n - start < chunk ? p->n - start : chunk;
+        for (size_t j = 0; j < count; j++) {
+            b->order[j] = start + j;
+            b->labels[j] = all_labels[start + j];
+        }
+        int status = cs_dataset_batch(b->x, p->train, b->order, count, &bo);
+        if (status != CS_OK)
+            return status;
+        const float *logits = cs__net_forward(&m->net, b->x, (int)count, false, 0, 0);
+        cs__record_scores_observe(p->o->record_scores, b->order, logits, b->labels, count);
+    }
     return CS_OK;
 }
 
@@ -282,6 +315,9 @@ int cs_model_train(cs_model *m, const cs_dataset *train, const cs_train_options 
     const size_t n = cs_dataset_size(train), bs = (size_t)o.batch_size;
     if (n == 0)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "cs_model_train: the data set is empty");
+    if (o.record_scores && cs_record_scores_count(o.record_scores) != n)
+        return cs__error(CS_ERR_SIZE_MISMATCH, "cs_model_train: record_scores holds %zu records; the training set "
+                         "has %zu", cs_record_scores_count(o.record_scores), n);
     size_t batches = n / bs + (n % bs != 0);
     if (n % bs == 1 && n > bs)
         batches--; /* merge the single last record into the batch before */
@@ -357,6 +393,9 @@ int cs_model_train(cs_model *m, const cs_dataset *train, const cs_train_options 
         cs_epoch_report report = { epoch + 1, o.epochs, 0.0, 0.0, cs__lr_at(&sched, epoch), 0.0 };
         plan.lr = (float)report.lr;
         status = run_epoch(m, &b, &plan, epoch, &report);
+        if (status == CS_OK && o.record_scores &&
+            cs_record_scores_get_pass(o.record_scores) == CS_RECORD_SCORES_EVALUATION)
+            status = score_pass(m, &b, &plan, max_batch);
         if (status != CS_OK)
             goto cleanup;
         report.seconds = now_seconds() - t0;

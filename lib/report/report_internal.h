@@ -107,6 +107,11 @@ int cs__report_csv(cs__buf *out, const cs__report *rep);
 int cs__report_curves_csv(cs__buf *out, const cs__report *rep);
 /* RFC 4180: a field quoted when it holds a comma, a quote or a line break. */
 void cs__report_csv_field(cs__buf *out, const char *s);
+/* Write records.csv to `path`: every stored record score of every finished cell
+ * (classsens/records.h), one cell at a time; *cells counts the cells that have scores (0: the
+ * store has none, and no file is written). A damaged sidecar fails it with
+ * cs_results_cell_records()'s status and message, and leaves no file. */
+int cs__report_records_csv(const char *path, int *cells, const cs__report *rep);
 int cs__report_summary_json(cs__buf *out, const cs__report *rep);
 /* The page; when fig_dir is not NULL every figure is also written there as its own file. */
 int cs__report_html(cs__buf *out, const cs__report *rep, const char *fig_dir);

@@ -125,6 +125,20 @@ int cs__study_cell_json(cs__buf *out, const cs__cell_outcome *cell)
         cs__jw_doubles(&w, cell->confusion + (size_t)i * (size_t)k, (size_t)k);
     cs__jw_end_array(&w);
 
+    if (cell->scores_file) {
+        char crc[9];
+        snprintf(crc, sizeof crc, "%08x", (unsigned)cell->scores_crc);
+        cs__jw_key(&w, "record_scores");
+        cs__jw_begin_object(&w);
+        cs__jw_key(&w, "file");
+        cs__jw_string(&w, cell->scores_file);
+        cs__jw_key(&w, "bytes");
+        cs__jw_uint(&w, cell->scores_bytes);
+        cs__jw_key(&w, "crc32");
+        cs__jw_string(&w, crc);
+        cs__jw_end_object(&w);
+    }
+
     /* Timings vary between runs; every member that holds one has "seconds" in its name so
      * that comparisons of stores can leave them out line by line. */
     cs__jw_key(&w, "timing");
@@ -453,6 +467,36 @@ done:
     return rc;
 }
 
+/* The optional reference to the cell's record-score sidecar: its file name (the cell's own),
+ * size and CRC-32. */
+static int check_scores_ref(cs__cell_data *d, const cs__json *root, const char *path, const cs__study_config *cfg,
+                            int mi, int ci, int ri)
+{
+    const cs__json *ref = cs__json_get(root, "record_scores");
+    if (!ref)
+        return CS_OK;
+    if (cs__json_type_of(ref) != CS__JSON_OBJECT)
+        return cs__error(CS_ERR_FORMAT, "%s: member \"record_scores\" must be an object", path);
+    const char *file = NULL, *crc = NULL;
+    char want[512];
+    int rc = cs__study_records_path(want, sizeof want, cfg->models[mi].name, cfg->conds[ci].name, ri);
+    if (rc == CS_OK)
+        rc = cs__json_get_string(ref, "file", &file, path);
+    if (rc == CS_OK && strcmp(file, want) != 0)
+        rc = cs__error(CS_ERR_CORRUPT, "%s: record_scores names \"%s\"; the cell's file is \"%s\"", path, file, want);
+    if (rc == CS_OK)
+        rc = cs__study_json_size(ref, "bytes", &d->scores_bytes, path);
+    if (rc == CS_OK)
+        rc = cs__json_get_string(ref, "crc32", &crc, path);
+    unsigned v = 0;
+    int used = 0;
+    if (rc == CS_OK && (strlen(crc) != 8 || sscanf(crc, "%8x%n", &v, &used) != 1 || used != 8))
+        rc = cs__error(CS_ERR_FORMAT, "%s: record_scores crc32 \"%s\"; expected 8 hex digits", path, crc);
+    d->scores_crc = (uint32_t)v;
+    d->has_scores = rc == CS_OK;
+    return rc;
+}
+
 int cs__study_cell_read(cs__cell_data *d, const char *text, size_t len, const char *path,
                         const cs__study_config *cfg, const char *hash, int version, int mi, int ci, int ri,
                         const double *class_totals)
@@ -508,6 +552,8 @@ int cs__study_cell_read(cs__cell_data *d, const char *text, size_t len, const ch
     if (rc == CS_OK && d->accuracy != correct / total)
         rc = cs__error(CS_ERR_CORRUPT, "%s: test_accuracy is %.17g but the confusion matrix gives %.0f / %.0f = %.17g",
                        path, d->accuracy, correct, total, correct / total);
+    if (rc == CS_OK)
+        rc = check_scores_ref(d, root, path, cfg, mi, ci, ri);
     if (rc == CS_OK)
         rc = cs__json_get_object(root, "timing", &timing, path);
     if (rc == CS_OK)

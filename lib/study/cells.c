@@ -350,6 +350,12 @@ int cs__study_clean_store(const char *dir, double min_age)
         rc = cs__remove_stale_tmp(sub ? sub : dir, subdirs[i] ? NULL : CS__STUDY_CONFIG_FILE, ".json", min_age);
         free(sub);
     }
+    char *records = rc == CS_OK ? cs__path_join(dir, CS__STUDY_RECORDS_DIR) : NULL;
+    if (rc == CS_OK && !records)
+        return cs__error_oom("path", strlen(dir) + 16);
+    if (rc == CS_OK)
+        rc = cs__remove_stale_tmp(records, NULL, ".bin", min_age);
+    free(records);
     return rc;
 }
 
@@ -423,10 +429,17 @@ int cs_study_store_record(int *cell, double *test_accuracy, cs_study *s, const c
     cs__json *root = NULL;
     cs__buf text = CS__BUF_INIT;
     char *path = NULL;
+    cs_cell_records *scores = NULL;
+    cs__buf sidecar = CS__BUF_INIT;
+    /* A finished cell's record may carry its record-score sidecar after a NUL (docs/formats.md). */
     const char *nul = memchr(data, '\0', len);
-    if (nul)
-        return cs__error(CS_ERR_FORMAT, "cs_study_store_record: %s holds a NUL byte at offset %zu of %zu", what,
-                         (size_t)(nul - (const char *)data), len);
+    const size_t text_len = nul ? (size_t)(nul - (const char *)data) : len;
+    const unsigned char *side = nul ? (const unsigned char *)nul + 1 : NULL;
+    const size_t side_len = nul ? len - text_len - 1 : 0;
+    if (nul && (side_len < 8 || memcmp(side, "CSRECSCO", 8) != 0))
+        return cs__error(CS_ERR_FORMAT, "cs_study_store_record: %s holds a NUL byte at offset %zu of %zu that no "
+                         "record-score sidecar follows", what, text_len, len);
+    len = text_len;
     rc = cs__json_parse(&root, data, len, what);
     const char *model = NULL, *cond = NULL;
     long long replicate = -1;
@@ -470,6 +483,22 @@ int cs_study_store_record(int *cell, double *test_accuracy, cs_study *s, const c
         rc = cs__study_cell_read(&d, data, len, what, &s->cfg, s->hash, CS__STUDY_FORMAT_VERSION, mi, ci,
                                  (int)replicate, totals);
     acc = d.accuracy;
+    /* The sidecar and the reference to it come together, and agree. */
+    if (rc == CS_OK && !failed && (d.has_scores || side)) {
+        cs__records_expect e = { s->cfg.k, s->cfg.models[mi].train.epochs, d.train_size, s->cfg.train_size,
+                                 d.changed };
+        if (!d.has_scores || !side)
+            rc = cs__error(CS_ERR_FORMAT, "cs_study_store_record: the record %s", !side ? "references record scores "
+                           "it does not carry" : "carries record scores its text does not reference");
+        else if (side_len != d.scores_bytes || cs__cell_records_crc(side, side_len) != d.scores_crc)
+            rc = cs__error(CS_ERR_CORRUPT, "cs_study_store_record: the record's score sidecar has %zu bytes and CRC "
+                           "%08x; its text records %zu and %08x", side_len,
+                           (unsigned)cs__cell_records_crc(side, side_len), d.scores_bytes, (unsigned)d.scores_crc);
+        else
+            rc = cs__cell_records_decode(&scores, side, side_len, "the record's score sidecar", &e);
+    } else if (rc == CS_OK && failed && side) {
+        rc = cs__error(CS_ERR_FORMAT, "cs_study_store_record: a failed cell's record carries record scores");
+    }
     cs__cell_data_free(&d);
     cs__failed_data_free(&f);
     free(totals);
@@ -481,6 +510,12 @@ int cs_study_store_record(int *cell, double *test_accuracy, cs_study *s, const c
     rc = (failed ? cs__study_failed_path : cs__study_cell_path)(rel, sizeof rel, model, cond, (int)replicate);
     if (rc == CS_OK && !(path = cs__path_join(store_dir, rel)))
         rc = cs__error_oom("cell path", strlen(store_dir) + strlen(rel) + 2);
+    if (rc == CS_OK && side) {
+        cs__buf_append(&sidecar, (const char *)side, side_len);
+        rc = cs__buf_status(&sidecar, "a record-score sidecar");
+        if (rc == CS_OK)
+            rc = cs__study_write_scores(s, store_dir, index, &sidecar);
+    }
     if (rc == CS_OK) {
         cs__buf_append(&text, data, len);
         rc = cs__buf_write_file(&text, path);
@@ -498,6 +533,8 @@ int cs_study_store_record(int *cell, double *test_accuracy, cs_study *s, const c
 done:
     free(path);
     cs__buf_free(&text);
+    cs__buf_free(&sidecar);
+    cs_cell_records_destroy(scores);
     cs__json_free(root);
     return rc;
 }

@@ -31,6 +31,9 @@ typedef struct cell_slot {
     size_t train_size, changed;
     double flip_rate, train_seconds, test_seconds;
     int threads;
+    int has_scores;            /* the cell file references a record-score sidecar */
+    size_t scores_bytes;
+    uint32_t scores_crc;
 } cell_slot;
 
 struct cs_results {
@@ -42,6 +45,7 @@ struct cs_results {
     double *train_counts;      /* k: the training records per class before any perturbation, from
                                   the first finished perturbed cell's report; NULL when the store
                                   has none */
+    char *dir;                 /* the store's directory (the sidecars are read on demand) */
 };
 
 #define MAX_FILE ((size_t)256 << 20)
@@ -106,6 +110,9 @@ static int read_cell(cell_slot *slot, const char *path, cs_results *r, int mi, i
         slot->train_seconds = d.train_seconds;
         slot->test_seconds = d.test_seconds;
         slot->threads = d.threads;
+        slot->has_scores = d.has_scores;
+        slot->scores_bytes = d.scores_bytes;
+        slot->scores_crc = d.scores_crc;
     }
     cs__cell_data_free(&d);
     free(text);
@@ -207,6 +214,8 @@ int cs_results_open(cs_results **out, const char *store_dir)
     char *text = NULL;
     cs_results *r = calloc(1, sizeof *r);
     int rc = r ? CS_OK : cs__error_oom("results", sizeof *r);
+    if (rc == CS_OK && !(r->dir = strdup(store_dir)))
+        rc = cs__error_oom("store path", strlen(store_dir) + 1);
     if (rc == CS_OK) {
         rc = cs__read_file(&text, NULL, path, MAX_FILE);
         if (rc == CS_ERR_NOT_FOUND)
@@ -279,6 +288,7 @@ void cs_results_destroy(cs_results *r)
     free(r->cells);
     free(r->class_totals);
     free(r->train_counts);
+    free(r->dir);
     cs__study_config_free(&r->cfg);
     free(r);
 }
@@ -503,4 +513,45 @@ int cs_results_cell_failure(cs_cell_failure *out, const cs_results *r, int model
     f.train_seconds = s->failed->train_seconds;
     memcpy(out, &f, out->struct_size < sizeof f ? out->struct_size : sizeof f);
     return CS_OK;
+}
+
+int cs_results_cell_records(cs_cell_records **out, const cs_results *r, int model, int condition, int replicate)
+{
+    static const char fn[] = "cs_results_cell_records";
+    if (!out || !r)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: %s is NULL", fn, !out ? "out" : "results");
+    *out = NULL;
+    const cell_slot *slot = NULL;
+    int rc = finished_slot(&slot, r, fn, model, condition, replicate);
+    if (rc != CS_OK)
+        return rc;
+    const char *mname = r->cfg.models[model].name, *cname = r->cfg.conds[condition].name;
+    if (!slot->has_scores)
+        return cs__error(CS_ERR_NOT_FOUND, "%s: (%s, %s, replicate %d) has no record scores (stored without them)",
+                         fn, mname, cname, replicate);
+    char rel[512];
+    rc = cs__study_records_path(rel, sizeof rel, mname, cname, replicate);
+    char *path = rc == CS_OK ? cs__path_join(r->dir, rel) : NULL;
+    if (rc == CS_OK && !path)
+        rc = cs__error_oom("record-score path", strlen(r->dir) + strlen(rel) + 2);
+    char *bytes = NULL;
+    size_t len = 0;
+    if (rc == CS_OK) {
+        rc = cs__read_file(&bytes, &len, path, MAX_FILE);
+        if (rc == CS_ERR_NOT_FOUND)
+            rc = cs__error(CS_ERR_CORRUPT, "%s: missing; the cell file references it", path);
+    }
+    if (rc == CS_OK && (len != slot->scores_bytes || cs__cell_records_crc(bytes, len) != slot->scores_crc))
+        rc = cs__error(CS_ERR_CORRUPT, "%s: %zu bytes with CRC-32 %08x; the cell file records %zu bytes with %08x: "
+                       "the file is damaged or of another run", path, len, (unsigned)cs__cell_records_crc(bytes, len),
+                       slot->scores_bytes, (unsigned)slot->scores_crc);
+    if (rc == CS_OK) {
+        cs__records_expect e = { r->cfg.k, slot->epochs, slot->train_size, r->cfg.train_size, slot->changed };
+        rc = cs__cell_records_decode(out, bytes, len, path, &e);
+    }
+    free(bytes);
+    free(path);
+    if (rc == CS_ERR_FORMAT || rc == CS_ERR_CORRUPT)
+        rc = cs__error(rc, "%s; delete the cell file and its sidecar to train that cell again", cs_last_error());
+    return rc;
 }

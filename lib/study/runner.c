@@ -107,7 +107,7 @@ static int run_cell(cell_ctx *cx)
     run_state *run = cx->run;
     cs_study *s = run->s;
     char *path = NULL;
-    cs__buf text = CS__BUF_INIT;
+    cs__buf text = CS__BUF_INIT, scores = CS__BUF_INIT;
     double accuracy = NAN, seconds = NAN;
 
     pthread_mutex_lock(&run->lock);
@@ -121,7 +121,7 @@ static int run_cell(cell_ctx *cx)
     int rc = path ? cs__study_claim(s, run->store, cx->cell, NULL) : cs_last_error_status();
     const int claimed = rc == CS_OK;
     if (rc == CS_OK)
-        rc = cs__study_train_text(s, cx->cell, on_epoch, cx, &text, &accuracy, &seconds, &failed);
+        rc = cs__study_train_cell_files(s, cx->cell, on_epoch, cx, &text, &scores, &accuracy, &seconds, &failed);
     if (rc == CS_OK && atomic_load(&run->stop))
         rc = CS_ERR_CANCELLED;
     if (rc == CS_OK && failed) {
@@ -134,6 +134,9 @@ static int run_cell(cell_ctx *cx)
         if (rc == CS_OK && !(path = cs__path_join(run->store, rel)))
             rc = cs__error_oom("cell path", strlen(run->store) + strlen(rel) + 2);
     }
+    /* The sidecar before the cell file that references it. */
+    if (rc == CS_OK && scores.len)
+        rc = cs__study_write_scores(s, run->store, cx->cell, &scores);
     if (rc == CS_OK)
         rc = cs__buf_write_file(&text, path);
     /* A retried cell that finished replaces its failure. */
@@ -176,6 +179,7 @@ static int run_cell(cell_ctx *cx)
     pthread_mutex_unlock(&run->lock);
 
     cs__buf_free(&text);
+    cs__buf_free(&scores);
     free(path);
     return rc;
 }

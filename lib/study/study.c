@@ -165,6 +165,7 @@ int cs_study_create(cs_study **out, const cs_dataset *train, const cs_dataset *t
     s->progress = o.progress;
     s->payload = o.payload;
     s->retry_failed = o.retry_failed != 0;
+    s->record_scores = o.record_scores != 0;
     s->shard_count = o.shard_count > 1 ? o.shard_count : 1;
     s->shard_index = o.shard_index;
     if (o.worker)
@@ -321,6 +322,7 @@ int cs_study_add_model(cs_study *s, const char *name, const char *arch, double w
     t.threads = 0;
     t.progress = NULL;
     t.payload = NULL;
+    t.record_scores = NULL; /* each cell brings its own (cs_study_options.record_scores) */
     m.train = t;
 
     cs__study_model *grown = realloc(s->cfg.models, sizeof *grown * (size_t)(s->cfg.n_models + 1));

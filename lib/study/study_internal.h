@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <classsens/records.h>
 #include <classsens/study.h>
 
 #include "core/buf.h"
@@ -77,6 +78,7 @@ struct cs_study {
     pthread_mutex_t event_lock;             /* serialises progress calls of cs_study_train_cell */
     char hash[17];                          /* the configuration's hash, once frozen */
     int ran;                                /* configuration frozen (run, prepared or trained) */
+    int record_scores;                      /* cells record per-record scores (a sidecar) */
 };
 
 /* Purposes of the derived seeds (part of the documented protocol: changing one changes every
@@ -121,13 +123,15 @@ int cs__study_clean_store(const char *dir, double min_age);
  * write, fsync, rename) takes well under a second. */
 #define CS__STUDY_STALE_SECONDS 600.0
 
-/* Train one cell into the text of its cell file. on_epoch (may be NULL) is called after each
- * epoch's report is kept; non-zero stops training (CS_ERR_CANCELLED). A cell whose training
- * diverges (CS_ERR_DIVERGED) is not an error here: CS_OK with *failed = 1, the text that of its
+/* Train one cell into the text of its cell file and, with the study's record_scores on and
+ * `scores` not NULL, the bytes of its record-score sidecar in `scores` (left empty for a failed
+ * cell), which the text then references. on_epoch (may be NULL) is called after each epoch's
+ * report is kept; non-zero stops training (CS_ERR_CANCELLED). A cell whose training diverges
+ * (CS_ERR_DIVERGED) is not an error here: CS_OK with *failed = 1, the text that of its
  * failed-cell file and *accuracy NaN. */
 typedef int (*cs__cell_epoch_fn)(void *payload, const cs_epoch_report *report);
-int cs__study_train_text(cs_study *s, int cell, cs__cell_epoch_fn on_epoch, void *payload, cs__buf *text,
-                         double *accuracy, double *seconds, int *failed);
+int cs__study_train_cell_files(cs_study *s, int cell, cs__cell_epoch_fn on_epoch, void *payload, cs__buf *text,
+                               cs__buf *scores, double *accuracy, double *seconds, int *failed);
 
 /* Claims: write (who NULL: this process under the study's worker name) and remove. */
 int cs__study_claim(cs_study *s, const char *dir, int cell, const cs_study_claim *who);
@@ -185,6 +189,10 @@ typedef struct cs__cell_outcome {
     const double *confusion;           /* k x k counts [true][pred] */
     double test_accuracy;
     double train_seconds, test_seconds;
+    /* The cell's record-score sidecar, referenced by its cell file; scores_file NULL: none. */
+    const char *scores_file;           /* relative path below the store */
+    size_t scores_bytes;
+    uint32_t scores_crc;
 } cs__cell_outcome;
 
 int cs__study_cell_json(cs__buf *out, const cs__cell_outcome *cell);
@@ -214,6 +222,9 @@ typedef struct cs__cell_data {
     size_t train_size, changed;
     double flip_rate, train_seconds, test_seconds;
     int threads;
+    int has_scores;            /* the file references a record-score sidecar: */
+    size_t scores_bytes;       /* its size */
+    uint32_t scores_crc;       /* and its CRC-32 */
 } cs__cell_data;
 void cs__cell_data_free(cs__cell_data *d);
 
@@ -257,6 +268,37 @@ int cs__study_identity_check(const cs__json *root, const char *path, const char 
 
 /* Write a parsed JSON value back (the store's canonical layout: integers as integers). */
 void cs__study_json_node(cs__json_writer *w, const cs__json *v);
+
+/* ---- record scores (recfile.c) ---- */
+
+#define CS__STUDY_RECORDS_DIR "records"
+/* "records/<model>__<condition>__r<replicate>.bin" below the store (relative path). */
+int cs__study_records_path(char *dst, size_t cap, const char *model, const char *cond, int replicate);
+
+struct cs_cell_records {
+    size_t n;
+    int k, epochs;
+    uint32_t *source;          /* (N) index in the study's training set */
+    int32_t *given, *truth;    /* (N) training label, label in the study's training set */
+    int32_t *other;            /* (N) most frequent other class */
+    float *confidence, *variability, *aum; /* (N) */
+};
+int cs__cell_records_alloc(cs_cell_records **out, size_t n, int k);
+/* Append the sidecar's bytes (header, deflated columns, CRC-32). */
+int cs__cell_records_encode(cs__buf *out, const cs_cell_records *d);
+uint32_t cs__cell_records_crc(const void *bytes, size_t len);
+/* What a sidecar must agree with: the store's K, the cell's training size, epochs and changed
+ * labels, the size of the study's training set. */
+typedef struct cs__records_expect {
+    int k, epochs;
+    size_t n, parent_n, changed;
+} cs__records_expect;
+/* Read and check a sidecar (`path` names it in messages): CS_OK; CS_ERR_CORRUPT or
+ * CS_ERR_FORMAT naming the file and what is wrong; CS_ERR_OUT_OF_MEMORY. */
+int cs__cell_records_decode(cs_cell_records **out, const void *bytes, size_t len, const char *path,
+                            const cs__records_expect *e);
+/* Write a cell's sidecar into the store atomically (records/ is created when missing). */
+int cs__study_write_scores(const cs_study *s, const char *dir, int cell, const cs__buf *scores);
 
 /* Condition family names in the configuration. */
 const char *cs__condition_family_name(cs_condition_family f);

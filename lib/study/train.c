@@ -79,8 +79,81 @@ static int keep_epoch(const cs_epoch_report *report, void *payload)
     return k->fn ? k->fn(k->payload, report) : 0;
 }
 
-int cs__study_train_text(cs_study *s, int cell, cs__cell_epoch_fn on_epoch, void *payload, cs__buf *text,
-                         double *accuracy, double *seconds, int *failed)
+/* Each training record's index in the study's training set: the position in `parent` of the
+ * record's source index (both are views of the same pixels). */
+typedef struct source_pos {
+    size_t source, pos;
+} source_pos;
+
+static int by_source(const void *a, const void *b)
+{
+    const source_pos *x = a, *y = b;
+    return (x->source > y->source) - (x->source < y->source);
+}
+
+static int positions_in(uint32_t *pos, const cs_dataset *train, const cs_dataset *parent)
+{
+    const size_t n = cs_dataset_size(train), np = cs_dataset_size(parent);
+    if (np > UINT32_MAX)
+        return cs__error(CS_ERR_OVERFLOW, "record scores: a training set of %zu records; the sidecar indexes at most "
+                         "2^32", np);
+    source_pos *map = malloc(sizeof *map * (np ? np : 1));
+    if (!map)
+        return cs__error_oom("record positions", sizeof *map * np);
+    for (size_t i = 0; i < np; ++i) {
+        map[i].source = cs_dataset_source_index(parent, i);
+        map[i].pos = i;
+    }
+    qsort(map, np, sizeof *map, by_source);
+    int rc = CS_OK;
+    for (size_t i = 0; i < n && rc == CS_OK; ++i) {
+        source_pos key = { cs_dataset_source_index(train, i), 0 };
+        const source_pos *hit = bsearch(&key, map, np, sizeof *map, by_source);
+        if (!hit)
+            rc = cs__error(CS_ERR_STATE, "record scores: training record %zu (source %zu) is not in the study's "
+                           "training set", i, key.source);
+        else
+            pos[i] = (uint32_t)hit->pos;
+    }
+    free(map);
+    return rc;
+}
+
+/* The sidecar of a cell trained on `train` from its accumulated scores. */
+static int scores_file(cs__buf *out, const cs_study *s, const cs_dataset *train, const cs_record_scores *acc)
+{
+    const size_t n = cs_dataset_size(train);
+    cs_cell_records *c = NULL;
+    double *v = malloc(sizeof *v * 3 * n);
+    int32_t *seen = malloc(sizeof *seen * n);
+    int rc = v && seen ? CS_OK : cs__error_oom("record scores", sizeof *v * 4 * n);
+    if (rc == CS_OK)
+        rc = cs__cell_records_alloc(&c, n, s->cfg.k);
+    if (rc == CS_OK)
+        rc = cs_record_scores_values(v, v + n, v + 2 * n, c->other, seen, n, acc);
+    if (rc == CS_OK)
+        rc = positions_in(c->source, train, s->train);
+    if (rc == CS_OK) {
+        const int32_t *given = cs_dataset_labels(train), *truth = cs_dataset_labels(s->train);
+        c->epochs = cs_record_scores_epochs(acc);
+        for (size_t i = 0; i < n; ++i) {
+            c->given[i] = given[i];
+            c->truth[i] = truth[c->source[i]];
+            /* A double mean of values in [0, 1] can round an ulp past its bounds. */
+            c->confidence[i] = (float)fmin(1.0, fmax(0.0, v[i]));
+            c->variability[i] = (float)fmin(0.5, v[n + i]);
+            c->aum[i] = (float)v[2 * n + i];
+        }
+        rc = cs__cell_records_encode(out, c);
+    }
+    cs_cell_records_destroy(c);
+    free(seen);
+    free(v);
+    return rc;
+}
+
+int cs__study_train_cell_files(cs_study *s, int cell, cs__cell_epoch_fn on_epoch, void *payload, cs__buf *text,
+                               cs__buf *scores, double *accuracy, double *seconds, int *failed)
 {
     *failed = 0;
     *accuracy = NAN;
@@ -93,6 +166,8 @@ int cs__study_train_text(cs_study *s, int cell, cs__cell_epoch_fn on_epoch, void
     cs_dataset *train = NULL;
     cs_perturb_report *report = NULL;
     cs_model *model = NULL;
+    cs_record_scores *acc = NULL;
+    char scores_rel[512];
     uint64_t seed_perturb = 0, seed_init = 0, seed_train = 0, seed_used = 0;
     cs__study_cell_seeds(&s->cfg, mi, ci, ri, &seed_perturb, &seed_init, &seed_train);
     epoch_keeper keeper = { NULL, m->train.epochs, 0, on_epoch, payload };
@@ -121,6 +196,11 @@ int cs__study_train_text(cs_study *s, int cell, cs__cell_epoch_fn on_epoch, void
     to.threads = 0; /* the model's setting, for prediction too */
     to.progress = keep_epoch;
     to.payload = &keeper;
+    if (rc == CS_OK && scores && s->record_scores)
+        rc = cs__study_records_path(scores_rel, sizeof scores_rel, m->name, c->name, ri);
+    if (rc == CS_OK && scores && s->record_scores)
+        rc = cs_record_scores_create(&acc, cs_dataset_size(train), k);
+    to.record_scores = acc;
     const double t0 = now_seconds();
     if (rc == CS_OK)
         rc = cs_model_train(model, train, &to);
@@ -131,7 +211,7 @@ int cs__study_train_text(cs_study *s, int cell, cs__cell_epoch_fn on_epoch, void
         snprintf(reason, sizeof reason, "%s", cs_last_error());
         cs__cell_outcome out = { s->hash, m->name, c->name, ri, seed_perturb, seed_init, seed_train,
                                  m->threads, cs_dataset_size(train), NULL, keeper.done, keeper.trace, k,
-                                 NULL, NAN, t1 - t0, 0.0 };
+                                 NULL, NAN, t1 - t0, 0.0, NULL, 0, 0 };
         rc = cs__study_failed_json(text, &out, CS_ERR_DIVERGED, keeper.done + 1, reason);
         *failed = rc == CS_OK;
         *seconds = t1 - t0;
@@ -151,14 +231,27 @@ int cs__study_train_text(cs_study *s, int cell, cs__cell_epoch_fn on_epoch, void
         *seconds = t2 - t0;
         cs__cell_outcome out = { s->hash, m->name, c->name, ri, seed_perturb, seed_init, seed_train,
                                  m->threads, cs_dataset_size(train), report, m->train.epochs, keeper.trace, k,
-                                 counts, *accuracy, t1 - t0, t2 - t1 };
-        rc = cs__study_cell_json(text, &out);
+                                 counts, *accuracy, t1 - t0, t2 - t1, NULL, 0, 0 };
+        /* Scores only when every record was observed (a record whose logits were never finite
+         * has none); the sidecar is written first so that the text can reference it. */
+        if (acc && cs_record_scores_epochs(acc) > 0) {
+            const size_t at = scores->len;
+            rc = scores_file(scores, s, train, acc);
+            if (rc == CS_OK) {
+                out.scores_file = scores_rel;
+                out.scores_bytes = scores->len - at;
+                out.scores_crc = cs__cell_records_crc(scores->data + at, out.scores_bytes);
+            }
+        }
+        if (rc == CS_OK)
+            rc = cs__study_cell_json(text, &out);
     }
 cleanup:
     free(counts);
     free(pred);
     free(keeper.trace);
     cs_model_destroy(model);
+    cs_record_scores_destroy(acc);
     cs_perturb_report_destroy(report);
     cs_dataset_destroy(train);
     return rc;
@@ -232,9 +325,18 @@ int cs_study_train_cell(cs_study_record **out, cs_study *s, int cell)
         return cs__error(CS_ERR_CANCELLED, "cs_study_train_cell: cancelled by the progress callback");
     }
     double seconds = 0.0;
+    cs__buf scores = CS__BUF_INIT;
     cs__blas_serial_begin();
-    rc = cs__study_train_text(s, cell, lone_epoch, &lc, &rec->text, &rec->accuracy, &seconds, &rec->failed);
+    rc = cs__study_train_cell_files(s, cell, lone_epoch, &lc, &rec->text, &scores, &rec->accuracy, &seconds,
+                                    &rec->failed);
     cs__blas_serial_end();
+    /* The record carries the sidecar after the text's terminating NUL (docs/formats.md). */
+    if (rc == CS_OK && scores.len) {
+        cs__buf_putc(&rec->text, '\0');
+        cs__buf_append(&rec->text, scores.data, scores.len);
+        rc = cs__buf_status(&rec->text, "a cell record");
+    }
+    cs__buf_free(&scores);
     if (rc != CS_OK) {
         rc = cs__error(rc, "cell (%s, %s, replicate %d): %s", s->cfg.models[lc.model].name,
                        s->cfg.conds[lc.cond].name, lc.replicate, cs_last_error());
