@@ -828,6 +828,92 @@ START_TEST(random_damage_never_crashes)
 }
 END_TEST
 
+/* ---- files numpy wrote -------------------------------------------------------------------- */
+
+/* tests/fixtures/numpy (written by make_fixtures.py there): $CS_TEST_FIXTURES/numpy when that
+ * is set, else next to this source file, found through __FILE__. */
+static char *numpy_fixture(const char *name)
+{
+    const char *root = getenv("CS_TEST_FIXTURES");
+    char *dir;
+    if (root && *root) {
+        dir = cs_test_path(root, "numpy");
+    } else {
+        const char *file = __FILE__, *slash = strrchr(file, '/');
+        size_t len = slash ? (size_t)(slash - file) + 1 : 0;
+        dir = malloc(len + sizeof "fixtures/numpy");
+        ck_assert_ptr_nonnull(dir);
+        memcpy(dir, file, len);
+        memcpy(dir + len, "fixtures/numpy", sizeof "fixtures/numpy");
+    }
+    char *path = cs_test_path(dir, name);
+    free(dir);
+    return path;
+}
+
+static uint8_t real_pixel(size_t i) { return (uint8_t)((7 * i + 3) % 256); }
+
+/* What np.save, np.savez and np.savez_compressed wrote (numpy 1.24), when the fixtures are there. */
+START_TEST(real_numpy_files)
+{
+    char *savez = numpy_fixture("savez.npz"), *compressed = numpy_fixture("compressed.npz"),
+         *images = numpy_fixture("images.npy"), *labels = numpy_fixture("labels.npy"),
+         *fortran = numpy_fixture("fortran.npy"), *floats = numpy_fixture("float.npy"),
+         *objects = numpy_fixture("object_names.npz");
+    FILE *probe = fopen(savez, "rb");
+    if (probe) {
+        fclose(probe);
+        cs_dataset *ds = NULL;
+        cs_assert_ok(cs_dataset_open_npz(&ds, savez, NULL));
+        ck_assert_uint_eq(cs_dataset_size(ds), 5);
+        ck_assert_int_eq(cs_dataset_num_classes(ds), 3);
+        ck_assert_str_eq(cs_dataset_class_name(ds, 1), "bee");
+        for (size_t i = 0; i < 5; i++) {
+            ck_assert_int_eq(cs_dataset_label(ds, i), (int)(i % 3));
+            for (size_t q = 0; q < 24; q++)
+                ck_assert_uint_eq(cs_dataset_image(ds, i)[q], real_pixel(i * 24 + q));
+        }
+        cs_dataset_destroy(ds);
+
+        for (int split = 0; split < 2; split++) {
+            const size_t n = split ? 3 : 6;
+            cs_assert_ok(cs_dataset_open_npz_split(&ds, compressed, split ? CS_SPLIT_TEST : CS_SPLIT_TRAIN, NULL));
+            int c, h, w;
+            cs_dataset_shape(&c, &h, &w, ds);
+            ck_assert(c == 3 && h == 4 && w == 5);
+            ck_assert_uint_eq(cs_dataset_size(ds), n);
+            ck_assert_str_eq(cs_dataset_class_name(ds, 1), "green");
+            for (size_t i = 0; i < n; i++) {
+                ck_assert_int_eq(cs_dataset_label(ds, i), (int)(i % 3));
+                for (size_t ch = 0; ch < 3; ch++)
+                    for (size_t q = 0; q < 20; q++)
+                        ck_assert_uint_eq(cs_dataset_image(ds, i)[ch * 20 + q], real_pixel(i * 60 + q * 3 + ch));
+            }
+            cs_dataset_destroy(ds);
+        }
+
+        cs_assert_ok(cs_dataset_open_npy(&ds, images, labels, NULL));
+        ck_assert_uint_eq(cs_dataset_size(ds), 4);
+        for (size_t i = 0; i < 4; i++) {
+            ck_assert_int_eq(cs_dataset_label(ds, i), (int)(i % 3));
+            for (size_t q = 0; q < 60; q++)
+                ck_assert_uint_eq(cs_dataset_image(ds, i)[q], real_pixel(i * 60 + q));
+        }
+        cs_dataset_destroy(ds);
+        cs_assert_fails(cs_dataset_open_npy(&ds, fortran, labels, NULL), CS_ERR_UNSUPPORTED, "Fortran order");
+        cs_assert_fails(cs_dataset_open_npy(&ds, floats, labels, NULL), CS_ERR_UNSUPPORTED, "dtype '<f4'");
+        cs_assert_fails(cs_dataset_open_npz(&ds, objects, NULL), CS_ERR_UNSUPPORTED, "object array ('|O'");
+    }
+    free(savez);
+    free(compressed);
+    free(images);
+    free(labels);
+    free(fortran);
+    free(floats);
+    free(objects);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("numpy");
@@ -851,6 +937,7 @@ int main(void)
     tcase_add_test(tc, npz_damage_is_refused);
     tcase_add_test(tc, npz_bad_class_names);
     tcase_add_test(tc, random_damage_never_crashes);
+    tcase_add_test(tc, real_numpy_files);
     suite_add_tcase(s, tc);
     return cs_test_run(s);
 }
