@@ -218,13 +218,43 @@ int cli_parse_open_interval(const char *opt, const char *text, double lo, double
 /* ---- data sets ---------------------------------------------------------------------------- */
 
 const char CLI_DATA_SYNTAX[] =
-    "fashion-mnist[:DIR], cifar10:PATH or idx:IMAGES,LABELS[,TEST_IMAGES,TEST_LABELS]";
+    "fashion-mnist[:DIR], cifar10:PATH, idx:IMAGES,LABELS[,TEST_IMAGES,TEST_LABELS], "
+    "npy:IMAGES,LABELS[,TEST_IMAGES,TEST_LABELS] or npz:PATH[,TEST_PATH]";
+
+/* Split text (after its "kind:") at commas into d->idx; refuses empty parts and counts other
+ * than lo or hi. */
+static int split_paths(cli_data_spec *d, const char *text, const char *kind, int lo, int hi, const char *what)
+{
+    const char *list = text + strlen(kind) + 1;
+    if (strlen(list) >= sizeof d->idx_buf)
+        return cli_usage_error("--data: %s paths too long", kind);
+    strcpy(d->idx_buf, list);
+    char *p = d->idx_buf;
+    int n = 0;
+    for (;;) {
+        char *comma = strchr(p, ',');
+        if (n == hi || *p == '\0' || p == comma)
+            return cli_usage_error("--data '%s': %s wants %d or %d non-empty comma-separated paths (%s)", text, kind,
+                                   lo, hi, what);
+        d->idx[n++] = p;
+        if (!comma)
+            break;
+        *comma = '\0';
+        p = comma + 1;
+    }
+    if (n != lo && n != hi)
+        return cli_usage_error("--data '%s': %s wants %d or %d comma-separated paths (%s), got %d", text, kind, lo,
+                               hi, what, n);
+    d->idx_paths = n;
+    return 0;
+}
 
 /* Checks the syntax only; nothing is opened. */
 int cli_parse_data_spec(cli_data_spec *d, const char *text, int need_test)
 {
     memset(d, 0, sizeof *d);
     d->text = text;
+    d->need_test = need_test;
     if (strcmp(text, "fashion-mnist") == 0) {
         d->kind = CLI_DATA_FASHION;
     } else if (strncmp(text, "fashion-mnist:", 14) == 0 && text[14]) {
@@ -256,6 +286,20 @@ int cli_parse_data_spec(cli_data_spec *d, const char *text, int need_test)
             return cli_usage_error("--data '%s': a study needs a test split: "
                                "idx:TRAIN_IMAGES,TRAIN_LABELS,TEST_IMAGES,TEST_LABELS", text);
         d->idx_paths = n;
+    } else if (strncmp(text, "npy:", 4) == 0) {
+        d->kind = CLI_DATA_NPY;
+        int rc = split_paths(d, text, "npy", 2, 4, "IMAGES,LABELS[,TEST_IMAGES,TEST_LABELS]");
+        if (rc != 0)
+            return rc;
+        if (need_test && d->idx_paths != 4)
+            return cli_usage_error("--data '%s': a study needs a test split: "
+                                   "npy:TRAIN_IMAGES,TRAIN_LABELS,TEST_IMAGES,TEST_LABELS", text);
+    } else if (strncmp(text, "npz:", 4) == 0) {
+        d->kind = CLI_DATA_NPZ;
+        int rc = split_paths(d, text, "npz", 1, 2, "PATH with x_train, y_train, x_test, y_test, or TRAIN,TEST "
+                             "each with images, labels");
+        if (rc != 0)
+            return rc;
     } else {
         return cli_usage_error("unknown data set '%s' (expected %s)", text, CLI_DATA_SYNTAX);
     }
@@ -271,11 +315,33 @@ void cli_data_name(const cli_data_spec *d, char *buf, size_t cap)
         snprintf(buf, cap, "cifar10");
     } else {
         const char *base = strrchr(d->idx[0], '/');
-        snprintf(buf, cap, "idx:%.180s", base ? base + 1 : d->idx[0]);
+        const char *kind = d->kind == CLI_DATA_NPZ ? "npz" : d->kind == CLI_DATA_NPY ? "npy" : "idx";
+        snprintf(buf, cap, "%s:%.180s", kind, base ? base + 1 : d->idx[0]);
     }
 }
 
-/* Opens both splits; *test stays NULL for an idx spec without test files. */
+/* npz:PATH is an archive of both splits (x_train, y_train, x_test, y_test); without need_test
+ * (classsens info) also one of images and labels only, which gives no test split.
+ * npz:TRAIN,TEST is two archives of images and labels. The test split gets the training
+ * split's K, so that a test set lacking the last class does not change the class count. */
+static int open_npz(const cli_data_spec *d, cs_dataset **train, cs_dataset **test)
+{
+    cs_numpy_options o = CS_NUMPY_OPTIONS_INIT;
+    int status;
+    if (d->idx_paths == 2) {
+        status = cs_dataset_open_npz(train, d->idx[0], NULL);
+        o.num_classes = status == CS_OK ? cs_dataset_num_classes(*train) : 0;
+        return status == CS_OK ? cs_dataset_open_npz(test, d->idx[1], &o) : status;
+    }
+    status = cs_dataset_open_npz_split(train, d->idx[0], CS_SPLIT_TRAIN, NULL);
+    if (status == CS_ERR_NOT_FOUND && !d->need_test)
+        return cs_dataset_open_npz(train, d->idx[0], NULL);
+    o.num_classes = status == CS_OK ? cs_dataset_num_classes(*train) : 0;
+    return status == CS_OK ? cs_dataset_open_npz_split(test, d->idx[0], CS_SPLIT_TEST, &o) : status;
+}
+
+/* Opens both splits; *test stays NULL for an idx or npy spec without test files and for an
+ * npz archive of images and labels only. */
 int cli_open_data(const cli_data_spec *d, cs_dataset **train, cs_dataset **test)
 {
     *train = *test = NULL;
@@ -291,6 +357,17 @@ int cli_open_data(const cli_data_spec *d, cs_dataset **train, cs_dataset **test)
         if (status == CS_OK)
             status = cs_dataset_open_cifar10(test, d->dir, CS_SPLIT_TEST);
         break;
+    case CLI_DATA_NPZ:
+        status = open_npz(d, train, test);
+        break;
+    case CLI_DATA_NPY: {
+        status = cs_dataset_open_npy(train, d->idx[0], d->idx[1], NULL);
+        cs_numpy_options o = CS_NUMPY_OPTIONS_INIT;
+        o.num_classes = status == CS_OK ? cs_dataset_num_classes(*train) : 0;
+        if (status == CS_OK && d->idx_paths == 4)
+            status = cs_dataset_open_npy(test, d->idx[2], d->idx[3], &o);
+        break;
+    }
     default:
         status = cs_dataset_open_idx(train, d->idx[0], d->idx[1]);
         /* The test split is read with the training split's K: a test file that lacks the last

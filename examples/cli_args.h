@@ -79,24 +79,29 @@ extern const char CLI_AUGMENT_SYNTAX[];
 int cli_parse_augment(const char *opt, const char *text, int *crop_padding, int *flip);
 
 /* ---- data sets ------------------------------------------------------------------------------ */
-typedef enum cli_data_kind { CLI_DATA_FASHION, CLI_DATA_CIFAR10, CLI_DATA_IDX } cli_data_kind;
+typedef enum cli_data_kind { CLI_DATA_FASHION, CLI_DATA_CIFAR10, CLI_DATA_IDX, CLI_DATA_NPZ, CLI_DATA_NPY } cli_data_kind;
 
 typedef struct cli_data_spec {
     cli_data_kind kind;
     const char *text;     /* as given */
     const char *dir;      /* fashion-mnist (NULL: default) and cifar10 */
-    char idx_buf[4096];   /* idx: the paths, NUL-separated in place */
+    char idx_buf[4096];   /* idx, npy, npz: the paths, NUL-separated in place */
     const char *idx[4];
-    int idx_paths;        /* 2 or 4 */
+    int idx_paths;        /* idx, npy: 2 or 4; npz: 1 (both splits in one file) or 2 (train, test) */
+    int need_test;        /* as given to cli_parse_data_spec */
 } cli_data_spec;
 
 /* The DATA syntax, for help texts and messages. */
 extern const char CLI_DATA_SYNTAX[];
-/* Checks the syntax of DATA only; nothing is opened. need_test: refuse idx without test files. */
+/* Checks the syntax of DATA only; nothing is opened. need_test: refuse idx and npy without test
+ * files (an npz file's arrays are known only when it is opened: cli_open_data then needs both
+ * splits of it). */
 int cli_parse_data_spec(cli_data_spec *d, const char *text, int need_test);
-/* How a study names the data set ("fashion-mnist", "cifar10", "idx:" + the image file's name). */
+/* How a study names the data set ("fashion-mnist", "cifar10", "idx:", "npy:" or "npz:" + the
+ * (image) file's name). */
 void cli_data_name(const cli_data_spec *d, char *buf, size_t cap);
-/* Opens both splits (library status); *test stays NULL for idx without test files. */
+/* Opens both splits (library status); *test stays NULL for idx and npy without test files and
+ * for an npz file of images and labels only (without need_test). */
 int cli_open_data(const cli_data_spec *d, cs_dataset **train, cs_dataset **test);
 
 /* ---- models and conditions ------------------------------------------------------------------ */

@@ -304,6 +304,110 @@ CS_API int cs_batch_options_init(cs_batch_options *opts);
 CS_API int cs_dataset_batch(float *out, const cs_dataset *ds, const size_t *indices, size_t n,
                             const cs_batch_options *opts);
 
+/**
+ * @brief How a NumPy image array is laid out (see ::cs_numpy_options).
+ *
+ * The data set itself is always planar (C, H, W); an N×H×W×C array is transposed on loading.
+ */
+typedef enum cs_layout {
+    CS_LAYOUT_AUTO = 0, /**< From the shape: 3-D is N×H×W; 4-D is N×H×W×C when only the last size
+                             is 1 or 3, N×C×H×W when only the second is; any other 4-D shape is
+                             refused as ambiguous. */
+    CS_LAYOUT_NHW = 1,  /**< N×H×W, one channel (a 3-D array). */
+    CS_LAYOUT_NHWC = 2, /**< N×H×W×C, C = 1 or 3 (channels last: TensorFlow, PIL, Keras). */
+    CS_LAYOUT_NCHW = 3  /**< N×C×H×W, C = 1 or 3 (channels first: PyTorch). */
+} cs_layout;
+
+/**
+ * @brief How cs_dataset_open_npz(), cs_dataset_open_npz_split() and cs_dataset_open_npy()
+ *        read NumPy arrays. Initialise with ::CS_NUMPY_OPTIONS_INIT or cs_numpy_options_init().
+ *
+ * The three names select arrays inside an `.npz` archive (the member `NAME.npy`); NULL keeps
+ * the entry point's default. cs_dataset_open_npy() takes paths instead and requires them NULL.
+ */
+typedef struct cs_numpy_options {
+    size_t struct_size;      /**< sizeof(cs_numpy_options): lets later versions add fields. */
+    cs_layout layout;        /**< Layout of the image array; ::CS_LAYOUT_AUTO infers it. */
+    const char *images;      /**< Image array of an .npz; NULL: "images", or "x_train" / "x_test"
+                                  for cs_dataset_open_npz_split(). */
+    const char *labels;      /**< Label array of an .npz; NULL: "labels", or "y_train" / "y_test". */
+    const char *class_names; /**< Optional class-name array of an .npz; NULL: "class_names", read
+                                  when the archive has it (a name given here must exist). */
+    int num_classes;         /**< K, 2..65536; 0: the length of the class-name array when there
+                                  is one, else the largest label + 1 (at least 2). */
+} cs_numpy_options;
+
+/** @brief Initialiser for ::cs_numpy_options: layout inferred, default names, K inferred. */
+#define CS_NUMPY_OPTIONS_INIT { sizeof(cs_numpy_options), CS_LAYOUT_AUTO, NULL, NULL, NULL, 0 }
+
+/**
+ * @brief Fill @p opts with exactly what ::CS_NUMPY_OPTIONS_INIT gives (for bindings, which
+ *        cannot use the macro).
+ * @param[out] opts The options to initialise.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT when @p opts is NULL.
+ */
+CS_API int cs_numpy_options_init(cs_numpy_options *opts);
+
+/**
+ * @brief Load images and labels from a NumPy `.npz` archive (np.savez or np.savez_compressed).
+ *
+ * The archive is a zip file (members stored or deflated, ZIP64 understood) whose members
+ * `NAME.npy` are NumPy arrays (format versions 1.0, 2.0 and 3.0, C order). Images: an array of
+ * uint8 ('|u1') of shape N×H×W, N×H×W×C or N×C×H×W (see ::cs_layout). Labels: N integers of
+ * any integer dtype and byte order, shape (N) or (N, 1), each in [0, K). Class names: an
+ * optional 1-D array of K strings, dtype '<U…' (numpy's str) or '|S…' (bytes). Every member
+ * read has its CRC-32 checked; every size is checked against the data before allocation.
+ *
+ * @param[out] out The new data set; NULL on failure. Owned: free with cs_dataset_destroy().
+ * @param path     Path of the .npz file.
+ * @param opts     Layout, array names (default "images", "labels", "class_names") and K;
+ *                 NULL means ::CS_NUMPY_OPTIONS_INIT.
+ * @return ::CS_OK; ::CS_ERR_NOT_FOUND for a missing file or array (the message lists the
+ *         archive's members); ::CS_ERR_FORMAT for a malformed zip or .npy header, a shape that
+ *         is not an image stack, an ambiguous 4-D shape under ::CS_LAYOUT_AUTO, a layout that
+ *         contradicts the shape, duplicate members, or data longer than the header promises;
+ *         ::CS_ERR_UNSUPPORTED for image dtypes other than uint8, non-integer labels, object
+ *         arrays, Fortran order, encryption, or zip methods other than stored and deflate;
+ *         ::CS_ERR_TRUNCATED; ::CS_ERR_CORRUPT for a CRC-32 mismatch or bad deflate data;
+ *         ::CS_ERR_OVERFLOW for a shape whose product overflows; ::CS_ERR_SIZE_MISMATCH when
+ *         images, labels and class names disagree on N or K; ::CS_ERR_OUT_OF_RANGE for a label
+ *         outside [0, K) (the message names the record); ::CS_ERR_INVALID_ARGUMENT for bad
+ *         options; ::CS_ERR_IO; ::CS_ERR_OUT_OF_MEMORY.
+ */
+CS_API int cs_dataset_open_npz(cs_dataset **out, const char *path, const cs_numpy_options *opts);
+
+/**
+ * @brief Load one split of an `.npz` archive that holds both, in the Keras convention
+ *        (`keras.datasets.mnist`'s mnist.npz): `x_train`, `y_train`, `x_test`, `y_test`.
+ *
+ * As cs_dataset_open_npz(), with the default array names of @p split: "x_train" and
+ * "y_train", or "x_test" and "y_test"; "class_names" is shared by both splits. Names set in
+ * @p opts override these defaults.
+ *
+ * @param[out] out The new data set; NULL on failure. Owned: free with cs_dataset_destroy().
+ * @param path     Path of the .npz file.
+ * @param split    ::CS_SPLIT_TRAIN or ::CS_SPLIT_TEST.
+ * @param opts     As for cs_dataset_open_npz(); NULL means ::CS_NUMPY_OPTIONS_INIT.
+ * @return As cs_dataset_open_npz(); ::CS_ERR_INVALID_ARGUMENT for a bad @p split.
+ */
+CS_API int cs_dataset_open_npz_split(cs_dataset **out, const char *path, cs_split split,
+                                     const cs_numpy_options *opts);
+
+/**
+ * @brief Load images and labels from two `.npy` files (np.save).
+ *
+ * The arrays follow the rules of cs_dataset_open_npz(); the class names are "0" … "K-1".
+ *
+ * @param[out] out    The new data set; NULL on failure. Owned: free with cs_dataset_destroy().
+ * @param images_path Path of the image array (.npy).
+ * @param labels_path Path of the label array (.npy).
+ * @param opts        Layout and K (its array names must be NULL); NULL means
+ *                    ::CS_NUMPY_OPTIONS_INIT.
+ * @return As cs_dataset_open_npz() (without the zip errors).
+ */
+CS_API int cs_dataset_open_npy(cs_dataset **out, const char *images_path, const char *labels_path,
+                               const cs_numpy_options *opts);
+
 #ifdef __cplusplus
 }
 #endif

@@ -33,9 +33,11 @@ static void data_spec(const char *v, int need_test)
         return;
     char name[4096];
     cli_data_name(&d, name, sizeof name);
-    if (d.kind == CLI_DATA_IDX && d.idx_paths != 2 && d.idx_paths != 4)
-        fuzz_fail("'%s' parses as idx with %d paths", v, d.idx_paths);
-    for (int i = 0; d.kind == CLI_DATA_IDX && i < d.idx_paths; i++)
+    if ((d.kind == CLI_DATA_IDX || d.kind == CLI_DATA_NPY) && d.idx_paths != 2 && d.idx_paths != 4)
+        fuzz_fail("'%s' parses as idx or npy with %d paths", v, d.idx_paths);
+    if (d.kind == CLI_DATA_NPZ && d.idx_paths != 1 && d.idx_paths != 2)
+        fuzz_fail("'%s' parses as npz with %d paths", v, d.idx_paths);
+    for (int i = 0; d.kind >= CLI_DATA_IDX && i < d.idx_paths; i++)
         if (!d.idx[i] || (d.idx[i] < d.idx_buf || d.idx[i] >= d.idx_buf + sizeof d.idx_buf))
             fuzz_fail("'%s': idx path %d is outside the spec's buffer", v, i);
 }

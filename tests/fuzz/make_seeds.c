@@ -1,7 +1,7 @@
 /* make_seeds: write the seed corpora of the fuzz targets (tests/fuzz, docs/reliability.md) from
  * the library as it is now, so that they follow its formats when those change: checkpoints are
- * saved by cs_model_save, results stores are written by a real (tiny) study, IDX and tar files
- * are laid out here by their specifications. Deterministic apart from the timings and host
+ * saved by cs_model_save, results stores are written by a real (tiny) study, IDX, tar, .npy and
+ * zip files are laid out here by their specifications. Deterministic apart from the timings and host
  * names inside the stores.
  *
  *   make_seeds DIR    writes DIR/<target>/seed-* for every target
@@ -470,6 +470,200 @@ static void cli_seeds(void)
     }
 }
 
+/* ---- NumPy --------------------------------------------------------------------------------- */
+
+static void le(buf *b, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++) {
+        uint8_t c = (uint8_t)(v >> (8 * i));
+        add(b, &c, 1);
+    }
+}
+
+/* An .npy array of format `version` (1, 2 or 3), its header padded to 64 bytes as numpy does. */
+static buf npy_array(int version, const char *descr, int fortran, const char *shape, const void *data, size_t n)
+{
+    char dict[160];
+    snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': %s, 'shape': %s, }", descr,
+             fortran ? "True" : "False", shape);
+    size_t prefix = version == 1 ? 10 : 12, hl = strlen(dict) + 1;
+    hl += (64 - (prefix + hl) % 64) % 64;
+    buf b = { 0 };
+    add_str(&b, "\x93NUMPY");
+    const uint8_t ver[2] = { (uint8_t)version, 0 };
+    add(&b, ver, 2);
+    le(&b, hl, version == 1 ? 2 : 4);
+    add_str(&b, dict);
+    for (size_t i = strlen(dict); i + 1 < hl; i++)
+        add_str(&b, " ");
+    add_str(&b, "\n");
+    add(&b, data, n);
+    return b;
+}
+
+/* A zip of stored (method 0) or raw-deflated (8) members; zip64: sizes and offsets in ZIP64
+ * extra fields and a ZIP64 end record, as Python's zipfile writes for large arrays. */
+static buf zip_archive(const char *const *names, const buf *data, int count, int method, int zip64)
+{
+    buf z = { 0 }, cd = { 0 };
+    for (int i = 0; i < count; i++) {
+        buf body = { 0 };
+        if (method == 8) {
+            z_stream zs;
+            memset(&zs, 0, sizeof zs);
+            if (deflateInit2(&zs, 9, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+                fuzz_fail("deflateInit2 failed");
+            size_t cap = deflateBound(&zs, data[i].len) + 16;
+            body.p = malloc(cap);
+            zs.next_in = data[i].p;
+            zs.avail_in = (uInt)data[i].len;
+            zs.next_out = body.p;
+            zs.avail_out = (uInt)cap;
+            if (!body.p || deflate(&zs, Z_FINISH) != Z_STREAM_END)
+                fuzz_fail("deflate failed");
+            body.len = zs.total_out;
+            deflateEnd(&zs);
+        }
+        const buf *stored = method == 8 ? &body : &data[i];
+        uint32_t crc = (uint32_t)crc32(0L, data[i].p, (uInt)data[i].len);
+        size_t nl = strlen(names[i]);
+        uint64_t offset = z.len;
+        le(&z, 0x04034b50u, 4);
+        le(&z, 20, 2);
+        le(&z, 0, 2);
+        le(&z, (uint64_t)method, 2);
+        le(&z, 0, 4);
+        le(&z, crc, 4);
+        le(&z, stored->len, 4);
+        le(&z, data[i].len, 4);
+        le(&z, nl, 2);
+        le(&z, 0, 2);
+        add(&z, names[i], nl);
+        add(&z, stored->p, stored->len);
+        le(&cd, 0x02014b50u, 4);
+        le(&cd, 45, 2);
+        le(&cd, 45, 2);
+        le(&cd, 0, 2);
+        le(&cd, (uint64_t)method, 2);
+        le(&cd, 0, 4);
+        le(&cd, crc, 4);
+        le(&cd, zip64 ? 0xFFFFFFFFu : stored->len, 4);
+        le(&cd, zip64 ? 0xFFFFFFFFu : data[i].len, 4);
+        le(&cd, nl, 2);
+        le(&cd, zip64 ? 28 : 0, 2);
+        le(&cd, 0, 6);          /* comment length, disk, internal attributes */
+        le(&cd, 0, 4);          /* external attributes */
+        le(&cd, zip64 ? 0xFFFFFFFFu : offset, 4);
+        add(&cd, names[i], nl);
+        if (zip64) {
+            le(&cd, 1, 2);
+            le(&cd, 24, 2);
+            le(&cd, data[i].len, 8);
+            le(&cd, stored->len, 8);
+            le(&cd, offset, 8);
+        }
+        free(body.p);
+    }
+    uint64_t cd_offset = z.len;
+    add(&z, cd.p, cd.len);
+    if (zip64) {
+        uint64_t at = z.len;
+        le(&z, 0x06064b50u, 4);
+        le(&z, 44, 8);
+        le(&z, 45, 2);
+        le(&z, 45, 2);
+        le(&z, 0, 8);
+        le(&z, (uint64_t)count, 8);
+        le(&z, (uint64_t)count, 8);
+        le(&z, cd.len, 8);
+        le(&z, cd_offset, 8);
+        le(&z, 0x07064b50u, 4);
+        le(&z, 0, 4);
+        le(&z, at, 8);
+        le(&z, 1, 4);
+    }
+    le(&z, 0x06054b50u, 4);
+    le(&z, 0, 4);
+    le(&z, zip64 ? 0xFFFF : (uint64_t)count, 2);
+    le(&z, zip64 ? 0xFFFF : (uint64_t)count, 2);
+    le(&z, zip64 ? 0xFFFFFFFFu : cd.len, 4);
+    le(&z, zip64 ? 0xFFFFFFFFu : cd_offset, 4);
+    le(&z, 0, 2);
+    free(cd.p);
+    return z;
+}
+
+/* A seed of fuzz_npy, loaded by the library first (with 4 labels, as the target makes them)
+ * unless it is meant to be refused. */
+static void npy_seed(const char *name, const buf *img, const buf *labels, int loads)
+{
+    if (loads) {
+        cs_numpy_options o = CS_NUMPY_OPTIONS_INIT;
+        o.layout = (cs_layout)(img->len % 4);
+        cs_dataset *ds = NULL;
+        int rc = cs_dataset_open_npy(&ds, fuzz_memfile(0, img->p, img->len), fuzz_memfile(1, labels->p, labels->len), &o);
+        /* The target states a layout from the input's length: a contradicting one is refused. */
+        if (rc != CS_OK && rc != CS_ERR_FORMAT)
+            check(rc, "an .npy seed");
+        cs_dataset_destroy(ds);
+    }
+    seed_buf("npy", name, img);
+}
+
+static void numpy_seeds(void)
+{
+    uint8_t px[4 * 3 * 5 * 6];
+    for (size_t i = 0; i < sizeof px; i++)
+        px[i] = (uint8_t)(i * 7);
+    int64_t y[4] = { 0, 1, 2, 1 };
+    int16_t y16be[4];
+    for (int i = 0; i < 4; i++)
+        y16be[i] = (int16_t)(((uint16_t)y[i] << 8) | ((uint16_t)y[i] >> 8));
+    const uint32_t wide[3][4] = { { 'c', 'a', 't' }, { 'd', 'o', 'g' }, { 'e', 'e', 'l', 's' } };
+    static const char *const shapes[] = { "(4, 5, 6)", "(4, 5, 6, 3)", "(4, 3, 5, 6)", "(4, 1, 5, 6)" };
+    buf labels = npy_array(1, "<i8", 0, "(4,)", y, sizeof y);
+    for (int s = 0; s < 4; s++)
+        for (int v = 1; v <= 3; v++) {
+            char name[32];
+            snprintf(name, sizeof name, "shape%d-v%d", s, v);
+            buf img = npy_array(v, "|u1", 0, shapes[s], px, s == 0 || s == 3 ? 4 * 5 * 6 : sizeof px);
+            npy_seed(name, &img, &labels, 1);
+            free(img.p);
+        }
+    buf fortran = npy_array(1, "|u1", 1, "(4, 5, 6)", px, 4 * 5 * 6);
+    npy_seed("fortran", &fortran, &labels, 0);
+    free(fortran.p);
+    free(labels.p);
+
+    const char *const plain[] = { "images.npy", "labels.npy", "class_names.npy" };
+    const char *const keras[] = { "x_train.npy", "y_train.npy", "x_test.npy", "y_test.npy", "class_names.npy" };
+    for (int method = 0; method <= 8; method += 8)
+        for (int zip64 = 0; zip64 <= 1; zip64++) {
+            buf arrays[5] = { npy_array(1, "|u1", 0, "(4, 5, 6, 3)", px, sizeof px),
+                              npy_array(1, "<i8", 0, "(4,)", y, sizeof y),
+                              npy_array(1, "<U4", 0, "(3,)", wide, sizeof wide) };
+            buf z = zip_archive(plain, arrays, 3, method, zip64);
+            char name[32];
+            snprintf(name, sizeof name, "plain-m%d-z%d", method, zip64);
+            cs_dataset *ds = NULL;
+            check(cs_dataset_open_npz(&ds, fuzz_memfile(0, z.p, z.len), NULL), "an .npz seed");
+            cs_dataset_destroy(ds);
+            seed_buf("npz", name, &z);
+            free(z.p);
+            buf split[5] = { arrays[0], npy_array(2, ">i2", 0, "(4,)", y16be, sizeof y16be),
+                             npy_array(3, "|u1", 0, "(2, 5, 6)", px, 60), npy_array(1, "|u1", 0, "(2,)", px, 2),
+                             npy_array(1, "|S4", 0, "(3,)", "cat\0dog\0eels", 12) };
+            z = zip_archive(keras, split, 5, method, zip64);
+            snprintf(name, sizeof name, "keras-m%d-z%d", method, zip64);
+            seed_buf("npz", name, &z);
+            free(z.p);
+            for (int i = 0; i < 5; i++)
+                free(split[i].p);
+            free(arrays[1].p);
+            free(arrays[2].p);
+        }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -483,6 +677,7 @@ int main(int argc, char **argv)
     make_dir(tmp);
     idx_seeds();
     cifar_seeds();
+    numpy_seeds();
     checkpoint_seeds(tmp);
     store_seeds(tmp);
     spec_seeds();
