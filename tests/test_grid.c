@@ -728,6 +728,110 @@ START_TEST(multiplier_and_share_are_those_of_the_gathered_arrays)
 }
 END_TEST
 
+/* summary.json's estimate object: {value, lo, hi} ("inf" for +inf) or {value: null, reason}. */
+static void check_estimate(const cs__json *e, int rc, double v, double lo, double hi, const char *why)
+{
+    const cs__json *value = cs__json_get(e, "value");
+    if (rc != CS_OK) {
+        ck_assert_int_eq(cs__json_type_of(value), CS__JSON_NULL);
+        ck_assert_str_eq(cs__json_string(cs__json_get(e, "reason")), why);
+        return;
+    }
+    const double want[3] = { v, lo, hi };
+    const char *keys[3] = { "value", "lo", "hi" };
+    for (int q = 0; q < 3; q++) {
+        const cs__json *x = cs__json_get(e, keys[q]);
+        if (isinf(want[q]))
+            ck_assert_str_eq(cs__json_string(x), "inf");
+        else if (isnan(want[q]))
+            ck_assert_int_eq(cs__json_type_of(x), CS__JSON_NULL);
+        else
+            ck_assert(cs__json_number(x) == want[q]);
+    }
+}
+
+START_TEST(report_carries_the_grid)
+{
+    cs_results *r = NULL;
+    cs_assert_ok(cs_results_open(&r, main_store));
+    char *dir = cs_test_path(root_dir, "report");
+    cs_assert_ok(cs_report_write(r, dir, NULL));
+    char *path = cs_test_path(dir, "summary.json");
+    size_t n = 0;
+    char *text = (char *)cs_test_read(path, &n);
+    cs__json *doc = NULL;
+    cs_assert_ok(cs__json_parse(&doc, text, n, path));
+    const cs__json *grid = cs__json_get(doc, "grid");
+    ck_assert_uint_eq(cs__json_len(cs__json_get(grid, "noise_conditions")), 1);
+    /* Kept fractions largest first; uniform 0.5 and stratified 0.5 in the store's order. */
+    const cs__json *reds = cs__json_get(grid, "reduction_conditions");
+    ck_assert_uint_eq(cs__json_len(reds), 4);
+    ck_assert_str_eq(cs__json_string(cs__json_at(reds, 0)), "reduce:uniform:0.75");
+    ck_assert_str_eq(cs__json_string(cs__json_at(reds, 3)), "reduce:uniform:0.25");
+    const cs__json *model = cs__json_at(cs__json_get(grid, "models"), 0);
+    /* (1 + 1 noise) x (1 + 4 kept) points, each as cs_results_grid_surface gives it. */
+    const cs__json *surface = cs__json_get(model, "surface");
+    ck_assert_uint_eq(cs__json_len(surface), 10);
+    const int noise = cond_index(r, "shuffle:0.3");
+    for (size_t i = 0; i < 10; i++) {
+        const cs__json *pt = cs__json_at(surface, i);
+        const int j = cond_index(r, cs__json_string(cs__json_get(pt, "condition")));
+        int pn = 0, pr = 0;
+        if (j != 0 && cs_results_condition_grid(&pn, &pr, r, j) != CS_OK) {
+            cs_condition_family f;
+            cs_assert_ok(cs_results_condition_family(&f, r, j));
+            pn = f == CS_CONDITION_NOISE ? j : 0;
+            pr = f == CS_CONDITION_REDUCTION ? j : 0;
+        }
+        double m[K], l[K], h[K], v[K];
+        int used = 0;
+        cs_assert_ok(cs_results_grid_surface(m, l, h, v, &used, K, r, 0, pn, pr, NULL));
+        ck_assert(cs__json_number(cs__json_get(pt, "noise")) == (pn ? 0.3 : 0.0));
+        ck_assert_int_eq((int)cs__json_number(cs__json_get(pt, "replicates")), used);
+        const cs__json *cls = cs__json_get(pt, "classes");
+        for (int t = 0; t < K; t++) {
+            const cs__json *c = cs__json_at(cls, (size_t)t);
+            ck_assert(cs__json_number(cs__json_get(c, "mean")) == m[t]);
+            ck_assert(cs__json_number(cs__json_get(c, "records")) == v[t]);
+        }
+    }
+    cs_learning_curve_options lo = CS_LEARNING_CURVE_OPTIONS_INIT;
+    const cs__json *mults = cs__json_get(cs__json_at(cs__json_get(model, "multipliers"), 0), "classes");
+    const cs__json *shares =
+        cs__json_get(cs__json_at(cs__json_get(cs__json_at(cs__json_get(cs__json_get(doc, "volume_share"), "models"), 0),
+                                              "conditions"),
+                                 0),
+                     "classes");
+    for (int t = 0; t < K; t++) {
+        double v = NAN, l = NAN, h = NAN;
+        int rc = cs_results_noise_multiplier(&v, &l, &h, r, 0, t, noise, &lo);
+        check_estimate(cs__json_get(cs__json_at(mults, (size_t)t), "multiplier"), rc, v, l, h, cs_last_error());
+        rc = cs_results_volume_share(&v, &l, &h, r, 0, t, noise, NULL);
+        check_estimate(cs__json_get(cs__json_at(shares, (size_t)t), "share"), rc, v, l, h, cs_last_error());
+    }
+    /* results.csv places every cell on the grid; the page has the section. */
+    char *csv_path = cs_test_path(dir, "results.csv");
+    char *csv = (char *)cs_test_read(csv_path, &n);
+    ck_assert_ptr_nonnull(strstr(csv, "\nsmall,reduce:stratified:0.5/shuffle:0.3,0.3,2,top,top,"));
+    ck_assert_ptr_nonnull(strstr(csv, ",0.3,0.5\n"));
+    char *page_path = cs_test_path(dir, "report.html");
+    char *page = (char *)cs_test_read(page_path, &n);
+    ck_assert_ptr_nonnull(strstr(page, "<h2 id=\"grid\">Noise x volume</h2>"));
+    ck_assert_ptr_nonnull(strstr(page, "small: data needed to match the clean accuracy"));
+    ck_assert_ptr_nonnull(strstr(page, "small: share of the noise damage explained by lost volume"));
+    ck_assert_ptr_null(strstr(page, "<script"));
+    free(page);
+    free(page_path);
+    free(csv);
+    free(csv_path);
+    cs__json_free(doc);
+    free(text);
+    free(path);
+    free(dir);
+    cs_results_destroy(r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("grid");
@@ -750,6 +854,7 @@ int main(void)
     tcase_add_test(tc, edited_grid_cells_are_refused);
     tcase_add_test(tc, surface_is_the_average_of_the_point);
     tcase_add_test(tc, multiplier_and_share_are_those_of_the_gathered_arrays);
+    tcase_add_test(tc, report_carries_the_grid);
     suite_add_tcase(s, tc);
     return cs_test_run(s);
 }

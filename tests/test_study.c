@@ -487,7 +487,7 @@ START_TEST(report_writes_every_output)
     char *csv_path = cs_test_path(out, "results.csv");
     size_t n = 0;
     char *csv = (char *)cs_test_read(csv_path, &n);
-    ck_assert(strncmp(csv, "model,condition,level,replicate,true,pred,count\n", 48) == 0);
+    ck_assert(strncmp(csv, "model,condition,level,replicate,true,pred,count,noise,kept\n", 59) == 0);
     int lines = 0;
     for (size_t i = 0; i < n; i++)
         lines += csv[i] == '\n';

@@ -817,6 +817,7 @@ int cs__report_html(cs__buf *out, const cs__report *rep, const char *fig_dir)
         curves_section(&pg);
     if (pg.status == CS_OK) {
         cs__report_html_data(out, rep);
+        cs__report_html_grid(out, rep);
         directional_section(&pg);
         merge_section(&pg);
         agreement_section(&pg);

@@ -91,7 +91,7 @@ done
 [ $nfig -gt 0 ] || fail "A/figures holds no .svg file"
 echo "A: $nfig figure files"
 header=$(head -n 1 "$work/A/results.csv" | tr -d '\r')
-[ "$header" = "model,condition,level,replicate,true,pred,count" ] || fail "results.csv header is '$header'"
+[ "$header" = "model,condition,level,replicate,true,pred,count,noise,kept" ] || fail "results.csv header is '$header'"
 [ "$(ls "$work/A"/cells/*.json 2>/dev/null | wc -l)" -eq $cells ] || fail "A/cells does not hold $cells cell files"
 # The quick profile trains without augmentation (--augment none), and the store says so.
 grep -q '"crop_padding": 0,' "$work/A/study.json" || fail "A/study.json does not record crop_padding 0"
