@@ -221,7 +221,8 @@ CS_API int cs_study_add_condition(cs_study *s, const cs_perturb_spec *spec);
  * applied to it with the noise condition's seed of replicate r. Every point of the grid is
  * thus comparable with its row and its column.
  * @param s       The study.
- * @param noise   A label-noise perturbation (::CS_NOISE_SHUFFLE .. ::CS_NOISE_PAIR).
+ * @param noise   A label-noise perturbation (::CS_NOISE_SHUFFLE, ::CS_NOISE_SYMMETRIC, ::CS_NOISE_PAIRFLIP,
+ *                ::CS_NOISE_MATRIX or ::CS_NOISE_TARGETED).
  * @param reduce  A uniform or stratified reduction (::CS_REDUCE_UNIFORM,
  *                ::CS_REDUCE_STRATIFIED).
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL, @p noise not a noise, @p reduce not a

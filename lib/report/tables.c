@@ -140,7 +140,7 @@ static void condition_json(cs__json_writer *w, const cs__report *rep, int mi, in
     }
     cs__jw_key(w, "train_records");
     cs__jw_double(w, c->train_size);
-    if (f == CS_CONDITION_NOISE) {
+    if (f == CS_CONDITION_NOISE || f == CS_CONDITION_GRID) {
         cs__jw_key(w, "flip_rate");
         cs__jw_double(w, c->flip_rate);
     }

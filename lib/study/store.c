@@ -625,6 +625,10 @@ int cs__study_store_parse(cs__study_config *cfg, char hash[17], cs__buf *canon, 
     }
     if (rc == CS_OK)
         rc = read_config(cfg, config, path);
+    for (int i = 0; rc == CS_OK && version < 5 && i < cfg->n_conds; ++i)
+        if (cfg->conds[i].family == CS_CONDITION_GRID)
+            rc = cs__error(CS_ERR_FORMAT, "%s: store format version %lld has no grid conditions, but \"%s\" is one",
+                           path, version, cfg->conds[i].name);
     if (rc == CS_OK)
         cfg->version = (int)version;
     cs__buf_free(&own);
