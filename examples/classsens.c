@@ -60,7 +60,7 @@ typedef struct study_args {
     double target;
     int crop_padding, flip;
     int shard_index, shard_count, plan, data_per_rank;
-    int have_seeds, have_batch, have_train_subset, have_test_subset;
+    int have_seeds, have_batch, have_train_subset, have_test_subset, have_target;
     uint64_t seed;
     size_t train_subset, test_subset;
 } study_args;
@@ -73,7 +73,8 @@ static void study_help(void)
            "\n"
            "Train every (model, condition, replicate) cell on a data set, evaluate it on the clean\n"
            "test split, keep each finished cell in a store (running the same command again\n"
-           "resumes), then write report.html, figures/, results.csv and summary.json there.\n"
+           "resumes), then write report.html, figures/, results.csv, learning_curves.csv and\n"
+           "summary.json there.\n"
            "\n"
            "  --profile NAME      starting values (default quick); the options below override them\n"
            "  --data SPEC         %s\n"
@@ -246,12 +247,20 @@ static int parse_study_args(study_args *a, int argc, char **argv)
         case O_DATA_PER_RANK: a->data_per_rank = 1; break;
         case O_QUIET: a->quiet = 1; break;
         case O_RETRY_FAILED: a->retry_failed = 1; break;
-        case O_TARGET: rc = cli_parse_open_interval("--target", v, 0.0, 1.0, &a->target); break;
+        case O_TARGET:
+            rc = cli_parse_open_interval("--target", v, 0.0, 1.0, &a->target);
+            a->have_target = 1;
+            break;
         default: break;
         }
     }
     if (rc != 0)
         return rc;
+    /* --target only changes the report: refuse it where none is written rather than ignore it. */
+    if (a->have_target && (a->no_report || a->shard_count > 1 || a->plan))
+        return cli_usage_error("--target sets the report's learning-curve target, and %s writes no report "
+                               "(give it to `classsens report` instead)",
+                               a->no_report ? "--no-report" : a->shard_count > 1 ? "--shard" : "--plan");
     /* What was not given comes from the profile. */
     const cli_profile *p = a->prof;
     if (!a->data)
@@ -725,8 +734,8 @@ static void report_help(void)
 {
     printf("usage: classsens report DIR [--out OUTDIR] [--confidence C] [--top K] [--target T]\n"
            "\n"
-           "Rebuild the report of a store (no training): report.html, figures/, results.csv and\n"
-           "summary.json. A store still being filled gives a partial report.\n"
+           "Rebuild the report of a store (no training): report.html, figures/, results.csv,\n"
+           "learning_curves.csv and summary.json. A store still being filled gives a partial report.\n"
            "\n"
            "  --out OUTDIR      where to write it (default: DIR itself)\n"
            "  --confidence C    coverage of every interval, in (0, 1) (default 0.95)\n"

@@ -642,7 +642,7 @@ START_TEST(report_summary_has_the_learning_curves)
     char *page = (char *)cs_test_read(page_path, &n_page);
     ck_assert_ptr_nonnull(strstr(page, "<h2 id=\"data\">How much data would fix it</h2>"));
     ck_assert_ptr_nonnull(strstr(page, "<th>Records for 90 %</th>"));
-    ck_assert_ptr_null(strstr(page, "Three levels: the curve passes through the three means"));
+    ck_assert_ptr_null(strstr(page, "Three levels: no degree of freedom is left to test the law"));
     free(page);
     free(page_path);
     /* The same store gives the same bytes. */
@@ -726,10 +726,38 @@ START_TEST(report_says_three_levels_fit_exactly)
     char *page_path = cs_test_path(root_dir, "three_levels_report/report.html");
     size_t n_page = 0;
     char *page = (char *)cs_test_read(page_path, &n_page);
-    ck_assert_ptr_nonnull(strstr(page, "Three levels: the curve passes through the three means"));
+    ck_assert_ptr_nonnull(strstr(page, "Three levels: no degree of freedom is left to test the law"));
     ck_assert_ptr_nonnull(strstr(page, "R² = 1 carries no information"));
+    /* The figure of the model's curves, before its table. */
+    const char *fig = strstr(page, "small — learning curve of every class");
+    ck_assert_ptr_nonnull(fig);
+    ck_assert_ptr_nonnull(strstr(page, "figures/learning_curves_small.svg"));
+    ck_assert_int_eq(strstr(fig, "data-series=\"2\"") != NULL, 1);
+    ck_assert(strstr(fig, "<table>") != NULL);
     free(page);
     free(page_path);
+    /* learning_curves.csv: the header and one row per class, with the numbers of summary.json. */
+    char *csv_path = cs_test_path(root_dir, "three_levels_report/learning_curves.csv");
+    size_t n_csv = 0;
+    char *csv = (char *)cs_test_read(csv_path, &n_csv);
+    static const char head[] = "model,class,levels,r2,rmse,a,a_lo,a_hi,";
+    ck_assert(strncmp(csv, head, sizeof head - 1) == 0);
+    int rows = 0;
+    for (const char *p = csv; *p; ++p)
+        rows += *p == '\n';
+    ck_assert_int_eq(rows, 1 + K);
+    const char *row = strchr(csv, '\n') + 1;
+    ck_assert(strncmp(row, "small,", 6) == 0);
+    const char *f = row;
+    for (int i = 0; i < 5; ++i) /* to the sixth field, a */
+        f = strchr(f, ',') + 1;
+    char *end = NULL;
+    double a_csv = strtod(f, &end);
+    ck_assert_int_eq(*end, ',');
+    ck_number(cs__json_get(cs__json_get(c, "a"), "value"), a_csv, "a in learning_curves.csv");
+    ck_assert(strstr(row, ",3,") == row + strlen("small,") + strlen(cs_results_class_name(r, 0)));
+    free(csv);
+    free(csv_path);
     cs__json_free(doc);
     cs_results_destroy(r);
     free(dir);

@@ -139,6 +139,16 @@ static double attr_of(const char *s, const char *marker, const char *name)
     return strtod(a + strlen(key), NULL);
 }
 
+/* The x of the <text> element that ends with `tail` (e.g. ">1k</text>"). */
+static double text_x(const char *s, const char *tail)
+{
+    const char *p = strstr(s, tail);
+    ck_assert_msg(p != NULL, "no text %s", tail);
+    while (p > s && strncmp(p, "<text ", 6) != 0)
+        p--;
+    return attr_of(p, "<text ", "x");
+}
+
 /* The attribute text (up to the quote) into dst. */
 static const char *attr_str(char *dst, size_t cap, const char *s, const char *marker,
                             const char *name)
@@ -605,7 +615,54 @@ static int render_lines(cs__buf *b)
     return cs__svg_lines(b, "lines", "x", "y", x, NULL, 3, ser, 2, NAN, NAN);
 }
 
-static const render_fn renderers[] = { render_confusion, render_square, render_bars, render_lines };
+static int render_curves(cs__buf *b)
+{
+    const double px[3] = { 600, 1500, 6000 }, py[3] = { 62.5, 70.25, 81 };
+    const double x[4] = { 600, 6000, 20000, 60000 }, y[4] = { 62, 81, 85, 87.5 };
+    const double lo[4] = { 60, 79, 80, 81 }, hi[4] = { 64, 83, 90, 94 };
+    cs__svg_curve c[2] = { { "s1", 3, px, py, 4, x, y, lo, hi, 6000 }, { "s2", 3, px, py, 0, NULL, NULL, NULL, NULL, 0 } };
+    return cs__svg_curves(b, "curves", "records", "accuracy", c, 2, 90, "target 90 %", NAN, 100);
+}
+
+static const render_fn renderers[] = { render_confusion, render_square, render_bars, render_lines, render_curves };
+
+START_TEST(curves_draw_a_log_axis_solid_fits_dashed_extrapolations_and_a_target)
+{
+    cs__buf b = CS__BUF_INIT;
+    cs_assert_ok(render_curves(&b));
+    const char *s = cs__buf_str(&b);
+    assert_standalone(s);
+    ck_assert_int_eq(count(s, "data-series=\""), 2);
+    /* Log ticks over 600..60000 (1, 2, 5 per decade) labelled in k. */
+    ck_assert_ptr_nonnull(strstr(s, ">1k</text>"));
+    ck_assert_ptr_nonnull(strstr(s, ">2k</text>"));
+    ck_assert_ptr_nonnull(strstr(s, ">50k</text>"));
+    ck_assert_ptr_null(strstr(s, ">3k</text>"));
+    /* Equal ratios take equal widths: 1k -> 10k as wide as 2k -> 20k. */
+    double x1 = text_x(s, ">1k</text>"), x2 = text_x(s, ">2k</text>");
+    double x10 = text_x(s, ">10k</text>"), x20 = text_x(s, ">20k</text>");
+    ck_assert_double_eq_tol(x10 - x1, x20 - x2, 0.15);
+    /* Series 0: one band, a solid path over 600..6000 and a dashed one beyond; series 1 (no fit)
+     * only its markers. */
+    const char *g0 = strstr(s, "data-series=\"0\""), *g1 = strstr(s, "data-series=\"1\"");
+    ck_assert_int_eq(count(s, "fill-opacity=\"0.12\""), 1);
+    const char *g1_end = strstr(g1, "</g>");
+    for (const char *p = strstr(g1, "<path"); p && p < g1_end; p = strstr(p + 1, "<path"))
+        ck_abort_msg("series 1 has no fit but draws a path");
+    int dashed = 0, circles = 0;
+    for (const char *p = strstr(g0, "stroke-dasharray=\"5 3\""); p && p < g1; p = strstr(p + 1, "stroke-dasharray=\"5 3\""))
+        dashed++;
+    for (const char *p = strstr(g0, "<circle"); p && p < g1; p = strstr(p + 1, "<circle"))
+        circles++;
+    ck_assert_int_eq(dashed, 1);
+    ck_assert_int_eq(circles, 3);
+    ck_assert_ptr_nonnull(strstr(g0, "<title>s1, 1500: 70.25</title>"));
+    /* The target line and its label. */
+    ck_assert_ptr_nonnull(strstr(s, "stroke-dasharray=\"4 3\""));
+    ck_assert_ptr_nonnull(strstr(s, ">target 90 %</text>"));
+    cs__buf_free(&b);
+}
+END_TEST
 
 START_TEST(output_is_deterministic)
 {
@@ -635,7 +692,7 @@ static void assert_c_numbers(const char *s)
 
 START_TEST(numbers_are_written_in_c_notation)
 {
-    for (int i = 0; i < 4; i++) {
+    for (size_t i = 0; i < sizeof renderers / sizeof *renderers; i++) {
         cs__buf b = CS__BUF_INIT;
         cs_assert_ok(renderers[i](&b));
         assert_c_numbers(b.data);
@@ -650,12 +707,15 @@ static const char *comma_locale;
 
 START_TEST(numbers_ignore_lc_numeric)
 {
-    cs__buf ref[4] = { CS__BUF_INIT, CS__BUF_INIT, CS__BUF_INIT, CS__BUF_INIT };
-    for (int i = 0; i < 4; i++)
+    enum { N = sizeof renderers / sizeof *renderers };
+    cs__buf ref[N];
+    for (int i = 0; i < N; i++) {
+        ref[i] = (cs__buf)CS__BUF_INIT;
         cs_assert_ok(renderers[i](&ref[i]));
+    }
     ck_assert_ptr_nonnull(setlocale(LC_NUMERIC, comma_locale));
     ck_assert_str_eq(localeconv()->decimal_point, ",");
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < N; i++) {
         cs__buf b = CS__BUF_INIT;
         cs_assert_ok(renderers[i](&b));
         ck_assert_msg(b.len == ref[i].len && memcmp(b.data, ref[i].data, b.len) == 0,
@@ -664,7 +724,7 @@ START_TEST(numbers_ignore_lc_numeric)
         cs__buf_free(&b);
     }
     setlocale(LC_NUMERIC, "C");
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < N; i++)
         cs__buf_free(&ref[i]);
 }
 END_TEST
@@ -762,6 +822,35 @@ START_TEST(bad_arguments_are_refused_and_nothing_is_appended)
     ser[1].hi = NULL;
     assert_refused(cs__svg_lines(&b, "t", "x", "y", x, NULL, 4, ser, 2, 2, 1), "ymin (2) is not below ymax (1)");
     assert_refused(cs__svg_lines(&b, "t", "x", "y", x, NULL, 4, ser, 2, -INFINITY, NAN), "ymin is infinite");
+
+    const double cx[3] = { 10, 100, 1000 }, cbad[3] = { 10, 0, 1000 }, cflat[3] = { 10, 10, 1000 };
+    cs__svg_curve cv[2] = { { "a", 3, cx, val, 3, cx, val, NULL, NULL, 100 }, { "b", 0, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0 } };
+    assert_refused(cs__svg_curves(NULL, "t", "x", "y", cv, 2, NAN, NULL, NAN, NAN), "out is NULL");
+    assert_refused(cs__svg_curves(&b, "t", "x", "y", NULL, 2, NAN, NULL, NAN, NAN), "curves is NULL");
+    assert_refused(cs__svg_curves(&b, "t", "x", "y", cv, 0, NAN, NULL, NAN, NAN), "ncurves is 0");
+    cv[1].name = NULL;
+    assert_refused(cs__svg_curves(&b, "t", "x", "y", cv, 2, NAN, NULL, NAN, NAN), "curves[1].name is NULL");
+    cv[1].name = "b";
+    cv[1].npts = 2;
+    assert_refused(cs__svg_curves(&b, "t", "x", "y", cv, 2, NAN, NULL, NAN, NAN), "curves[1]: px or py is NULL");
+    cv[1].npts = 0;
+    cv[0].px = cbad;
+    assert_refused(cs__svg_curves(&b, "t", "x", "y", cv, 2, NAN, NULL, NAN, NAN), "curves[0].px[1] is 0");
+    cv[0].px = cx;
+    cv[0].n = 1;
+    assert_refused(cs__svg_curves(&b, "t", "x", "y", cv, 2, NAN, NULL, NAN, NAN), "curves[0].n is 1");
+    cv[0].n = 3;
+    cv[0].x = cflat;
+    assert_refused(cs__svg_curves(&b, "t", "x", "y", cv, 2, NAN, NULL, NAN, NAN), "x must be increasing");
+    cv[0].x = cx;
+    cv[0].hi = val;
+    assert_refused(cs__svg_curves(&b, "t", "x", "y", cv, 2, NAN, NULL, NAN, NAN), "curves[0].lo is NULL");
+    cv[0].hi = NULL;
+    cv[0].x_split = NAN;
+    assert_refused(cs__svg_curves(&b, "t", "x", "y", cv, 2, NAN, NULL, NAN, NAN), "x_split is NaN");
+    cv[0].x_split = 100;
+    assert_refused(cs__svg_curves(&b, "t", "x", "y", cv, 2, INFINITY, NULL, NAN, NAN), "target is infinite");
+    assert_refused(cs__svg_curves(&b, "t", "x", "y", cv, 2, NAN, NULL, 5, 1), "ymin (5) is not below ymax (1)");
     cs__buf_free(&b);
 }
 END_TEST
@@ -821,6 +910,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, bars_share_one_axis_and_draw_whiskers);
     tcase_add_test(tc, lines_draw_series_bands_gaps_and_a_legend);
     tcase_add_test(tc, lines_clip_to_a_given_range_and_accept_numeric_x);
+    tcase_add_test(tc, curves_draw_a_log_axis_solid_fits_dashed_extrapolations_and_a_target);
     tcase_add_test(tc, output_is_deterministic);
     tcase_add_test(tc, numbers_are_written_in_c_notation);
     tcase_add_test(tc, bad_arguments_are_refused_and_nothing_is_appended);

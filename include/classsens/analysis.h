@@ -14,7 +14,10 @@
  * - cs_learning_curve_fit(): a class's learning curve, acc(n) = a − b·n^(−c), with bootstrap
  *   intervals over seeds, and from it the accuracy at another count
  *   (cs_learning_curve_predict()) and the count that reaches a target accuracy
- *   (cs_learning_curve_needed()).
+ *   (cs_learning_curve_needed());
+ * - record-level sensitivity: how well a training record's confidence, variability or area
+ *   under the margin finds flipped labels (cs_flip_detection_compute()), data-map regions
+ *   (cs_data_map_regions()) and a review-first ranking of the hardest records (cs_review_rank()).
  */
 #ifndef CLASSSENS_ANALYSIS_H
 #define CLASSSENS_ANALYSIS_H
@@ -492,6 +495,293 @@ CS_API int cs_volume_share_options_init(cs_volume_share_options *opts);
 CS_API int cs_volume_share(double *share, double *lo, double *hi, const double *clean,
                            const double *matched, const double *noisy, int seeds,
                            const cs_volume_share_options *opts);
+/* ---- Record-level sensitivity: which training records expose wrong labels ------------------ */
+
+/**
+ * @brief A per-record score recorded while a cell trains (docs/analysis.md, "Record-level
+ *        sensitivity"), each computed from the softmax and the logits of the record's
+ *        training label y (possibly a noisy one) at the end of every epoch e = 1..E.
+ *
+ * The kind fixes which end of the score is suspicious (more likely a wrong label) and the
+ * score's natural threshold, at which cs_flip_detection_compute() counts a record as found.
+ */
+typedef enum cs_record_score {
+    /** Mean confidence μ = (1/E) Σ_e p_e(y), p_e the softmax probability of y. Low is
+     *  suspicious; found when μ < 0.5 (the label is not, on average, the more probable half).
+     *  In [0, 1]. */
+    CS_RECORD_SCORE_CONFIDENCE = 0,
+    /** Variability σ = √((1/E) Σ_e (p_e(y) − μ)²), the population standard deviation over
+     *  epochs. High is suspicious (a label the model keeps changing its mind on); found when
+     *  σ >= ::CS_DATA_MAP_VARIABILITY, the data map's ambiguous region. In [0, 0.5]. */
+    CS_RECORD_SCORE_VARIABILITY = 1,
+    /** Area under the margin (AUM) = (1/E) Σ_e (z_e(y) − max_{j≠y} z_e(j)), z_e the logits.
+     *  Low is suspicious; found when AUM < 0 (another class wins on average). Finite. */
+    CS_RECORD_SCORE_AUM = 2
+} cs_record_score;
+
+/** @brief Pass as a class to the flip-detection accessors for all records together. */
+#define CS_FLIP_ALL_CLASSES (-1)
+
+/** @brief A flip-detection metric. */
+typedef enum cs_flip_metric {
+    /** ROC AUC: the probability that a flipped record is more suspicious than a clean one,
+     *  ties counted 1/2 (Mann–Whitney U / (n₊ n₋)). 1: every flip ranks first; 0.5: chance. */
+    CS_FLIP_METRIC_AUC = 0,
+    /** Precision at k = n₊ (the true flip count): the share of flipped records among the n₊
+     *  most suspicious, its expectation under random tie-breaking where the cut-off falls in a
+     *  tie. Equals recall at k = n₊. */
+    CS_FLIP_METRIC_PRECISION = 1,
+    /** Recall at the score's natural threshold (::cs_record_score): the share of flipped records
+     *  the threshold finds. */
+    CS_FLIP_METRIC_RECALL = 2
+} cs_flip_metric;
+
+/** @brief Why a flip-detection metric is undefined (NaN) for a class. */
+typedef enum cs_flip_undefined {
+    /** Every metric is defined. */
+    CS_FLIP_DEFINED = 0,
+    /** The class has no flipped record (or no record at all): every metric is NaN. */
+    CS_FLIP_NO_FLIPPED = 1,
+    /** Every record of the class is flipped: the AUC is NaN (no clean record to compare with);
+     *  precision at k is 1 and recall is defined. */
+    CS_FLIP_NO_CLEAN = 2
+} cs_flip_undefined;
+
+/** @brief Opaque result of a flip-detection analysis of one cell, per class and overall. */
+typedef struct cs_flip_detection cs_flip_detection;
+
+/**
+ * @brief How well one per-record score finds the flipped (wrongly labelled) training records of
+ *        one noise cell, per class and over all records.
+ *
+ * "Per class" is the record's TRUE class (the class whose records were corrupted), not its
+ * given label: a class's metrics say how well the score finds the flips made among that class's
+ * records, and its records keep the same membership in every condition. Records are ranked from
+ * most to least suspicious (::cs_record_score says which end that is); docs/analysis.md,
+ * "Record-level sensitivity", gives every formula. The AUC counts tied pairs exactly (2U is an
+ * integer), in O(n log n); precision at k handles a tie at the cut-off by its expectation
+ * under random tie-breaking, so the result does not depend on the records' order.
+ *
+ * @param[out] out  The result; NULL on failure. Owned: free with cs_flip_detection_destroy().
+ * @param score     n scores of the kind @p kind: finite, confidence in [0, 1], variability in
+ *                  [0, 0.5].
+ * @param flipped   n flags: 1 for a record whose training label was flipped, 0 otherwise.
+ * @param cls       n true classes, 0..k − 1.
+ * @param n         Number of records, >= 1.
+ * @param k         Number of classes, >= 2.
+ * @param kind      What @p score holds.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL pointers, n = 0, k < 2, an unknown kind, a
+ *         score that is not finite or outside its range, a flag other than 0 or 1: the message
+ *         names the record); ::CS_ERR_OUT_OF_RANGE (a class outside 0..k − 1, named with its
+ *         record); ::CS_ERR_OVERFLOW; ::CS_ERR_OUT_OF_MEMORY.
+ */
+CS_API int cs_flip_detection_compute(cs_flip_detection **out, const double *score,
+                                     const uint8_t *flipped, const int32_t *cls, size_t n, int k,
+                                     cs_record_score kind);
+
+/** @brief Free a result. @param d The result; NULL is accepted. */
+CS_API void cs_flip_detection_destroy(cs_flip_detection *d);
+
+/**
+ * @brief The number of classes K the result was computed for.
+ * @param d The result.
+ * @return K (>= 2); ::CS_ERR_INVALID_ARGUMENT (negative) when @p d is NULL.
+ */
+CS_API int cs_flip_detection_classes(const cs_flip_detection *d);
+
+/**
+ * @brief The records and flipped records of a class.
+ * @param[out] records The class's records n_c (or NULL).
+ * @param[out] flipped Its flipped records n₊ (or NULL): the k of precision at k.
+ * @param d            The result.
+ * @param cls          The true class 0..K − 1, or ::CS_FLIP_ALL_CLASSES.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (@p d NULL); ::CS_ERR_OUT_OF_RANGE (bad @p cls).
+ */
+CS_API int cs_flip_detection_counts(size_t *records, size_t *flipped, const cs_flip_detection *d,
+                                    int cls);
+
+/**
+ * @brief One metric of one class.
+ * @param[out] value The metric (or NULL); NaN where undefined.
+ * @param[out] why   ::CS_FLIP_DEFINED, or why some metrics of the class are NaN (or NULL).
+ * @param d          The result.
+ * @param cls        The true class 0..K − 1, or ::CS_FLIP_ALL_CLASSES.
+ * @param metric     Which metric.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (@p d NULL, unknown @p metric);
+ *         ::CS_ERR_OUT_OF_RANGE (bad @p cls). Nothing is written on failure.
+ */
+CS_API int cs_flip_detection_value(double *value, cs_flip_undefined *why,
+                                   const cs_flip_detection *d, int cls, cs_flip_metric metric);
+
+/**
+ * @brief One metric of one class over r replicate cells (seeds): mean and Student t interval.
+ *
+ * Replicates where the metric is undefined (NaN) are left out; over the r' that remain, the
+ * mean m and m ± t(1 − (1 − c)/2, r' − 1) · s / √r' (s their sample standard deviation), the
+ * library's over-seed t interval (::CS_INTERVAL_T), clipped to [0, 1] since every metric is a
+ * proportion. With r' = 1 the bounds are NaN; with r' = 0 all three are NaN.
+ * @param[out] mean  The mean (or NULL).
+ * @param[out] lo    Lower bound (or NULL).
+ * @param[out] hi    Upper bound (or NULL).
+ * @param[out] used  r', the replicates where the metric is defined (or NULL).
+ * @param reps       r results of the same score kind and K.
+ * @param r          Number of replicates, >= 1.
+ * @param cls        The true class 0..K − 1, or ::CS_FLIP_ALL_CLASSES.
+ * @param metric     Which metric.
+ * @param confidence Interval coverage c in (0, 1), e.g. 0.95.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL pointers or entries, r = 0, bad confidence or
+ *         metric); ::CS_ERR_SIZE_MISMATCH (replicates with different K or score kinds: the
+ *         message names the first); ::CS_ERR_OUT_OF_RANGE (bad @p cls). Nothing is written on
+ *         failure.
+ */
+CS_API int cs_flip_detection_summarize(double *mean, double *lo, double *hi, size_t *used,
+                                       const cs_flip_detection *const *reps, size_t r, int cls,
+                                       cs_flip_metric metric, double confidence);
+
+/** @brief Data maps: a record with variability σ >= this is ambiguous. */
+#define CS_DATA_MAP_VARIABILITY 0.2
+/** @brief Data maps: a record that is not ambiguous and has mean confidence μ < this is hard. */
+#define CS_DATA_MAP_CONFIDENCE 0.5
+
+/** @brief A data-map region (Swayamdipta et al. 2020), from mean confidence and variability. */
+typedef enum cs_data_region {
+    /** σ < ::CS_DATA_MAP_VARIABILITY and μ >= ::CS_DATA_MAP_CONFIDENCE: learnt early, kept. */
+    CS_DATA_REGION_EASY = 0,
+    /** σ >= ::CS_DATA_MAP_VARIABILITY: the model keeps changing its mind. */
+    CS_DATA_REGION_AMBIGUOUS = 1,
+    /** σ < ::CS_DATA_MAP_VARIABILITY and μ < ::CS_DATA_MAP_CONFIDENCE: never learnt. */
+    CS_DATA_REGION_HARD = 2
+} cs_data_region;
+
+/**
+ * @brief Place records in data-map regions and count each class's share of every region.
+ *
+ * The thresholds are fixed (docs/analysis.md, "Data-map regions", says why): ambiguous when
+ * σ >= ::CS_DATA_MAP_VARIABILITY, else hard when μ < ::CS_DATA_MAP_CONFIDENCE, else easy.
+ * @param[out] region n regions (::cs_data_region values), or NULL.
+ * @param[out] shares k×3 shares, row-major: shares[c·3 + g] = (records of class c in region g) /
+ *                    (records of class c); NaN for a class without records. NULL: not
+ *                    computed (then @p cls may be NULL).
+ * @param confidence  n mean confidences μ in [0, 1].
+ * @param variability n variabilities σ in [0, 0.5].
+ * @param cls         n classes 0..k − 1 (the true class, to compare conditions on fixed sets
+ *                    of records), or NULL when @p shares is NULL.
+ * @param n           Number of records, >= 1.
+ * @param k           Number of classes, >= 2.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL inputs, n = 0, k < 2, both outputs NULL, a
+ *         value that is NaN or outside its range: the message names the record);
+ *         ::CS_ERR_OUT_OF_RANGE (a class outside 0..k − 1). Nothing is written on failure.
+ */
+CS_API int cs_data_map_regions(uint8_t *region, double *shares, const double *confidence,
+                               const double *variability, const int32_t *cls, size_t n, int k);
+
+/**
+ * @brief How each class's data-map shares move from a baseline to a condition (noise,
+ *        reduction), over seeds: the difference of mean shares with Welch's t interval.
+ *
+ * For class c and region g, with the replicates whose share is defined (not NaN) on each side,
+ * d = mean(cond) − mean(base) and d ± t(1 − (1 − γ)/2, ν) · √(s_c²/r_c + s_b²/r_b), ν the
+ * Welch–Satterthwaite degrees of freedom (the seeds of the two conditions are trained
+ * independently), clipped to [−1, 1]. No spread on either side gives the exact interval
+ * [d, d]; fewer than 2 defined replicates on a side give NaN bounds, none gives a NaN d.
+ * @param[out] shift k×3 differences d, row-major like the shares (or NULL).
+ * @param[out] lo    k×3 lower bounds (or NULL).
+ * @param[out] hi    k×3 upper bounds (or NULL).
+ * @param cond       r_cond×k×3 shares of the condition: one cs_data_map_regions() @p shares
+ *                   output per replicate, each NaN or in [0, 1].
+ * @param r_cond     Replicates of the condition, >= 1.
+ * @param base       r_base×k×3 shares of the baseline, likewise.
+ * @param r_base     Replicates of the baseline, >= 1.
+ * @param k          Number of classes, >= 2.
+ * @param confidence Interval coverage γ in (0, 1), e.g. 0.95.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL inputs, zero counts, k < 2, bad confidence,
+ *         a share outside [0, 1]: the message names its replicate, class and region).
+ *         Nothing is written on failure.
+ */
+CS_API int cs_data_map_shift(double *shift, double *lo, double *hi, const double *cond,
+                             size_t r_cond, const double *base, size_t r_base, int k,
+                             double confidence);
+
+/** @brief One record of a review-first ranking (cs_review_entry()). */
+typedef struct cs_review_record {
+    size_t index;          /**< The record's source index, 0..n − 1, in the training set. */
+    int label;             /**< Its given label. */
+    int instead;           /**< The class most often predicted instead: the mode over cells of
+                                the cell's most frequent largest-other class (ties: the smaller
+                                class). */
+    double mean_aum;       /**< Mean AUM over the cells that hold the record. */
+    double min_aum;        /**< Smallest AUM over those cells. */
+    double max_aum;        /**< Largest AUM over those cells. */
+    double negative_share; /**< Share of those cells in which the record's AUM < 0. */
+    size_t cells;          /**< The cells that hold the record, >= 1. */
+} cs_review_record;
+
+/** @brief Opaque review-first ranking of training records. */
+typedef struct cs_review cs_review;
+
+/**
+ * @brief Rank training records from hardest to easiest over several cells (models ×
+ *        replicates), for a person to review first.
+ *
+ * Records are ranked by their mean AUM over the cells that hold them, lowest first, ties by
+ * index; a record no cell holds is left out. Meant for clean cells, where a low AUM in every
+ * model marks a record that may be mislabelled or ambiguous in the data set itself.
+ * @param[out] out  The ranking; NULL on failure. Owned: free with cs_review_destroy().
+ * @param aum       cells×n AUMs, row-major: aum[c·n + i] is record i in cell c. Finite where
+ *                  present (ignored elsewhere).
+ * @param other     cells×n classes: the class most often largest-other of record i in cell c,
+ *                  0..k − 1 where present (ignored elsewhere).
+ * @param present   cells×n flags, 1 where cell c trained on record i (0 for a record a
+ *                  reduction left out), or NULL when every cell holds every record.
+ * @param label     n given labels, 0..k − 1.
+ * @param cells     Number of cells, >= 1.
+ * @param n         Number of records, >= 1.
+ * @param k         Number of classes, >= 2.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL pointers, zero sizes, k < 2, a non-finite AUM
+ *         or a flag other than 0 or 1: the message names the cell and record);
+ *         ::CS_ERR_OUT_OF_RANGE (a label or other class outside 0..k − 1); ::CS_ERR_OVERFLOW;
+ *         ::CS_ERR_OUT_OF_MEMORY.
+ */
+CS_API int cs_review_rank(cs_review **out, const double *aum, const int32_t *other,
+                          const uint8_t *present, const int32_t *label, size_t cells, size_t n,
+                          int k);
+
+/** @brief Free a ranking. @param rv The ranking; NULL is accepted. */
+CS_API void cs_review_destroy(cs_review *rv);
+
+/**
+ * @brief The number of ranked records (those at least one cell holds).
+ * @param rv The ranking.
+ * @return The count; 0 when @p rv is NULL.
+ */
+CS_API size_t cs_review_count(const cs_review *rv);
+
+/**
+ * @brief One ranked record.
+ * @param[out] out  The record, written with the members that fit in @p elem_size.
+ * @param elem_size sizeof(cs_review_record) as the caller knows it (docs/conventions.md,
+ *                  "Arrays of structs that can grow").
+ * @param rv        The ranking.
+ * @param rank      0 (hardest) .. cs_review_count() − 1.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL pointers, @p elem_size too small);
+ *         ::CS_ERR_UNSUPPORTED (@p elem_size larger than this library's struct);
+ *         ::CS_ERR_OUT_OF_RANGE (bad @p rank). Nothing is written on failure.
+ */
+CS_API int cs_review_entry(cs_review_record *out, size_t elem_size, const cs_review *rv,
+                           size_t rank);
+
+/**
+ * @brief The hardest records of one class: the first m ranks whose given label is @p cls.
+ * @param[out] ranks Up to @p m ranks (for cs_review_entry()), hardest first.
+ * @param[out] found How many were written: min(m, ranked records of the class).
+ * @param rv         The ranking.
+ * @param cls        The given label 0..k − 1.
+ * @param m          Capacity of @p ranks.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL pointers); ::CS_ERR_OUT_OF_RANGE (bad
+ *         @p cls).
+ */
+CS_API int cs_review_class_top(size_t *ranks, size_t *found, const cs_review *rv, int cls,
+                               size_t m);
 
 #ifdef __cplusplus
 }

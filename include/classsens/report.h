@@ -61,10 +61,13 @@ CS_API int cs_report_options_init(cs_report_options *opts);
  *   the weakest classes at the strongest noise and the strongest reduction side by side,
  *   per-class accuracy curves against the noise rate and the fraction kept with confidence
  *   bands, directional confusions, merge candidates, and cross-model agreement (Kendall's W,
- *   its p-value, pairwise Spearman ρ) with a one-sentence reading. No script, no network.
+ *   its p-value, pairwise Spearman ρ) with a one-sentence reading, and per model a figure and a
+ *   table of every class's learning curve ("How much data would fix it"). No script, no network.
  * - `figures/NAME.svg`: every figure of the page (when figures are on).
  * - `results.csv`: model, condition, level, replicate, true, pred, count — one row per cell
  *   and matrix entry.
+ * - `learning_curves.csv`: the learning curves of `summary.json` as one row per model and
+ *   class (docs/study.md lists the columns).
  * - `summary.json`: per model and condition, accuracy and per-class accuracy with intervals,
  *   weakest-class rankings, relative accuracy, the agreement statistics, and per model and
  *   class the learning curve (cs_results_learning_curve(), with the report's confidence and

@@ -31,42 +31,48 @@ static const char *cond_name(const page *pg, int ci)
     return cs_results_condition_name(pg->rep->r, ci);
 }
 
+int cs__report_figure(cs__buf *out, const char *fig_dir, const cs__buf *fig, const char *file_stem,
+                      const char *caption)
+{
+    char stem[300];
+    cs__study_file_name(stem, sizeof stem, file_stem);
+    if (fig_dir) {
+        size_t n = strlen(fig_dir) + strlen(stem) + 8;
+        char *path = malloc(n);
+        if (!path)
+            return cs__error_oom("path", n);
+        snprintf(path, n, "%s/%s.svg", fig_dir, stem);
+        cs__buf file = CS__BUF_INIT;
+        cs__buf_puts(&file, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        cs__buf_append(&file, cs__buf_str(fig), fig->len);
+        cs__buf_putc(&file, '\n');
+        int rc = cs__buf_write_file(&file, path);
+        cs__buf_free(&file);
+        free(path);
+        if (rc != CS_OK)
+            return rc;
+    }
+    cs__buf_puts(out, "<figure>");
+    cs__buf_append(out, cs__buf_str(fig), fig->len);
+    cs__buf_puts(out, "<figcaption>");
+    cs__buf_xml(out, caption);
+    if (fig_dir) {
+        cs__buf_puts(out, " <span class=\"file\">figures/");
+        cs__buf_xml(out, stem);
+        cs__buf_puts(out, ".svg</span>");
+    }
+    cs__buf_puts(out, "</figcaption></figure>\n");
+    return CS_OK;
+}
+
 /* Emit the figure in pg->fig inline (with a caption) and as figures/<name>.svg. */
 static void emit_figure(page *pg, const char *file_stem, const char *caption)
 {
     if (pg->status != CS_OK)
         return;
-    char stem[300];
-    cs__study_file_name(stem, sizeof stem, file_stem);
-    if (pg->fig_dir) {
-        size_t n = strlen(pg->fig_dir) + strlen(stem) + 8;
-        char *path = malloc(n);
-        if (!path) {
-            pg->status = cs__error_oom("path", n);
-            return;
-        }
-        snprintf(path, n, "%s/%s.svg", pg->fig_dir, stem);
-        cs__buf file = CS__BUF_INIT;
-        cs__buf_puts(&file, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        cs__buf_append(&file, cs__buf_str(&pg->fig), pg->fig.len);
-        cs__buf_putc(&file, '\n');
-        pg->status = cs__buf_write_file(&file, path);
-        cs__buf_free(&file);
-        free(path);
-        if (pg->status != CS_OK)
-            return;
-    }
-    cs__buf_puts(pg->out, "<figure>");
-    cs__buf_append(pg->out, cs__buf_str(&pg->fig), pg->fig.len);
-    cs__buf_puts(pg->out, "<figcaption>");
-    cs__buf_xml(pg->out, caption);
-    if (pg->fig_dir) {
-        cs__buf_puts(pg->out, " <span class=\"file\">figures/");
-        cs__buf_xml(pg->out, stem);
-        cs__buf_puts(pg->out, ".svg</span>");
-    }
-    cs__buf_puts(pg->out, "</figcaption></figure>\n");
-    pg->figures++;
+    pg->status = cs__report_figure(pg->out, pg->fig_dir, &pg->fig, file_stem, caption);
+    if (pg->status == CS_OK)
+        pg->figures++;
 }
 
 void cs__report_pct(cs__buf *b, double v, int decimals)
@@ -817,8 +823,9 @@ int cs__report_html(cs__buf *out, const cs__report *rep, const char *fig_dir)
         weakest_section(&pg);
     if (pg.status == CS_OK)
         curves_section(&pg);
+    if (pg.status == CS_OK)
+        pg.status = cs__report_html_data(out, rep, fig_dir);
     if (pg.status == CS_OK) {
-        cs__report_html_data(out, rep);
         cs__report_html_grid(out, rep);
         directional_section(&pg);
         merge_section(&pg);

@@ -511,13 +511,13 @@ int cs_report_write(const cs_results *r, const char *out_dir, const cs_report_op
 
     /* Numbers are written in C notation whatever the host program's LC_NUMERIC (numfmt.h). */
     cs__report rep;
-    cs__buf page = CS__BUF_INIT, csv = CS__BUF_INIT, json = CS__BUF_INIT;
+    cs__buf page = CS__BUF_INIT, csv = CS__BUF_INIT, curves = CS__BUF_INIT, json = CS__BUF_INIT;
     char *fig_dir = NULL;
     int rc = cs__report_prepare(&rep, r, &o);
     if (rc == CS_OK)
         rc = cs__make_dir(out_dir);
     /* What an interrupted report left: the temporary files of its own outputs. */
-    static const char *const outputs[] = { "report.html", "results.csv", "summary.json" };
+    static const char *const outputs[] = { "report.html", "results.csv", "learning_curves.csv", "summary.json" };
     for (size_t i = 0; rc == CS_OK && i < sizeof outputs / sizeof outputs[0]; ++i)
         rc = cs__remove_stale_tmp(out_dir, outputs[i], NULL, 0.0);
     if (rc == CS_OK && o.figures) {
@@ -537,6 +537,10 @@ int cs_report_write(const cs_results *r, const char *out_dir, const cs_report_op
     if (rc == CS_OK)
         rc = write_one(out_dir, "results.csv", &csv);
     if (rc == CS_OK)
+        rc = cs__report_curves_csv(&curves, &rep);
+    if (rc == CS_OK)
+        rc = write_one(out_dir, "learning_curves.csv", &curves);
+    if (rc == CS_OK)
         rc = cs__report_summary_json(&json, &rep);
     if (rc == CS_OK)
         rc = write_one(out_dir, "summary.json", &json);
@@ -547,6 +551,7 @@ int cs_report_write(const cs_results *r, const char *out_dir, const cs_report_op
     free(fig_dir);
     cs__buf_free(&page);
     cs__buf_free(&csv);
+    cs__buf_free(&curves);
     cs__buf_free(&json);
     cs__report_free(&rep);
     return rc;

@@ -125,6 +125,10 @@ void cs__report_free(cs__report *rep);
 
 /* The writers: each fills `out` (appending). */
 int cs__report_csv(cs__buf *out, const cs__report *rep);
+/* learning_curves.csv: one row per model and class (html_curves.c). */
+int cs__report_curves_csv(cs__buf *out, const cs__report *rep);
+/* RFC 4180: a field quoted when it holds a comma, a quote or a line break. */
+void cs__report_csv_field(cs__buf *out, const char *s);
 int cs__report_summary_json(cs__buf *out, const cs__report *rep);
 /* The page; when fig_dir is not NULL every figure is also written there as its own file. */
 int cs__report_html(cs__buf *out, const cs__report *rep, const char *fig_dir);
@@ -134,7 +138,11 @@ int cs__report_html(cs__buf *out, const cs__report *rep, const char *fig_dir);
 void cs__report_pct(cs__buf *b, double v, int decimals);
 void cs__report_pct_interval(cs__buf *b, double mean, double lo, double hi);
 /* The section "How much data would fix it" (html_curves.c). */
-void cs__report_html_data(cs__buf *out, const cs__report *rep);
+int cs__report_html_data(cs__buf *out, const cs__report *rep, const char *fig_dir);
+/* Append the SVG in `fig` to the page as a <figure> with its caption and, when fig_dir is not
+ * NULL, write it as fig_dir/<file_stem>.svg (stem made file-name safe). CS_OK or the write's error. */
+int cs__report_figure(cs__buf *out, const char *fig_dir, const cs__buf *fig, const char *file_stem,
+                      const char *caption);
 
 /* The noise x volume grid (report_grid.c): computed by prepare, written into summary.json's
  * "grid" and "volume_share" members, and as the page's section "Noise x volume". */

@@ -81,6 +81,26 @@ int cs__svg_lines(cs__buf *out, const char *title, const char *x_title, const ch
                   const double *x, const char *const *x_labels, int n,
                   const cs__svg_series *series, int nseries, double ymin, double ymax);
 
+typedef struct cs__svg_curve {
+    const char *name;            /* legend entry, e.g. a class name */
+    int npts;                    /* measured points, 0..CS__SVG_MAX_POINTS */
+    const double *px, *py;       /* npts counts (finite, > 0) and values (non-finite: not drawn) */
+    int n;                       /* samples of the fitted curve: 0 (none) or 2..CS__SVG_MAX_POINTS */
+    const double *x, *y;         /* n counts (finite, > 0, increasing) and the curve's values */
+    const double *lo, *hi;       /* n band bounds, or both NULL (a non-finite bound: no band there) */
+    double x_split;              /* the curve is solid where it starts below this count and dashed
+                                    from it on (the extrapolation); include it among the x */
+} cs__svg_curve;
+
+/* Learning curves: values against counts on a logarithmic x axis (ticks at 1, 2 and 5 times the
+ * powers of ten over up to three decades, the powers beyond; labels 500, 2k, 1M). Each curve in
+ * its Tableau 10 colour: a translucent band, the fitted line solid up to x_split and dashed after
+ * it, the measured points as markers with a tooltip. target: a dashed horizontal line with
+ * target_label at its right end (NaN: none). y range as cs__svg_lines. */
+int cs__svg_curves(cs__buf *out, const char *title, const char *x_title, const char *y_title,
+                   const cs__svg_curve *curves, int ncurves, double target, const char *target_label,
+                   double ymin, double ymax);
+
 /* A heat table of a symmetric m×m matrix such as the pairwise Spearman correlations between
  * models: names on both axes, values printed with 2 decimals, diverging colours over [-1, 1].
  * v is row-major; v[i * m + j] is drawn at column i, row j (data-cell="i,j"). */

@@ -104,6 +104,29 @@ int cs__svg_has_text(const char *s)
     return s && *s;
 }
 
+/* Clip the segment to ytop <= y <= ybot (pixels); 0 when nothing is left. */
+int cs__svg_clip_y(double *x0, double *y0, double *x1, double *y1, double ytop, double ybot)
+{
+    if ((*y0 < ytop && *y1 < ytop) || (*y0 > ybot && *y1 > ybot))
+        return 0;
+    double bounds[2] = { ytop, ybot };
+    for (int j = 0; j < 2; j++) {
+        double yb = bounds[j];
+        int out0 = j ? *y0 > yb : *y0 < yb, out1 = j ? *y1 > yb : *y1 < yb;
+        if (out0 == out1)
+            continue;
+        double f = (yb - *y0) / (*y1 - *y0), xc = *x0 + f * (*x1 - *x0);
+        if (out0) {
+            *x0 = xc;
+            *y0 = yb;
+        } else {
+            *x1 = xc;
+            *y1 = yb;
+        }
+    }
+    return 1;
+}
+
 /* ------------------------------------------------------------------------ axes -- */
 
 /* Digits after the decimal point that print a multiple of `step` exactly (at most `max`). */

@@ -57,6 +57,10 @@ double cs__svg_axis_pos(const cs__svg_axis *a, double v, double p0, double p1);
 /* Tick labels centred under their ticks at baseline y. */
 void cs__svg_tick_labels_x(cs__buf *b, const cs__svg_axis *a, double x0, double x1, double y);
 
+/* Clip the segment (x0, y0)-(x1, y1) to ytop <= y <= ybot (pixels, ytop above); 0 when nothing
+ * is left. */
+int cs__svg_clip_y(double *x0, double *y0, double *x1, double *y1, double ytop, double ybot);
+
 /* ---- framing ---- */
 
 /* The root element and its <title>; every figure then calls cs__svg_background(). */

@@ -6,29 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Clip the segment to ytop <= y <= ybot (pixels); 0 when nothing is left. */
-static int clip_y(double *x0, double *y0, double *x1, double *y1, double ytop, double ybot)
-{
-    if ((*y0 < ytop && *y1 < ytop) || (*y0 > ybot && *y1 > ybot))
-        return 0;
-    double bounds[2] = { ytop, ybot };
-    for (int j = 0; j < 2; j++) {
-        double yb = bounds[j];
-        int out0 = j ? *y0 > yb : *y0 < yb, out1 = j ? *y1 > yb : *y1 < yb;
-        if (out0 == out1)
-            continue;
-        double f = (yb - *y0) / (*y1 - *y0), xc = *x0 + f * (*x1 - *x0);
-        if (out0) {
-            *x0 = xc;
-            *y0 = yb;
-        } else {
-            *x1 = xc;
-            *y1 = yb;
-        }
-    }
-    return 1;
-}
-
 static const char *const dashes[4] = { NULL, "6 3", "2 2", "8 3 2 3" };
 
 static void line_style(cs__buf *b, int s)
@@ -143,7 +120,7 @@ static void draw_lines(cs__buf *b, const char *title, const char *x_title, const
             }
             double ax = XP(x[i - 1]), ay = YP(S->y[i - 1]), bx = XP(x[i]), by = YP(S->y[i]);
             double ay0 = ay, by0 = by;
-            if (!clip_y(&ax, &ay, &bx, &by, py, bot)) {
+            if (!cs__svg_clip_y(&ax, &ay, &bx, &by, py, bot)) {
                 pen = 0;
                 continue;
             }

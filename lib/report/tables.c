@@ -7,8 +7,7 @@
 #include "report/report_internal.h"
 #include "study/study_internal.h"
 
-/* RFC 4180: quote a field that holds a comma, a quote or a line break. */
-static void csv_field(cs__buf *out, const char *s)
+void cs__report_csv_field(cs__buf *out, const char *s)
 {
     if (!strpbrk(s, ",\"\r\n")) {
         cs__buf_puts(out, s);
@@ -61,15 +60,15 @@ int cs__report_csv(cs__buf *out, const cs__report *rep)
                 grid_coords(r, ci, c.train_size, &noise, &kept);
                 for (int t = 0; t < k; ++t)
                     for (int p = 0; p < k; ++p) {
-                        csv_field(out, cs_results_model_name(r, mi));
+                        cs__report_csv_field(out, cs_results_model_name(r, mi));
                         cs__buf_putc(out, ',');
-                        csv_field(out, cs_results_condition_name(r, ci));
+                        cs__report_csv_field(out, cs_results_condition_name(r, ci));
                         cs__buf_putc(out, ',');
                         cs__buf_double(out, cs_results_condition_level(r, ci));
                         cs__buf_printf(out, ",%d,", ri);
-                        csv_field(out, rep->class_names[t]);
+                        cs__report_csv_field(out, rep->class_names[t]);
                         cs__buf_putc(out, ',');
-                        csv_field(out, rep->class_names[p]);
+                        cs__report_csv_field(out, rep->class_names[p]);
                         cs__buf_printf(out, ",%.0f,", cs_confusion_count(c.confusion, t, p));
                         cs__buf_double(out, noise);
                         cs__buf_putc(out, ',');
