@@ -541,7 +541,7 @@ START_TEST(store_records_grid_points_and_their_volumes)
 }
 END_TEST
 
-START_TEST(edited_grid_cells_are_refused)
+START_TEST(edited_grid_stores_are_refused)
 {
     const char *dir = main_store; /* restored below */
     char rel[512];
@@ -575,6 +575,28 @@ START_TEST(edited_grid_cells_are_refused)
     cs_test_write(cell, orig, n, 0);
     cs_assert_ok(cs_results_open(&r, dir));
     cs_results_destroy(r);
+    r = NULL;
+    /* A study.json of format 4 (its checksum made right) cannot hold grid conditions. */
+    char *cfg = cs_test_path(dir, "study.json");
+    size_t cn = 0;
+    char *ctext = (char *)cs_test_read(cfg, &cn);
+    char *v4 = strdup(ctext);
+    char *ver = strstr(v4, "\"version\": 5");
+    ck_assert_ptr_nonnull(ver);
+    ver[strlen("\"version\": ")] = '4';
+    sum = strstr(v4, ",\n  \"checksum\": \"");
+    ck_assert_ptr_nonnull(sum);
+    snprintf(hex, sizeof hex, "%08lx", crc32(crc32(0L, Z_NULL, 0), (const Bytef *)v4, (uInt)(sum + 2 - v4)));
+    memcpy(sum + strlen(",\n  \"checksum\": \""), hex, 8);
+    cs_test_write(cfg, v4, cn, 0);
+    cs_assert_fails(cs_results_open(&r, dir), CS_ERR_FORMAT,
+                    "store format version 4 has no grid conditions, but \"reduce:uniform:0.25/shuffle:0.3\" is one");
+    cs_test_write(cfg, ctext, cn, 0);
+    cs_assert_ok(cs_results_open(&r, dir));
+    cs_results_destroy(r);
+    free(v4);
+    free(ctext);
+    free(cfg);
     free(orig);
     free(cell);
 }
@@ -851,7 +873,7 @@ int main(void)
     tcase_add_test(tc, grid_conditions_are_named_and_ordered);
     tcase_add_test(tc, grid_cell_is_its_reduction_cell_with_the_noise_seed);
     tcase_add_test(tc, store_records_grid_points_and_their_volumes);
-    tcase_add_test(tc, edited_grid_cells_are_refused);
+    tcase_add_test(tc, edited_grid_stores_are_refused);
     tcase_add_test(tc, surface_is_the_average_of_the_point);
     tcase_add_test(tc, multiplier_and_share_are_those_of_the_gathered_arrays);
     tcase_add_test(tc, report_carries_the_grid);
