@@ -611,10 +611,12 @@ CS_API int cs_results_cell_trace(cs_epoch_report *out, size_t elem_size, int max
  * @brief The training records per class that a finished cell was trained on: after its
  *        perturbation.
  *
- * A perturbed cell's counts are its perturbation report's `class_counts_after`. A baseline
- * cell's file has no report: its counts are those of the unperturbed training set, which every
- * perturbed cell of the store records as `class_counts_before` (cs_results_open() checks that
- * they all agree); a store without any finished perturbed cell cannot tell them.
+ * A perturbed cell's counts are its perturbation report's `class_counts_after` (a grid cell's:
+ * its noise stage's, by label). A baseline cell's file has no report: its counts are those of
+ * the unperturbed training set, which every perturbed cell of the store records as
+ * `class_counts_before` (a grid cell in its reduction stage's report; cs_results_open() checks
+ * that they all agree); a store without any finished perturbed cell cannot tell them.
+ * cs_results_cell_volume_counts() counts the records by their true class instead.
  * @param[out] counts  @p k counts (untouched on failure).
  * @param k            The number of classes: cs_results_num_classes().
  * @param r            The results.
