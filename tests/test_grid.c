@@ -602,6 +602,49 @@ START_TEST(edited_grid_stores_are_refused)
 }
 END_TEST
 
+START_TEST(failed_grid_cells_are_kept_with_both_seeds)
+{
+    cs_study_options so = CS_STUDY_OPTIONS_INIT;
+    so.replicates = 1;
+    so.seed = 13;
+    cs_study *s = NULL;
+    cs_assert_ok(cs_study_create(&s, train_set, test_set, "tiny", &so));
+    cs_train_options to = CS_TRAIN_OPTIONS_INIT;
+    to.epochs = 1;
+    to.batch_size = 16;
+    to.lr = 1e30; /* diverges in its first epoch */
+    cs_assert_ok(cs_study_add_model(s, "wild", "lenet", 0.25, &to));
+    add_grid(s, "shuffle:0.3", "reduce:uniform:0.5");
+    ck_assert_int_eq(cs_study_num_cells(s), 4);
+    cs_study_record *rec = NULL;
+    cs_assert_ok(cs_study_train_cell(&rec, s, 3)); /* reduce:uniform:0.5/shuffle:0.3 */
+    ck_assert_int_eq(cs_study_record_failed(rec), 1);
+    size_t len = 0;
+    const char *data = cs_study_record_data(&len, rec);
+    char want[64];
+    snprintf(want, sizeof want, "\"reduction\": \"%016llx\"",
+             (unsigned long long)cs__study_seed(13, CS__STUDY_SEED_PERTURB, NULL, "reduce:uniform:0.5", 0));
+    ck_assert_ptr_nonnull(strstr(data, want));
+    char *dir = cs_test_path(root_dir, "failed");
+    cs_assert_ok(cs_study_prepare(s, dir));
+    int cell = -1;
+    double acc = 0.0;
+    cs_assert_ok(cs_study_store_record(&cell, &acc, s, dir, data, len));
+    ck_assert_int_eq(cell, 3);
+    cs_study_record_destroy(rec);
+    cs_study_destroy(s);
+    cs_results *r = NULL;
+    cs_assert_ok(cs_results_open(&r, dir));
+    ck_assert_int_eq(cs_results_cells_failed(r), 1);
+    cs_cell_failure f;
+    f.struct_size = sizeof f;
+    cs_assert_ok(cs_results_cell_failure(&f, r, 0, 3, 0));
+    ck_assert_int_eq(f.status, CS_ERR_DIVERGED);
+    cs_results_destroy(r);
+    free(dir);
+}
+END_TEST
+
 /* The class's recall in a cell, from its matrix (0 without test records). */
 static double cell_recall(const cs_results *r, int cond, int rep, int cls)
 {
@@ -874,6 +917,7 @@ int main(void)
     tcase_add_test(tc, grid_cell_is_its_reduction_cell_with_the_noise_seed);
     tcase_add_test(tc, store_records_grid_points_and_their_volumes);
     tcase_add_test(tc, edited_grid_stores_are_refused);
+    tcase_add_test(tc, failed_grid_cells_are_kept_with_both_seeds);
     tcase_add_test(tc, surface_is_the_average_of_the_point);
     tcase_add_test(tc, multiplier_and_share_are_those_of_the_gathered_arrays);
     tcase_add_test(tc, report_carries_the_grid);

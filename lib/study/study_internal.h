@@ -183,7 +183,8 @@ typedef struct cs__cell_outcome {
     size_t train_size;                 /* after the perturbation */
     const cs_perturb_report *report;   /* NULL for the baseline; a grid cell's noise stage */
     uint64_t seed_reduce;              /* a grid cell's reduction stage (0 otherwise) */
-    const cs_perturb_report *reduce_report; /* a grid cell's reduction stage; NULL otherwise */
+    const cs_perturb_report *reduce_report; /* a grid cell's reduction stage (also in a failed
+                                               cell's outcome: it marks the seed); NULL otherwise */
     int epochs;
     const cs_epoch_report *trace;      /* epochs entries */
     int k;

@@ -151,8 +151,9 @@ int cs__study_train_text(cs_study *s, int cell, cs__cell_epoch_fn on_epoch, void
         char reason[1024];
         snprintf(reason, sizeof reason, "%s", cs_last_error());
         cs__cell_outcome out = { s->hash, m->name, c->name, ri, seed_perturb, seed_init, seed_train,
-                                 m->threads, cs_dataset_size(train), NULL, 0, NULL, keeper.done, keeper.trace, k,
-                                 NULL, NAN, t1 - t0, 0.0 };
+                                 m->threads, cs_dataset_size(train), NULL,
+                                 cs__study_reduce_seed(&s->cfg, ci, ri), reduce_report, keeper.done,
+                                 keeper.trace, k, NULL, NAN, t1 - t0, 0.0 };
         rc = cs__study_failed_json(text, &out, CS_ERR_DIVERGED, keeper.done + 1, reason);
         *failed = rc == CS_OK;
         *seconds = t1 - t0;
