@@ -2,7 +2,7 @@
  * writes its report, rebuilds a report from a store, or describes a data set.
  *
  *   classsens study [--profile quick|standard|article] [--data SPEC] [--models LIST] [--noise LIST]
- *                   [--reduce LIST] [--matched] [--seeds N] [--seed S] [--epochs E|per-model]
+ *                   [--reduce LIST] [--matched] [--grid] [--seeds N] [--seed S] [--epochs E|per-model]
  *                   [--batch B] [--train-subset N] [--test-subset N] [--jobs N] [--threads T]
  *                   [--shard I/N] [--plan] [--data-per-rank] [--out DIR] [--no-report] [--quiet]
  *                   [--precision fp32|bf16] [--retry-failed] [--target T] [--no-record-scores]
@@ -55,7 +55,7 @@ typedef struct study_args {
     cs_precision precision;
     const char *noise[MAX_LISTS], *reduce[MAX_LISTS];
     int n_noise, n_reduce;
-    int matched, no_report, quiet, retry_failed, no_record_scores;
+    int matched, grid, no_report, quiet, retry_failed, no_record_scores;
     int seeds, batch, jobs, threads;
     double target;
     int crop_padding, flip;
@@ -86,6 +86,9 @@ static void study_help(void)
            "  --reduce MODE:LEVELS data reduction (fraction kept), e.g. uniform:0.4,0.1 or stratified:0.5\n"
            "                      (repeatable; 'none' for no reduction conditions)\n"
            "  --matched           add each noise condition's matched-volume control\n"
+           "  --grid              also train every --noise level on every --reduce level (uniform or\n"
+           "                      stratified): the noise x volume grid, seeds nested so that each\n"
+           "                      point's reduced set is its reduction condition's\n"
            "  --seeds N           replicates per (model, condition)\n"
            "  --seed S            the study seed every random stream derives from (default 0)\n"
            "  --epochs E          epochs of every model without @epochs; 'per-model' (default) keeps\n"
@@ -162,11 +165,11 @@ static int parse_study_args(study_args *a, int argc, char **argv)
         { "train-subset", 1 }, { "test-subset", 1 }, { "jobs", 1 }, { "out", 1 }, { "no-report", 0 },
         { "quiet", 0 }, { "lr", 1 }, { "threads", 1 }, { "shard", 1 }, { "plan", 0 }, { "data-per-rank", 0 },
         { "augment", 1 }, { "precision", 1 }, { "retry-failed", 0 }, { "target", 1 },
-        { "no-record-scores", 0 },
+        { "no-record-scores", 0 }, { "grid", 0 },
     };
     enum { O_PROFILE, O_DATA, O_MODELS, O_NOISE, O_REDUCE, O_MATCHED, O_SEEDS, O_SEED, O_EPOCHS, O_BATCH,
            O_TRAIN_SUBSET, O_TEST_SUBSET, O_JOBS, O_OUT, O_NO_REPORT, O_QUIET, O_LR, O_THREADS, O_SHARD, O_PLAN,
-           O_DATA_PER_RANK, O_AUGMENT, O_PRECISION, O_RETRY_FAILED, O_TARGET, O_NO_RECORD_SCORES };
+           O_DATA_PER_RANK, O_AUGMENT, O_PRECISION, O_RETRY_FAILED, O_TARGET, O_NO_RECORD_SCORES, O_GRID };
     memset(a, 0, sizeof *a);
     a->target = 0.9;
     a->prof = &CLI_PROFILES[0];
@@ -200,6 +203,7 @@ static int parse_study_args(study_args *a, int argc, char **argv)
             break;
         }
         case O_MATCHED: a->matched = 1; break;
+        case O_GRID: a->grid = 1; break;
         case O_SEEDS: rc = cli_parse_int("--seeds", v, 1, &a->seeds); a->have_seeds = 1; break;
         case O_SEED: rc = cli_parse_u64("--seed", v, &a->seed); break;
         case O_EPOCHS:
@@ -360,6 +364,22 @@ static int make_plan(study_plan *pl, const study_args *a)
             noise += cli_is_noise(cs_perturb_spec_kind(pl->conds[i]));
         if (noise == 0)
             rc = cli_usage_error("--matched needs at least one --noise condition");
+    }
+    if (rc == 0 && a->grid) {
+        int noise = 0, reduce = 0;
+        for (int i = 0; i < pl->n_conds && rc == 0; i++) {
+            cs_perturb_kind k = cs_perturb_spec_kind(pl->conds[i]);
+            noise += cli_is_noise(k);
+            reduce += cli_is_reduction(k);
+            if (k == CS_REDUCE_TARGETED) {
+                char spec[256] = "?";
+                cs_perturb_spec_format(spec, sizeof spec, NULL, pl->conds[i]);
+                rc = cli_usage_error("--grid: %s: the grid's reductions must be uniform or stratified (a targeted "
+                                     "reduction keeps the other classes whole)", spec);
+            }
+        }
+        if (rc == 0 && (noise == 0 || reduce == 0))
+            rc = cli_usage_error("--grid needs at least one --noise and one --reduce level");
     }
     if (rc != 0)
         plan_free(pl);
@@ -534,6 +554,20 @@ static int build_study(cs_study **out, const study_plan *pl, const study_args *a
             cs_perturb_spec_format(spec, sizeof spec, NULL, pl->conds[i]);
             *rc = cli_usage_error("condition %s: %s: %s", spec, cs_status_str(status), cs_last_error());
             return status;
+        }
+    }
+    /* The grid's interior: its edges are the conditions above (noise 0, kept 1). */
+    for (int i = 0; a->grid && i < pl->n_conds; i++) {
+        if (!cli_is_noise(cs_perturb_spec_kind(pl->conds[i])))
+            continue;
+        for (int j = 0; j < pl->n_conds; j++) {
+            if (!cli_is_reduction(cs_perturb_spec_kind(pl->conds[j])))
+                continue;
+            status = cs_study_add_grid(*out, pl->conds[i], pl->conds[j]);
+            if (status != CS_OK) {
+                *rc = cli_usage_error("--grid: %s: %s", cs_status_str(status), cs_last_error());
+                return status;
+            }
         }
     }
     if (!a->quiet && mpi_rank <= 0) {

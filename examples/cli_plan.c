@@ -496,9 +496,18 @@ int cli_plan_write(FILE *f, const cs_study *s, const double *secs, int n)
     /* Cells in the runner's order: what starts first is listed first. */
     double total = 0.0, cpu = 0.0, gflop = 0.0;
     int longest = order[0], max_threads = 1;
+    /* The condition column as wide as its longest name (a grid point's names two conditions). */
+    int cond_width = 20;
+    for (int k = 0; k < n; k++) {
+        cs_study_cell_info info;
+        if ((rc = cli_cell_info(&info, s, order[k])) != 0)
+            goto cleanup;
+        if ((int)strlen(info.condition) > cond_width)
+            cond_width = (int)strlen(info.condition);
+    }
     fprintf(f, "Cells in the runner's order (cs_study_schedule: most estimated GFLOP first, ties by index)\n");
-    fprintf(f, "  %5s %5s  %-20s %-20s %3s %7s %6s %11s  %s\n", "order", "cell", "model", "condition", "rep",
-            "threads", "epochs", "GFLOP", "estimated");
+    fprintf(f, "  %5s %5s  %-20s %-*s %3s %7s %6s %11s  %s\n", "order", "cell", "model", cond_width, "condition",
+            "rep", "threads", "epochs", "GFLOP", "estimated");
     for (int k = 0; k < n; k++) {
         const int cell = order[k];
         cs_study_cell_info info;
@@ -506,8 +515,8 @@ int cli_plan_write(FILE *f, const cs_study *s, const double *secs, int n)
             goto cleanup;
         char d[32];
         cli_format_duration(d, sizeof d, secs[cell]);
-        fprintf(f, "  %5d %5d  %-20s %-20s %3d %7d %6d %11.4g  %s\n", k + 1, cell, info.model, info.condition,
-                info.replicate, info.threads, info.epochs, info.gflop, d);
+        fprintf(f, "  %5d %5d  %-20s %-*s %3d %7d %6d %11.4g  %s\n", k + 1, cell, info.model, cond_width,
+                info.condition, info.replicate, info.threads, info.epochs, info.gflop, d);
         in_order[k] = secs[cell];
         total += secs[cell];
         cpu += secs[cell] * info.threads;

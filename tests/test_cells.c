@@ -373,7 +373,7 @@ START_TEST(bad_records_are_refused_with_their_reason)
     free(edited);
     /* Another store format version, an edited accuracy (the checksum), a NUL byte. */
     char *v2 = strdup(bytes);
-    char *ver = strstr(v2, "\"version\": 4");
+    char *ver = strstr(v2, "\"version\": 5");
     ck_assert_ptr_nonnull(ver);
     ver[11] = '2';
     ck_assert_int_eq(cs_study_store_record(NULL, NULL, s, dir, v2, len), CS_ERR_FORMAT);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
 #include <classsens.h>
 
@@ -486,7 +487,7 @@ START_TEST(report_writes_every_output)
     char *csv_path = cs_test_path(out, "results.csv");
     size_t n = 0;
     char *csv = (char *)cs_test_read(csv_path, &n);
-    ck_assert(strncmp(csv, "model,condition,level,replicate,true,pred,count\n", 48) == 0);
+    ck_assert(strncmp(csv, "model,condition,level,replicate,true,pred,count,noise,kept\n", 59) == 0);
     int lines = 0;
     for (size_t i = 0; i < n; i++)
         lines += csv[i] == '\n';
@@ -691,20 +692,28 @@ START_TEST(bad_arguments_are_refused)
 }
 END_TEST
 
-/* Write `text` (n bytes, a store file) to path as a file of an older format: its "version": 4
- * made `version` (one digit) and, as before format 4, no checksum member. Returns the edited
- * copy (NUL-terminated, for the caller to edit further and free). */
+/* Write `text` (n bytes, a store file) to path as a file of an older format: its "version": 5
+ * made `version` (one digit) and, as before format 4, no checksum member (format 4: its checksum
+ * recomputed, the CRC-32 of every byte before the member's line). Returns the edited copy
+ * (NUL-terminated, for the caller to edit further and free). */
 static char *as_version(const char *path, const uint8_t *text, size_t n, char version)
 {
     char *edit = malloc(n + 1);
     ck_assert_ptr_nonnull(edit);
     memcpy(edit, text, n);
     edit[n] = '\0';
-    char *ver = strstr(edit, "\"version\": 4");
+    char *ver = strstr(edit, "\"version\": 5");
     ck_assert_ptr_nonnull(ver);
     ver[strlen("\"version\": ")] = version;
     char *sum = strstr(edit, ",\n  \"checksum\": \"");
     ck_assert_ptr_nonnull(sum);
+    if (version == '4') {
+        char hex[9];
+        snprintf(hex, sizeof hex, "%08lx", crc32(crc32(0L, Z_NULL, 0), (const Bytef *)edit, (uInt)(sum + 2 - edit)));
+        memcpy(sum + strlen(",\n  \"checksum\": \""), hex, 8);
+        cs_test_write(path, edit, strlen(edit), 0);
+        return edit;
+    }
     const size_t cut = strlen(",\n  \"checksum\": \"12345678\"");
     memmove(sum, sum + cut, strlen(sum + cut) + 1);
     cs_test_write(path, edit, strlen(edit), 0);
@@ -786,14 +795,15 @@ START_TEST(damaged_stores_are_refused)
     /* Stores of versions 1 and 2 (cells trained before the data-parallel executor, or before
      * the Winograd convolutions, whose numbers differ in the last bits) are read, but never
      * resumed: that would mix two numerics. Their cells carry the old version too. Version 3
-     * (no checksums) likewise: its cells are read with every derived value checked. */
+     * (no checksums) likewise: its cells are read with every derived value checked. Version 4
+     * (before grid conditions) is read and not resumed either. */
     char *cfg = cs_test_path(dir, "study.json");
     uint8_t *ctext = cs_test_read(cfg, &n);
     size_t cn = 0;
     uint8_t *ctext2 = cs_test_read(cell, &cn);
     char *edit = NULL;
     char *cells_dir = cs_test_path(dir, "cells");
-    for (char v = '1'; v <= '3'; v++) {
+    for (char v = '1'; v <= '4'; v++) {
         free(edit);
         edit = as_version(cfg, ctext, n, v);
         all_cells_as_version(cells_dir, v);
@@ -801,8 +811,10 @@ START_TEST(damaged_stores_are_refused)
         cs_results_destroy(r);
         r = NULL;
         s = make_study(1, 1, NULL);
-        cs_assert_fails(cs_study_run(s, dir), CS_ERR_FORMAT, "resumes version 4 only");
-        ck_assert_ptr_nonnull(strstr(cs_last_error(), v == '3' ? "no checksums" : "other numerics"));
+        cs_assert_fails(cs_study_run(s, dir), CS_ERR_FORMAT, "resumes version 5 only");
+        ck_assert_ptr_nonnull(strstr(cs_last_error(), v == '4'   ? "predates grid conditions"
+                                                      : v == '3' ? "no checksums"
+                                                                 : "other numerics"));
         cs_study_destroy(s);
         /* A legacy cell is still checked in full: an accuracy that disagrees with its matrix. */
         if (v == '3') {

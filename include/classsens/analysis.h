@@ -412,6 +412,89 @@ CS_API int cs_learning_curve_predict(double *value, double *lo, double *hi,
 CS_API int cs_learning_curve_needed(double *count, double *lo, double *hi, size_t *unreachable,
                                     const cs_learning_curve *lc, double target);
 
+/**
+ * @brief How many times its full training count a class needs at a noise level to match its
+ *        clean accuracy at full data: n* / n_full, with a joint bootstrap interval.
+ *
+ * The noisy row's learning curve acc_p(n) = a_p − b_p·n^(−c_p) is fitted by
+ * cs_learning_curve_fit() to (counts, acc); the target is the mean t = (1/S) Σ_s target_s of
+ * the clean accuracies at full data, and n* = (b_p / (a_p − t))^(1/c_p)
+ * (cs_learning_curve_needed()). The interval is a percentile bootstrap over the S seeds that
+ * resamples the target with the curve: resample j draws the same seed indices for both (the
+ * row and the target of seed s come from cells that share seed s), so the target's own spread
+ * enters the interval. A resample whose refitted asymptote is at or below its target counts
+ * in @p unreachable and enters as +∞, as in cs_learning_curve_needed().
+ * docs/analysis.md, "Noise × volume", gives every formula.
+ * @param[out] multiplier  n* / @p full (or NULL); 0 when the row's curve is flat (b_p = 0).
+ * @param[out] lo          Lower bound (or NULL); NaN with one seed.
+ * @param[out] hi          Upper bound (or NULL), possibly +∞; NaN with one seed.
+ * @param[out] unreachable Resamples that cannot reach their target (or NULL).
+ * @param counts           L training counts of the class on the noisy row, increasing.
+ * @param levels           L.
+ * @param acc              L×S accuracies on the row, acc[l·S + s].
+ * @param seeds            S.
+ * @param target           S clean accuracies at full data, paired with the columns of @p acc.
+ * @param full             The class's full training count n_full, > 0.
+ * @param opts             Options of the fit, or NULL for ::CS_LEARNING_CURVE_OPTIONS_INIT.
+ * @return ::CS_OK; the errors of cs_learning_curve_fit(); ::CS_ERR_INVALID_ARGUMENT (@p target
+ *         NULL or an entry outside [0, 1], @p full not finite and positive); ::CS_ERR_STATE when
+ *         the fit is refused (fewer than 3 levels, a poor fit: cs_learning_curve_check()'s
+ *         message); ::CS_ERR_OUT_OF_RANGE when t is at or above a_p: no amount of data at this
+ *         noise level reaches the clean accuracy. Nothing is written on failure.
+ */
+CS_API int cs_noise_multiplier(double *multiplier, double *lo, double *hi, size_t *unreachable,
+                               const double *counts, int levels, const double *acc, int seeds,
+                               const double *target, double full,
+                               const cs_learning_curve_options *opts);
+
+/** @brief Options of cs_volume_share(). Initialise with ::CS_VOLUME_SHARE_OPTIONS_INIT. */
+typedef struct cs_volume_share_options {
+    size_t struct_size;       /**< sizeof(cs_volume_share_options). */
+    double confidence;        /**< Coverage of the percentile interval, in (0, 1); default 0.95. */
+    int bootstrap_resamples;  /**< B, the resamples of the seeds, >= 100; default 1000. */
+    uint64_t seed;            /**< Seed of the bootstrap resampling; default 0. */
+    double min_damage;        /**< The share is undefined when the noise lowers the accuracy by
+                                   less than this (in [0, 1]; default 0.01, one point). */
+} cs_volume_share_options;
+
+/** @brief Defaults: 1000 resamples, 95 % percentile interval, seed 0, damage at least 0.01. */
+#define CS_VOLUME_SHARE_OPTIONS_INIT { sizeof(cs_volume_share_options), 0.95, 1000, 0u, 0.01 }
+
+/**
+ * @brief Fill @p opts with exactly what ::CS_VOLUME_SHARE_OPTIONS_INIT gives (for bindings).
+ * @param[out] opts The options to initialise.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT when @p opts is NULL.
+ */
+CS_API int cs_volume_share_options_init(cs_volume_share_options *opts);
+
+/**
+ * @brief The share of label noise's damage that its lost volume explains.
+ *
+ * With the seed means C, M and N of the clean, matched-control and noisy accuracies,
+ * share = (C − M) / (C − N): the part of the drop C − N that the matched control, which
+ * removes as many records as the noise corrupted, reproduces without any wrong label. 1: the
+ * noise hurts only as lost data; 0: lost data does not matter; below 0 or above 1 happen (the
+ * control did better than clean, or worse than the noise). The interval is a paired percentile
+ * bootstrap: resample j draws S seed indices and recomputes the share from the three columns
+ * at those indices; resamples whose drop is below min_damage are left out, and the interval is
+ * NaN when more than 1 − confidence of them are.
+ * @param[out] share  The share (or NULL); NaN on ::CS_ERR_STATE.
+ * @param[out] lo     Lower bound (or NULL); NaN with one seed or on ::CS_ERR_STATE.
+ * @param[out] hi     Upper bound (or NULL).
+ * @param clean       S clean accuracies.
+ * @param matched     S accuracies of the matched control, paired by seed.
+ * @param noisy       S accuracies under the noise, paired by seed.
+ * @param seeds       S, >= 1.
+ * @param opts        Options, or NULL for ::CS_VOLUME_SHARE_OPTIONS_INIT.
+ * @return ::CS_OK; ::CS_ERR_STATE when the share is undefined: C − N is below min_damage (the
+ *         noise did not lower the accuracy; the message gives C and N), and then the three
+ *         outputs are NaN; ::CS_ERR_INVALID_ARGUMENT (NULL arrays, S < 1, an accuracy NaN or
+ *         outside [0, 1], bad options); ::CS_ERR_UNSUPPORTED (a newer options struct);
+ *         ::CS_ERR_OUT_OF_MEMORY.
+ */
+CS_API int cs_volume_share(double *share, double *lo, double *hi, const double *clean,
+                           const double *matched, const double *noisy, int seeds,
+                           const cs_volume_share_options *opts);
 /* ---- Record-level sensitivity: which training records expose wrong labels ------------------ */
 
 /**

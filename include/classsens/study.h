@@ -214,6 +214,31 @@ CS_API int cs_study_add_model(cs_study *s, const char *name, const char *arch, d
  */
 CS_API int cs_study_add_condition(cs_study *s, const cs_perturb_spec *spec);
 
+/**
+ * @brief Add a point of the noise × volume grid: label noise applied to a data reduction.
+ *
+ * The condition is named "<reduction>/<noise>" (each by cs_perturb_spec_format(), e.g.
+ * "reduce:uniform:0.5/shuffle:0.2"). Its two sides are conditions of the study too: each is
+ * added with cs_study_add_condition() unless the study already has it (with
+ * ::cs_study_options.matched_controls, the noise's matched control comes with it), since the
+ * grid's edges are those conditions: noise 0 is the reduction, kept 1 is the noise.
+ *
+ * Seeds are nested: in replicate r the cell's reduced set is the reduction condition's
+ * training set of replicate r (the same records, drawn with the same seed), and the noise is
+ * applied to it with the noise condition's seed of replicate r. Every point of the grid is
+ * thus comparable with its row and its column.
+ * @param s       The study.
+ * @param noise   A label-noise perturbation (::CS_NOISE_SHUFFLE, ::CS_NOISE_SYMMETRIC, ::CS_NOISE_PAIRFLIP,
+ *                ::CS_NOISE_MATRIX or ::CS_NOISE_TARGETED).
+ * @param reduce  A uniform or stratified reduction (::CS_REDUCE_UNIFORM,
+ *                ::CS_REDUCE_STRATIFIED).
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL, @p noise not a noise, @p reduce not a
+ *         uniform or stratified reduction, the point already in the study: the message says
+ *         which); the errors of cs_study_add_condition() for either side; ::CS_ERR_STATE after
+ *         the study has run; ::CS_ERR_OUT_OF_MEMORY.
+ */
+CS_API int cs_study_add_grid(cs_study *s, const cs_perturb_spec *noise, const cs_perturb_spec *reduce);
+
 /** @brief Number of cells: models × conditions (baseline and controls included) × replicates. @param s The study. @return The count (0 before the first model); -1 for NULL. */
 CS_API int cs_study_num_cells(const cs_study *s);
 
@@ -465,8 +490,11 @@ typedef enum cs_condition_family {
     CS_CONDITION_BASELINE = 0,  /**< The clean training set. */
     CS_CONDITION_NOISE = 1,     /**< Label noise; its level is the noise rate. */
     CS_CONDITION_REDUCTION = 2, /**< Data reduction; its level is the fraction kept. */
-    CS_CONDITION_CONTROL = 3    /**< Matched-volume control of a noise condition; its level is
+    CS_CONDITION_CONTROL = 3,   /**< Matched-volume control of a noise condition; its level is
                                      the noise condition's rate. */
+    CS_CONDITION_GRID = 4       /**< Label noise applied to a data reduction (cs_study_add_grid());
+                                     its level is the noise rate; cs_results_condition_grid()
+                                     names its noise and reduction conditions. */
 } cs_condition_family;
 
 /** @brief One finished cell as read from the store. Set its struct_size before the call. */
@@ -597,10 +625,12 @@ CS_API int cs_results_cell_trace(cs_epoch_report *out, size_t elem_size, int max
  * @brief The training records per class that a finished cell was trained on: after its
  *        perturbation.
  *
- * A perturbed cell's counts are its perturbation report's `class_counts_after`. A baseline
- * cell's file has no report: its counts are those of the unperturbed training set, which every
- * perturbed cell of the store records as `class_counts_before` (cs_results_open() checks that
- * they all agree); a store without any finished perturbed cell cannot tell them.
+ * A perturbed cell's counts are its perturbation report's `class_counts_after` (a grid cell's:
+ * its noise stage's, by label). A baseline cell's file has no report: its counts are those of
+ * the unperturbed training set, which every perturbed cell of the store records as
+ * `class_counts_before` (a grid cell in its reduction stage's report; cs_results_open() checks
+ * that they all agree); a store without any finished perturbed cell cannot tell them.
+ * cs_results_cell_volume_counts() counts the records by their true class instead.
  * @param[out] counts  @p k counts (untouched on failure).
  * @param k            The number of classes: cs_results_num_classes().
  * @param r            The results.
@@ -650,6 +680,129 @@ CS_API int cs_results_cell_class_counts(size_t *counts, int k, const cs_results 
  */
 CS_API int cs_results_learning_curve(cs_learning_curve **out, const cs_results *r, int model, int cls,
                                      const cs_learning_curve_options *opts);
+
+/**
+ * @brief The two conditions a ::CS_CONDITION_GRID condition combines.
+ * @param[out] noise   Index of its noise condition (or NULL).
+ * @param[out] reduce  Index of its reduction condition (or NULL).
+ * @param r            The results.
+ * @param j            Condition index.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (@p r NULL, or condition @p j is not a grid
+ *         point: the message names its family); ::CS_ERR_OUT_OF_RANGE (bad index). Nothing is
+ *         written on failure.
+ */
+CS_API int cs_results_condition_grid(int *noise, int *reduce, const cs_results *r, int j);
+
+/**
+ * @brief The condition at a point of the noise × volume grid.
+ *
+ * (0, 0) is the baseline, (noise, 0) the noise condition, (0, reduce) the reduction and
+ * (noise, reduce) the ::CS_CONDITION_GRID condition that combines them.
+ * @param[out] cond  The condition's index (untouched on failure).
+ * @param r          The results.
+ * @param noise      0 (no noise) or the index of a ::CS_CONDITION_NOISE condition.
+ * @param reduce     0 (all data) or the index of a ::CS_CONDITION_REDUCTION condition.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (@p r or @p cond NULL, an index of another
+ *         family); ::CS_ERR_OUT_OF_RANGE; ::CS_ERR_NOT_FOUND (the study has no grid point of
+ *         those two conditions).
+ */
+CS_API int cs_results_grid_cell(int *cond, const cs_results *r, int noise, int reduce);
+
+/**
+ * @brief The training records per class of a finished cell before any label noise: the
+ *        volume of each class's data.
+ *
+ * A reduction's or a control's counts after it; a noise cell's before it (the study's training
+ * set); a grid cell's after its reduction stage; the baseline's those of the training set.
+ * Label noise moves labels, not records: these are the records drawn, counted by their true
+ * class, where cs_results_cell_class_counts() counts what the cell was trained on by label.
+ * @param[out] counts  @p k counts (untouched on failure).
+ * @param k            cs_results_num_classes().
+ * @param r            The results.
+ * @param model        Model index.
+ * @param condition    Condition index.
+ * @param replicate    Replicate index.
+ * @return The errors of cs_results_cell_class_counts(), in the same cases.
+ */
+CS_API int cs_results_cell_volume_counts(size_t *counts, int k, const cs_results *r, int model, int condition,
+                                         int replicate);
+
+/**
+ * @brief One point of a model's accuracy surface over the noise × volume grid: every class's
+ *        accuracy over the finished replicates, with its interval, and its training volume.
+ *
+ * The replicates' confusion matrices at the point are averaged by cs_confusion_average() and
+ * the class accuracies read with cs_confusion_stats_class_accuracy(), exactly as the report's
+ * tables do for any condition. @p volume gets the mean over the same replicates of
+ * cs_results_cell_volume_counts().
+ * @param[out] mean    @p k mean class accuracies (or NULL).
+ * @param[out] lo      @p k lower bounds (or NULL); NaN with one replicate.
+ * @param[out] hi      @p k upper bounds (or NULL).
+ * @param[out] volume  @p k mean training records per class (or NULL).
+ * @param[out] used    The finished replicates averaged (or NULL).
+ * @param k            cs_results_num_classes().
+ * @param r            The results.
+ * @param model        Model index.
+ * @param noise        As for cs_results_grid_cell().
+ * @param reduce       As for cs_results_grid_cell().
+ * @param opts         Options of the average, or NULL for ::CS_AVERAGE_OPTIONS_INIT.
+ * @return ::CS_OK; the errors of cs_results_grid_cell(); ::CS_ERR_SIZE_MISMATCH (@p k);
+ *         ::CS_ERR_NOT_FOUND (no replicate of the point is finished); ::CS_ERR_STATE (volumes
+ *         unknown: see cs_results_cell_class_counts()); the errors of cs_confusion_average().
+ */
+CS_API int cs_results_grid_surface(double *mean, double *lo, double *hi, double *volume, int *used, int k,
+                                   const cs_results *r, int model, int noise, int reduce,
+                                   const cs_average_options *opts);
+
+/**
+ * @brief How much more data one class needs at a noise level to reach its clean accuracy:
+ *        cs_noise_multiplier() on a row of the grid.
+ *
+ * The row of noise condition @p noise: the noise condition itself (kept 1) and every grid
+ * point (noise, reduction); at each the class's volume (cs_results_cell_volume_counts()) and
+ * its recall per replicate. The target is the baseline's recall per replicate, the full count
+ * the baseline's volume of the class. Only the replicates finished at every point of the row
+ * and at the baseline are used, paired (replicate r of every point shares its seeds). Points
+ * of equal mean volume are merged as cs_results_learning_curve() merges levels.
+ * @param[out] multiplier  n* / n_full (or NULL).
+ * @param[out] lo          Lower bound (or NULL).
+ * @param[out] hi          Upper bound (or NULL), possibly +∞.
+ * @param r                The results.
+ * @param model            Model index.
+ * @param cls              Class index.
+ * @param noise            Index of a ::CS_CONDITION_NOISE condition.
+ * @param opts             Options of the fit, or NULL for ::CS_LEARNING_CURVE_OPTIONS_INIT.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL @p r, @p noise not a noise condition);
+ *         ::CS_ERR_OUT_OF_RANGE (@p model, @p cls, @p noise outside the store; or the target
+ *         at or above the row's asymptote); ::CS_ERR_NOT_FOUND (no replicate finished at every
+ *         point, naming the first missing cell); ::CS_ERR_STATE (fewer than 3 points, a poor
+ *         fit, or a point without a record of the class); the other errors of
+ *         cs_noise_multiplier(). Every refusal's message says why.
+ */
+CS_API int cs_results_noise_multiplier(double *multiplier, double *lo, double *hi, const cs_results *r, int model,
+                                       int cls, int noise, const cs_learning_curve_options *opts);
+
+/**
+ * @brief The share of a noise condition's damage to one class that its lost volume explains:
+ *        cs_volume_share() of the baseline, the noise's matched control and the noise.
+ *
+ * The class's recall per replicate at the three conditions, paired by replicate; only the
+ * replicates finished at all three are used.
+ * @param[out] share  The share (or NULL); NaN when undefined (see cs_volume_share()).
+ * @param[out] lo     Lower bound (or NULL).
+ * @param[out] hi     Upper bound (or NULL).
+ * @param r           The results.
+ * @param model       Model index.
+ * @param cls         Class index.
+ * @param noise       Index of a ::CS_CONDITION_NOISE condition that has a matched control.
+ * @param opts        Options, or NULL for ::CS_VOLUME_SHARE_OPTIONS_INIT.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL @p r, @p noise not a noise condition);
+ *         ::CS_ERR_OUT_OF_RANGE; ::CS_ERR_NOT_FOUND (no matched control of @p noise, or no
+ *         replicate finished at all three); the errors of cs_volume_share(), whose
+ *         ::CS_ERR_STATE says why the share is undefined.
+ */
+CS_API int cs_results_volume_share(double *share, double *lo, double *hi, const cs_results *r, int model, int cls,
+                                   int noise, const cs_volume_share_options *opts);
 
 /** @brief Finished cells in the store. @param r The results. @return The count (>= 0); -1 when @p r is NULL. */
 CS_API int cs_results_cells_finished(const cs_results *r);

@@ -556,3 +556,75 @@ int cs_learning_curve_needed(double *count, double *lo, double *hi, size_t *unre
         *unreachable = missed;
     return CS_OK;
 }
+
+/* ---- noise x volume: the data multiplier of a noisy row --------------------------------------- */
+
+int cs_noise_multiplier(double *multiplier, double *lo, double *hi, size_t *unreachable, const double *counts,
+                        int levels, const double *acc, int seeds, const double *target, double full,
+                        const cs_learning_curve_options *opts)
+{
+    static const char fn[] = "cs_noise_multiplier";
+    if (!target)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: target is NULL", fn);
+    if (!(isfinite(full) && full > 0.0))
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: full is %g, expected a finite count > 0", fn, full);
+    for (int s = 0; s < seeds; s++)
+        if (!(target[s] >= 0.0 && target[s] <= 1.0))
+            return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: target[%d] is %g, expected an accuracy in [0, 1]", fn, s,
+                             target[s]);
+    cs_learning_curve *lc = NULL;
+    int status = cs_learning_curve_fit(&lc, counts, levels, acc, seeds, opts);
+    if (status != CS_OK)
+        return status;
+    status = refuse(lc, fn);
+    double t = 0.0;
+    for (int s = 0; s < seeds; s++)
+        t += target[s];
+    t /= seeds;
+    if (status == CS_OK && !(t < lc->a))
+        status = cs__error(CS_ERR_OUT_OF_RANGE,
+                           "%s: the clean accuracy %.6g is at or above the noisy curve's asymptote a = %.6g: no "
+                           "amount of data at this noise level reaches it", fn, t, lc->a);
+    double l = NAN, h = NAN, *work = NULL;
+    size_t *idx = NULL, missed = 0;
+    if (status == CS_OK && lc->replicates) {
+        work = malloc(lc->replicates * sizeof *work);
+        idx = malloc((size_t)seeds * sizeof *idx);
+        if (!work || !idx)
+            status = cs__error_oom("noise multiplier", lc->replicates * sizeof *work + (size_t)seeds * sizeof *idx);
+    }
+    if (status == CS_OK && lc->replicates) {
+        /* The fit's own stream, replayed: resample j's target is drawn from the seed indices
+         * that refit j was drawn from. */
+        const size_t ns = (size_t)seeds;
+        cs__rng rng;
+        cs__rng_init(&rng, lc->opts.seed, PURPOSE_BOOT_CURVE);
+        for (size_t j = 0; j < lc->replicates; j++) {
+            double tj = 0.0;
+            for (size_t s = 0; s < ns; s++)
+                idx[s] = (size_t)cs__rng_below(&rng, ns);
+            for (size_t s = 0; s < ns; s++)
+                tj += target[idx[s]];
+            tj /= (double)ns;
+            const double *r = lc->rep + 3 * j;
+            if (!(tj < r[0]))
+                missed++;
+            work[j] = needed(r[0], r[1], r[2], tj, lc->n_ref) / full;
+        }
+        percentiles(work, lc->replicates, lc->opts.confidence, &l, &h);
+    }
+    if (status == CS_OK) {
+        if (multiplier)
+            *multiplier = needed(lc->a, lc->bs, lc->c, t, lc->n_ref) / full;
+        if (lo)
+            *lo = l;
+        if (hi)
+            *hi = h;
+        if (unreachable)
+            *unreachable = missed;
+    }
+    free(work);
+    free(idx);
+    cs_learning_curve_destroy(lc);
+    return status;
+}

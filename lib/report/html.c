@@ -106,6 +106,8 @@ static void level_text(char *dst, size_t cap, const cs__report *rep, int ci)
         cs__num_snprintf(dst, cap, "%g %% label noise", 100.0 * lv);
     else if (f == CS_CONDITION_REDUCTION)
         cs__num_snprintf(dst, cap, "%g %% of the training data kept", 100.0 * lv);
+    else if (f == CS_CONDITION_GRID)
+        cs__num_snprintf(dst, cap, "%g %% label noise on a reduced training set", 100.0 * lv);
     else
         cs__num_snprintf(dst, cap, "matched-volume control of %g %% noise", 100.0 * lv);
 }
@@ -427,7 +429,7 @@ static void conditions_section(page *pg)
             cs__buf_puts(o, "</td><td class=\"num\">");
             cs_condition_family f = CS_CONDITION_BASELINE;
             (void)cs_results_condition_family(&f, rep->r, ci);
-            if (f == CS_CONDITION_NOISE)
+            if (f == CS_CONDITION_NOISE || f == CS_CONDITION_GRID)
                 cs__report_pct(o, c->flip_rate, 1);
             else
                 cs__buf_puts(o, "–");
@@ -824,6 +826,7 @@ int cs__report_html(cs__buf *out, const cs__report *rep, const char *fig_dir)
     if (pg.status == CS_OK)
         pg.status = cs__report_html_data(out, rep, fig_dir);
     if (pg.status == CS_OK) {
+        cs__report_html_grid(out, rep);
         directional_section(&pg);
         merge_section(&pg);
         agreement_section(&pg);

@@ -379,6 +379,8 @@ int cs__report_prepare(cs__report *rep, const cs_results *r, const cs_report_opt
         rc = find_outliers(rep);
     if (rc == CS_OK)
         rc = prepare_curves(rep);
+    if (rc == CS_OK)
+        rc = cs__report_prepare_grid(rep);
     for (int ci = 1; ci < rep->n_conds; ++ci) {
         double lv = cs_results_condition_level(r, ci);
         cs_condition_family f = CS_CONDITION_BASELINE;
@@ -395,6 +397,7 @@ int cs__report_prepare(cs__report *rep, const cs_results *r, const cs_report_opt
 
 void cs__report_free(cs__report *rep)
 {
+    cs__report_free_grid(rep);
     if (rep->cells) {
         for (size_t i = 0; i < (size_t)rep->n_models * (size_t)rep->n_conds; ++i) {
             cs__rep_cell *c = &rep->cells[i];

@@ -7,6 +7,7 @@
 #include <classsens/report.h>
 
 #include "core/buf.h"
+#include "core/json.h"
 
 /* One (model, condition): the replicates that finished, summarised. */
 typedef struct cs__rep_cell {
@@ -68,6 +69,26 @@ typedef struct cs__rep_curve {
     size_t unreachable;          /* refits that cannot reach the target */
 } cs__rep_curve;
 
+/* One statistic of the noise x volume grid with its interval, or why there is none. */
+typedef struct cs__rep_estimate {
+    int status;                  /* CS_OK, or the refusal's status */
+    char *why;                   /* the refusal's message (owned); NULL when CS_OK */
+    double v, lo, hi;
+} cs__rep_estimate;
+
+/* The noise x volume grid (report_grid.c): its rows and columns, each (model, class, noisy row)'s
+ * data multiplier, and each (model, class, noise with a matched control)'s volume share. */
+typedef struct cs__rep_grid {
+    int n_noise, n_reduce;       /* 0 when the study has no grid condition */
+    int *noise;                  /* noise conditions with a grid point, by rate */
+    int *reduce;                 /* reductions with a grid point, by fraction kept, largest first */
+    cs__rep_estimate *mult;      /* n_models * k * n_noise, by model, class, row */
+    int n_share;
+    int *share_noise;            /* noise conditions with a matched control */
+    cs__rep_estimate *share;     /* n_models * k * n_share, by model, class, condition */
+    double *scratch;             /* 4k doubles for a point of the surface (summary.json) */
+} cs__rep_grid;
+
 /* The options of every fit: the report's confidence, otherwise CS_LEARNING_CURVE_OPTIONS_INIT. */
 void cs__report_curve_options(cs_learning_curve_options *o, const cs_report_options *opts);
 
@@ -87,6 +108,7 @@ typedef struct cs__report {
     int n_outliers;
     cs__rep_curve *curves;       /* n_models * k, by model then class */
     int n_curves_fitted;         /* entries with status CS_OK */
+    cs__rep_grid grid;
 } cs__report;
 
 /* The outlier rule in words, for the page and summary.json. */
@@ -126,6 +148,13 @@ int cs__report_html_data(cs__buf *out, const cs__report *rep, const char *fig_di
  * NULL, write it as fig_dir/<file_stem>.svg (stem made file-name safe). CS_OK or the write's error. */
 int cs__report_figure(cs__buf *out, const char *fig_dir, const cs__buf *fig, const char *file_stem,
                       const char *caption);
+
+/* The noise x volume grid (report_grid.c): computed by prepare, written into summary.json's
+ * "grid" and "volume_share" members, and as the page's section "Noise x volume". */
+int cs__report_prepare_grid(cs__report *rep);
+void cs__report_free_grid(cs__report *rep);
+void cs__report_grid_json(cs__json_writer *w, const cs__report *rep);
+void cs__report_html_grid(cs__buf *out, const cs__report *rep);
 
 /* A one-sentence reading of Kendall's W and its p-value for m models and k classes. */
 void cs__report_agreement_sentence(cs__buf *out, double w, double p, int m, const char *what);

@@ -23,11 +23,33 @@ void cs__report_csv_field(cs__buf *out, const char *s)
     cs__buf_putc(out, '"');
 }
 
+/* A condition's place on the noise x volume grid: the noise rate its cells were trained with
+ * (0 without label noise) and the fraction of the training set a reduction kept (1 without one;
+ * a matched control's realised fraction, train_size / the training set). */
+static void grid_coords(const cs_results *r, int ci, size_t train_size, double *noise, double *kept)
+{
+    cs_condition_family f = CS_CONDITION_BASELINE;
+    (void)cs_results_condition_family(&f, r, ci); /* ci is in range */
+    int n = -1, red = -1;
+    *noise = 0.0;
+    *kept = 1.0;
+    if (f == CS_CONDITION_NOISE)
+        *noise = cs_results_condition_level(r, ci);
+    else if (f == CS_CONDITION_REDUCTION)
+        *kept = cs_results_condition_level(r, ci);
+    else if (f == CS_CONDITION_CONTROL)
+        *kept = (double)train_size / (double)cs_results_train_size(r);
+    else if (f == CS_CONDITION_GRID && cs_results_condition_grid(&n, &red, r, ci) == CS_OK) {
+        *noise = cs_results_condition_level(r, n);
+        *kept = cs_results_condition_level(r, red);
+    }
+}
+
 int cs__report_csv(cs__buf *out, const cs__report *rep)
 {
     const cs_results *r = rep->r;
     const int k = rep->k;
-    cs__buf_puts(out, "model,condition,level,replicate,true,pred,count\n");
+    cs__buf_puts(out, "model,condition,level,replicate,true,pred,count,noise,kept\n");
     for (int mi = 0; mi < rep->n_models; ++mi)
         for (int ci = 0; ci < rep->n_conds; ++ci)
             for (int ri = 0; ri < rep->reps; ++ri) {
@@ -35,6 +57,8 @@ int cs__report_csv(cs__buf *out, const cs__report *rep)
                 c.struct_size = sizeof c;
                 if (cs_results_cell(&c, r, mi, ci, ri) != CS_OK)
                     continue;
+                double noise = 0.0, kept = 1.0;
+                grid_coords(r, ci, c.train_size, &noise, &kept);
                 for (int t = 0; t < k; ++t)
                     for (int p = 0; p < k; ++p) {
                         cs__report_csv_field(out, cs_results_model_name(r, mi));
@@ -46,7 +70,11 @@ int cs__report_csv(cs__buf *out, const cs__report *rep)
                         cs__report_csv_field(out, rep->class_names[t]);
                         cs__buf_putc(out, ',');
                         cs__report_csv_field(out, rep->class_names[p]);
-                        cs__buf_printf(out, ",%.0f\n", cs_confusion_count(c.confusion, t, p));
+                        cs__buf_printf(out, ",%.0f,", cs_confusion_count(c.confusion, t, p));
+                        cs__buf_double(out, noise);
+                        cs__buf_putc(out, ',');
+                        cs__buf_double(out, kept);
+                        cs__buf_putc(out, '\n');
                     }
             }
     cs_error_clear();
@@ -194,7 +222,7 @@ static void condition_json(cs__json_writer *w, const cs__report *rep, int mi, in
     }
     cs__jw_key(w, "train_records");
     cs__jw_double(w, c->train_size);
-    if (f == CS_CONDITION_NOISE) {
+    if (f == CS_CONDITION_NOISE || f == CS_CONDITION_GRID) {
         cs__jw_key(w, "flip_rate");
         cs__jw_double(w, c->flip_rate);
     }
@@ -511,6 +539,7 @@ int cs__report_summary_json(cs__buf *out, const cs__report *rep)
     }
     cs__jw_end_array(&w);
     curves_json(&w, rep);
+    cs__report_grid_json(&w, rep);
     cs__jw_end_object(&w);
     return cs__buf_status(out, "summary.json");
 }

@@ -35,6 +35,10 @@ static void identity(cs__json_writer *w, const cs__cell_outcome *cell, const cha
     cs__study_jw_hex64(w, cell->seed_init);
     cs__jw_key(w, "training");
     cs__study_jw_hex64(w, cell->seed_train);
+    if (cell->reduce_report) {
+        cs__jw_key(w, "reduction");
+        cs__study_jw_hex64(w, cell->seed_reduce);
+    }
     cs__jw_end_object(w);
     cs__jw_key(w, "threads");
     cs__jw_int(w, cell->threads);
@@ -70,6 +74,35 @@ static void size_array(cs__json_writer *w, const size_t *v, int n)
     cs__jw_end_array(w);
 }
 
+/* A perturbation report as a JSON object; tmp holds k (k + 2) sizes of scratch. */
+static void report_object(cs__json_writer *w, const cs_perturb_report *r, int k, size_t *tmp)
+{
+    cs__jw_begin_object(w);
+    cs__jw_key(w, "size_before");
+    cs__jw_uint(w, cs_perturb_report_size_before(r));
+    cs__jw_key(w, "size_after");
+    cs__jw_uint(w, cs_perturb_report_size_after(r));
+    cs__jw_key(w, "selected");
+    cs__jw_uint(w, cs_perturb_report_selected(r));
+    cs__jw_key(w, "changed");
+    cs__jw_uint(w, cs_perturb_report_changed(r));
+    cs__jw_key(w, "flip_rate");
+    cs__jw_double(w, cs_perturb_report_flip_rate(r));
+    size_t *before = tmp, *after = tmp + k, *trans = tmp + 2 * (size_t)k;
+    cs_perturb_report_class_counts(before, after, k, r);
+    cs_perturb_report_transitions(trans, k, r);
+    cs__jw_key(w, "class_counts_before");
+    size_array(w, before, k);
+    cs__jw_key(w, "class_counts_after");
+    size_array(w, after, k);
+    cs__jw_key(w, "transitions");
+    cs__jw_begin_array(w);
+    for (int i = 0; i < k; ++i)
+        size_array(w, trans + (size_t)i * (size_t)k, k);
+    cs__jw_end_array(w);
+    cs__jw_end_object(w);
+}
+
 int cs__study_cell_json(cs__buf *out, const cs__cell_outcome *cell)
 {
     const int k = cell->k;
@@ -85,34 +118,14 @@ int cs__study_cell_json(cs__buf *out, const cs__cell_outcome *cell)
     identity(&w, cell, "classsens-cell");
 
     cs__jw_key(&w, "perturbation");
-    if (cell->report) {
-        const cs_perturb_report *r = cell->report;
-        cs__jw_begin_object(&w);
-        cs__jw_key(&w, "size_before");
-        cs__jw_uint(&w, cs_perturb_report_size_before(r));
-        cs__jw_key(&w, "size_after");
-        cs__jw_uint(&w, cs_perturb_report_size_after(r));
-        cs__jw_key(&w, "selected");
-        cs__jw_uint(&w, cs_perturb_report_selected(r));
-        cs__jw_key(&w, "changed");
-        cs__jw_uint(&w, cs_perturb_report_changed(r));
-        cs__jw_key(&w, "flip_rate");
-        cs__jw_double(&w, cs_perturb_report_flip_rate(r));
-        size_t *before = tmp, *after = tmp + k, *trans = tmp + 2 * (size_t)k;
-        cs_perturb_report_class_counts(before, after, k, r);
-        cs_perturb_report_transitions(trans, k, r);
-        cs__jw_key(&w, "class_counts_before");
-        size_array(&w, before, k);
-        cs__jw_key(&w, "class_counts_after");
-        size_array(&w, after, k);
-        cs__jw_key(&w, "transitions");
-        cs__jw_begin_array(&w);
-        for (int i = 0; i < k; ++i)
-            size_array(&w, trans + (size_t)i * (size_t)k, k);
-        cs__jw_end_array(&w);
-        cs__jw_end_object(&w);
-    } else {
+    if (cell->report)
+        report_object(&w, cell->report, k, tmp);
+    else
         cs__jw_null(&w);
+    /* A grid cell's first stage, from which its noise stage starts (format 5). */
+    if (cell->report && cell->reduce_report) {
+        cs__jw_key(&w, "reduction");
+        report_object(&w, cell->reduce_report, k, tmp);
     }
 
     trace_array(&w, cell->trace, cell->epochs);
@@ -220,17 +233,28 @@ void cs__study_cell_seeds(const cs__study_config *cfg, int mi, int ci, int ri, u
     const char *model = cfg->models[mi].name;
     const cs__study_condition *c = &cfg->conds[ci];
     *perturb = c->family == CS_CONDITION_BASELINE ? 0
-               : cs__study_seed(cfg->seed, c->family == CS_CONDITION_CONTROL ? CS__STUDY_SEED_CONTROL
-                                                                             : CS__STUDY_SEED_PERTURB,
-                                NULL, c->name, ri);
+               : c->family == CS_CONDITION_GRID
+                   ? cs__study_seed(cfg->seed, CS__STUDY_SEED_PERTURB, NULL, cfg->conds[c->noise].name, ri)
+                   : cs__study_seed(cfg->seed, c->family == CS_CONDITION_CONTROL ? CS__STUDY_SEED_CONTROL
+                                                                                 : CS__STUDY_SEED_PERTURB,
+                                    NULL, c->name, ri);
     *init = cs__study_seed(cfg->seed, CS__STUDY_SEED_INIT, model, c->name, ri);
     *train = cs__study_seed(cfg->seed, CS__STUDY_SEED_TRAIN, model, c->name, ri);
+}
+
+uint64_t cs__study_reduce_seed(const cs__study_config *cfg, int ci, int ri)
+{
+    const cs__study_condition *c = &cfg->conds[ci];
+    return c->family == CS_CONDITION_GRID
+               ? cs__study_seed(cfg->seed, CS__STUDY_SEED_PERTURB, NULL, cfg->conds[c->reduce].name, ri)
+               : 0;
 }
 
 void cs__cell_data_free(cs__cell_data *d)
 {
     if (!d)
         return;
+    free(d->volume_counts);
     free(d->trace);
     free(d->counts);
     free(d->class_counts);
@@ -278,12 +302,14 @@ static int get_finite(const cs__json *obj, const char *key, double *out, const c
 
 static int check_seeds(const cs__json *root, const char *path, const cs__study_config *cfg, int mi, int ci, int ri)
 {
-    uint64_t want[3];
+    uint64_t want[4];
     cs__study_cell_seeds(cfg, mi, ci, ri, &want[0], &want[1], &want[2]);
-    static const char *const keys[3] = { "perturbation", "init", "training" };
+    want[3] = cs__study_reduce_seed(cfg, ci, ri);
+    static const char *const keys[4] = { "perturbation", "init", "training", "reduction" };
+    const int n = cfg->conds[ci].family == CS_CONDITION_GRID ? 4 : 3;
     const cs__json *seeds = NULL;
     int rc = cs__json_get_object(root, "seeds", &seeds, path);
-    for (int i = 0; rc == CS_OK && i < 3; ++i) {
+    for (int i = 0; rc == CS_OK && i < n; ++i) {
         const char *v = NULL;
         char hex[17];
         snprintf(hex, sizeof hex, "%016llx", (unsigned long long)want[i]);
@@ -372,27 +398,16 @@ static int check_trace(const cs__json *root, const char *path, int n, int of, si
     return rc;
 }
 
-/* The perturbation report against itself, the training size and the condition's family. A
- * perturbed cell's class counts before and after it go to *class_counts (2k, owned by the
- * caller); the baseline's stay NULL. */
-static int check_perturbation(const cs__json *root, const char *path, const cs__study_config *cfg, int ci,
-                              size_t train_size, size_t *changed, double *flip_rate, double **class_counts)
+/* One perturbation report (`key` of root) against itself and the sizes it must start from and end
+ * at: a noise report (noise set) keeps every record, a reduction changes no label. Its class counts
+ * before and after go to v[0..2k) (v holds k (k + 2) doubles of scratch). */
+static int check_report(const cs__json *root, const char *key, const char *path, const char *cond, size_t k,
+                        int noise, size_t want_before, size_t want_after, size_t *changed, double *flip_rate,
+                        double *v)
 {
-    const cs__study_condition *c = &cfg->conds[ci];
-    const cs__json *pert = cs__json_get(root, "perturbation");
-    *changed = 0;
-    *flip_rate = 0.0;
-    if (c->family == CS_CONDITION_BASELINE) {
-        if (!pert || cs__json_type_of(pert) != CS__JSON_NULL)
-            return cs__error(CS_ERR_FORMAT, "%s: a baseline cell's \"perturbation\" must be null", path);
-        return CS_OK;
-    }
+    const cs__json *pert = cs__json_get(root, key);
     if (cs__json_type_of(pert) != CS__JSON_OBJECT)
-        return cs__error(CS_ERR_FORMAT, "%s: member \"perturbation\" must be an object (the cell of %s)", path, c->name);
-    const size_t k = (size_t)cfg->k;
-    double *v = malloc(sizeof *v * k * (k + 2));
-    if (!v)
-        return cs__error_oom("perturbation report", sizeof *v * k * (k + 2));
+        return cs__error(CS_ERR_FORMAT, "%s: member \"%s\" must be an object (the cell of %s)", path, key, cond);
     double *before = v, *after = v + k, *trans = v + 2 * k;
     size_t size_before = 0, size_after = 0, selected = 0;
     int rc = cs__study_json_size(pert, "size_before", &size_before, path);
@@ -417,7 +432,7 @@ static int check_perturbation(const cs__json *root, const char *path, const cs__
     for (size_t i = 0; rc == CS_OK && i < k; ++i)
         rc = get_counts(cs__json_at(rows, i), NULL, trans + i * k, k, path);
     if (rc != CS_OK)
-        goto done;
+        return rc;
     double sum_before = 0, sum_after = 0, total = 0, off = 0;
     for (size_t i = 0; i < k; ++i) {
         sum_before += before[i];
@@ -429,18 +444,15 @@ static int check_perturbation(const cs__json *root, const char *path, const cs__
             off += i != j ? trans[i * k + j] : 0.0;
         }
         total += row;
-        const int noise = c->family == CS_CONDITION_NOISE;
-        if (col != after[i] || row > before[i] || (noise && row != before[i])) {
-            rc = cs__error(CS_ERR_CORRUPT, "%s: class %zu: the transition matrix holds %.0f records of it and labels "
-                           "%.0f with it, but the class counts say %.0f before and %.0f after", path, i, row, col,
-                           before[i], after[i]);
-            goto done;
-        }
+        if (col != after[i] || row > before[i] || (noise && row != before[i]))
+            return cs__error(CS_ERR_CORRUPT, "%s: %s: class %zu: the transition matrix holds %.0f records of it and "
+                             "labels %.0f with it, but the class counts say %.0f before and %.0f after", path, key, i,
+                             row, col, before[i], after[i]);
     }
     const char *bad = NULL;
-    if (size_before != cfg->train_size)
-        bad = "size_before is not the study's training size";
-    else if (size_after != train_size)
+    if (size_before != want_before)
+        bad = "size_before is not the size of the set it starts from";
+    else if (size_after != want_after)
         bad = "size_after is not the cell's train_size";
     else if (sum_before != (double)size_before || sum_after != (double)size_after || total != (double)size_after)
         bad = "the class counts or the transition matrix do not add up to size_before and size_after";
@@ -448,21 +460,69 @@ static int check_perturbation(const cs__json *root, const char *path, const cs__
         bad = "changed is not the number of records off the transition matrix's diagonal";
     else if (*flip_rate != (double)*changed / (double)size_before)
         bad = "flip_rate is not changed / size_before";
-    else if (c->family == CS_CONDITION_NOISE && (size_after != size_before || selected < *changed ||
-                                                   selected > size_before))
+    else if (noise && (size_after != size_before || selected < *changed || selected > size_before))
         bad = "a label-noise cell must keep every record and select between changed and size_before records";
-    else if (c->family != CS_CONDITION_NOISE && (*changed != 0 || selected != size_before - size_after))
+    else if (!noise && (*changed != 0 || selected != size_before - size_after))
         bad = "a reduction must change no label and select exactly the records it removed";
     if (bad)
-        rc = cs__error(CS_ERR_CORRUPT, "%s: the perturbation report disagrees with itself: %s (size_before %zu, "
-                       "size_after %zu, selected %zu, changed %zu, flip_rate %.17g; study training size %zu, "
-                       "train_size %zu)", path, bad, size_before, size_after, selected, *changed, *flip_rate,
-                       cfg->train_size, train_size);
-    if (rc == CS_OK && !(*class_counts = malloc(sizeof **class_counts * 2 * k)))
-        rc = cs__error_oom("class counts", sizeof **class_counts * 2 * k);
+        return cs__error(CS_ERR_CORRUPT, "%s: the report \"%s\" disagrees with itself: %s (size_before %zu, "
+                         "size_after %zu, selected %zu, changed %zu, flip_rate %.17g; expected size_before %zu, "
+                         "size_after %zu)", path, key, bad, size_before, size_after, selected, *changed, *flip_rate,
+                         want_before, want_after);
+    return CS_OK;
+}
+
+/* The perturbation report(s) against themselves, the training size and the condition's family. A
+ * perturbed cell's class counts before and after it go to *class_counts (2k, owned by the
+ * caller) and the records per class before any label noise to *volume (k, owned); the
+ * baseline's stay NULL. A grid cell's reduction report starts from the study's training set and
+ * ends where its noise report starts: *class_counts holds the reduction's "before" and the
+ * noise's "after". */
+static int check_perturbation(const cs__json *root, const char *path, const cs__study_config *cfg, int ci,
+                              size_t train_size, size_t *changed, double *flip_rate, double **class_counts,
+                              double **volume)
+{
+    const cs__study_condition *c = &cfg->conds[ci];
+    *changed = 0;
+    *flip_rate = 0.0;
+    if (c->family == CS_CONDITION_BASELINE) {
+        const cs__json *pert = cs__json_get(root, "perturbation");
+        if (!pert || cs__json_type_of(pert) != CS__JSON_NULL)
+            return cs__error(CS_ERR_FORMAT, "%s: a baseline cell's \"perturbation\" must be null", path);
+        return CS_OK;
+    }
+    const size_t k = (size_t)cfg->k;
+    double *v = malloc(sizeof *v * k * (k + 2) * 2);
+    if (!v)
+        return cs__error_oom("perturbation report", sizeof *v * k * (k + 2) * 2);
+    double *red = v + k * (k + 2);
+    const int grid = c->family == CS_CONDITION_GRID;
+    const int noise = c->family == CS_CONDITION_NOISE || grid;
+    size_t red_changed = 0;
+    double red_flip = 0.0;
+    int rc = CS_OK;
+    if (grid)
+        rc = check_report(root, "reduction", path, c->name, k, 0, cfg->train_size, train_size, &red_changed, &red_flip,
+                          red);
+    else if (cs__json_get(root, "reduction"))
+        rc = cs__error(CS_ERR_FORMAT, "%s: a cell of %s has a member \"reduction\"; only grid cells do", path,
+                       c->name);
     if (rc == CS_OK)
-        memcpy(*class_counts, v, sizeof *v * 2 * k);
-done:
+        rc = check_report(root, "perturbation", path, c->name, k, noise, grid ? train_size : cfg->train_size,
+                          train_size, changed, flip_rate, v);
+    for (size_t i = 0; rc == CS_OK && grid && i < k; ++i)
+        if (v[i] != red[k + i])
+            rc = cs__error(CS_ERR_CORRUPT, "%s: class %zu: the noise stage starts from %.0f records of it but the "
+                           "reduction stage kept %.0f", path, i, v[i], red[k + i]);
+    if (rc == CS_OK && (!(*class_counts = malloc(sizeof **class_counts * 2 * k)) ||
+                        !(*volume = malloc(sizeof **volume * k))))
+        rc = cs__error_oom("class counts", sizeof **class_counts * 3 * k);
+    if (rc == CS_OK) {
+        memcpy(*class_counts, grid ? red : v, sizeof *v * k);
+        memcpy(*class_counts + k, v + k, sizeof *v * k);
+        /* The records drawn, by true class: a noise moves labels, not records. */
+        memcpy(*volume, grid ? red + k : c->family == CS_CONDITION_NOISE ? v : v + k, sizeof *v * k);
+    }
     free(v);
     return rc;
 }
@@ -516,7 +576,7 @@ int cs__study_cell_read(cs__cell_data *d, const char *text, size_t len, const ch
         rc = check_common(root, path, cfg, mi, ci, ri, &d->train_size, &d->threads);
     if (rc == CS_OK)
         rc = check_perturbation(root, path, cfg, ci, d->train_size, &d->changed, &d->flip_rate,
-                                &d->class_counts);
+                                &d->class_counts, &d->volume_counts);
     if (rc == CS_OK && !(d->trace = calloc((size_t)epochs, sizeof *d->trace)))
         rc = cs__error_oom("cell trace", sizeof *d->trace * (size_t)epochs);
     if (rc == CS_OK)

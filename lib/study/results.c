@@ -26,6 +26,7 @@ typedef struct cell_slot {
     cs_epoch_report *trace;
     size_t *class_counts;      /* k: training records per class after the perturbation; NULL for
                                   the baseline (the store's train_counts) */
+    size_t *volume_counts;     /* k: records per class before any label noise; NULL likewise */
     int epochs;
     double accuracy;
     size_t train_size, changed;
@@ -81,7 +82,8 @@ static int read_cell(cell_slot *slot, const char *path, cs_results *r, int mi, i
             r->class_totals[i / k] += d.counts[i];
     }
     /* Every perturbed cell records the same unperturbed training set's class counts: the
-     * baseline's, which its own file does not record. */
+     * baseline's, which its own file does not record (a grid cell in its reduction stage's
+     * report, whose noise stage starts from the reduced set). */
     if (rc == CS_OK && d.class_counts && !r->train_counts) {
         if (!(r->train_counts = malloc(sizeof *r->train_counts * k)))
             rc = cs__error_oom("training class counts", sizeof *r->train_counts * k);
@@ -92,10 +94,13 @@ static int read_cell(cell_slot *slot, const char *path, cs_results *r, int mi, i
         if (d.class_counts[i] != r->train_counts[i])
             rc = cs__error(CS_ERR_CORRUPT, "%s: class_counts_before says %.0f training records of class %zu; the "
                            "other cells' reports say %.0f", path, d.class_counts[i], i, r->train_counts[i]);
-    if (rc == CS_OK && d.class_counts && !(slot->class_counts = malloc(sizeof *slot->class_counts * k)))
-        rc = cs__error_oom("class counts", sizeof *slot->class_counts * k);
-    for (size_t i = 0; rc == CS_OK && d.class_counts && i < k; ++i)
+    if (rc == CS_OK && d.class_counts && (!(slot->class_counts = malloc(sizeof *slot->class_counts * k)) ||
+                                          !(slot->volume_counts = malloc(sizeof *slot->volume_counts * k))))
+        rc = cs__error_oom("class counts", sizeof *slot->class_counts * 2 * k);
+    for (size_t i = 0; rc == CS_OK && d.class_counts && i < k; ++i) {
         slot->class_counts[i] = (size_t)d.class_counts[k + i];
+        slot->volume_counts[i] = (size_t)d.volume_counts[i];
+    }
     if (rc == CS_OK)
         rc = cs_confusion_from_counts(&slot->cm, d.counts, (int)k);
     if (rc == CS_OK) {
@@ -280,6 +285,7 @@ void cs_results_destroy(cs_results *r)
             cs_confusion_destroy(r->cells[i].cm);
             free(r->cells[i].trace);
             free(r->cells[i].class_counts);
+            free(r->cells[i].volume_counts);
             free(r->cells[i].claim);
             cs__failed_data_free(r->cells[i].failed);
             free(r->cells[i].failed);
@@ -428,9 +434,10 @@ int cs_results_cell(cs_cell_result *out, const cs_results *r, int model, int con
     return CS_OK;
 }
 
-int cs_results_cell_class_counts(size_t *counts, int k, const cs_results *r, int model, int condition, int replicate)
+/* A finished cell's counts per class (`volume`: before any label noise), for `fn`. */
+static int cell_counts(size_t *counts, int k, const cs_results *r, int model, int condition, int replicate,
+                       int volume, const char *fn)
 {
-    static const char fn[] = "cs_results_cell_class_counts";
     if (!r || !counts)
         return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: %s is NULL", fn, !r ? "results" : "counts");
     if (k != r->cfg.k)
@@ -444,9 +451,66 @@ int cs_results_cell_class_counts(size_t *counts, int k, const cs_results *r, int
                          "cell's file does not record them, and the store holds no finished perturbed cell, whose "
                          "report does (class_counts_before)", fn, r->cfg.models[model].name,
                          r->cfg.conds[condition].name, replicate);
+    const size_t *own = volume ? s->volume_counts : s->class_counts;
     for (int i = 0; i < k; ++i)
-        counts[i] = s->class_counts ? s->class_counts[i] : (size_t)r->train_counts[i];
+        counts[i] = own ? own[i] : (size_t)r->train_counts[i];
     return CS_OK;
+}
+
+int cs_results_cell_class_counts(size_t *counts, int k, const cs_results *r, int model, int condition, int replicate)
+{
+    return cell_counts(counts, k, r, model, condition, replicate, 0, "cs_results_cell_class_counts");
+}
+
+int cs_results_cell_volume_counts(size_t *counts, int k, const cs_results *r, int model, int condition, int replicate)
+{
+    return cell_counts(counts, k, r, model, condition, replicate, 1, "cs_results_cell_volume_counts");
+}
+
+int cs_results_condition_grid(int *noise, int *reduce, const cs_results *r, int j)
+{
+    static const char fn[] = "cs_results_condition_grid";
+    if (!r)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: results is NULL", fn);
+    if (j < 0 || j >= r->cfg.n_conds)
+        return cs__error(CS_ERR_OUT_OF_RANGE, "%s: condition %d; the store has %d", fn, j, r->cfg.n_conds);
+    const cs__study_condition *c = &r->cfg.conds[j];
+    if (c->family != CS_CONDITION_GRID)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: condition %d (%s) is a %s condition, not a grid point", fn, j,
+                         c->name, cs__condition_family_name(c->family));
+    if (noise)
+        *noise = c->noise;
+    if (reduce)
+        *reduce = c->reduce;
+    return CS_OK;
+}
+
+int cs_results_grid_cell(int *cond, const cs_results *r, int noise, int reduce)
+{
+    static const char fn[] = "cs_results_grid_cell";
+    if (!r || !cond)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: %s is NULL", fn, !r ? "results" : "cond");
+    const int n = r->cfg.n_conds;
+    if (noise < 0 || noise >= n || reduce < 0 || reduce >= n)
+        return cs__error(CS_ERR_OUT_OF_RANGE, "%s: conditions (%d, %d); the store has %d", fn, noise, reduce, n);
+    if (noise && r->cfg.conds[noise].family != CS_CONDITION_NOISE)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: condition %d (%s) is not a noise condition", fn, noise,
+                         r->cfg.conds[noise].name);
+    if (reduce && r->cfg.conds[reduce].family != CS_CONDITION_REDUCTION)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: condition %d (%s) is not a reduction condition", fn, reduce,
+                         r->cfg.conds[reduce].name);
+    if (!noise || !reduce) {
+        *cond = noise ? noise : reduce;
+        return CS_OK;
+    }
+    for (int j = 0; j < n; ++j)
+        if (r->cfg.conds[j].family == CS_CONDITION_GRID && r->cfg.conds[j].noise == noise &&
+            r->cfg.conds[j].reduce == reduce) {
+            *cond = j;
+            return CS_OK;
+        }
+    return cs__error(CS_ERR_NOT_FOUND, "%s: the study has no grid point of %s and %s", fn, r->cfg.conds[reduce].name,
+                     r->cfg.conds[noise].name);
 }
 
 int cs_results_cell_trace(cs_epoch_report *out, size_t elem_size, int max, int *count, const cs_results *r,

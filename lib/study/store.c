@@ -139,6 +139,7 @@ const char *cs__condition_family_name(cs_condition_family f)
     case CS_CONDITION_NOISE: return "noise";
     case CS_CONDITION_REDUCTION: return "reduction";
     case CS_CONDITION_CONTROL: return "control";
+    case CS_CONDITION_GRID: return "grid";
     }
     return "unknown";
 }
@@ -277,6 +278,12 @@ int cs__study_config_json(cs__buf *out, const cs__study_config *cfg)
         cs__jw_double(&w, c->level);
         if (c->family == CS_CONDITION_CONTROL) {
             cs__jw_key(&w, "controls");
+            cs__jw_string(&w, cfg->conds[c->noise].name);
+        }
+        if (c->family == CS_CONDITION_GRID) {
+            cs__jw_key(&w, "reduction");
+            cs__jw_string(&w, cfg->conds[c->reduce].name);
+            cs__jw_key(&w, "noise");
             cs__jw_string(&w, cfg->conds[c->noise].name);
         }
         cs__jw_end_object(&w);
@@ -509,7 +516,7 @@ static int read_config(cs__study_config *cfg, const cs__json *c, const char *wha
     }
     cfg->n_conds = (int)nc;
     for (size_t i = 0; i < nc; ++i)
-        cfg->conds[i].noise = -1;
+        cfg->conds[i].noise = cfg->conds[i].reduce = -1;
     for (size_t i = 0; i < nc; ++i) {
         const cs__json *o = cs__json_at(conds, i);
         const char *cname = NULL, *family = NULL;
@@ -524,7 +531,7 @@ static int read_config(cs__study_config *cfg, const cs__json *c, const char *wha
         if (!(cd->name = strdup(cname)))
             return cs__error_oom("condition name", strlen(cname) + 1);
         int f = -1;
-        for (int j = CS_CONDITION_BASELINE; j <= CS_CONDITION_CONTROL; ++j)
+        for (int j = CS_CONDITION_BASELINE; j <= CS_CONDITION_GRID; ++j)
             if (strcmp(family, cs__condition_family_name((cs_condition_family)j)) == 0)
                 f = j;
         if (f < 0)
@@ -543,6 +550,24 @@ static int read_config(cs__study_config *cfg, const cs__json *c, const char *wha
             if (cd->noise < 0)
                 return cs__error(CS_ERR_FORMAT, "%s: control \"%s\" refers to \"%s\", which is not an earlier noise "
                                  "condition", what, cname, of);
+        }
+        if (f == CS_CONDITION_GRID) {
+            const char *of_noise = NULL, *of_reduce = NULL;
+            rc = cs__json_get_string(o, "noise", &of_noise, what);
+            if (rc == CS_OK)
+                rc = cs__json_get_string(o, "reduction", &of_reduce, what);
+            if (rc != CS_OK)
+                return rc;
+            for (size_t j = 0; j < i; ++j) {
+                if (cfg->conds[j].family == CS_CONDITION_NOISE && strcmp(cfg->conds[j].name, of_noise) == 0)
+                    cd->noise = (int)j;
+                if (cfg->conds[j].family == CS_CONDITION_REDUCTION && strcmp(cfg->conds[j].name, of_reduce) == 0)
+                    cd->reduce = (int)j;
+            }
+            if (cd->noise < 0 || cd->reduce < 0)
+                return cs__error(CS_ERR_FORMAT, "%s: grid condition \"%s\" refers to %s \"%s\", which is not an "
+                                 "earlier %s condition", what, cname, cd->noise < 0 ? "the noise" : "the reduction",
+                                 cd->noise < 0 ? of_noise : of_reduce, cd->noise < 0 ? "noise" : "reduction");
         }
     }
     return CS_OK;
@@ -572,6 +597,7 @@ int cs__study_store_parse(cs__study_config *cfg, char hash[17], cs__buf *canon, 
                        path, version, CS__STUDY_FORMAT_VERSION,
                        version > CS__STUDY_FORMAT_VERSION ? "it was written by a newer library"
                        : version == 3 ? "its files carry no checksums, so what it holds cannot all be verified"
+                       : version == 4 ? "it predates grid conditions, whose cells record two perturbation stages"
                                       : "its cells were trained with other numerics");
     if (rc == CS_OK && !resume && version > CS__STUDY_FORMAT_VERSION)
         rc = cs__error(CS_ERR_FORMAT, "%s: store format version %lld; this library reads versions 1 to %d", path,
@@ -599,6 +625,10 @@ int cs__study_store_parse(cs__study_config *cfg, char hash[17], cs__buf *canon, 
     }
     if (rc == CS_OK)
         rc = read_config(cfg, config, path);
+    for (int i = 0; rc == CS_OK && version < 5 && i < cfg->n_conds; ++i)
+        if (cfg->conds[i].family == CS_CONDITION_GRID)
+            rc = cs__error(CS_ERR_FORMAT, "%s: store format version %lld has no grid conditions, but \"%s\" is one",
+                           path, version, cfg->conds[i].name);
     if (rc == CS_OK)
         cfg->version = (int)version;
     cs__buf_free(&own);

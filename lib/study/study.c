@@ -215,6 +215,7 @@ int cs_study_create(cs_study **out, const cs_dataset *train, const cs_dataset *t
     }
     cfg->conds[0].family = CS_CONDITION_BASELINE;
     cfg->conds[0].noise = -1;
+    cfg->conds[0].reduce = -1;
     cfg->n_conds = 1;
     *out = s;
     return CS_OK;
@@ -352,6 +353,7 @@ static int append_condition(cs_study *s, char *name, cs_condition_family family,
     c->family = family;
     c->level = level;
     c->noise = noise;
+    c->reduce = -1;
     s->specs[s->cfg.n_conds] = spec;
     s->cfg.n_conds++;
     return CS_OK;
@@ -427,6 +429,80 @@ int cs_study_add_condition(cs_study *s, const cs_perturb_spec *spec)
     return append_condition(s, control, CS_CONDITION_CONTROL, s->cfg.conds[index].level, index, NULL);
 }
 
+/* The index of the condition named `name` (exactly), or -1. */
+static int find_condition(const cs_study *s, const char *name)
+{
+    for (int i = 0; i < s->cfg.n_conds; ++i)
+        if (strcmp(s->cfg.conds[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+/* The condition of `spec`, added when the study does not have it yet; *index its place. */
+static int ensure_condition(cs_study *s, const cs_perturb_spec *spec, int *index)
+{
+    char *name = format_spec(spec);
+    if (!name)
+        return cs_last_error_status() != CS_OK ? cs_last_error_status() : CS_ERR_INVALID_ARGUMENT;
+    int rc = CS_OK;
+    *index = find_condition(s, name);
+    if (*index < 0) {
+        rc = cs_study_add_condition(s, spec);
+        if (rc == CS_OK)
+            *index = find_condition(s, name);
+    }
+    free(name);
+    return rc;
+}
+
+int cs_study_add_grid(cs_study *s, const cs_perturb_spec *noise, const cs_perturb_spec *reduce)
+{
+    static const char fn[] = "cs_study_add_grid";
+    if (!s || !noise || !reduce)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: %s is NULL", fn, !s ? "study" : !noise ? "noise" : "reduce");
+    if (s->ran)
+        return cs__error(CS_ERR_STATE, "%s: the study has already run", fn);
+    const cs_perturb_kind nk = cs_perturb_spec_kind(noise), rk = cs_perturb_spec_kind(reduce);
+    if (nk == CS_PERTURB_NONE || nk >= CS_REDUCE_UNIFORM)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: noise is %s; expected a label-noise perturbation", fn,
+                         nk == CS_PERTURB_NONE ? "no perturbation" : "a data reduction");
+    if (rk != CS_REDUCE_UNIFORM && rk != CS_REDUCE_STRATIFIED)
+        return cs__error(CS_ERR_INVALID_ARGUMENT, "%s: reduce is %s; expected a uniform or stratified reduction "
+                         "(a grid point's reduced set must keep every class)", fn,
+                         rk == CS_REDUCE_TARGETED ? "a targeted reduction" : rk == CS_PERTURB_NONE
+                                                                                ? "no perturbation"
+                                                                                : "a label-noise perturbation");
+    int ni = -1, ri = -1;
+    int rc = ensure_condition(s, noise, &ni);
+    if (rc == CS_OK)
+        rc = ensure_condition(s, reduce, &ri);
+    if (rc != CS_OK)
+        return rc;
+    const char *nn = s->cfg.conds[ni].name, *rn = s->cfg.conds[ri].name;
+    size_t len = strlen(rn) + strlen(nn) + 2;
+    char *name = malloc(len);
+    if (!name)
+        return cs__error_oom("condition name", len);
+    snprintf(name, len, "%s/%s", rn, nn);
+    for (int i = 0; i < s->cfg.n_conds; ++i) {
+        char a[256], b[256];
+        cs__study_file_name(a, sizeof a, name);
+        cs__study_file_name(b, sizeof b, s->cfg.conds[i].name);
+        if (strcmp(a, b) == 0) {
+            rc = cs__error(CS_ERR_INVALID_ARGUMENT, "%s: \"%s\" is already in the study%s%s", fn, name,
+                           strcmp(name, s->cfg.conds[i].name) ? " as " : "",
+                           strcmp(name, s->cfg.conds[i].name) ? s->cfg.conds[i].name : "");
+            free(name);
+            return rc;
+        }
+    }
+    const int index = s->cfg.n_conds;
+    rc = append_condition(s, name, CS_CONDITION_GRID, s->cfg.conds[ni].level, ni, NULL);
+    if (rc == CS_OK)
+        s->cfg.conds[index].reduce = ri;
+    return rc;
+}
+
 int cs_study_options_init(cs_study_options *opts)
 {
     if (!opts)
@@ -458,6 +534,8 @@ static double estimate_train_size(const cs_study *s, int cond)
     const double n = (double)s->cfg.train_size;
     if (c->family == CS_CONDITION_REDUCTION)
         return n * c->level;
+    if (c->family == CS_CONDITION_GRID)
+        return n * s->cfg.conds[c->reduce].level;
     if (c->family == CS_CONDITION_CONTROL)
         return n * (1.0 - 0.9 * c->level);
     return n;

@@ -16,13 +16,15 @@
 
 #define CS__STUDY_NAME_MAX 64
 #define CS__STUDY_DATA_NAME_MAX 200
-/* 4: every cell file and study.json ends with a CRC-32 of its content ("checksum"); cells whose
+/* 5: grid conditions (noise applied to a reduction): study.json names their two conditions, their
+ * cell files add the reduction's seed and report ("reduction"); nothing else changes.
+ * 4: every cell file and study.json ends with a CRC-32 of its content ("checksum"); cells whose
  * training diverged are kept as failed cells in failed/ (numerics as in 3).
  * 3: cells trained with the Winograd convolutions (3x3 pad-1 layers with 16 or more channels).
  * 2: cells trained by the data-parallel executor (a cell's `threads` splits the batch; until 1
  * it was OpenBLAS's thread count). Each version's numbers differ from the previous one's in the
  * last bits; older stores are still read (reports), never resumed. */
-#define CS__STUDY_FORMAT_VERSION 4
+#define CS__STUDY_FORMAT_VERSION 5
 
 typedef struct cs__study_model {
     char name[CS__STUDY_NAME_MAX + 1];
@@ -37,7 +39,8 @@ typedef struct cs__study_condition {
     char *name;                /* "baseline", spec text, or "matched:" + the noise's name */
     cs_condition_family family;
     double level;
-    int noise;                 /* CONTROL: index of its noise condition; -1 otherwise */
+    int noise;                 /* CONTROL, GRID: index of its noise condition; -1 otherwise */
+    int reduce;                /* GRID: index of its reduction condition; -1 otherwise */
 } cs__study_condition;
 
 typedef struct cs__study_config {
@@ -182,7 +185,10 @@ typedef struct cs__cell_outcome {
     uint64_t seed_perturb, seed_init, seed_train;
     int threads;
     size_t train_size;                 /* after the perturbation */
-    const cs_perturb_report *report;   /* NULL for the baseline */
+    const cs_perturb_report *report;   /* NULL for the baseline; a grid cell's noise stage */
+    uint64_t seed_reduce;              /* a grid cell's reduction stage (0 otherwise) */
+    const cs_perturb_report *reduce_report; /* a grid cell's reduction stage (also in a failed
+                                               cell's outcome: it marks the seed); NULL otherwise */
     int epochs;
     const cs_epoch_report *trace;      /* epochs entries */
     int k;
@@ -218,7 +224,10 @@ typedef struct cs__cell_data {
     double *class_counts;      /* 2k training records per class from the perturbation report:
                                   before it (the study's training set), then after it (what the
                                   cell trained on); NULL for the baseline, which has no report
-                                  (owned) */
+                                  (owned). A grid cell's "before" is its reduction stage's (the
+                                  study's training set), its "after" its noise stage's. */
+    double *volume_counts;     /* k records per class before any label noise (a grid cell's
+                                  reduction stage's after); NULL for the baseline (owned) */
     size_t train_size, changed;
     double flip_rate, train_seconds, test_seconds;
     int threads;
@@ -252,9 +261,19 @@ void cs__failed_data_free(cs__failed_data *d);
 int cs__study_failed_read(cs__failed_data *d, const char *text, size_t len, const char *path,
                           const cs__study_config *cfg, const char *hash, int version, int mi, int ci, int ri);
 
-/* The seeds a cell of the configuration is trained with (perturbation 0 for the baseline). */
+/* The seeds a cell of the configuration is trained with (perturbation 0 for the baseline; a grid
+ * cell's is its noise condition's). */
 void cs__study_cell_seeds(const cs__study_config *cfg, int mi, int ci, int ri, uint64_t *perturb, uint64_t *init,
                           uint64_t *train);
+/* The seed of a grid cell's reduction stage: its reduction condition's perturbation seed (0 for
+ * any other family). */
+uint64_t cs__study_reduce_seed(const cs__study_config *cfg, int ci, int ri);
+
+/* The training set of (condition, replicate) and what the perturbation did (train.c): for a grid
+ * cell, *report is its noise stage's and *reduce_report (may be NULL when not wanted) its
+ * reduction stage's. */
+int cs__study_training_set(const cs_study *s, int cond, int replicate, cs_dataset **out, cs_perturb_report **report,
+                           cs_perturb_report **reduce_report, uint64_t *seed_used);
 
 /* Check that a parsed cell file (from `path`) is a cell of this format and version and belongs
  * to (hash, model, cond, replicate). CS_OK; CS_ERR_FORMAT (not a cell file, another version,

@@ -27,16 +27,37 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* The training set of (condition, replicate) and what the perturbation did. */
-static int cell_training_set(const cs_study *s, int cond, int replicate, cs_dataset **out,
-                             cs_perturb_report **report, uint64_t *seed_used)
+int cs__study_training_set(const cs_study *s, int cond, int replicate, cs_dataset **out, cs_perturb_report **report,
+                           cs_perturb_report **reduce_report, uint64_t *seed_used)
 {
     const cs__study_condition *c = &s->cfg.conds[cond];
     *out = NULL;
     *report = NULL;
+    if (reduce_report)
+        *reduce_report = NULL;
     *seed_used = 0;
     if (c->family == CS_CONDITION_BASELINE)
         return cs_dataset_view(out, s->train, NULL, cs_dataset_size(s->train), NULL);
+    if (c->family == CS_CONDITION_GRID) {
+        /* Nested: the reduction condition's set of this replicate (same spec, same seed: the
+         * same records), then the noise condition's spec and seed applied to it. */
+        cs_dataset *reduced = NULL;
+        cs_perturb_report *red = NULL;
+        int rc = cs_perturb_apply(&reduced, &red, s->train, s->specs[c->reduce],
+                                  cs__study_seed(s->cfg.seed, CS__STUDY_SEED_PERTURB, NULL,
+                                                 s->cfg.conds[c->reduce].name, replicate));
+        if (rc == CS_OK) {
+            *seed_used = cs__study_seed(s->cfg.seed, CS__STUDY_SEED_PERTURB, NULL, s->cfg.conds[c->noise].name,
+                                        replicate);
+            rc = cs_perturb_apply(out, report, reduced, s->specs[c->noise], *seed_used);
+        }
+        cs_dataset_destroy(reduced);
+        if (rc == CS_OK && reduce_report)
+            *reduce_report = red;
+        else
+            cs_perturb_report_destroy(red);
+        return rc;
+    }
     if (c->family != CS_CONDITION_CONTROL) {
         *seed_used = cs__study_seed(s->cfg.seed, CS__STUDY_SEED_PERTURB, NULL, c->name, replicate);
         return cs_perturb_apply(out, report, s->train, s->specs[cond], *seed_used);
@@ -164,7 +185,7 @@ int cs__study_train_cell_files(cs_study *s, int cell, cs__cell_epoch_fn on_epoch
     const int k = s->cfg.k;
     const size_t n_test = cs_dataset_size(s->test);
     cs_dataset *train = NULL;
-    cs_perturb_report *report = NULL;
+    cs_perturb_report *report = NULL, *reduce_report = NULL;
     cs_model *model = NULL;
     cs_record_scores *acc = NULL;
     char scores_rel[512];
@@ -176,7 +197,7 @@ int cs__study_train_cell_files(cs_study *s, int cell, cs__cell_epoch_fn on_epoch
     double *counts = calloc((size_t)k * (size_t)k, sizeof *counts);
     int rc = (!keeper.trace || !pred || !counts) ? cs__error_oom("cell buffers", sizeof *pred * n_test) : CS_OK;
     if (rc == CS_OK)
-        rc = cell_training_set(s, ci, ri, &train, &report, &seed_used);
+        rc = cs__study_training_set(s, ci, ri, &train, &report, &reduce_report, &seed_used);
     /* The file's seeds come from the configuration alone, as its reader derives them. */
     if (rc == CS_OK && seed_used != seed_perturb)
         rc = cs__error(CS_ERR_STATE, "cell (%s, %s, replicate %d): perturbation seed %016llx; the configuration "
@@ -210,8 +231,9 @@ int cs__study_train_cell_files(cs_study *s, int cell, cs__cell_epoch_fn on_epoch
         char reason[1024];
         snprintf(reason, sizeof reason, "%s", cs_last_error());
         cs__cell_outcome out = { s->hash, m->name, c->name, ri, seed_perturb, seed_init, seed_train,
-                                 m->threads, cs_dataset_size(train), NULL, keeper.done, keeper.trace, k,
-                                 NULL, NAN, t1 - t0, 0.0, NULL, 0, 0 };
+                                 m->threads, cs_dataset_size(train), NULL,
+                                 cs__study_reduce_seed(&s->cfg, ci, ri), reduce_report, keeper.done,
+                                 keeper.trace, k, NULL, NAN, t1 - t0, 0.0, NULL, 0, 0 };
         rc = cs__study_failed_json(text, &out, CS_ERR_DIVERGED, keeper.done + 1, reason);
         *failed = rc == CS_OK;
         *seconds = t1 - t0;
@@ -230,8 +252,9 @@ int cs__study_train_cell_files(cs_study *s, int cell, cs__cell_epoch_fn on_epoch
         *accuracy = correct / (double)n_test;
         *seconds = t2 - t0;
         cs__cell_outcome out = { s->hash, m->name, c->name, ri, seed_perturb, seed_init, seed_train,
-                                 m->threads, cs_dataset_size(train), report, m->train.epochs, keeper.trace, k,
-                                 counts, *accuracy, t1 - t0, t2 - t1, NULL, 0, 0 };
+                                 m->threads, cs_dataset_size(train), report,
+                                 cs__study_reduce_seed(&s->cfg, ci, ri), reduce_report, m->train.epochs,
+                                 keeper.trace, k, counts, *accuracy, t1 - t0, t2 - t1, NULL, 0, 0 };
         /* Scores only when every record was observed (a record whose logits were never finite
          * has none); the sidecar is written first so that the text can reference it. */
         if (acc && cs_record_scores_epochs(acc) > 0) {
@@ -253,6 +276,7 @@ cleanup:
     cs_model_destroy(model);
     cs_record_scores_destroy(acc);
     cs_perturb_report_destroy(report);
+    cs_perturb_report_destroy(reduce_report);
     cs_dataset_destroy(train);
     return rc;
 }

@@ -97,7 +97,7 @@ done
 [ $nfig -gt 0 ] || fail "A/figures holds no .svg file"
 echo "A: $nfig figure files"
 header=$(head -n 1 "$work/A/results.csv" | tr -d '\r')
-[ "$header" = "model,condition,level,replicate,true,pred,count" ] || fail "results.csv header is '$header'"
+[ "$header" = "model,condition,level,replicate,true,pred,count,noise,kept" ] || fail "results.csv header is '$header'"
 [ "$(ls "$work/A"/cells/*.json 2>/dev/null | wc -l)" -eq $cells ] || fail "A/cells does not hold $cells cell files"
 [ "$(ls "$work/A"/records/*.bin 2>/dev/null | wc -l)" -eq $cells ] || fail "A/records does not hold $cells sidecars"
 header=$(head -n 1 "$work/A/records.csv" | tr -d '\r')
