@@ -2,7 +2,7 @@
  * writes its report, rebuilds a report from a store, or describes a data set.
  *
  *   classsens study [--profile quick|standard|article] [--data SPEC] [--models LIST] [--noise LIST]
- *                   [--reduce LIST] [--matched] [--grid] [--seeds N] [--seed S] [--epochs E|per-model]
+ *                   [--reduce LIST] [--matched] [--grid|--no-grid] [--seeds N] [--seed S] [--epochs E|per-model]
  *                   [--batch B] [--train-subset N] [--test-subset N] [--jobs N] [--threads T]
  *                   [--shard I/N] [--plan] [--data-per-rank] [--out DIR] [--no-report] [--quiet]
  *                   [--precision fp32|bf16] [--retry-failed] [--target T] [--no-record-scores]
@@ -55,7 +55,7 @@ typedef struct study_args {
     cs_precision precision;
     const char *noise[MAX_LISTS], *reduce[MAX_LISTS];
     int n_noise, n_reduce;
-    int matched, grid, no_report, quiet, retry_failed, no_record_scores;
+    int matched, grid, no_grid, no_report, quiet, retry_failed, no_record_scores;
     int seeds, batch, jobs, threads;
     double target;
     int crop_padding, flip;
@@ -88,7 +88,9 @@ static void study_help(void)
            "  --matched           add each noise condition's matched-volume control\n"
            "  --grid              also train every --noise level on every --reduce level (uniform or\n"
            "                      stratified): the noise x volume grid, seeds nested so that each\n"
-           "                      point's reduced set is its reduction condition's\n"
+           "                      point's reduced set is its reduction condition's (the quick profile\n"
+           "                      has it over its own conditions unless --noise or --reduce is given)\n"
+           "  --no-grid           no grid, not even the profile's\n"
            "  --seeds N           replicates per (model, condition)\n"
            "  --seed S            the study seed every random stream derives from (default 0)\n"
            "  --epochs E          epochs of every model without @epochs; 'per-model' (default) keeps\n"
@@ -126,10 +128,10 @@ static void study_help(void)
            CLI_DATA_SYNTAX, archs);
     for (size_t i = 0; i < CLI_NUM_PROFILES; i++) {
         const cli_profile *p = &CLI_PROFILES[i];
-        printf("  %s: %s\n    --data %s --models %s\n    --noise %s --reduce %s --seeds %d --batch %d\n"
+        printf("  %s: %s\n    --data %s --models %s\n    --noise %s --reduce %s%s --seeds %d --batch %d\n"
                "    --augment %s --train-subset %zu --test-subset %zu --out %s\n",
-               p->name, p->about, p->data, p->models, p->noise, p->reduce, p->seeds, p->batch, p->augment,
-               p->train_subset, p->test_subset, p->out);
+               p->name, p->about, p->data, p->models, p->noise, p->reduce, p->grid ? " --grid" : "", p->seeds,
+               p->batch, p->augment, p->train_subset, p->test_subset, p->out);
     }
     printf("\nA cell whose training diverges (NaN or infinite loss) is kept as a failed cell and the study\n"
            "goes on; the report lists failed cells and leaves them out of every statistic.\n");
@@ -165,11 +167,11 @@ static int parse_study_args(study_args *a, int argc, char **argv)
         { "train-subset", 1 }, { "test-subset", 1 }, { "jobs", 1 }, { "out", 1 }, { "no-report", 0 },
         { "quiet", 0 }, { "lr", 1 }, { "threads", 1 }, { "shard", 1 }, { "plan", 0 }, { "data-per-rank", 0 },
         { "augment", 1 }, { "precision", 1 }, { "retry-failed", 0 }, { "target", 1 },
-        { "no-record-scores", 0 }, { "grid", 0 },
+        { "no-record-scores", 0 }, { "grid", 0 }, { "no-grid", 0 },
     };
     enum { O_PROFILE, O_DATA, O_MODELS, O_NOISE, O_REDUCE, O_MATCHED, O_SEEDS, O_SEED, O_EPOCHS, O_BATCH,
            O_TRAIN_SUBSET, O_TEST_SUBSET, O_JOBS, O_OUT, O_NO_REPORT, O_QUIET, O_LR, O_THREADS, O_SHARD, O_PLAN,
-           O_DATA_PER_RANK, O_AUGMENT, O_PRECISION, O_RETRY_FAILED, O_TARGET, O_NO_RECORD_SCORES, O_GRID };
+           O_DATA_PER_RANK, O_AUGMENT, O_PRECISION, O_RETRY_FAILED, O_TARGET, O_NO_RECORD_SCORES, O_GRID, O_NO_GRID };
     memset(a, 0, sizeof *a);
     a->target = 0.9;
     a->prof = &CLI_PROFILES[0];
@@ -204,6 +206,7 @@ static int parse_study_args(study_args *a, int argc, char **argv)
         }
         case O_MATCHED: a->matched = 1; break;
         case O_GRID: a->grid = 1; break;
+        case O_NO_GRID: a->no_grid = 1; break;
         case O_SEEDS: rc = cli_parse_int("--seeds", v, 1, &a->seeds); a->have_seeds = 1; break;
         case O_SEED: rc = cli_parse_u64("--seed", v, &a->seed); break;
         case O_EPOCHS:
@@ -280,6 +283,11 @@ static int parse_study_args(study_args *a, int argc, char **argv)
     rc = cli_parse_augment("--augment", a->augment, &a->crop_padding, &a->flip);
     if (rc != 0)
         return rc;
+    if (a->grid && a->no_grid)
+        return cli_usage_error("--grid and --no-grid contradict each other");
+    /* The profile's grid is over its own conditions only. */
+    if (p->grid && !a->no_grid && a->n_noise == 0 && a->n_reduce == 0)
+        a->grid = 1;
     if (a->n_noise == 0)
         a->noise[a->n_noise++] = p->noise;
     if (a->n_reduce == 0)

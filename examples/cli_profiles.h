@@ -20,6 +20,8 @@ typedef struct cli_profile {
     const char *augment; /* --augment */
     const char *out;     /* --out */
     const char *about;
+    int grid;            /* --grid over the profile's own conditions (not when --noise or --reduce
+                            is given, nor with --no-grid) */
 } cli_profile;
 
 extern const cli_profile CLI_PROFILES[];
