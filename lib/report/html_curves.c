@@ -194,8 +194,15 @@ int cs__report_html_data(cs__buf *o, const cs__report *rep, const char *fig_dir)
                 cs__buf_printf(o, "%zu bootstrap refits never reach %g %%.", cv->unreachable,
                                100.0 * rep->opts.target);
             }
+            double smallest = NAN;
+            (void)cs_learning_curve_level(&smallest, NULL, cv->lc, 0);
+            const int below = !cv->refused && cv->needed_status == CS_OK && cv->needed[0] < smallest;
+            if (below)
+                cs__buf_printf(o, "%sAlready at %g %% with the fewest records measured (%.0f): the count is "
+                                  "read below the data.", cv->unreachable > 0 ? " " : "", 100.0 * rep->opts.target,
+                               smallest);
             if (levels == 3) {
-                cs__buf_puts(o, cv->refused || cv->needed_status != CS_OK || cv->unreachable > 0 ? " " : "");
+                cs__buf_puts(o, cv->refused || cv->needed_status != CS_OK || cv->unreachable > 0 || below ? " " : "");
                 cs__buf_puts(o, "Three levels: no degree of freedom is left to test the law (R² says little).");
                 any_exact = 1;
             }
@@ -259,8 +266,14 @@ int cs__report_curves_csv(cs__buf *o, const cs__report *rep)
                                : cv->refused       ? cv->refused
                                : !needed           ? cv->needed_why
                                                    : NULL;
+            double smallest = NAN;
+            if (cv->status == CS_OK)
+                (void)cs_learning_curve_level(&smallest, NULL, cv->lc, 0);
             if (note)
                 cs__report_csv_field(o, note);
+            else if (needed && cv->needed[0] < smallest)
+                cs__report_csv_field(o, "already at the target with the fewest records measured: the count is read "
+                                        "below the data");
             else if (levels == 3)
                 cs__report_csv_field(o, "three levels: no degree of freedom is left to test the law (R² says little)");
             cs__buf_putc(o, '\n');
