@@ -121,7 +121,7 @@ static void study_help(void)
            "  --retry-failed      train again the cells that failed (training diverged) in an earlier\n"
            "                      run; without it they stay failed (classsens status lists them)\n"
            "  --no-record-scores  do not store each cell's per-record training scores (records/,\n"
-           "                      the report's records.csv); results are the same either way\n"
+           "                      the report's records.csv.gz); results are the same either way\n"
            "  --quiet             print only errors and the final line\n"
            "\n"
            "Profiles:\n",

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include <classsens.h>
 
@@ -686,6 +687,34 @@ static size_t lines_of(const char *text)
     return n;
 }
 
+/* A gzip file's content, NUL-terminated (the file must be gzip: 1f 8b, then a whole stream). */
+static char *read_gzip(const char *path)
+{
+    size_t raw_len = 0;
+    uint8_t *raw = cs_test_read(path, &raw_len);
+    ck_assert_msg(raw_len > 18 && raw[0] == 0x1f && raw[1] == 0x8b, "%s is not gzip", path);
+    free(raw);
+    gzFile g = gzopen(path, "rb");
+    ck_assert_ptr_nonnull(g);
+    size_t cap = 1 << 16, len = 0;
+    char *text = malloc(cap + 1);
+    ck_assert_ptr_nonnull(text);
+    for (int got; (got = gzread(g, text + len, (unsigned)(cap - len))) > 0;) {
+        len += (size_t)got;
+        if (len == cap) {
+            cap *= 2;
+            text = realloc(text, cap + 1);
+            ck_assert_ptr_nonnull(text);
+        }
+    }
+    int err = 0;
+    gzerror(g, &err);
+    ck_assert_int_eq(err, Z_OK);
+    ck_assert_int_eq(gzclose(g), Z_OK);
+    text[len] = '\0';
+    return text;
+}
+
 START_TEST(report_writes_records_csv_and_refuses_damaged_sidecars)
 {
     char *dir = run_store("report", 1), *off = run_store("report_off", 0);
@@ -695,9 +724,8 @@ START_TEST(report_writes_records_csv_and_refuses_damaged_sidecars)
     cs_report_options ro = CS_REPORT_OPTIONS_INIT;
     ro.figures = 0;
     cs_assert_ok(cs_report_write(r, out, &ro));
-    char *csv_path = cs_test_path(out, "records.csv");
-    size_t n = 0;
-    char *csv = (char *)cs_test_read(csv_path, &n);
+    char *csv_path = cs_test_path(out, "records.csv.gz");
+    char *csv = read_gzip(csv_path);
     ck_assert_ptr_nonnull(strstr(csv, "model,condition,replicate,record,given,true,flipped,confidence,variability,aum,"
                                       "other\n"));
     size_t rows = 0;
@@ -718,7 +746,7 @@ START_TEST(report_writes_records_csv_and_refuses_damaged_sidecars)
              names[cs_cell_records_given(c)[0]], names[cs_cell_records_truth(c)[0]],
              cs_cell_records_given(c)[0] != cs_cell_records_truth(c)[0]);
     const char *at = strstr(csv, row);
-    ck_assert_msg(at != NULL, "records.csv lacks %s", row);
+    ck_assert_msg(at != NULL, "records.csv.gz lacks %s", row);
     at += strlen(row);
     char *end = NULL;
     ck_assert((float)strtod(at, &end) == cs_cell_records_confidence(c)[0]);
@@ -730,11 +758,11 @@ START_TEST(report_writes_records_csv_and_refuses_damaged_sidecars)
     free(csv_path);
     cs_results_destroy(r);
 
-    /* A store without scores: no records.csv. */
+    /* A store without scores: no records.csv.gz. */
     cs_assert_ok(cs_results_open(&r, off));
     char *out_off = cs_test_path(root_dir, "report_off_out");
     cs_assert_ok(cs_report_write(r, out_off, &ro));
-    char *absent = cs_test_path(out_off, "records.csv");
+    char *absent = cs_test_path(out_off, "records.csv.gz");
     ck_assert_ptr_null(fopen(absent, "rb"));
     cs_results_destroy(r);
     free(absent);
@@ -750,7 +778,7 @@ START_TEST(report_writes_records_csv_and_refuses_damaged_sidecars)
     cs_assert_fails(cs_results_cell_records(&c, r, 0, 2, 1), CS_ERR_CORRUPT, "the file is damaged");
     ck_assert_ptr_nonnull(strstr(cs_last_error(), "reduce-uniform-0.5__r1.bin"));
     cs_assert_fails(cs_report_write(r, out, &ro), CS_ERR_CORRUPT, "reduce-uniform-0.5__r1.bin");
-    /* The refused records.csv left no temporary file behind. */
+    /* The refused records.csv.gz left no temporary file behind. */
     DIR *d = opendir(out);
     ck_assert_ptr_nonnull(d);
     for (struct dirent *ent; (ent = readdir(d));)

@@ -74,7 +74,7 @@ CS_API int cs_report_options_init(cs_report_options *opts);
  *   otherwise ::CS_LEARNING_CURVE_OPTIONS_INIT): its levels, parameters and fit, the accuracy
  *   predicted at 2 and 10 times the largest count, and the records needed for the target
  *   accuracy, or why the curve is refused (docs/study.md lists every member).
- * - `records.csv`, only when the store holds record scores (classsens/records.h): model,
+ * - `records.csv.gz`, only when the store holds record scores (classsens/records.h): model,
  *   condition, replicate, record, given, true, flipped, confidence, variability, aum, other —
  *   one row per training record of every finished cell that has scores (docs/formats.md).
  *   A damaged record-score sidecar fails the call with the status and message of

@@ -4,12 +4,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "memory.h"
 #include "numfmt.h"
@@ -234,19 +237,74 @@ int cs__file_stream_open(cs__file_stream *f, const char *path)
     return CS_OK;
 }
 
+#define GZ_CHUNK ((size_t)1 << 16)
+
+int cs__file_stream_open_gzip(cs__file_stream *f, const char *path)
+{
+    int status = cs__file_stream_open(f, path);
+    if (status != CS_OK)
+        return status;
+    z_stream *z = calloc(1, sizeof *z);
+    f->zout = malloc(GZ_CHUNK);
+    if (!z || !f->zout) {
+        free(z);
+        cs__file_stream_abort(f);
+        return cs__error_oom("gzip stream", GZ_CHUNK);
+    }
+    /* windowBits 15 + 16: a gzip wrapper, whose header zlib writes with time 0 and no name. */
+    if (deflateInit2(z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        free(z);
+        cs__file_stream_abort(f);
+        return cs__error(CS_ERR_OUT_OF_MEMORY, "cannot start the gzip stream of %s", path);
+    }
+    f->gz = z;
+    return CS_OK;
+}
+
+/* Deflate `n` bytes (flush: Z_NO_FLUSH or Z_FINISH) and write what comes out. */
+static int gz_put(cs__file_stream *f, const void *data, size_t n, int flush)
+{
+    z_stream *z = f->gz;
+    const unsigned char *p = data;
+    int zrc = Z_OK;
+    do {
+        const size_t take = n > (size_t)UINT_MAX ? (size_t)UINT_MAX : n;
+        z->next_in = (unsigned char *)(uintptr_t)p;
+        z->avail_in = (unsigned)take;
+        p += take;
+        n -= take;
+        const int fl = n == 0 ? flush : Z_NO_FLUSH;
+        do {
+            z->next_out = f->zout;
+            z->avail_out = (unsigned)GZ_CHUNK;
+            zrc = deflate(z, fl);
+            if (zrc == Z_STREAM_ERROR)
+                return cs__error(CS_ERR_IO, "cannot compress %s: %s", f->path, z->msg ? z->msg : "deflate failed");
+            int status = write_all(f->fd, (const char *)f->zout, GZ_CHUNK - z->avail_out, f->tmp);
+            if (status != CS_OK)
+                return status;
+        } while (z->avail_out == 0 || (fl == Z_FINISH && zrc != Z_STREAM_END));
+    } while (n > 0);
+    return CS_OK;
+}
+
 int cs__file_stream_write(cs__file_stream *f, cs__buf *b)
 {
     int status = cs__buf_status(b, f->path);
     if (status == CS_OK)
-        status = write_all(f->fd, cs__buf_str(b), b->len, f->tmp);
+        status = f->gz ? gz_put(f, cs__buf_str(b), b->len, Z_NO_FLUSH) : write_all(f->fd, cs__buf_str(b), b->len, f->tmp);
     cs__buf_reset(b);
     return status;
 }
 
 int cs__file_stream_commit(cs__file_stream *f)
 {
-    int status = fsync(f->fd) == 0 ? CS_OK
-                                   : cs__error(CS_ERR_IO, "cannot flush %s to disk: %s", f->tmp, strerror(errno));
+    int status = f->gz ? gz_put(f, "", 0, Z_FINISH) : CS_OK;
+    if (status != CS_OK) {
+        cs__file_stream_abort(f);
+        return status;
+    }
+    status = fsync(f->fd) == 0 ? CS_OK : cs__error(CS_ERR_IO, "cannot flush %s to disk: %s", f->tmp, strerror(errno));
     if (close(f->fd) != 0 && status == CS_OK)
         status = cs__error(CS_ERR_IO, "cannot close %s: %s", f->tmp, strerror(errno));
     f->fd = -1;
@@ -262,6 +320,11 @@ int cs__file_stream_commit(cs__file_stream *f)
 
 void cs__file_stream_abort(cs__file_stream *f)
 {
+    if (f->gz) {
+        deflateEnd(f->gz);
+        free(f->gz);
+    }
+    free(f->zout);
     if (f->fd >= 0)
         close(f->fd);
     if (f->tmp)

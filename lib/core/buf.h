@@ -54,8 +54,13 @@ int cs__buf_write_file_once(const cs__buf *b, const char *path, int *existed);
 typedef struct cs__file_stream {
     char *path, *tmp;
     int fd;
+    void *gz;        /* the deflate state of a gzip stream (cs__file_stream_open_gzip), else NULL */
+    unsigned char *zout;
 } cs__file_stream;
 int cs__file_stream_open(cs__file_stream *f, const char *path);
+/* The same, writing the bytes gzip-compressed (RFC 1952, level 6, header without a name or a
+ * time, so the same bytes give the same file); commit ends the stream. */
+int cs__file_stream_open_gzip(cs__file_stream *f, const char *path);
 int cs__file_stream_write(cs__file_stream *f, cs__buf *b);
 int cs__file_stream_commit(cs__file_stream *f);
 void cs__file_stream_abort(cs__file_stream *f);

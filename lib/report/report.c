@@ -518,7 +518,7 @@ int cs_report_write(const cs_results *r, const char *out_dir, const cs_report_op
         rc = cs__make_dir(out_dir);
     /* What an interrupted report left: the temporary files of its own outputs. */
     static const char *const outputs[] = { "report.html", "results.csv", "learning_curves.csv", "summary.json",
-                                           "records.csv" };
+                                           "records.csv.gz" };
     for (size_t i = 0; rc == CS_OK && i < sizeof outputs / sizeof outputs[0]; ++i)
         rc = cs__remove_stale_tmp(out_dir, outputs[i], NULL, 0.0);
     if (rc == CS_OK && o.figures) {
@@ -539,7 +539,7 @@ int cs_report_write(const cs_results *r, const char *out_dir, const cs_report_op
         rc = write_one(out_dir, "results.csv", &csv);
     /* Record scores only when the store has them (an older store's report is unchanged). */
     int scored = 0;
-    char *records = rc == CS_OK ? cs__path_join(out_dir, "records.csv") : NULL;
+    char *records = rc == CS_OK ? cs__path_join(out_dir, "records.csv.gz") : NULL;
     if (rc == CS_OK && !records)
         rc = CS_ERR_OUT_OF_MEMORY;
     if (rc == CS_OK)

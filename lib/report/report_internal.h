@@ -129,7 +129,7 @@ int cs__report_csv(cs__buf *out, const cs__report *rep);
 int cs__report_curves_csv(cs__buf *out, const cs__report *rep);
 /* RFC 4180: a field quoted when it holds a comma, a quote or a line break. */
 void cs__report_csv_field(cs__buf *out, const char *s);
-/* Write records.csv to `path`: every stored record score of every finished cell
+/* Write records.csv.gz to `path`: every stored record score of every finished cell
  * (classsens/records.h), one cell at a time; *cells counts the cells that have scores (0: the
  * store has none, and no file is written). A damaged sidecar fails it with
  * cs_results_cell_records()'s status and message, and leaves no file. */

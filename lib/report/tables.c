@@ -143,7 +143,7 @@ int cs__report_records_csv(const char *path, int *cells, const cs__report *rep)
                 /* The file is created at the first cell with scores, and grows by one cell's
                  * rows at a time: a study of 60,000 records per cell writes gigabytes. */
                 if (rc == CS_OK && !open) {
-                    rc = cs__file_stream_open(&f, path);
+                    rc = cs__file_stream_open_gzip(&f, path);
                     open = rc == CS_OK;
                     cs__buf_puts(&out, "model,condition,replicate,record,given,true,flipped,confidence,variability,"
                                        "aum,other\n");

@@ -1,10 +1,10 @@
 #!/bin/sh
 # End to end: `classsens study` on a tiny synthetic IDX data set, then
-#   - the store and report files exist, are non-empty, results.csv and records.csv have the
+#   - the store and report files exist, are non-empty, results.csv and records.csv.gz have the
 #     documented headers, records/ holds one record-score sidecar per cell;
 #   - the report renders in headless Chromium (skipped, with a SKIP line, without Chromium);
 #   - kill -9 during a run, run again: the store equals an uninterrupted run's (cell files
-#     without their timings, summary.json, results.csv, records.csv, every sidecar);
+#     without their timings, summary.json, results.csv, records.csv.gz, every sidecar);
 #   - --jobs 2 gives the same store as --jobs 1;
 #   - `classsens report` rebuilds the same summary; a rerun of a complete store trains nothing;
 #   - a store of another configuration is refused (exit 1, the message says so).
@@ -61,7 +61,7 @@ same_store() { # REFERENCE OTHER
     [ "$n" -eq "$cells" ] || fail "$1/cells holds $n cell files, expected $cells"
     m=$(ls "$2"/cells/*.json 2>/dev/null | wc -l)
     [ "$m" -eq "$cells" ] || fail "$2/cells holds $m cell files, expected $cells"
-    for f in summary.json results.csv records.csv; do
+    for f in summary.json results.csv records.csv.gz; do
         cmp -s "$1/$f" "$2/$f" || fail "$2/$f differs from $1/$f"
     done
     # Record scores hold no timing: every sidecar is byte for byte the same.
@@ -100,9 +100,9 @@ header=$(head -n 1 "$work/A/results.csv" | tr -d '\r')
 [ "$header" = "model,condition,level,replicate,true,pred,count,noise,kept" ] || fail "results.csv header is '$header'"
 [ "$(ls "$work/A"/cells/*.json 2>/dev/null | wc -l)" -eq $cells ] || fail "A/cells does not hold $cells cell files"
 [ "$(ls "$work/A"/records/*.bin 2>/dev/null | wc -l)" -eq $cells ] || fail "A/records does not hold $cells sidecars"
-header=$(head -n 1 "$work/A/records.csv" | tr -d '\r')
+header=$(gzip -dc "$work/A/records.csv.gz" | head -n 1 | tr -d '\r')
 [ "$header" = "model,condition,replicate,record,given,true,flipped,confidence,variability,aum,other" ] ||
-    fail "records.csv header is '$header'"
+    fail "records.csv.gz header is '$header'"
 # The quick profile trains without augmentation (--augment none), and the store says so.
 grep -q '"crop_padding": 0,' "$work/A/study.json" || fail "A/study.json does not record crop_padding 0"
 grep -q '"horizontal_flip": false' "$work/A/study.json" || fail "A/study.json does not record horizontal_flip false"
