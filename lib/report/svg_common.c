@@ -245,6 +245,53 @@ double cs__svg_fit_caption(double *W, const char *title)
 }
 
 /* Ends a figure: checks the buffer and on failure drops what was appended. */
+void cs__svg_plot_layout(cs__svg_plot *p, double PW, double PH, double ylw, double nw, int nseries,
+                         const char *title, const char *x_title, const char *y_title)
+{
+    p->PW = PW;
+    p->PH = PH;
+    p->tick = 4;
+    p->RH = 18;
+    const double px0 = PAD + (cs__svg_has_text(y_title) ? FS_AXIS + 8 : 0) + ylw + p->tick + 4;
+    p->py = PAD + cs__svg_caption_h(title);
+    p->rows = (int)fmax(1, floor((PH - 8) / p->RH));
+    const int ncol = (nseries + p->rows - 1) / p->rows;
+    p->colw = 30 + 6 + nw + 10;
+    p->lgw = ncol * p->colw + 6;
+    p->lgh = (nseries < p->rows ? nseries : p->rows) * p->RH + 8;
+    p->W = px0 + PW + 16 + p->lgw + PAD;
+    p->ox = cs__svg_fit_caption(&p->W, title);
+    p->px = px0 + p->ox;
+    p->lx = p->px + PW + 16;
+    p->xl_y = p->py + PH + p->tick + 3 + 0.8 * FS_TICK;
+    p->xt_y = p->xl_y + 0.2 * FS_TICK + 8 + 0.8 * FS_AXIS;
+    p->H = (cs__svg_has_text(x_title) ? p->xt_y + 0.25 * FS_AXIS : p->xl_y + 0.2 * FS_TICK) + PAD;
+    p->bot = p->py + PH;
+}
+
+void cs__svg_plot_titles(cs__buf *b, const cs__svg_plot *p, const char *x_title, const char *y_title)
+{
+    cs__svg_emit(b, "<g font-size=\"%v\" fill=\"%c\">\n", FS_AXIS, C_TEXT);
+    if (cs__svg_has_text(x_title))
+        cs__svg_text_at(b, p->px + p->PW / 2, p->xt_y, "middle", x_title);
+    if (cs__svg_has_text(y_title))
+        cs__svg_text_up(b, p->ox + PAD + 0.78 * FS_AXIS, p->py + p->PH / 2, FS_AXIS, y_title);
+    cs__svg_emit(b, "</g>\n");
+}
+
+void cs__svg_plot_legend(cs__buf *b, const cs__svg_plot *p)
+{
+    cs__svg_emit(b, "<rect x=\"%v\" y=\"%v\" width=\"%v\" height=\"%v\" rx=\"3\" fill=\"#fff\" stroke=\"#ccc\" "
+                    "stroke-width=\"0.8\"/>\n<g font-size=\"%v\" fill=\"%c\">\n",
+                 p->lx, p->py, p->lgw, p->lgh, FS_TICK, C_TEXT);
+}
+
+void cs__svg_plot_legend_at(const cs__svg_plot *p, int s, double *ex, double *ey)
+{
+    *ex = p->lx + 8 + (s / p->rows) * p->colw;
+    *ey = p->py + 4 + (s % p->rows + 0.5) * p->RH;
+}
+
 int cs__svg_finish(cs__buf *out, size_t start, const char *what)
 {
     int rc = cs__buf_status(out, what);

@@ -42,7 +42,6 @@ static void draw_curves(cs__buf *b, const char *title, const char *x_title, cons
                         const cs__svg_curve *cv, int nc, double target, const char *target_label,
                         double ymin, double ymax)
 {
-    const double tick = 4, PW = 460, PH = 300, RH = 18;
     char tmp[64], tmp2[64];
     double v;
 
@@ -80,18 +79,10 @@ static void draw_curves(cs__buf *b, const char *title, const char *x_title, cons
         ylw = fmax(ylw, cs__svg_text_w(cs__svg_fmt_fixed(tmp, sizeof tmp, v, ya.decimals, MINUS), FS_TICK));
     for (int s = 0; s < nc; s++)
         nw = fmax(nw, cs__svg_text_w(cv[s].name, FS_TICK));
-    const double px0 = PAD + (cs__svg_has_text(y_title) ? FS_AXIS + 8 : 0) + ylw + tick + 4;
-    const double py = PAD + cs__svg_caption_h(title);
-    const int rows = (int)fmax(1, floor((PH - 8) / RH));
-    const int ncol = (nc + rows - 1) / rows;
-    const double colw = 30 + 6 + nw + 10;
-    const double lgw = ncol * colw + 6, lgh = (nc < rows ? nc : rows) * RH + 8;
-    double W = px0 + PW + 16 + lgw + PAD;
-    const double ox = cs__svg_fit_caption(&W, title), px = px0 + ox, lx = px + PW + 16;
-    const double xl_y = py + PH + tick + 3 + 0.8 * FS_TICK;
-    const double xt_y = xl_y + 0.2 * FS_TICK + 8 + 0.8 * FS_AXIS;
-    const double H = (cs__svg_has_text(x_title) ? xt_y + 0.25 * FS_AXIS : xl_y + 0.2 * FS_TICK) + PAD;
-    const double bot = py + PH;
+    cs__svg_plot L;
+    cs__svg_plot_layout(&L, 460, 300, ylw, nw, nc, title, x_title, y_title);
+    const double PW = L.PW, PH = L.PH, tick = L.tick, px = L.px, py = L.py, bot = L.bot, xl_y = L.xl_y;
+    const double W = L.W, H = L.H;
 #define XP(xv) cs__svg_axis_pos(&xa, log10(xv), px, px + PW)
 #define YP(yv) cs__svg_axis_pos(&ya, (yv), bot, py)
 
@@ -202,17 +193,13 @@ static void draw_curves(cs__buf *b, const char *title, const char *x_title, cons
         cs__svg_text_at(b, cx, xl_y, "middle", s);
         last = cx + w / 2;
     }
-    cs__svg_emit(b, "</g>\n<g font-size=\"%v\" fill=\"%c\">\n", FS_AXIS, C_TEXT);
-    if (cs__svg_has_text(x_title))
-        cs__svg_text_at(b, px + PW / 2, xt_y, "middle", x_title);
-    if (cs__svg_has_text(y_title))
-        cs__svg_text_up(b, ox + PAD + 0.78 * FS_AXIS, py + PH / 2, FS_AXIS, y_title);
     cs__svg_emit(b, "</g>\n");
+    cs__svg_plot_titles(b, &L, x_title, y_title);
 
-    cs__svg_emit(b, "<rect x=\"%v\" y=\"%v\" width=\"%v\" height=\"%v\" rx=\"3\" fill=\"#fff\" stroke=\"#ccc\" "
-            "stroke-width=\"0.8\"/>\n<g font-size=\"%v\" fill=\"%c\">\n", lx, py, lgw, lgh, FS_TICK, C_TEXT);
+    cs__svg_plot_legend(b, &L);
     for (int s = 0; s < nc; s++) {
-        double ex = lx + 8 + (s / rows) * colw, ey = py + 4 + (s % rows + 0.5) * RH;
+        double ex, ey;
+        cs__svg_plot_legend_at(&L, s, &ex, &ey);
         if (cv[s].n > 1) {
             cs__svg_emit(b, "<path fill=\"none\"");
             curve_colour(b, s);

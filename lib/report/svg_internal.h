@@ -63,6 +63,27 @@ int cs__svg_clip_y(double *x0, double *y0, double *x1, double *y1, double ytop, 
 
 /* ---- framing ---- */
 
+/* The layout of a plot: a PW x PH plot area with y tick labels (widest ylw) and an optional y
+ * title on its left, the caption above, x tick labels and an optional x title below, and a
+ * legend of nseries entries (widest name nw) in columns of `rows` on its right. */
+typedef struct cs__svg_plot {
+    double PW, PH, tick, RH;
+    double px, py, bot;     /* plot area: left, top, bottom */
+    double ox;              /* shift that centres the content under a wide caption */
+    double lx, lgw, lgh, colw;
+    int rows;
+    double xl_y, xt_y;      /* baselines of the x tick labels and of the x title */
+    double W, H;
+} cs__svg_plot;
+void cs__svg_plot_layout(cs__svg_plot *p, double PW, double PH, double ylw, double nw, int nseries,
+                         const char *title, const char *x_title, const char *y_title);
+/* The axis titles of a laid-out plot (either may be NULL or ""). */
+void cs__svg_plot_titles(cs__buf *b, const cs__svg_plot *p, const char *x_title, const char *y_title);
+/* The legend's frame, opening its text group; entry s sits at (ex, ey): its sample from ex, its
+ * name at ex + 32. Close the group with "</g>". */
+void cs__svg_plot_legend(cs__buf *b, const cs__svg_plot *p);
+void cs__svg_plot_legend_at(const cs__svg_plot *p, int s, double *ex, double *ey);
+
 /* The root element and its <title>; every figure then calls cs__svg_background(). */
 void cs__svg_open(cs__buf *b, double w, double h, const char *title, const char *fallback);
 void cs__svg_background(cs__buf *b, double w, double h);

@@ -19,7 +19,6 @@ static void draw_lines(cs__buf *b, const char *title, const char *x_title, const
                        const double *x, const char *const *x_labels, int n,
                        const cs__svg_series *series, int nseries, double ymin, double ymax)
 {
-    const double tick = 4, PH = 270, RH = 18;
     char tmp[64], tmp2[64];
     double v;
 
@@ -49,19 +48,11 @@ static void draw_lines(cs__buf *b, const char *title, const char *x_title, const
         xlw = fmax(xlw, cs__svg_text_w(x_labels[i], FS_TICK));
     for (int s = 0; s < nseries; s++)
         nw = fmax(nw, cs__svg_text_w(series[s].name, FS_TICK));
-    const double PW = x_labels ? cs__svg_clamp(n * (xlw + 10), 420, 1200) : 420;
-    const double px0 = PAD + (cs__svg_has_text(y_title) ? FS_AXIS + 8 : 0) + ylw + tick + 4;
-    const double py = PAD + cs__svg_caption_h(title);
-    const int rows = (int)fmax(1, floor((PH - 8) / RH));
-    const int ncol = (nseries + rows - 1) / rows;
-    const double colw = 30 + 6 + nw + 10;
-    const double lgw = ncol * colw + 6, lgh = (nseries < rows ? nseries : rows) * RH + 8;
-    double W = px0 + PW + 16 + lgw + PAD;
-    const double ox = cs__svg_fit_caption(&W, title), px = px0 + ox, lx = px + PW + 16;
-    const double xl_y = py + PH + tick + 3 + 0.8 * FS_TICK;
-    const double xt_y = xl_y + 0.2 * FS_TICK + 8 + 0.8 * FS_AXIS;
-    const double H = (cs__svg_has_text(x_title) ? xt_y + 0.25 * FS_AXIS : xl_y + 0.2 * FS_TICK) + PAD;
-    const double bot = py + PH;
+    cs__svg_plot L;
+    cs__svg_plot_layout(&L, x_labels ? cs__svg_clamp(n * (xlw + 10), 420, 1200) : 420, 270, ylw, nw, nseries, title,
+                        x_title, y_title);
+    const double PW = L.PW, PH = L.PH, tick = L.tick, px = L.px, py = L.py, bot = L.bot, xl_y = L.xl_y;
+    const double W = L.W, H = L.H;
 #define XP(xv) cs__svg_axis_pos(&xa, (xv), px, px + PW)
 #define YP(yv) cs__svg_axis_pos(&ya, (yv), bot, py)
 
@@ -180,18 +171,14 @@ static void draw_lines(cs__buf *b, const char *title, const char *x_title, const
     } else {
         cs__svg_tick_labels_x(b, &xa, px, px + PW, xl_y);
     }
-    cs__svg_emit(b, "</g>\n<g font-size=\"%v\" fill=\"%c\">\n", FS_AXIS, C_TEXT);
-    if (cs__svg_has_text(x_title))
-        cs__svg_text_at(b, px + PW / 2, xt_y, "middle", x_title);
-    if (cs__svg_has_text(y_title))
-        cs__svg_text_up(b, ox + PAD + 0.78 * FS_AXIS, py + PH / 2, FS_AXIS, y_title);
     cs__svg_emit(b, "</g>\n");
+    cs__svg_plot_titles(b, &L, x_title, y_title);
 
     /* Legend. */
-    cs__svg_emit(b, "<rect x=\"%v\" y=\"%v\" width=\"%v\" height=\"%v\" rx=\"3\" fill=\"#fff\" stroke=\"#ccc\" "
-            "stroke-width=\"0.8\"/>\n<g font-size=\"%v\" fill=\"%c\">\n", lx, py, lgw, lgh, FS_TICK, C_TEXT);
+    cs__svg_plot_legend(b, &L);
     for (int s = 0; s < nseries; s++) {
-        double ex = lx + 8 + (s / rows) * colw, ey = py + 4 + (s % rows + 0.5) * RH;
+        double ex, ey;
+        cs__svg_plot_legend_at(&L, s, &ex, &ey);
         cs__svg_emit(b, "<path fill=\"none\"");
         line_style(b, s);
         cs__svg_emit(b, " d=\"M%v %vh%v\"/>\n", ex, ey, 26.0);
