@@ -286,10 +286,26 @@ void cs__svg_plot_legend(cs__buf *b, const cs__svg_plot *p)
                  p->lx, p->py, p->lgw, p->lgh, FS_TICK, C_TEXT);
 }
 
-void cs__svg_plot_legend_at(const cs__svg_plot *p, int s, double *ex, double *ey)
+/* Where legend entry s sits: its sample from ex, its name at ex + 32, centred on ey. */
+static void legend_at(const cs__svg_plot *p, int s, double *ex, double *ey)
 {
     *ex = p->lx + 8 + (s / p->rows) * p->colw;
     *ey = p->py + 4 + (s % p->rows + 0.5) * p->RH;
+}
+
+void cs__svg_plot_legend_entry(cs__buf *b, const cs__svg_plot *p, int s, const char *name, cs__svg_style_fn line,
+                               double r)
+{
+    double ex, ey;
+    legend_at(p, s, &ex, &ey);
+    if (line) {
+        cs__svg_emit(b, "<path fill=\"none\"");
+        line(b, s);
+        cs__svg_emit(b, " d=\"M%v %vh%v\"/>\n", ex, ey, 26.0);
+    }
+    cs__svg_emit(b, "<circle cx=\"%v\" cy=\"%v\" r=\"%v\" fill=\"%c\" stroke=\"#fff\" stroke-width=\"0.8\"/>\n",
+                 ex + 13, ey, r, cs__svg_tab10[s % 10]);
+    cs__svg_text_at(b, ex + 32, ey + 0.36 * FS_TICK, NULL, name);
 }
 
 int cs__svg_finish(cs__buf *out, size_t start, const char *what)

@@ -197,18 +197,8 @@ static void draw_curves(cs__buf *b, const char *title, const char *x_title, cons
     cs__svg_plot_titles(b, &L, x_title, y_title);
 
     cs__svg_plot_legend(b, &L);
-    for (int s = 0; s < nc; s++) {
-        double ex, ey;
-        cs__svg_plot_legend_at(&L, s, &ex, &ey);
-        if (cv[s].n > 1) {
-            cs__svg_emit(b, "<path fill=\"none\"");
-            curve_colour(b, s);
-            cs__svg_emit(b, " d=\"M%v %vh%v\"/>\n", ex, ey, 26.0);
-        }
-        cs__svg_emit(b, "<circle cx=\"%v\" cy=\"%v\" r=\"3.2\" fill=\"%c\" stroke=\"#fff\" stroke-width=\"0.8\"/>\n",
-                     ex + 13, ey, cs__svg_tab10[s % 10]);
-        cs__svg_text_at(b, ex + 32, ey + 0.36 * FS_TICK, NULL, cv[s].name);
-    }
+    for (int s = 0; s < nc; s++)
+        cs__svg_plot_legend_entry(b, &L, s, cv[s].name, cv[s].n > 1 ? curve_colour : NULL, 3.2);
     cs__svg_emit(b, "</g>\n</svg>\n");
 #undef XP
 #undef YP

@@ -79,10 +79,13 @@ void cs__svg_plot_layout(cs__svg_plot *p, double PW, double PH, double ylw, doub
                          const char *title, const char *x_title, const char *y_title);
 /* The axis titles of a laid-out plot (either may be NULL or ""). */
 void cs__svg_plot_titles(cs__buf *b, const cs__svg_plot *p, const char *x_title, const char *y_title);
-/* The legend's frame, opening its text group; entry s sits at (ex, ey): its sample from ex, its
- * name at ex + 32. Close the group with "</g>". */
+/* The legend's frame, opening its text group (close it with "</g>"). */
 void cs__svg_plot_legend(cs__buf *b, const cs__svg_plot *p);
-void cs__svg_plot_legend_at(const cs__svg_plot *p, int s, double *ex, double *ey);
+/* Legend entry s: a line sample drawn with `line`'s stroke attributes (NULL: none), a marker of
+ * radius r in the series colour, the name. */
+typedef void (*cs__svg_style_fn)(cs__buf *b, int s);
+void cs__svg_plot_legend_entry(cs__buf *b, const cs__svg_plot *p, int s, const char *name, cs__svg_style_fn line,
+                               double r);
 
 /* The root element and its <title>; every figure then calls cs__svg_background(). */
 void cs__svg_open(cs__buf *b, double w, double h, const char *title, const char *fallback);

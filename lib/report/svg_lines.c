@@ -176,16 +176,8 @@ static void draw_lines(cs__buf *b, const char *title, const char *x_title, const
 
     /* Legend. */
     cs__svg_plot_legend(b, &L);
-    for (int s = 0; s < nseries; s++) {
-        double ex, ey;
-        cs__svg_plot_legend_at(&L, s, &ex, &ey);
-        cs__svg_emit(b, "<path fill=\"none\"");
-        line_style(b, s);
-        cs__svg_emit(b, " d=\"M%v %vh%v\"/>\n", ex, ey, 26.0);
-        cs__svg_emit(b, "<circle cx=\"%v\" cy=\"%v\" r=\"3\" fill=\"%c\" stroke=\"#fff\" stroke-width=\"0.8\"/>\n",
-                     ex + 13, ey, cs__svg_tab10[s % 10]);
-        cs__svg_text_at(b, ex + 32, ey + 0.36 * FS_TICK, NULL, series[s].name);
-    }
+    for (int s = 0; s < nseries; s++)
+        cs__svg_plot_legend_entry(b, &L, s, series[s].name, line_style, 3.0);
     cs__svg_emit(b, "</g>\n</svg>\n");
 #undef XP
 #undef YP
