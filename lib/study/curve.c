@@ -10,13 +10,9 @@
 
 #include "core/error.h"
 #include "perturb/perturb_internal.h"
+#include "study/study_internal.h"
 
-/* One condition that is a level: its index, the class's mean training count over the
- * replicates used, and (filled later) its accuracy per replicate. */
-typedef struct level {
-    int cond;
-    double count;
-} level;
+typedef cs__curve_point level;
 
 /* Whether condition j is a level of class cls: the baseline, a uniform reduction, or a targeted
  * reduction whose classes include cls. *is_level set; an error only when the name of a
@@ -48,15 +44,14 @@ static int is_level(int *is_lvl, const cs_results *r, int j, int cls)
 
 static int by_count(const void *a, const void *b)
 {
-    const level *x = a, *y = b;
+    const cs__curve_point *x = a, *y = b;
     if (x->count != y->count)
         return x->count < y->count ? -1 : 1;
     return (x->cond > y->cond) - (x->cond < y->cond);
 }
 
-/* The class's recall in a finished cell (cs_confusion_class_metrics; 0 for a class without
- * test records); rec is k doubles of scratch. */
-static int recall(double *out, double *rec, const cs_results *r, int model, int cond, int rep, int cls, int k)
+int cs__results_class_recall(double *out, double *rec, const cs_results *r, int model, int cond, int rep, int cls,
+                             int k)
 {
     cs_cell_result c;
     c.struct_size = sizeof c;
@@ -65,6 +60,32 @@ static int recall(double *out, double *rec, const cs_results *r, int model, int 
         rc = cs_confusion_class_metrics(rec, NULL, NULL, k, c.confusion);
     if (rc == CS_OK)
         *out = isnan(rec[cls]) ? 0.0 : rec[cls];
+    return rc;
+}
+
+int cs__curve_rows(double *x, double *acc, int *n_x, cs__curve_point *pt, int n, const cs_results *r, int model,
+                   const int *reps, int n_used, int cls, int k, double *rec)
+{
+    qsort(pt, (size_t)n, sizeof *pt, by_count);
+    int rc = CS_OK, rows = 0;
+    for (int p = 0; rc == CS_OK && p < n;) {
+        int end = p;
+        while (end < n && pt[end].count == pt[p].count)
+            ++end;
+        double *row = acc + (size_t)rows * (size_t)n_used;
+        for (int i = 0; rc == CS_OK && i < n_used; ++i) {
+            double sum = 0.0;
+            for (int q = p; rc == CS_OK && q < end; ++q) {
+                double a = 0.0;
+                rc = cs__results_class_recall(&a, rec, r, model, pt[q].cond, reps[i], cls, k);
+                sum += a;
+            }
+            row[i] = sum / (end - p);
+        }
+        x[rows++] = pt[p].count;
+        p = end;
+    }
+    *n_x = rows;
     return rc;
 }
 
@@ -142,7 +163,6 @@ int cs_results_learning_curve(cs_learning_curve **out, const cs_results *r, int 
                            cs_results_class_name(r, cls));
     }
     if (rc == CS_OK) {
-        qsort(lv, (size_t)n_lv, sizeof *lv, by_count);
         x = malloc(sizeof *x * (size_t)n_lv);
         acc = calloc((size_t)n_lv * (size_t)n_used, sizeof *acc);
         if (!x || !acc)
@@ -150,23 +170,8 @@ int cs_results_learning_curve(cs_learning_curve **out, const cs_results *r, int 
     }
     /* Levels of equal count merge: the mean, per replicate, of their accuracies. */
     int n_x = 0;
-    for (int l = 0; rc == CS_OK && l < n_lv;) {
-        int end = l;
-        while (end < n_lv && lv[end].count == lv[l].count)
-            ++end;
-        double *row = acc + (size_t)n_x * (size_t)n_used;
-        for (int i = 0; rc == CS_OK && i < n_used; ++i) {
-            double sum = 0.0;
-            for (int m = l; rc == CS_OK && m < end; ++m) {
-                double a = 0.0;
-                rc = recall(&a, rec, r, model, lv[m].cond, reps[i], cls, k);
-                sum += a;
-            }
-            row[i] = sum / (end - l);
-        }
-        x[n_x++] = lv[l].count;
-        l = end;
-    }
+    if (rc == CS_OK)
+        rc = cs__curve_rows(x, acc, &n_x, lv, n_lv, r, model, reps, n_used, cls, k, rec);
     if (rc == CS_OK)
         rc = cs_learning_curve_fit(out, x, n_x, acc, n_used, opts);
     free(lv);

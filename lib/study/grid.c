@@ -11,21 +11,10 @@
 #include <classsens/study.h>
 
 #include "core/error.h"
+#include "study/study_internal.h"
 
 /* The class's recall in a finished cell (0 for a class without test records, as the learning
  * curves count it); rec is k doubles of scratch. */
-static int recall(double *out, double *rec, const cs_results *r, int model, int cond, int rep, int cls, int k)
-{
-    cs_cell_result c;
-    c.struct_size = sizeof c;
-    int rc = cs_results_cell(&c, r, model, cond, rep);
-    if (rc == CS_OK)
-        rc = cs_confusion_class_metrics(rec, NULL, NULL, k, c.confusion);
-    if (rc == CS_OK)
-        *out = isnan(rec[cls]) ? 0.0 : rec[cls];
-    return rc;
-}
-
 static int is_family(const cs_results *r, int j, cs_condition_family want)
 {
     cs_condition_family f;
@@ -98,18 +87,7 @@ int cs_results_grid_surface(double *mean, double *lo, double *hi, double *volume
 }
 
 /* One point of a noisy row: its condition and the class's mean volume over the replicates. */
-typedef struct point {
-    int cond;
-    double count;
-} point;
-
-static int by_count(const void *a, const void *b)
-{
-    const point *x = a, *y = b;
-    if (x->count != y->count)
-        return x->count < y->count ? -1 : 1;
-    return (x->cond > y->cond) - (x->cond < y->cond);
-}
+typedef cs__curve_point point;
 
 /* The replicates finished at every condition of conds[0..n); *first_* the first missing cell. */
 static int paired_replicates(int *reps, const cs_results *r, int model, const int *conds, int n, int *missing_cond,
@@ -210,7 +188,6 @@ int cs_results_noise_multiplier(double *multiplier, double *lo, double *hi, cons
                            cs_results_class_name(r, cls));
     }
     if (rc == CS_OK) {
-        qsort(pt, (size_t)n_pt, sizeof *pt, by_count);
         x = malloc(sizeof *x * (size_t)n_pt);
         acc = malloc(sizeof *acc * (size_t)n_pt * (size_t)n_used);
         target = malloc(sizeof *target * (size_t)n_used);
@@ -218,26 +195,11 @@ int cs_results_noise_multiplier(double *multiplier, double *lo, double *hi, cons
             rc = cs__error_oom("noise multiplier data", sizeof *acc * (size_t)(n_pt + 2) * (size_t)n_used);
     }
     for (int i = 0; rc == CS_OK && i < n_used; ++i)
-        rc = recall(&target[i], rec, r, model, 0, reps[i], cls, k);
+        rc = cs__results_class_recall(&target[i], rec, r, model, 0, reps[i], cls, k);
     /* Points of equal volume merge: the mean, per replicate, of their accuracies. */
     int n_x = 0;
-    for (int p = 0; rc == CS_OK && p < n_pt;) {
-        int end = p;
-        while (end < n_pt && pt[end].count == pt[p].count)
-            ++end;
-        double *row = acc + (size_t)n_x * (size_t)n_used;
-        for (int i = 0; rc == CS_OK && i < n_used; ++i) {
-            double sum = 0.0;
-            for (int q = p; rc == CS_OK && q < end; ++q) {
-                double a = 0.0;
-                rc = recall(&a, rec, r, model, pt[q].cond, reps[i], cls, k);
-                sum += a;
-            }
-            row[i] = sum / (end - p);
-        }
-        x[n_x++] = pt[p].count;
-        p = end;
-    }
+    if (rc == CS_OK)
+        rc = cs__curve_rows(x, acc, &n_x, pt, n_pt, r, model, reps, n_used, cls, k, rec);
     if (rc == CS_OK && n_x < 3)
         rc = cs__error(CS_ERR_STATE, "%s: the row of %s has %d kept level%s (the noise itself included); at least 3 "
                        "are needed to fit its learning curve", fn, cs_results_condition_name(r, noise), n_x,
@@ -294,7 +256,7 @@ int cs_results_volume_share(double *share, double *lo, double *hi, const cs_resu
     double *rec = v + 3 * (size_t)n_reps;
     for (int c = 0; rc == CS_OK && c < 3; ++c)
         for (int i = 0; rc == CS_OK && i < n_used; ++i)
-            rc = recall(&v[(size_t)c * (size_t)n_reps + (size_t)i], rec, r, model, conds[c], reps[i], cls, k);
+            rc = cs__results_class_recall(&v[(size_t)c * (size_t)n_reps + (size_t)i], rec, r, model, conds[c], reps[i], cls, k);
     if (rc == CS_OK) {
         rc = cs_volume_share(share, lo, hi, v, v + n_reps, v + 2 * (size_t)n_reps, n_used, opts);
         if (rc != CS_OK)

@@ -261,6 +261,22 @@ void cs__failed_data_free(cs__failed_data *d);
 int cs__study_failed_read(cs__failed_data *d, const char *text, size_t len, const char *path,
                           const cs__study_config *cfg, const char *hash, int version, int mi, int ci, int ri);
 
+/* A point of a learning curve drawn from a store: a condition and the class's mean training
+ * count (or volume) over the replicates used. */
+typedef struct cs__curve_point {
+    int cond;
+    double count;
+} cs__curve_point;
+/* The class's recall in a finished cell (cs_confusion_class_metrics; 0 for a class the test set
+ * lacks); rec: k values of scratch. */
+int cs__results_class_recall(double *out, double *rec, const cs_results *r, int model, int cond, int rep, int cls,
+                             int k);
+/* Sort the n points by count (then condition) and merge points of equal count: x[0 .. *n_x) the
+ * distinct counts, acc (*n_x rows of n_used, row-major) per replicate reps[i] the mean recall of
+ * class cls over the merged points' cells. x holds n values, acc n x n_used. */
+int cs__curve_rows(double *x, double *acc, int *n_x, cs__curve_point *pt, int n, const cs_results *r, int model,
+                   const int *reps, int n_used, int cls, int k, double *rec);
+
 /* The seeds a cell of the configuration is trained with (perturbation 0 for the baseline; a grid
  * cell's is its noise condition's). */
 void cs__study_cell_seeds(const cs__study_config *cfg, int mi, int ci, int ri, uint64_t *perturb, uint64_t *init,
