@@ -38,11 +38,18 @@ typedef struct cs_report_options {
                                    gives the training records of each class needed to reach it
                                    (cs_learning_curve_needed()); default 0.9. Appended in 1.x: a
                                    caller built with an older struct gets the default. */
+    const cs_dataset *train_data; /**< The training split the study was created with (before any
+                                   train_subset), or NULL (default). Given, the section "Which
+                                   records" shows the records to review first as thumbnails and
+                                   names each record's index in the data set's file; it must be
+                                   the study's split (cs_report_write() checks its fingerprint).
+                                   Borrowed for the call. Appended in 1.x: an older struct gets
+                                   NULL. */
 } cs_report_options;
 
 /** @brief Defaults: 95 % Wilson score intervals, top 3, merge threshold 0.05, figure files,
- *         default title, target accuracy 0.9. */
-#define CS_REPORT_OPTIONS_INIT { sizeof(cs_report_options), 0.95, CS_INTERVAL_WILSON, 3, 0.05, 1, NULL, 0.9 }
+ *         default title, target accuracy 0.9, no training data. */
+#define CS_REPORT_OPTIONS_INIT { sizeof(cs_report_options), 0.95, CS_INTERVAL_WILSON, 3, 0.05, 1, NULL, 0.9, NULL }
 
 /**
  * @brief Fill @p opts with exactly what ::CS_REPORT_OPTIONS_INIT gives (for bindings, which
