@@ -3,6 +3,7 @@
  * the same statistics gathered here independently from cs_results_cell_records() and the
  * array-level analyses. */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,18 +11,23 @@
 
 #include <classsens.h>
 
+#include "core/buf.h"
+#include "core/json.h"
 #include "fixtures.h"
+#include "report/png.h"
+#include "study/study_internal.h"
 
 #define REPS 3
 #define K 3
 
 static cs_dataset *train_set, *test_set;
-static char *root_dir, *on_dir, *off_dir;
+static char *root_dir, *on_dir, *off_dir, *sub_dir;
 
 /* Conditions: 0 baseline, 1 shuffle:0.4, 2 reduce:uniform:0.5, 3 matched:shuffle:0.4. */
-static char *run_store(const char *name, int record_scores, int models, int reps)
+static char *run_store(const char *name, int record_scores, int models, int reps, size_t train_subset)
 {
     cs_study_options so = CS_STUDY_OPTIONS_INIT;
+    so.train_subset = train_subset;
     so.replicates = reps;
     so.seed = 11;
     so.jobs = 2;
@@ -53,8 +59,9 @@ static void setup(void)
     train_set = cs_test_bands(120, 1);
     test_set = cs_test_bands(60, 2);
     root_dir = cs_test_tmpdir();
-    on_dir = run_store("on", 1, 2, REPS);
-    off_dir = run_store("off", 0, 1, 1);
+    on_dir = run_store("on", 1, 2, REPS, 0);
+    off_dir = run_store("off", 0, 1, 1, 0);
+    sub_dir = run_store("sub", 1, 1, 1, 60);
 }
 
 static void teardown(void)
@@ -65,6 +72,7 @@ static void teardown(void)
     free(root_dir);
     free(on_dir);
     free(off_dir);
+    free(sub_dir);
 }
 
 static int condition_of(const cs_results *r, cs_condition_family want)
@@ -309,6 +317,209 @@ START_TEST(review_ranks_every_baseline_cell_of_every_model)
 }
 END_TEST
 
+/* summary.json and report.html of a report of `dir` written into `dir`/`name`. */
+static cs__json *write_report(char **html, const char *dir, const char *name, const cs_report_options *ro)
+{
+    cs_results *r = NULL;
+    cs_assert_ok(cs_results_open(&r, dir));
+    char *out = cs_test_path(dir, name);
+    cs_assert_ok(cs_report_write(r, out, ro));
+    cs_results_destroy(r);
+    char *path = cs_test_path(out, "summary.json");
+    size_t len = 0;
+    uint8_t *text = cs_test_read(path, &len);
+    cs__json *root = NULL;
+    cs_assert_ok(cs__json_parse(&root, (const char *)text, len, "summary.json"));
+    free(text);
+    free(path);
+    path = cs_test_path(out, "report.html");
+    *html = (char *)cs_test_read(path, &len);
+    free(path);
+    free(out);
+    return root;
+}
+
+static size_t count_of(const char *text, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = text; (p = strstr(p, needle)); p++)
+        n++;
+    return n;
+}
+
+START_TEST(report_carries_the_statistics_in_summary_and_page)
+{
+    cs_results *r = NULL;
+    cs_assert_ok(cs_results_open(&r, on_dir));
+    const int noise = condition_of(r, CS_CONDITION_NOISE);
+    cs_report_options ro = CS_REPORT_OPTIONS_INIT;
+    ro.figures = 0;
+    char *html = NULL;
+    cs__json *root = write_report(&html, on_dir, "plain", &ro);
+    const cs__json *rec = cs__json_get(root, "records");
+    ck_assert_ptr_nonnull(rec);
+    ck_assert_ptr_null(cs__json_get(rec, "reason"));
+    ck_assert(cs__json_number(cs__json_get(cs__json_get(rec, "thresholds"), "variability")) == CS_DATA_MAP_VARIABILITY);
+    const cs__json *models = cs__json_get(rec, "models");
+    ck_assert_uint_eq(cs__json_len(models), 2);
+    for (int m = 0; m < 2; m++) {
+        const cs__json *mj = cs__json_at(models, (size_t)m);
+        const cs__json *fd = cs__json_get(mj, "flip_detection");
+        ck_assert_uint_eq(cs__json_len(fd), 1);
+        ck_assert_str_eq(cs__json_string(cs__json_get(cs__json_at(fd, 0), "condition")), "shuffle:0.4");
+        const cs__json *all = cs__json_at(cs__json_get(cs__json_at(fd, 0), "classes"), K);
+        ck_assert_str_eq(cs__json_string(cs__json_get(all, "class")), "all");
+        cs_flip_replicates *f = NULL;
+        cs_assert_ok(cs_results_flip_detection(&f, r, m, noise));
+        for (int kind = 0; kind < 3; kind++) {
+            static const char *const kinds[] = { "confidence", "variability", "aum" };
+            static const char *const metrics[] = { "auc", "precision", "recall" };
+            for (int metric = 0; metric < 3; metric++) {
+                double v[3];
+                size_t used = 0;
+                cs_assert_ok(cs_flip_replicates_summary(v, v + 1, v + 2, &used, f, CS_FLIP_ALL_CLASSES,
+                                                        (cs_record_score)kind, (cs_flip_metric)metric, 0.95));
+                const cs__json *e = cs__json_get(cs__json_get(all, kinds[kind]), metrics[metric]);
+                ck_assert_double_eq_tol(cs__json_number(cs__json_get(e, "value")), v[0], 1e-12);
+                ck_assert_double_eq(cs__json_number(cs__json_get(e, "replicates")), (double)used);
+            }
+        }
+        cs_flip_replicates_destroy(f);
+        const cs__json *dm = cs__json_get(mj, "data_map");
+        ck_assert_uint_eq(cs__json_len(dm), (size_t)cs_results_num_conditions(r));
+        for (int j = 0; j < cs_results_num_conditions(r); j++) {
+            double share[K * 3], shift[K * 3];
+            cs_assert_ok(cs_results_data_map(share, shift, NULL, NULL, NULL, K, r, m, j, 0.95));
+            const cs__json *cls = cs__json_get(cs__json_at(dm, (size_t)j), "classes");
+            for (int c = 0; c < K; c++) {
+                const cs__json *hard = cs__json_get(cs__json_at(cls, (size_t)c), "hard");
+                ck_assert_double_eq_tol(cs__json_number(cs__json_get(hard, "share")), share[c * 3 + 2], 1e-12);
+                ck_assert_double_eq_tol(cs__json_number(cs__json_get(hard, "shift")), shift[c * 3 + 2], 1e-12);
+            }
+        }
+    }
+    cs_review *rv = NULL;
+    cs_assert_ok(cs_results_review(&rv, NULL, r));
+    const cs__json *review = cs__json_get(rec, "review");
+    const cs__json *top = cs__json_get(review, "top");
+    ck_assert_uint_eq(cs__json_len(top), 20);
+    for (size_t i = 0; i < 20; i++) {
+        cs_review_record e;
+        cs_assert_ok(cs_review_entry(&e, sizeof e, rv, i));
+        const cs__json *t = cs__json_at(top, i);
+        ck_assert_double_eq(cs__json_number(cs__json_get(t, "index")), (double)e.index);
+        ck_assert_str_eq(cs__json_string(cs__json_get(t, "label")), cs_results_class_name(r, e.label));
+        ck_assert_str_eq(cs__json_string(cs__json_get(t, "instead")), cs_results_class_name(r, e.instead));
+        ck_assert_ptr_null(cs__json_get(t, "source_index"));
+    }
+    const cs__json *by_class = cs__json_get(review, "by_class");
+    ck_assert_uint_eq(cs__json_len(by_class), K);
+    for (int c = 0; c < K; c++)
+        ck_assert_uint_eq(cs__json_len(cs__json_get(cs__json_at(by_class, (size_t)c), "top")), 5);
+    cs__json_free(root);
+    ck_assert_ptr_nonnull(strstr(html, "<h2 id=\"records\">Which records</h2>"));
+    ck_assert_ptr_nonnull(strstr(html, "classsens report DIR --data SPEC"));
+    ck_assert_ptr_null(strstr(html, "data:image/png"));
+    /* The section comes after "How much data would fix it". */
+    ck_assert_ptr_nonnull(strstr(html, "id=\"data\""));
+    ck_assert(strstr(html, "id=\"data\"") < strstr(html, "id=\"records\""));
+    free(html);
+
+    /* With the training data: one thumbnail per listed record, each the record's own pixels. */
+    ro.train_data = train_set;
+    root = write_report(&html, on_dir, "images", &ro);
+    ck_assert_uint_eq(count_of(html, "<img alt=\"training record "), 5 * K);
+    size_t ranks[5], found = 0;
+    cs_assert_ok(cs_review_class_top(ranks, &found, rv, 1, 5));
+    cs_review_record e;
+    cs_assert_ok(cs_review_entry(&e, sizeof e, rv, ranks[0]));
+    cs__buf uri = CS__BUF_INIT;
+    cs_assert_ok(cs__png_data_uri(&uri, cs_dataset_image(train_set, e.index), 1, 12, 12, 3));
+    ck_assert_ptr_nonnull(strstr(html, cs__buf_str(&uri)));
+    cs__buf_free(&uri);
+    ck_assert_ptr_null(strstr(html, "--data SPEC"));
+    const cs__json *t0 = cs__json_at(cs__json_get(cs__json_get(cs__json_get(root, "records"), "review"), "top"), 0);
+    ck_assert_ptr_nonnull(cs__json_get(t0, "source_index"));
+    cs__json_free(root);
+    free(html);
+
+    /* A caller built before train_data existed gets none. */
+    ro.struct_size = offsetof(cs_report_options, train_data);
+    root = write_report(&html, on_dir, "old", &ro);
+    ck_assert_ptr_null(strstr(html, "data:image/png"));
+    cs__json_free(root);
+    free(html);
+
+    /* Another data set is refused with the check's status. */
+    ro.struct_size = sizeof ro;
+    char *out = cs_test_path(on_dir, "wrong");
+    ro.train_data = test_set;
+    cs_assert_fails(cs_report_write(r, out, &ro), CS_ERR_SIZE_MISMATCH, "the data set has 60 records");
+    cs_dataset *other = cs_test_bands(120, 7);
+    ro.train_data = other;
+    cs_assert_fails(cs_report_write(r, out, &ro), CS_ERR_INVALID_ARGUMENT, "not the study's training split");
+    cs_dataset_destroy(other);
+    free(out);
+    cs_review_destroy(rv);
+    cs_results_destroy(r);
+}
+END_TEST
+
+START_TEST(report_of_a_store_without_scores_says_why)
+{
+    cs_report_options ro = CS_REPORT_OPTIONS_INIT;
+    ro.figures = 0;
+    char *html = NULL;
+    cs__json *root = write_report(&html, off_dir, "report", &ro);
+    const cs__json *rec = cs__json_get(root, "records");
+    ck_assert_ptr_nonnull(strstr(cs__json_string(cs__json_get(rec, "reason")), "no record scores"));
+    ck_assert_ptr_null(cs__json_get(rec, "models"));
+    ck_assert_ptr_nonnull(strstr(html, "<h2 id=\"records\">Which records</h2>\n<p class=\"note\">the store holds no "
+                                       "record scores"));
+    cs__json_free(root);
+    free(html);
+}
+END_TEST
+
+START_TEST(a_subset_study_maps_its_records_to_the_split)
+{
+    cs_results *r = NULL;
+    cs_assert_ok(cs_results_open(&r, sub_dir));
+    ck_assert_uint_eq(cs_results_train_size(r), 60);
+    cs_dataset *view = NULL;
+    cs_assert_ok(cs__results_train_records(&view, r, train_set, "test"));
+    ck_assert_uint_eq(cs_dataset_size(view), 60);
+    /* The rebuilt training set carries the labels the cells recorded as true. */
+    cs_cell_records *c = NULL;
+    cs_assert_ok(cs_results_cell_records(&c, r, 0, 0, 0));
+    for (size_t i = 0; i < cs_cell_records_count(c); i++)
+        ck_assert_int_eq(cs_dataset_labels(view)[cs_cell_records_source(c)[i]], cs_cell_records_truth(c)[i]);
+    cs_cell_records_destroy(c);
+    cs_review *rv = NULL;
+    cs_assert_ok(cs_results_review(&rv, NULL, r));
+    cs_review_record e;
+    cs_assert_ok(cs_review_entry(&e, sizeof e, rv, 0));
+    cs_report_options ro = CS_REPORT_OPTIONS_INIT;
+    ro.figures = 0;
+    ro.train_data = train_set;
+    char *html = NULL;
+    cs__json *root = write_report(&html, sub_dir, "report", &ro);
+    const cs__json *t0 = cs__json_at(cs__json_get(cs__json_get(cs__json_get(root, "records"), "review"), "top"), 0);
+    ck_assert_double_eq(cs__json_number(cs__json_get(t0, "index")), (double)e.index);
+    ck_assert_double_eq(cs__json_number(cs__json_get(t0, "source_index")),
+                        (double)cs_dataset_source_index(view, e.index));
+    cs__buf uri = CS__BUF_INIT;
+    cs_assert_ok(cs__png_data_uri(&uri, cs_dataset_image(view, e.index), 1, 12, 12, 3));
+    ck_assert_ptr_nonnull(strstr(html, cs__buf_str(&uri)));
+    cs__buf_free(&uri);
+    cs__json_free(root);
+    free(html);
+    cs_review_destroy(rv);
+    cs_dataset_destroy(view);
+    cs_results_destroy(r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("record_stats");
@@ -319,6 +530,9 @@ int main(void)
     tcase_add_test(tc, flip_detection_refuses_bad_arguments_and_stores_without_scores);
     tcase_add_test(tc, data_map_shares_and_shifts_match_the_cells);
     tcase_add_test(tc, review_ranks_every_baseline_cell_of_every_model);
+    tcase_add_test(tc, report_carries_the_statistics_in_summary_and_page);
+    tcase_add_test(tc, report_of_a_store_without_scores_says_why);
+    tcase_add_test(tc, a_subset_study_maps_its_records_to_the_split);
     suite_add_tcase(s, tc);
     return cs_test_run(s);
 }
