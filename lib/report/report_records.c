@@ -164,13 +164,10 @@ static void review_entry_json(cs__json_writer *w, const cs__report *rep, size_t 
     if (cs_review_entry(&e, sizeof e, rep->rec.review, rank) != CS_OK)
         return; /* rank < count: cannot fail */
     cs__jw_begin_object(w);
+    /* Only what the store says: the same store gives the same summary.json whether or not the
+     * report was given the data (the file index is on the page). */
     cs__jw_key(w, "index");
     cs__jw_uint(w, e.index);
-    const cs_dataset *ds = train_records(rep);
-    if (ds) {
-        cs__jw_key(w, "source_index");
-        cs__jw_uint(w, cs_dataset_source_index(ds, e.index));
-    }
     cs__jw_key(w, "label");
     cs__jw_string(w, rep->class_names[e.label]);
     cs__jw_key(w, "instead");
