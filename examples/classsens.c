@@ -8,7 +8,7 @@
  *                   [--precision fp32|bf16] [--retry-failed] [--target T] [--no-record-scores]
  *   mpirun -np N classsens study ...   (one study over N processes on any number of hosts)
  *   classsens status DIR
- *   classsens report DIR [--out OUTDIR] [--confidence C] [--top K] [--target T]
+ *   classsens report DIR [--out OUTDIR] [--confidence C] [--top K] [--target T] [--data SPEC]
  *   classsens info DATA
  *
  * Exit codes: 0 done; 1 a library failure (the line names the status and cs_last_error());
@@ -724,6 +724,7 @@ static int cmd_study(int argc, char **argv)
         int finished = 0, total = 0;
         cs_report_options ro = CS_REPORT_OPTIONS_INIT;
         ro.target = a.target;
+        ro.train_data = train; /* the split the study was created with: thumbnails of its records */
         status = write_report(a.out, a.out, &ro, &finished, &total);
         if (status != CS_OK) {
             rc = cli_library_error(status);
@@ -745,7 +746,7 @@ cleanup:
 
 static void report_help(void)
 {
-    printf("usage: classsens report DIR [--out OUTDIR] [--confidence C] [--top K] [--target T]\n"
+    printf("usage: classsens report DIR [--out OUTDIR] [--confidence C] [--top K] [--target T] [--data SPEC]\n"
            "\n"
            "Rebuild the report of a store (no training): report.html, figures/, results.csv,\n"
            "learning_curves.csv and summary.json. A store still being filled gives a partial report.\n"
@@ -754,18 +755,25 @@ static void report_help(void)
            "  --confidence C    coverage of every interval, in (0, 1) (default 0.95)\n"
            "  --top K           weakest classes listed and compared across models (default 3)\n"
            "  --target T        target accuracy of the learning curves, in (0, 1): the training\n"
-           "                    records of each class needed to reach it (default 0.9)\n");
+           "                    records of each class needed to reach it (default 0.9)\n"
+           "  --data SPEC       the data set the study was run on (as for study: %s):\n"
+           "                    its training split gives the records to review first as images;\n"
+           "                    refused unless it is the study's (study.json's train_fingerprint)\n",
+           CLI_DATA_SYNTAX);
 }
 
 static int cmd_report(int argc, char **argv)
 {
-    static const cli_option defs[] = { { "out", 1 }, { "confidence", 1 }, { "top", 1 }, { "target", 1 } };
-    enum { O_OUT, O_CONFIDENCE, O_TOP, O_TARGET };
+    static const cli_option defs[] = { { "out", 1 }, { "confidence", 1 }, { "top", 1 }, { "target", 1 },
+                                       { "data", 1 } };
+    enum { O_OUT, O_CONFIDENCE, O_TOP, O_TARGET, O_DATA };
     const char *store = NULL, *out = NULL, *v;
+    cli_data_spec data;
+    int have_data = 0;
     cs_report_options ro = CS_REPORT_OPTIONS_INIT;
     cli_scanner sc = { argc, 0, argv, "report" };
     int which = 0, kind, rc = 0;
-    while (rc == 0 && (kind = cli_scan_next(&sc, defs, 4, &which, &v)) != CLI_SCAN_END) {
+    while (rc == 0 && (kind = cli_scan_next(&sc, defs, 5, &which, &v)) != CLI_SCAN_END) {
         if (kind == CLI_SCAN_ERROR)
             return CLI_EXIT_USAGE;
         if (kind == CLI_SCAN_HELP) {
@@ -784,6 +792,9 @@ static int cmd_report(int argc, char **argv)
             rc = cli_parse_open_interval("--confidence", v, 0.0, 1.0, &ro.confidence);
         } else if (which == O_TARGET) {
             rc = cli_parse_open_interval("--target", v, 0.0, 1.0, &ro.target);
+        } else if (which == O_DATA) {
+            rc = cli_parse_data_spec(&data, v, 0);
+            have_data = 1;
         } else {
             rc = cli_parse_int("--top", v, 1, &ro.top_k);
         }
@@ -794,8 +805,14 @@ static int cmd_report(int argc, char **argv)
         return cli_usage_error("report: missing the store directory (classsens report DIR)");
     if (!out)
         out = store;
+    cs_dataset *train = NULL, *test = NULL;
+    int status = have_data ? cli_open_data(&data, &train, &test) : CS_OK;
+    cs_dataset_destroy(test);
+    ro.train_data = train;
     int finished = 0, total = 0;
-    int status = write_report(store, out, &ro, &finished, &total);
+    if (status == CS_OK)
+        status = write_report(store, out, &ro, &finished, &total);
+    cs_dataset_destroy(train);
     if (status != CS_OK)
         return cli_library_error(status);
     char path[8192];

@@ -218,6 +218,106 @@ CS_API const int32_t *cs_cell_records_other(const cs_cell_records *c);
 
 /** @} */
 
+/** @name Record-level sensitivity of a study
+ * The record-level analyses of analysis.h gathered from a store: every finished cell that has
+ * record scores contributes its sidecar (cs_results_cell_records()); cells that are not finished
+ * or were stored without scores are left out. docs/analysis.md, "Record-level sensitivity from a
+ * store", gives the formulas.
+ * @{ */
+
+/** @brief Flip detection of one (model, condition) over its replicates (cs_results_flip_detection()). */
+typedef struct cs_flip_replicates cs_flip_replicates;
+
+/**
+ * @brief How well each record score finds the flipped records in every replicate of a noisy
+ *        condition.
+ *
+ * For each replicate with scores, cs_flip_detection_compute() of each ::cs_record_score kind on
+ * the cell's records, flipped where the training label differs from the true one, classes the
+ * true labels; cs_flip_replicates_summary() summarises them over the replicates.
+ * @param[out] out  The result; NULL on failure. Owned: free with cs_flip_replicates_destroy().
+ * @param r         The results.
+ * @param model     Model index.
+ * @param condition A condition of family ::CS_CONDITION_NOISE or ::CS_CONDITION_GRID (a matched
+ *                  control or a reduction flips no label).
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL, a condition of another family);
+ *         ::CS_ERR_OUT_OF_RANGE (@p model, @p condition); ::CS_ERR_NOT_FOUND (no finished
+ *         replicate has scores); the errors of cs_results_cell_records() for a damaged sidecar;
+ *         ::CS_ERR_OUT_OF_MEMORY.
+ */
+CS_API int cs_results_flip_detection(cs_flip_replicates **out, const cs_results *r, int model, int condition);
+
+/** @brief Free a result. @param f The result; NULL is accepted. */
+CS_API void cs_flip_replicates_destroy(cs_flip_replicates *f);
+
+/** @brief Replicates that contributed (finished, with scores). @param f The result.
+ *  @return The count (>= 1); 0 for NULL. */
+CS_API size_t cs_flip_replicates_count(const cs_flip_replicates *f);
+
+/**
+ * @brief One metric of one class and score over the replicates: cs_flip_detection_summarize()
+ *        of the replicates' results (mean, Student t interval, replicates where it is defined).
+ * @param[out] mean  The mean (or NULL).
+ * @param[out] lo    Lower bound (or NULL).
+ * @param[out] hi    Upper bound (or NULL).
+ * @param[out] used  Replicates where the metric is defined (or NULL).
+ * @param f          The result.
+ * @param cls        The true class 0..K − 1, or ::CS_FLIP_ALL_CLASSES.
+ * @param kind       The score.
+ * @param metric     The metric.
+ * @param confidence Interval coverage in (0, 1).
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL @p f, bad @p kind, @p metric or
+ *         @p confidence); ::CS_ERR_OUT_OF_RANGE (bad @p cls). Nothing is written on failure.
+ */
+CS_API int cs_flip_replicates_summary(double *mean, double *lo, double *hi, size_t *used,
+                                      const cs_flip_replicates *f, int cls, cs_record_score kind,
+                                      cs_flip_metric metric, double confidence);
+
+/**
+ * @brief Each class's data-map shares in one (model, condition), and how they moved from the
+ *        baseline.
+ *
+ * Per replicate with scores, cs_data_map_regions() of its records by their true class; the share
+ * is the mean over the replicates where it is defined, the shift cs_data_map_shift() of the
+ * replicates against the same model's baseline replicates. At the baseline itself the shift is
+ * 0 with bounds 0 (the same cells, not an independent sample). Every array is k×3 row-major,
+ * [class·3 + ::cs_data_region]; each may be NULL.
+ * @param[out] share Mean shares (NaN for a class without records in every replicate).
+ * @param[out] shift Difference from the baseline.
+ * @param[out] lo    Lower bound of the shift.
+ * @param[out] hi    Upper bound of the shift.
+ * @param[out] used  Replicates of the condition that contributed (or NULL).
+ * @param k          cs_results_num_classes().
+ * @param r          The results.
+ * @param model      Model index.
+ * @param condition  Condition index (any family).
+ * @param confidence Interval coverage in (0, 1).
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL @p r, bad @p confidence);
+ *         ::CS_ERR_OUT_OF_RANGE; ::CS_ERR_SIZE_MISMATCH (@p k); ::CS_ERR_NOT_FOUND (no replicate
+ *         of the condition, or of the baseline when a shift is asked for, has scores); the errors
+ *         of cs_results_cell_records() for a damaged sidecar; ::CS_ERR_OUT_OF_MEMORY.
+ */
+CS_API int cs_results_data_map(double *share, double *shift, double *lo, double *hi, size_t *used, int k,
+                               const cs_results *r, int model, int condition, double confidence);
+
+/**
+ * @brief The review-first ranking of the study's training records over every baseline cell (all
+ *        models, all replicates) with scores: cs_review_rank() of their AUMs and other classes.
+ *
+ * A ranked record's index is its position in the study's training set (the records' source,
+ * cs_cell_records_source()); its label the given (clean) one. Read it with cs_review_entry()
+ * and cs_review_class_top().
+ * @param[out] out   The ranking; NULL on failure. Owned: free with cs_review_destroy().
+ * @param[out] cells The baseline cells that contributed (or NULL).
+ * @param r          The results.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL); ::CS_ERR_NOT_FOUND (no baseline condition,
+ *         or no finished baseline cell with scores); ::CS_ERR_OVERFLOW; the errors of
+ *         cs_results_cell_records() for a damaged sidecar; ::CS_ERR_OUT_OF_MEMORY.
+ */
+CS_API int cs_results_review(cs_review **out, size_t *cells, const cs_results *r);
+
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif

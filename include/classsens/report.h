@@ -38,11 +38,18 @@ typedef struct cs_report_options {
                                    gives the training records of each class needed to reach it
                                    (cs_learning_curve_needed()); default 0.9. Appended in 1.x: a
                                    caller built with an older struct gets the default. */
+    const cs_dataset *train_data; /**< The training split the study was created with (before any
+                                   train_subset), or NULL (default). Given, the section "Which
+                                   records" shows the records to review first as thumbnails and
+                                   names each record's index in the data set's file; it must be
+                                   the study's split (cs_report_write() checks its fingerprint).
+                                   Borrowed for the call. Appended in 1.x: an older struct gets
+                                   NULL. */
 } cs_report_options;
 
 /** @brief Defaults: 95 % Wilson score intervals, top 3, merge threshold 0.05, figure files,
- *         default title, target accuracy 0.9. */
-#define CS_REPORT_OPTIONS_INIT { sizeof(cs_report_options), 0.95, CS_INTERVAL_WILSON, 3, 0.05, 1, NULL, 0.9 }
+ *         default title, target accuracy 0.9, no training data. */
+#define CS_REPORT_OPTIONS_INIT { sizeof(cs_report_options), 0.95, CS_INTERVAL_WILSON, 3, 0.05, 1, NULL, 0.9, NULL }
 
 /**
  * @brief Fill @p opts with exactly what ::CS_REPORT_OPTIONS_INIT gives (for bindings, which
@@ -62,7 +69,11 @@ CS_API int cs_report_options_init(cs_report_options *opts);
  *   per-class accuracy curves against the noise rate and the fraction kept with confidence
  *   bands, directional confusions, merge candidates, and cross-model agreement (Kendall's W,
  *   its p-value, pairwise Spearman ρ) with a one-sentence reading, and per model a figure and a
- *   table of every class's learning curve ("How much data would fix it"). No script, no network.
+ *   table of every class's learning curve ("How much data would fix it"), and "Which records":
+ *   per model how well each record score finds the flipped labels of every noise and grid
+ *   condition, per class, the classes' data-map shares and their shifts, and the records to
+ *   review first (thumbnails when ::cs_report_options.train_data is given). No script, no
+ *   network: images are data: URIs.
  * - `figures/NAME.svg`: every figure of the page (when figures are on).
  * - `results.csv`: model, condition, level, replicate, true, pred, count — one row per cell
  *   and matrix entry.
@@ -73,7 +84,8 @@ CS_API int cs_report_options_init(cs_report_options *opts);
  *   class the learning curve (cs_results_learning_curve(), with the report's confidence and
  *   otherwise ::CS_LEARNING_CURVE_OPTIONS_INIT): its levels, parameters and fit, the accuracy
  *   predicted at 2 and 10 times the largest count, and the records needed for the target
- *   accuracy, or why the curve is refused (docs/study.md lists every member).
+ *   accuracy, or why the curve is refused; and "records", the record-level statistics of the
+ *   page (classsens/records.h), or why the store has none (docs/study.md lists every member).
  * - `records.csv.gz`, only when the store holds record scores (classsens/records.h): model,
  *   condition, replicate, record, given, true, flipped, confidence, variability, aum, other —
  *   one row per training record of every finished cell that has scores (docs/formats.md).
@@ -84,8 +96,10 @@ CS_API int cs_report_options_init(cs_report_options *opts);
  * @param r        The results.
  * @param out_dir  The output directory (often the store itself).
  * @param opts     Options, or NULL for ::CS_REPORT_OPTIONS_INIT.
- * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_STATE when no baseline cell is
- *         finished yet; ::CS_ERR_IO; ::CS_ERR_UNSUPPORTED for a newer options struct;
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (also a ::cs_report_options.train_data of the
+ *         study's size whose fingerprint differs: other pixels, labels or order);
+ *         ::CS_ERR_SIZE_MISMATCH (a train_data of another shape, K or size than the study's
+ *         training split); ::CS_ERR_STATE when no baseline cell is finished yet; ::CS_ERR_IO; ::CS_ERR_UNSUPPORTED for a newer options struct;
  *         ::CS_ERR_OUT_OF_MEMORY.
  */
 CS_API int cs_report_write(const cs_results *r, const char *out_dir, const cs_report_options *opts);

@@ -125,7 +125,9 @@ static const char STYLE[] =
     ".ci{color:#777;font-size:0.9em}.file{color:#999;font-size:0.85em}"
     ".figs{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}"
     "figure{margin:0;display:inline-block}figcaption{font-size:0.85em;color:#555;max-width:560px}"
-    "ul.findings li{margin-bottom:4px}.note{color:#666;font-size:0.9em}";
+    "ul.findings li{margin-bottom:4px}.note{color:#666;font-size:0.9em}"
+    ".thumbs{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:12px;margin:8px 0 16px}"
+    ".thumbs img{image-rendering:pixelated;display:block}.thumbs figcaption{max-width:150px}";
 
 static void head(page *pg, const char *title)
 {
@@ -166,7 +168,7 @@ static void meta(page *pg)
                    cs_results_config_hash(r), cs_version_string());
     cs__buf_puts(o, "<nav><a href=\"#findings\">Findings</a><a href=\"#table1\">Table 1</a>"
                     "<a href=\"#baseline\">Baseline</a><a href=\"#conditions\">Conditions</a>"
-                    "<a href=\"#weakest\">Weakest classes</a><a href=\"#curves\">Curves</a>"
+                    "<a href=\"#weakest\">Weakest classes</a><a href=\"#curves\">Curves</a><a href=\"#records\">Which records</a>"
                     "<a href=\"#directional\">Directional confusion</a><a href=\"#merge\">Merge candidates</a>"
                     "<a href=\"#agreement\">Agreement</a><a href=\"#flags\">Failed cells and outliers</a>"
                     "<a href=\"#reading\">How to read</a></nav>\n");
@@ -825,6 +827,8 @@ int cs__report_html(cs__buf *out, const cs__report *rep, const char *fig_dir)
         curves_section(&pg);
     if (pg.status == CS_OK)
         pg.status = cs__report_html_data(out, rep, fig_dir);
+    if (pg.status == CS_OK)
+        pg.status = cs__report_html_records(out, rep);
     if (pg.status == CS_OK) {
         cs__report_html_grid(out, rep);
         directional_section(&pg);

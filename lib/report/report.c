@@ -381,6 +381,8 @@ int cs__report_prepare(cs__report *rep, const cs_results *r, const cs_report_opt
         rc = prepare_curves(rep);
     if (rc == CS_OK)
         rc = cs__report_prepare_grid(rep);
+    if (rc == CS_OK)
+        rc = cs__report_prepare_records(rep);
     for (int ci = 1; ci < rep->n_conds; ++ci) {
         double lv = cs_results_condition_level(r, ci);
         cs_condition_family f = CS_CONDITION_BASELINE;
@@ -398,6 +400,7 @@ int cs__report_prepare(cs__report *rep, const cs_results *r, const cs_report_opt
 void cs__report_free(cs__report *rep)
 {
     cs__report_free_grid(rep);
+    cs__report_free_records(rep);
     if (rep->cells) {
         for (size_t i = 0; i < (size_t)rep->n_models * (size_t)rep->n_conds; ++i) {
             cs__rep_cell *c = &rep->cells[i];

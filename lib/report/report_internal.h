@@ -89,6 +89,27 @@ typedef struct cs__rep_grid {
     double *scratch;             /* 4k doubles for a point of the surface (summary.json) */
 } cs__rep_grid;
 
+/* Record-level sensitivity (report_records.c): flip detection, data-map shares and the
+ * review-first list, computed once so that summary.json's "records" and the page's section
+ * "Which records" say the same. */
+#define CS__REPORT_REVIEW_TOP 20       /* records listed overall */
+#define CS__REPORT_REVIEW_CLASS_TOP 5  /* records listed per class */
+#define CS__REPORT_THUMB_SCALE 3       /* thumbnails: the image scaled up, nearest neighbour */
+typedef struct cs__rep_records {
+    char *why;                   /* NULL when some cell has record scores; else why none (owned) */
+    int n_flip;
+    int *flip;                   /* noise and grid conditions, in condition order */
+    double *det;                 /* by model, flip condition, class (k: all), score, metric: mean,
+                                    lo, hi, replicates (NaN without scores) */
+    size_t *det_used;            /* n_models * n_flip: replicates with scores (0: none) */
+    double *dm;                  /* by model, condition, class, region: share, shift, lo, hi */
+    size_t *dm_used;             /* n_models * n_conds: replicates with scores (0: none) */
+    cs_review *review;           /* NULL when no baseline cell has scores */
+    size_t review_cells;
+    cs_dataset *train_view;      /* the study's training set rebuilt from opts.train_data (owned;
+                                    NULL: opts.train_data itself, or no data) */
+} cs__rep_records;
+
 /* The options of every fit: the report's confidence, otherwise CS_LEARNING_CURVE_OPTIONS_INIT. */
 void cs__report_curve_options(cs_learning_curve_options *o, const cs_report_options *opts);
 
@@ -109,6 +130,7 @@ typedef struct cs__report {
     cs__rep_curve *curves;       /* n_models * k, by model then class */
     int n_curves_fitted;         /* entries with status CS_OK */
     cs__rep_grid grid;
+    cs__rep_records rec;
 } cs__report;
 
 /* The outlier rule in words, for the page and summary.json. */
@@ -155,6 +177,14 @@ int cs__report_prepare_grid(cs__report *rep);
 void cs__report_free_grid(cs__report *rep);
 void cs__report_grid_json(cs__json_writer *w, const cs__report *rep);
 void cs__report_html_grid(cs__buf *out, const cs__report *rep);
+
+/* Record-level sensitivity (report_records.c): computed by prepare (a damaged sidecar or a
+ * wrong opts.train_data fails it), written into summary.json's "records" and as the page's
+ * section "Which records". */
+int cs__report_prepare_records(cs__report *rep);
+void cs__report_free_records(cs__report *rep);
+void cs__report_records_json(cs__json_writer *w, const cs__report *rep);
+int cs__report_html_records(cs__buf *out, const cs__report *rep);
 
 /* A one-sentence reading of Kendall's W and its p-value for m models and k classes. */
 void cs__report_agreement_sentence(cs__buf *out, double w, double p, int m, const char *what);

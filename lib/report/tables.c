@@ -540,6 +540,7 @@ int cs__report_summary_json(cs__buf *out, const cs__report *rep)
     cs__jw_end_array(&w);
     curves_json(&w, rep);
     cs__report_grid_json(&w, rep);
+    cs__report_records_json(&w, rep);
     cs__jw_end_object(&w);
     return cs__buf_status(out, "summary.json");
 }

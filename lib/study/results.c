@@ -619,3 +619,40 @@ int cs_results_cell_records(cs_cell_records **out, const cs_results *r, int mode
         rc = cs__error(rc, "%s; delete the cell file and its sidecar to train that cell again", cs_last_error());
     return rc;
 }
+
+int cs__results_check_train_split(const cs_results *r, const cs_dataset *ds, const char *fn)
+{
+    const cs__study_config *cfg = &r->cfg;
+    int c = 0, h = 0, w = 0;
+    cs_dataset_shape(&c, &h, &w, ds);
+    if (c != cfg->c || h != cfg->h || w != cfg->w || cs_dataset_num_classes(ds) != cfg->k)
+        return cs__error(CS_ERR_SIZE_MISMATCH,
+                         "%s: the data set is %dx%dx%d with %d classes; the study's training split is "
+                         "%dx%dx%d with %d", fn, c, h, w, cs_dataset_num_classes(ds), cfg->c, cfg->h, cfg->w, cfg->k);
+    if (cs_dataset_size(ds) != cfg->train_full)
+        return cs__error(CS_ERR_SIZE_MISMATCH, "%s: the data set has %zu records; the study's training split had %zu",
+                         fn, cs_dataset_size(ds), cfg->train_full);
+    uint64_t f = cs__study_fingerprint(ds);
+    if (f != cfg->train_fingerprint)
+        return cs__error(CS_ERR_INVALID_ARGUMENT,
+                         "%s: the data set is not the study's training split: its fingerprint is %016llx, "
+                         "study.json's train_fingerprint %016llx (other pixels or labels, or another order)",
+                         fn, (unsigned long long)f, (unsigned long long)cfg->train_fingerprint);
+    return CS_OK;
+}
+
+int cs__results_train_records(cs_dataset **out, const cs_results *r, const cs_dataset *train, const char *fn)
+{
+    *out = NULL;
+    int rc = cs__results_check_train_split(r, train, fn);
+    if (rc == CS_OK)
+        rc = cs__study_train_subset(out, train, r->cfg.train_subset, r->cfg.seed);
+    const size_t got = *out ? cs_dataset_size(*out) : cs_dataset_size(train);
+    if (rc == CS_OK && got != r->cfg.train_size) {
+        cs_dataset_destroy(*out);
+        *out = NULL;
+        rc = cs__error(CS_ERR_CORRUPT, "%s: the study's training set rebuilt from the data set has %zu records; "
+                       "study.json says %zu", fn, got, r->cfg.train_size);
+    }
+    return rc;
+}

@@ -40,7 +40,7 @@ uint64_t cs__study_seed(uint64_t study_seed, int purpose, const char *model, con
 
 /* ---- creation and configuration --------------------------------------------------------- */
 
-static uint64_t fingerprint(const cs_dataset *ds)
+uint64_t cs__study_fingerprint(const cs_dataset *ds)
 {
     int c, h, w;
     cs_dataset_shape(&c, &h, &w, ds);
@@ -75,6 +75,12 @@ static int subset(cs_dataset **out, const cs_dataset *ds, size_t want, uint64_t 
         return cs__error(rc == CS_ERR_OUT_OF_MEMORY ? rc : CS_ERR_OUT_OF_RANGE,
                          "cs_study_create: %s subset of %zu records: %s", which, want, cs_last_error());
     return CS_OK;
+}
+
+int cs__study_train_subset(cs_dataset **out, const cs_dataset *train, size_t want, uint64_t study_seed)
+{
+    return subset(out, train, want, cs__study_seed(study_seed, CS__STUDY_SEED_TRAIN_SUBSET, NULL, NULL, 0),
+                  "training");
 }
 
 static int printable(const char *s, size_t max)
@@ -188,10 +194,9 @@ int cs_study_create(cs_study **out, const cs_dataset *train, const cs_dataset *t
             goto fail;
         }
     }
-    cfg->train_fingerprint = fingerprint(train);
-    cfg->test_fingerprint = fingerprint(test);
-    rc = subset(&s->train_sub, train, o.train_subset,
-                cs__study_seed(o.seed, CS__STUDY_SEED_TRAIN_SUBSET, NULL, NULL, 0), "training");
+    cfg->train_fingerprint = cs__study_fingerprint(train);
+    cfg->test_fingerprint = cs__study_fingerprint(test);
+    rc = cs__study_train_subset(&s->train_sub, train, o.train_subset, o.seed);
     if (rc == CS_OK)
         rc = subset(&s->test_sub, test, o.test_subset,
                     cs__study_seed(o.seed, CS__STUDY_SEED_TEST_SUBSET, NULL, NULL, 0), "test");

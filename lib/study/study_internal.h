@@ -97,6 +97,22 @@ enum {
 /* The seed of `purpose` for (model, condition, replicate); model and cond may be NULL. */
 uint64_t cs__study_seed(uint64_t study_seed, int purpose, const char *model, const char *cond, int replicate);
 
+/* The fingerprint of a split that study.json records: FNV-1a over every record's label (4 bytes,
+ * little-endian) and pixels, in order. */
+uint64_t cs__study_fingerprint(const cs_dataset *ds);
+/* Whether `ds` is the training split the store's study was created with (before any subset):
+ * CS_OK; CS_ERR_SIZE_MISMATCH (another shape, K or size) or CS_ERR_INVALID_ARGUMENT (the same
+ * size, other pixels or labels: its fingerprint differs), with a message naming both. */
+int cs__results_check_train_split(const cs_results *r, const cs_dataset *ds, const char *fn);
+/* The study's training set as cs_study_create made it from its training split `train`: the
+ * stratified subset of `want` records drawn with the study seed's TRAIN_SUBSET stream (*out an
+ * owned view), or *out NULL when want is 0 or the split's size (the split itself). */
+int cs__study_train_subset(cs_dataset **out, const cs_dataset *train, size_t want, uint64_t study_seed);
+/* The study's training set of a store from its training split `train` (checked with
+ * cs__results_check_train_split first): *out an owned view, or NULL when it is `train` itself.
+ * Record i of it is the record whose source (cs_cell_records_source()) is i. */
+int cs__results_train_records(cs_dataset **out, const cs_results *r, const cs_dataset *train, const char *fn);
+
 /* Freeze the configuration and compute its hash (once). */
 int cs__study_freeze(cs_study *s);
 

@@ -4,7 +4,8 @@
 #     SVG and XLink namespaces;
 #   - no JavaScript or console error, no failed resource load, no blocked resource;
 #   - at least one <svg>, and every figure (outermost <svg>, every <img>) is rendered with a
-#     non-zero width and height (closed <details> are opened first), every <img> decoded.
+#     non-zero width and height (closed <details> are opened first), every <img> decoded
+#     (the thumbnails are data: URIs, which load nothing from outside the page).
 # Usage: check_report_html.sh REPORT_HTML
 #        check_report_html.sh --self-test   (a good page must pass, a faulty one fail on
 #                                            each of its faults)
@@ -30,10 +31,13 @@ if [ "$1" = "--self-test" ]; then
     head='<!DOCTYPE html><html><head><meta charset="utf-8"><title>t</title></head><body>'
     fig='<svg xmlns="http://www.w3.org/2000/svg" width="80" height="60"><title>fig</title><rect width="80" height="60"/></svg>'
     printf '%s\n' "$head" "$fig" '<details><summary>more</summary>' "$fig" '</details>' \
-        '<img src="figures/a.svg" alt="a"></body></html>' > "$st/good/report.html"
+        '<img src="figures/a.svg" alt="a">' \
+        '<figure><img src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAAAAABX3VL4AAAADElEQVR4nGNg+A+EAAYAAf+T0eSJAAAAAElFTkSuQmCC" alt="png"></figure>' \
+        '</body></html>' > "$st/good/report.html"
     printf '%s\n' "$head" "$fig" '<svg width="0" height="0"><title>zero</title></svg>' \
         '<img src="figures/missing.svg" alt="m">' '<a href="https://example.com/">x</a>' \
-        '<img src="figures/a.svg" onload="undefinedFunction()" alt="js">' '</body></html>' > "$st/bad/report.html"
+        '<img src="figures/a.svg" onload="undefinedFunction()" alt="js">' \
+        '<img src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUg" alt="cut">' '</body></html>' > "$st/bad/report.html"
     sh "$self" "$st/good/report.html"
     rc=$?
     [ $rc -eq 77 ] && exit 77
@@ -44,7 +48,7 @@ if [ "$1" = "--self-test" ]; then
     [ $rc -eq 1 ] || { echo "self-test: the bad page gave exit code $rc, expected 1"; exit 1; }
     missed=0
     for want in 'references the network' 'empty <svg> .*zero' 'broken <img> .*missing.svg' \
-                'failed to load <img>' 'JS error: .*undefinedFunction'; do
+                'failed to load <img>' 'JS error: .*undefinedFunction' 'broken <img> .*src=data:image/png'; do
         grep -q "FAIL: .*$want" "$st/bad.log" || { echo "self-test: not caught: $want"; missed=1; }
     done
     [ $missed -eq 0 ] && echo "self-test: passed"
