@@ -75,6 +75,26 @@ static void emit_figure(page *pg, const char *file_stem, const char *caption)
         pg->figures++;
 }
 
+void cs__report_reason(cs__buf *b, const char *msg)
+{
+    /* After the last "cs_name: " prefix: the library's messages name the function and then the
+     * cell, which the table's row and column already give. */
+    const char *from = msg;
+    for (const char *p = msg; (p = strstr(p, "cs_")) != NULL; ++p) {
+        const char *q = p + 3;
+        while ((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '_')
+            ++q;
+        if (q[0] == ':' && q[1] == ' ' && (p == msg || p[-1] == ' '))
+            from = q + 2;
+    }
+    if (*from >= 'a' && *from <= 'z' && from != msg) {
+        char first[2] = { (char)(*from - 'a' + 'A'), '\0' };
+        cs__buf_puts(b, first);
+        ++from;
+    }
+    cs__buf_xml(b, from);
+}
+
 void cs__report_pct(cs__buf *b, double v, int decimals)
 {
     if (isfinite(v))

@@ -153,7 +153,7 @@ int cs__report_html_data(cs__buf *o, const cs__report *rep, const char *fig_dir)
             if (cv->status != CS_OK) {
                 cs__buf_puts(o, "<td class=\"num\">–</td><td class=\"num\">–</td><td class=\"num\">–</td>"
                                 "<td class=\"num\">–</td><td class=\"num\">–</td><td>");
-                cs__buf_xml(o, cv->why);
+                cs__report_reason(o, cv->why);
                 cs__buf_puts(o, "</td></tr>\n");
                 continue;
             }
@@ -186,10 +186,10 @@ int cs__report_html_data(cs__buf *o, const cs__report *rep, const char *fig_dir)
             }
             cs__buf_puts(o, "</td><td>");
             if (cv->refused) {
-                cs__buf_puts(o, "Not extrapolated: ");
-                cs__buf_xml(o, cv->refused);
+                cs__buf_puts(o, "Not extrapolated. ");
+                cs__report_reason(o, cv->refused);
             } else if (cv->needed_status != CS_OK) {
-                cs__buf_xml(o, cv->needed_why);
+                cs__report_reason(o, cv->needed_why);
             } else if (cv->unreachable > 0) {
                 cs__buf_printf(o, "%zu bootstrap refits never reach %g %%.", cv->unreachable,
                                100.0 * rep->opts.target);

@@ -351,7 +351,7 @@ static void estimate_cell(cs__buf *o, const cs__rep_estimate *e, int as_times)
 {
     if (e->status != CS_OK) {
         cs__buf_puts(o, "<td>");
-        cs__buf_xml(o, e->why);
+        cs__report_reason(o, e->why);
         cs__buf_puts(o, "</td>");
         return;
     }

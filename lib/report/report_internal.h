@@ -163,6 +163,9 @@ int cs__report_html(cs__buf *out, const cs__report *rep, const char *fig_dir);
 /* A fraction as a percentage with `decimals` decimals, "–" when not finite; with its interval
  * in a <span class="ci"> when both bounds are finite (html.c). */
 void cs__report_pct(cs__buf *b, double v, int decimals);
+/* A library message in a table cell or note: XML-escaped, from after its last "cs_name: "
+ * prefix (the function and the cell it was about), its first letter capitalised. */
+void cs__report_reason(cs__buf *b, const char *msg);
 void cs__report_pct_interval(cs__buf *b, double mean, double lo, double hi);
 /* The section "How much data would fix it" (html_curves.c). */
 int cs__report_html_data(cs__buf *out, const cs__report *rep, const char *fig_dir);
