@@ -330,7 +330,7 @@ def _parse_spec(text):
 
 
 def perturb(ds, spec, seed=0):
-    """Apply a perturbation ("shuffle:0.3", "uniform:0.5", ... as cs_perturb_spec_parse()
+    """Apply a perturbation ("shuffle:0.3", "reduce:uniform:0.5", ... as cs_perturb_spec_parse()
     reads them) to ds with a seed. Returns (view, report): a Dataset view of ds and a dict with
     size_before, size_after, selected, changed, flip_rate, class_counts_before/after (arrays of
     K) and transitions (K×K array, [true][noisy])."""
@@ -572,7 +572,7 @@ QUICK_PROFILE = {
     "models": [("lenet", 1.0, 8, 0.05), ("custom", 0.25, 8, 0.03),
                ("resnet18", 0.125, 3, 0.05), ("unresnet18", 0.125, 4, 0.01),
                ("googlenet", 0.0625, 4, 0.05)],
-    "noise": ["shuffle:0.3"], "reduce": ["uniform:0.5", "uniform:0.2"], "grid": True,
+    "noise": ["shuffle:0.3"], "reduce": ["reduce:uniform:0.5", "reduce:uniform:0.2"], "grid": True,
 }
 
 _EVENTS = {0: "skipped", 1: "started", 2: "epoch", 3: "finished", 4: "failed"}
