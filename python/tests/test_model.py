@@ -1,4 +1,6 @@
 """Model: fit, predict, state_dict, save/load, progress, memory."""
+import os
+
 import numpy as np
 import pytest
 
@@ -83,10 +85,11 @@ def test_bad_arguments():
 
 def _rss_kib():
     with open("/proc/self/statm") as f:
-        import os
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
 
 
+@pytest.mark.skipif(os.environ.get("CS_PY_SANITIZE") == "1",
+                    reason="ASan's quarantine holds freed memory: RSS says nothing there")
 def test_repeated_fit_predict_keeps_memory_flat(arrays):
     (x, y), (tx, _) = arrays
     def once():
