@@ -199,7 +199,8 @@ def _candidates(path):
         libdir = subprocess.run(["pkg-config", "--variable=libdir", "classsens"],
                                 capture_output=True, text=True, timeout=10)
         if libdir.returncode == 0 and libdir.stdout.strip():
-            out.append(("pkg-config", os.path.normpath(os.path.join(libdir.stdout.strip(), SONAME))))
+            found = os.path.join(libdir.stdout.strip(), SONAME)
+            out.append(("pkg-config", os.path.normpath(found)))
     except (OSError, subprocess.SubprocessError):
         pass
     # Run from a source tree: python/classsens/_lib.py -> <root>/build/libclasssens.so.1.
