@@ -25,6 +25,10 @@ PYTHONPATH=$here${PYTHONPATH:+:$PYTHONPATH}
 export CLASSSENS_LIBRARY PYTHONPATH
 if [ "${2:-}" = sanitize ]; then
   asan=$(${CC:-cc} -print-file-name=libasan.so)
+  if [ ! -f "$asan" ]; then
+    echo "python: skipped: no shared ASan runtime from ${CC:-cc} to preload into $py"
+    exit 77
+  fi
   LD_PRELOAD=$asan${LD_PRELOAD:+:$LD_PRELOAD}
   ASAN_OPTIONS=detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
   CS_PY_SANITIZE=1
