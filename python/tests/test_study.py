@@ -119,3 +119,13 @@ def test_example_script_with_a_tiny_profile(tmp_path):
     png = (tmp_path / "rel.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 2000
     assert "relative confusion" in r.stdout
+
+
+def test_quick_profile_has_the_cells_of_classsens_study(train, test):
+    # 5 models x (baseline, shuffle:0.3, two reductions, two grid cells) x 3 replicates: the
+    # 90 cells of `classsens study --profile quick` (subsets off: the synthetic set is small)
+    profile = dict(cs.QUICK_PROFILE, train_subset=0, test_subset=0)
+    with cs.Study.quick(train, test, profile=profile) as s:
+        assert s.num_cells == 90
+    with pytest.raises(cs.OutOfRange, match="training subset of 7000 records"):
+        cs.Study.quick(train, test)
