@@ -12,6 +12,7 @@ carrying .status (the status name, e.g. "CS_ERR_OUT_OF_RANGE") and .message (cs_
 """
 import os
 import sys
+import weakref
 from collections import OrderedDict
 
 import numpy as np
@@ -602,7 +603,13 @@ class Study:
         self._progress = None
         self._events = []
         self._failure = []
-        self._cb = ffi.callback("int(const cs_study_event *, void *)", self._on_event)
+        ref = weakref.ref(self)  # no cycle through the callback: collected when unreferenced
+
+        def on_event(ev, payload):
+            study = ref()
+            return 0 if study is None else study._on_event(ev, payload)
+
+        self._cb = ffi.callback("int(const cs_study_event *, void *)", on_event)
         opts.progress = self._cb
         out = ffi.new("cs_study **")
         _check(L.cs_study_create(out, train._handle(), test._handle(), _bytes(data_name), opts))
