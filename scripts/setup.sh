@@ -27,6 +27,11 @@ packages=(
   openmpi-bin       # mpirun (the MPI tests run it)
   locales           # locale-gen: de_DE.UTF-8 for the *_locale tests (below)
   clang             # libFuzzer and clang's sanitizers: scripts/fuzz.sh builds tests/fuzz with it
+  python3-cffi      # the Python bindings (python/classsens: cffi in ABI mode, nothing compiled)
+  python3-numpy     # their arrays
+  python3-pandas    # their result tables (classsens.Results)
+  python3-pytest    # their test suite (ctest's "python" test, python/tests)
+  python3-matplotlib  # examples/python/study.py's figure
 )
 if [ "$with_browser" -eq 1 ]; then
   packages+=(chromium)   # headless rendering check of report.html (tests/report)

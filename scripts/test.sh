@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it: install the packages (Chromium included, for the report
 # rendering check), then
 #   1. the Doxygen reference of the public headers (warnings are errors);
-#   2. a Release build with warnings as errors, and every test (unit, packaging, examples);
+#   2. a Release build with warnings as errors, and every test (unit, packaging, examples, and
+#      the Python bindings' pytest suite, ctest's "python": docs/python.md);
 #   3. the ABI check: the shared library against the committed baseline abi/ (scripts/abi.sh;
 #      only additions are allowed within a major version);
 #   4. a Debug build with AddressSanitizer + UndefinedBehaviorSanitizer, and every test again;
