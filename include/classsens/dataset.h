@@ -451,8 +451,8 @@ typedef struct cs_folder_report {
 typedef struct cs_folder_options {
     size_t struct_size;          /**< sizeof(cs_folder_options): lets later versions add fields. */
     int width;                   /**< W of every image, 1..16384; 0: all images must share one size
-                                      (with @ref height also 0). */
-    int height;                  /**< H of every image, 1..16384; 0 with @ref width 0. */
+                                      (with cs_folder_options::height also 0). */
+    int height;                  /**< H of every image, 1..16384; 0 with cs_folder_options::width 0. */
     cs_folder_channels channels; /**< C; ::CS_FOLDER_CHANNELS_AUTO by default. */
     cs_folder_alpha alpha;       /**< Alpha removal; ::CS_FOLDER_ALPHA_DROP by default. */
     double test_fraction;        /**< For a root without train/ and test/: the share of each
@@ -462,7 +462,7 @@ typedef struct cs_folder_options {
     uint64_t seed;               /**< Seed of that draw. */
     int skip_bad;                /**< 0: the first bad file (in record order) fails the call,
                                       named in the message; 1: bad files are skipped and counted
-                                      in @ref report. */
+                                      in cs_folder_options::report. */
     int follow_symlinks;         /**< 1 (default): follow symbolic links, refusing loops; 0:
                                       a link is a bad file. */
     int threads;                 /**< Decoding threads, >= 0; 0: the library's default
