@@ -464,7 +464,8 @@ typedef struct cs_folder_options {
                                       named in the message; 1: bad files are skipped and counted
                                       in cs_folder_options::report. */
     int follow_symlinks;         /**< 1 (default): follow symbolic links, refusing loops; 0:
-                                      a link is a bad file. */
+                                      a link inside a class folder is a bad file, and a link
+                                      beside the class folders is not a class. */
     int threads;                 /**< Decoding threads, >= 0; 0: the library's default
                                       (CLASSSENS_NUM_THREADS, else the CPUs available). */
     cs_folder_report *report;    /**< Optional: filled with counts and the skipped files. */

@@ -83,7 +83,7 @@ static int png_run(png_job *job, png_structp p, png_infop info, cs__image *out)
         return -1;
     if (depth == 16) {
         job->status = cs__error(CS_ERR_UNSUPPORTED, "%s: PNG with 16-bit samples; this loader reads 8-bit "
-                                "images only (convert it, e.g. with PIL's convert('RGB'), first)", job->what);
+                                "images only (convert it to 8 bits first)", job->what);
         return -1;
     }
     if (type == PNG_COLOR_TYPE_PALETTE)
