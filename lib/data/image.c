@@ -145,8 +145,13 @@ static int decode_png(cs__image *out, const uint8_t *buf, size_t len, const char
 
 /* ---- JPEG --------------------------------------------------------------------------------- */
 
+/* A progressive JPEG may have any number of scans, each a pass over the whole image: a small
+ * file of thousands of empty scans costs minutes. libjpeg-turbo's own fuzzers stop at 500. */
+#define JPEG_MAX_SCANS 500
+
 typedef struct jpeg_job {
     struct jpeg_error_mgr err;   /* first: libjpeg hands handlers a pointer to it */
+    struct jpeg_progress_mgr progress;
     jmp_buf jump;
     int status;
     char msg[JMSG_LENGTH_MAX];
@@ -178,12 +183,23 @@ static void jpeg_on_output(j_common_ptr ci)
     (void)ci;
 }
 
+static void jpeg_on_progress(j_common_ptr ci)
+{
+    if (!ci->is_decompressor || ((j_decompress_ptr)ci)->input_scan_number <= JPEG_MAX_SCANS)
+        return;
+    jpeg_job *job = (jpeg_job *)ci->err;
+    snprintf(job->msg, sizeof job->msg, "more than %d scans", JPEG_MAX_SCANS);
+    job->status = CS_ERR_UNSUPPORTED;
+    longjmp(job->jump, 1);
+}
+
 static int jpeg_run(jpeg_job *job, struct jpeg_decompress_struct *ci, const uint8_t *buf, size_t len,
                     const char *what, cs__image *out)
 {
     if (setjmp(job->jump))
         return -1;
     jpeg_create_decompress(ci);
+    ci->progress = &job->progress; /* after the create, which clears all but the error manager */
     jpeg_mem_src(ci, buf, (unsigned long)len);
     (void)jpeg_read_header(ci, TRUE);
     int st = check_size(what, "JPEG", ci->image_width, ci->image_height);
@@ -226,6 +242,7 @@ static int decode_jpeg(cs__image *out, const uint8_t *buf, size_t len, const cha
     job.err.error_exit = jpeg_on_error;
     job.err.emit_message = jpeg_on_message;
     job.err.output_message = jpeg_on_output;
+    job.progress.progress_monitor = jpeg_on_progress;
     int r = jpeg_run(&job, &ci, buf, len, what, out);
     jpeg_destroy_decompress(&ci);
     if (r == 0) {
@@ -239,6 +256,8 @@ static int decode_jpeg(cs__image *out, const uint8_t *buf, size_t len, const cha
         return cs__error(CS_ERR_TRUNCATED, "%s: JPEG ends early (%zu bytes): %s", what, len, job.msg);
     if (job.status == CS_ERR_CORRUPT)
         return cs__error(CS_ERR_CORRUPT, "%s: corrupt JPEG data: %s", what, job.msg);
+    if (job.status == CS_ERR_UNSUPPORTED)
+        return cs__error(CS_ERR_UNSUPPORTED, "%s: progressive JPEG with %s", what, job.msg);
     return cs__error(CS_ERR_FORMAT, "%s: malformed JPEG: %s", what, job.msg);
 }
 
