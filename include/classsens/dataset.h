@@ -515,8 +515,9 @@ CS_API int cs_folder_options_init(cs_folder_options *opts);
  *         images of different sizes without a size given, or train/ and test/ with different
  *         classes; ::CS_ERR_FORMAT for a file that is not a PNG or JPEG or is malformed, and a
  *         symbolic-link loop; ::CS_ERR_TRUNCATED; ::CS_ERR_CORRUPT; ::CS_ERR_UNSUPPORTED (16-bit
- *         PNG, CMYK JPEG, images over 16384 pixels a side); ::CS_ERR_IO for an unreadable file;
- *         ::CS_ERR_OUT_OF_MEMORY. Every message about a file names it.
+ *         PNG, CMYK JPEG, JPEG of over 500 scans, images over 16384 pixels a side);
+ *         ::CS_ERR_IO for an unreadable file; ::CS_ERR_OUT_OF_MEMORY. Every message about a
+ *         file names it.
  */
 CS_API int cs_dataset_open_folder(cs_dataset **out, const char *root, cs_split split,
                                   const cs_folder_options *opts);
