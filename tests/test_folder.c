@@ -231,6 +231,26 @@ START_TEST(png_modes_round_trip_exactly)
 }
 END_TEST
 
+START_TEST(palette_transparency_becomes_alpha)
+{
+    const int w = 4, h = 2;
+    uint8_t idx[8] = { 0, 1, 2, 3, 3, 2, 1, 0 };
+    const uint8_t cmap[4 * 4] = { 10, 20, 30, 0, 200, 100, 50, 128, 255, 255, 255, 255, 7, 8, 9, 64 };
+    write_png("p/a/pal.png", idx, w, h, PNG_FORMAT_RGBA_COLORMAP, cmap, 4);
+    gray_png("p/b/g.png", 1, w, h);
+    cs_folder_options o = CS_FOLDER_OPTIONS_INIT;
+    o.alpha = CS_FOLDER_ALPHA_BLACK;
+    cs_dataset *ds = load("p", CS_SPLIT_TRAIN, &o);
+    const uint8_t *im = cs_dataset_image(ds, 0);
+    for (int p = 0; p < w * h; p++)
+        for (int ch = 0; ch < 3; ch++) {
+            const uint8_t *e = cmap + 4 * idx[p];
+            ck_assert_uint_eq(im[ch * w * h + p], (e[ch] * e[3] + 127u) / 255u);
+        }
+    cs_dataset_destroy(ds);
+}
+END_TEST
+
 START_TEST(gray_folder_gives_one_channel_and_16_bit_is_refused)
 {
     gray_png("g/x/a.png", 1, 4, 4);
@@ -356,14 +376,17 @@ START_TEST(classes_and_files_in_torchvision_order)
     write_text("o/a_b/.DS_Store", "ignored");
     write_text("o/README.txt", "a file beside the class folders is ignored");
     gray_png("o/.hidden/q.png", 7, 3, 3);
+    gray_png("o/\xc3\xa9t\xc3\xa9/e.png", 8, 3, 3); /* "été": after "b" by bytes and by code point */
     cs_dataset *ds = load("o", CS_SPLIT_TRAIN, NULL);
-    ck_assert_int_eq(cs_dataset_num_classes(ds), 3);
+    ck_assert_int_eq(cs_dataset_num_classes(ds), 4);
+    ck_assert_str_eq(cs_dataset_class_name(ds, 3), "\xc3\xa9t\xc3\xa9");
     ck_assert_str_eq(cs_dataset_class_name(ds, 0), "B");
     ck_assert_str_eq(cs_dataset_class_name(ds, 1), "a_b");
     ck_assert_str_eq(cs_dataset_class_name(ds, 2), "b");
     /* Folders by path ("" < "a-b" < "sub"), files by name; "10" before "2" (bytes). */
     const int seeds[6] = { 3, 5, 6, 4, 2, 1 }, labels[6] = { 0, 1, 1, 1, 2, 2 };
-    ck_assert_uint_eq(cs_dataset_size(ds), 6);
+    ck_assert_uint_eq(cs_dataset_size(ds), 7);
+    ck_assert_int_eq(cs_dataset_label(ds, 6), 3);
     for (size_t r = 0; r < 6; r++) {
         ck_assert_int_eq(cs_dataset_label(ds, r), labels[r]);
         ck_assert_uint_eq(cs_dataset_image(ds, r)[4], pat(seeds[r], 1, 1, 0));
@@ -580,6 +603,18 @@ START_TEST(every_bad_input_is_named)
     cs_dataset_destroy(ds);
     free(link);
     free(target);
+    /* a dangling link; a FIFO with an image's name (never opened: it would block) */
+    base_folder("b14");
+    link = mkpath("b14/b/gone.png");
+    ck_assert_int_eq(symlink("/nonexistent/x.png", link), 0);
+    cs_assert_fails(open_rc("b14", CS_SPLIT_TRAIN, NULL, &ds), CS_ERR_NOT_FOUND,
+                    "b14/b/gone.png: a symbolic link to nothing");
+    free(link);
+    base_folder("b15");
+    char *fifo = mkpath("b15/b/pipe.png");
+    ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+    cs_assert_fails(open_rc("b15", CS_SPLIT_TRAIN, NULL, &ds), CS_ERR_FORMAT, "b15/b/pipe.png: not a regular file");
+    free(fifo);
     /* an unreadable file (root reads everything: then only the mode change is made) */
     base_folder("b11");
     char *locked = mkpath("b11/b/3.png");
@@ -679,6 +714,7 @@ int main(void)
     TCase *tc = tcase_create("folder");
     tcase_add_checked_fixture(tc, cs_test_dir_setup, cs_test_dir_teardown);
     tcase_add_test(tc, png_modes_round_trip_exactly);
+    tcase_add_test(tc, palette_transparency_becomes_alpha);
     tcase_add_test(tc, gray_folder_gives_one_channel_and_16_bit_is_refused);
     tcase_add_test(tc, jpeg_equals_libjpeg_decoding);
     tcase_add_test(tc, resizing_matches_a_direct_computation);
