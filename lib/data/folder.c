@@ -22,6 +22,7 @@
 #include "core/team.h"
 #include "data/dataset_internal.h"
 #include "data/image.h"
+#include "data/resize.h"
 
 #define PURPOSE_FOLDER_SPLIT 0x464F4C44u /* "FOLD" */
 
@@ -371,69 +372,6 @@ static void decode_share(void *arg, int t, int n)
     }
 }
 
-/* ---- resizing ----------------------------------------------------------------------------- */
-
-/* The taps of one axis: output o reads count[o] inputs from first[o] with integer weights
- * wt[o * taps + j], all over one denominator `den`. Shrinking (out <= in): the coverage of
- * input pixel [j, j+1) by the output span [o·in/out, (o+1)·in/out), in units of 1/out, over
- * den = in. Growing: bilinear at x = (o + 1/2)·in/out − 1/2 clamped to [0, in − 1], in units of
- * 1/(2·out), over den = 2·out. */
-typedef struct axis {
-    int *first, *count;
-    int64_t *wt;
-    int taps;
-    int64_t den;
-} axis;
-
-static void axis_free(axis *a)
-{
-    free(a->first);
-    free(a->count);
-    free(a->wt);
-}
-
-static int axis_make(axis *a, int in, int out)
-{
-    a->taps = out <= in ? in / out + 2 : 2;
-    a->first = malloc(sizeof *a->first * (size_t)out);
-    a->count = malloc(sizeof *a->count * (size_t)out);
-    a->wt = calloc((size_t)out * (size_t)a->taps, sizeof *a->wt);
-    if (!a->first || !a->count || !a->wt) {
-        axis_free(a);
-        return cs__error_oom("resizing weights", (size_t)out * (size_t)a->taps * sizeof *a->wt);
-    }
-    for (int o = 0; o < out; o++) {
-        int64_t *w = a->wt + (size_t)o * (size_t)a->taps;
-        if (out <= in) {
-            a->den = in;
-            int64_t lo = (int64_t)o * in, hi = (int64_t)(o + 1) * in;
-            int j0 = (int)(lo / out), j1 = (int)((hi + out - 1) / out);
-            a->first[o] = j0;
-            a->count[o] = j1 - j0;
-            for (int j = j0; j < j1; j++) {
-                int64_t s = (int64_t)j * out > lo ? (int64_t)j * out : lo;
-                int64_t e = (int64_t)(j + 1) * out < hi ? (int64_t)(j + 1) * out : hi;
-                w[j - j0] = e - s;
-            }
-        } else {
-            a->den = 2 * (int64_t)out;
-            int64_t pos = (int64_t)(2 * o + 1) * in - out;
-            if (pos < 0)
-                pos = 0;
-            int64_t j0 = pos / a->den, frac = pos - j0 * a->den;
-            if (j0 >= in - 1) {
-                j0 = in - 1;
-                frac = 0;
-            }
-            a->first[o] = (int)j0;
-            a->count[o] = frac ? 2 : 1;
-            w[0] = a->den - frac;
-            w[1] = frac;
-        }
-    }
-    return CS_OK;
-}
-
 /* ---- converting --------------------------------------------------------------------------- */
 
 typedef struct convert_job {
@@ -475,32 +413,6 @@ static void to_planes(uint8_t *dst, const cs__image *img, int c, cs_folder_alpha
     }
 }
 
-static void resize_plane(uint8_t *dst, const uint8_t *src, int iw, const axis *ax, const axis *ay, int ow, int oh,
-                         int64_t *rows, int ih)
-{
-    /* rows: ih × ow sums of the horizontal pass, over ax->den */
-    for (int y = 0; y < ih; y++)
-        for (int o = 0; o < ow; o++) {
-            const int64_t *w = ax->wt + (size_t)o * (size_t)ax->taps;
-            const uint8_t *s = src + (size_t)y * (size_t)iw + ax->first[o];
-            int64_t sum = 0;
-            for (int j = 0; j < ax->count[o]; j++)
-                sum += w[j] * s[j];
-            rows[(size_t)y * (size_t)ow + o] = sum;
-        }
-    int64_t den = ax->den * ay->den;
-    for (int o = 0; o < oh; o++) {
-        const int64_t *w = ay->wt + (size_t)o * (size_t)ay->taps;
-        for (int x = 0; x < ow; x++) {
-            int64_t sum = 0;
-            for (int j = 0; j < ay->count[o]; j++)
-                sum += w[j] * rows[(size_t)(ay->first[o] + j) * (size_t)ow + x];
-            int64_t v = (sum + den / 2) / den;
-            dst[(size_t)o * (size_t)ow + x] = (uint8_t)(v > 255 ? 255 : v);
-        }
-    }
-}
-
 static int convert_one(convert_job *job, size_t i)
 {
     const cs__image *img = &job->good[i]->img;
@@ -512,22 +424,10 @@ static int convert_one(convert_job *job, size_t i)
     }
     size_t plane = (size_t)img->w * (size_t)img->h;
     uint8_t *native = malloc(plane * (size_t)job->c);
-    int64_t *rows = malloc(sizeof *rows * (size_t)img->h * (size_t)job->w);
-    axis ax = { 0 }, ay = { 0 };
-    int status = native && rows ? CS_OK : cs__error_oom(job->good[i]->src->path, plane * (size_t)job->c);
-    if (status == CS_OK)
-        status = axis_make(&ax, img->w, job->w);
-    if (status == CS_OK)
-        status = axis_make(&ay, img->h, job->h);
-    if (status == CS_OK) {
-        to_planes(native, img, job->c, job->alpha);
-        for (int ch = 0; ch < job->c; ch++)
-            resize_plane(dst + (size_t)ch * (size_t)job->h * (size_t)job->w, native + (size_t)ch * plane, img->w,
-                         &ax, &ay, job->w, job->h, rows, img->h);
-    }
-    axis_free(&ax);
-    axis_free(&ay);
-    free(rows);
+    if (!native)
+        return cs__error_oom(job->good[i]->src->path, plane * (size_t)job->c);
+    to_planes(native, img, job->c, job->alpha);
+    int status = cs__resize_planes(dst, job->h, job->w, native, job->c, img->h, img->w, job->good[i]->src->path);
     free(native);
     return status;
 }
