@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* ---- messages ----------------------------------------------------------------------------- */
 
@@ -219,7 +220,8 @@ int cli_parse_open_interval(const char *opt, const char *text, double lo, double
 
 const char CLI_DATA_SYNTAX[] =
     "fashion-mnist[:DIR], cifar10:PATH, idx:IMAGES,LABELS[,TEST_IMAGES,TEST_LABELS], "
-    "npy:IMAGES,LABELS[,TEST_IMAGES,TEST_LABELS] or npz:PATH[,TEST_PATH]";
+    "npy:IMAGES,LABELS[,TEST_IMAGES,TEST_LABELS], npz:PATH[,TEST_PATH] or "
+    "folder:PATH[,size=WxH][,test=FRACTION][,seed=S]";
 
 /* Split text (after its "kind:") at commas into d->idx; refuses empty parts and counts other
  * than lo or hi. */
@@ -246,6 +248,55 @@ static int split_paths(cli_data_spec *d, const char *text, const char *kind, int
         return cli_usage_error("--data '%s': %s wants %d or %d comma-separated paths (%s), got %d", text, kind, lo,
                                hi, what, n);
     d->idx_paths = n;
+    return 0;
+}
+
+/* folder:PATH[,size=WxH][,test=FRACTION][,seed=S]: PATH is cut at the first comma. */
+static int parse_folder(cli_data_spec *d, const char *text)
+{
+    const char *list = text + 7;
+    if (strlen(list) >= sizeof d->idx_buf)
+        return cli_usage_error("--data: folder path too long");
+    strcpy(d->idx_buf, list);
+    char *p = d->idx_buf, *comma = strchr(p, ',');
+    if (*p == '\0' || p == comma)
+        return cli_usage_error("--data '%s': folder wants a path (folder:PATH[,size=WxH][,test=FRACTION][,seed=S])",
+                               text);
+    d->idx[0] = p;
+    d->idx_paths = 1;
+    while (comma) {
+        *comma = '\0';
+        p = comma + 1;
+        comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        char *end;
+        if (strncmp(p, "size=", 5) == 0) {
+            errno = 0;
+            long w = strtol(p + 5, &end, 10), h = 0;
+            if (*end == 'x' && end > p + 5 && end[1] != '\0') {
+                char *hp = end + 1;
+                h = strtol(hp, &end, 10);
+            }
+            if (errno || *end != '\0' || w < 1 || h < 1 || w > 16384 || h > 16384)
+                return cli_usage_error("--data '%s': size wants WxH with W and H in 1..16384, got '%s'", text, p + 5);
+            d->folder_w = (int)w;
+            d->folder_h = (int)h;
+        } else if (strncmp(p, "test=", 5) == 0) {
+            int rc = cli_parse_open_interval("--data folder test=", p + 5, 0.0, 1.0, &d->folder_test);
+            if (rc != 0)
+                return rc;
+        } else if (strncmp(p, "seed=", 5) == 0) {
+            errno = 0;
+            unsigned long long v = strtoull(p + 5, &end, 10);
+            if (errno || p[5] == '\0' || p[5] == '-' || *end != '\0')
+                return cli_usage_error("--data '%s': seed wants a non-negative integer, got '%s'", text, p + 5);
+            d->folder_seed = v;
+        } else {
+            return cli_usage_error("--data '%s': unknown folder option '%s' (expected size=WxH, test=FRACTION or "
+                                   "seed=S)", text, p);
+        }
+    }
     return 0;
 }
 
@@ -300,6 +351,11 @@ int cli_parse_data_spec(cli_data_spec *d, const char *text, int need_test)
                              "each with images, labels");
         if (rc != 0)
             return rc;
+    } else if (strncmp(text, "folder:", 7) == 0) {
+        d->kind = CLI_DATA_FOLDER;
+        int rc = parse_folder(d, text);
+        if (rc != 0)
+            return rc;
     } else {
         return cli_usage_error("unknown data set '%s' (expected %s)", text, CLI_DATA_SYNTAX);
     }
@@ -314,9 +370,18 @@ void cli_data_name(const cli_data_spec *d, char *buf, size_t cap)
     } else if (d->kind == CLI_DATA_CIFAR10) {
         snprintf(buf, cap, "cifar10");
     } else {
-        const char *base = strrchr(d->idx[0], '/');
-        const char *kind = d->kind == CLI_DATA_NPZ ? "npz" : d->kind == CLI_DATA_NPY ? "npy" : "idx";
-        snprintf(buf, cap, "%s:%.180s", kind, base ? base + 1 : d->idx[0]);
+        const char *base;
+        const char *kind = d->kind == CLI_DATA_NPZ      ? "npz"
+                           : d->kind == CLI_DATA_NPY    ? "npy"
+                           : d->kind == CLI_DATA_FOLDER ? "folder"
+                                                        : "idx";
+        char path[4096];
+        snprintf(path, sizeof path, "%s", d->idx[0]);
+        /* folder:DIR/ is named as folder:DIR */
+        for (size_t len = strlen(path); d->kind == CLI_DATA_FOLDER && len > 1 && path[len - 1] == '/'; len--)
+            path[len - 1] = '\0';
+        base = strrchr(path, '/');
+        snprintf(buf, cap, "%s:%.180s", kind, base && base[1] ? base + 1 : path);
     }
 }
 
@@ -340,8 +405,31 @@ static int open_npz(const cli_data_spec *d, cs_dataset **train, cs_dataset **tes
     return status == CS_OK ? cs_dataset_open_npz_split(test, d->idx[0], CS_SPLIT_TEST, &o) : status;
 }
 
-/* Opens both splits; *test stays NULL for an idx or npy spec without test files and for an
- * npz archive of images and labels only. */
+/* folder:PATH: the test split comes from PATH/test (with PATH/train), or from test=FRACTION;
+ * without either a study is refused by the library's message and `info` shows none. */
+static int open_folder(const cli_data_spec *d, cs_dataset **train, cs_dataset **test)
+{
+    cs_folder_options o = CS_FOLDER_OPTIONS_INIT;
+    o.width = d->folder_w;
+    o.height = d->folder_h;
+    o.test_fraction = d->folder_test;
+    o.seed = d->folder_seed;
+    int status = cs_dataset_open_folder(train, d->idx[0], CS_SPLIT_TRAIN, &o);
+    if (status != CS_OK)
+        return status;
+    char sub[4200];
+    struct stat st;
+    snprintf(sub, sizeof sub, "%s/test", d->idx[0]);
+    int has_test = stat(sub, &st) == 0 && S_ISDIR(st.st_mode);
+    snprintf(sub, sizeof sub, "%s/train", d->idx[0]);
+    has_test = has_test && stat(sub, &st) == 0 && S_ISDIR(st.st_mode);
+    if (!d->need_test && !has_test && d->folder_test == 0.0)
+        return CS_OK;
+    return cs_dataset_open_folder(test, d->idx[0], CS_SPLIT_TEST, &o);
+}
+
+/* Opens both splits; *test stays NULL for an idx or npy spec without test files, for an npz
+ * archive of images and labels only and for a folder without a test split. */
 int cli_open_data(const cli_data_spec *d, cs_dataset **train, cs_dataset **test)
 {
     *train = *test = NULL;
@@ -359,6 +447,9 @@ int cli_open_data(const cli_data_spec *d, cs_dataset **train, cs_dataset **test)
         break;
     case CLI_DATA_NPZ:
         status = open_npz(d, train, test);
+        break;
+    case CLI_DATA_FOLDER:
+        status = open_folder(d, train, test);
         break;
     case CLI_DATA_NPY: {
         status = cs_dataset_open_npy(train, d->idx[0], d->idx[1], NULL);

@@ -79,7 +79,9 @@ extern const char CLI_AUGMENT_SYNTAX[];
 int cli_parse_augment(const char *opt, const char *text, int *crop_padding, int *flip);
 
 /* ---- data sets ------------------------------------------------------------------------------ */
-typedef enum cli_data_kind { CLI_DATA_FASHION, CLI_DATA_CIFAR10, CLI_DATA_IDX, CLI_DATA_NPZ, CLI_DATA_NPY } cli_data_kind;
+typedef enum cli_data_kind {
+    CLI_DATA_FASHION, CLI_DATA_CIFAR10, CLI_DATA_IDX, CLI_DATA_NPZ, CLI_DATA_NPY, CLI_DATA_FOLDER
+} cli_data_kind;
 
 typedef struct cli_data_spec {
     cli_data_kind kind;
@@ -89,6 +91,9 @@ typedef struct cli_data_spec {
     const char *idx[4];
     int idx_paths;        /* idx, npy: 2 or 4; npz: 1 (both splits in one file) or 2 (train, test) */
     int need_test;        /* as given to cli_parse_data_spec */
+    int folder_w, folder_h;      /* folder: size=WxH (0: the images' shared size) */
+    double folder_test;          /* folder: test=FRACTION for a root without train/ and test/ */
+    unsigned long long folder_seed; /* folder: seed=S of that split */
 } cli_data_spec;
 
 /* The DATA syntax, for help texts and messages. */
@@ -97,11 +102,12 @@ extern const char CLI_DATA_SYNTAX[];
  * files (an npz file's arrays are known only when it is opened: cli_open_data then needs both
  * splits of it). */
 int cli_parse_data_spec(cli_data_spec *d, const char *text, int need_test);
-/* How a study names the data set ("fashion-mnist", "cifar10", "idx:", "npy:" or "npz:" + the
- * (image) file's name). */
+/* How a study names the data set ("fashion-mnist", "cifar10", "idx:", "npy:", "npz:" or
+ * "folder:" + the (image) file's or folder's name). */
 void cli_data_name(const cli_data_spec *d, char *buf, size_t cap);
-/* Opens both splits (library status); *test stays NULL for idx and npy without test files and
- * for an npz file of images and labels only (without need_test). */
+/* Opens both splits (library status); *test stays NULL for idx and npy without test files, for
+ * an npz file of images and labels only and for a folder without train/, test/ or test=
+ * (without need_test). */
 int cli_open_data(const cli_data_spec *d, cs_dataset **train, cs_dataset **test);
 
 /* ---- models and conditions ------------------------------------------------------------------ */

@@ -78,8 +78,9 @@ int cli_cmd_info(int argc, char **argv)
     if (status == CS_OK && test)
         status = describe_split("test", test);
     else if (status == CS_OK)
-        printf("test: none (%s)\n", d.kind == CLI_DATA_NPZ ? "the archive has images and labels, no x_test and y_test"
-                                                     : "no test files given");
+        printf("test: none (%s)\n", d.kind == CLI_DATA_NPZ      ? "the archive has images and labels, no x_test and y_test"
+                                   : d.kind == CLI_DATA_FOLDER ? "no train/ and test/ folders and no test=FRACTION"
+                                                               : "no test files given");
     cs_dataset_destroy(train);
     cs_dataset_destroy(test);
     return status == CS_OK ? 0 : cli_library_error(status);

@@ -19,6 +19,8 @@ packages=(
   cmake pkg-config binutils tar
   zlib1g-dev        # gzip streams: IDX .gz files, cifar-10-binary.tar.gz
   libopenblas-dev   # sgemm for the layer core
+  libpng-dev        # PNG decoding of image folders (cs_dataset_open_folder)
+  libjpeg62-turbo-dev  # JPEG decoding of image folders (libjpeg-turbo's libjpeg.pc)
   check             # the unit test framework
   doxygen           # the API reference (cmake --build build --target docs)
   abigail-tools     # abidw/abidiff: scripts/abi.sh checks the ABI against abi/

@@ -408,6 +408,120 @@ CS_API int cs_dataset_open_npz_split(cs_dataset **out, const char *path, cs_spli
 CS_API int cs_dataset_open_npy(cs_dataset **out, const char *images_path, const char *labels_path,
                                const cs_numpy_options *opts);
 
+/** @brief How cs_dataset_open_folder() chooses the number of channels C. */
+typedef enum cs_folder_channels {
+    CS_FOLDER_CHANNELS_AUTO = 0, /**< C = 1 when every image is gray (with or without alpha),
+                                      else C = 3 with gray images repeated into R = G = B. */
+    CS_FOLDER_CHANNELS_GRAY = 1, /**< C = 1; colour images become luma as PIL's convert('L'):
+                                      (19595 R + 38470 G + 7471 B + 32768) >> 16. */
+    CS_FOLDER_CHANNELS_RGB = 2   /**< C = 3; gray images are repeated into R = G = B. */
+} cs_folder_channels;
+
+/** @brief How cs_dataset_open_folder() removes an alpha channel (PNG RGBA, gray + alpha, tRNS). */
+typedef enum cs_folder_alpha {
+    CS_FOLDER_ALPHA_DROP = 0,  /**< Ignore alpha, keep the colour as stored: what torchvision's
+                                    loader does (PIL's convert('RGB')). */
+    CS_FOLDER_ALPHA_BLACK = 1  /**< Composite on black in byte space: v' = (v·a + 127) / 255
+                                    (integer division), so transparent pixels become 0. */
+} cs_folder_alpha;
+
+/** @brief Number of skipped files whose messages ::cs_folder_report keeps. */
+#define CS_FOLDER_REPORT_FILES 4
+
+/** @brief Length of each message in ::cs_folder_report, terminating zero included. */
+#define CS_FOLDER_REPORT_MESSAGE 512
+
+/**
+ * @brief What cs_dataset_open_folder() found and left out (filled when
+ *        cs_folder_options::report is set, on success and on failure).
+ */
+typedef struct cs_folder_report {
+    size_t files;       /**< Entries considered in the split's class folders (images and others). */
+    size_t loaded;      /**< Images loaded: the data set's N. */
+    size_t skipped;     /**< Files skipped under cs_folder_options::skip_bad. */
+    char first_skipped[CS_FOLDER_REPORT_FILES][CS_FOLDER_REPORT_MESSAGE]; /**< Messages (each
+                             naming its file) of the first skipped files in record order; empty
+                             strings beyond `skipped`; a message longer than the room is cut. */
+} cs_folder_report;
+
+/**
+ * @brief How cs_dataset_open_folder() reads an image folder. Initialise with
+ *        ::CS_FOLDER_OPTIONS_INIT or cs_folder_options_init().
+ */
+typedef struct cs_folder_options {
+    size_t struct_size;          /**< sizeof(cs_folder_options): lets later versions add fields. */
+    int width;                   /**< W of every image, 1..16384; 0: all images must share one size
+                                      (with cs_folder_options::height also 0). */
+    int height;                  /**< H of every image, 1..16384; 0 with cs_folder_options::width 0. */
+    cs_folder_channels channels; /**< C; ::CS_FOLDER_CHANNELS_AUTO by default. */
+    cs_folder_alpha alpha;       /**< Alpha removal; ::CS_FOLDER_ALPHA_DROP by default. */
+    double test_fraction;        /**< For a root without train/ and test/: the share of each
+                                      class's files (rounded to the nearest count) drawn into the
+                                      test split, in (0, 1); 0: the whole root is the train
+                                      split and there is no test split. */
+    uint64_t seed;               /**< Seed of that draw. */
+    int skip_bad;                /**< 0: the first bad file (in record order) fails the call,
+                                      named in the message; 1: bad files are skipped and counted
+                                      in cs_folder_options::report. */
+    int follow_symlinks;         /**< 1 (default): follow symbolic links, refusing loops; 0:
+                                      a link inside a class folder is a bad file, and a link
+                                      beside the class folders is not a class. */
+    int threads;                 /**< Decoding threads, >= 0; 0: the library's default
+                                      (CLASSSENS_NUM_THREADS, else the CPUs available). */
+    cs_folder_report *report;    /**< Optional: filled with counts and the skipped files. */
+} cs_folder_options;
+
+/** @brief Initialiser for ::cs_folder_options: one shared size, channels from the images, alpha
+ *         dropped, no split fraction, seed 0, bad files refused, links followed, default threads. */
+#define CS_FOLDER_OPTIONS_INIT { sizeof(cs_folder_options), 0, 0, CS_FOLDER_CHANNELS_AUTO, \
+                                 CS_FOLDER_ALPHA_DROP, 0.0, 0u, 0, 1, 0, NULL }
+
+/**
+ * @brief Fill @p opts with exactly what ::CS_FOLDER_OPTIONS_INIT gives (for bindings, which
+ *        cannot use the macro).
+ * @param[out] opts The options to initialise.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT when @p opts is NULL.
+ */
+CS_API int cs_folder_options_init(cs_folder_options *opts);
+
+/**
+ * @brief Load an image folder in torchvision's `ImageFolder` layout: `root/CLASS/…/FILE`.
+ *
+ * The classes are the sub-folders of the split's folder, sorted by the bytes of their names
+ * (Python's sorted() on str gives the same order for valid UTF-8 names); class k is the k-th
+ * and its name is the folder's. Images are the files under a class folder, recursively, whose
+ * names end in .png, .jpg or .jpeg (any case), in torchvision's order: folders by path, files
+ * by name within each. Names that begin with '.' are ignored, and so are plain files directly
+ * in the split's folder. Any other file in a class folder is a bad file (torchvision silently
+ * ignores it; here it is noticed). When @p root has both `train/` and `test/` folders, @p split
+ * selects one and both must have the same class folders; otherwise @p root holds the classes
+ * and cs_folder_options::test_fraction splits each class's sorted files by a seeded shuffle.
+ *
+ * Pixels: PNG through libpng (bit depths 1..8, palette and tRNS expanded; 16-bit refused),
+ * JPEG through libjpeg-turbo (accurate integer IDCT). When a size is given, each axis is
+ * resized separately: by area averaging when it shrinks (each output pixel the mean of the
+ * input span it covers, fractional edges weighted by coverage) and bilinearly when it grows
+ * (pixel centres aligned, edges clamped, as OpenCV's INTER_LINEAR); results are rounded to the
+ * nearest byte. Files are decoded on cs_folder_options::threads threads; the result does not
+ * depend on their number.
+ *
+ * @param[out] out The new data set; NULL on failure. Owned: free with cs_dataset_destroy().
+ * @param root     The folder.
+ * @param split    ::CS_SPLIT_TRAIN or ::CS_SPLIT_TEST.
+ * @param opts     Options; NULL means ::CS_FOLDER_OPTIONS_INIT.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT for bad arguments or options;
+ *         ::CS_ERR_NOT_FOUND for a missing root, no class folders, fewer than two, an empty
+ *         class folder, or the test split of a root without one; ::CS_ERR_SIZE_MISMATCH for
+ *         images of different sizes without a size given, or train/ and test/ with different
+ *         classes; ::CS_ERR_FORMAT for a file that is not a PNG or JPEG or is malformed, and a
+ *         symbolic-link loop; ::CS_ERR_TRUNCATED; ::CS_ERR_CORRUPT; ::CS_ERR_UNSUPPORTED (16-bit
+ *         PNG, CMYK JPEG, JPEG of over 500 scans, images over 16384 pixels a side);
+ *         ::CS_ERR_IO for an unreadable file; ::CS_ERR_OUT_OF_MEMORY. Every message about a
+ *         file names it.
+ */
+CS_API int cs_dataset_open_folder(cs_dataset **out, const char *root, cs_split split,
+                                  const cs_folder_options *opts);
+
 #ifdef __cplusplus
 }
 #endif

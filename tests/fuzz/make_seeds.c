@@ -14,10 +14,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <jpeglib.h>
+#include <png.h>
 #include <zlib.h>
 
 #include <classsens.h>
 
+#include "data/image.h"
 #include "fuzz_common.h"
 #include "study/study_internal.h"
 
@@ -664,6 +667,88 @@ static void numpy_seeds(void)
         }
 }
 
+/* ---- images (fuzz_png, fuzz_jpeg) ---------------------------------------------------------- */
+
+/* A seed of an image target, decoded by the library first (loads = 1) or refused by it. */
+static void image_seed(const char *target, const char *name, const void *data, size_t n, int loads)
+{
+    cs__image img;
+    int rc = cs__image_decode(&img, data, n, name);
+    if (loads)
+        check(rc, name);
+    else if (rc == CS_OK)
+        fuzz_fail("image seed %s loads, but it should be refused", name);
+    free(img.px);
+    seed(target, name, data, n);
+}
+
+static void png_seeds(void)
+{
+    static const struct { const char *name; png_uint_32 format; int w, h, bytes; } modes[] = {
+        { "gray.png", PNG_FORMAT_GRAY, 7, 5, 1 },   { "ga.png", PNG_FORMAT_GA, 6, 4, 2 },
+        { "rgb.png", PNG_FORMAT_RGB, 9, 3, 3 },     { "rgba.png", PNG_FORMAT_RGBA, 4, 4, 4 },
+        { "palette.png", PNG_FORMAT_RGB_COLORMAP, 8, 8, 1 }, { "16bit.png", PNG_FORMAT_LINEAR_Y, 3, 3, 2 },
+    };
+    uint8_t px[9 * 8 * 4], cmap[16 * 3];
+    for (size_t i = 0; i < sizeof px; i++)
+        px[i] = (uint8_t)(i * 37 % 16);
+    for (size_t i = 0; i < sizeof cmap; i++)
+        cmap[i] = (uint8_t)(i * 53);
+    for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+        png_image img;
+        memset(&img, 0, sizeof img);
+        img.version = PNG_IMAGE_VERSION;
+        img.width = (png_uint_32)modes[m].w;
+        img.height = (png_uint_32)modes[m].h;
+        img.format = modes[m].format;
+        img.colormap_entries = modes[m].format == PNG_FORMAT_RGB_COLORMAP ? 16 : 0;
+        static uint8_t out[65536];
+        png_alloc_size_t n = sizeof out;
+        if (!png_image_write_to_memory(&img, out, &n, 0, px, 0, cmap))
+            fuzz_fail("png seed %s: %s", modes[m].name, img.message);
+        image_seed("png", modes[m].name, out, (size_t)n, modes[m].format != PNG_FORMAT_LINEAR_Y);
+    }
+}
+
+static void jpeg_seed(const char *name, int c, int w, int h, int quality, int progressive)
+{
+    uint8_t px[16 * 16 * 3];
+    for (size_t i = 0; i < sizeof px; i++)
+        px[i] = (uint8_t)(i * 29 + i / 48 * 7);
+    struct jpeg_compress_struct ci;
+    struct jpeg_error_mgr err;
+    ci.err = jpeg_std_error(&err);
+    jpeg_create_compress(&ci);
+    unsigned char *out = NULL;
+    unsigned long n = 0;
+    jpeg_mem_dest(&ci, &out, &n);
+    ci.image_width = (JDIMENSION)w;
+    ci.image_height = (JDIMENSION)h;
+    ci.input_components = c;
+    ci.in_color_space = c == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    jpeg_set_defaults(&ci);
+    jpeg_set_quality(&ci, quality, TRUE);
+    if (progressive)
+        jpeg_simple_progression(&ci);
+    jpeg_start_compress(&ci, TRUE);
+    while (ci.next_scanline < ci.image_height) {
+        JSAMPROW row = px + (size_t)ci.next_scanline * (size_t)w * (size_t)c;
+        jpeg_write_scanlines(&ci, &row, 1);
+    }
+    jpeg_finish_compress(&ci);
+    jpeg_destroy_compress(&ci);
+    image_seed("jpeg", name, out, (size_t)n, 1);
+    free(out);
+}
+
+static void image_seeds(void)
+{
+    png_seeds();
+    jpeg_seed("gray.jpg", 1, 8, 8, 90, 0);
+    jpeg_seed("rgb.jpg", 3, 16, 9, 75, 0);
+    jpeg_seed("progressive.jpg", 3, 11, 16, 50, 1);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -682,5 +767,6 @@ int main(int argc, char **argv)
     store_seeds(tmp);
     spec_seeds();
     cli_seeds();
+    image_seeds();
     return 0;
 }
