@@ -557,11 +557,11 @@ typedef struct cs_safetensors_options {
                                architecture (cs_model_arch_name()), built with @ref c, @ref h,
                                @ref w, @ref num_classes and @ref width whatever the file says: for
                                files written by PyTorch, which lack that metadata. */
-    int c;                /**< With @ref arch: input channels. */
-    int h;                /**< With @ref arch: input height. */
-    int w;                /**< With @ref arch: input width. */
-    int num_classes;      /**< With @ref arch: K. */
-    double width;         /**< With @ref arch: width multiplier; 0 means 1. */
+    int c;                /**< When @c arch is set: input channels. */
+    int h;                /**< When @c arch is set: input height. */
+    int w;                /**< When @c arch is set: input width. */
+    int num_classes;      /**< When @c arch is set: K. */
+    double width;         /**< When @c arch is set: width multiplier; 0 means 1. */
     int ignore_extra;     /**< Non-zero: tensors the model lacks are skipped; 0 (default): they
                                are an error, except integer `*.num_batches_tracked` scalars. */
 } cs_safetensors_options;
