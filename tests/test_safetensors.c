@@ -499,6 +499,11 @@ START_TEST(forged_headers_get_clear_errors)
                   "\"num_classes\":\"3\"}}", ANY, 0, CS_ERR_FORMAT, "expected a number, \"C,H,W\"");
     assert_forged("{\"__metadata__\":{\"arch\":\"lenet\",\"width\":\"1\",\"input_shape\":\"1,12,12\","
                   "\"num_classes\":\"3\"}}", ANY, 0, CS_ERR_SIZE_MISMATCH, "tensor conv1.weight of lenet is missing");
+    assert_forged("{\"__metadata__\":{\"arch\":\"lenet7\",\"width\":\"1\",\"input_shape\":\"1,12,12\","
+                  "\"num_classes\":\"3\"}}", ANY, 0, CS_ERR_FORMAT, "the metadata describes a model this library "
+                  "cannot build");
+    assert_forged("{\"__metadata__\":{\"arch\":\"lenet\",\"width\":\"-1\",\"input_shape\":\"1,12,12\","
+                  "\"num_classes\":\"3\"}}", ANY, 0, CS_ERR_FORMAT, "width");
     /* Shorter than the length field. */
     char *p = path_of("short.safetensors");
     cs_test_write(p, "\x02\0\0", 3, 0);

@@ -604,7 +604,8 @@ CS_API int cs_model_save_safetensors(const cs_model *m, const char *path);
  * @param[out] out The model; NULL on failure. Owned: free with cs_model_destroy().
  * @param path     The file.
  * @param opts     Options, or NULL for ::CS_SAFETENSORS_OPTIONS_INIT.
- * @return ::CS_OK; ::CS_ERR_NOT_FOUND for a missing file or an unknown architecture;
+ * @return ::CS_OK; ::CS_ERR_NOT_FOUND for a missing file or an unknown architecture in
+ *         @c opts->arch (an unknown one in the metadata is ::CS_ERR_FORMAT);
  *         ::CS_ERR_IO; ::CS_ERR_TRUNCATED for a file shorter than its header length or
  *         offsets past the end of the data; ::CS_ERR_FORMAT for a malformed header (not an
  *         object, duplicate names, an unknown dtype, offsets that disagree with the shape,

@@ -730,6 +730,14 @@ int cs_model_load_safetensors(cs_model **out, const char *path, const cs_safeten
         /* Laid out first: a forged description must not allocate more than the file holds. */
         cs__net layout;
         status = cs__model_layout(&layout, d.arch, d.c, d.h, d.w, d.k, d.width);
+        /* A description from the file that this library cannot build is a fault of the file
+         * (a caller's own description keeps the status that names its argument). */
+        if (!opts->arch && status != CS_OK && status != CS_ERR_OUT_OF_MEMORY && status != CS_ERR_OVERFLOW) {
+            char reason[256];
+            snprintf(reason, sizeof reason, "%s", cs_last_error());
+            status = cs__error(CS_ERR_FORMAT, "%s: the metadata describes a model this library cannot build: %s", path,
+                               reason);
+        }
         if (status == CS_OK)
             status = match(&f, &layout, &d, opts->ignore_extra, path);
         cs__net_free(&layout);
