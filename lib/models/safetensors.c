@@ -561,7 +561,7 @@ static int meta_string(const char **out, const contents *f, const char *key, con
 
 static int describe_from_metadata(description *d, const contents *f, const char *path)
 {
-    const char *arch, *width, *shape, *k;
+    const char *arch = NULL, *width = NULL, *shape = NULL, *k = NULL;
     int status = meta_string(&arch, f, "arch", path);
     if (status == CS_OK)
         status = meta_string(&width, f, "width", path);
