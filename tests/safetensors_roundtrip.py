@@ -29,6 +29,7 @@ except ImportError as e:
     print(f"skipped: {sys.executable} cannot import torch ({e}); install python3-torch")
     sys.exit(77)
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "reference"))
 sys.path.insert(0, os.path.join(HERE, "fixtures", "safetensors"))
