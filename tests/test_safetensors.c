@@ -296,8 +296,8 @@ static char *model_file(const char *name, cs_model *m, const variant *v)
         first = 0;
     }
     if (v->extra) {
-        cs__buf_printf(&head, ",\"%s\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[%zu,%zu]}", v->extra, data.len,
-                       data.len + 4);
+        cs__buf_printf(&head, ",\"%s\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[%zu,%zu]}", v->extra,
+                       data.len, data.len + 4);
         put_bytes(&data, 0x3f800000u, 4);
     }
     cs__buf_putc(&head, '}');
@@ -569,8 +569,8 @@ START_TEST(random_damage_never_crashes)
     for (uint32_t trial = 0; trial < 400; trial++) {
         memcpy(buf, orig, n);
         /* Damage the length or the header, where every byte decides something. */
-        size_t at = cs_test_byte(trial, 0) % 8 == 0 ? cs_test_byte(trial, 1) % 8
-                                                      : 8 + ((size_t)cs_test_byte(trial, 2) << 8 | cs_test_byte(trial, 3)) % header;
+        const size_t in_header = ((size_t)cs_test_byte(trial, 2) << 8 | cs_test_byte(trial, 3)) % header;
+        const size_t at = cs_test_byte(trial, 0) % 8 == 0 ? cs_test_byte(trial, 1) % 8 : 8 + in_header;
         buf[at] ^= (uint8_t)(1u << (cs_test_byte(trial, 4) % 8));
         cs_test_write(p, buf, n, 0);
         cs_model *l = NULL;

@@ -258,7 +258,8 @@ static int parse_dtype(entry *e, const char *s, const char *path)
     for (size_t i = 0; i < sizeof UNCONVERTED / sizeof UNCONVERTED[0]; i++)
         if (strcmp(s, UNCONVERTED[i]) == 0)
             return cs__error(CS_ERR_UNSUPPORTED, "%s: tensor %s has dtype %s, which this library cannot convert to "
-                             "float32 (it reads F64, F32, F16, BF16, I64, I32, I16, I8, U8 and BOOL)", path, e->name, s);
+                             "float32 (it reads F64, F32, F16, BF16, I64, I32, I16, I8, U8 and BOOL)", path, e->name,
+                             s);
     return cs__error(CS_ERR_FORMAT, "%s: tensor %s has the unknown dtype \"%s\"", path, e->name, s);
 }
 
