@@ -7,7 +7,7 @@
 #
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]     (default 30 seconds, every target)
 #   SECONDS   run time of each target (libFuzzer's -max_total_time)
-#   TARGET    idx_images idx_labels cifar10_tar cifar10_dir npy npz checkpoint results_store
+#   TARGET    idx_images idx_labels cifar10_tar cifar10_dir npy npz checkpoint safetensors results_store
 #             perturb_spec cli_args png jpeg
 # Environment:
 #   CS_FUZZ_BUILD   the build directory (default build-fuzz)
@@ -23,8 +23,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all_targets=(idx_images idx_labels cifar10_tar cifar10_dir npy npz checkpoint results_store perturb_spec cli_args png
-             jpeg)
+all_targets=(idx_images idx_labels cifar10_tar cifar10_dir npy npz checkpoint safetensors results_store perturb_spec
+             cli_args png jpeg)
 seconds=${1:-30}
 case "$seconds" in
   ''|*[!0-9]*) echo "fuzz: SECONDS must be a whole number, got '$seconds'" >&2; exit 2 ;;

@@ -543,6 +543,83 @@ CS_API int cs_model_save(const cs_model *m, const char *path);
  */
 CS_API int cs_model_load(cs_model **out, const char *path);
 
+/** @name safetensors
+ * Weights in the safetensors format (docs/formats.md), named as PyTorch's `state_dict`, so that
+ * `safetensors.torch.load_file` + `load_state_dict` read what cs_model_save_safetensors()
+ * writes and cs_model_load_safetensors() reads what `safetensors.torch.save_file` writes.
+ * @{ */
+
+/** @brief Options of cs_model_load_safetensors(). Initialise with ::CS_SAFETENSORS_OPTIONS_INIT. */
+typedef struct cs_safetensors_options {
+    size_t struct_size;   /**< sizeof(cs_safetensors_options). */
+    const char *arch;     /**< NULL (default): the model is described by the file's `__metadata__`
+                               (as cs_model_save_safetensors() writes it). Otherwise the
+                               architecture (cs_model_arch_name()), built with @ref c, @ref h,
+                               @ref w, @ref num_classes and @ref width whatever the file says: for
+                               files written by PyTorch, which lack that metadata. */
+    int c;                /**< When @c arch is set: input channels. */
+    int h;                /**< When @c arch is set: input height. */
+    int w;                /**< When @c arch is set: input width. */
+    int num_classes;      /**< When @c arch is set: K. */
+    double width;         /**< When @c arch is set: width multiplier; 0 means 1. */
+    int ignore_extra;     /**< Non-zero: tensors the model lacks are skipped; 0 (default): they
+                               are an error, except integer `*.num_batches_tracked` scalars. */
+} cs_safetensors_options;
+
+/** @brief Defaults: the model described by the file's metadata, extra tensors refused. */
+#define CS_SAFETENSORS_OPTIONS_INIT { sizeof(cs_safetensors_options), NULL, 0, 0, 0, 0, 0.0, 0 }
+
+/**
+ * @brief Fill @p opts with exactly what ::CS_SAFETENSORS_OPTIONS_INIT gives (for bindings).
+ * @param[out] opts The options to initialise.
+ * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT when @p opts is NULL.
+ */
+CS_API int cs_safetensors_options_init(cs_safetensors_options *opts);
+
+/**
+ * @brief Save the model's named tensors as a safetensors file.
+ *
+ * Every tensor is F32 under its state_dict name, in state_dict order; after each BatchNorm's
+ * `running_var` comes its `num_batches_tracked` (I64, shape [], as PyTorch has it: the value
+ * of the file the model was loaded from, else 0). `__metadata__` holds `format` ("classsens"),
+ * `classsens_version`, `arch`, `width`, `input_shape` ("C,H,W"), `num_classes` and, for a
+ * trained model, `norm_mean` and `norm_std` (comma-separated), so that
+ * cs_model_load_safetensors() rebuilds the model from the file alone.
+ * @param m     The model.
+ * @param path  File to write (replaced atomically: written to a temporary file, then renamed).
+ * @return ::CS_OK; ::CS_ERR_IO (the message names the path and the OS error);
+ *         ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_OUT_OF_MEMORY.
+ */
+CS_API int cs_model_save_safetensors(const cs_model *m, const char *path);
+
+/**
+ * @brief Load a model from a safetensors file.
+ *
+ * Every tensor of the architecture must be present under its state_dict name with its exact
+ * shape, in F32, F64 (rounded to nearest), F16 or BF16 (converted exactly). The header is
+ * checked before anything is sized from it: a JSON object, every entry with exactly `dtype`,
+ * `shape` and `data_offsets`, byte ranges that match their shapes and tile the data with no gap,
+ * overlap or byte past the end. The model's seed is 0 and its thread count this machine's
+ * default (cs_model_set_threads()).
+ * @param[out] out The model; NULL on failure. Owned: free with cs_model_destroy().
+ * @param path     The file.
+ * @param opts     Options, or NULL for ::CS_SAFETENSORS_OPTIONS_INIT.
+ * @return ::CS_OK; ::CS_ERR_NOT_FOUND for a missing file or an unknown architecture in
+ *         @c opts->arch (an unknown one in the metadata is ::CS_ERR_FORMAT);
+ *         ::CS_ERR_IO; ::CS_ERR_TRUNCATED for a file shorter than its header length or
+ *         offsets past the end of the data; ::CS_ERR_FORMAT for a malformed header (not an
+ *         object, duplicate names, an unknown dtype, offsets that disagree with the shape,
+ *         gaps, overlaps, a header length over 100 MB, missing metadata without
+ *         @c opts->arch); ::CS_ERR_OVERFLOW for a shape whose size overflows;
+ *         ::CS_ERR_UNSUPPORTED for a valid dtype this library cannot convert (U32, F8_E4M3,
+ *         ...), an integer dtype where a parameter is expected, or a newer options struct;
+ *         ::CS_ERR_SIZE_MISMATCH for a missing or extra tensor or a wrong shape (the message
+ *         names the tensor); ::CS_ERR_INVALID_ARGUMENT; ::CS_ERR_OUT_OF_MEMORY.
+ */
+CS_API int cs_model_load_safetensors(cs_model **out, const char *path, const cs_safetensors_options *opts);
+
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif

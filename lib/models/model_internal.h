@@ -30,6 +30,8 @@ struct cs_model {
                                at creation; a trainer may set its own) */
     uint64_t dropout_step;  /* training forwards so far: each gets fresh masks */
     bool training;          /* inside cs_model_train (its callback must not change threads) */
+    int64_t num_batches_tracked; /* BatchNorm's count from a safetensors file (0 otherwise), written
+                                    back by cs_model_save_safetensors */
 };
 
 /* Create a model as cs_model_create does (used by cs_model_load before filling tensors). */

@@ -292,6 +292,41 @@ static void checkpoint_seeds(const char *tmp)
     checkpoint_seed(tmp, "resnet18", 1, 8, 8, 4, 0.03125);
 }
 
+/* ---- safetensors ---------------------------------------------------------------------------- */
+
+/* A model saved by cs_model_save_safetensors; the target's first byte is the options mode
+ * (fuzz_safetensors.c): 0 reads the metadata, 3 names lenet 1x28x28 and ignores extras. */
+static void safetensors_seed(const char *dir, const char *arch, int c, int h, int w, int k, double width, int mode)
+{
+    cs_model *m = NULL;
+    cs_model_options mo = CS_MODEL_OPTIONS_INIT;
+    mo.width = width;
+    mo.seed = 7;
+    check(cs_model_create(&m, arch, c, h, w, k, &mo), arch);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.safetensors", dir, arch);
+    check(cs_model_save_safetensors(m, path), "cs_model_save_safetensors");
+    cs_model_destroy(m);
+    size_t len = 0;
+    uint8_t *file = read_file(path, &len);
+    remove(path);
+    buf b = { 0 };
+    add(&b, &(uint8_t){ (uint8_t)mode }, 1);
+    add(&b, file, len);
+    char name[64];
+    snprintf(name, sizeof name, "%s-%dx%dx%d-mode%d", arch, c, h, w, mode);
+    seed_buf("safetensors", name, &b);
+    free(b.p);
+    free(file);
+}
+
+static void safetensors_seeds(const char *tmp)
+{
+    safetensors_seed(tmp, "lenet", 1, 28, 28, 10, 0.2, 0);
+    safetensors_seed(tmp, "lenet", 1, 28, 28, 10, 0.2, 3);
+    safetensors_seed(tmp, "resnet18", 1, 8, 8, 4, 0.03125, 0);
+}
+
 /* ---- results stores ------------------------------------------------------------------------ */
 
 static void tiny_data(cs_dataset **out, size_t n, int k, uint32_t salt)
@@ -764,6 +799,7 @@ int main(int argc, char **argv)
     cifar_seeds();
     numpy_seeds();
     checkpoint_seeds(tmp);
+    safetensors_seeds(tmp);
     store_seeds(tmp);
     spec_seeds();
     cli_seeds();
