@@ -235,6 +235,50 @@ class Dataset:
                                                   0 if split == "train" else 1))
         return cls(out[0])
 
+    @classmethod
+    def folder(cls, root, split="train", size=None, channels="auto", alpha="drop", test_fraction=0.0,
+               seed=0, skip_bad=False, follow_symlinks=True, threads=0, report=None):
+        """An image folder in torchvision's ImageFolder layout (root/<class>/*.png|*.jpg|*.jpeg,
+        classes in sorted order), cs_dataset_open_folder: the "train" or "test" split of
+        root/train + root/test, or of a seeded stratified split of root by test_fraction.
+        size: (width, height) to resize every image to (None: all must share one size);
+        channels: "auto", "gray" or "rgb"; alpha: "drop" or "black"; skip_bad: skip (and count)
+        undecodable or non-image files instead of failing. A dict passed as report receives
+        files, loaded, skipped and the messages of the first skipped files."""
+        if split not in ("train", "test"):
+            raise InvalidArgument(-1, "CS_ERR_INVALID_ARGUMENT",
+                                  "split: '%s', expected 'train' or 'test'" % split)
+        chans = {"auto": 0, "gray": 1, "rgb": 2}
+        alphas = {"drop": 0, "black": 1}
+        if channels not in chans:
+            raise InvalidArgument(-1, "CS_ERR_INVALID_ARGUMENT",
+                                  "channels: '%s', expected 'auto', 'gray' or 'rgb'" % channels)
+        if alpha not in alphas:
+            raise InvalidArgument(-1, "CS_ERR_INVALID_ARGUMENT", "alpha: '%s', expected 'drop' or 'black'" % alpha)
+        L = _L()
+        opts = ffi.new("cs_folder_options *")
+        _check(L.cs_folder_options_init(opts))
+        if size is not None:
+            opts.width, opts.height = int(size[0]), int(size[1])
+        opts.channels = chans[channels]
+        opts.alpha = alphas[alpha]
+        opts.test_fraction = float(test_fraction)
+        opts.seed = int(seed)
+        opts.skip_bad = 1 if skip_bad else 0
+        opts.follow_symlinks = 1 if follow_symlinks else 0
+        opts.threads = int(threads)
+        rep = ffi.new("cs_folder_report *")
+        opts.report = rep
+        out = ffi.new("cs_dataset **")
+        rc = L.cs_dataset_open_folder(out, _path(root), 0 if split == "train" else 1, opts)
+        if report is not None:
+            report.clear()
+            report.update(files=rep.files, loaded=rep.loaded, skipped=rep.skipped,
+                          first_skipped=[ffi.string(rep.first_skipped[i]).decode("utf-8", "replace")
+                                         for i in range(min(rep.skipped, 4))])
+        _check(rc)
+        return cls(out[0])
+
     def _handle(self):
         if self._h is None:
             raise StateError(-14, "CS_ERR_STATE", "the data set is closed")

@@ -37,6 +37,32 @@ const char *cs_dataset_class_name(const cs_dataset *ds, int k);
 int cs_dataset_set_class_names(cs_dataset *ds, const char *const *names, int k);
 int cs_dataset_class_counts(size_t *counts, int k, const cs_dataset *ds);
 
+typedef enum cs_folder_channels {
+    CS_FOLDER_CHANNELS_AUTO = 0, CS_FOLDER_CHANNELS_GRAY = 1, CS_FOLDER_CHANNELS_RGB = 2
+} cs_folder_channels;
+typedef enum cs_folder_alpha { CS_FOLDER_ALPHA_DROP = 0, CS_FOLDER_ALPHA_BLACK = 1 } cs_folder_alpha;
+typedef struct cs_folder_report {
+    size_t files;
+    size_t loaded;
+    size_t skipped;
+    char first_skipped[4][512];
+} cs_folder_report;
+typedef struct cs_folder_options {
+    size_t struct_size;
+    int width;
+    int height;
+    cs_folder_channels channels;
+    cs_folder_alpha alpha;
+    double test_fraction;
+    uint64_t seed;
+    int skip_bad;
+    int follow_symlinks;
+    int threads;
+    cs_folder_report *report;
+} cs_folder_options;
+int cs_folder_options_init(cs_folder_options *opts);
+int cs_dataset_open_folder(cs_dataset **out, const char *root, cs_split split, const cs_folder_options *opts);
+
 typedef enum cs_perturb_kind {
     CS_PERTURB_INVALID = -1, CS_PERTURB_NONE = 0, CS_NOISE_SHUFFLE = 1, CS_NOISE_SYMMETRIC = 2,
     CS_NOISE_PAIRFLIP = 3, CS_NOISE_MATRIX = 4, CS_NOISE_TARGETED = 5, CS_REDUCE_UNIFORM = 16,

@@ -94,3 +94,57 @@ def test_reduction_view_outlives_its_parent(arrays):
     idx = view.source_indices()
     assert np.array_equal(view.labels, y[idx])
     assert np.array_equal(view.images()[:, 0], x[idx])
+
+
+def _png(path, pixels):
+    """A grayscale 8-bit PNG of the 2-D uint8 array, written with zlib alone (filter 0)."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+
+    h, w = pixels.shape
+    raw = b"".join(b"\x00" + pixels[r].tobytes() for r in range(h))
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def test_folder_reads_image_folders(tmp_path):
+    rng = np.random.default_rng(7)
+    images = {}
+    for cls in ("b_cat", "a_dog"):
+        os.makedirs(tmp_path / "train" / cls)
+        os.makedirs(tmp_path / "test" / cls)
+        for i in range(3):
+            for split in ("train", "test"):
+                img = rng.integers(0, 256, (6, 5), dtype=np.uint8)
+                _png(tmp_path / split / cls / ("%d.png" % i), img)
+                images[(split, cls, i)] = img
+    with cs.Dataset.folder(tmp_path, "train") as tr, cs.Dataset.folder(tmp_path, "test") as te:
+        # Classes in sorted order, as torchvision's ImageFolder; files in order within a class.
+        assert tr.class_names == ["a_dog", "b_cat"]
+        assert tr.shape == te.shape == (1, 6, 5)
+        assert tr.labels.tolist() == [0, 0, 0, 1, 1, 1]
+        for j, (cls, i) in enumerate([(c, i) for c in ("a_dog", "b_cat") for i in range(3)]):
+            assert np.array_equal(tr.images()[j, 0], images[("train", cls, i)])
+            assert np.array_equal(te.images()[j, 0], images[("test", cls, i)])
+    # Resized to 10x12 (width x height), channels forced to RGB.
+    with cs.Dataset.folder(tmp_path, "train", size=(10, 12), channels="rgb") as big:
+        assert big.shape == (3, 12, 10)
+    # A bad file names itself; skip_bad counts it in the report instead.
+    with open(tmp_path / "train" / "a_dog" / "9.png", "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\nnot really")
+    with pytest.raises(cs.Error, match="9.png"):
+        cs.Dataset.folder(tmp_path, "train")
+    report = {}
+    with cs.Dataset.folder(tmp_path, "train", skip_bad=True, report=report) as ds:
+        assert len(ds) == 6
+    assert report["skipped"] == 1 and report["loaded"] == 6
+    assert "9.png" in report["first_skipped"][0]
+    with pytest.raises(cs.InvalidArgument, match="channels"):
+        cs.Dataset.folder(tmp_path, channels="cmyk")
+    with pytest.raises(cs.NotFound):
+        cs.Dataset.folder(tmp_path / "missing")
