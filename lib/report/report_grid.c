@@ -142,16 +142,6 @@ void cs__report_free_grid(cs__report *rep)
 
 /* ---- summary.json --------------------------------------------------------------------------- */
 
-/* A bound: a number, null for NaN, "inf" for +inf (JSON numbers cannot say it). */
-static void bound(cs__json_writer *w, const char *key, double v)
-{
-    cs__jw_key(w, key);
-    if (isinf(v) && v > 0)
-        cs__jw_string(w, "inf");
-    else
-        cs__jw_double(w, v);
-}
-
 /* key: { "value", "lo", "hi" } or, refused, { "value": null, "reason": why }. */
 static void estimate_json(cs__json_writer *w, const char *key, const cs__rep_estimate *e)
 {
@@ -163,14 +153,30 @@ static void estimate_json(cs__json_writer *w, const char *key, const cs__rep_est
         cs__jw_key(w, "reason");
         cs__jw_string(w, e->why);
     } else {
-        bound(w, "value", e->v);
-        bound(w, "lo", e->lo);
-        bound(w, "hi", e->hi);
+        cs__report_jw_bound(w, "value", e->v);
+        cs__report_jw_bound(w, "lo", e->lo);
+        cs__report_jw_bound(w, "hi", e->hi);
     }
     cs__jw_end_object(w);
 }
 
 /* One point of the surface: its condition, levels and every class's accuracy and volume. */
+/* "classes": [{ "class", key: estimate }] of model mi, column i of an n-column [model][class] table. */
+static void class_estimates(cs__json_writer *w, const cs__report *rep, const char *key, const cs__rep_estimate *e,
+                            int n, int mi, int i)
+{
+    cs__jw_key(w, "classes");
+    cs__jw_begin_array(w);
+    for (int t = 0; t < rep->k; ++t) {
+        cs__jw_begin_object(w);
+        cs__jw_key(w, "class");
+        cs__jw_string(w, rep->class_names[t]);
+        estimate_json(w, key, &e[((size_t)mi * (size_t)rep->k + (size_t)t) * (size_t)n + (size_t)i]);
+        cs__jw_end_object(w);
+    }
+    cs__jw_end_array(w);
+}
+
 static void point_json(cs__json_writer *w, const cs__report *rep, int mi, int noise, int reduce, double *buf)
 {
     const cs_results *r = rep->r;
@@ -259,17 +265,7 @@ static void grid_json(cs__json_writer *w, const cs__report *rep)
             cs__jw_string(w, cs_results_condition_name(r, g->noise[i]));
             cs__jw_key(w, "noise");
             cs__jw_double(w, cs_results_condition_level(r, g->noise[i]));
-            cs__jw_key(w, "classes");
-            cs__jw_begin_array(w);
-            for (int t = 0; t < rep->k; ++t) {
-                cs__jw_begin_object(w);
-                cs__jw_key(w, "class");
-                cs__jw_string(w, rep->class_names[t]);
-                estimate_json(w, "multiplier",
-                              &g->mult[((size_t)mi * (size_t)rep->k + (size_t)t) * (size_t)g->n_noise + i]);
-                cs__jw_end_object(w);
-            }
-            cs__jw_end_array(w);
+            class_estimates(w, rep, "multiplier", g->mult, g->n_noise, mi, i);
             cs__jw_end_object(w);
         }
         cs__jw_end_array(w);
@@ -308,17 +304,7 @@ static void share_json(cs__json_writer *w, const cs__report *rep)
             cs__jw_begin_object(w);
             cs__jw_key(w, "condition");
             cs__jw_string(w, cs_results_condition_name(r, g->share_noise[i]));
-            cs__jw_key(w, "classes");
-            cs__jw_begin_array(w);
-            for (int t = 0; t < rep->k; ++t) {
-                cs__jw_begin_object(w);
-                cs__jw_key(w, "class");
-                cs__jw_string(w, rep->class_names[t]);
-                estimate_json(w, "share",
-                              &g->share[((size_t)mi * (size_t)rep->k + (size_t)t) * (size_t)g->n_share + i]);
-                cs__jw_end_object(w);
-            }
-            cs__jw_end_array(w);
+            class_estimates(w, rep, "share", g->share, g->n_share, mi, i);
             cs__jw_end_object(w);
         }
         cs__jw_end_array(w);

@@ -149,6 +149,9 @@ void cs__report_free(cs__report *rep);
 int cs__report_csv(cs__buf *out, const cs__report *rep);
 /* learning_curves.csv: one row per model and class (html_curves.c). */
 int cs__report_curves_csv(cs__buf *out, const cs__report *rep);
+/* A summary.json number that may be an unbounded interval's end: null for NaN, the string "inf"
+ * for +inf (JSON numbers cannot say it), otherwise the number (tables.c). */
+void cs__report_jw_bound(cs__json_writer *w, const char *key, double v);
 /* RFC 4180: a field quoted when it holds a comma, a quote or a line break. */
 void cs__report_csv_field(cs__buf *out, const char *s);
 /* Write records.csv.gz to `path`: every stored record score of every finished cell

@@ -252,9 +252,7 @@ static void condition_json(cs__json_writer *w, const cs__report *rep, int mi, in
     cs__jw_end_object(w);
 }
 
-/* A bound of a needed count: a number, null for NaN, or the string "inf" for +inf (a refit
- * that never reaches the target), which JSON numbers cannot say. */
-static void needed_bound(cs__json_writer *w, const char *key, double v)
+void cs__report_jw_bound(cs__json_writer *w, const char *key, double v)
 {
     cs__jw_key(w, key);
     if (isinf(v) && v > 0)
@@ -325,8 +323,8 @@ static void curve_json(cs__json_writer *w, const cs__report *rep, const cs__rep_
     if (cv->needed_status == CS_OK) {
         cs__jw_key(w, "count");
         cs__jw_double(w, cv->needed[0]);
-        needed_bound(w, "lo", cv->needed[1]);
-        needed_bound(w, "hi", cv->needed[2]);
+        cs__report_jw_bound(w, "lo", cv->needed[1]);
+        cs__report_jw_bound(w, "hi", cv->needed[2]);
         cs__jw_key(w, "unreachable_refits");
         cs__jw_uint(w, cv->unreachable);
         cs__jw_key(w, "reason");
