@@ -414,6 +414,17 @@ START_TEST(grid_conditions_are_named_and_ordered)
     cs_assert_fails(cs_study_add_grid(NULL, n, u), CS_ERR_INVALID_ARGUMENT, "study is NULL");
     cs_assert_fails(cs_study_add_grid(s, NULL, u), CS_ERR_INVALID_ARGUMENT, "noise is NULL");
     ck_assert_int_eq(cs_study_num_cells(s), 11 * REPS);
+    /* A grid point that fails after its noise level (and its matched control) was added leaves
+     * the study as it was: here the reduction keeps no record of a class. */
+    cs_perturb_spec *n2 = spec_of("shuffle:0.1"), *tiny = spec_of("reduce:uniform:0.001");
+    const int failed = cs_study_add_grid(s, n2, tiny);
+    ck_assert_int_ne(failed, CS_OK);
+    ck_assert_ptr_nonnull(strstr(cs_last_error(), "reduce:uniform:0.001"));
+    ck_assert_int_eq(cs_study_num_cells(s), 11 * REPS);
+    cs_assert_ok(cs_study_add_condition(s, n2));
+    ck_assert_int_eq(cs_study_num_cells(s), 13 * REPS);
+    cs_perturb_spec_destroy(n2);
+    cs_perturb_spec_destroy(tiny);
     cs_perturb_spec_destroy(n);
     cs_perturb_spec_destroy(u);
     cs_perturb_spec_destroy(t);

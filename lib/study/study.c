@@ -381,6 +381,20 @@ static char *format_spec(const cs_perturb_spec *spec)
     return text;
 }
 
+/* Remove the conditions from index `keep` on: what a call that fails had added (a noise level
+ * whose matched control could not be added; the pure conditions of a grid point that could
+ * not be), so that a failed call leaves the study as it was. */
+static void drop_conditions(cs_study *s, int keep)
+{
+    while (s->cfg.n_conds > keep) {
+        s->cfg.n_conds--;
+        free(s->cfg.conds[s->cfg.n_conds].name);
+        s->cfg.conds[s->cfg.n_conds].name = NULL;
+        cs_perturb_spec_destroy(s->specs[s->cfg.n_conds]);
+        s->specs[s->cfg.n_conds] = NULL;
+    }
+}
+
 int cs_study_add_condition(cs_study *s, const cs_perturb_spec *spec)
 {
     if (!s || !spec)
@@ -429,9 +443,14 @@ int cs_study_add_condition(cs_study *s, const cs_perturb_spec *spec)
     size_t len = strlen(s->cfg.conds[index].name) + sizeof "matched:";
     char *control = malloc(len);
     if (!control)
-        return cs__error_oom("condition name", len);
-    snprintf(control, len, "matched:%s", s->cfg.conds[index].name);
-    return append_condition(s, control, CS_CONDITION_CONTROL, s->cfg.conds[index].level, index, NULL);
+        rc = cs__error_oom("condition name", len);
+    else {
+        snprintf(control, len, "matched:%s", s->cfg.conds[index].name);
+        rc = append_condition(s, control, CS_CONDITION_CONTROL, s->cfg.conds[index].level, index, NULL);
+    }
+    if (rc != CS_OK)
+        drop_conditions(s, index);
+    return rc;
 }
 
 /* The index of the condition named `name` (exactly), or -1. */
@@ -477,17 +496,23 @@ int cs_study_add_grid(cs_study *s, const cs_perturb_spec *noise, const cs_pertur
                          rk == CS_REDUCE_TARGETED ? "a targeted reduction" : rk == CS_PERTURB_NONE
                                                                                 ? "no perturbation"
                                                                                 : "a label-noise perturbation");
+    const int before = s->cfg.n_conds;
     int ni = -1, ri = -1;
     int rc = ensure_condition(s, noise, &ni);
     if (rc == CS_OK)
         rc = ensure_condition(s, reduce, &ri);
-    if (rc != CS_OK)
+    if (rc != CS_OK) {
+        drop_conditions(s, before);
         return rc;
+    }
     const char *nn = s->cfg.conds[ni].name, *rn = s->cfg.conds[ri].name;
     size_t len = strlen(rn) + strlen(nn) + 2;
     char *name = malloc(len);
-    if (!name)
-        return cs__error_oom("condition name", len);
+    if (!name) {
+        rc = cs__error_oom("condition name", len);
+        drop_conditions(s, before);
+        return rc;
+    }
     snprintf(name, len, "%s/%s", rn, nn);
     for (int i = 0; i < s->cfg.n_conds; ++i) {
         char a[256], b[256];
@@ -498,6 +523,7 @@ int cs_study_add_grid(cs_study *s, const cs_perturb_spec *noise, const cs_pertur
                            strcmp(name, s->cfg.conds[i].name) ? " as " : "",
                            strcmp(name, s->cfg.conds[i].name) ? s->cfg.conds[i].name : "");
             free(name);
+            drop_conditions(s, before);
             return rc;
         }
     }
@@ -505,6 +531,8 @@ int cs_study_add_grid(cs_study *s, const cs_perturb_spec *noise, const cs_pertur
     rc = append_condition(s, name, CS_CONDITION_GRID, s->cfg.conds[ni].level, ni, NULL);
     if (rc == CS_OK)
         s->cfg.conds[index].reduce = ri;
+    else
+        drop_conditions(s, before);
     return rc;
 }
 

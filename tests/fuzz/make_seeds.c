@@ -7,8 +7,10 @@
  *   make_seeds DIR    writes DIR/<target>/seed-* for every target
  *
  * Multi-file inputs (CIFAR-10 directory, results store) join their files with FUZZ_SEPARATOR. */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* nftw */
 #include <errno.h>
+#include <ftw.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,21 @@ typedef struct buf {
     uint8_t *p;
     size_t len, cap;
 } buf;
+
+
+/* snprintf for the paths this program writes: a path that does not fit its buffer is a setup it
+ * cannot use (a root directory thousands of characters deep), so it stops with the path. */
+__attribute__((format(printf, 3, 4))) static void format_path(char *out, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    const int n = vsnprintf(out, size, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= size) {
+        fprintf(stderr, "fuzz_make_seeds: a path is longer than %zu bytes: %s...\n", size - 1, out);
+        exit(1);
+    }
+}
 
 static void add(buf *b, const void *data, size_t n)
 {
@@ -61,9 +78,9 @@ static void make_dir(const char *path)
 static void seed(const char *target, const char *name, const void *data, size_t n)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s", root, target);
+    format_path(path, sizeof path, "%s/%s", root, target);
     make_dir(path);
-    snprintf(path, sizeof path, "%s/%s/seed-%s", root, target, name);
+    format_path(path, sizeof path, "%s/%s/seed-%s", root, target, name);
     FILE *f = fopen(path, "wb");
     if (!f || (n && fwrite(data, 1, n, f) != n) || fclose(f) != 0)
         fuzz_fail("cannot write %s", path);
@@ -263,7 +280,7 @@ static void checkpoint_seed(const char *dir, const char *arch, int c, int h, int
     mo.seed = 7;
     check(cs_model_create(&m, arch, c, h, w, k, &mo), arch);
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s.ckpt", dir, arch);
+    format_path(path, sizeof path, "%s/%s.ckpt", dir, arch);
     check(cs_model_save(m, path), "cs_model_save");
     cs_model_destroy(m);
     size_t len = 0;
@@ -304,7 +321,7 @@ static void safetensors_seed(const char *dir, const char *arch, int c, int h, in
     mo.seed = 7;
     check(cs_model_create(&m, arch, c, h, w, k, &mo), arch);
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s.safetensors", dir, arch);
+    format_path(path, sizeof path, "%s/%s.safetensors", dir, arch);
     check(cs_model_save_safetensors(m, path), "cs_model_save_safetensors");
     cs_model_destroy(m);
     size_t len = 0;
@@ -352,7 +369,7 @@ static void tiny_data(cs_dataset **out, size_t n, int k, uint32_t salt)
 static void add_file(buf *b, const char *dir, const char *rel)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    format_path(path, sizeof path, "%s/%s", dir, rel);
     size_t len = 0;
     uint8_t *text = read_file(path, &len);
     add(b, text, len);
@@ -394,8 +411,8 @@ static void store_seeds(const char *tmp)
         cs_perturb_spec_destroy(spec);
     }
     char store[4096], claims[4096];
-    snprintf(store, sizeof store, "%s/store", tmp);
-    snprintf(claims, sizeof claims, "%s/claims", tmp);
+    format_path(store, sizeof store, "%s/store", tmp);
+    format_path(claims, sizeof claims, "%s/claims", tmp);
     check(cs_study_run(s, store), "cs_study_run");
     const int cells = cs_study_num_cells(s);
 
@@ -443,7 +460,7 @@ static void store_seeds(const char *tmp)
     check(cs_study_create(&s, train, test, "fuzz-seed-diverging", &so), "cs_study_create");
     to.lr = 1e30;
     check(cs_study_add_model(s, NULL, "lenet", 0.25, &to), "cs_study_add_model");
-    snprintf(store, sizeof store, "%s/diverging", tmp);
+    format_path(store, sizeof store, "%s/diverging", tmp);
     check(cs_study_run(s, store), "cs_study_run (diverging)");
     buf failed = { 0 };
     add_file(&failed, store, "study.json");
@@ -784,6 +801,12 @@ static void image_seeds(void)
     jpeg_seed("progressive.jpg", 3, 11, 16, 50, 1);
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -792,9 +815,14 @@ int main(int argc, char **argv)
     }
     root = argv[1];
     make_dir(root);
+    /* A fresh scratch directory each time: a results store left by an older run (another store
+     * format) would be resumed, or refused, instead of written anew. */
     char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s/.work", root);
-    make_dir(tmp);
+    format_path(tmp, sizeof tmp, "%s/.work-XXXXXX", root);
+    if (!mkdtemp(tmp)) {
+        fprintf(stderr, "fuzz_make_seeds: cannot create %s: %s\n", tmp, strerror(errno));
+        return 1;
+    }
     idx_seeds();
     cifar_seeds();
     numpy_seeds();
@@ -804,5 +832,7 @@ int main(int argc, char **argv)
     spec_seeds();
     cli_seeds();
     image_seeds();
+    if (nftw(tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+        fprintf(stderr, "fuzz_make_seeds: could not remove all of %s\n", tmp);
     return 0;
 }
