@@ -463,15 +463,6 @@ static int check_header(const header *h, const char *path)
     return CS_OK;
 }
 
-static void format_shape(char *buf, size_t size, int ndim, const int64_t *dims)
-{
-    int len = snprintf(buf, size, "(");
-    for (int d = 0; d < ndim && len > 0 && (size_t)len < size; d++)
-        len += snprintf(buf + len, size - (size_t)len, d ? ", %lld" : "%lld", (long long)dims[d]);
-    if (len > 0 && (size_t)len < size)
-        snprintf(buf + len, size - (size_t)len, ")");
-}
-
 /* Copy the file's tensors into a freshly built model after checking names and shapes. */
 /* Every tensor of the file must be the layout's tensor of the same index: same name, same
  * shape. Checked on a layout-only network, before any parameter block is allocated. */
@@ -491,8 +482,8 @@ static int check_layout(const cs__net *net, const char *arch, const contents *f,
             same = t->dims[d] == mt->dims[d];
         if (!same) {
             char a[96], b[96];
-            format_shape(a, sizeof a, t->ndim, t->dims);
-            format_shape(b, sizeof b, mt->ndim, mt->dims);
+            cs__format_shape(a, sizeof a, t->ndim, t->dims);
+            cs__format_shape(b, sizeof b, mt->ndim, mt->dims);
             return cs__error(CS_ERR_SIZE_MISMATCH, "%s: tensor %s has shape %s in the checkpoint but %s in %s", path,
                              t->name, a, b, arch);
         }

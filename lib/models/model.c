@@ -430,3 +430,12 @@ int cs_model_sgd_step(cs_model *m, float lr, float momentum, float weight_decay)
     m->last_n = 0;
     return CS_OK;
 }
+
+void cs__format_shape(char *buf, size_t size, int ndim, const int64_t *dims)
+{
+    int len = snprintf(buf, size, "(");
+    for (int d = 0; d < ndim && len > 0 && (size_t)len < size; d++)
+        len += snprintf(buf + len, size - (size_t)len, d ? ", %lld" : "%lld", (long long)dims[d]);
+    if (len > 0 && (size_t)len < size)
+        snprintf(buf + len, size - (size_t)len, ")");
+}

@@ -46,4 +46,8 @@ int cs__model_prepare(cs_model *m, int n, bool grads);
 void cs__record_scores_observe(cs_record_scores *s, const size_t *records, const float *logits /* (n, K) */,
                                const int32_t *labels, size_t n);
 
+/* A tensor's shape for messages, "(64, 3, 3, 3)", cut to size bytes (checkpoint.c,
+ * safetensors.c). */
+void cs__format_shape(char *buf, size_t size, int ndim, const int64_t *dims);
+
 #endif

@@ -598,15 +598,6 @@ static const entry *find(const contents *f, const char *name)
     return NULL;
 }
 
-static void format_shape(char *buf, size_t size, int ndim, const int64_t *dims)
-{
-    int len = snprintf(buf, size, "(");
-    for (int d = 0; d < ndim && len > 0 && (size_t)len < size; d++)
-        len += snprintf(buf + len, size - (size_t)len, d ? ", %lld" : "%lld", (long long)dims[d]);
-    if (len > 0 && (size_t)len < size)
-        snprintf(buf + len, size - (size_t)len, ")");
-}
-
 /* Match every tensor of the layout to an entry (same name, same shape, a float dtype); mark
  * the entries used; then every entry left must be a num_batches_tracked scalar or, with
  * ignore_extra, anything. */
@@ -622,8 +613,8 @@ static int match(contents *f, const cs__net *net, const description *d, int igno
             same = e->dims[k] == t->dims[k];
         if (!same) {
             char a[128], b[128];
-            format_shape(a, sizeof a, e->ndim, e->dims);
-            format_shape(b, sizeof b, t->ndim, t->dims);
+            cs__format_shape(a, sizeof a, e->ndim, e->dims);
+            cs__format_shape(b, sizeof b, t->ndim, t->dims);
             return cs__error(CS_ERR_SIZE_MISMATCH, "%s: tensor %s has shape %s in the file but %s in %s at %dx%dx%d, "
                              "%d classes, width %g", path, t->name, a, b, d->arch, d->c, d->h, d->w, d->k, d->width);
         }

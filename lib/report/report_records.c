@@ -4,6 +4,7 @@
  * scores (cs_results_flip_detection, cs_results_data_map, cs_results_review) so that
  * summary.json's "records" and the page's section "Which records" say the same. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -224,24 +225,32 @@ static void review_json(cs__json_writer *w, const cs__report *rep)
     cs__jw_end_object(w);
 }
 
+/* Open a condition's object with its name and the replicates that have record scores; with
+ * none, the reason, and the object closed: false. */
+static bool condition_open(cs__json_writer *w, const char *condition, size_t used)
+{
+    cs__jw_begin_object(w);
+    cs__jw_key(w, "condition");
+    cs__jw_string(w, condition);
+    cs__jw_key(w, "replicates");
+    cs__jw_uint(w, used);
+    if (used)
+        return true;
+    cs__jw_key(w, "reason");
+    cs__jw_string(w, "no finished replicate has record scores");
+    cs__jw_end_object(w);
+    return false;
+}
+
 static void flips_json(cs__json_writer *w, const cs__report *rep, int mi)
 {
     const cs__rep_records *x = &rep->rec;
     cs__jw_key(w, "flip_detection");
     cs__jw_begin_array(w);
     for (int f = 0; f < x->n_flip; ++f) {
-        const size_t used = x->det_used[(size_t)mi * (size_t)x->n_flip + (size_t)f];
-        cs__jw_begin_object(w);
-        cs__jw_key(w, "condition");
-        cs__jw_string(w, cs_results_condition_name(rep->r, x->flip[f]));
-        cs__jw_key(w, "replicates");
-        cs__jw_uint(w, used);
-        if (!used) {
-            cs__jw_key(w, "reason");
-            cs__jw_string(w, "no finished replicate has record scores");
-            cs__jw_end_object(w);
+        if (!condition_open(w, cs_results_condition_name(rep->r, x->flip[f]),
+                            x->det_used[(size_t)mi * (size_t)x->n_flip + (size_t)f]))
             continue;
-        }
         cs__jw_key(w, "classes");
         cs__jw_begin_array(w);
         for (int c = 0; c <= rep->k; ++c) {
@@ -281,18 +290,9 @@ static void map_json(cs__json_writer *w, const cs__report *rep, int mi)
     cs__jw_key(w, "data_map");
     cs__jw_begin_array(w);
     for (int ci = 0; ci < rep->n_conds; ++ci) {
-        const size_t used = x->dm_used[(size_t)mi * (size_t)rep->n_conds + (size_t)ci];
-        cs__jw_begin_object(w);
-        cs__jw_key(w, "condition");
-        cs__jw_string(w, cs_results_condition_name(rep->r, ci));
-        cs__jw_key(w, "replicates");
-        cs__jw_uint(w, used);
-        if (!used) {
-            cs__jw_key(w, "reason");
-            cs__jw_string(w, "no finished replicate has record scores");
-            cs__jw_end_object(w);
+        if (!condition_open(w, cs_results_condition_name(rep->r, ci),
+                            x->dm_used[(size_t)mi * (size_t)rep->n_conds + (size_t)ci]))
             continue;
-        }
         cs__jw_key(w, "classes");
         cs__jw_begin_array(w);
         for (int c = 0; c < rep->k; ++c) {
