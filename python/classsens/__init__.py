@@ -474,6 +474,37 @@ class Model:
     def save(self, path):
         _check(_L().cs_model_save(self._handle(), _path(path)))
 
+    @classmethod
+    def load_safetensors(cls, path, arch=None, shape=None, num_classes=None, width=1.0,
+                         ignore_extra=False):
+        """A model from a safetensors file (cs_model_load_safetensors).
+
+        A file written by save_safetensors() describes its model; one written by PyTorch
+        (safetensors.torch.save_file of a state_dict) does not, so name it: arch, shape (C, H, W)
+        and num_classes (and width when not 1). ignore_extra skips tensors the model lacks."""
+        opts = ffi.new("cs_safetensors_options *")
+        _check(_L().cs_safetensors_options_init(opts))
+        keep = None
+        if arch is not None:
+            if shape is None or num_classes is None:
+                raise ValueError("load_safetensors: with arch, give shape (C, H, W) and num_classes")
+            keep = ffi.new("char[]", _bytes(arch))
+            opts.arch = keep
+            opts.c, opts.h, opts.w = (int(v) for v in shape)
+            opts.num_classes = int(num_classes)
+            opts.width = float(width)
+        elif shape is not None or num_classes is not None:
+            raise ValueError("load_safetensors: shape and num_classes go with arch")
+        opts.ignore_extra = 1 if ignore_extra else 0
+        out = ffi.new("cs_model **")
+        _check(_L().cs_model_load_safetensors(out, _path(path), opts))
+        return cls(None, None, None, _handle=out[0])
+
+    def save_safetensors(self, path):
+        """The weights as a safetensors file, named as PyTorch's state_dict, with the metadata
+        that load_safetensors() rebuilds the model from (cs_model_save_safetensors)."""
+        _check(_L().cs_model_save_safetensors(self._handle(), _path(path)))
+
     def _handle(self):
         if self._h is None:
             raise StateError(-14, "CS_ERR_STATE", "the model is closed")

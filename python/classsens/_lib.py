@@ -125,6 +125,13 @@ int cs_model_train(cs_model *m, const cs_dataset *train, const cs_train_options 
 int cs_model_predict(int32_t *pred, cs_model *m, const cs_dataset *ds);
 int cs_model_save(const cs_model *m, const char *path);
 int cs_model_load(cs_model **out, const char *path);
+typedef struct cs_safetensors_options {
+    size_t struct_size; const char *arch; int c; int h; int w; int num_classes; double width;
+    int ignore_extra;
+} cs_safetensors_options;
+int cs_safetensors_options_init(cs_safetensors_options *opts);
+int cs_model_save_safetensors(const cs_model *m, const char *path);
+int cs_model_load_safetensors(cs_model **out, const char *path, const cs_safetensors_options *opts);
 
 typedef struct cs_study cs_study;
 typedef enum cs_study_event_kind {

@@ -108,3 +108,65 @@ def test_repeated_fit_predict_keeps_memory_flat(arrays):
     grown = _rss_kib() - before
     # one model and data set are ~0.5 MiB: 40 leaked rounds would add 20 MiB or more
     assert grown < 4096, "RSS grew by %d KiB over 40 rounds" % grown
+
+
+def _write_safetensors(path, tensors):
+    """A safetensors file as safetensors.torch.save_file writes one: F32 tensors, no metadata."""
+    import json
+    import struct
+    header, blobs, offset = {}, [], 0
+    for name, value in tensors.items():
+        data = np.ascontiguousarray(value, dtype="<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(value.shape),
+                        "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+def test_safetensors(train, arrays, tmp_path):
+    _, (tx, _) = arrays
+    with _model(seed=2) as m:
+        m.fit(train, epochs=1, batch_size=32, lr=0.05)
+        trained = m.state_dict()
+        m.save_safetensors(tmp_path / "m.safetensors")
+        # The file describes its model: arch, shape, classes, width, normalisation.
+        with cs.Model.load_safetensors(tmp_path / "m.safetensors") as back:
+            assert (back.arch, back.shape, back.num_classes) == ("lenet", (1, 28, 28), 3)
+            sb = back.state_dict()
+            assert list(sb) == list(trained)
+            assert all(np.array_equal(sb[k], trained[k]) for k in trained)
+            assert np.array_equal(back.predict(tx), m.predict(tx))
+    # A file without our metadata (as PyTorch writes one) loads when the model is named.
+    _write_safetensors(tmp_path / "torch.safetensors", trained)
+    with pytest.raises(cs.Format):
+        cs.Model.load_safetensors(tmp_path / "torch.safetensors")
+    with cs.Model.load_safetensors(tmp_path / "torch.safetensors", arch="lenet", shape=(1, 28, 28),
+                                   num_classes=3, width=0.25) as named:
+        sn = named.state_dict()
+        assert all(np.array_equal(sn[k], trained[k]) for k in trained)
+    with pytest.raises(cs.SizeMismatch, match="fc3"):
+        cs.Model.load_safetensors(tmp_path / "torch.safetensors", arch="lenet", shape=(1, 28, 28),
+                                  num_classes=4, width=0.25)
+    # An extra tensor is refused unless asked to skip it.
+    _write_safetensors(tmp_path / "extra.safetensors",
+                       dict(trained, **{"head.weight": np.zeros((2, 2), np.float32)}))
+    with pytest.raises(cs.SizeMismatch, match="head.weight"):
+        cs.Model.load_safetensors(tmp_path / "extra.safetensors", arch="lenet", shape=(1, 28, 28),
+                                  num_classes=3, width=0.25)
+    cs.Model.load_safetensors(tmp_path / "extra.safetensors", arch="lenet", shape=(1, 28, 28),
+                              num_classes=3, width=0.25, ignore_extra=True).close()
+    # Bad input: a missing file, a truncated one, arguments that do not go together.
+    with pytest.raises(cs.NotFound):
+        cs.Model.load_safetensors(tmp_path / "missing.safetensors")
+    data = (tmp_path / "m.safetensors").read_bytes()
+    (tmp_path / "cut.safetensors").write_bytes(data[:len(data) // 2])
+    with pytest.raises(cs.Truncated):
+        cs.Model.load_safetensors(tmp_path / "cut.safetensors")
+    with pytest.raises(ValueError, match="with arch"):
+        cs.Model.load_safetensors(tmp_path / "m.safetensors", arch="lenet")
+    with pytest.raises(ValueError, match="go with arch"):
+        cs.Model.load_safetensors(tmp_path / "m.safetensors", num_classes=3)
