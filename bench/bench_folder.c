@@ -11,6 +11,7 @@
  * Machines are shared and noisy; compare numbers measured in one sitting. */
 #define _XOPEN_SOURCE 700
 
+#include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,8 +186,10 @@ int main(int argc, char **argv)
     double t_idx = median_load("IDX load", repeat, NULL, fashion, 0, &idx);
     char root[4096], png_root[4200], jpg_root[4200];
     snprintf(root, sizeof root, "%s/bench_folder-XXXXXX", tmp);
-    if (!mkdtemp(root))
-        die("cannot make a temporary directory");
+    if (!mkdtemp(root)) {
+        fprintf(stderr, "bench_folder: cannot make a temporary directory in %s: %s\n", tmp, strerror(errno));
+        exit(1);
+    }
     snprintf(png_root, sizeof png_root, "%s/png", root);
     snprintf(jpg_root, sizeof jpg_root, "%s/jpg", root);
     double w_png = write_folder(png_root, idx, 0), w_jpg = write_folder(jpg_root, idx, 1);
