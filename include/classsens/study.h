@@ -210,7 +210,8 @@ CS_API int cs_study_add_model(cs_study *s, const char *name, const char *arch, d
  * @param spec  The perturbation; its classes and maps must fit the data set's K.
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL, duplicate); ::CS_ERR_OUT_OF_RANGE (a
  *         class or map outside K); ::CS_ERR_STATE after the study has run;
- *         ::CS_ERR_OUT_OF_MEMORY.
+ *         ::CS_ERR_OUT_OF_MEMORY. On failure the study is unchanged (a noise level whose matched
+ *         control cannot be added is not kept either).
  */
 CS_API int cs_study_add_condition(cs_study *s, const cs_perturb_spec *spec);
 
@@ -235,7 +236,8 @@ CS_API int cs_study_add_condition(cs_study *s, const cs_perturb_spec *spec);
  * @return ::CS_OK; ::CS_ERR_INVALID_ARGUMENT (NULL, @p noise not a noise, @p reduce not a
  *         uniform or stratified reduction, the point already in the study: the message says
  *         which); the errors of cs_study_add_condition() for either side; ::CS_ERR_STATE after
- *         the study has run; ::CS_ERR_OUT_OF_MEMORY.
+ *         the study has run; ::CS_ERR_OUT_OF_MEMORY. On failure the study is unchanged: a side
+ *         added for this point is removed again.
  */
 CS_API int cs_study_add_grid(cs_study *s, const cs_perturb_spec *noise, const cs_perturb_spec *reduce);
 
