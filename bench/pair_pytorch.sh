@@ -2,7 +2,10 @@
 # Ours against PyTorch in one sitting: for each round and each ARCH:SHAPE, bench_train and then
 # bench_train_pytorch.py with the same arguments, so that every ratio comes from a pair measured
 # minutes apart (the host's speed drifts by 30 % and more within an hour). Prints one table row
-# per pair; take medians of the ratios, not of the absolute figures.
+# per pair, and at the end the table of docs/performance.md: per ARCH:SHAPE the training ratios of
+# the rounds and their median (bold at 1.5 or more), the inference ratios' range, and our peak
+# memory against PyTorch's samples (the ratio to their median, then to their lowest). Compare
+# medians of ratios, not absolute figures.
 #
 #   bench/pair_pytorch.sh [--rounds N] [--seconds S] [--threads T] [--with-default] [--build DIR]
 #                         [ARCH:SHAPE ...]
@@ -30,7 +33,7 @@ while [ $# -gt 0 ]; do
     --threads) threads="$2"; shift 2 ;;
     --with-default) with_default=1; shift ;;
     --build) build="$2"; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     -*) echo "pair_pytorch: unknown option '$1'" >&2; exit 2 ;;
     *:*) configs+=("$1"); shift ;;
     *) echo "pair_pytorch: '$1' is not ARCH:SHAPE (e.g. resnet18:3x32x32)" >&2; exit 2 ;;
@@ -51,6 +54,8 @@ if [ "$with_default" -eq 1 ]; then
 else
   echo "round arch shape time | train img/s ours pytorch ratio | infer img/s ours pytorch | peak MiB ours pytorch"
 fi
+rows=$(mktemp)
+trap 'rm -f "$rows"' EXIT
 for ((round = 1; round <= rounds; ++round)); do
   for cfg in "${configs[@]}"; do
     arch=${cfg%%:*}
@@ -71,5 +76,41 @@ for ((round = 1; round <= rounds; ++round)); do
       line="$line | $d_train $d_ratio, $d_infer"
     fi
     echo "$line"
+    echo "$line" >> "$rows"
   done
 done
+awk -v threads="$threads" -f - "$rows" <<'AWK'
+function median(s,    a, n, i, j, t) {
+  n = split(s, a, " ")
+  for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+  return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+function mark(v) { return v + 0 >= 1.5 ? sprintf("**%.2f**", v) : sprintf("%.2f", v) }
+{
+  split($0, part, / \| /)
+  split(part[1], head, " "); split(part[2], train, " "); split(part[3], infer, " "); split(part[4], peak, " ")
+  key = head[2] " " head[3]
+  if (!(key in seen)) { seen[key] = 1; order[++cells] = key }
+  set[key] = set[key] (set[key] == "" ? "" : ", ") train[3]; setv[key] = setv[key] " " train[3]
+  r = infer[1] / infer[2]
+  if (!(key in lo) || r < lo[key]) lo[key] = r
+  if (!(key in hi) || r > hi[key]) hi[key] = r
+  if (!(key in ours) || peak[1] + 0 > ours[key]) ours[key] = peak[1] + 0
+  theirs[key] = theirs[key] " " peak[2]
+  if (!(key in plow) || peak[2] + 0 < plow[key]) plow[key] = peak[2] + 0
+  if (!(key in phigh) || peak[2] + 0 > phigh[key]) phigh[key] = peak[2] + 0
+  if (5 in part) { split(part[5], d, /[ ,]+/); def[key] = def[key] (def[key] == "" ? "" : ", ") d[2]; defv[key] = defv[key] " " d[2] }
+}
+END {
+  printf "\n| model | input | `set_threads(%d)` per round | median |%s inference ours / PyTorch | peak MiB ours / PyTorch (to its median; to its lowest) |\n", \
+    threads, (order[1] in def) ? " default per round | median |" : ""
+  printf "|---|---|---|---|%s---|---|\n", (order[1] in def) ? "---|---|" : ""
+  for (i = 1; i <= cells; i++) {
+    k = order[i]; split(k, ks, " ")
+    printf "| %s | %s | %s | %s |", ks[1], ks[2], set[k], mark(median(setv[k]))
+    if (k in def) printf " %s | %s |", def[k], mark(median(defv[k]))
+    printf " %.1f–%.1f× | %d / %d–%d (%.2f; %.2f) |\n", lo[k], hi[k], ours[k], plow[k], phigh[k], \
+      ours[k] / median(theirs[k]), ours[k] / plow[k]
+  }
+}
+AWK
