@@ -292,6 +292,10 @@ static void share_json(cs__json_writer *w, const cs__report *rep)
     cs__jw_double(w, so.confidence);
     cs__jw_key(w, "bootstrap_resamples");
     cs__jw_int(w, so.bootstrap_resamples);
+    if (g->n_share == 0) {
+        cs__jw_key(w, "reason");
+        cs__jw_string(w, "no matched controls: the study did not run with matched_controls (--matched)");
+    }
     cs__jw_key(w, "models");
     cs__jw_begin_array(w);
     for (int mi = 0; g->n_share > 0 && mi < rep->n_models; ++mi) {
@@ -430,5 +434,10 @@ void cs__report_html_grid(cs__buf *o, const cs__report *rep)
             }
             cs__buf_puts(o, "</table>\n");
         }
+    } else {
+        cs__buf_puts(o, "<p>How much of a noise level's damage its lost volume explains is measured against "
+                        "matched controls (each removes as many records as the noise corrupts), which this "
+                        "study did not train: run it with <code>--matched</code> "
+                        "(<code>cs_study_options.matched_controls</code>) for that table.</p>\n");
     }
 }

@@ -8,7 +8,8 @@
 #   - results.csv has the noise and kept columns and places a grid cell at (0.2, 0.5);
 #   - summary.json has "grid" (2 noise rows, 2 reductions, 9 surface points per model) and
 #     "volume_share"; report.html has the section "Noise x volume" and no script;
-#   - `classsens report` rebuilds the same summary.json; a rerun trains nothing.
+#   - `classsens report` rebuilds the same summary.json; a rerun trains nothing;
+#   - a grid without --matched: the report says that the volume share needs matched controls.
 # Usage: grid.sh CLASSSENS MAKE_TINY_IDX WORKDIR
 set -u
 if [ $# -ne 3 ]; then
@@ -70,5 +71,13 @@ cmp -s "$store/summary.json" "$work/again/summary.json" || fail "report wrote an
 study > "$work/rerun.out" 2>&1 || fail "the rerun failed"
 grep -q "trained 0" "$work/rerun.out" || grep -q "$cells of $cells" "$work/rerun.out" || {
     tail -n 3 "$work/rerun.out"; fail "the rerun does not say it trained nothing"; }
+
+step "without --matched the report says what the volume share needs"
+plain=$work/plain
+"$cli" study --data "$data" --models lenet@1 --noise shuffle:0.2 --reduce uniform:0.5 --grid --seeds 1 --jobs 2 \
+    --out "$plain" --quiet > "$work/plain.out" 2>&1 || { cat "$work/plain.out"; die "the study without --matched failed"; }
+grep -q '"reason": "no matched controls' "$plain/summary.json" || fail "summary.json's volume_share gives no reason"
+grep -q 'run it with <code>--matched</code>' "$plain/report.html" || fail "report.html does not say that --matched is needed"
+grep -q 'run it with <code>--matched</code>' "$store/report.html" && fail "report.html asks for --matched of a study that has it"
 
 finish grid
