@@ -189,9 +189,41 @@ def _to_nchw(images):
     return np.ascontiguousarray(a)
 
 
-class Dataset:
+class _Owned:
+    """A Python object that owns one library handle (self._h): freed by close() (idempotent),
+    when the object is collected or at the end of a with block; using it afterwards raises
+    StateError with the subclass's _closed message. _destroy names the cs_*_destroy function."""
+
+    _closed = "the object is closed"
+    _destroy = None
+
+    def _handle(self):
+        if getattr(self, "_h", None) is None:
+            raise StateError(-14, "CS_ERR_STATE", self._closed)
+        return self._h
+
+    def close(self):
+        """Free the C object (idempotent)."""
+        if getattr(self, "_h", None) is not None and _lib is not None:
+            getattr(_lib, self._destroy)(self._h)
+        self._h = None
+
+    def __del__(self):
+        self.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Dataset(_Owned):
     """A libclasssens data set (cs_dataset). Close it with .close() or a with block; a view
     (from perturb()) keeps its parent alive."""
+
+    _closed = "the data set is closed"
+    _destroy = "cs_dataset_destroy"
 
     def __init__(self, handle, parent=None):
         self._h = handle
@@ -279,26 +311,10 @@ class Dataset:
         _check(rc)
         return cls(out[0])
 
-    def _handle(self):
-        if self._h is None:
-            raise StateError(-14, "CS_ERR_STATE", "the data set is closed")
-        return self._h
-
     def close(self):
-        """Free the C data set (idempotent)."""
-        if self._h is not None and _lib is not None:
-            _lib.cs_dataset_destroy(self._h)
-        self._h = None
+        """Free the C data set (idempotent) and let go of the parent of a view."""
+        super().close()
         self._parent = None
-
-    def __del__(self):
-        self.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def __len__(self):
         return _L().cs_dataset_size(self._handle())
@@ -444,8 +460,11 @@ def _train_options(epochs=1, batch_size=64, lr=0.0, momentum=0.9, weight_decay=5
     return t
 
 
-class Model:
+class Model(_Owned):
     """A network (cs_model): Model(arch, (C, H, W), num_classes, width=1.0, seed=0)."""
+
+    _closed = "the model is closed"
+    _destroy = "cs_model_destroy"
 
     def __init__(self, arch, shape, num_classes, width=1.0, seed=0, threads=None, _handle=None):
         self._h = None
@@ -505,24 +524,6 @@ class Model:
         that load_safetensors() rebuilds the model from (cs_model_save_safetensors)."""
         _check(_L().cs_model_save_safetensors(self._handle(), _path(path)))
 
-    def _handle(self):
-        if self._h is None:
-            raise StateError(-14, "CS_ERR_STATE", "the model is closed")
-        return self._h
-
-    def close(self):
-        if self._h is not None and _lib is not None:
-            _lib.cs_model_destroy(self._h)
-        self._h = None
-
-    def __del__(self):
-        self.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     @property
     def arch(self):
@@ -654,10 +655,13 @@ QUICK_PROFILE = {
 _EVENTS = {0: "skipped", 1: "started", 2: "epoch", 3: "finished", 4: "failed"}
 
 
-class Study:
+class Study(_Owned):
     """A study (cs_study): Study(train, test, data_name, replicates=3, seed=0, train_subset=0,
     test_subset=0, jobs=0, matched_controls=False, record_scores=True), then add_model(),
     add_condition(), add_grid(), run(out_dir)."""
+
+    _closed = "the study is closed"
+    _destroy = "cs_study_destroy"
 
     def __init__(self, train, test, data_name="numpy", replicates=3, seed=0, train_subset=0,
                  test_subset=0, jobs=0, matched_controls=False, record_scores=True,
@@ -706,24 +710,6 @@ class Study:
                     s.add_grid(n, r)
         return s
 
-    def _handle(self):
-        if self._h is None:
-            raise StateError(-14, "CS_ERR_STATE", "the study is closed")
-        return self._h
-
-    def close(self):
-        if self._h is not None and _lib is not None:
-            _lib.cs_study_destroy(self._h)
-        self._h = None
-
-    def __del__(self):
-        self.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def add_model(self, arch, width=1.0, name=None, **train):
         """A model: architecture, width and training keywords as Model.fit()'s."""
@@ -788,8 +774,11 @@ class Study:
 _FAMILIES = {0: "baseline", 1: "noise", 2: "reduction", 3: "control", 4: "grid"}
 
 
-class Results:
+class Results(_Owned):
     """A study's store read back (cs_results): tables as pandas DataFrames."""
+
+    _closed = "the results are closed"
+    _destroy = "cs_results_destroy"
 
     def __init__(self, store_dir):
         self._h = None
@@ -798,24 +787,6 @@ class Results:
         self._h = out[0]
         self.store_dir = os.fspath(store_dir)
 
-    def _handle(self):
-        if self._h is None:
-            raise StateError(-14, "CS_ERR_STATE", "the results are closed")
-        return self._h
-
-    def close(self):
-        if self._h is not None and _lib is not None:
-            _lib.cs_results_destroy(self._h)
-        self._h = None
-
-    def __del__(self):
-        self.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     @property
     def data_name(self):
