@@ -2,6 +2,7 @@
  * matrices, the layout of U, V and M and the accuracy): 6x6 input tiles, 4x4 output tiles, 36
  * positions. Each transform walks a chunk's runs of tiles like F(2x2)'s and works a run's tiles
  * side by side, one unit-stride loop per row of the tile, which the compiler vectorises. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "tensor/clones.h"
@@ -61,9 +62,98 @@ static inline void b6_tiles(float *restrict v0, float *restrict v1, float *restr
     }
 }
 
-/* The six columns of n tiles of a row t, stride apart: x_c[j] = t[4 j + c]. */
-static inline void split_tiles(float *restrict x, size_t stride, const float *restrict t, size_t n)
+/* The transforms' data movement (split_tiles, gather_columns) in AVX-512 where the CPU and the
+ * operating system have it (GCC's and clang's runtime check; the library is built for any
+ * x86-64, so these functions carry their own target). Both pick lanes 4 j + c of a row with
+ * two-source permutes: as loops the compiler left them scalar on rows of 7 tiles (28x28
+ * planes), a third of the input transform's samples there. They load only the floats the loops
+ * read and store only what the loops write, so the bits are the same. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define CS_F4_AVX512 1
+
+static bool has_avx512(void)
 {
+    return __builtin_cpu_supports("avx512f");
+}
+
+static inline __mmask16 lanes_below(unsigned n)
+{
+    return (__mmask16)(n >= 16 ? 0xffffu : (1u << n) - 1u);
+}
+
+/* split_tiles: seven tiles at a time, whose 30 floats of t (28 of their own and the next
+ * tile's first two) fit two registers. */
+__attribute__((target("avx512f"))) static void split_tiles_avx512(float *x, size_t stride, const float *t, size_t n)
+{
+    const __m512i lanes = _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    for (size_t j0 = 0; j0 < n; j0 += 7) {
+        const unsigned nj = n - j0 < 7 ? (unsigned)(n - j0) : 7u, avail = 4u * nj + 2u;
+        const float *s = t + 4 * j0;
+        const __m512 lo = _mm512_maskz_loadu_ps(lanes_below(avail), s);
+        const __m512 hi = _mm512_maskz_loadu_ps(lanes_below(avail > 16 ? avail - 16 : 0), s + 16);
+        for (int c = 0; c < 6; c++)
+            _mm512_mask_storeu_ps(x + (size_t)c * stride + j0, lanes_below(nj),
+                                  _mm512_permutex2var_ps(lo, _mm512_add_epi32(lanes, _mm512_set1_epi32(c)), hi));
+    }
+}
+
+/* gather_columns: eight tiles (32 floats of the row) at a time; the floats from avail on are
+ * not loaded but zero. */
+__attribute__((target("avx512f"))) static void gather_columns_avx512(float *e, size_t stride, const float *row,
+                                                                    size_t avail, size_t n)
+{
+    const __m512i lanes = _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 0, 0, 0, 0, 0, 0, 0, 0);
+    for (size_t j0 = 0; j0 < n; j0 += 8) {
+        const unsigned nj = n - j0 < 8 ? (unsigned)(n - j0) : 8u;
+        const unsigned av = avail > 4 * j0 ? (avail - 4 * j0 < 32 ? (unsigned)(avail - 4 * j0) : 32u) : 0u;
+        const __m512 lo = _mm512_maskz_loadu_ps(lanes_below(av), row + 4 * j0);
+        const __m512 hi = _mm512_maskz_loadu_ps(lanes_below(av > 16 ? av - 16 : 0), row + 4 * j0 + 16);
+        for (int c = 0; c < 4; c++)
+            _mm512_mask_storeu_ps(e + (size_t)c * stride + j0, lanes_below(nj),
+                                  _mm512_permutex2var_ps(lo, _mm512_add_epi32(lanes, _mm512_set1_epi32(c)), hi));
+    }
+}
+#else
+static bool has_avx512(void)
+{
+    return false;
+}
+#endif
+
+/* The four columns of n tiles of an output row, stride apart, 0 from avail floats on (past
+ * the plane): e_c[j] = row[4 j + c] where 4 j + c < avail. */
+static inline void gather_columns(float *restrict e, size_t stride, const float *row, size_t avail, size_t n,
+                                  bool avx512)
+{
+#ifdef CS_F4_AVX512
+    if (avx512) {
+        gather_columns_avx512(e, stride, row, avail, n);
+        return;
+    }
+#else
+    (void)avx512;
+#endif
+    for (int c = 0; c < 4; c++) {
+        float *restrict ec = e + (size_t)c * stride;
+        for (size_t j = 0; j < n; j++) {
+            const size_t ow = 4 * j + (size_t)c;
+            ec[j] = ow < avail ? row[ow] : 0.0f;
+        }
+    }
+}
+
+/* The six columns of n tiles of a row t, stride apart: x_c[j] = t[4 j + c]. avx512: has_avx512(). */
+static inline void split_tiles(float *restrict x, size_t stride, const float *restrict t, size_t n, bool avx512)
+{
+#ifdef CS_F4_AVX512
+    if (avx512) {
+        split_tiles_avx512(x, stride, t, n);
+        return;
+    }
+#else
+    (void)avx512;
+#endif
     float *restrict x0 = x, *restrict x1 = x0 + stride, *restrict x2 = x1 + stride;
     float *restrict x3 = x2 + stride, *restrict x4 = x3 + stride, *restrict x5 = x4 + stride;
     for (size_t j = 0; j < n; j++) {
@@ -87,6 +177,7 @@ CS_CLONES static void winograd4_grad_clones(float *restrict ygrad, float *restri
     const size_t plane_size = (size_t)g->h_out * (size_t)g->w_out;
     const size_t img_size = (size_t)g->c_out * plane_size;
     float *tt = rows + 16 * cap;
+    const bool avx512 = has_avx512();
     for (walk w = walk_begin(g, p0, np, g->c_out); walk_more(&w); walk_next_channel(g, &w)) {
         const int k = w.c;
         const float *plane = dy + (size_t)w.start.img * img_size + (size_t)k * plane_size;
@@ -95,15 +186,9 @@ CS_CLONES static void winograd4_grad_clones(float *restrict ygrad, float *restri
             const size_t j0 = (size_t)r.tj0, n = (size_t)(r.tj1 - r.tj0);
             for (int a = 0; a < 4; a++) {
                 const int oh = 4 * r.ti + a;
-                const size_t cols = oh < g->h_out ? (size_t)g->w_out : 0;
-                const float *row = plane + (size_t)oh * (size_t)g->w_out;
-                for (int c = 0; c < 4; c++) {
-                    float *e = rows + (size_t)(4 * a + c) * cap + o;
-                    for (size_t j = 0; j < n; j++) {
-                        const size_t ow = 4 * (j0 + j) + (size_t)c;
-                        e[j] = ow < cols ? row[ow] : 0.0f;
-                    }
-                }
+                const size_t cols = oh < g->h_out ? (size_t)g->w_out : 0, lead = 4 * j0;
+                const float *row = plane + (oh < g->h_out ? (size_t)oh * (size_t)g->w_out + lead : 0);
+                gather_columns(rows + (size_t)(4 * a) * cap + o, cap, row, cols > lead ? cols - lead : 0, n, avx512);
             }
             o += n;
         }
@@ -196,6 +281,7 @@ CS_CLONES static void winograd4_input_clones(float *restrict v, float *restrict 
     float *x = rows, *t = rows + 36 * cap, *zero = t + 6 * width;
     memset(zero, 0, (size_t)g->w_in * sizeof *zero);
     const bool small = small_plane(g);
+    const bool avx512 = has_avx512();
     float *padded = rows + row_floats(g);
     const size_t pw = width;
     if (small)
@@ -238,7 +324,7 @@ CS_CLONES static void winograd4_input_clones(float *restrict v, float *restrict 
                 for (int a = 0; a < 6; a++)
                     t[(size_t)a * width + q] = 0.0f;
             for (int a = 0; a < 6; a++)
-                split_tiles(x + (size_t)(6 * a) * cap + o, cap, t + (size_t)a * width + lo, n);
+                split_tiles(x + (size_t)(6 * a) * cap + o, cap, t + (size_t)a * width + lo, n, avx512);
             o += n;
         }
         for (int a = 0; a < 6; a++) {
