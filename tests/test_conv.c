@@ -718,6 +718,45 @@ START_TEST(winograd_matches_direct_convolution_across_chunks)
 }
 END_TEST
 
+/* F(4x4)'s transforms move tile columns by AVX-512 permutes where the CPU has them and by
+ * loops elsewhere (winograd_f4.c): the same values, so the same bits in all three passes, on
+ * planes whose tile rows are 7 tiles (28x28), more than a vector's 8 (37x37: 10 tiles, the
+ * last overhanging by 3 columns) and fewer with an odd overhang (14x14, 13x17), and on rows
+ * that leave the plane. On a CPU without AVX-512 both runs take the loops. */
+START_TEST(winograd_f4_vector_moves_give_the_loops_bits)
+{
+    static const conv_case cases[] = {
+        { "F(4x4) 64->64 28x28", 2, 64, 28, 28, 64, 3, 3, 1, 1 },
+        { "F(4x4) 64->80 37x37", 1, 64, 37, 37, 80, 3, 3, 1, 1 },
+        { "F(4x4) 128->64 14x14", 3, 128, 14, 14, 64, 3, 3, 1, 1 },
+        { "F(4x4) 64->80 13x17", 2, 64, 13, 17, 80, 3, 3, 1, 1 },
+    };
+    for (size_t t = 0; t < sizeof cases / sizeof *cases; t++) {
+        const cs__conv_shape s = shape_of(&cases[t]);
+        ck_assert(cs__winograd_weights_apply(&s));
+        const size_t nx = x_count(&s), nw = w_count(&s), ny = y_count(&s);
+        float *x = random_floats(nx, 8000 + t), *w = random_floats(nw, 8100 + t), *dy = random_floats(ny, 8200 + t);
+        float *work = workspace(&s), *out[2][3];
+        for (int loops = 0; loops < 2; loops++) {
+            cs__winograd4_loops_only(loops == 1);
+            float *y = test_malloc(ny * sizeof *y), *dx = random_floats(nx, 8300), *dw = random_floats(nw, 8400);
+            cs__conv2d_forward(y, x, w, NULL, &s, work);
+            cs__conv2d_backward(dx, dw, NULL, dy, x, w, &s, work);
+            out[loops][0] = y;
+            out[loops][1] = dx;
+            out[loops][2] = dw;
+        }
+        cs__winograd4_loops_only(false);
+        const size_t counts[3] = { ny, nx, nw };
+        static const char *what[3] = { "forward", "dx", "dw" };
+        for (int i = 0; i < 3; i++)
+            ck_assert_msg(memcmp(out[0][i], out[1][i], counts[i] * sizeof(float)) == 0, "%s: %s differs",
+                          cases[t].name, what[i]);
+        free_all(10, x, w, dy, work, out[0][0], out[0][1], out[0][2], out[1][0], out[1][1], out[1][2]);
+    }
+}
+END_TEST
+
 START_TEST(winograd_takes_the_3x3_pad_1_convolutions_with_enough_channels)
 {
     cs__conv_shape s;
@@ -1212,6 +1251,7 @@ int main(void)
     tcase_add_test(tc, results_are_bit_identical_across_runs);
     tcase_add_test(tc, winograd_matches_direct_convolution_across_chunks);
     tcase_add_test(tc, winograd_f4_backward_matches_finite_differences_at_sampled_entries);
+    tcase_add_test(tc, winograd_f4_vector_moves_give_the_loops_bits);
     tcase_add_test(tc, winograd_takes_the_3x3_pad_1_convolutions_with_enough_channels);
     tcase_add_test(tc, grouped_shape_init_checks_the_groups);
     tcase_add_test(tc, grouped_forward_matches_direct_convolution_in_double);

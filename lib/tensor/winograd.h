@@ -29,4 +29,9 @@ void cs__winograd_backward_data(float *dx, const float *dy, const float *w, cons
 void cs__winograd_backward_weights(float *dw, const float *dy, const float *x, const cs__conv_shape *s,
                                    float *work);
 
+/* Tests only: true makes F(4x4)'s transforms move their tile columns by their plain loops even
+ * where the CPU has AVX-512 (winograd_f4.c), so that both forms can be compared; false (the
+ * default) restores the choice by the CPU. Call it between convolutions, not during one. */
+void cs__winograd4_loops_only(bool on);
+
 #endif

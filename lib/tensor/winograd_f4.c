@@ -2,10 +2,12 @@
  * matrices, the layout of U, V and M and the accuracy): 6x6 input tiles, 4x4 output tiles, 36
  * positions. Each transform walks a chunk's runs of tiles like F(2x2)'s and works a run's tiles
  * side by side, one unit-stride loop per row of the tile, which the compiler vectorises. */
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
 
 #include "tensor/clones.h"
+#include "tensor/winograd.h"
 #include "tensor/winograd_tiles.h"
 
 /* The F(4x4) transforms below run as loops over the tiles of a run, one loop per row of the
@@ -68,13 +70,20 @@ static inline void b6_tiles(float *restrict v0, float *restrict v1, float *restr
  * two-source permutes: as loops the compiler left them scalar on rows of 7 tiles (28x28
  * planes), a third of the input transform's samples there. They load only the floats the loops
  * read and store only what the loops write, so the bits are the same. */
+static atomic_bool loops_only; /* cs__winograd4_loops_only */
+
+void cs__winograd4_loops_only(bool on)
+{
+    atomic_store(&loops_only, on);
+}
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define CS_F4_AVX512 1
 
 static bool has_avx512(void)
 {
-    return __builtin_cpu_supports("avx512f");
+    return !atomic_load_explicit(&loops_only, memory_order_relaxed) && __builtin_cpu_supports("avx512f");
 }
 
 static inline __mmask16 lanes_below(unsigned n)
@@ -117,6 +126,7 @@ __attribute__((target("avx512f"))) static void gather_columns_avx512(float *e, s
 #else
 static bool has_avx512(void)
 {
+    (void)loops_only;
     return false;
 }
 #endif
