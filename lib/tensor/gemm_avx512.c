@@ -210,8 +210,9 @@ static inline void CS_AVX512_TARGET micro(int kc, const float *a, size_t rs, siz
 
 /* The two layouts of A as separate functions, so that each inlines the kernel with its
  * strides' constant one, and in each a kernel for a whole panel and one for a panel of at most
- * 16 columns (the Winograd products' chunks of 16 or 48 tiles end in one: computing its zero
- * half cost as much as a whole panel). Either gives every element of C the same sums. */
+ * 16 columns (a product of 16 or 48 columns ends in one, as F(4x4)'s chunks did before they
+ * became whole panels, winograd.c: computing its zero half cost as much as a whole panel).
+ * Either gives every element of C the same sums. */
 static void CS_AVX512_TARGET micro_rows(int kc, const float *a, size_t lda, int mr, const float *bp, float *c,
                                         size_t ldc, int nr, float alpha, float beta, bool first)
 {
