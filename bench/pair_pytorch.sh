@@ -86,12 +86,13 @@ function median(s,    a, n, i, j, t) {
   return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
 function mark(v) { return v + 0 >= 1.5 ? sprintf("**%.2f**", v) : sprintf("%.2f", v) }
+function listed(s) { s = substr(s, 2); gsub(/ /, ", ", s); return s }
 {
   split($0, part, / \| /)
   split(part[1], head, " "); split(part[2], train, " "); split(part[3], infer, " "); split(part[4], peak, " ")
   key = head[2] " " head[3]
   if (!(key in seen)) { seen[key] = 1; order[++cells] = key }
-  set[key] = set[key] (set[key] == "" ? "" : ", ") train[3]; setv[key] = setv[key] " " train[3]
+  set[key] = set[key] " " train[3]
   r = infer[1] / infer[2]
   if (!(key in lo) || r < lo[key]) lo[key] = r
   if (!(key in hi) || r > hi[key]) hi[key] = r
@@ -99,7 +100,7 @@ function mark(v) { return v + 0 >= 1.5 ? sprintf("**%.2f**", v) : sprintf("%.2f"
   theirs[key] = theirs[key] " " peak[2]
   if (!(key in plow) || peak[2] + 0 < plow[key]) plow[key] = peak[2] + 0
   if (!(key in phigh) || peak[2] + 0 > phigh[key]) phigh[key] = peak[2] + 0
-  if (5 in part) { split(part[5], d, /[ ,]+/); def[key] = def[key] (def[key] == "" ? "" : ", ") d[2]; defv[key] = defv[key] " " d[2] }
+  if (5 in part) { split(part[5], d, /[ ,]+/); def[key] = def[key] " " d[2] }
 }
 END {
   printf "\n| model | input | `set_threads(%d)` per round | median |%s inference ours / PyTorch | peak MiB ours / PyTorch (to its median; to its lowest) |\n", \
@@ -107,8 +108,8 @@ END {
   printf "|---|---|---|---|%s---|---|\n", (order[1] in def) ? "---|---|" : ""
   for (i = 1; i <= cells; i++) {
     k = order[i]; split(k, ks, " ")
-    printf "| %s | %s | %s | %s |", ks[1], ks[2], set[k], mark(median(setv[k]))
-    if (k in def) printf " %s | %s |", def[k], mark(median(defv[k]))
+    printf "| %s | %s | %s | %s |", ks[1], ks[2], listed(set[k]), mark(median(set[k]))
+    if (k in def) printf " %s | %s |", listed(def[k]), mark(median(def[k]))
     printf " %.1f–%.1f× | %d / %d–%d (%.2f; %.2f) |\n", lo[k], hi[k], ours[k], plow[k], phigh[k], \
       ours[k] / median(theirs[k]), ours[k] / plow[k]
   }

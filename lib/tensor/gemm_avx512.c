@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tensor/avx512.h"
 #include "tensor/kernels.h"
 
 static bool env_wants_blas(void)
@@ -64,10 +65,15 @@ static void detect(void)
     has_avx512 = true;
 }
 
-bool cs__sgemm_avx512_available(void)
+bool cs__cpu_avx512(void)
 {
     pthread_once(&detect_once, detect);
-    return has_avx512 && !env_wants_blas();
+    return has_avx512;
+}
+
+bool cs__sgemm_avx512_available(void)
+{
+    return cs__cpu_avx512() && !env_wants_blas();
 }
 
 /* ---- blocking ---------------------------------------------------------------------------- */
@@ -83,24 +89,20 @@ bool cs__sgemm_avx512_available(void)
 
 /* ---- packing ----------------------------------------------------------------------------- */
 
-static inline __mmask16 CS_AVX512_TARGET mask16(int w)
-{
-    return w >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (w > 0 ? w : 0)) - 1u);
-}
 
 /* Source rows run along the packed dimension: out[p * W + x] = src[p * ld + x] for x < cols
  * (cols <= W), zero for x in [cols, W); p = 0..kc-1. W is 8 or 32. */
 static void CS_AVX512_TARGET pack_rows(float *out, int W, const float *src, size_t ld, int cols, int kc)
 {
     if (W == NR) {
-        const __mmask16 m0 = mask16(cols), m1 = mask16(cols - 16);
+        const __mmask16 m0 = cs__lanes16(cols), m1 = cs__lanes16(cols - 16);
         for (int p = 0; p < kc; p++) {
             const float *s = src + (size_t)p * ld;
             _mm512_store_ps(out + (size_t)p * NR, _mm512_maskz_loadu_ps(m0, s));
             _mm512_store_ps(out + (size_t)p * NR + 16, _mm512_maskz_loadu_ps(m1, s + 16));
         }
     } else {
-        const __mmask16 m = mask16(cols);
+        const __mmask16 m = cs__lanes16(cols);
         for (int p = 0; p < kc; p++)
             _mm256_store_ps(out + (size_t)p * W, _mm512_castps512_ps256(_mm512_maskz_loadu_ps(m, src + (size_t)p * ld)));
     }
@@ -185,7 +187,7 @@ static inline void CS_AVX512_TARGET micro(int kc, const float *a, size_t rs, siz
             for (int i = 0; i < MR; i++)
                 acc[i][0] = _mm512_fmadd_ps(_mm512_set1_ps(row[i][off]), b0, acc[i][0]);
         }
-    const __mmask16 m0 = mask16(nr), m1 = mask16(nr - 16);
+    const __mmask16 m0 = cs__lanes16(nr), m1 = cs__lanes16(nr - 16);
     const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
     for (int i = 0; i < mr; i++) {
         float *crow = c + (size_t)i * ldc;
@@ -278,6 +280,11 @@ bool cs__sgemm_avx512(bool trans_a, bool trans_b, int m, int n, int k, float alp
 }
 
 #else /* not x86-64: OpenBLAS computes every product */
+
+bool cs__cpu_avx512(void)
+{
+    return false;
+}
 
 bool cs__sgemm_avx512_available(void)
 {

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "tensor/avx512.h"
 #include "tensor/kernels.h"
 #include "tensor/precision.h"
 
@@ -141,16 +142,12 @@ int cs__bf16_check(const char *who)
 
 /* ---- packing ----------------------------------------------------------------------------- */
 
-static inline __mmask16 CS_BF16_TARGET mask_of(int w)
-{
-    return w >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (w > 0 ? w : 0)) - 1u);
-}
 
 /* 16 units from two rows of floats (k = 2p at r0, 2p+1 at r1, NULL for zeros), w <= 16 of
  * them valid. */
 static inline __m512i CS_BF16_TARGET pair_rows(const float *r0, const float *r1, int w)
 {
-    const __mmask16 mk = mask_of(w);
+    const __mmask16 mk = cs__lanes16(w);
     const __m512 x0 = _mm512_maskz_loadu_ps(mk, r0);
     const __m512 x1 = r1 ? _mm512_maskz_loadu_ps(mk, r1) : _mm512_setzero_ps();
     /* bf16 of x0 in words 0..15, of x1 in 16..31; interleave to (x0[j], x1[j]) per unit. */
@@ -170,7 +167,7 @@ static void CS_BF16_TARGET pack_strided(uint32_t *out, int W, const float *src, 
         const float *r0 = src + (size_t)(2 * p) * ld;
         const float *r1 = 2 * p + 1 < kc ? r0 + ld : NULL;
         for (int x = 0; x < W; x += 16)
-            _mm512_mask_storeu_epi32(out + (size_t)p * W + x, mask_of(W - x),
+            _mm512_mask_storeu_epi32(out + (size_t)p * W + x, cs__lanes16(W - x),
                                      pair_rows(r0 + x, r1 ? r1 + x : NULL, rows - x));
     }
 }
@@ -185,7 +182,7 @@ static void CS_BF16_TARGET pack_contiguous(uint32_t *out, int W, const float *sr
     const int kp = (kc + 1) / 2;
     for (int x0 = 0; x0 < W; x0 += 8) {
         for (int k0 = 0; k0 < kc; k0 += 32) {
-            const __mmask16 mlo = mask_of(kc - k0), mhi = mask_of(kc - k0 - 16);
+            const __mmask16 mlo = cs__lanes16(kc - k0), mhi = cs__lanes16(kc - k0 - 16);
             __m512i r[8];
             for (int i = 0; i < 8; i++) {
                 if (x0 + i < rows) {
@@ -251,7 +248,7 @@ static void CS_BF16_TARGET micro(int kp, const uint32_t *ap, const uint32_t *bp,
             acc[i][1] = _mm512_dpbf16_ps(acc[i][1], ai, b1);
         }
     }
-    const __mmask16 m0 = mask_of(nr), m1 = mask_of(nr - 16);
+    const __mmask16 m0 = cs__lanes16(nr), m1 = cs__lanes16(nr - 16);
     const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
     for (int i = 0; i < mr; i++) {
         float *row = c + (size_t)i * ldc;

@@ -42,7 +42,11 @@ void cs__sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, con
 bool cs__sgemm_avx512(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda,
                       const float *b, int ldb, float beta, float *c, int ldc);
 
-/* Whether cs__sgemm_avx512 runs on this machine now (the hardware, and CLASSSENS_GEMM). */
+/* Whether the CPU and the operating system run the library's AVX-512 code (CPUID: AVX2, FMA,
+ * AVX512F, AVX512VL; XCR0: the zmm and opmask state saved), checked once. */
+bool cs__cpu_avx512(void);
+
+/* Whether cs__sgemm_avx512 runs on this machine now (cs__cpu_avx512, and CLASSSENS_GEMM). */
 bool cs__sgemm_avx512_available(void);
 
 /* The packed panels of the library's own GEMM kernels (gemm_avx512.c, gemm_bf16.c) live in a

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "tensor/avx512.h"
 #include "tensor/clones.h"
 #include "tensor/winograd.h"
 #include "tensor/winograd_tiles.h"
@@ -65,11 +66,11 @@ static inline void b6_tiles(float *restrict v0, float *restrict v1, float *restr
 }
 
 /* The transforms' data movement (split_tiles, gather_columns) in AVX-512 where the CPU and the
- * operating system have it (GCC's and clang's runtime check; the library is built for any
- * x86-64, so these functions carry their own target). Both pick lanes 4 j + c of a row with
- * two-source permutes: as loops the compiler left them scalar on rows of 7 tiles (28x28
- * planes), a third of the input transform's samples there. They load only the floats the loops
- * read and store only what the loops write, so the bits are the same. */
+ * operating system have it (cs__cpu_avx512; the library is built for any x86-64, so these
+ * functions carry their own target). Both pick lanes 4 j + c of a row with two-source permutes:
+ * as loops the compiler left them scalar on rows of 7 tiles (28x28 planes), a third of the input
+ * transform's samples there. They load only the floats the loops read and store only what the
+ * loops write, so the bits are the same. */
 static atomic_bool loops_only; /* cs__winograd4_loops_only */
 
 void cs__winograd4_loops_only(bool on)
@@ -77,19 +78,13 @@ void cs__winograd4_loops_only(bool on)
     atomic_store(&loops_only, on);
 }
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#define CS_F4_AVX512 1
-
 static bool has_avx512(void)
 {
-    return !atomic_load_explicit(&loops_only, memory_order_relaxed) && __builtin_cpu_supports("avx512f");
+    return !atomic_load_explicit(&loops_only, memory_order_relaxed) && cs__cpu_avx512();
 }
 
-static inline __mmask16 lanes_below(unsigned n)
-{
-    return (__mmask16)(n >= 16 ? 0xffffu : (1u << n) - 1u);
-}
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define CS_F4_AVX512 1
 
 /* split_tiles: seven tiles at a time, whose 30 floats of t (28 of their own and the next
  * tile's first two) fit two registers. */
@@ -97,12 +92,12 @@ __attribute__((target("avx512f"))) static void split_tiles_avx512(float *x, size
 {
     const __m512i lanes = _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     for (size_t j0 = 0; j0 < n; j0 += 7) {
-        const unsigned nj = n - j0 < 7 ? (unsigned)(n - j0) : 7u, avail = 4u * nj + 2u;
+        const int nj = n - j0 < 7 ? (int)(n - j0) : 7, avail = 4 * nj + 2;
         const float *s = t + 4 * j0;
-        const __m512 lo = _mm512_maskz_loadu_ps(lanes_below(avail), s);
-        const __m512 hi = _mm512_maskz_loadu_ps(lanes_below(avail > 16 ? avail - 16 : 0), s + 16);
+        const __m512 lo = _mm512_maskz_loadu_ps(cs__lanes16(avail), s);
+        const __m512 hi = _mm512_maskz_loadu_ps(cs__lanes16(avail - 16), s + 16);
         for (int c = 0; c < 6; c++)
-            _mm512_mask_storeu_ps(x + (size_t)c * stride + j0, lanes_below(nj),
+            _mm512_mask_storeu_ps(x + (size_t)c * stride + j0, cs__lanes16(nj),
                                   _mm512_permutex2var_ps(lo, _mm512_add_epi32(lanes, _mm512_set1_epi32(c)), hi));
     }
 }
@@ -114,20 +109,14 @@ __attribute__((target("avx512f"))) static void gather_columns_avx512(float *e, s
 {
     const __m512i lanes = _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 0, 0, 0, 0, 0, 0, 0, 0);
     for (size_t j0 = 0; j0 < n; j0 += 8) {
-        const unsigned nj = n - j0 < 8 ? (unsigned)(n - j0) : 8u;
-        const unsigned av = avail > 4 * j0 ? (avail - 4 * j0 < 32 ? (unsigned)(avail - 4 * j0) : 32u) : 0u;
-        const __m512 lo = _mm512_maskz_loadu_ps(lanes_below(av), row + 4 * j0);
-        const __m512 hi = _mm512_maskz_loadu_ps(lanes_below(av > 16 ? av - 16 : 0), row + 4 * j0 + 16);
+        const int nj = n - j0 < 8 ? (int)(n - j0) : 8;
+        const int av = avail > 4 * j0 ? (avail - 4 * j0 < 32 ? (int)(avail - 4 * j0) : 32) : 0;
+        const __m512 lo = _mm512_maskz_loadu_ps(cs__lanes16(av), row + 4 * j0);
+        const __m512 hi = _mm512_maskz_loadu_ps(cs__lanes16(av - 16), row + 4 * j0 + 16);
         for (int c = 0; c < 4; c++)
-            _mm512_mask_storeu_ps(e + (size_t)c * stride + j0, lanes_below(nj),
+            _mm512_mask_storeu_ps(e + (size_t)c * stride + j0, cs__lanes16(nj),
                                   _mm512_permutex2var_ps(lo, _mm512_add_epi32(lanes, _mm512_set1_epi32(c)), hi));
     }
-}
-#else
-static bool has_avx512(void)
-{
-    (void)loops_only;
-    return false;
 }
 #endif
 

@@ -524,7 +524,6 @@ class Model(_Owned):
         that load_safetensors() rebuilds the model from (cs_model_save_safetensors)."""
         _check(_L().cs_model_save_safetensors(self._handle(), _path(path)))
 
-
     @property
     def arch(self):
         return _str(_L().cs_model_arch(self._handle()))
@@ -710,7 +709,6 @@ class Study(_Owned):
                     s.add_grid(n, r)
         return s
 
-
     def add_model(self, arch, width=1.0, name=None, **train):
         """A model: architecture, width and training keywords as Model.fit()'s."""
         t = _train_options(**train)
@@ -786,7 +784,6 @@ class Results(_Owned):
         _check(_L().cs_results_open(out, _path(store_dir)))
         self._h = out[0]
         self.store_dir = os.fspath(store_dir)
-
 
     @property
     def data_name(self):
