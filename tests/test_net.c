@@ -518,6 +518,89 @@ START_TEST(max_pools_on_kept_inputs_are_recomputed_in_backward)
 }
 END_TEST
 
+/* conv -> BN -> ReLU -> conv -> BN -> ReLU6 -> global average pool -> linear, or with `dropout`
+ * a dropout in place of the ReLU (it cannot be recomputed: its mask is drawn). With `keep_all`
+ * the planner recomputes nothing. */
+static void build_bn_stages(cs__net *net, bool dropout, bool keep_all, int *r1, int *r2)
+{
+    int x = cs__net_init(net, C, H, W);
+    int a = cs__net_bn(net, cs__net_conv(net, x, "conv1", 4, 3, 1, 1, false), "bn1");
+    *r1 = dropout ? cs__net_dropout(net, a, 0.25) : cs__net_relu(net, a);
+    int b = cs__net_bn(net, cs__net_conv(net, *r1, "conv2", 5, 3, 1, 1, false), "bn2");
+    *r2 = cs__net_relu6(net, b);
+    int logits = cs__net_linear(net, cs__net_flatten(net, cs__net_gap(net, *r2)), "linear", K, true);
+    cs_assert_ok(cs__net_finish(net, logits));
+    cs__net_init_params(net, 9);
+    net->keep_all = keep_all;
+    cs_assert_ok(cs__net_prepare(net, N, true));
+}
+
+/* The node that writes activation id g. */
+static int producer_of(const cs__net *net, int g)
+{
+    for (int n = 1; n < net->n_nodes; n++)
+        if (net->nodes[n].out == g)
+            return n;
+    return -1;
+}
+
+START_TEST(batchnorm_activation_outputs_are_recomputed_in_backward)
+{
+    /* The BatchNorm -> ReLU group (the ReLU runs in place) is not kept: BatchNorm's backward
+     * keeps the convolution's output anyway, so just before conv2's backward (the first to read
+     * the group) each member writes it again — BatchNorm's affine map with the saved statistics,
+     * then the ReLU. The BatchNorm -> ReLU6 group is read only by the ReLU6's own backward: it is
+     * recomputed just before that. The gradients are those of the plan that keeps everything,
+     * bit for bit, and match finite differences; the arena is smaller. */
+    cs__net net, kept;
+    int r1, r2, k1, k2;
+    build_bn_stages(&net, false, false, &r1, &r2);
+    build_bn_stages(&kept, false, true, &k1, &k2);
+    const int relu1 = producer_of(&net, r1), bn1 = relu1 - 1, relu6 = producer_of(&net, r2), bn2 = relu6 - 1;
+    int conv2 = -1;
+    for (int n = 1; n < net.n_nodes; n++)
+        if (net.nodes[n].op == CS__OP_CONV && net.nodes[n].in[0] == r1)
+            conv2 = n;
+    ck_assert_int_eq(net.nodes[bn1].op, CS__OP_BN);
+    ck_assert_int_eq(net.nodes[bn2].op, CS__OP_BN);
+    for (int n = 0; n < net.n_nodes; n++) {
+        ck_assert_int_eq(net.plan.recompute_before[n], n == conv2 ? bn1 : n == relu6 ? bn2 : -1);
+        ck_assert_int_eq(kept.plan.recompute_before[n], -1);
+    }
+    ck_assert_ptr_ne(net.plan.act_bwd[r1], net.plan.act[r1]);
+    ck_assert_ptr_eq(net.plan.act_bwd[net.nodes[bn1].out], net.plan.act_bwd[r1]);
+    ck_assert_ptr_ne(net.plan.act_bwd[r2], net.plan.act[r2]);
+    ck_assert_uint_lt(net.plan.act_stride[r1], kept.plan.act_stride[k1]);
+
+    float *x = inputs();
+    float probs[N * K], dlogits[N * K];
+    cs__net *both[2] = { &net, &kept };
+    for (int v = 0; v < 2; v++) {
+        loss_of(both[v], x, probs);
+        memset(dlogits, 0, sizeof dlogits);
+        cs__softmax_ce_backward(dlogits, probs, labels, N, K);
+        cs__net_zero_grad(both[v]);
+        cs__net_backward(both[v], dlogits, N);
+    }
+    ck_assert_int_eq(memcmp(net.grads, kept.grads, net.n_params * sizeof(float)), 0);
+    const double error = relative_gradient_error(&net);
+    ck_assert_msg(error < 1e-2, "relative gradient error %g", error);
+    cs__net_free(&kept);
+
+    /* Evaluation plans have no backward tables. */
+    cs__net_plan_free(&net);
+    cs_assert_ok(cs__net_prepare(&net, N, false));
+    ck_assert_ptr_null(net.plan.recompute_before);
+    cs__net_free(&net);
+
+    /* A dropout's output is kept: its group cannot be written again. */
+    build_bn_stages(&net, true, false, &r1, &r2);
+    ck_assert_ptr_eq(net.plan.act_bwd[r1], net.plan.act[r1]);
+    ck_assert_ptr_ne(net.plan.act_bwd[r2], net.plan.act[r2]);
+    cs__net_free(&net);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("net");
@@ -534,6 +617,7 @@ int main(void)
     tcase_add_test(tc, activations_that_no_backward_reads_are_not_kept_for_backward);
     tcase_add_test(tc, relus_into_a_concat_read_their_output_from_its_copy);
     tcase_add_test(tc, max_pools_on_kept_inputs_are_recomputed_in_backward);
+    tcase_add_test(tc, batchnorm_activation_outputs_are_recomputed_in_backward);
     suite_add_tcase(s, tc);
     return cs_test_run(s);
 }

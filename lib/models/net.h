@@ -94,9 +94,10 @@ typedef struct cs__net_plan {
     float **act, **dact;          /* per activation id; dact entries NULL without has_grads */
     float **act_bwd;              /* with has_grads: act as backward reads it — the same, except
                                      for activations recomputed in backward (their own buffer) */
-    int *recompute_before;        /* with has_grads, per node: the node whose output is
-                                     recomputed (cs__op_def.recompute) just before this node's
-                                     backward, or -1 */
+    int *recompute_before;        /* with has_grads, per node: the first node of the group
+                                     (an output and what runs in place over it) recomputed
+                                     (cs__op_def.recompute of each node writing into it) just
+                                     before this node's backward, or -1 */
     int *owner;                   /* per activation id: the id whose buffers it uses — itself, or
                                      for an op run in place, its input's */
     int *saved_in;                /* per activation id: where backward reads it (cs__member_saved):
@@ -147,6 +148,9 @@ typedef struct cs__net {
     /* The arithmetic of the products (cs_precision; tensor/precision.h): run_members sets it
      * as the thread's precision on every member for the pass. */
     int precision;
+    /* For tests: keep every activation a backward reads instead of recomputing some
+     * (net_plan.c, plan_recompute), to compare the two plans' results. */
+    bool keep_all;
 
     cs__net_plan plan;            /* set by cs__net_prepare */
 } cs__net;

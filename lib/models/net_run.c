@@ -125,6 +125,18 @@ static void reduce_node_gradients(const cs__member *me, const cs__node *node)
     cs__member_barrier(me);
 }
 
+/* The group that node `root` starts (its output and what runs in place over it) written again
+ * into its backward buffer, by every node that writes into it, in node order (the planner
+ * placed them all before `at`, the node whose backward reads it first). */
+static void recompute_group(const cs__member *me, int root, int at)
+{
+    const cs__net *net = me->net;
+    const int g = net->plan.owner[net->nodes[root].out];
+    for (int m = root; m <= at; m++)
+        if (net->plan.owner[net->nodes[m].out] == g)
+            cs__op_def_of(net->nodes[m].op)->recompute(me, m);
+}
+
 static void backward_member(void *arg, int t, int members)
 {
     const pass *p = arg;
@@ -150,7 +162,7 @@ static void backward_member(void *arg, int t, int members)
             me.grads_from = net->nodes[i].grad_from;
         const int again = plan->recompute_before[i];
         if (again >= 0 && n > 0)
-            cs__op_def_of(net->nodes[again].op)->recompute(&me, again);
+            recompute_group(&me, again, i);
         if (n > 0 || (def->flags & CS__OP_WHOLE_BATCH))
             def->backward(&me, i);
         if (reduce)

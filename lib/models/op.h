@@ -84,10 +84,12 @@ typedef struct cs__op_def {
      * into the input gradients that exist (cs__member_dx) and the parameter gradients. */
     void (*forward)(const cs__member *me, int i);
     void (*backward)(const cs__member *me, int i);
-    /* Write the node's output again from its input, as its forward did (NULL: not possible).
-     * The planner may then keep the output only until its last consumer in forward and call
-     * this in backward, just before the first backward that reads it (max pooling, whose
-     * input some other backward keeps anyway). */
+    /* Write the node's output again from its input, as its forward did, bit for bit (NULL:
+     * not possible). The planner may then keep the output (with what runs in place over it,
+     * each with this entry) only until its last consumer in forward and call this in backward,
+     * just before the first backward that reads it: max pooling, whose input some other
+     * backward keeps anyway; BatchNorm (with its saved statistics) and ReLU / ReLU6 over it,
+     * whose input BatchNorm's backward keeps. */
     void (*recompute)(const cs__member *me, int i);
     /* Multiply-adds x 2 per sample (NULL: 0). */
     double (*flops)(const cs__net *net, const cs__node *node);

@@ -72,6 +72,7 @@ const cs__op_def cs__op_relu = {
     .infer = same_shape,
     .forward = relu_forward,
     .backward = relu_backward,
+    .recompute = relu_forward,
 };
 
 const cs__op_def cs__op_relu6 = {
@@ -82,4 +83,5 @@ const cs__op_def cs__op_relu6 = {
     .infer = same_shape,
     .forward = relu6_forward,
     .backward = relu6_backward,
+    .recompute = relu6_forward,
 };

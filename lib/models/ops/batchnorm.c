@@ -86,6 +86,19 @@ static void forward(const cs__member *me, int i)
                      c, hw);
 }
 
+/* The training forward's output again, from its input and the statistics it saved (backward
+ * keeps the input for x_hat anyway): the same call, the same bits. */
+static void recompute(const cs__member *me, int i)
+{
+    cs__net *net = me->net;
+    const cs__node *node = &net->nodes[i];
+    const cs__act_shape *in = &net->acts[node->in[0]];
+    const int c = in->c, tn = node->first_tensor;
+    const float *mean = saved_of(me, i, c), *invstd = mean + c;
+    cs__bn_normalize(cs__member_act(me, node->out), cs__member_act(me, node->in[0]), mean, invstd,
+                     cs__net_tensor_data(net, tn), cs__net_tensor_data(net, tn + 1), me->rows, c, in->h * in->w);
+}
+
 static void backward(const cs__member *me, int i)
 {
     cs__net *net = me->net;
@@ -116,4 +129,5 @@ const cs__op_def cs__op_bn = {
     .state_bytes = state_bytes,
     .forward = forward,
     .backward = backward,
+    .recompute = recompute,
 };
