@@ -5,7 +5,7 @@
  *
  *   bench_train [--arch lenet,resnet18,...] [--shape 1x28x28,3x32x32] [--width 1]
  *               [--threads T|default] [--batch 64] [--infer-batch 256] [--seconds 10]
- *               [--precision fp32|bf16] [--record-scores 0|1]
+ *               [--precision fp32|bf16] [--record-scores 0|1] [--serve 0|1]
  *
  * --threads T calls cs_model_set_threads(m, T) (0: one thread, OpenBLAS's own threads inside
  * each product); default, the default, calls nothing: what a program that configures nothing
@@ -18,9 +18,12 @@
  *
  * Each configuration runs training steps until about --seconds have passed (at least 3
  * after one warm-up step), then inference the same way. bench/bench_train_pytorch.py measures
- * PyTorch on the same configurations; run both in one sitting and compare ratios. */
+ * PyTorch on the same configurations; run both in one sitting and compare ratios.
+ * --serve 1 keeps one configuration loaded and measures bursts on request (see serve()), for
+ * bench/interleave.py. */
 #define _POSIX_C_SOURCE 200809L
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,110 +57,191 @@ static double cpu_s(void)
 }
 
 
-static int run(const char *arch, int c, int h, int w, double width, int threads, int batch, int infer_batch,
-               double budget)
+/* One configuration's model and buffers. */
+typedef struct bench {
+    const char *arch;
+    cs_model *m;
+    int batch, infer_batch;
+    float *x, *logits;
+    int32_t *labels;
+    cs_record_scores *scores;
+    size_t *records, next;
+} bench;
+
+static void bench_free(bench *b)
 {
-    cs_model *m = NULL;
+    free(b->x);
+    free(b->logits);
+    free(b->labels);
+    free(b->records);
+    cs_record_scores_destroy(b->scores);
+    cs_model_destroy(b->m);
+}
+
+static int bench_init(bench *b, const char *arch, int c, int h, int w, double width, int threads, int batch,
+                      int infer_batch)
+{
+    *b = (bench){ .arch = arch, .batch = batch, .infer_batch = infer_batch };
     cs_model_options mo = CS_MODEL_OPTIONS_INIT;
     mo.width = width;
-    int status = cs_model_create(&m, arch, c, h, w, 10, &mo);
+    int status = cs_model_create(&b->m, arch, c, h, w, 10, &mo);
     if (status == CS_OK && threads >= 0) /* -1: the library's default, no call */
-        status = cs_model_set_threads(m, threads);
+        status = cs_model_set_threads(b->m, threads);
     if (status == CS_OK && precision != CS_PRECISION_FP32)
-        status = cs_model_set_precision(m, precision);
+        status = cs_model_set_precision(b->m, precision);
     if (status != CS_OK) {
         fprintf(stderr, "bench_train: %s: %s\n", arch, cs_last_error());
         return 1;
     }
     int big = batch > infer_batch ? batch : infer_batch;
     size_t image = (size_t)c * h * w;
-    float *x = malloc((size_t)big * image * sizeof *x), *logits = malloc((size_t)big * 10 * sizeof *logits);
-    int32_t *labels = malloc((size_t)batch * sizeof *labels);
-    if (!x || !logits || !labels) {
+    b->x = malloc((size_t)big * image * sizeof *b->x);
+    b->logits = malloc((size_t)big * 10 * sizeof *b->logits);
+    b->labels = malloc((size_t)batch * sizeof *b->labels);
+    b->records = malloc((size_t)batch * sizeof *b->records);
+    if (!b->x || !b->logits || !b->labels || !b->records ||
+        (record_scores && cs_record_scores_create(&b->scores, SCORED_RECORDS, 10) != CS_OK)) {
         fprintf(stderr, "bench_train: out of memory\n");
         return 1;
     }
     for (size_t i = 0; i < (size_t)big * image; i++)
-        x[i] = (float)((i * 2654435761u) % 1000) / 500.0f - 1.0f;
+        b->x[i] = (float)((i * 2654435761u) % 1000) / 500.0f - 1.0f;
     for (int i = 0; i < batch; i++)
-        labels[i] = i % 10;
-    cs_record_scores *scores = NULL;
-    size_t *records = malloc((size_t)batch * sizeof *records), next = 0;
-    if (!records || (record_scores && cs_record_scores_create(&scores, SCORED_RECORDS, 10) != CS_OK)) {
-        fprintf(stderr, "bench_train: out of memory\n");
+        b->labels[i] = i % 10;
+    return 0;
+}
+
+/* One training step (zero_grad, forward, backward, SGD); 0 or 1 with the message printed. */
+static int train_step(bench *b)
+{
+    int status = cs_model_zero_grad(b->m);
+    if (status == CS_OK)
+        status = cs_model_forward(b->logits, b->m, b->x, b->batch, 1);
+    for (int i = 0; b->scores && i < b->batch; i++, b->next = (b->next + 1) % SCORED_RECORDS)
+        b->records[i] = b->next;
+    if (status == CS_OK && b->scores)
+        status = cs_record_scores_add(b->scores, b->records, b->logits, b->labels, (size_t)b->batch);
+    if (status == CS_OK)
+        status = cs_model_backward(NULL, b->m, b->labels, b->batch);
+    if (status == CS_OK)
+        status = cs_model_sgd_step(b->m, 0.01f, 0.9f, 5e-4f);
+    if (status != CS_OK) {
+        fprintf(stderr, "bench_train: %s: %s\n", b->arch, cs_last_error());
         return 1;
     }
+    return 0;
+}
 
-    /* Training: one warm-up step, then steps until the budget is spent. */
+/* Training steps until `budget` seconds have passed and at least `least` steps ran: images per
+ * second of wall time in *ips, CPU milliseconds per image in *cpu_ms. */
+static int train_for(bench *b, double budget, int least, double *ips, double *cpu_ms)
+{
+    const double t0 = now_s(), c0 = cpu_s();
+    double wall = 0.0;
     int steps = 0;
-    double t0 = 0.0, train_s = 0.0, c0 = 0.0, train_cpu = 0.0;
-    for (int s = 0;; s++) {
-        if (s == 1) {
-            t0 = now_s();
-            c0 = cpu_s();
-        }
-        status = cs_model_zero_grad(m);
-        if (status == CS_OK)
-            status = cs_model_forward(logits, m, x, batch, 1);
-        for (int i = 0; scores && i < batch; i++, next = (next + 1) % SCORED_RECORDS)
-            records[i] = next;
-        if (status == CS_OK && scores)
-            status = cs_record_scores_add(scores, records, logits, labels, (size_t)batch);
-        if (status == CS_OK)
-            status = cs_model_backward(NULL, m, labels, batch);
-        if (status == CS_OK)
-            status = cs_model_sgd_step(m, 0.01f, 0.9f, 5e-4f);
-        if (status != CS_OK) {
-            fprintf(stderr, "bench_train: %s: %s\n", arch, cs_last_error());
+    while (steps < least || wall < budget) {
+        if (train_step(b))
             return 1;
-        }
-        if (s >= 1) {
-            steps = s;
-            train_s = now_s() - t0;
-            train_cpu = cpu_s() - c0;
-            if (steps >= 3 && train_s >= budget)
-                break;
-        }
+        steps++;
+        wall = now_s() - t0;
     }
+    *ips = steps * (double)b->batch / wall;
+    *cpu_ms = 1e3 * (cpu_s() - c0) / (steps * (double)b->batch);
+    return 0;
+}
+
+/* Inference passes of infer_batch images, the same way. */
+static int infer_for(bench *b, double budget, int least, double *ips)
+{
+    const double t0 = now_s();
+    double wall = 0.0;
     int passes = 0;
-    double infer_s = 0.0;
-    for (int s = 0;; s++) {
-        if (s == 1)
-            t0 = now_s();
-        status = cs_model_forward(logits, m, x, infer_batch, 0);
-        if (status != CS_OK) {
-            fprintf(stderr, "bench_train: %s: %s\n", arch, cs_last_error());
+    while (passes < least || wall < budget) {
+        if (cs_model_forward(b->logits, b->m, b->x, b->infer_batch, 0) != CS_OK) {
+            fprintf(stderr, "bench_train: %s: %s\n", b->arch, cs_last_error());
             return 1;
         }
-        if (s >= 1) {
-            passes = s;
-            infer_s = now_s() - t0;
-            if (passes >= 3 && infer_s >= budget / 2)
-                break;
-        }
+        passes++;
+        wall = now_s() - t0;
     }
-    double train_ips = steps * (double)batch / train_s, infer_ips = passes * (double)infer_batch / infer_s;
-    double fwd = cs_model_forward_flops(m);
+    *ips = passes * (double)b->infer_batch / wall;
+    return 0;
+}
+
+static double peak_mib(void)
+{
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("%-11s %2dx%2dx%-2d %5.2f %11zu %9.1f %11.1f %8.1f %10.1f %8.0f %9.2f\n", arch, c, h, w, width,
-           cs_model_num_params(m), fwd / 1e6, train_ips, 3.0 * fwd * train_ips / 1e9, infer_ips,
-           (double)ru.ru_maxrss / 1024.0, 1e3 * train_cpu / (steps * (double)batch));
-    fflush(stdout);
-    free(x);
-    free(logits);
-    free(labels);
-    free(records);
-    cs_record_scores_destroy(scores);
-    cs_model_destroy(m);
-    return 0;
+    return (double)ru.ru_maxrss / 1024.0;
+}
+
+static int run(const char *arch, int c, int h, int w, double width, int threads, int batch, int infer_batch,
+               double budget)
+{
+    bench b;
+    double train_ips, train_cpu, infer_ips;
+    /* One warm-up step and one warm-up pass, then each until the budget is spent. */
+    int rc = bench_init(&b, arch, c, h, w, width, threads, batch, infer_batch) || train_step(&b) ||
+             train_for(&b, budget, 3, &train_ips, &train_cpu) ||
+             cs_model_forward(b.logits, b.m, b.x, infer_batch, 0) != CS_OK ||
+             infer_for(&b, budget / 2, 3, &infer_ips);
+    if (rc == 0) {
+        double fwd = cs_model_forward_flops(b.m);
+        printf("%-11s %2dx%2dx%-2d %5.2f %11zu %9.1f %11.1f %8.1f %10.1f %8.0f %9.2f\n", arch, c, h, w, width,
+               cs_model_num_params(b.m), fwd / 1e6, train_ips, 3.0 * fwd * train_ips / 1e9, infer_ips, peak_mib(),
+               train_cpu);
+        fflush(stdout);
+    }
+    bench_free(&b);
+    return rc;
+}
+
+/* --serve: one configuration that stays loaded and measures on request, so that a coordinator
+ * (bench/interleave.py) can alternate it in short bursts with PyTorch's side under the same
+ * host conditions. After one warm-up step it prints "ready", then answers each line of
+ * standard input: "train S" runs training steps for S seconds (at least one) and prints
+ * "train IMG/S CPU-MS/IMG"; "infer S" the same for inference ("infer IMG/S"); "quit" prints
+ * "peak MIB" and ends. A request of the other kind than the last starts with one untimed step
+ * or pass (the model prepares its buffers for it), as the runs above do. */
+static int serve(const char *arch, int c, int h, int w, double width, int threads, int batch, int infer_batch)
+{
+    bench b;
+    int rc = bench_init(&b, arch, c, h, w, width, threads, batch, infer_batch) || train_step(&b);
+    bool training = true;
+    if (rc == 0) {
+        printf("ready\n");
+        fflush(stdout);
+    }
+    char line[128];
+    while (rc == 0 && fgets(line, sizeof line, stdin)) {
+        double seconds = 0.0, ips = 0.0, cpu_ms = 0.0;
+        if (sscanf(line, "train %lf", &seconds) == 1 && seconds >= 0) {
+            rc = (!training && train_step(&b)) || train_for(&b, seconds, 1, &ips, &cpu_ms);
+            training = true;
+            printf("train %.1f %.2f\n", ips, cpu_ms);
+        } else if (sscanf(line, "infer %lf", &seconds) == 1 && seconds >= 0) {
+            rc = (training && cs_model_forward(b.logits, b.m, b.x, infer_batch, 0) != CS_OK) ||
+                 infer_for(&b, seconds, 1, &ips);
+            training = false;
+            printf("infer %.1f\n", ips);
+        } else if (strncmp(line, "quit", 4) == 0) {
+            printf("peak %.0f\n", peak_mib());
+            break;
+        } else {
+            fprintf(stderr, "bench_train: --serve: unknown request %s", line);
+            rc = 2;
+        }
+        fflush(stdout);
+    }
+    bench_free(&b);
+    return rc;
 }
 
 int main(int argc, char **argv)
 {
     const char *archs = "lenet,custom,resnet18,unresnet18,googlenet", *shapes = "1x28x28,3x32x32";
     double width = 1.0, budget = 10.0;
-    int threads = 0, batch = 64, infer_batch = 256;
+    int threads = 0, batch = 64, infer_batch = 256, serving = 0;
     for (int a = 1; a + 1 < argc; a += 2) {
         if (strcmp(argv[a], "--arch") == 0)
             archs = argv[a + 1];
@@ -177,6 +261,8 @@ int main(int argc, char **argv)
             precision = CS_PRECISION_FP32;
         else if (strcmp(argv[a], "--precision") == 0 && strcmp(argv[a + 1], "bf16") == 0)
             precision = CS_PRECISION_BF16;
+        else if (strcmp(argv[a], "--serve") == 0 && (strcmp(argv[a + 1], "0") == 0 || strcmp(argv[a + 1], "1") == 0))
+            serving = argv[a + 1][0] == '1';
         else if (strcmp(argv[a], "--record-scores") == 0 &&
                  (strcmp(argv[a + 1], "0") == 0 || strcmp(argv[a + 1], "1") == 0))
             record_scores = argv[a + 1][0] == '1';
@@ -188,8 +274,16 @@ int main(int argc, char **argv)
     if ((argc - 1) % 2 != 0 || batch < 2 || infer_batch < 1 || !(budget > 0) || !(width > 0) || threads < -1) {
         fprintf(stderr, "usage: bench_train [--arch A,B] [--shape CxHxW,...] [--width W] [--threads T|default] [--batch B]\n"
                         "                   [--infer-batch B] [--seconds S] [--precision fp32|bf16]\n"
-                        "                   [--record-scores 0|1]\n");
+                        "                   [--record-scores 0|1] [--serve 0|1]\n");
         return 2;
+    }
+    if (serving) {
+        int c, h, w;
+        if (strchr(archs, ',') || strchr(shapes, ',') || sscanf(shapes, "%dx%dx%d", &c, &h, &w) != 3) {
+            fprintf(stderr, "bench_train: --serve 1 takes one --arch and one --shape CxHxW\n");
+            return 2;
+        }
+        return serve(archs, c, h, w, width, threads, batch, infer_batch);
     }
     if (threads < 0)
         printf("libclasssens %s, the default threads (no cs_model_set_threads call), train batch %d, inference "

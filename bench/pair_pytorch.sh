@@ -8,11 +8,16 @@
 # medians of ratios, not absolute figures.
 #
 #   bench/pair_pytorch.sh [--rounds N] [--seconds S] [--threads T] [--with-default] [--build DIR]
-#                         [ARCH:SHAPE ...]
+#                         [--interleave K] [ARCH:SHAPE ...]
 #
 # --with-default adds, in every pair, ours as a program that configures nothing gets it
 # (`bench_train --threads default`: no cs_model_set_threads call, the library's default thread
 # count), with its own ratio to PyTorch at T threads.
+#
+# --interleave K measures each pair in K alternating bursts of S seconds instead of one run per
+# side (bench/interleave.py: both sides stay loaded, `--serve 1`, and take turns, so that a drift
+# of the host's speed within minutes moves both sides of each ratio alike); the pair's training
+# rates are then the medians of its bursts and its ratio the median of the bursts' ratios.
 #
 # Default configurations: every architecture at width 1 on 3x32x32 and 1x28x28, googlenet at
 # 3x32x32 only (the shape of issue 3's PyTorch reference; a width-1 googlenet pair takes
@@ -24,6 +29,7 @@ rounds=3
 seconds=4
 threads=2
 with_default=0
+interleave=0
 build=build
 configs=()
 while [ $# -gt 0 ]; do
@@ -33,7 +39,8 @@ while [ $# -gt 0 ]; do
     --threads) threads="$2"; shift 2 ;;
     --with-default) with_default=1; shift ;;
     --build) build="$2"; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    --interleave) interleave="$2"; shift 2 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     -*) echo "pair_pytorch: unknown option '$1'" >&2; exit 2 ;;
     *:*) configs+=("$1"); shift ;;
     *) echo "pair_pytorch: '$1' is not ARCH:SHAPE (e.g. resnet18:3x32x32)" >&2; exit 2 ;;
@@ -61,6 +68,16 @@ for ((round = 1; round <= rounds; ++round)); do
     arch=${cfg%%:*}
     shape=${cfg#*:}
     args=(--arch "$arch" --shape "$shape" --threads "$threads" --seconds "$seconds")
+    if [ "$interleave" -gt 0 ]; then
+      serve=(--arch "$arch" --shape "$shape" --serve 1)
+      cmds=(-- "$ours" "${serve[@]}" --threads "$threads" -- "${theirs[@]}" "${serve[@]}" --threads "$threads")
+      [ "$with_default" -eq 1 ] && cmds+=(-- "$ours" "${serve[@]}" --threads default)
+      line="$round $arch $shape $(date +%T) | $(/usr/bin/python3 "$(dirname "$0")/interleave.py" \
+        --bursts "$interleave" --seconds "$seconds" "${cmds[@]}")"
+      echo "$line"
+      echo "$line" >> "$rows"
+      continue
+    fi
     # Last line of each: ours "arch shape width params MFLOP train GFLOP infer peak CPU-ms",
     # PyTorch's "arch shape width params train infer peak".
     o=$("$ours" "${args[@]}" | tail -1)
