@@ -64,8 +64,9 @@ def main():
         else:
             cur.append(w)
     groups.append(cur)
-    if a.bursts < 1 or not a.seconds > 0 or len(groups) not in (2, 3) or not all(groups):
-        sys.exit("interleave: want --bursts >= 1, --seconds > 0 and two or three commands separated by --")
+    if a.bursts < 1 or not a.seconds >= 0 or len(groups) not in (2, 3) or not all(groups):
+        sys.exit("interleave: want --bursts >= 1, --seconds >= 0 (0: one step a burst) and two or three "
+                 "commands separated by --")
     sides = [Side(g) for g in groups]  # ours, PyTorch, [ours with the default threads]
     rates = [[] for _ in sides]
     for k in range(a.bursts):
