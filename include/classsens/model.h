@@ -240,6 +240,10 @@ CS_API int cs_model_tensor_shape(int64_t *dims, int max_dims, const cs_model *m,
 
 /**
  * @brief The data of tensor i, writable (to load weights).
+ *
+ * Load weights before a training forward, not between it and its cs_model_backward: the
+ * backward reads the parameters as they are then (the weights for the input gradients,
+ * BatchNorm's scale and shift for the activations it writes again instead of keeping them).
  * @param m The model.
  * @param i Tensor index.
  * @return A pointer borrowed from @p m (valid while it lives); NULL when out of range.
