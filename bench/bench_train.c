@@ -56,7 +56,6 @@ static double cpu_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-
 /* One configuration's model and buffers. */
 typedef struct bench {
     const char *arch;
@@ -150,17 +149,25 @@ static int train_for(bench *b, double budget, int least, double *ips, double *cp
     return 0;
 }
 
-/* Inference passes of infer_batch images, the same way. */
+/* One inference pass of infer_batch images; 0 or 1 with the message printed. */
+static int infer_pass(bench *b)
+{
+    if (cs_model_forward(b->logits, b->m, b->x, b->infer_batch, 0) != CS_OK) {
+        fprintf(stderr, "bench_train: %s: %s\n", b->arch, cs_last_error());
+        return 1;
+    }
+    return 0;
+}
+
+/* Inference passes until `budget` seconds have passed and at least `least` ran. */
 static int infer_for(bench *b, double budget, int least, double *ips)
 {
     const double t0 = now_s();
     double wall = 0.0;
     int passes = 0;
     while (passes < least || wall < budget) {
-        if (cs_model_forward(b->logits, b->m, b->x, b->infer_batch, 0) != CS_OK) {
-            fprintf(stderr, "bench_train: %s: %s\n", b->arch, cs_last_error());
+        if (infer_pass(b))
             return 1;
-        }
         passes++;
         wall = now_s() - t0;
     }
@@ -182,8 +189,7 @@ static int run(const char *arch, int c, int h, int w, double width, int threads,
     double train_ips, train_cpu, infer_ips;
     /* One warm-up step and one warm-up pass, then each until the budget is spent. */
     int rc = bench_init(&b, arch, c, h, w, width, threads, batch, infer_batch) || train_step(&b) ||
-             train_for(&b, budget, 3, &train_ips, &train_cpu) ||
-             cs_model_forward(b.logits, b.m, b.x, infer_batch, 0) != CS_OK ||
+             train_for(&b, budget, 3, &train_ips, &train_cpu) || infer_pass(&b) ||
              infer_for(&b, budget / 2, 3, &infer_ips);
     if (rc == 0) {
         double fwd = cs_model_forward_flops(b.m);
@@ -218,12 +224,13 @@ static int serve(const char *arch, int c, int h, int w, double width, int thread
         if (sscanf(line, "train %lf", &seconds) == 1 && seconds >= 0) {
             rc = (!training && train_step(&b)) || train_for(&b, seconds, 1, &ips, &cpu_ms);
             training = true;
-            printf("train %.1f %.2f\n", ips, cpu_ms);
+            if (rc == 0)
+                printf("train %.1f %.2f\n", ips, cpu_ms);
         } else if (sscanf(line, "infer %lf", &seconds) == 1 && seconds >= 0) {
-            rc = (training && cs_model_forward(b.logits, b.m, b.x, infer_batch, 0) != CS_OK) ||
-                 infer_for(&b, seconds, 1, &ips);
+            rc = (training && infer_pass(&b)) || infer_for(&b, seconds, 1, &ips);
             training = false;
-            printf("infer %.1f\n", ips);
+            if (rc == 0)
+                printf("infer %.1f\n", ips);
         } else if (strncmp(line, "quit", 4) == 0) {
             printf("peak %.0f\n", peak_mib());
             break;

@@ -21,102 +21,84 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def setup(arch, shape, width, threads, batch, infer_batch):
-    import torch
-    sys.path.insert(0, os.path.join(HERE, "..", "tests", "reference"))
-    import models_reference as mr
+class Bench:
+    """One configuration: the model, its optimiser and data, and timed runs of training steps
+    or inference passes (bench_train.c's bench, train_for and infer_for)."""
 
-    torch.set_num_threads(threads)
-    c, h, w = (int(v) for v in shape.split("x"))
-    model = mr.make(arch, c, h, w, 10, width)
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
-    big = max(batch, infer_batch)
-    x = torch.rand(big, c, h, w) * 2 - 1
-    y = torch.arange(batch) % 10
-    return model, opt, x, y
+    def __init__(self, arch, shape, width, threads, batch, infer_batch):
+        import torch
+        sys.path.insert(0, os.path.join(HERE, "..", "tests", "reference"))
+        import models_reference as mr
+
+        torch.set_num_threads(threads)
+        c, h, w = (int(v) for v in shape.split("x"))
+        self.model = mr.make(arch, c, h, w, 10, width)
+        self.params = sum(p.numel() for p in self.model.parameters())
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+        self.x = torch.rand(max(batch, infer_batch), c, h, w) * 2 - 1
+        self.y = torch.arange(batch) % 10
+        self.batch, self.infer_batch = batch, infer_batch
+
+    def step(self):
+        import torch.nn.functional as F
+        self.opt.zero_grad()
+        F.cross_entropy(self.model(self.x[:self.batch]), self.y).backward()
+        self.opt.step()
+
+    def infer(self):
+        import torch
+        with torch.no_grad():
+            self.model(self.x[:self.infer_batch])
+
+    def rate(self, training, budget, least):
+        """Images per second of training steps (or inference passes) run until `budget` seconds
+        have passed and at least `least` ran; the model in the matching mode."""
+        self.model.train(training)
+        run, per = (self.step, self.batch) if training else (self.infer, self.infer_batch)
+        start, count, elapsed = time.perf_counter(), 0, 0.0
+        while count < least or elapsed < budget:
+            run()
+            count += 1
+            elapsed = time.perf_counter() - start
+        return count * per / elapsed
 
 
-def serve(arch, shape, width, threads, batch, infer_batch):
+def peak_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def serve(b):
     """bench_train --serve's protocol (see bench/bench_train.c): "ready" after a warm-up step,
     then "train S" -> "train IMG/S 0", "infer S" -> "infer IMG/S", "quit" -> "peak MIB"; a request
     of the other kind than the last starts with one untimed step or pass."""
-    import torch
-    import torch.nn.functional as F
-
-    model, opt, x, y = setup(arch, shape, width, threads, batch, infer_batch)
-
-    def step():
-        opt.zero_grad()
-        F.cross_entropy(model(x[:batch]), y).backward()
-        opt.step()
-
-    def infer():
-        with torch.no_grad():
-            model(x[:infer_batch])
-
-    model.train()
-    step()
+    b.rate(True, 0, 1)
     was_training = True
     print("ready", flush=True)
     for line in sys.stdin:
         words = line.split()
-        if words and words[0] in ("train", "infer") and len(words) == 2:
-            budget = float(words[1])
+        if len(words) == 2 and words[0] in ("train", "infer"):
             training = words[0] == "train"
-            model.train(training)
             if training != was_training:
-                step() if training else infer()
+                b.rate(training, 0, 1)
                 was_training = training
-            start, count = time.perf_counter(), 0
-            while True:
-                step() if training else infer()
-                count += 1
-                elapsed = time.perf_counter() - start
-                if elapsed >= budget:
-                    break
-            ips = count * (batch if training else infer_batch) / elapsed
+            ips = b.rate(training, float(words[1]), 1)
             print(f"train {ips:.1f} 0" if training else f"infer {ips:.1f}", flush=True)
-        elif words and words[0] == "quit":
-            print(f"peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0:.0f}", flush=True)
+        elif words == ["quit"]:
+            print(f"peak {peak_mib():.0f}", flush=True)
             return
         else:
-            sys.exit(f"bench_train_pytorch: --serve: unknown request {line.strip()}")
+            print(f"bench_train_pytorch: --serve: unknown request {line.strip()}", file=sys.stderr)
+            sys.exit(2)
 
 
-def one(arch, shape, width, threads, batch, infer_batch, budget):
-    import torch
-    import torch.nn.functional as F
-
-    model, opt, x, y = setup(arch, shape, width, threads, batch, infer_batch)
-    params = sum(p.numel() for p in model.parameters())
-    model.train()
-    steps, start, elapsed = 0, 0.0, 0.0
-    for s in range(1_000_000):
-        if s == 1:
-            start = time.perf_counter()
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x[:batch]), y)
-        loss.backward()
-        opt.step()
-        if s >= 1:
-            steps, elapsed = s, time.perf_counter() - start
-            if steps >= 3 and elapsed >= budget:
-                break
-    train_ips = steps * batch / elapsed
-    model.eval()
-    passes, infer_s = 0, 0.0
-    with torch.no_grad():
-        for s in range(1_000_000):
-            if s == 1:
-                start = time.perf_counter()
-            model(x[:infer_batch])
-            if s >= 1:
-                passes, infer_s = s, time.perf_counter() - start
-                if passes >= 3 and infer_s >= budget / 2:
-                    break
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print(f"{arch:<11} {shape:<8} {width:5.2f} {params:11d} {train_ips:11.1f} {passes * infer_batch / infer_s:10.1f} "
-          f"{peak:8.0f}", flush=True)
+def one(arch, shape, width, b, budget):
+    # One warm-up step (pass), then at least three until the budget is spent.
+    b.rate(True, 0, 1)
+    train_ips = b.rate(True, budget, 3)
+    b.rate(False, 0, 1)
+    infer_ips = b.rate(False, budget / 2, 3)
+    print(f"{arch:<11} {shape:<8} {width:5.2f} {b.params:11d} {train_ips:11.1f} {infer_ips:10.1f} "
+          f"{peak_mib():8.0f}", flush=True)
 
 
 def main():
@@ -135,10 +117,11 @@ def main():
     if a.serve:
         if "," in a.arch or "," in a.shape:
             sys.exit("bench_train_pytorch: --serve 1 takes one --arch and one --shape")
-        serve(a.arch, a.shape, a.width, a.threads, a.batch, a.infer_batch)
+        serve(Bench(a.arch, a.shape, a.width, a.threads, a.batch, a.infer_batch))
         return
     if a.one:
-        one(a.one[0], a.one[1], a.width, a.threads, a.batch, a.infer_batch, a.seconds)
+        b = Bench(a.one[0], a.one[1], a.width, a.threads, a.batch, a.infer_batch)
+        one(a.one[0], a.one[1], a.width, b, a.seconds)
         return
     print(f"PyTorch, {a.threads} threads, train batch {a.batch}, inference batch {a.infer_batch}")
     print(f"{'arch':<11} {'input':<8} {'width':>5} {'params':>11} {'train img/s':>11} {'infer img/s':>10} "

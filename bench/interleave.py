@@ -36,14 +36,19 @@ class Side:
             sys.exit(f"interleave: {self.argv[0]} answered {line.strip()!r}, expected {word!r}")
         return line.split()[1:]
 
+    def send(self, request):
+        try:
+            self.proc.stdin.write(request + "\n")
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            sys.exit(f"interleave: {self.argv[0]} ended before {request!r} (status {self.proc.wait()})")
+
     def ask(self, request, word):
-        self.proc.stdin.write(request + "\n")
-        self.proc.stdin.flush()
+        self.send(request)
         return float(self.expect(word)[0])
 
     def finish(self):
-        self.proc.stdin.write("quit\n")
-        self.proc.stdin.flush()
+        self.send("quit")
         peak = float(self.expect("peak")[0])
         self.proc.wait()
         return peak

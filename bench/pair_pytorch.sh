@@ -46,6 +46,9 @@ while [ $# -gt 0 ]; do
     *) echo "pair_pytorch: '$1' is not ARCH:SHAPE (e.g. resnet18:3x32x32)" >&2; exit 2 ;;
   esac
 done
+case "$interleave" in
+  ''|*[!0-9]*) echo "pair_pytorch: --interleave takes a count of bursts, not '$interleave'" >&2; exit 2 ;;
+esac
 if [ ${#configs[@]} -eq 0 ]; then
   configs=(resnet18:3x32x32 unresnet18:3x32x32 resnet18:1x28x28 unresnet18:1x28x28
            googlenet:3x32x32 lenet:3x32x32 lenet:1x28x28 custom:3x32x32 custom:1x28x28
@@ -67,7 +70,6 @@ for ((round = 1; round <= rounds; ++round)); do
   for cfg in "${configs[@]}"; do
     arch=${cfg%%:*}
     shape=${cfg#*:}
-    args=(--arch "$arch" --shape "$shape" --threads "$threads" --seconds "$seconds")
     if [ "$interleave" -gt 0 ]; then
       serve=(--arch "$arch" --shape "$shape" --serve 1)
       cmds=(-- "$ours" "${serve[@]}" --threads "$threads" -- "${theirs[@]}" "${serve[@]}" --threads "$threads")
@@ -78,6 +80,7 @@ for ((round = 1; round <= rounds; ++round)); do
       echo "$line" >> "$rows"
       continue
     fi
+    args=(--arch "$arch" --shape "$shape" --threads "$threads" --seconds "$seconds")
     # Last line of each: ours "arch shape width params MFLOP train GFLOP infer peak CPU-ms",
     # PyTorch's "arch shape width params train infer peak".
     o=$("$ours" "${args[@]}" | tail -1)

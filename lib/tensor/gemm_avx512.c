@@ -89,7 +89,6 @@ bool cs__sgemm_avx512_available(void)
 
 /* ---- packing ----------------------------------------------------------------------------- */
 
-
 /* Source rows run along the packed dimension: out[p * W + x] = src[p * ld + x] for x < cols
  * (cols <= W), zero for x in [cols, W); p = 0..kc-1. W is 8 or 32. */
 static void CS_AVX512_TARGET pack_rows(float *out, int W, const float *src, size_t ld, int cols, int kc)

@@ -142,7 +142,6 @@ int cs__bf16_check(const char *who)
 
 /* ---- packing ----------------------------------------------------------------------------- */
 
-
 /* 16 units from two rows of floats (k = 2p at r0, 2p+1 at r1, NULL for zeros), w <= 16 of
  * them valid. */
 static inline __m512i CS_BF16_TARGET pair_rows(const float *r0, const float *r1, int w)

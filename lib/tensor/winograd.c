@@ -60,13 +60,13 @@
  *
  * Those F(4x4) sizes were set when OpenBLAS computed the products. The library's own kernel
  * (gemm_avx512.c) works in panels of 32 columns, and a panel of 16 or fewer runs at half its
- * width: F(4x4)'s chunks of 16 tiles at 128 channels (one such panel) and of 48 at 64 (32 +
- * 16) left it there. So F(4x4)'s chunks are whole panels, at least CHUNK_MIN_F4, although V
- * and M then overflow L2: a 3x3 convolution, batch 32, one thread, forward / backward (dx + dW), best of
- * 25 alternated in one process (session 9): 128 channels at 14x14 6.06 -> 5.33 / 13.88 ->
- * 11.74 ms (16 -> 64 tiles), at 16x16 6.06 -> 5.32 / 13.30 -> 11.73; 64 at 28x28 5.79 -> 5.68 /
- * 12.80 -> 12.52 (48 -> 64), at 32x32 7.75 -> 7.06 / 17.61 -> 15.66; 96 and 128 tiles no better
- * than 64, nor 32 or 64 for F(2x2)'s small planes. */
+ * width: F(4x4)'s chunks of 16 tiles at 128 channels (one such panel) and of 48 at 64 (32 + 16)
+ * left it there. So F(4x4)'s chunks are whole panels, at least CHUNK_MIN_F4, although V and M then
+ * overflow L2: a 3x3 convolution, batch 32, one thread, forward / backward (dx + dW), best of 25
+ * alternated in one process (session 9): 128 channels at 14x14 6.06 -> 5.33 / 13.88 -> 11.74 ms
+ * (16 -> 64 tiles), at 16x16 6.06 -> 5.32 / 13.30 -> 11.73; 64 at 28x28 5.79 -> 5.68 / 12.80 ->
+ * 12.52 (48 -> 64), at 32x32 7.75 -> 7.06 / 17.61 -> 15.66; 96 and 128 tiles no better than 64,
+ * nor 32 or 64 for F(2x2)'s small planes. */
 enum { CHUNK_FLOATS = 16 * 8192, CHUNK_MIN = 16, CHUNK_MIN_F4 = 64, CHUNK_PANEL = 32, CHUNK_MAX = 256 };
 
 static geom geom_of(int n, int c_in, int c_out, int h_in, int w_in, int h_out, int w_out, int pad, int m)

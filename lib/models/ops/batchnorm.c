@@ -51,6 +51,20 @@ static float *saved_of(const cs__member *me, int i, int c)
     return (float *)(sums_of(me->net, i) + (size_t)me->members * 4 * (size_t)c) + (size_t)me->t * 2 * (size_t)c;
 }
 
+/* The training output from the input and the member's saved statistics: forward's last step,
+ * and the recompute entry (backward keeps the input for x_hat anyway, so the planner may drop
+ * the output and have this write it again, the same bits). */
+static void normalize(const cs__member *me, int i)
+{
+    cs__net *net = me->net;
+    const cs__node *node = &net->nodes[i];
+    const cs__act_shape *in = &net->acts[node->in[0]];
+    const int c = in->c, tn = node->first_tensor;
+    const float *mean = saved_of(me, i, c), *invstd = mean + c;
+    cs__bn_normalize(cs__member_act(me, node->out), cs__member_act(me, node->in[0]), mean, invstd,
+                     cs__net_tensor_data(net, tn), cs__net_tensor_data(net, tn + 1), me->rows, c, in->h * in->w);
+}
+
 /* Training: shard sums, then the batch mean, shard squared deviations, then 1/std; every
  * member computes the same statistics into its own copy of the saved state, member 0 updates
  * the running ones. Evaluation: the running statistics. */
@@ -82,21 +96,7 @@ static void forward(const cs__member *me, int i)
     if (t == 0)
         cs__bn_update_running(cs__net_tensor_data(net, tn + 2), cs__net_tensor_data(net, tn + 3), mean, ssd, T, c, m,
                               BN_MOMENTUM);
-    cs__bn_normalize(y, x, mean, invstd, cs__net_tensor_data(net, tn), cs__net_tensor_data(net, tn + 1), me->rows,
-                     c, hw);
-}
-
-/* The training forward's output again, from its input and the statistics it saved (backward
- * keeps the input for x_hat anyway): the same call, the same bits. */
-static void recompute(const cs__member *me, int i)
-{
-    cs__net *net = me->net;
-    const cs__node *node = &net->nodes[i];
-    const cs__act_shape *in = &net->acts[node->in[0]];
-    const int c = in->c, tn = node->first_tensor;
-    const float *mean = saved_of(me, i, c), *invstd = mean + c;
-    cs__bn_normalize(cs__member_act(me, node->out), cs__member_act(me, node->in[0]), mean, invstd,
-                     cs__net_tensor_data(net, tn), cs__net_tensor_data(net, tn + 1), me->rows, c, in->h * in->w);
+    normalize(me, i);
 }
 
 static void backward(const cs__member *me, int i)
@@ -129,5 +129,5 @@ const cs__op_def cs__op_bn = {
     .state_bytes = state_bytes,
     .forward = forward,
     .backward = backward,
-    .recompute = recompute,
+    .recompute = normalize,
 };
